@@ -1,0 +1,102 @@
+// createApp(deps) builds the whole HTTP application from what it is given; nothing global, so a
+// test builds as many isolated apps as it likes.
+import type { Database as SQLite } from "bun:sqlite";
+import { Elysia } from "elysia";
+import type { Config } from "./config";
+import type { Database } from "./db/client";
+import { NotFoundError, RuleError } from "./domain/errors";
+import { limits } from "./domain/limits";
+import { LoginThrottle } from "./domain/login-throttle";
+import { localeFromAcceptLanguage, translator } from "./i18n";
+import type { Log } from "./log";
+import { assetRoutes } from "./routes/assets";
+import { authRoutes } from "./routes/auth";
+import { consoleRoutes } from "./routes/console";
+import { isSameOrigin, needsCsrfCheck } from "./routes/csrf";
+import { healthRoutes } from "./routes/health";
+import { profileRoutes } from "./routes/profile";
+import { htmlResponse, notFound } from "./routes/responses";
+import { teamRoutes } from "./routes/team";
+import { uploadRoutes } from "./routes/uploads";
+import { SafeHtml } from "./views/html";
+
+export interface AppDeps {
+  db: Database;
+  sqlite: SQLite;
+  secret: string;
+  config: Pick<Config, "publicUrl" | "trustProxy">;
+  uploadsDir: string;
+  log: Log;
+  loginThrottle: LoginThrottle;
+}
+
+export type AppOptions = Omit<AppDeps, "loginThrottle"> & { loginThrottle?: LoginThrottle };
+
+const securityHeaders: Record<string, string> = {
+  // Alpine evaluates its attribute expressions with `new Function`, hence 'unsafe-eval'; no inline
+  // <script> is ever allowed, so injected markup still cannot run code.
+  "content-security-policy":
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "same-origin",
+  "x-frame-options": "DENY",
+};
+
+export function createApp(options: AppOptions) {
+  const deps: AppDeps = {
+    ...options,
+    loginThrottle: options.loginThrottle ?? new LoginThrottle(limits.loginFailuresPerWindow, limits.loginWindowMs),
+  };
+  const pageFor = (request: Request) => {
+    const locale = localeFromAcceptLanguage(request.headers.get("accept-language"));
+    return { t: translator(locale), locale };
+  };
+
+  return new Elysia({ serve: { maxRequestBodySize: limits.formBodyBytes } })
+    .onRequest(({ request, set }) => {
+      Object.assign(set.headers, securityHeaders);
+      if (needsCsrfCheck(request) && !isSameOrigin(request, deps.config.publicUrl)) {
+        return new Response(pageFor(request).t("error.csrf"), {
+          status: 403,
+          headers: { ...securityHeaders, "content-type": "text/plain; charset=utf-8" },
+        });
+      }
+    })
+    .mapResponse(({ responseValue, set }) => {
+      if (responseValue instanceof SafeHtml) {
+        return htmlResponse(responseValue, typeof set.status === "number" ? set.status : 200, set.headers as Record<string, string>);
+      }
+    })
+    .onError(({ code, error, request }) => {
+      const page = pageFor(request);
+      if (error instanceof NotFoundError || code === "NOT_FOUND") return notFound(page);
+      if (error instanceof RuleError) {
+        return new Response(page.t(error.problem.key, error.problem.params), { status: 409 });
+      }
+      if (code === "VALIDATION" || code === "PARSE") {
+        const detail = code === "VALIDATION" ? validationSummary(error) : "the body could not be read";
+        return new Response(page.t("error.badRequest", { detail }), { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
+      }
+      deps.log.error("request failed", { method: request.method, url: request.url, error });
+      return new Response(page.t("error.internal"), { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
+    })
+    .use(healthRoutes(deps))
+    .use(assetRoutes())
+    .use(uploadRoutes(deps.uploadsDir))
+    .use(authRoutes(deps))
+    .use(consoleRoutes(deps))
+    .use(teamRoutes(deps))
+    .use(profileRoutes(deps));
+}
+
+/** "email: Expected string" from Elysia's validation error, without its internals. */
+function validationSummary(error: unknown): string {
+  const all = (error as { all?: { path?: string; summary?: string; message?: string }[] }).all ?? [];
+  const first = all[0];
+  if (!first) return "a field is missing or has the wrong type";
+  const field = first.path?.replace(/^\//, "") || "body";
+  return `${field}: ${first.summary ?? first.message ?? "invalid"}`;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,97 @@
+// Turns the command line into one Command, or a UsageError that says what is wrong.
+import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import { type Config, type ConfigFlags, resolveConfig, UsageError } from "./config";
+
+export type Command =
+  | { name: "help" }
+  | { name: "version" }
+  | { name: "serve"; config: Config }
+  | { name: "migrate"; config: Config }
+  | { name: "backup"; config: Config; file: string }
+  | { name: "user add"; config: Config; user: { email: string; name: string; role: string; password?: string } };
+
+export const usage = `Kefu: self-hosted live-chat customer service
+
+Usage:
+  kefu [serve] [options]       start the server (the default)
+  kefu migrate [options]       apply database migrations and exit
+  kefu user add --email E --name N --role owner|admin|agent [--password P] [options]
+                               add a team member; without --password one is generated,
+                               printed once, and must be changed at first sign-in
+  kefu backup FILE [options]   write a consistent copy of the database to FILE (safe while running)
+  kefu --help | --version
+
+Options (each also read from the environment variable shown):
+  --port N           PORT              port to listen on (default 3000)
+  --host H           HOST              address to bind (default 0.0.0.0)
+  --data-dir DIR     KEFU_DATA_DIR     where kefu.db, uploads/ and the server secret live (default ./data)
+  --public-url URL   KEFU_PUBLIC_URL   the address people use, e.g. https://chat.example.com
+  --log-level L      KEFU_LOG_LEVEL    debug, info, warn or error (default info)
+  --trust-proxy      KEFU_TRUST_PROXY  behind nginx: read the client IP from X-Forwarded-For
+`;
+
+const configOptions = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "data-dir": { type: "string" },
+  "public-url": { type: "string" },
+  "log-level": { type: "string" },
+  "trust-proxy": { type: "boolean" },
+} as const;
+
+const userOptions = {
+  email: { type: "string" },
+  name: { type: "string" },
+  role: { type: "string" },
+  password: { type: "string" },
+} as const;
+
+export function parseCommandLine(argv: string[], env: Record<string, string | undefined>): Command {
+  if (argv.length === 0) return { name: "serve", config: resolveConfig({}, env) };
+  const first = argv[0]!;
+  if (first === "--help" || first === "-h" || first === "help") return { name: "help" };
+  if (first === "--version" || first === "-v") return { name: "version" };
+
+  const [command, rest] = first.startsWith("-") ? ["serve", argv] : [first, argv.slice(1)];
+  switch (command) {
+    case "serve":
+    case "migrate": {
+      const { values } = parse(rest, configOptions, 0);
+      return { name: command, config: resolveConfig(values as ConfigFlags, env) };
+    }
+    case "backup": {
+      const { values, positionals } = parse(rest, configOptions, 1);
+      if (positionals.length !== 1) throw new UsageError("backup needs one FILE to write, e.g. kefu backup kefu-backup.db");
+      return { name: "backup", config: resolveConfig(values as ConfigFlags, env), file: positionals[0]! };
+    }
+    case "user": {
+      if (rest[0] !== "add") throw new UsageError(`unknown command "user ${rest[0] ?? ""}"; did you mean "user add"?`);
+      const { values } = parse(rest.slice(1), { ...configOptions, ...userOptions }, 0);
+      for (const required of ["email", "name", "role"] as const) {
+        if (values[required] === undefined) throw new UsageError(`user add needs --${required}`);
+      }
+      return {
+        name: "user add",
+        config: resolveConfig(values as ConfigFlags, env),
+        user: {
+          email: values.email as string,
+          name: values.name as string,
+          role: values.role as string,
+          password: values.password as string | undefined,
+        },
+      };
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function parse(args: string[], options: ParseArgsOptionsConfig, positionals: number) {
+  try {
+    const result = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
+    return result as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  } catch (error) {
+    // node:util's messages already name the flag ("Unknown option '--prot'").
+    throw new UsageError((error as Error).message.split("\n")[0]!);
+  }
+}

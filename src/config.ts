@@ -1,0 +1,76 @@
+// One typed config object from flags and environment variables; flags win. Every value is
+// checked here, so a bad one stops the program before it opens anything.
+import { resolve } from "node:path";
+
+export const logLevels = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** The address people use to reach Kefu, e.g. https://chat.example.com; shown in links. */
+  publicUrl: string | null;
+  logLevel: LogLevel;
+  /** Behind a reverse proxy: take the client IP from X-Forwarded-For. */
+  trustProxy: boolean;
+}
+
+export class UsageError extends Error {}
+
+export interface ConfigFlags {
+  port?: string;
+  host?: string;
+  "data-dir"?: string;
+  "public-url"?: string;
+  "log-level"?: string;
+  "trust-proxy"?: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function resolveConfig(flags: ConfigFlags, env: Env): Config {
+  return {
+    port: parsePort(flags.port ?? env.PORT ?? "3000", flags.port !== undefined ? "--port" : "PORT"),
+    host: flags.host ?? env.HOST ?? "0.0.0.0",
+    dataDir: resolve(flags["data-dir"] ?? env.KEFU_DATA_DIR ?? "./data"),
+    publicUrl: parsePublicUrl(flags["public-url"] ?? env.KEFU_PUBLIC_URL),
+    logLevel: parseLogLevel(flags["log-level"] ?? env.KEFU_LOG_LEVEL ?? "info"),
+    trustProxy: flags["trust-proxy"] ?? parseBoolean(env.KEFU_TRUST_PROXY, "KEFU_TRUST_PROXY"),
+  };
+}
+
+function parsePort(value: string, source: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new UsageError(`${source} must be a port number from 0 to 65535, not "${value}"`);
+  }
+  return port;
+}
+
+function parsePublicUrl(value: string | undefined): string | null {
+  if (value === undefined || value === "") return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--public-url must be an absolute URL like https://chat.example.com, not "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--public-url must start with http:// or https://, not "${value}"`);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+function parseLogLevel(value: string): LogLevel {
+  if (!(logLevels as readonly string[]).includes(value)) {
+    throw new UsageError(`--log-level must be one of ${logLevels.join(", ")}, not "${value}"`);
+  }
+  return value as LogLevel;
+}
+
+function parseBoolean(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === "" || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw new UsageError(`${name} must be true or false, not "${value}"`);
+}

@@ -1,0 +1,47 @@
+import { Database as SQLite } from "bun:sqlite";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import * as schema from "./schema";
+import { embeddedMigrations } from "./migrations";
+
+export type Database = ReturnType<typeof drizzle<typeof schema>>;
+/** The database or a transaction on it: what a query needs. */
+export type Queryable = BaseSQLiteDatabase<"sync", unknown, typeof schema>;
+
+export interface OpenedDatabase {
+  db: Database;
+  sqlite: SQLite;
+  close(): void;
+}
+
+/** Opens (or creates) the database at `path` (":memory:" for tests) and applies the pragmas. */
+export function openDatabase(path: string): OpenedDatabase {
+  const sqlite = new SQLite(path, { create: true, strict: true });
+  sqlite.exec("PRAGMA journal_mode = WAL");
+  sqlite.exec("PRAGMA busy_timeout = 5000");
+  sqlite.exec("PRAGMA synchronous = NORMAL");
+  sqlite.exec("PRAGMA foreign_keys = ON");
+  const db = drizzle({ client: sqlite, schema });
+  return { db, sqlite, close: () => sqlite.close() };
+}
+
+/** Applies every embedded migration not yet applied; returns how many ran. */
+export function migrate({ db, sqlite }: OpenedDatabase): number {
+  const before = appliedMigrationCount(sqlite);
+  // drizzle's own runner, fed from the embedded files instead of a folder on disk; it keeps
+  // drizzle-kit's bookkeeping table so `drizzle-kit` tools still agree with us.
+  const internals = db as unknown as {
+    dialect: { migrate(migrations: unknown, session: unknown, config: unknown): void };
+    session: unknown;
+  };
+  internals.dialect.migrate(embeddedMigrations(), internals.session, { migrationsFolder: "embedded" });
+  return appliedMigrationCount(sqlite) - before;
+}
+
+export function appliedMigrationCount(sqlite: SQLite): number {
+  const table = sqlite
+    .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get();
+  if (!table) return 0;
+  return (sqlite.query("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n;
+}

@@ -1,0 +1,31 @@
+// Migrations are imported, not read from disk, so the compiled binary carries them (DESIGN
+// invariant 7). After `npm run db:generate`, add the new file's import to `sqlByTag`; a test
+// fails while the journal names a migration that is missing here.
+import journal from "../../migrations/meta/_journal.json";
+import init from "../../migrations/0000_init.sql" with { type: "text" };
+
+const sqlByTag: Record<string, string> = {
+  "0000_init": init,
+};
+
+export interface Migration {
+  tag: string;
+  sql: string[];
+  folderMillis: number;
+  hash: string;
+  bps: boolean;
+}
+
+export function embeddedMigrations(): Migration[] {
+  return journal.entries.map((entry) => {
+    const text = sqlByTag[entry.tag];
+    if (text === undefined) throw new Error(`migration ${entry.tag} is in the journal but not embedded`);
+    return {
+      tag: entry.tag,
+      sql: text.split("--> statement-breakpoint"),
+      folderMillis: entry.when,
+      hash: new Bun.CryptoHasher("sha256").update(text).digest("hex"),
+      bps: entry.breakpoints,
+    };
+  });
+}

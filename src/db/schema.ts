@@ -1,0 +1,282 @@
+// The whole first-cut data model (DESIGN.md). Times are epoch milliseconds; JSON columns hold
+// small objects only. Every row that belongs to a shop carries business_id, so every query can
+// start from the business it acts for.
+import { sql } from "drizzle-orm";
+import {
+  type AnySQLiteColumn,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+const now = sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`;
+const createdAt = () => integer("created_at").notNull().default(now);
+
+export const businesses = sqliteTable("businesses", {
+  id: integer("id").primaryKey(),
+  name: text("name").notNull(),
+  widgetKey: text("widget_key").notNull().unique(),
+  identitySecret: text("identity_secret").notNull(),
+  routingMode: text("routing_mode", { enum: ["auto", "claim"] }).notNull().default("auto"),
+  maxConcurrentChats: integer("max_concurrent_chats").notNull().default(5),
+  welcomeText: text("welcome_text").notNull().default(""),
+  offlineText: text("offline_text").notNull().default(""),
+  timezone: text("timezone").notNull().default("UTC"),
+  ratingEnabled: integer("rating_enabled", { mode: "boolean" }).notNull().default(true),
+  widgetColor: text("widget_color").notNull().default("#2563eb"),
+  widgetTitle: text("widget_title").notNull().default(""),
+  widgetPosition: text("widget_position", { enum: ["right", "left"] }).notNull().default("right"),
+  allowedOrigins: text("allowed_origins", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  open: integer("open", { mode: "boolean" }).notNull().default(true),
+  createdAt: createdAt(),
+});
+
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    // Sign-in name; stored lower-case and unique across the install so sign-in needs no tenant.
+    email: text("email").notNull().unique(),
+    passwordHash: text("password_hash").notNull(),
+    mustChangePassword: integer("must_change_password", { mode: "boolean" }).notNull().default(false),
+    displayName: text("display_name").notNull(),
+    avatar: text("avatar"),
+    role: text("role", { enum: ["owner", "admin", "agent"] }).notNull(),
+    availability: text("availability", { enum: ["online", "away", "offline"] }).notNull().default("offline"),
+    maxConcurrentChats: integer("max_concurrent_chats"),
+    greeting: text("greeting").notNull().default(""),
+    offlineFirst: integer("offline_first", { mode: "boolean" }).notNull().default(false),
+    locale: text("locale", { enum: ["zh-CN", "en"] }),
+    disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (table) => [index("agents_business_idx").on(table.businessId)],
+);
+
+export const groups = sqliteTable(
+  "groups",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex("groups_business_name_idx").on(table.businessId, table.name)],
+);
+
+export const agentGroups = sqliteTable(
+  "agent_groups",
+  {
+    agentId: integer("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    groupId: integer("group_id").notNull().references(() => groups.id, { onDelete: "cascade" }),
+  },
+  (table) => [
+    primaryKey({ columns: [table.agentId, table.groupId] }),
+    index("agent_groups_group_idx").on(table.groupId),
+  ],
+);
+
+export const visitors = sqliteTable(
+  "visitors",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    externalId: text("external_id").notNull(),
+    name: text("name"),
+    avatar: text("avatar"),
+    email: text("email"),
+    phone: text("phone"),
+    attributes: text("attributes", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+    firstSeenAt: createdAt(),
+    lastSeenAt: integer("last_seen_at").notNull().default(now),
+    visitCount: integer("visit_count").notNull().default(1),
+    lastIp: text("last_ip"),
+    userAgent: text("user_agent"),
+    currentPage: text("current_page"),
+    blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
+    blockedReason: text("blocked_reason"),
+    blockedBy: integer("blocked_by").references(() => agents.id),
+  },
+  (table) => [uniqueIndex("visitors_business_external_idx").on(table.businessId, table.externalId)],
+);
+
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    visitorId: integer("visitor_id").notNull().references(() => visitors.id),
+    agentId: integer("agent_id").references(() => agents.id),
+    groupId: integer("group_id").references(() => groups.id),
+    status: text("status", { enum: ["queued", "open", "closed"] }).notNull().default("queued"),
+    channel: text("channel", { enum: ["widget", "link", "wechat"] }).notNull().default("widget"),
+    sourcePage: text("source_page"),
+    openedAt: createdAt(),
+    assignedAt: integer("assigned_at"),
+    firstResponseAt: integer("first_response_at"),
+    closedAt: integer("closed_at"),
+    rating: integer("rating"),
+    ratingComment: text("rating_comment"),
+    lastMessageId: integer("last_message_id").references((): AnySQLiteColumn => messages.id),
+  },
+  (table) => [
+    index("conversations_business_status_last_idx").on(table.businessId, table.status, table.lastMessageId),
+    index("conversations_agent_status_idx").on(table.agentId, table.status),
+    index("conversations_visitor_idx").on(table.visitorId),
+  ],
+);
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    // Monotonic: catch-up asks for "everything after id N" (DESIGN invariant 3).
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    conversationId: integer("conversation_id").notNull().references(() => conversations.id),
+    sender: text("sender", { enum: ["visitor", "agent", "system"] }).notNull(),
+    agentId: integer("agent_id").references(() => agents.id),
+    kind: text("kind", { enum: ["text", "image", "file", "audio", "product", "event"] }).notNull().default("text"),
+    body: text("body").notNull(),
+    meta: text("meta", { mode: "json" }).$type<Record<string, unknown>>(),
+    clientId: text("client_id").notNull(),
+    createdAt: createdAt(),
+    readAt: integer("read_at"),
+  },
+  (table) => [
+    index("messages_conversation_id_idx").on(table.conversationId, table.id),
+    uniqueIndex("messages_conversation_client_idx").on(table.conversationId, table.clientId),
+  ],
+);
+
+export const attachments = sqliteTable(
+  "attachments",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    conversationId: integer("conversation_id").references(() => conversations.id),
+    originalName: text("original_name").notNull(),
+    mimeType: text("mime_type").notNull(),
+    size: integer("size").notNull(),
+    sha256: text("sha256").notNull(),
+    path: text("path").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("attachments_conversation_idx").on(table.conversationId)],
+);
+
+export const faqs = sqliteTable(
+  "faqs",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    question: text("question").notNull(),
+    answer: text("answer").notNull(),
+    position: integer("position").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (table) => [index("faqs_business_idx").on(table.businessId, table.position)],
+);
+
+export const cannedReplies = sqliteTable(
+  "canned_replies",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    // Null: shared by the whole business; otherwise private to this agent.
+    agentId: integer("agent_id").references(() => agents.id, { onDelete: "cascade" }),
+    shortcut: text("shortcut").notNull(),
+    body: text("body").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("canned_replies_business_idx").on(table.businessId, table.shortcut)],
+);
+
+export const greetings = sqliteTable(
+  "greetings",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    groupId: integer("group_id").references(() => groups.id, { onDelete: "cascade" }),
+    body: text("body").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (table) => [index("greetings_business_idx").on(table.businessId)],
+);
+
+export const businessHours = sqliteTable(
+  "business_hours",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    weekday: integer("weekday").notNull(), // 0 = Sunday, in the business's timezone
+    opensAt: text("opens_at").notNull(), // "09:00"
+    closesAt: text("closes_at").notNull(), // "18:00"
+  },
+  (table) => [index("business_hours_business_idx").on(table.businessId, table.weekday)],
+);
+
+export const offlineMessages = sqliteTable(
+  "offline_messages",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    visitorId: integer("visitor_id").references(() => visitors.id),
+    name: text("name"),
+    phone: text("phone"),
+    email: text("email"),
+    body: text("body").notNull(),
+    handled: integer("handled", { mode: "boolean" }).notNull().default(false),
+    handledBy: integer("handled_by").references(() => agents.id),
+    createdAt: createdAt(),
+  },
+  (table) => [index("offline_messages_business_idx").on(table.businessId, table.handled, table.id)],
+);
+
+export const visitorTabs = sqliteTable(
+  "visitor_tabs",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    position: integer("position").notNull().default(0),
+  },
+  (table) => [index("visitor_tabs_business_idx").on(table.businessId, table.position)],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: integer("id").primaryKey(),
+    agentId: integer("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    // HMAC of the cookie token: a leaked database does not yield usable sessions.
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: integer("last_seen_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+  },
+  (table) => [
+    uniqueIndex("sessions_token_hash_idx").on(table.tokenHash),
+    index("sessions_agent_idx").on(table.agentId),
+  ],
+);
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    agentId: integer("agent_id").references(() => agents.id),
+    action: text("action").notNull(),
+    subject: text("subject").notNull(),
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("audit_log_business_idx").on(table.businessId, table.id)],
+);

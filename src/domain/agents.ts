@@ -1,0 +1,216 @@
+// Agents: the people who answer visitors. Every read and write is scoped to the business of
+// whoever acts, so an id from another shop is simply not found.
+import { and, asc, count, eq, getTableColumns, ne } from "drizzle-orm";
+import type { Database, Queryable } from "../db/client";
+import { agents, sessions } from "../db/schema";
+import type { Locale } from "../i18n";
+import { recordAudit } from "./audit";
+import { NotFoundError, RuleError, ValidationError } from "./errors";
+import { checkEmail, checkName, checkPassword, checkRole, normalizeEmail, problems, type Role } from "./fields";
+import { readablePassword } from "./tokens";
+
+type AgentRow = typeof agents.$inferSelect;
+/** An agent as the rest of the app sees one: never with the password hash. */
+export type Agent = Omit<AgentRow, "passwordHash">;
+export type Actor = Pick<Agent, "id" | "businessId" | "role">;
+
+const { passwordHash: _hash, ...publicColumns } = getTableColumns(agents);
+
+export function toAgent(row: AgentRow): Agent {
+  const { passwordHash: _omit, ...agent } = row;
+  return agent;
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return Bun.password.hash(password);
+}
+
+export interface NewAgent {
+  businessId: number;
+  email: string;
+  name: string;
+  role: string;
+  /** Without one, a temporary password is made and must be changed at first sign-in. */
+  password?: string;
+}
+
+export interface AddedAgent {
+  agent: Agent;
+  temporaryPassword: string | null;
+}
+
+export async function addAgent(db: Database, input: NewAgent, actor?: Actor): Promise<AddedAgent> {
+  const found = problems({
+    name: checkName(input.name),
+    email: checkEmail(input.email),
+    role: checkRole(input.role),
+    password: input.password === undefined ? null : checkPassword(input.password),
+  });
+  if (found) throw new ValidationError(found);
+  const temporaryPassword = input.password === undefined ? readablePassword() : null;
+  const passwordHash = await hashPassword(input.password ?? temporaryPassword!);
+  const row = db.transaction((tx) => {
+    const inserted = insertAgent(tx, {
+      businessId: input.businessId,
+      email: input.email,
+      displayName: input.name,
+      role: input.role as Role,
+      passwordHash,
+      mustChangePassword: temporaryPassword !== null,
+    });
+    if (actor) recordAudit(tx, actor, "agent.added", `agent:${inserted.id}`, { role: inserted.role });
+    return inserted;
+  }, { behavior: "immediate" });
+  return { agent: toAgent(row), temporaryPassword };
+}
+
+/** Inserts a validated agent; call inside an IMMEDIATE transaction so the email check holds. */
+export function insertAgent(tx: Queryable, values: typeof agents.$inferInsert): AgentRow {
+  const email = normalizeEmail(values.email);
+  if (tx.select({ id: agents.id }).from(agents).where(eq(agents.email, email)).get()) {
+    throw new ValidationError({ email: { key: "error.email.taken" } });
+  }
+  return tx
+    .insert(agents)
+    .values({ ...values, email, displayName: values.displayName.trim() })
+    .returning()
+    .get();
+}
+
+export function listAgents(db: Database, businessId: number): Agent[] {
+  return db
+    .select(publicColumns)
+    .from(agents)
+    .where(eq(agents.businessId, businessId))
+    .orderBy(asc(agents.displayName), asc(agents.id))
+    .all();
+}
+
+export function findAgent(db: Queryable, businessId: number, agentId: number): Agent {
+  const agent = db
+    .select(publicColumns)
+    .from(agents)
+    .where(and(eq(agents.businessId, businessId), eq(agents.id, agentId)))
+    .get();
+  if (!agent) throw new NotFoundError("agent");
+  return agent;
+}
+
+export function ownerExists(db: Database): boolean {
+  return db.select({ id: agents.id }).from(agents).where(eq(agents.role, "owner")).limit(1).get() !== undefined;
+}
+
+// Verified against when the email is unknown, so that case costs the same time as a wrong
+// password and response times do not reveal which emails have accounts.
+const unknownAccountHash =
+  "$argon2id$v=19$m=65536,t=2,p=1$zY0H9wTYIz0k4qDDOEMEDY9yNvV74kqe01UegWfdQrg$WsM7weQ0cAf+Tn626ipzGIbarlMgYVVVnP8q7qsExyw";
+
+/** The agent with this email and password, or null; disabled agents cannot sign in. */
+export async function verifyCredentials(db: Database, email: string, password: string): Promise<Agent | null> {
+  const row = db.select().from(agents).where(eq(agents.email, normalizeEmail(email))).get();
+  if (!row) {
+    await Bun.password.verify(password, unknownAccountHash);
+    return null;
+  }
+  const ok = await Bun.password.verify(password, row.passwordHash);
+  return ok && !row.disabled ? toAgent(row) : null;
+}
+
+/** Refuses a change that would leave the business without an active owner. */
+function keepAnOwner(tx: Queryable, businessId: number, losingOwnerId: number): void {
+  const others = tx
+    .select({ n: count() })
+    .from(agents)
+    .where(
+      and(
+        eq(agents.businessId, businessId),
+        eq(agents.role, "owner"),
+        eq(agents.disabled, false),
+        ne(agents.id, losingOwnerId),
+      ),
+    )
+    .get();
+  if (!others?.n) throw new RuleError({ key: "team.lastOwner" });
+}
+
+function guardTeamChange(actor: Actor, target: Agent, newRole?: Role): void {
+  if (actor.role === "agent") throw new RuleError({ key: "error.forbidden" });
+  if (actor.role !== "owner" && (target.role === "owner" || newRole === "owner")) {
+    throw new RuleError({ key: "team.ownerByAdmin" });
+  }
+}
+
+export function changeRole(db: Database, actor: Actor, agentId: number, role: string): Agent {
+  const problem = checkRole(role);
+  if (problem) throw new ValidationError({ role: problem });
+  return db.transaction((tx) => {
+    const target = findAgent(tx, actor.businessId, agentId);
+    guardTeamChange(actor, target, role as Role);
+    if (target.role === "owner" && role !== "owner") keepAnOwner(tx, actor.businessId, target.id);
+    const updated = tx
+      .update(agents)
+      .set({ role: role as Role })
+      .where(and(eq(agents.businessId, actor.businessId), eq(agents.id, agentId)))
+      .returning()
+      .get();
+    recordAudit(tx, actor, "agent.role_changed", `agent:${agentId}`, { from: target.role, to: role });
+    return toAgent(updated!);
+  }, { behavior: "immediate" });
+}
+
+/** Disabling ends every session of that agent at once. */
+export function setAgentDisabled(db: Database, actor: Actor, agentId: number, disabled: boolean): Agent {
+  return db.transaction((tx) => {
+    const target = findAgent(tx, actor.businessId, agentId);
+    if (target.id === actor.id) throw new RuleError({ key: "team.self" });
+    guardTeamChange(actor, target);
+    if (disabled && target.role === "owner") keepAnOwner(tx, actor.businessId, target.id);
+    const updated = tx
+      .update(agents)
+      .set({ disabled })
+      .where(and(eq(agents.businessId, actor.businessId), eq(agents.id, agentId)))
+      .returning()
+      .get();
+    if (disabled) tx.delete(sessions).where(eq(sessions.agentId, agentId)).run();
+    recordAudit(tx, actor, disabled ? "agent.disabled" : "agent.enabled", `agent:${agentId}`);
+    return toAgent(updated!);
+  }, { behavior: "immediate" });
+}
+
+export function updateProfile(db: Database, agent: Actor, profile: { name: string; avatar?: string | null }): Agent {
+  const problem = checkName(profile.name);
+  if (problem) throw new ValidationError({ name: problem });
+  const changes: Partial<AgentRow> = { displayName: profile.name.trim() };
+  if (profile.avatar !== undefined) changes.avatar = profile.avatar;
+  const updated = db.update(agents).set(changes).where(eq(agents.id, agent.id)).returning().get();
+  return toAgent(updated!);
+}
+
+export function setLocale(db: Database, agentId: number, locale: Locale): void {
+  db.update(agents).set({ locale }).where(eq(agents.id, agentId)).run();
+}
+
+/**
+ * Changes the agent's password after checking the current one, and ends their other sessions
+ * (a changed password must lock out whoever else knew the old one).
+ */
+export async function changePassword(
+  db: Database,
+  agentId: number,
+  current: string,
+  next: string,
+  keepSessionId: number,
+): Promise<void> {
+  const row = db.select().from(agents).where(eq(agents.id, agentId)).get();
+  if (!row) throw new NotFoundError("agent");
+  const problem = checkPassword(next);
+  if (!(await Bun.password.verify(current, row.passwordHash))) {
+    throw new ValidationError({ current: { key: "password.wrongCurrent" }, ...(problem ? { password: problem } : {}) });
+  }
+  if (problem) throw new ValidationError({ password: problem });
+  const passwordHash = await hashPassword(next);
+  db.transaction((tx) => {
+    tx.update(agents).set({ passwordHash, mustChangePassword: false }).where(eq(agents.id, agentId)).run();
+    tx.delete(sessions).where(and(eq(sessions.agentId, agentId), ne(sessions.id, keepSessionId))).run();
+  });
+}

@@ -1,0 +1,42 @@
+import { asc, eq } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { businesses } from "../db/schema";
+import { recordAudit } from "./audit";
+import { ValidationError } from "./errors";
+import { limits } from "./limits";
+import { randomToken } from "./tokens";
+
+export type Business = typeof businesses.$inferSelect;
+
+/** The business that a fresh install starts with; created once, on first run. */
+export function ensureDefaultBusiness(db: Database): Business {
+  const existing = db.select().from(businesses).orderBy(asc(businesses.id)).limit(1).get();
+  if (existing) return existing;
+  return db
+    .insert(businesses)
+    .values({ name: "Kefu", widgetKey: randomToken(12), identitySecret: randomToken(32) })
+    .returning()
+    .get();
+}
+
+export function findBusiness(db: Database, id: number): Business | undefined {
+  return db.select().from(businesses).where(eq(businesses.id, id)).get();
+}
+
+export function renameBusiness(db: Database, actor: { id: number; businessId: number }, name: string): Business {
+  const trimmed = name.trim();
+  if (!trimmed) throw new ValidationError({ name: { key: "error.name.required" } });
+  if (trimmed.length > limits.businessNameLength) {
+    throw new ValidationError({ name: { key: "error.name.tooLong", params: { max: limits.businessNameLength } } });
+  }
+  return db.transaction((tx) => {
+    const business = tx
+      .update(businesses)
+      .set({ name: trimmed })
+      .where(eq(businesses.id, actor.businessId))
+      .returning()
+      .get();
+    recordAudit(tx, actor, "business.renamed", `business:${actor.businessId}`, { name: trimmed });
+    return business!;
+  });
+}

@@ -1,0 +1,27 @@
+import type { MessageKey } from "../i18n";
+
+export interface FieldProblem {
+  key: MessageKey;
+  params?: Record<string, string | number>;
+}
+
+/** Input that breaks a rule; names each bad field so a form can say what to fix. */
+export class ValidationError extends Error {
+  constructor(readonly fields: Record<string, FieldProblem>) {
+    super(`invalid: ${Object.keys(fields).join(", ")}`);
+  }
+}
+
+/** A row outside the caller's scope, or one that does not exist: the caller cannot tell which. */
+export class NotFoundError extends Error {
+  constructor(what: string) {
+    super(`${what} not found`);
+  }
+}
+
+/** A request that is well-formed but that a business rule refuses (e.g. demoting the last owner). */
+export class RuleError extends Error {
+  constructor(readonly problem: FieldProblem) {
+    super(problem.key);
+  }
+}

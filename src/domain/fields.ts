@@ -1,0 +1,51 @@
+// Validation of the fields people type, shared by the CLI, setup, the team page and the profile.
+import type { FieldProblem } from "./errors";
+import { limits } from "./limits";
+
+export const roles = ["owner", "admin", "agent"] as const;
+export type Role = (typeof roles)[number];
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function checkName(name: string): FieldProblem | null {
+  const trimmed = name.trim();
+  if (!trimmed) return { key: "error.name.required" };
+  if (trimmed.length > limits.nameLength) return { key: "error.name.tooLong", params: { max: limits.nameLength } };
+  return null;
+}
+
+export function checkEmail(email: string): FieldProblem | null {
+  const normalized = normalizeEmail(email);
+  if (normalized.length > limits.emailLength || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized)) {
+    return { key: "error.email.invalid" };
+  }
+  return null;
+}
+
+export function checkPassword(password: string): FieldProblem | null {
+  if (password.length < limits.passwordMinLength) {
+    return { key: "error.password.tooShort", params: { min: limits.passwordMinLength } };
+  }
+  if (password.length > limits.passwordMaxLength) {
+    return { key: "error.password.tooLong", params: { max: limits.passwordMaxLength } };
+  }
+  return null;
+}
+
+export function checkRole(role: string): FieldProblem | null {
+  return (roles as readonly string[]).includes(role) ? null : { key: "error.role.invalid" };
+}
+
+export function isRole(role: string): role is Role {
+  return checkRole(role) === null;
+}
+
+/** Collects the problems of several fields; returns null when all are fine. */
+export function problems(
+  checks: Record<string, FieldProblem | null>,
+): Record<string, FieldProblem> | null {
+  const found = Object.entries(checks).filter((entry): entry is [string, FieldProblem] => entry[1] !== null);
+  return found.length ? Object.fromEntries(found) : null;
+}

@@ -1,0 +1,26 @@
+// Files the bundler embeds through import attributes (`with { type: "text" }`).
+declare module "*.sql" {
+  const text: string;
+  export default text;
+}
+declare module "*.svg" {
+  const text: string;
+  export default text;
+}
+declare module "*.css" {
+  const path: string;
+  export default path;
+}
+// Browser scripts served as files (`with { type: "file" }` yields their embedded path).
+declare module "alpinejs/dist/cdn.min.js" {
+  const path: string;
+  export default path;
+}
+declare module "htmx.org/dist/htmx.min.js" {
+  const path: string;
+  export default path;
+}
+declare module "htmx.org/dist/ext/hx-ws.min.js" {
+  const path: string;
+  export default path;
+}

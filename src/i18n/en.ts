@@ -1,0 +1,96 @@
+// The English dictionary is the reference: zh-CN must have exactly these keys (checked by tsc
+// and by a test). Placeholders are {name}; values are plain text and are escaped when rendered.
+export const en = {
+  "app.name": "Kefu",
+  "nav.conversations": "Conversations",
+  "nav.settings": "Settings",
+  "nav.team": "Team",
+  "nav.profile": "Profile",
+  "nav.signOut": "Sign out",
+  "nav.language": "Language",
+
+  "setup.title": "Set up Kefu",
+  "setup.intro": "Create the owner account. The owner manages the team and every setting.",
+  "setup.submit": "Create owner and sign in",
+
+  "field.name": "Name",
+  "field.email": "Email",
+  "field.password": "Password",
+  "field.role": "Role",
+  "field.currentPassword": "Current password",
+  "field.newPassword": "New password",
+  "field.avatar": "Avatar",
+  "field.businessName": "Shop name",
+
+  "login.title": "Sign in",
+  "login.submit": "Sign in",
+  "login.failed": "Wrong email or password.",
+  "login.throttled": "Too many failed sign-ins. Try again in {minutes} min.",
+  "login.signedOut": "You are signed out.",
+
+  "password.changeTitle": "Choose your password",
+  "password.changeIntro": "You signed in with a temporary password. Choose your own to continue.",
+  "password.submit": "Save password",
+  "password.changed": "Password changed.",
+  "password.wrongCurrent": "The current password is wrong.",
+
+  "error.name.required": "Enter a name.",
+  "error.name.tooLong": "Use at most {max} characters.",
+  "error.email.invalid": "Enter an email address like name@example.com.",
+  "error.email.taken": "An account with this email already exists.",
+  "error.password.tooShort": "Use at least {min} characters.",
+  "error.password.tooLong": "Use at most {max} characters.",
+  "error.role.invalid": "Choose owner, admin or agent.",
+  "error.avatar.type": "Upload a PNG, JPEG, GIF or WebP image.",
+  "error.avatar.tooLarge": "The image must be at most {max} KB.",
+  "error.csrf": "This request did not come from a Kefu page. Reload the page and try again.",
+  "error.notFound": "Not found.",
+  "error.forbidden": "Only owners and admins can do this.",
+  "error.badRequest": "The request is not valid: {detail}",
+  "error.internal": "Something went wrong on the server. Try again; if it keeps happening, check the server log.",
+
+  "conversations.title": "Conversations",
+  "conversations.empty": "No conversations yet.",
+  "conversations.emptyHint": "When a visitor writes from your chat page, the conversation appears here.",
+  "conversations.chatLink": "Your chat page",
+
+  "settings.title": "Settings",
+  "settings.business": "Shop",
+  "settings.saved": "Saved.",
+  "settings.submit": "Save",
+  "settings.widgetKey": "Widget key",
+
+  "team.title": "Team",
+  "team.add": "Add a team member",
+  "team.addSubmit": "Add",
+  "team.added": "{name} was added. Give them this temporary password; it is shown only once and must be changed at first sign-in:",
+  "team.copy": "Copy",
+  "team.copied": "Copied",
+  "team.you": "you",
+  "team.disabled": "disabled",
+  "team.active": "active",
+  "team.status": "Status",
+  "team.actions": "Actions",
+  "team.changeRole": "Change role",
+  "team.disable": "Disable",
+  "team.enable": "Enable",
+  "team.disableConfirm": "Disable {name}? They are signed out at once.",
+  "team.lastOwner": "The last owner cannot be demoted or disabled.",
+  "team.ownerByAdmin": "Only an owner can change an owner or make someone an owner.",
+  "team.self": "You cannot disable or demote yourself here.",
+
+  "role.owner": "Owner",
+  "role.admin": "Admin",
+  "role.agent": "Agent",
+
+  "profile.title": "Your profile",
+  "profile.saved": "Profile saved.",
+  "profile.submit": "Save profile",
+  "profile.passwordTitle": "Change password",
+
+  "notFound.title": "Page not found",
+  "notFound.back": "Go to the console",
+} as const;
+
+export type MessageKey = keyof typeof en;
+export type Dictionary = Record<MessageKey, string>;

@@ -1,0 +1,94 @@
+#!/usr/bin/env bun
+// The `kefu` command. Exit codes: 0 done, 1 the command failed, 2 the command line is wrong.
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { addAgent } from "./domain/agents";
+import { ensureDefaultBusiness } from "./domain/businesses";
+import { ValidationError } from "./domain/errors";
+import { type Command, parseCommandLine, usage } from "./cli";
+import { UsageError } from "./config";
+import { appliedMigrationCount, migrate, openDatabase } from "./db/client";
+import { translator } from "./i18n";
+import { createLog } from "./log";
+import { databaseFile, openDataDir, startServer } from "./server";
+import { version } from "./version";
+
+async function run(command: Command): Promise<number> {
+  switch (command.name) {
+    case "help":
+      console.log(usage);
+      return 0;
+    case "version":
+      console.log(`kefu ${version}`);
+      return 0;
+    case "migrate": {
+      const opened = openDatabase(join(command.config.dataDir, databaseFile));
+      const applied = migrate(opened);
+      console.log(applied ? `Applied ${applied} migration(s).` : `The database is up to date (${appliedMigrationCount(opened.sqlite)} migrations).`);
+      opened.close();
+      return 0;
+    }
+    case "backup": {
+      const source = join(command.config.dataDir, databaseFile);
+      const target = resolve(command.file);
+      if (!existsSync(source)) return fail(`no database at ${source}; pass --data-dir`);
+      if (existsSync(target)) return fail(`${target} already exists; choose a new file name`);
+      const opened = openDatabase(source);
+      // VACUUM INTO reads one consistent snapshot, so it is safe while Kefu is serving.
+      opened.sqlite.run("VACUUM INTO ?", [target]);
+      opened.close();
+      console.log(`Backed up ${source} to ${target} (${statSync(target).size} bytes).`);
+      return 0;
+    }
+    case "user add": {
+      const opened = openDataDir(command.config.dataDir);
+      try {
+        const business = ensureDefaultBusiness(opened.db);
+        const { agent, temporaryPassword } = await addAgent(opened.db, { businessId: business.id, ...command.user });
+        console.log(`Added ${agent.role} ${agent.displayName} <${agent.email}>.`);
+        if (temporaryPassword) {
+          console.log(`Temporary password (shown once; it must be changed at first sign-in): ${temporaryPassword}`);
+        }
+        return 0;
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        const t = translator("en");
+        return fail(Object.entries(error.fields).map(([name, problem]) => `--${name}: ${t(problem.key, problem.params)}`).join("\n"));
+      } finally {
+        opened.close();
+      }
+    }
+    case "serve": {
+      const startedAt = performance.now();
+      const log = createLog(command.config.logLevel);
+      const server = startServer(command.config, log);
+      log.info(`Kefu ${version} is listening on ${server.url}`, { ms: Math.round(performance.now() - startedAt) });
+      console.log(server.needsSetup ? `Open ${server.url}/setup to create the owner account.` : `Open ${server.url} to sign in.`);
+      const shutdown = async () => {
+        log.info("shutting down");
+        await server.stop();
+        process.exit(0);
+      };
+      process.on("SIGINT", shutdown);
+      process.on("SIGTERM", shutdown);
+      return await new Promise<number>(() => {});
+    }
+  }
+}
+
+function fail(message: string): number {
+  console.error(`kefu: ${message}`);
+  return 1;
+}
+
+try {
+  process.exitCode = await run(parseCommandLine(process.argv.slice(2), process.env));
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`kefu: ${error.message}\nRun "kefu --help" for usage.`);
+    process.exitCode = 2;
+  } else {
+    console.error(`kefu: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}

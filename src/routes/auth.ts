@@ -1,0 +1,102 @@
+// Sign-in, sign-out and first-run setup.
+import { Elysia, t } from "elysia";
+import type { AppDeps } from "../app";
+import { ownerExists, verifyCredentials } from "../domain/agents";
+import { ensureDefaultBusiness } from "../domain/businesses";
+import { NotFoundError, ValidationError } from "../domain/errors";
+import { normalizeEmail } from "../domain/fields";
+import { limits } from "../domain/limits";
+import { endSession, startSession } from "../domain/sessions";
+import { createFirstOwner } from "../domain/setup";
+import { loginPage, setupPage } from "../views/auth";
+import { clientIp, isHttps } from "./client";
+import { sessionCookieName, signedInContext } from "./session";
+
+const loginBody = t.Object({
+  email: t.String({ maxLength: 1000 }),
+  password: t.String({ maxLength: 1000 }),
+});
+
+const setupBody = t.Object({
+  name: t.String({ maxLength: 1000 }),
+  email: t.String({ maxLength: 1000 }),
+  password: t.String({ maxLength: 1000 }),
+});
+
+export function authRoutes(deps: AppDeps) {
+  const { db, secret, config, loginThrottle } = deps;
+
+  function signIn(
+    agentId: number,
+    request: Request,
+    server: Parameters<typeof clientIp>[1],
+    cookie: Record<string, { set(options: Record<string, unknown>): unknown }>,
+  ) {
+    const token = startSession(db, secret, agentId, {
+      ip: clientIp(request, server, config.trustProxy),
+      userAgent: request.headers.get("user-agent"),
+    });
+    cookie[sessionCookieName]!.set({
+      value: token,
+      httpOnly: true,
+      sameSite: "lax",
+      secure: isHttps(request, config.publicUrl, config.trustProxy),
+      path: "/",
+      maxAge: limits.sessionLifetimeMs / 1000,
+    });
+  }
+
+  return new Elysia()
+    .use(signedInContext(deps))
+    .get("/login", ({ signedIn, page, redirect, query }) => {
+      if (signedIn) return redirect("/console", 303);
+      return loginPage(page, { info: query["signed-out"] !== undefined ? page.t("login.signedOut") : null });
+    })
+    .post(
+      "/login",
+      async ({ body, page, request, server, set, cookie, redirect }) => {
+        const keys = [`ip:${clientIp(request, server, config.trustProxy) ?? "unknown"}`, `account:${normalizeEmail(body.email)}`];
+        const waitMs = loginThrottle.retryAfterMs(keys);
+        if (waitMs > 0) {
+          set.status = 429;
+          set.headers["retry-after"] = String(Math.ceil(waitMs / 1000));
+          return loginPage(page, { email: body.email, error: page.t("login.throttled", { minutes: Math.ceil(waitMs / 60_000) }) });
+        }
+        const agent = await verifyCredentials(db, body.email, body.password);
+        if (!agent) {
+          loginThrottle.recordFailure(keys);
+          set.status = 401;
+          return loginPage(page, { email: body.email, error: page.t("login.failed") });
+        }
+        loginThrottle.forgive(keys[1]!);
+        signIn(agent.id, request, server, cookie);
+        return redirect("/console", 303);
+      },
+      { body: loginBody },
+    )
+    .post("/logout", ({ sessionToken, cookie, redirect }) => {
+      if (sessionToken) endSession(db, secret, sessionToken);
+      cookie[sessionCookieName]!.remove();
+      return redirect("/login?signed-out", 303);
+    })
+    .get("/setup", ({ page }) => {
+      if (ownerExists(db)) throw new NotFoundError("setup");
+      return setupPage(page);
+    })
+    .post(
+      "/setup",
+      async ({ body, page, request, server, set, cookie, redirect }) => {
+        if (ownerExists(db)) throw new NotFoundError("setup");
+        try {
+          const owner = await createFirstOwner(db, ensureDefaultBusiness(db).id, body);
+          signIn(owner.id, request, server, cookie);
+          return redirect("/console", 303);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return setupPage(page, { name: body.name, email: body.email, errors: error.fields });
+        }
+      },
+      { body: setupBody },
+    );
+}

@@ -1,0 +1,34 @@
+// Every console route runs behind this: no session means "sign in first"; a temporary password
+// means "choose your own first"; otherwise the handler gets the agent, their business and the
+// page language as one ConsoleContext.
+import { Elysia } from "elysia";
+import type { AppDeps } from "../app";
+import { findBusiness } from "../domain/businesses";
+import type { ConsoleContext } from "../views/console";
+import { isHtmx } from "./client";
+import { signedInContext } from "./session";
+
+export const passwordChangePath = "/console/password";
+
+function redirectTo(request: Request, location: string): Response {
+  // htmx follows HX-Redirect with a full page load; a plain request follows Location.
+  if (isHtmx(request)) return new Response(null, { status: 200, headers: { "hx-redirect": location } });
+  return new Response(null, { status: 303, headers: { location } });
+}
+
+export function consoleContext(deps: AppDeps) {
+  return new Elysia()
+    .use(signedInContext(deps))
+    .onBeforeHandle({ as: "scoped" }, ({ signedIn, request, path }) => {
+      if (!signedIn) return redirectTo(request, "/login");
+      if (signedIn.agent.mustChangePassword && path !== passwordChangePath) {
+        return redirectTo(request, passwordChangePath);
+      }
+    })
+    .resolve({ as: "scoped" }, ({ signedIn, page }) => {
+      const agent = signedIn!.agent;
+      const business = findBusiness(deps.db, agent.businessId)!;
+      const ctx: ConsoleContext = { t: page!.t, locale: page!.locale, agent, business };
+      return { ctx, sessionId: signedIn!.sessionId };
+    });
+}

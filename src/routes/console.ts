@@ -1,0 +1,67 @@
+// The console pages every agent sees: conversations, settings, language, forced password change.
+import { Elysia, t } from "elysia";
+import type { AppDeps } from "../app";
+import { ownerExists, changePassword, setLocale } from "../domain/agents";
+import { renameBusiness } from "../domain/businesses";
+import { ValidationError } from "../domain/errors";
+import { locales } from "../i18n";
+import { changePasswordPage } from "../views/auth";
+import { conversationsPage } from "../views/conversations";
+import { settingsPage } from "../views/settings";
+import { consoleContext, passwordChangePath } from "./console-context";
+import { forbidden } from "./responses";
+import { signedInContext } from "./session";
+
+export function consoleRoutes(deps: AppDeps) {
+  const { db } = deps;
+  return new Elysia()
+    .use(
+      new Elysia().use(signedInContext(deps)).get("/", ({ signedIn, redirect }) => {
+        if (signedIn) return redirect("/console", 303);
+        return redirect(ownerExists(db) ? "/login" : "/setup", 303);
+      }),
+    )
+    .use(consoleContext(deps))
+    .get("/console", ({ ctx }) => conversationsPage(ctx))
+    .get("/console/settings", ({ ctx }) => settingsPage(ctx))
+    .post(
+      "/console/settings",
+      ({ ctx, body, set }) => {
+        if (ctx.agent.role === "agent") return forbidden(ctx);
+        try {
+          const business = renameBusiness(db, ctx.agent, body.name);
+          return settingsPage({ ...ctx, business }, { saved: true });
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return settingsPage(ctx, { errors: error.fields, name: body.name });
+        }
+      },
+      { body: t.Object({ name: t.String({ maxLength: 1000 }) }) },
+    )
+    .post(
+      "/console/locale",
+      ({ ctx, body, set }) => {
+        setLocale(db, ctx.agent.id, body.locale);
+        // The whole page changes language, so reload it.
+        set.headers["hx-refresh"] = "true";
+        set.status = 204;
+      },
+      { body: t.Object({ locale: t.Union(locales.map((locale) => t.Literal(locale))) }) },
+    )
+    .get(passwordChangePath, ({ ctx }) => changePasswordPage(ctx))
+    .post(
+      passwordChangePath,
+      async ({ ctx, sessionId, body, set, redirect }) => {
+        try {
+          await changePassword(db, ctx.agent.id, body.current, body.password, sessionId);
+          return redirect("/console", 303);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return changePasswordPage(ctx, error.fields);
+        }
+      },
+      { body: t.Object({ current: t.String({ maxLength: 1000 }), password: t.String({ maxLength: 1000 }) }) },
+    );
+}

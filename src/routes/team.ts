@@ -1,0 +1,83 @@
+// The Team page (owners and admins): add members, change roles, disable and enable.
+import { Elysia, t } from "elysia";
+import type { AppDeps } from "../app";
+import { addAgent, changeRole, findAgent, listAgents, setAgentDisabled } from "../domain/agents";
+import { RuleError, ValidationError } from "../domain/errors";
+import { addMemberSection, teamPage, teamRow } from "../views/team";
+import { html } from "../views/html";
+import { consoleContext } from "./console-context";
+import { forbidden } from "./responses";
+
+const memberParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+
+export function teamRoutes(deps: AppDeps) {
+  const { db } = deps;
+  return new Elysia()
+    .use(consoleContext(deps))
+    .onBeforeHandle(({ ctx }) => {
+      if (ctx.agent.role === "agent") return forbidden(ctx);
+    })
+    .get("/console/team", ({ ctx }) => teamPage(ctx, listAgents(db, ctx.agent.businessId)))
+    .post(
+      "/console/team",
+      async ({ ctx, body, set }) => {
+        if (body.role === "owner" && ctx.agent.role !== "owner") {
+          set.status = 422;
+          return addMemberSection(ctx, { values: body, errors: { role: { key: "team.ownerByAdmin" } } });
+        }
+        try {
+          const { agent, temporaryPassword } = await addAgent(
+            db,
+            { businessId: ctx.agent.businessId, email: body.email, name: body.name, role: body.role },
+            ctx.agent,
+          );
+          return html`${addMemberSection(ctx, { added: { name: agent.displayName, temporaryPassword: temporaryPassword! } })}
+<hx-partial hx-target="#team-rows" hx-swap="beforeend">${teamRow(ctx, agent)}</hx-partial>`;
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return addMemberSection(ctx, { values: body, errors: error.fields });
+        }
+      },
+      {
+        body: t.Object({
+          name: t.String({ maxLength: 1000 }),
+          email: t.String({ maxLength: 1000 }),
+          role: t.String({ maxLength: 20 }),
+        }),
+      },
+    )
+    .post(
+      "/console/team/:id/role",
+      ({ ctx, params, body, set }) =>
+        changeRowOrExplain(ctx, params.id, set, () => changeRole(db, ctx.agent, params.id, body.role)),
+      { params: memberParams, body: t.Object({ role: t.String({ maxLength: 20 }) }) },
+    )
+    .post(
+      "/console/team/:id/disable",
+      ({ ctx, params, set }) => changeRowOrExplain(ctx, params.id, set, () => setAgentDisabled(db, ctx.agent, params.id, true)),
+      { params: memberParams },
+    )
+    .post(
+      "/console/team/:id/enable",
+      ({ ctx, params, set }) => changeRowOrExplain(ctx, params.id, set, () => setAgentDisabled(db, ctx.agent, params.id, false)),
+      { params: memberParams },
+    );
+
+  /** Renders the changed row; when a rule refuses the change, the unchanged row says why. */
+  function changeRowOrExplain(
+    ctx: Parameters<typeof teamRow>[0],
+    agentId: number,
+    set: { status?: number | string },
+    change: () => Parameters<typeof teamRow>[1],
+  ) {
+    try {
+      return teamRow(ctx, change());
+    } catch (error) {
+      if (!(error instanceof RuleError || error instanceof ValidationError)) throw error;
+      const problem = error instanceof RuleError ? error.problem : Object.values(error.fields)[0]!;
+      set.status = 409;
+      return teamRow(ctx, findAgent(db, ctx.agent.businessId, agentId), ctx.t(problem.key, problem.params));
+    }
+  }
+}

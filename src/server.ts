@@ -1,0 +1,57 @@
+// Opening everything a running Kefu needs, in one place shared by `kefu serve` and the tests.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createApp } from "./app";
+import type { Config } from "./config";
+import { migrate, type OpenedDatabase, openDatabase } from "./db/client";
+import { ownerExists } from "./domain/agents";
+import { ensureDefaultBusiness } from "./domain/businesses";
+import { deleteExpiredSessions } from "./domain/sessions";
+import type { Log } from "./log";
+import { loadOrCreateServerSecret } from "./server-secret";
+
+export const databaseFile = "kefu.db";
+
+/** Creates the data dir on first run, opens the database and brings it up to date. */
+export function openDataDir(dataDir: string): OpenedDatabase {
+  // Owner-only: the directory holds the database and the server secret.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  mkdirSync(join(dataDir, "uploads"), { recursive: true });
+  const opened = openDatabase(join(dataDir, databaseFile));
+  migrate(opened);
+  ensureDefaultBusiness(opened.db);
+  return opened;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** No owner yet: the first visit must go to /setup. */
+  needsSetup: boolean;
+  stop(): Promise<void>;
+}
+
+export function startServer(config: Config, log: Log): RunningServer {
+  const opened = openDataDir(config.dataDir);
+  const secret = loadOrCreateServerSecret(config.dataDir);
+  deleteExpiredSessions(opened.db);
+  const app = createApp({
+    db: opened.db,
+    sqlite: opened.sqlite,
+    secret,
+    config,
+    uploadsDir: join(config.dataDir, "uploads"),
+    log,
+  }).listen({ port: config.port, hostname: config.host });
+  const port = app.server!.port!;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+  return {
+    url: config.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    needsSetup: !ownerExists(opened.db),
+    async stop() {
+      await app.stop();
+      opened.close();
+    },
+  };
+}

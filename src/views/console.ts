@@ -1,0 +1,58 @@
+// The console frame: header (shop, language, who is signed in, sign out) and navigation.
+import type { Agent } from "../domain/agents";
+import type { Business } from "../domain/businesses";
+import { type Locale, locales } from "../i18n";
+import { html, type SafeHtml } from "./html";
+import { type IconName, icon } from "./icons";
+import { documentPage, type PageContext } from "./page";
+
+export type Section = "conversations" | "settings" | "team" | "profile";
+
+export interface ConsoleContext extends PageContext {
+  agent: Agent;
+  business: Business;
+}
+
+const languageNames: Record<Locale, string> = { "zh-CN": "中文", en: "English" };
+
+export function avatar(agent: Pick<Agent, "avatar" | "displayName">, size: "" | "large" = ""): SafeHtml {
+  if (agent.avatar) return html`<img class="avatar ${size}" src="${agent.avatar}" alt="">`;
+  return html`<span class="avatar ${size}" aria-hidden="true">${Array.from(agent.displayName.trim())[0] ?? "?"}</span>`;
+}
+
+function navLink(ctx: ConsoleContext, current: Section, section: Section, href: string, iconName: IconName): SafeHtml {
+  return html`<a href="${href}" ${current === section ? html`aria-current="page"` : ""}>${icon(iconName)} ${ctx.t(`nav.${section}`)}</a>`;
+}
+
+export function consolePage(ctx: ConsoleContext, section: Section, title: string, content: SafeHtml): SafeHtml {
+  const { t, agent } = ctx;
+  const manager = agent.role !== "agent";
+  return documentPage(
+    ctx,
+    title,
+    html`<div class="console">
+<header>
+  <div class="brand">${icon("message-square")} ${ctx.business.name}</div>
+  <form class="locale-switch" hx-post="/console/locale" hx-trigger="change" hx-swap="none">
+    <label for="locale" class="inline" title="${t("nav.language")}">${icon("languages")}</label>
+    <select id="locale" name="locale" aria-label="${t("nav.language")}">
+      ${locales.map((locale) => html`<option value="${locale}" ${locale === ctx.locale ? html`selected` : ""}>${languageNames[locale]}</option>`)}
+    </select>
+  </form>
+  <a class="who" href="/console/profile" id="signed-in-agent">${avatar(agent)} <span>${agent.displayName}</span></a>
+  <form method="post" action="/logout" class="inline">
+    <button type="submit" class="secondary small">${icon("log-out")} ${t("nav.signOut")}</button>
+  </form>
+</header>
+<nav aria-label="${t("app.name")}">
+  ${navLink(ctx, section, "conversations", "/console", "message-square")}
+  ${navLink(ctx, section, "settings", "/console/settings", "settings")}
+  ${manager ? navLink(ctx, section, "team", "/console/team", "users") : ""}
+  ${navLink(ctx, section, "profile", "/console/profile", "user")}
+</nav>
+<main id="main">
+${content}
+</main>
+</div>`,
+  );
+}

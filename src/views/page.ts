@@ -1,0 +1,28 @@
+import type { Locale, Translate } from "../i18n";
+import { assetUrl } from "../routes/assets";
+import { html, type SafeHtml } from "./html";
+
+/** What every page needs to speak the reader's language. */
+export interface PageContext {
+  t: Translate;
+  locale: Locale;
+}
+
+/** The HTML document around every page: stylesheet, htmx (with hx-ws) and Alpine, all local. */
+export function documentPage(ctx: PageContext, title: string, body: SafeHtml): SafeHtml {
+  return html`<!doctype html>
+<html lang="${ctx.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · ${ctx.t("app.name")}</title>
+<link rel="stylesheet" href="${assetUrl("kefu.css")}">
+<script src="${assetUrl("htmx.js")}" defer></script>
+<script src="${assetUrl("hx-ws.js")}" defer></script>
+<script src="${assetUrl("alpine.js")}" defer></script>
+</head>
+<body>
+${body}
+</body>
+</html>`;
+}

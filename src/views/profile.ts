@@ -1,0 +1,40 @@
+import { limits } from "../domain/limits";
+import { passwordForm } from "./auth";
+import { avatar, type ConsoleContext, consolePage } from "./console";
+import { field, type FieldErrors, notice } from "./form";
+import { html, type SafeHtml } from "./html";
+
+export interface ProfileState {
+  profileErrors?: FieldErrors;
+  passwordErrors?: FieldErrors;
+  saved?: "profile" | "password";
+}
+
+export function profilePage(ctx: ConsoleContext, state: ProfileState = {}): SafeHtml {
+  const { t, agent } = ctx;
+  const errors = state.profileErrors ?? {};
+  return consolePage(
+    ctx,
+    "profile",
+    t("profile.title"),
+    html`<h1>${t("profile.title")}</h1>
+<section class="card panel">
+  ${state.saved === "profile" ? notice("ok", t("profile.saved")) : ""}
+  <form method="post" action="/console/profile" enctype="multipart/form-data" novalidate>
+    <p>${avatar(agent, "large")}</p>
+    ${field(t, errors, { name: "name", label: t("field.name"), value: agent.displayName, autocomplete: "name", required: true, maxlength: limits.nameLength })}
+    <label for="field-avatar">${t("field.avatar")}</label>
+    <input id="field-avatar" name="avatar" type="file" accept="image/png,image/jpeg,image/gif,image/webp"
+      ${errors.avatar ? html`aria-invalid="true"` : ""}>
+    ${errors.avatar ? html`<p class="field-error">${t(errors.avatar.key, errors.avatar.params)}</p>` : ""}
+    <p class="muted">${agent.email} · ${t(`role.${agent.role}`)}</p>
+    <div class="actions"><button type="submit">${t("profile.submit")}</button></div>
+  </form>
+</section>
+<section class="card panel" id="password">
+  <h2>${t("profile.passwordTitle")}</h2>
+  ${state.saved === "password" ? notice("ok", t("password.changed")) : ""}
+  ${passwordForm(ctx, "/console/profile/password", state.passwordErrors)}
+</section>`,
+  );
+}

@@ -1,0 +1,29 @@
+import { limits } from "../domain/limits";
+import { type ConsoleContext, consolePage } from "./console";
+import { field, type FieldErrors, notice } from "./form";
+import { html, type SafeHtml } from "./html";
+
+export function settingsPage(ctx: ConsoleContext, state: { errors?: FieldErrors; saved?: boolean; name?: string } = {}): SafeHtml {
+  const { t, business, agent } = ctx;
+  const editable = agent.role !== "agent";
+  return consolePage(
+    ctx,
+    "settings",
+    t("settings.title"),
+    html`<h1>${t("settings.title")}</h1>
+<section class="card panel">
+  <h2>${t("settings.business")}</h2>
+  ${state.saved ? notice("ok", t("settings.saved")) : ""}
+  ${
+    editable
+      ? html`<form method="post" action="/console/settings" novalidate>
+    ${field(t, state.errors ?? {}, { name: "name", label: t("field.businessName"), value: state.name ?? business.name, required: true, maxlength: limits.businessNameLength })}
+    <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
+  </form>`
+      : html`<p><strong>${t("field.businessName")}:</strong> ${business.name}</p>`
+  }
+  <label for="widget-key">${t("settings.widgetKey")}</label>
+  <div class="copy-field"><input id="widget-key" readonly value="${business.widgetKey}"></div>
+</section>`,
+  );
+}

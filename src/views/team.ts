@@ -1,0 +1,87 @@
+// The Team page: one row fragment per agent, rendered the same for the page and for the htmx
+// responses that change a row.
+import type { Agent } from "../domain/agents";
+import { roles } from "../domain/fields";
+import { limits } from "../domain/limits";
+import { avatar, type ConsoleContext, consolePage } from "./console";
+import { field, type FieldErrors } from "./form";
+import { html, type SafeHtml } from "./html";
+import { icon } from "./icons";
+
+export function teamRow(ctx: ConsoleContext, member: Agent, error?: string): SafeHtml {
+  const { t } = ctx;
+  const self = member.id === ctx.agent.id;
+  return html`<tr id="agent-${member.id}">
+  <td><span class="who">${avatar(member)} ${member.displayName}</span> ${self ? html`<span class="badge">${t("team.you")}</span>` : ""}</td>
+  <td>${member.email}</td>
+  <td>
+    <select name="role" aria-label="${t("team.changeRole")}" hx-post="/console/team/${member.id}/role" hx-trigger="change" hx-target="#agent-${member.id}" hx-swap="outerHTML">
+        ${roles.map((role) => html`<option value="${role}" ${role === member.role ? html`selected` : ""}>${t(`role.${role}`)}</option>`)}
+    </select>
+  </td>
+  <td>${member.disabled ? html`<span class="badge off">${t("team.disabled")}</span>` : html`<span class="badge">${t("team.active")}</span>`}</td>
+  <td>
+    ${
+      self
+        ? ""
+        : member.disabled
+          ? html`<button class="secondary small" hx-post="/console/team/${member.id}/enable" hx-target="#agent-${member.id}" hx-swap="outerHTML">${t("team.enable")}</button>`
+          : html`<button class="danger small" hx-post="/console/team/${member.id}/disable" hx-target="#agent-${member.id}" hx-swap="outerHTML"
+              hx-confirm="${t("team.disableConfirm", { name: member.displayName })}">${t("team.disable")}</button>`
+    }
+    ${error ? html`<p class="field-error" role="alert">${error}</p>` : ""}
+  </td>
+</tr>`;
+}
+
+export interface AddMemberState {
+  values?: { name?: string; email?: string; role?: string };
+  errors?: FieldErrors;
+  added?: { name: string; temporaryPassword: string };
+}
+
+export function addMemberSection(ctx: ConsoleContext, state: AddMemberState = {}): SafeHtml {
+  const { t } = ctx;
+  const values = state.values ?? {};
+  const errors = state.errors ?? {};
+  const assignable = ctx.agent.role === "owner" ? roles : roles.filter((role) => role !== "owner");
+  return html`<section class="card panel" id="team-add">
+  <h2>${t("team.add")}</h2>
+  ${
+    state.added
+      ? html`<div class="notice ok" role="status" x-data="{ copied: false }">
+    <p>${t("team.added", { name: state.added.name })}</p>
+    <p><code class="secret" id="temporary-password" x-ref="secret">${state.added.temporaryPassword}</code>
+    <button type="button" class="secondary small" @click="navigator.clipboard.writeText($refs.secret.textContent); copied = true">
+      ${icon("copy")} <span x-show="!copied">${t("team.copy")}</span><span x-show="copied" x-cloak>${t("team.copied")}</span>
+    </button></p>
+  </div>`
+      : ""
+  }
+  <form hx-post="/console/team" hx-target="#team-add" hx-swap="outerHTML" novalidate>
+    ${field(t, errors, { name: "name", label: t("field.name"), value: values.name, required: true, maxlength: limits.nameLength })}
+    ${field(t, errors, { name: "email", label: t("field.email"), type: "email", value: values.email, required: true, maxlength: limits.emailLength })}
+    <label for="field-role">${t("field.role")}</label>
+    <select id="field-role" name="role">
+      ${assignable.map((role) => html`<option value="${role}" ${role === (values.role ?? "agent") ? html`selected` : ""}>${t(`role.${role}`)}</option>`)}
+    </select>
+    ${errors.role ? html`<p class="field-error">${t(errors.role.key)}</p>` : ""}
+    <div class="actions"><button type="submit">${t("team.addSubmit")}</button></div>
+  </form>
+</section>`;
+}
+
+export function teamPage(ctx: ConsoleContext, members: Agent[]): SafeHtml {
+  const { t } = ctx;
+  return consolePage(
+    ctx,
+    "team",
+    t("team.title"),
+    html`<h1>${t("team.title")}</h1>
+<table>
+  <thead><tr><th>${t("field.name")}</th><th>${t("field.email")}</th><th>${t("field.role")}</th><th>${t("team.status")}</th><th>${t("team.actions")}</th></tr></thead>
+  <tbody id="team-rows">${members.map((member) => teamRow(ctx, member))}</tbody>
+</table>
+${addMemberSection(ctx)}`,
+  );
+}
