@@ -30,5 +30,7 @@ export function consoleContext(deps: AppDeps) {
       const business = findBusiness(deps.db, agent.businessId)!;
       const ctx: ConsoleContext = { t: page!.t, locale: page!.locale, agent, business };
       return { ctx, sessionId: signedIn!.sessionId };
-    });
+    })
+    // Lift the session lookup (and these hooks) to the routes of whoever uses this plugin.
+    .as("scoped");
 }

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "bun:test";
+import { resolve } from "node:path";
+import { parseCommandLine } from "../src/cli";
+import { UsageError } from "../src/config";
+
+describe("the command line", () => {
+  it("serves with the defaults when given nothing", () => {
+    expect(parseCommandLine([], {})).toEqual({
+      name: "serve",
+      config: { port: 3000, host: "0.0.0.0", dataDir: resolve("./data"), publicUrl: null, logLevel: "info", trustProxy: false },
+    });
+  });
+
+  it("reads the environment, and flags win over it", () => {
+    const env = { PORT: "8080", KEFU_DATA_DIR: "/srv/kefu", KEFU_PUBLIC_URL: "https://chat.example.com/", KEFU_TRUST_PROXY: "true" };
+    const command = parseCommandLine(["serve", "--port", "9090"], env);
+    expect(command).toMatchObject({
+      name: "serve",
+      config: { port: 9090, dataDir: "/srv/kefu", publicUrl: "https://chat.example.com", trustProxy: true },
+    });
+  });
+
+  it("explains a bad value or an unknown flag", () => {
+    expect(() => parseCommandLine(["--port", "abc"], {})).toThrow(new UsageError('--port must be a port number from 0 to 65535, not "abc"'));
+    expect(() => parseCommandLine(["--prot", "1"], {})).toThrow(/Unknown option '--prot'/);
+    expect(() => parseCommandLine(["--log-level", "loud"], {})).toThrow(/--log-level must be one of/);
+    expect(() => parseCommandLine(["--public-url", "chat.example.com"], {})).toThrow(/absolute URL/);
+    expect(() => parseCommandLine([], { PORT: "70000" })).toThrow(/PORT must be a port number/);
+    expect(() => parseCommandLine(["launch"], {})).toThrow(/unknown command "launch"/);
+  });
+
+  it("parses user add and insists on its required flags", () => {
+    expect(parseCommandLine(["user", "add", "--email", "a@b.co", "--name", "A", "--role", "admin"], {})).toMatchObject({
+      name: "user add",
+      user: { email: "a@b.co", name: "A", role: "admin", password: undefined },
+    });
+    expect(() => parseCommandLine(["user", "add", "--email", "a@b.co"], {})).toThrow(/needs --name/);
+    expect(() => parseCommandLine(["user", "remove"], {})).toThrow(/user add/);
+  });
+
+  it("needs exactly one file for a backup", () => {
+    expect(parseCommandLine(["backup", "copy.db"], {})).toMatchObject({ name: "backup", file: "copy.db" });
+    expect(() => parseCommandLine(["backup"], {})).toThrow(/backup needs one FILE/);
+  });
+
+  it("knows --help and --version", () => {
+    expect(parseCommandLine(["--help"], {})).toEqual({ name: "help" });
+    expect(parseCommandLine(["--version"], {})).toEqual({ name: "version" });
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, expect, it } from "bun:test";
+import { Client, signedIn, testApp } from "../support";
+
+describe("the console shell", () => {
+  it("shows the signed-in agent, the navigation and an empty conversations view", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    const page = await (await client.get("/console")).text();
+    expect(page).toContain('id="signed-in-agent"');
+    expect(page).toContain(">owner</span>");
+    for (const href of ["/console", "/console/settings", "/console/team"]) expect(page).toContain(`href="${href}"`);
+    expect(page).toContain("No conversations yet.");
+    expect(page).toContain('action="/logout"');
+  });
+
+  it("hides the Team link from agents", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "agent");
+    expect(await (await client.get("/console")).text()).not.toContain('href="/console/team"');
+  });
+
+  it("speaks the browser's language until the agent chooses one, then remembers the choice", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    const chinese = { "accept-language": "zh-CN,zh;q=0.9,en;q=0.8" };
+    expect(await (await client.get("/console", chinese)).text()).toContain("会话");
+    const switched = await client.post("/console/locale", { locale: "en" }, { "hx-request": "true" });
+    expect(switched.status).toBe(204);
+    expect(switched.headers.get("hx-refresh")).toBe("true");
+    const page = await (await client.get("/console", chinese)).text();
+    expect(page).toContain('<html lang="en">');
+    expect(page).toContain("Conversations");
+  });
+
+  it("refuses a language it does not speak", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    const response = await client.post("/console/locale", { locale: "fr" });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("locale");
+  });
+
+  it("escapes what people typed wherever it is shown", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    await client.post("/console/settings", { name: "<script>alert(1)</script>" });
+    const page = await (await client.get("/console")).text();
+    expect(page).not.toContain("<script>alert(1)</script>");
+    expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+  });
+
+  it("lets agents read the settings but not change them", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "agent");
+    expect((await client.get("/console/settings")).status).toBe(200);
+    expect((await client.post("/console/settings", { name: "Mine now" })).status).toBe(403);
+    expect(ctx.sqlite.query("SELECT name FROM businesses").get()).toEqual({ name: "Kefu" });
+  });
+
+  it("records settings changes in the audit log", async () => {
+    const ctx = testApp();
+    const { agent, client } = await signedIn(ctx, "owner");
+    await client.post("/console/settings", { name: "Tea House" });
+    expect(ctx.sqlite.query("SELECT agent_id, action FROM audit_log").all()).toEqual([
+      { agent_id: agent.id, action: "business.renamed" },
+    ]);
+  });
+
+  it("sends htmx requests of a signed-out browser to the sign-in page with HX-Redirect", async () => {
+    const ctx = testApp();
+    const response = await new Client(ctx.app).post("/console/locale", { locale: "en" }, { "hx-request": "true" });
+    expect(response.headers.get("hx-redirect")).toBe("/login");
+  });
+
+  it("answers unknown pages with 404", async () => {
+    const ctx = testApp();
+    const response = await new Client(ctx.app).get("/console/nope");
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toContain("text/html");
+  });
+});
+
+describe("health and assets", () => {
+  it("reports the version and a live database", async () => {
+    const ctx = testApp();
+    const response = await new Client(ctx.app).get("/healthz");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: "ok", database: true, version: expect.any(String) });
+  });
+
+  it("reports 503 when the database does not answer", async () => {
+    const ctx = testApp();
+    ctx.sqlite.close();
+    const response = await new Client(ctx.app).get("/healthz");
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ database: false });
+  });
+
+  it("serves htmx, hx-ws, Alpine and the stylesheet from the app, gzipped on request", async () => {
+    const ctx = testApp();
+    const client = new Client(ctx.app);
+    for (const name of ["htmx.js", "hx-ws.js", "alpine.js", "kefu.css"]) {
+      const response = await client.get(`/assets/${name}`, { "accept-encoding": "gzip" });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("cache-control")).toContain("immutable");
+    }
+    const plain = await client.get("/assets/htmx.js");
+    expect(await plain.text()).toContain("htmx");
+    expect((await client.get("/assets/../package.json")).status).toBe(404);
+  });
+
+  it("sends a content security policy that forbids framing and inline scripts", async () => {
+    const ctx = testApp();
+    const response = await new Client(ctx.app).get("/login");
+    const policy = response.headers.get("content-security-policy")!;
+    expect(policy).toContain("frame-ancestors 'none'");
+    const scriptSources = policy.split(";").find((directive) => directive.trim().startsWith("script-src"))!;
+    expect(scriptSources).not.toContain("unsafe-inline");
+  });
+});

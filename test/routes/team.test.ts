@@ -1,0 +1,118 @@
+import { describe, expect, it } from "bun:test";
+import { agents, businesses } from "../../src/db/schema";
+import { addAgent } from "../../src/domain/agents";
+import { addMember, Client, signedIn, testApp } from "../support";
+
+describe("the Team page", () => {
+  it("lists the team for owners and admins, and is forbidden to agents", async () => {
+    const ctx = testApp();
+    const { client: owner } = await signedIn(ctx, "owner");
+    const { client: admin } = await signedIn(ctx, "admin");
+    const { client: agent } = await signedIn(ctx, "agent");
+    const page = await (await owner.get("/console/team")).text();
+    expect(page).toContain("admin@example.com");
+    expect(page).toContain("agent@example.com");
+    expect((await admin.get("/console/team")).status).toBe(200);
+    expect((await agent.get("/console/team")).status).toBe(403);
+    expect((await agent.post("/console/team", { name: "X", email: "x@example.com", role: "agent" })).status).toBe(403);
+  });
+
+  it("adds a member with a temporary password shown once, who must change it at first sign-in", async () => {
+    const ctx = testApp();
+    const { client: owner } = await signedIn(ctx, "owner");
+    const response = await owner.post("/console/team", { name: "Li Lei", email: "lilei@example.com", role: "agent" });
+    expect(response.status).toBe(200);
+    const fragment = await response.text();
+    const password = fragment.match(/id="temporary-password"[^>]*>([^<]+)</)?.[1];
+    expect(password).toMatch(/^[A-Za-z0-9]{14}$/);
+    expect(fragment).toContain('<hx-partial hx-target="#team-rows" hx-swap="beforeend">');
+    expect(await (await owner.get("/console/team")).text()).not.toContain(password!);
+
+    const newcomer = new Client(ctx.app);
+    expect((await newcomer.post("/login", { email: "lilei@example.com", password: password! })).status).toBe(303);
+    expect((await newcomer.get("/console")).headers.get("location")).toBe("/console/password");
+    const changed = await newcomer.post("/console/password", { current: password!, password: "my own secret" });
+    expect(changed.headers.get("location")).toBe("/console");
+    expect((await newcomer.get("/console")).status).toBe(200);
+  });
+
+  it("says what is wrong with each field of a new member and adds nobody", async () => {
+    const ctx = testApp();
+    const { client: owner } = await signedIn(ctx, "owner");
+    const response = await owner.post("/console/team", { name: "", email: "owner@example.com", role: "agent" });
+    expect(response.status).toBe(422);
+    const fragment = await response.text();
+    expect(fragment).toContain("Enter a name.");
+    const taken = await owner.post("/console/team", { name: "Twin", email: "OWNER@example.com", role: "agent" });
+    expect(await taken.text()).toContain("An account with this email already exists.");
+    expect(ctx.db.select().from(agents).all()).toHaveLength(1);
+  });
+
+  it("lets an admin add agents but not owners", async () => {
+    const ctx = testApp();
+    const { client: admin } = await signedIn(ctx, "admin");
+    const response = await admin.post("/console/team", { name: "Boss", email: "boss@example.com", role: "owner" });
+    expect(response.status).toBe(422);
+    expect(await response.text()).toContain("Only an owner can change an owner");
+    expect((await admin.post("/console/team", { name: "Helper", email: "helper@example.com", role: "agent" })).status).toBe(200);
+  });
+
+  it("changes a role and refuses to demote the last owner", async () => {
+    const ctx = testApp();
+    const { agent: me, client: owner } = await signedIn(ctx, "owner");
+    const colleague = await addMember(ctx, "agent", "colleague@example.com");
+    const promoted = await owner.post(`/console/team/${colleague.id}/role`, { role: "admin" });
+    expect(promoted.status).toBe(200);
+    expect(await promoted.text()).toContain('<option value="admin" selected>');
+    const demoted = await owner.post(`/console/team/${me.id}/role`, { role: "agent" });
+    expect(demoted.status).toBe(409);
+    expect(await demoted.text()).toContain("The last owner cannot be demoted or disabled.");
+    expect(ctx.db.select({ role: agents.role }).from(agents).all().map((a) => a.role).sort()).toEqual(["admin", "owner"]);
+  });
+
+  it("does not let an admin disable or demote an owner", async () => {
+    const ctx = testApp();
+    const { agent: owner } = await signedIn(ctx, "owner");
+    const { client: admin } = await signedIn(ctx, "admin");
+    expect((await admin.post(`/console/team/${owner.id}/disable`)).status).toBe(409);
+    expect((await admin.post(`/console/team/${owner.id}/role`, { role: "agent" })).status).toBe(409);
+    const row = ctx.db.select().from(agents).all().find((a) => a.id === owner.id)!;
+    expect(row.role).toBe("owner");
+    expect(row.disabled).toBe(false);
+  });
+
+  it("signs a disabled member out at once and keeps them out", async () => {
+    const ctx = testApp();
+    const { client: owner } = await signedIn(ctx, "owner");
+    const { agent, client: victim } = await signedIn(ctx, "agent");
+    expect((await victim.get("/console")).status).toBe(200);
+    expect((await owner.post(`/console/team/${agent.id}/disable`)).status).toBe(200);
+    expect((await victim.get("/console")).headers.get("location")).toBe("/login");
+    expect((await new Client(ctx.app).post("/login", { email: agent.email, password: "correct horse" })).status).toBe(401);
+    expect((await owner.post(`/console/team/${agent.id}/enable`)).status).toBe(200);
+    expect((await new Client(ctx.app).post("/login", { email: agent.email, password: "correct horse" })).status).toBe(303);
+  });
+
+  it("treats a member of another business as not found", async () => {
+    const ctx = testApp();
+    const { client: owner } = await signedIn(ctx, "owner");
+    const other = ctx.db.insert(businesses).values({ name: "Other", widgetKey: "other", identitySecret: "s" }).returning().get();
+    const { agent: stranger } = await addAgent(ctx.db, {
+      businessId: other.id,
+      email: "stranger@example.com",
+      name: "Stranger",
+      role: "agent",
+      password: "correct horse",
+    });
+    expect((await owner.post(`/console/team/${stranger.id}/disable`)).status).toBe(404);
+    expect((await owner.post(`/console/team/${stranger.id}/role`, { role: "admin" })).status).toBe(404);
+    expect(await (await owner.get("/console/team")).text()).not.toContain("stranger@example.com");
+  });
+
+  it("rejects a member id that is not a number", async () => {
+    const ctx = testApp();
+    const { client: owner } = await signedIn(ctx, "owner");
+    const response = await owner.post("/console/team/abc/disable");
+    expect(response.status).toBe(400);
+  });
+});
