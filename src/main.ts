@@ -81,6 +81,9 @@ function fail(message: string): number {
   return 1;
 }
 
+// Everything Kefu writes (database, WAL, secret, uploads, backups) is for its own user only.
+process.umask(0o077);
+
 try {
   process.exitCode = await run(parseCommandLine(process.argv.slice(2), process.env));
 } catch (error) {

@@ -1,4 +1,5 @@
 import { Database as SQLite } from "bun:sqlite";
+import { chmodSync } from "node:fs";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import * as schema from "./schema";
@@ -17,6 +18,8 @@ export interface OpenedDatabase {
 /** Opens (or creates) the database at `path` (":memory:" for tests) and applies the pragmas. */
 export function openDatabase(path: string): OpenedDatabase {
   const sqlite = new SQLite(path, { create: true, strict: true });
+  // The database holds password hashes: owner-only, even in a data dir made by someone else.
+  if (path !== ":memory:") chmodSync(path, 0o600);
   sqlite.exec("PRAGMA journal_mode = WAL");
   sqlite.exec("PRAGMA busy_timeout = 5000");
   sqlite.exec("PRAGMA synchronous = NORMAL");

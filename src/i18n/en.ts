@@ -46,13 +46,13 @@ export const en = {
   "error.csrf": "This request did not come from a Kefu page. Reload the page and try again.",
   "error.notFound": "Not found.",
   "error.forbidden": "Only owners and admins can do this.",
+  "error.forbiddenTitle": "Not allowed",
   "error.badRequest": "The request is not valid: {detail}",
   "error.internal": "Something went wrong on the server. Try again; if it keeps happening, check the server log.",
 
   "conversations.title": "Conversations",
   "conversations.empty": "No conversations yet.",
   "conversations.emptyHint": "When a visitor writes from your chat page, the conversation appears here.",
-  "conversations.chatLink": "Your chat page",
 
   "settings.title": "Settings",
   "settings.business": "Shop",

@@ -46,13 +46,13 @@ export const zhCN: Dictionary = {
   "error.csrf": "该请求不是来自客服系统页面。请刷新页面后重试。",
   "error.notFound": "未找到。",
   "error.forbidden": "只有所有者和管理员可以执行此操作。",
+  "error.forbiddenTitle": "无权访问",
   "error.badRequest": "请求无效：{detail}",
   "error.internal": "服务器出错了。请重试；如果反复出现，请查看服务器日志。",
 
   "conversations.title": "会话",
   "conversations.empty": "还没有会话。",
   "conversations.emptyHint": "访客在您的聊天页面发送消息后，会话会显示在这里。",
-  "conversations.chatLink": "您的聊天页面",
 
   "settings.title": "设置",
   "settings.business": "店铺",

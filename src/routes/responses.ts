@@ -8,7 +8,7 @@ export function htmlResponse(body: SafeHtml, status = 200, headers: Record<strin
 }
 
 export function forbidden(page: PageContext): Response {
-  return htmlResponse(messagePage(page, page.t("error.forbidden"), page.t("error.forbidden"), { href: "/console", label: page.t("notFound.back") }), 403);
+  return htmlResponse(messagePage(page, page.t("error.forbiddenTitle"), page.t("error.forbidden"), { href: "/console", label: page.t("notFound.back") }), 403);
 }
 
 export function notFound(page: PageContext): Response {

@@ -39,7 +39,7 @@ export function consolePage(ctx: ConsoleContext, section: Section, title: string
       ${locales.map((locale) => html`<option value="${locale}" ${locale === ctx.locale ? html`selected` : ""}>${languageNames[locale]}</option>`)}
     </select>
   </form>
-  <a class="who" href="/console/profile" id="signed-in-agent">${avatar(agent)} <span>${agent.displayName}</span></a>
+  <a class="who" href="/console/profile" id="signed-in-agent">${avatar(agent)} <span class="who-name">${agent.displayName}</span></a>
   <form method="post" action="/logout" class="inline">
     <button type="submit" class="secondary small">${icon("log-out")} ${t("nav.signOut")}</button>
   </form>

@@ -12,7 +12,7 @@ export function teamRow(ctx: ConsoleContext, member: Agent, error?: string): Saf
   const { t } = ctx;
   const self = member.id === ctx.agent.id;
   return html`<tr id="agent-${member.id}">
-  <td><span class="who">${avatar(member)} ${member.displayName}</span> ${self ? html`<span class="badge">${t("team.you")}</span>` : ""}</td>
+  <td><span class="who">${avatar(member)} ${member.displayName} ${self ? html`<span class="badge">${t("team.you")}</span>` : ""}</span></td>
   <td>${member.email}</td>
   <td>
     <select name="role" aria-label="${t("team.changeRole")}" hx-post="/console/team/${member.id}/role" hx-trigger="change" hx-target="#agent-${member.id}" hx-swap="outerHTML">
@@ -78,10 +78,10 @@ export function teamPage(ctx: ConsoleContext, members: Agent[]): SafeHtml {
     "team",
     t("team.title"),
     html`<h1>${t("team.title")}</h1>
-<table>
+<div class="table-scroll"><table>
   <thead><tr><th>${t("field.name")}</th><th>${t("field.email")}</th><th>${t("field.role")}</th><th>${t("team.status")}</th><th>${t("team.actions")}</th></tr></thead>
   <tbody id="team-rows">${members.map((member) => teamRow(ctx, member))}</tbody>
-</table>
+</table></div>
 ${addMemberSection(ctx)}`,
   );
 }
