@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // The `kefu` command. Exit codes: 0 done, 1 the command failed, 2 the command line is wrong.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { addAgent } from "./domain/agents";
 import { ensureDefaultBusiness } from "./domain/businesses";
@@ -22,6 +22,7 @@ async function run(command: Command): Promise<number> {
       console.log(`kefu ${version}`);
       return 0;
     case "migrate": {
+      mkdirSync(command.config.dataDir, { recursive: true, mode: 0o700 });
       const opened = openDatabase(join(command.config.dataDir, databaseFile));
       const applied = migrate(opened);
       console.log(applied ? `Applied ${applied} migration(s).` : `The database is up to date (${appliedMigrationCount(opened.sqlite)} migrations).`);
