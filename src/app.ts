@@ -6,7 +6,7 @@ import type { Config } from "./config";
 import type { Database } from "./db/client";
 import { NotFoundError, RuleError } from "./domain/errors";
 import { limits } from "./domain/limits";
-import { LoginThrottle } from "./domain/login-throttle";
+import { RateLimiter } from "./domain/rate-limiter";
 import { localeFromAcceptLanguage, translator } from "./i18n";
 import type { Log } from "./log";
 import { assetRoutes } from "./routes/assets";
@@ -17,6 +17,12 @@ import { healthRoutes } from "./routes/health";
 import { profileRoutes } from "./routes/profile";
 import { htmlResponse, notFound } from "./routes/responses";
 import { teamRoutes } from "./routes/team";
+import { workspaceRoutes } from "./routes/workspace";
+import { chatRoutes } from "./routes/chat";
+import { agentSocket } from "./realtime/agent-socket";
+import { bunBroker } from "./realtime/broker";
+import { Hub } from "./realtime/hub";
+import { visitorSocket } from "./realtime/visitor-socket";
 import { uploadRoutes } from "./routes/uploads";
 import { SafeHtml } from "./views/html";
 
@@ -27,10 +33,12 @@ export interface AppDeps {
   config: Pick<Config, "publicUrl" | "trustProxy">;
   uploadsDir: string;
   log: Log;
-  loginThrottle: LoginThrottle;
+  loginThrottle: RateLimiter;
+  /** How long a closed last socket still counts as online (a reload must not flap). */
+  presenceGraceMs: number;
 }
 
-export type AppOptions = Omit<AppDeps, "loginThrottle"> & { loginThrottle?: LoginThrottle };
+export type AppOptions = Omit<AppDeps, "loginThrottle" | "presenceGraceMs"> & Partial<Pick<AppDeps, "loginThrottle" | "presenceGraceMs">>;
 
 const securityHeaders: Record<string, string> = {
   // Alpine evaluates its attribute expressions with `new Function`, hence 'unsafe-eval'; no inline
@@ -46,14 +54,26 @@ const securityHeaders: Record<string, string> = {
 export function createApp(options: AppOptions) {
   const deps: AppDeps = {
     ...options,
-    loginThrottle: options.loginThrottle ?? new LoginThrottle(limits.loginFailuresPerWindow, limits.loginWindowMs),
+    loginThrottle: options.loginThrottle ?? new RateLimiter(limits.loginFailuresPerWindow, limits.loginWindowMs),
+    presenceGraceMs: options.presenceGraceMs ?? 5000,
   };
   const pageFor = (request: Request) => {
     const locale = localeFromAcceptLanguage(request.headers.get("accept-language"));
     return { t: translator(locale), locale };
   };
 
-  return new Elysia({ serve: { maxRequestBodySize: limits.formBodyBytes } })
+  // Bun's server exists only once the app listens; the broker asks for it at publish time.
+  const hub = new Hub(deps.db, bunBroker(() => app.server), deps.presenceGraceMs);
+  const app = new Elysia({
+    serve: { maxRequestBodySize: limits.formBodyBytes },
+    // App level only: Elysia ignores these per route (DESIGN, stack facts).
+    websocket: {
+      maxPayloadLength: limits.socketFrameBytes,
+      idleTimeout: limits.socketIdleSeconds,
+      sendPings: true,
+      perMessageDeflate: false,
+    },
+  })
     .onRequest(({ request, set }) => {
       Object.assign(set.headers, securityHeaders);
       if (needsCsrfCheck(request) && !isSameOrigin(request, deps.config.publicUrl)) {
@@ -87,7 +107,13 @@ export function createApp(options: AppOptions) {
     .use(authRoutes(deps))
     .use(consoleRoutes(deps))
     .use(teamRoutes(deps))
-    .use(profileRoutes(deps));
+    .use(profileRoutes(deps))
+    .use(workspaceRoutes(deps, hub))
+    .use(chatRoutes(deps, hub))
+    .use(visitorSocket(deps, hub))
+    .use(agentSocket(deps, hub))
+    .onStop(() => hub.stop());
+  return Object.assign(app, { hub });
 }
 
 /** "email: Expected string" from Elysia's validation error, without its internals. */

@@ -24,3 +24,11 @@ declare module "htmx.org/dist/ext/hx-ws.min.js" {
   const path: string;
   export default path;
 }
+declare module "htmx.org/dist/ext/hx-upsert.min.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/assets/chat.js" {
+  const path: string;
+  export default path;
+}

@@ -3,9 +3,11 @@
 // fails while the journal names a migration that is missing here.
 import journal from "../../migrations/meta/_journal.json";
 import init from "../../migrations/0000_init.sql" with { type: "text" };
+import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
   "0000_init": init,
+  "0001_visitor_tokens_and_api_tokens": visitorTokens,
 };
 
 export interface Migration {

@@ -86,6 +86,8 @@ export const visitors = sqliteTable(
     id: integer("id").primaryKey(),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     externalId: text("external_id").notNull(),
+    // Keyed hash of the token in the visitor's cookie; null for visitors known only by external id.
+    tokenHash: text("token_hash"),
     name: text("name"),
     avatar: text("avatar"),
     email: text("email"),
@@ -101,7 +103,10 @@ export const visitors = sqliteTable(
     blockedReason: text("blocked_reason"),
     blockedBy: integer("blocked_by").references(() => agents.id),
   },
-  (table) => [uniqueIndex("visitors_business_external_idx").on(table.businessId, table.externalId)],
+  (table) => [
+    uniqueIndex("visitors_business_external_idx").on(table.businessId, table.externalId),
+    uniqueIndex("visitors_token_hash_idx").on(table.tokenHash),
+  ],
 );
 
 export const conversations = sqliteTable(
@@ -126,7 +131,7 @@ export const conversations = sqliteTable(
   (table) => [
     index("conversations_business_status_last_idx").on(table.businessId, table.status, table.lastMessageId),
     index("conversations_agent_status_idx").on(table.agentId, table.status),
-    index("conversations_visitor_idx").on(table.visitorId),
+    index("conversations_visitor_idx").on(table.visitorId, table.status),
   ],
 );
 
@@ -264,6 +269,22 @@ export const sessions = sqliteTable(
   (table) => [
     uniqueIndex("sessions_token_hash_idx").on(table.tokenHash),
     index("sessions_agent_idx").on(table.agentId),
+  ],
+);
+
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: integer("id").primaryKey(),
+    agentId: integer("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at"),
+  },
+  (table) => [
+    uniqueIndex("api_tokens_token_hash_idx").on(table.tokenHash),
+    index("api_tokens_agent_idx").on(table.agentId),
   ],
 );
 

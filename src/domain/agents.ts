@@ -214,3 +214,8 @@ export async function changePassword(
     tx.delete(sessions).where(and(eq(sessions.agentId, agentId), ne(sessions.id, keepSessionId))).run();
   });
 }
+
+/** What a visitor may see of an agent: the name and avatar, never the email or anything else. */
+export function agentCard(db: Queryable, agentId: number): Pick<Agent, "displayName" | "avatar"> | null {
+  return db.select({ displayName: agents.displayName, avatar: agents.avatar }).from(agents).where(eq(agents.id, agentId)).get() ?? null;
+}

@@ -40,3 +40,7 @@ export function renameBusiness(db: Database, actor: { id: number; businessId: nu
     return business!;
   });
 }
+
+export function findBusinessByWidgetKey(db: Database, widgetKey: string): Business | undefined {
+  return db.select().from(businesses).where(eq(businesses.widgetKey, widgetKey)).get();
+}

@@ -11,4 +11,17 @@ export const limits = {
   loginWindowMs: 5 * 60 * 1000,
   sessionLifetimeMs: 30 * 24 * 60 * 60 * 1000,
   formBodyBytes: 1024 * 1024,
+  socketFrameBytes: 64 * 1024,
+  // Bun pings idle sockets; one that does not answer within this many seconds is closed.
+  socketIdleSeconds: 30,
+} as const;
+
+export const messageLimits = {
+  bodyLength: 5000,
+  clientIdPattern: /^[A-Za-z0-9_-]{8,64}$/,
+  historyPage: 20,
+  // Past this many missed messages a reconnecting page reloads instead of replaying them.
+  replayCap: 200,
+  visitorBurst: 20,
+  visitorBurstWindowMs: 10_000,
 } as const;

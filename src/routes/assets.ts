@@ -2,15 +2,19 @@
 // served with long cache lifetimes: their URLs carry the version, so an upgrade busts caches.
 import alpine from "alpinejs/dist/cdn.min.js" with { type: "file" };
 import { Elysia } from "elysia";
+import hxUpsert from "htmx.org/dist/ext/hx-upsert.min.js" with { type: "file" };
 import hxWs from "htmx.org/dist/ext/hx-ws.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
+import chat from "../../assets/chat.js" with { type: "file" };
 import css from "../../assets/kefu.css" with { type: "file" };
 import { version } from "../version";
 
 const files: Record<string, { path: string; type: string }> = {
   "htmx.js": { path: htmx, type: "text/javascript; charset=utf-8" },
   "hx-ws.js": { path: hxWs, type: "text/javascript; charset=utf-8" },
+  "hx-upsert.js": { path: hxUpsert, type: "text/javascript; charset=utf-8" },
   "alpine.js": { path: alpine, type: "text/javascript; charset=utf-8" },
+  "chat.js": { path: chat, type: "text/javascript; charset=utf-8" },
   "kefu.css": { path: css, type: "text/css; charset=utf-8" },
 };
 

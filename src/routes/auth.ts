@@ -64,7 +64,7 @@ export function authRoutes(deps: AppDeps) {
         }
         const agent = await verifyCredentials(db, body.email, body.password);
         if (!agent) {
-          loginThrottle.recordFailure(keys);
+          loginThrottle.record(keys);
           set.status = 401;
           return loginPage(page, { email: body.email, error: page.t("login.failed") });
         }

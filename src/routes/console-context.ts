@@ -4,6 +4,7 @@
 import { Elysia } from "elysia";
 import type { AppDeps } from "../app";
 import { findBusiness } from "../domain/businesses";
+import { unreadTotal } from "../domain/conversations";
 import type { ConsoleContext } from "../views/console";
 import { isHtmx } from "./client";
 import { signedInContext } from "./session";
@@ -28,7 +29,7 @@ export function consoleContext(deps: AppDeps) {
     .resolve({ as: "scoped" }, ({ signedIn, page }) => {
       const agent = signedIn!.agent;
       const business = findBusiness(deps.db, agent.businessId)!;
-      const ctx: ConsoleContext = { t: page!.t, locale: page!.locale, agent, business };
+      const ctx: ConsoleContext = { t: page!.t, locale: page!.locale, agent, business, unreadTotal: unreadTotal(deps.db, agent.id) };
       return { ctx, sessionId: signedIn!.sessionId };
     })
     // Lift the session lookup (and these hooks) to the routes of whoever uses this plugin.

@@ -6,7 +6,6 @@ import { renameBusiness } from "../domain/businesses";
 import { ValidationError } from "../domain/errors";
 import { locales } from "../i18n";
 import { changePasswordPage } from "../views/auth";
-import { conversationsPage } from "../views/conversations";
 import { settingsPage } from "../views/settings";
 import { consoleContext, passwordChangePath } from "./console-context";
 import { forbidden } from "./responses";
@@ -22,7 +21,6 @@ export function consoleRoutes(deps: AppDeps) {
       }),
     )
     .use(consoleContext(deps))
-    .get("/console", ({ ctx }) => conversationsPage(ctx))
     .get("/console/settings", ({ ctx }) => settingsPage(ctx))
     .post(
       "/console/settings",

@@ -15,6 +15,11 @@ export function needsCsrfCheck(request: Request): boolean {
 export function isSameOrigin(request: Request, publicUrl: string | null): boolean {
   const site = request.headers.get("sec-fetch-site");
   if (site !== null) return site === "same-origin";
+  return originMatches(request, publicUrl);
+}
+
+/** Whether the request's Origin header names this server (its public URL, or the host asked for). */
+export function originMatches(request: Request, publicUrl: string | null): boolean {
   const origin = request.headers.get("origin");
   if (!origin || origin === "null") return false;
   try {

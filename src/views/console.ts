@@ -11,6 +11,8 @@ export type Section = "conversations" | "settings" | "team" | "profile";
 export interface ConsoleContext extends PageContext {
   agent: Agent;
   business: Business;
+  /** Unread visitor messages in the agent's open conversations, for the navigation badge. */
+  unreadTotal: number;
 }
 
 const languageNames: Record<Locale, string> = { "zh-CN": "中文", en: "English" };
@@ -20,17 +22,25 @@ export function avatar(agent: Pick<Agent, "avatar" | "displayName">, size: "" | 
   return html`<span class="avatar ${size}" aria-hidden="true">${Array.from(agent.displayName.trim())[0] ?? "?"}</span>`;
 }
 
-function navLink(ctx: ConsoleContext, current: Section, section: Section, href: string, iconName: IconName): SafeHtml {
-  return html`<a href="${href}" ${current === section ? html`aria-current="page"` : ""}>${icon(iconName)} ${ctx.t(`nav.${section}`)}</a>`;
+function navLink(ctx: ConsoleContext, current: Section, section: Section, href: string, iconName: IconName, extra?: SafeHtml): SafeHtml {
+  return html`<a href="${href}" ${current === section ? html`aria-current="page"` : ""}>${icon(iconName)} ${ctx.t(`nav.${section}`)}${extra}</a>`;
 }
 
-export function consolePage(ctx: ConsoleContext, section: Section, title: string, content: SafeHtml): SafeHtml {
+export function consolePage(
+  ctx: ConsoleContext,
+  section: Section,
+  title: string,
+  content: SafeHtml,
+  options: { socketUrl?: string } = {},
+): SafeHtml {
   const { t, agent } = ctx;
   const manager = agent.role !== "agent";
   return documentPage(
     ctx,
     title,
-    html`<div class="console">
+    // Every console page keeps the agent's socket open: presence, the unread badge and alerts
+    // follow the agent around the console; conversation pages also name their conversation.
+    html`<div class="console" hx-ws:connect="${options.socketUrl ?? "/ws/agent"}" hx-config='{"ws": {"pauseOnBackground": false}}' data-agent="${agent.id}">
 <header>
   <div class="brand">${icon("message-square")} ${ctx.business.name}</div>
   <form class="locale-switch" hx-post="/console/locale" hx-trigger="change" hx-swap="none">
@@ -45,7 +55,7 @@ export function consolePage(ctx: ConsoleContext, section: Section, title: string
   </form>
 </header>
 <nav aria-label="${t("app.name")}">
-  ${navLink(ctx, section, "conversations", "/console", "message-square")}
+  ${navLink(ctx, section, "conversations", "/console", "message-square", html` <span id="unread-total" class="unread" ${ctx.unreadTotal ? "" : html`hidden`}>${ctx.unreadTotal || ""}</span>`)}
   ${navLink(ctx, section, "settings", "/console/settings", "settings")}
   ${manager ? navLink(ctx, section, "team", "/console/team", "users") : ""}
   ${navLink(ctx, section, "profile", "/console/profile", "user")}
@@ -54,5 +64,6 @@ export function consolePage(ctx: ConsoleContext, section: Section, title: string
 ${content}
 </main>
 </div>`,
+    { chat: true },
   );
 }

@@ -9,16 +9,19 @@ export interface PageContext {
 }
 
 /** The HTML document around every page: stylesheet, htmx (with hx-ws) and Alpine, all local. */
-export function documentPage(ctx: PageContext, title: string, body: SafeHtml): SafeHtml {
+export function documentPage(ctx: PageContext, title: string, body: SafeHtml, options: { chat?: boolean } = {}): SafeHtml {
   return html`<!doctype html>
 <html lang="${ctx.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${ctx.t("app.name")}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assetUrl("kefu.css")}">
 <script src="${assetUrl("htmx.js")}" defer></script>
 <script src="${assetUrl("hx-ws.js")}" defer></script>
+${options.chat ? html`<script src="${assetUrl("hx-upsert.js")}" defer></script>
+<script src="${assetUrl("chat.js")}" defer></script>` : ""}
 <script src="${assetUrl("alpine.js")}" defer></script>
 </head>
 <body>

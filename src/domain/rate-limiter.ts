@@ -1,9 +1,10 @@
-// Slows password guessing: after `limit` failures within `windowMs` for a key (an IP, or an
-// account), sign-in for that key is refused until the oldest failure leaves the window.
-// Kept in memory: a restart forgives, which is acceptable for a single-process server.
+// A sliding-window limit per key: after `limit` events within `windowMs` for a key, the key is
+// refused until its oldest event leaves the window. Sign-in counts failures per IP and per
+// account; the chat counts each visitor's messages. Kept in memory: a restart forgives, which is
+// acceptable for a single-process server.
 
-export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
+export class RateLimiter {
+  private readonly events = new Map<string, number[]>();
 
   constructor(
     private readonly limit: number,
@@ -24,24 +25,24 @@ export class LoginThrottle {
     return wait;
   }
 
-  recordFailure(keys: string[]): void {
+  record(keys: string[]): void {
     const now = this.now();
     for (const key of keys) {
       const recent = this.recent(key, now);
       recent.push(now);
-      this.failures.delete(key); // re-insert so Map order is least recently failed first
-      this.failures.set(key, recent.slice(-this.limit));
+      this.events.delete(key); // re-insert so Map order is least recently used first
+      this.events.set(key, recent.slice(-this.limit));
     }
-    while (this.failures.size > this.maxKeys) {
-      this.failures.delete(this.failures.keys().next().value!);
+    while (this.events.size > this.maxKeys) {
+      this.events.delete(this.events.keys().next().value!);
     }
   }
 
   forgive(key: string): void {
-    this.failures.delete(key);
+    this.events.delete(key);
   }
 
   private recent(key: string, now: number): number[] {
-    return (this.failures.get(key) ?? []).filter((at) => at > now - this.windowMs);
+    return (this.events.get(key) ?? []).filter((at) => at > now - this.windowMs);
   }
 }

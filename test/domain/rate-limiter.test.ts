@@ -1,18 +1,18 @@
 import { describe, expect, it } from "bun:test";
-import { LoginThrottle } from "../../src/domain/login-throttle";
+import { RateLimiter } from "../../src/domain/rate-limiter";
 
 function clock(start = 1_000_000) {
   let now = start;
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
-describe("LoginThrottle", () => {
+describe("RateLimiter", () => {
   it("allows up to the limit of failures, then says how long to wait", () => {
     const time = clock();
-    const throttle = new LoginThrottle(3, 60_000, time.now);
+    const throttle = new RateLimiter(3, 60_000, time.now);
     for (let i = 0; i < 3; i++) {
       expect(throttle.retryAfterMs(["ip:1"])).toBe(0);
-      throttle.recordFailure(["ip:1"]);
+      throttle.record(["ip:1"]);
       time.advance(1000);
     }
     expect(throttle.retryAfterMs(["ip:1"])).toBe(57_000);
@@ -21,16 +21,16 @@ describe("LoginThrottle", () => {
 
   it("forgets failures once they leave the window", () => {
     const time = clock();
-    const throttle = new LoginThrottle(2, 60_000, time.now);
-    throttle.recordFailure(["account:a"]);
-    throttle.recordFailure(["account:a"]);
+    const throttle = new RateLimiter(2, 60_000, time.now);
+    throttle.record(["account:a"]);
+    throttle.record(["account:a"]);
     time.advance(60_001);
     expect(throttle.retryAfterMs(["account:a"])).toBe(0);
   });
 
   it("blocks when any one of the keys is over the limit", () => {
-    const throttle = new LoginThrottle(1, 60_000, clock().now);
-    throttle.recordFailure(["ip:1", "account:a"]);
+    const throttle = new RateLimiter(1, 60_000, clock().now);
+    throttle.record(["ip:1", "account:a"]);
     expect(throttle.retryAfterMs(["ip:9", "account:a"])).toBeGreaterThan(0);
     throttle.forgive("account:a");
     expect(throttle.retryAfterMs(["ip:9", "account:a"])).toBe(0);
@@ -38,10 +38,10 @@ describe("LoginThrottle", () => {
   });
 
   it("keeps memory bounded by dropping the oldest keys", () => {
-    const throttle = new LoginThrottle(1, 60_000, clock().now, 2);
-    throttle.recordFailure(["a"]);
-    throttle.recordFailure(["b"]);
-    throttle.recordFailure(["c"]);
+    const throttle = new RateLimiter(1, 60_000, clock().now, 2);
+    throttle.record(["a"]);
+    throttle.record(["b"]);
+    throttle.record(["c"]);
     expect(throttle.retryAfterMs(["a"])).toBe(0);
     expect(throttle.retryAfterMs(["c"])).toBeGreaterThan(0);
   });

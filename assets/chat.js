@@ -1,0 +1,292 @@
+// Kefu's chat glue, shared by the visitor's chat page and the agent console. htmx and its hx-ws
+// extension do the transport and swap the server's HTML fragments; this script adds what is
+// specific to a chat: client message ids with pending bubbles, catch-up on (re)connect, "seen"
+// and "typing", scrolling, unread counts in the title, and alerts. No build step.
+(() => {
+  "use strict";
+
+  const PENDING_SEQ = "9007199254740991"; // sorts after every real message id
+  const CONFIRM_TIMEOUT_MS = 10000;
+  const TYPING_SHOWN_MS = 4000;
+  const TYPING_SENT_EVERY_MS = 2000;
+
+  let socket = null;
+  let lastReadSent = 0;
+  let lastTypingSent = 0;
+  let typingTimer = 0;
+  let wasAtBottom = true;
+  const baseTitle = document.title;
+
+  const byId = (id) => document.getElementById(id);
+  const texts = () => byId("chat-texts")?.dataset ?? {};
+  const scroller = () => byId("thread-scroll");
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  /** The newest message id this page holds: what it asks the server to continue from. */
+  function lastSeq() {
+    let max = 0;
+    for (const element of document.querySelectorAll("#thread > .message[data-seq]")) {
+      const seq = Number(element.dataset.seq);
+      if (Number.isSafeInteger(seq) && seq < Number(PENDING_SEQ) && seq > max) max = seq;
+    }
+    return max;
+  }
+
+  function localTimes(root) {
+    for (const time of root.querySelectorAll("time[datetime]:not([data-local])")) {
+      time.textContent = new Date(time.dateTime).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      time.dataset.local = "";
+    }
+  }
+
+  function atBottom() {
+    const box = scroller();
+    return !box || box.scrollHeight - box.scrollTop - box.clientHeight < 48;
+  }
+
+  function scrollToBottom() {
+    const box = scroller();
+    if (box) box.scrollTop = box.scrollHeight;
+    const pill = byId("new-messages");
+    if (pill) pill.hidden = true;
+  }
+
+  /** Tells the server which of the other side's messages this page has shown, while it is seen. */
+  function markRead() {
+    if (document.visibilityState !== "visible") return;
+    let newest = 0;
+    for (const element of document.querySelectorAll("#thread > .message.theirs[data-seq]")) {
+      newest = Math.max(newest, Number(element.dataset.seq));
+    }
+    if (newest > lastReadSent) {
+      lastReadSent = newest;
+      send({ type: "read", upTo: newest });
+    }
+  }
+
+  function markSeen(upTo) {
+    for (const element of document.querySelectorAll("#thread > .message.mine[data-seq]")) {
+      if (Number(element.dataset.seq) <= upTo) element.classList.add("seen");
+    }
+  }
+
+  function showTyping() {
+    const typing = byId("typing");
+    if (!typing) return;
+    typing.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => (typing.hidden = true), TYPING_SHOWN_MS);
+  }
+
+  function updateTitle() {
+    const badge = byId("unread-total");
+    const count = badge && !badge.hidden ? Number(badge.textContent) || 0 : 0;
+    document.title = count ? `(${count}) ${baseTitle}` : baseTitle;
+  }
+
+  /** Newest activity first, as the server orders the lists on a page load. */
+  function sortLists() {
+    for (const list of document.querySelectorAll(".conversation-list")) {
+      const items = [...list.children];
+      const sorted = [...items].sort((a, b) => Number(b.dataset.last) - Number(a.dataset.last));
+      if (sorted.some((item, index) => item !== items[index])) list.append(...sorted);
+    }
+    const current = document.querySelector(".conversation[data-conversation]")?.dataset.conversation;
+    if (current) byId(`conversation-${current}`)?.setAttribute("aria-current", "true");
+  }
+
+  function beep() {
+    try {
+      const audio = new AudioContext();
+      const tone = audio.createOscillator();
+      const volume = audio.createGain();
+      tone.frequency.value = 880;
+      volume.gain.setValueAtTime(0.15, audio.currentTime);
+      volume.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.3);
+      tone.connect(volume).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.3);
+    } catch {
+      // No audio output: the notification and the title still tell.
+    }
+  }
+
+  function alertAgent(title, body) {
+    if (!document.hidden) return;
+    if (localStorage.getItem("kefu.sound") !== "off") beep();
+    if (localStorage.getItem("kefu.notify") !== "off" && window.Notification?.permission === "granted") {
+      new Notification(title, { body, tag: "kefu" });
+    }
+  }
+
+  // ---- pending messages ----
+
+  function pendingBubble(clientId, body) {
+    const message = document.createElement("div");
+    message.className = "message mine pending";
+    message.id = `message-${clientId}`;
+    message.dataset.seq = PENDING_SEQ;
+    message.dataset.body = body;
+    const bubble = document.createElement("div");
+    bubble.className = "bubble";
+    bubble.textContent = body; // never parsed as HTML
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    message.append(bubble, meta);
+    return message;
+  }
+
+  function failPending(clientId, reason) {
+    const message = byId(`message-${clientId}`);
+    if (!message || !message.classList.contains("pending")) return;
+    message.classList.add("failed");
+    const meta = message.querySelector(".meta");
+    meta.textContent = `${reason || texts().failed || "Not sent."} `;
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "link retry";
+    retry.textContent = texts().retry || "Retry";
+    retry.addEventListener("click", () => {
+      message.classList.remove("failed");
+      meta.textContent = "";
+      sendDraft(clientId, message.dataset.body);
+    });
+    meta.append(retry);
+  }
+
+  function sendDraft(clientId, body) {
+    send({ type: "send", clientId, body });
+    setTimeout(() => failPending(clientId), CONFIRM_TIMEOUT_MS);
+  }
+
+  // ---- hx-ws events ----
+
+  document.addEventListener("htmx:ws:after:connection", (event) => {
+    socket = event.detail.connection.socket;
+    lastReadSent = 0;
+    send({ type: "resume", after: lastSeq() });
+    markRead();
+  });
+
+  document.addEventListener("htmx:ws:before:message:outgoing", (event) => {
+    const { message } = event.detail;
+    const body = String(message.values.body ?? "");
+    if (!body.trim()) {
+      event.detail.cancelled = true;
+      return;
+    }
+    const clientId = crypto.randomUUID();
+    message.values = { type: "send", clientId, body };
+    message.data = JSON.stringify(message.values);
+    byId("thread")?.append(pendingBubble(clientId, body));
+    setTimeout(() => failPending(clientId), CONFIRM_TIMEOUT_MS);
+    const input = event.target.querySelector?.("textarea[name=body]");
+    if (input) input.value = "";
+    scrollToBottom();
+  });
+
+  document.addEventListener("htmx:ws:before:message:incoming", (event) => {
+    wasAtBottom = atBottom();
+    const data = event.detail.message.data;
+    if (typeof data !== "string" || data[0] !== "{") return;
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return;
+    }
+    switch (frame.type) {
+      case "typing":
+        return showTyping();
+      case "seen":
+        return markSeen(frame.upTo);
+      case "remove":
+        return byId(frame.id)?.remove();
+      case "reload":
+        return location.reload();
+      case "notify":
+        return alertAgent(frame.title, frame.body);
+      case "conversation": {
+        const open = document.querySelector(".conversation[data-conversation]");
+        if (open && open.dataset.conversation === String(frame.id)) {
+          htmx.ajax("GET", `/console/conversations/${frame.id}/actions`, { target: "#conversation-actions", swap: "outerHTML" });
+        }
+        return;
+      }
+      case "error":
+        if (frame.clientId) failPending(frame.clientId, frame.message);
+        else console.warn("kefu:", frame.message);
+        return;
+    }
+  });
+
+  document.addEventListener("htmx:ws:after:message:incoming", () => {
+    localTimes(document);
+    sortLists();
+    updateTitle();
+    const typing = byId("typing");
+    if (typing && !typing.hidden) typing.hidden = true;
+    if (wasAtBottom) scrollToBottom();
+    else {
+      const pill = byId("new-messages");
+      if (pill) pill.hidden = false;
+    }
+    markRead();
+  });
+
+  // ---- "earlier messages": keep the reader's place while older messages load above ----
+
+  let distanceFromBottom = null;
+  document.addEventListener("htmx:before:request", (event) => {
+    if (event.target.closest?.("#earlier") && scroller()) {
+      distanceFromBottom = scroller().scrollHeight - scroller().scrollTop;
+    }
+  });
+  document.addEventListener("htmx:after:swap", () => {
+    localTimes(document);
+    if (distanceFromBottom !== null && scroller()) {
+      scroller().scrollTop = scroller().scrollHeight - distanceFromBottom;
+      distanceFromBottom = null;
+    }
+  });
+
+  // ---- composer ----
+
+  document.addEventListener("keydown", (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLTextAreaElement) || input.name !== "body") return;
+    // Enter sends; Shift+Enter is a new line; Enter that confirms an IME composition is neither.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      input.form?.requestSubmit();
+    }
+  });
+
+  document.addEventListener("input", (event) => {
+    if (!(event.target instanceof HTMLTextAreaElement) || event.target.name !== "body") return;
+    const now = Date.now();
+    if (now - lastTypingSent > TYPING_SENT_EVERY_MS) {
+      lastTypingSent = now;
+      send({ type: "typing" });
+    }
+  });
+
+  document.addEventListener("visibilitychange", markRead);
+  window.addEventListener("focus", markRead);
+
+  document.addEventListener("DOMContentLoaded", () => {
+    localTimes(document);
+    updateTitle();
+    scrollToBottom();
+    scroller()?.addEventListener("scroll", () => {
+      if (atBottom()) {
+        const pill = byId("new-messages");
+        if (pill) pill.hidden = true;
+      }
+    });
+    byId("new-messages")?.addEventListener("click", scrollToBottom);
+  });
+})();

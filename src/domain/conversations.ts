@@ -1,0 +1,153 @@
+// Conversations: a visitor's exchange with the shop, queued until an agent has it, open while
+// they talk, closed at the end. Agent-side reads start from the agent's business (invariant 4).
+import { and, desc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
+import type { Database, Queryable } from "../db/client";
+import { agents, conversations, messages, visitors } from "../db/schema";
+import type { Actor } from "./agents";
+import { NotFoundError, RuleError } from "./errors";
+import type { ConversationEvents } from "./events";
+import { insertSystemMessage, type Message } from "./messages";
+
+export type Conversation = typeof conversations.$inferSelect;
+
+/** The visitor's conversation that is not closed yet, if any. */
+export function currentConversation(db: Queryable, visitorId: number): Conversation | undefined {
+  return db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.visitorId, visitorId), ne(conversations.status, "closed")))
+    .orderBy(desc(conversations.id))
+    .limit(1)
+    .get();
+}
+
+export function findConversationForAgent(db: Queryable, businessId: number, conversationId: number): Conversation {
+  const conversation = db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.businessId, businessId), eq(conversations.id, conversationId)))
+    .get();
+  if (!conversation) throw new NotFoundError("conversation");
+  return conversation;
+}
+
+export interface ConversationSummary {
+  conversation: Conversation;
+  visitorName: string | null;
+  lastBody: string | null;
+  lastSender: Message["sender"] | null;
+  lastAt: number | null;
+  unread: number;
+}
+
+const unreadFromVisitor = sql<number>`(SELECT count(*) FROM ${messages} m WHERE m.conversation_id = ${conversations.id} AND m.sender = 'visitor' AND m.read_at IS NULL)`;
+
+function summaries(db: Queryable, where: ReturnType<typeof and>, limit: number): ConversationSummary[] {
+  return db
+    .select({
+      conversation: conversations,
+      visitorName: visitors.name,
+      lastBody: messages.body,
+      lastSender: messages.sender,
+      lastAt: messages.createdAt,
+      unread: unreadFromVisitor,
+    })
+    .from(conversations)
+    .innerJoin(visitors, eq(visitors.id, conversations.visitorId))
+    .leftJoin(messages, eq(messages.id, conversations.lastMessageId))
+    .where(where)
+    .orderBy(desc(conversations.lastMessageId))
+    .limit(limit)
+    .all();
+}
+
+/** The agent's open conversations, most recent activity first. */
+export function listAgentConversations(db: Queryable, agent: Pick<Actor, "id" | "businessId">, limit = 100) {
+  return summaries(
+    db,
+    and(eq(conversations.businessId, agent.businessId), eq(conversations.agentId, agent.id), eq(conversations.status, "open")),
+    limit,
+  );
+}
+
+/** Conversations nobody has yet, oldest activity last. */
+export function listWaiting(db: Queryable, businessId: number, limit = 100) {
+  return summaries(db, and(eq(conversations.businessId, businessId), eq(conversations.status, "queued")), limit);
+}
+
+export function summarize(db: Queryable, conversationId: number): ConversationSummary {
+  return summaries(db, and(eq(conversations.id, conversationId)), 1)[0]!;
+}
+
+export function unreadTotal(db: Queryable, agentId: number): number {
+  const row = db
+    .select({ n: sql<number>`count(*)` })
+    .from(messages)
+    .where(
+      and(
+        inArray(
+          messages.conversationId,
+          db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.agentId, agentId), eq(conversations.status, "open"))),
+        ),
+        eq(messages.sender, "visitor"),
+        isNull(messages.readAt),
+      ),
+    )
+    .get();
+  return row?.n ?? 0;
+}
+
+function agentName(db: Queryable, agentId: number): string {
+  return db.select({ name: agents.displayName }).from(agents).where(eq(agents.id, agentId)).get()?.name ?? "";
+}
+
+/**
+ * Gives a waiting conversation to `agentId` and notes it in the thread. The UPDATE only matches
+ * a queued row, so of two agents taking the same conversation at once exactly one wins.
+ */
+export function assignConversation(
+  tx: Queryable,
+  conversation: Conversation,
+  agentId: number,
+): { conversation: Conversation; joined: Message } | null {
+  const assigned = tx
+    .update(conversations)
+    .set({ agentId, status: "open", assignedAt: Date.now() })
+    .where(and(eq(conversations.id, conversation.id), eq(conversations.status, "queued")))
+    .returning()
+    .get();
+  if (!assigned) return null;
+  const joined = insertSystemMessage(tx, assigned, "joined", { agentId, agentName: agentName(tx, agentId) });
+  return { conversation: { ...assigned, lastMessageId: joined.id }, joined };
+}
+
+export function takeConversation(db: Database, events: ConversationEvents, agent: Actor, conversationId: number): Conversation {
+  const result = db.transaction((tx) => {
+    const before = findConversationForAgent(tx, agent.businessId, conversationId);
+    if (before.status !== "queued") throw new RuleError({ key: "conversation.alreadyTaken" });
+    const taken = assignConversation(tx, before, agent.id);
+    if (!taken) throw new RuleError({ key: "conversation.alreadyTaken" });
+    return { before, ...taken };
+  }, { behavior: "immediate" });
+  events.messageCreated(result.joined, result.conversation);
+  events.conversationChanged(result.conversation, result.before);
+  return result.conversation;
+}
+
+export function closeConversation(db: Database, events: ConversationEvents, agent: Actor, conversationId: number): Conversation {
+  const result = db.transaction((tx) => {
+    const before = findConversationForAgent(tx, agent.businessId, conversationId);
+    if (before.status === "closed") throw new RuleError({ key: "conversation.alreadyClosed" });
+    const closed = tx
+      .update(conversations)
+      .set({ status: "closed", closedAt: Date.now() })
+      .where(eq(conversations.id, before.id))
+      .returning()
+      .get()!;
+    const event = insertSystemMessage(tx, closed, "closed", { agentId: agent.id, agentName: agentName(tx, agent.id) });
+    return { before, closed: { ...closed, lastMessageId: event.id }, event };
+  }, { behavior: "immediate" });
+  events.messageCreated(result.event, result.closed);
+  events.conversationChanged(result.closed, result.before);
+  return result.closed;
+}

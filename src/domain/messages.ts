@@ -1,0 +1,223 @@
+// Creating and reading messages. Persist, then publish, then acknowledge (invariant 1): every
+// function here commits first and only then tells `events`, which is what publishes. Retried
+// sends are idempotent by client id (invariant 2); reads go by id, never by time (invariant 3).
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne } from "drizzle-orm";
+import type { Database, Queryable } from "../db/client";
+import { conversations, messages } from "../db/schema";
+import type { Actor } from "./agents";
+import { chooseAgent } from "./assignment";
+import { assignConversation, type Conversation, currentConversation, findConversationForAgent } from "./conversations";
+import { RuleError, ValidationError } from "./errors";
+import type { ConversationEvents } from "./events";
+import { messageLimits } from "./limits";
+import { randomToken } from "./tokens";
+import type { Visitor } from "./visitors";
+
+export type Message = typeof messages.$inferSelect;
+export type SystemEvent = "joined" | "closed";
+
+export interface Draft {
+  clientId: string;
+  body: string;
+}
+
+export function checkDraft(draft: Draft): void {
+  if (!messageLimits.clientIdPattern.test(draft.clientId)) {
+    throw new ValidationError({ clientId: { key: "message.badClientId" } });
+  }
+  if (!draft.body.trim()) throw new ValidationError({ body: { key: "message.empty" } });
+  if (Array.from(draft.body).length > messageLimits.bodyLength) {
+    throw new ValidationError({ body: { key: "message.tooLong", params: { max: messageLimits.bodyLength } } });
+  }
+}
+
+function touchConversation(tx: Queryable, conversation: Conversation, message: Message): Conversation {
+  tx.update(conversations).set({ lastMessageId: message.id }).where(eq(conversations.id, conversation.id)).run();
+  return { ...conversation, lastMessageId: message.id };
+}
+
+export function insertSystemMessage(
+  tx: Queryable,
+  conversation: Conversation,
+  event: SystemEvent,
+  meta: Record<string, unknown>,
+): Message {
+  const message = tx
+    .insert(messages)
+    .values({ conversationId: conversation.id, sender: "system", kind: "event", body: event, meta, clientId: `system-${randomToken(12)}` })
+    .returning()
+    .get();
+  touchConversation(tx, conversation, message);
+  return message;
+}
+
+/** A message with this client id that the visitor already sent, in any of their conversations. */
+function alreadySent(tx: Queryable, visitorId: number, clientId: string): Message | undefined {
+  return tx
+    .select()
+    .from(messages)
+    .where(
+      and(
+        inArray(messages.conversationId, tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.visitorId, visitorId))),
+        eq(messages.clientId, clientId),
+      ),
+    )
+    .get();
+}
+
+export interface SendResult {
+  message: Message;
+  conversation: Conversation;
+  /** False when the client id was seen before and the stored message is returned instead. */
+  created: boolean;
+}
+
+/**
+ * A visitor writes. The first message of a new conversation opens it and routes it: to the
+ * least busy online agent, or into the queue.
+ */
+export function sendVisitorMessage(
+  db: Database,
+  events: ConversationEvents,
+  visitor: Visitor,
+  draft: Draft,
+  onlineAgentIds: readonly number[],
+): SendResult {
+  checkDraft(draft);
+  const created: Message[] = [];
+  let opened = false;
+  const result = db.transaction((tx) => {
+    const existing = alreadySent(tx, visitor.id, draft.clientId);
+    if (existing) {
+      const conversation = tx.select().from(conversations).where(eq(conversations.id, existing.conversationId)).get()!;
+      return { message: existing, conversation, created: false };
+    }
+    let conversation = currentConversation(tx, visitor.id);
+    const isNew = !conversation;
+    conversation ??= tx
+      .insert(conversations)
+      .values({ businessId: visitor.businessId, visitorId: visitor.id, status: "queued", channel: "widget", sourcePage: visitor.currentPage })
+      .returning()
+      .get();
+    const message = tx
+      .insert(messages)
+      .values({ conversationId: conversation.id, sender: "visitor", kind: "text", body: draft.body, clientId: draft.clientId })
+      .returning()
+      .get();
+    conversation = touchConversation(tx, conversation, message);
+    created.push(message);
+    if (isNew) {
+      opened = true;
+      const agentId = chooseAgent(tx, visitor.businessId, onlineAgentIds);
+      const assigned = agentId === null ? null : assignConversation(tx, conversation, agentId);
+      if (assigned) {
+        created.push(assigned.joined);
+        conversation = assigned.conversation;
+      }
+    }
+    return { message, conversation, created: true };
+  }, { behavior: "immediate" });
+  // Announced with the conversation as committed: a conversation assigned in the same
+  // transaction never shows up in the waiting queue.
+  for (const message of created) events.messageCreated(message, result.conversation);
+  if (opened) events.conversationChanged(result.conversation, null);
+  return result;
+}
+
+/** An agent answers in a conversation they have; a waiting one must be taken first. */
+export function sendAgentMessage(
+  db: Database,
+  events: ConversationEvents,
+  agent: Actor & { displayName: string },
+  conversationId: number,
+  draft: Draft,
+): SendResult {
+  checkDraft(draft);
+  const result = db.transaction((tx) => {
+    const conversation = findConversationForAgent(tx, agent.businessId, conversationId);
+    const existing = tx
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversation.id), eq(messages.clientId, draft.clientId)))
+      .get();
+    if (existing) return { message: existing, conversation, created: false };
+    if (conversation.status === "closed") throw new RuleError({ key: "conversation.alreadyClosed" });
+    if (conversation.agentId !== agent.id) throw new RuleError({ key: "conversation.notYours" });
+    const message = tx
+      .insert(messages)
+      .values({
+        conversationId: conversation.id,
+        sender: "agent",
+        agentId: agent.id,
+        kind: "text",
+        body: draft.body,
+        // The name as it was when sent: the visitor's history does not change with a rename.
+        meta: { agentName: agent.displayName },
+        clientId: draft.clientId,
+      })
+      .returning()
+      .get();
+    if (conversation.firstResponseAt === null) {
+      tx.update(conversations).set({ firstResponseAt: message.createdAt }).where(eq(conversations.id, conversation.id)).run();
+    }
+    return { message, conversation: touchConversation(tx, conversation, message), created: true };
+  }, { behavior: "immediate" });
+  if (result.created) events.messageCreated(result.message, result.conversation);
+  return result;
+}
+
+const ofVisitor = (db: Queryable, visitorId: number) =>
+  inArray(messages.conversationId, db.select({ id: conversations.id }).from(conversations).where(eq(conversations.visitorId, visitorId)));
+
+/** One page of a visitor's thread (all their conversations), oldest first, before `beforeId`. */
+export function threadPage(db: Queryable, visitorId: number, beforeId?: number, limit: number = messageLimits.historyPage) {
+  const rows = db
+    .select()
+    .from(messages)
+    .where(and(ofVisitor(db, visitorId), beforeId === undefined ? undefined : lt(messages.id, beforeId)))
+    .orderBy(desc(messages.id))
+    .limit(limit + 1)
+    .all();
+  return { messages: rows.slice(0, limit).reverse(), hasEarlier: rows.length > limit };
+}
+
+/** What a reconnecting page missed: messages after `afterId`, unless there are too many. */
+export function threadAfter(db: Queryable, visitorId: number, afterId: number, cap: number = messageLimits.replayCap) {
+  const rows = db
+    .select()
+    .from(messages)
+    .where(and(ofVisitor(db, visitorId), gt(messages.id, afterId)))
+    .orderBy(asc(messages.id))
+    .limit(cap + 1)
+    .all();
+  return rows.length > cap ? { messages: [], tooMany: true } : { messages: rows, tooMany: false };
+}
+
+/** Messages of one conversation after an id, for the JSON API. */
+export function conversationMessagesAfter(db: Queryable, conversationId: number, afterId: number, limit: number) {
+  return db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), gt(messages.id, afterId)))
+    .orderBy(asc(messages.id))
+    .limit(limit)
+    .all();
+}
+
+/** Marks the other side's messages read up to `upToId`; announces only when something changed. */
+export function markRead(db: Database, events: ConversationEvents, visitorId: number, reader: "visitor" | "agent", upToId: number): void {
+  const changed = db
+    .update(messages)
+    .set({ readAt: Date.now() })
+    .where(
+      and(
+        ofVisitor(db, visitorId),
+        reader === "agent" ? eq(messages.sender, "visitor") : ne(messages.sender, "visitor"),
+        isNull(messages.readAt),
+        lte(messages.id, upToId),
+      ),
+    )
+    .returning({ id: messages.id })
+    .all();
+  if (changed.length > 0) events.messagesRead(visitorId, reader, upToId);
+}

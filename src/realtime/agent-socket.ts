@@ -1,0 +1,117 @@
+// The agent's WebSocket, /ws/agent?conversation=ID. Authenticated by the session cookie at the
+// upgrade and again on every frame, so a disabled agent or an ended session stops at once. The
+// conversation is looked up inside the agent's business: another shop's id is simply not found.
+import { Elysia, t as schema } from "elysia";
+import type { AppDeps } from "../app";
+import type { Agent } from "../domain/agents";
+import { type Conversation, findConversationForAgent } from "../domain/conversations";
+import { NotFoundError } from "../domain/errors";
+import { markRead, sendAgentMessage, threadAfter } from "../domain/messages";
+import { RateLimiter } from "../domain/rate-limiter";
+import { findSignedIn } from "../domain/sessions";
+import { originMatches } from "../routes/csrf";
+import { signedInContext } from "../routes/session";
+import { threadUpsert } from "../views/message";
+import type { PageContext } from "../views/page";
+import { parseFrame } from "./frames";
+import type { ClientEvent, Hub } from "./hub";
+import { guarded, socketCloseCodes } from "./socket-support";
+import { topics } from "./topics";
+
+interface AgentConnection {
+  agent: Agent;
+  conversation: Conversation | null;
+  page: PageContext;
+  send(data: string): void;
+  subscribe(topic: string): void;
+  close(code: number, reason: string): void;
+}
+
+export function agentSocket(deps: AppDeps, hub: Hub) {
+  const { db, secret, config } = deps;
+  const typing = new RateLimiter(3, 2000);
+
+  function conversationFor(agent: Agent, conversationId: number | undefined): Conversation | null {
+    if (conversationId === undefined) return null;
+    try {
+      return findConversationForAgent(db, agent.businessId, conversationId);
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
+  }
+
+  function handle(connection: AgentConnection, data: unknown): void {
+    const { agent, conversation, page } = connection;
+    const { t, locale } = page;
+    const reply = (event: ClientEvent) => connection.send(JSON.stringify(event));
+    guarded(deps, reply, t, () => {
+      const frame = parseFrame(data);
+      if (!frame) return reply({ type: "error", message: t("error.badRequest", { detail: "unknown frame" }) });
+      switch (frame.type) {
+        case "resume": {
+          connection.subscribe(topics.agent(agent.id, locale));
+          connection.subscribe(topics.businessAgents(agent.businessId, locale));
+          if (!conversation) return;
+          // Replay and subscribe in one synchronous step (invariant 3).
+          const missed = threadAfter(db, conversation.visitorId, frame.after);
+          if (missed.tooMany) reply({ type: "reload" });
+          else if (missed.messages.length) connection.send(String(threadUpsert(t, missed.messages, "agent")));
+          connection.subscribe(topics.agentThread(conversation.visitorId, locale));
+          return;
+        }
+        case "send":
+          if (!conversation) return reply({ type: "error", clientId: frame.clientId, message: t("error.notFound") });
+          guarded(deps, reply, t, () => {
+            sendAgentMessage(db, hub, agent, conversation.id, { clientId: frame.clientId, body: frame.body });
+          }, frame.clientId);
+          return;
+        case "typing":
+          if (conversation && typing.retryAfterMs([String(agent.id)]) === 0) {
+            typing.record([String(agent.id)]);
+            hub.typing(conversation.visitorId, "agent");
+          }
+          return;
+        case "read":
+          if (conversation) markRead(db, hub, conversation.visitorId, "agent", frame.upTo);
+          return;
+      }
+    });
+  }
+
+  return new Elysia().use(signedInContext(deps)).ws("/ws/agent", {
+    query: schema.Object({ conversation: schema.Optional(schema.Numeric({ minimum: 1 })) }),
+    // Cross-site WebSocket hijacking: see visitor-socket.ts. Only our own pages may connect.
+    beforeHandle({ request, status }) {
+      if (!originMatches(request, config.publicUrl)) return status(403, "Forbidden origin");
+    },
+    open(ws) {
+      const { signedIn, query } = ws.data;
+      if (!signedIn) return ws.close(socketCloseCodes.unauthorized, "sign in again");
+      if (query.conversation !== undefined && !conversationFor(signedIn.agent, query.conversation)) {
+        return ws.close(socketCloseCodes.notFound, "no such conversation");
+      }
+      hub.agents.connected(signedIn.agent.id);
+    },
+    message(ws, data) {
+      const { sessionToken, page, query } = ws.data;
+      // Re-check the session on every frame: disabling an agent or signing out ends their socket.
+      const signedIn = sessionToken ? findSignedIn(db, secret, sessionToken) : null;
+      if (!signedIn) return ws.close(socketCloseCodes.unauthorized, "sign in again");
+      handle(
+        {
+          agent: signedIn.agent,
+          conversation: conversationFor(signedIn.agent, query.conversation),
+          page: { t: page.t, locale: page.locale },
+          send: (text) => ws.send(text),
+          subscribe: (topic) => ws.subscribe(topic),
+          close: (code, reason) => ws.close(code, reason),
+        },
+        data,
+      );
+    },
+    close(ws) {
+      if (ws.data.signedIn) hub.agents.disconnected(ws.data.signedIn.agent.id);
+    },
+  });
+}

@@ -1,0 +1,28 @@
+// What a page may send over its WebSocket. Every frame is checked against these schemas before
+// anything else looks at it (invariant 6); anything else gets an error event and changes nothing.
+// hx-ws:send adds a `headers` object to every form it sends, so `send` accepts one.
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { t } from "elysia";
+import { messageLimits } from "../domain/limits";
+
+const send = t.Object({
+  type: t.Literal("send"),
+  clientId: t.String({ maxLength: 64 }),
+  // The domain enforces the real limit with a clear message; this only bounds the work.
+  body: t.String({ maxLength: messageLimits.bodyLength * 4 }),
+  headers: t.Optional(t.Record(t.String({ maxLength: 100 }), t.String({ maxLength: 2000 }))),
+});
+const resume = t.Object({ type: t.Literal("resume"), after: t.Integer({ minimum: 0 }) });
+const typing = t.Object({ type: t.Literal("typing") });
+const read = t.Object({ type: t.Literal("read"), upTo: t.Integer({ minimum: 0 }) });
+
+const frame = t.Union([send, resume, typing, read]);
+const check = TypeCompiler.Compile(frame);
+
+export type Frame = typeof frame.static;
+
+/** The frame, or null when it is not one of ours. */
+export function parseFrame(data: unknown): Frame | null {
+  // Elysia has already parsed JSON text; a frame that is not JSON arrives as a string.
+  return check.Check(data) ? data : null;
+}

@@ -1,0 +1,95 @@
+// The visitor's WebSocket, /chat/:widgetKey/ws. Identity comes from the visitor cookie at the
+// upgrade (never from the URL); every frame is validated; a visitor only ever reaches their own
+// thread, because every topic and query here starts from the visitor resolved at the upgrade.
+import { Elysia } from "elysia";
+import type { AppDeps } from "../app";
+import { messageLimits } from "../domain/limits";
+import { markRead, sendVisitorMessage, threadAfter } from "../domain/messages";
+import { RateLimiter } from "../domain/rate-limiter";
+import type { Visitor } from "../domain/visitors";
+import { originMatches } from "../routes/csrf";
+import { visitorFromCookie } from "../routes/visitor-cookie";
+import { threadUpsert } from "../views/message";
+import type { PageContext } from "../views/page";
+import { parseFrame } from "./frames";
+import type { ClientEvent, Hub } from "./hub";
+import { guarded, socketCloseCodes } from "./socket-support";
+import { topics } from "./topics";
+
+interface VisitorConnection {
+  visitor: Visitor;
+  page: PageContext;
+  send(data: string): void;
+  subscribe(topic: string): void;
+}
+
+export function visitorSocket(deps: AppDeps, hub: Hub) {
+  const { db, config } = deps;
+  const sending = new RateLimiter(messageLimits.visitorBurst, messageLimits.visitorBurstWindowMs);
+  const typing = new RateLimiter(3, 2000);
+
+  function handle(connection: VisitorConnection, data: unknown): void {
+    const { visitor, page } = connection;
+    const { t, locale } = page;
+    const reply = (event: ClientEvent) => connection.send(JSON.stringify(event));
+    guarded(deps, reply, t, () => {
+      const frame = parseFrame(data);
+      if (!frame) return reply({ type: "error", message: t("error.badRequest", { detail: "unknown frame" }) });
+      switch (frame.type) {
+        case "resume": {
+          // Replay and subscribe in one synchronous step, so nothing published in between is
+          // missed or delivered twice (invariant 3).
+          const missed = threadAfter(db, visitor.id, frame.after);
+          if (missed.tooMany) reply({ type: "reload" });
+          else if (missed.messages.length) connection.send(String(threadUpsert(t, missed.messages, "visitor")));
+          connection.subscribe(topics.visitorThread(visitor.id, locale));
+          return;
+        }
+        case "send": {
+          const key = `visitor:${visitor.id}`;
+          if (sending.retryAfterMs([key]) > 0) {
+            return reply({ type: "error", clientId: frame.clientId, message: t("message.slowDown") });
+          }
+          sending.record([key]);
+          // A refused message is named in the error, so the page can offer to retry it.
+          guarded(deps, reply, t, () => {
+            sendVisitorMessage(db, hub, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds());
+          }, frame.clientId);
+          return;
+        }
+        case "typing":
+          if (typing.retryAfterMs([String(visitor.id)]) === 0) {
+            typing.record([String(visitor.id)]);
+            hub.typing(visitor.id, "visitor");
+          }
+          return;
+        case "read":
+          markRead(db, hub, visitor.id, "visitor", frame.upTo);
+          return;
+      }
+    });
+  }
+
+  return new Elysia()
+    .derive(({ params, cookie, request }) => ({ ...visitorFromCookie(deps, (params as { widgetKey: string }).widgetKey, cookie, request) }))
+    .ws("/chat/:widgetKey/ws", {
+      // Cross-site WebSocket hijacking: browsers send the visitor's cookie with an upgrade from
+      // any page, and the same-origin policy does not cover WebSockets. Accept only our Origin.
+      beforeHandle({ request, status }) {
+        if (!originMatches(request, config.publicUrl)) return status(403, "Forbidden origin");
+      },
+      open(ws) {
+        const { visitor } = ws.data;
+        if (!visitor) return ws.close(socketCloseCodes.unauthorized, "no visitor");
+        hub.visitors.connected(visitor.id);
+      },
+      message(ws, data) {
+        const { visitor, page } = ws.data;
+        if (!visitor) return;
+        handle({ visitor, page, send: (text) => ws.send(text), subscribe: (topic) => ws.subscribe(topic) }, data);
+      },
+      close(ws) {
+        if (ws.data.visitor) hub.visitors.disconnected(ws.data.visitor.id);
+      },
+    });
+}

@@ -1,0 +1,103 @@
+// The agent's workspace: the conversation lists, one conversation, taking and closing.
+import { Elysia, t } from "elysia";
+import type { AppDeps } from "../app";
+import {
+  closeConversation,
+  findConversationForAgent,
+  listAgentConversations,
+  listWaiting,
+  summarize,
+  takeConversation,
+} from "../domain/conversations";
+import { RuleError } from "../domain/errors";
+import { threadPage } from "../domain/messages";
+import type { Hub } from "../realtime/hub";
+import { html } from "../views/html";
+import { earlierControl, threadUpsert } from "../views/message";
+import { conversationActions, workspacePage, type WorkspaceState } from "../views/workspace";
+import { consoleContext } from "./console-context";
+import { visitorCookiePath } from "./visitor-cookie";
+
+const conversationParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+
+export function workspaceRoutes(deps: AppDeps, hub: Hub) {
+  const { db, config } = deps;
+  const earlierUrl = (conversationId: number, hasEarlier: boolean, firstId: number | undefined) =>
+    hasEarlier && firstId !== undefined ? `/console/conversations/${conversationId}/messages?before=${firstId}` : null;
+
+  function state(ctx: { agent: { id: number; businessId: number }; business: { widgetKey: string } }, request: Request): Omit<WorkspaceState, "open" | "socketUrl"> {
+    const origin = config.publicUrl ?? new URL(request.url).origin;
+    const mine = listAgentConversations(db, ctx.agent);
+    const waiting = listWaiting(db, ctx.agent.businessId);
+    return {
+      mine,
+      waiting,
+      onlineVisitorIds: new Set([...mine, ...waiting].map((s) => s.conversation.visitorId).filter((id) => hub.visitors.isOnline(id))),
+      chatLink: `${origin}${visitorCookiePath(ctx.business.widgetKey)}`,
+    };
+  }
+
+  return new Elysia()
+    .use(consoleContext(deps))
+    .get("/console", ({ ctx, request }) => workspacePage(ctx, { ...state(ctx, request), open: null, socketUrl: "/ws/agent" }))
+    .get(
+      "/console/conversations/:id",
+      ({ ctx, params, request }) => {
+        const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
+        const history = threadPage(db, conversation.visitorId);
+        return workspacePage(ctx, {
+          ...state(ctx, request),
+          socketUrl: `/ws/agent?conversation=${conversation.id}`,
+          open: {
+            summary: summarize(db, conversation.id),
+            messages: history.messages,
+            earlierUrl: earlierUrl(conversation.id, history.hasEarlier, history.messages[0]?.id),
+            visitorOnline: hub.visitors.isOnline(conversation.visitorId),
+          },
+        });
+      },
+      { params: conversationParams },
+    )
+    .get(
+      "/console/conversations/:id/messages",
+      ({ ctx, params, query }) => {
+        const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
+        const history = threadPage(db, conversation.visitorId, query.before);
+        return html`${earlierControl(ctx.t, earlierUrl(conversation.id, history.hasEarlier, history.messages[0]?.id))}
+${threadUpsert(ctx.t, history.messages, "agent")}`;
+      },
+      { params: conversationParams, query: t.Object({ before: t.Numeric({ minimum: 1 }) }) },
+    )
+    .get(
+      "/console/conversations/:id/actions",
+      ({ ctx, params }) => conversationActions(ctx.t, findConversationForAgent(db, ctx.agent.businessId, params.id), ctx.agent.id),
+      { params: conversationParams },
+    )
+    .post(
+      "/console/conversations/:id/take",
+      ({ ctx, params, set }) => changeOrExplain(ctx, params.id, set, () => takeConversation(db, hub, ctx.agent, params.id)),
+      { params: conversationParams },
+    )
+    .post(
+      "/console/conversations/:id/close",
+      ({ ctx, params, set }) => changeOrExplain(ctx, params.id, set, () => closeConversation(db, hub, ctx.agent, params.id)),
+      { params: conversationParams },
+    );
+
+  /** The conversation's action bar after a change; when a rule refuses it, the bar says why. */
+  function changeOrExplain(
+    ctx: { t: Parameters<typeof conversationActions>[0]; agent: { id: number; businessId: number } },
+    conversationId: number,
+    set: { status?: number | string },
+    change: () => Parameters<typeof conversationActions>[1],
+  ) {
+    try {
+      return conversationActions(ctx.t, change(), ctx.agent.id);
+    } catch (error) {
+      if (!(error instanceof RuleError)) throw error;
+      set.status = 409;
+      const conversation = findConversationForAgent(db, ctx.agent.businessId, conversationId);
+      return conversationActions(ctx.t, conversation, ctx.agent.id, ctx.t(error.problem.key));
+    }
+  }
+}

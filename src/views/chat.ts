@@ -1,0 +1,63 @@
+// The visitor's chat page: full page on desktop and mobile, and the widget iframe later.
+import type { Agent } from "../domain/agents";
+import type { Business } from "../domain/businesses";
+import type { Message } from "../domain/messages";
+import { messageLimits } from "../domain/limits";
+import { avatar } from "./console";
+import { html, type SafeHtml } from "./html";
+import { icon } from "./icons";
+import { earlierControl, messageView } from "./message";
+import { documentPage, type PageContext } from "./page";
+
+export interface ChatState {
+  business: Business;
+  agent: Pick<Agent, "displayName" | "avatar"> | null;
+  agentOnline: boolean;
+  messages: Message[];
+  earlierUrl: string | null;
+  socketUrl: string;
+}
+
+export function agentStatus(ctx: PageContext, business: Business, agent: ChatState["agent"], online: boolean): SafeHtml {
+  const { t } = ctx;
+  return html`<div id="agent-status" class="who">
+  ${agent ? avatar(agent) : html`<span class="avatar" aria-hidden="true">${icon("message-square")}</span>`}
+  <span><strong>${agent ? agent.displayName : business.name}</strong>
+  ${agent ? html`<small class="presence ${online ? "online" : "offline"}">${online ? t("chat.online") : t("chat.offline")}</small>` : ""}</span>
+</div>`;
+}
+
+export function composer(ctx: PageContext): SafeHtml {
+  const { t } = ctx;
+  return html`<form id="composer" class="composer" hx-ws:send>
+  <textarea name="body" rows="1" maxlength="${messageLimits.bodyLength}" placeholder="${t("composer.placeholder")}" aria-label="${t("composer.placeholder")}" required></textarea>
+  <button type="submit">${t("composer.send")}</button>
+</form>`;
+}
+
+/** The thread with its controls; `side` says whose messages are "mine". */
+export function threadPanel(ctx: PageContext, state: { messages: Message[]; earlierUrl: string | null }, side: "visitor" | "agent", typingName: string): SafeHtml {
+  const { t } = ctx;
+  return html`<div class="thread-scroll" id="thread-scroll">
+  ${earlierControl(t, state.earlierUrl)}
+  <div id="thread" class="thread" data-side="${side}">${state.messages.map((message) => messageView(t, message, side))}</div>
+  <p id="typing" class="typing" hidden>${t("thread.typing", { name: typingName })}</p>
+</div>
+<button type="button" id="new-messages" class="pill" hidden>${t("thread.newMessages")}</button>
+<template id="chat-texts" data-failed="${t("message.failed")}" data-retry="${t("message.retry")}" data-seen="${t("message.seen")}"></template>`;
+}
+
+export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
+  const { t, business } = { ...ctx, ...state };
+  return documentPage(
+    ctx,
+    t("chat.title", { name: business.name }),
+    html`<main class="chat" hx-ws:connect="${state.socketUrl}" hx-config='{"ws": {"pauseOnBackground": false}}'>
+  <header class="chat-header">${agentStatus(ctx, business, state.agent, state.agentOnline)}</header>
+  ${state.messages.length === 0 ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : ""}
+  ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name)}
+  ${composer(ctx)}
+</main>`,
+    { chat: true },
+  );
+}

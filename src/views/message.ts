@@ -1,0 +1,51 @@
+// One message, rendered the same way for the page, for history pages and for the realtime push.
+// The element id is the client id, so a confirmed message replaces its pending bubble; data-seq
+// is the message id, by which the thread keeps its order (see assets/chat.js).
+import type { Message } from "../domain/messages";
+import type { Translate } from "../i18n";
+import { html, type SafeHtml } from "./html";
+import { richText } from "./rich-text";
+
+export type Audience = "visitor" | "agent";
+
+export function messageDomId(clientId: string): string {
+  return `message-${clientId}`;
+}
+
+export function messageTime(at: number): SafeHtml {
+  const date = new Date(at);
+  // Shown in UTC until chat.js rewrites it in the reader's own time zone.
+  return html`<time datetime="${date.toISOString()}">${date.toISOString().slice(11, 16)}</time>`;
+}
+
+function systemText(t: Translate, message: Message): string {
+  const agentName = String(message.meta?.agentName ?? "");
+  return message.body === "joined" ? t("event.joined", { name: agentName }) : t("event.closed");
+}
+
+export function messageView(t: Translate, message: Message, audience: Audience): SafeHtml {
+  if (message.sender === "system") {
+    return html`<div class="message event" id="${messageDomId(message.clientId)}" data-seq="${message.id}">
+  <span>${systemText(t, message)}</span> ${messageTime(message.createdAt)}
+</div>`;
+  }
+  const mine = message.sender === audience;
+  const author = message.sender === "agent" ? String(message.meta?.agentName ?? "") : "";
+  return html`<div class="message ${mine ? "mine" : "theirs"}${message.readAt ? " seen" : ""}" id="${messageDomId(message.clientId)}" data-seq="${message.id}">
+  ${author && !mine ? html`<div class="author">${author}</div>` : ""}
+  <div class="bubble">${richText(message.body)}</div>
+  <div class="meta">${messageTime(message.createdAt)}${mine ? html` <span class="receipt">${t("message.seen")}</span>` : ""}</div>
+</div>`;
+}
+
+/** Inserts or replaces messages in #thread, kept in id order whatever order they arrive in. */
+export function threadUpsert(t: Translate, messages: Message[], audience: Audience): SafeHtml {
+  return html`<hx-upsert hx-target="#thread" key="data-seq">${messages.map((message) => messageView(t, message, audience))}</hx-upsert>`;
+}
+
+/** The "earlier messages" control above the thread: loads the page before `beforeId`. */
+export function earlierControl(t: Translate, url: string | null): SafeHtml {
+  return html`<div id="earlier">${
+    url ? html`<button type="button" class="secondary small" hx-get="${url}" hx-target="#earlier" hx-swap="outerHTML">${t("thread.earlier")}</button>` : ""
+  }</div>`;
+}

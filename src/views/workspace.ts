@@ -1,0 +1,113 @@
+// The agent's workspace: my conversations and the waiting queue on the left, one conversation on
+// the right. List items are fragments too, pushed live by the realtime hub.
+import type { ConversationSummary } from "../domain/conversations";
+import type { Message } from "../domain/messages";
+import type { Translate } from "../i18n";
+import { composer, threadPanel } from "./chat";
+import { type ConsoleContext, consolePage } from "./console";
+import { html, type SafeHtml } from "./html";
+import { icon } from "./icons";
+import { messageTime } from "./message";
+
+export function visitorName(t: Translate, visitor: { id: number; name: string | null }): string {
+  return visitor.name || t("chat.visitor", { id: visitor.id });
+}
+
+export function conversationItemId(conversationId: number): string {
+  return `conversation-${conversationId}`;
+}
+
+export function conversationItem(
+  t: Translate,
+  summary: ConversationSummary,
+  options: { online: boolean; current: boolean },
+): SafeHtml {
+  const { conversation } = summary;
+  const name = visitorName(t, { id: conversation.visitorId, name: summary.visitorName });
+  const preview = summary.lastSender === "system" ? "" : (summary.lastBody ?? "").slice(0, 80);
+  return html`<li id="${conversationItemId(conversation.id)}" data-last="${conversation.lastMessageId ?? 0}" ${options.current ? html`aria-current="true"` : ""}>
+  <a href="/console/conversations/${conversation.id}">
+    <span class="dot ${options.online ? "online" : "offline"}" data-visitor-dot="${conversation.visitorId}"></span>
+    <span class="item-main"><strong>${name}</strong><span class="preview">${preview}</span></span>
+    <span class="item-side">${summary.lastAt ? messageTime(summary.lastAt) : ""}${summary.unread > 0 ? html`<span class="unread">${summary.unread}</span>` : ""}</span>
+  </a>
+</li>`;
+}
+
+export interface WorkspaceState {
+  mine: ConversationSummary[];
+  waiting: ConversationSummary[];
+  onlineVisitorIds: ReadonlySet<number>;
+  chatLink: string;
+  socketUrl: string;
+  open: null | {
+    summary: ConversationSummary;
+    messages: Message[];
+    earlierUrl: string | null;
+    visitorOnline: boolean;
+  };
+}
+
+export function conversationActions(t: Translate, conversation: ConversationSummary["conversation"], agentId: number, error?: string): SafeHtml {
+  return html`<div id="conversation-actions" class="actions">
+  ${error ? html`<span class="field-error" role="alert">${error}</span>` : ""}
+  ${conversation.status === "queued" ? html`<button hx-post="/console/conversations/${conversation.id}/take" hx-target="#conversation-actions" hx-swap="outerHTML">${t("workspace.take")}</button>` : ""}
+  ${conversation.status === "open" && conversation.agentId === agentId ? html`<button class="secondary" hx-post="/console/conversations/${conversation.id}/close" hx-target="#conversation-actions" hx-swap="outerHTML" hx-confirm="${t("workspace.closeConfirm")}">${t("workspace.close")}</button>` : ""}
+  ${conversation.status === "closed" ? html`<span class="badge">${t("workspace.closed")}</span>` : ""}
+  ${conversation.status === "open" && conversation.agentId !== agentId ? html`<span class="badge">${t("workspace.someoneElse")}</span>` : ""}
+</div>`;
+}
+
+export function visitorStatus(t: Translate, online: boolean): SafeHtml {
+  return html`<small id="visitor-status" class="presence ${online ? "online" : "offline"}">${online ? t("chat.online") : t("chat.offline")}</small>`;
+}
+
+function list(t: Translate, id: string, title: string, items: ConversationSummary[], state: WorkspaceState): SafeHtml {
+  const current = state.open?.summary.conversation.id;
+  return html`<h2>${title}</h2>
+<ul id="${id}" class="conversation-list">${items.map((summary) =>
+    conversationItem(t, summary, { online: state.onlineVisitorIds.has(summary.conversation.visitorId), current: summary.conversation.id === current }),
+  )}</ul>`;
+}
+
+export function workspacePage(ctx: ConsoleContext, state: WorkspaceState): SafeHtml {
+  const { t } = ctx;
+  const open = state.open;
+  const pane = open
+    ? html`<section class="conversation" data-conversation="${open.summary.conversation.id}" data-visitor="${open.summary.conversation.visitorId}">
+  <header class="conversation-header">
+    <div><strong>${visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName })}</strong> ${visitorStatus(t, open.visitorOnline)}</div>
+    ${conversationActions(t, open.summary.conversation, ctx.agent.id)}
+  </header>
+  ${threadPanel(ctx, open, "agent", visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName }))}
+  ${composer(ctx)}
+</section>`
+    : html`<section class="conversation empty">
+  ${icon("inbox")}
+  <p><strong>${state.mine.length || state.waiting.length ? t("workspace.pick") : t("conversations.empty")}</strong></p>
+  <p>${t("conversations.emptyHint")}</p>
+  <label for="chat-link">${t("workspace.chatLink")}</label>
+  <div class="copy-field" x-data="{ copied: false }">
+    <input id="chat-link" readonly value="${state.chatLink}" x-ref="link">
+    <button type="button" class="secondary" @click="navigator.clipboard.writeText($refs.link.value); copied = true">${icon("copy")} <span x-show="!copied">${t("team.copy")}</span><span x-show="copied" x-cloak>${t("team.copied")}</span></button>
+    <a class="button secondary" href="${state.chatLink}" target="_blank" rel="noopener">${icon("link")}</a>
+  </div>
+</section>`;
+  return consolePage(
+    ctx,
+    "conversations",
+    t("conversations.title"),
+    html`<div class="workspace">
+  <aside class="inbox">
+    ${list(t, "my-conversations", t("workspace.mine"), state.mine, state)}
+    ${list(t, "waiting-conversations", t("workspace.waiting"), state.waiting, state)}
+    <div class="alerts" x-data="{ sound: localStorage.getItem('kefu.sound') !== 'off', notify: localStorage.getItem('kefu.notify') !== 'off' }">
+      <label class="check"><input type="checkbox" id="alert-sound" x-model="sound" @change="localStorage.setItem('kefu.sound', sound ? 'on' : 'off')"> ${t("workspace.sound")}</label>
+      <label class="check"><input type="checkbox" id="alert-notify" x-model="notify" @change="localStorage.setItem('kefu.notify', notify ? 'on' : 'off'); notify && window.Notification && Notification.requestPermission()"> ${t("workspace.notifications")}</label>
+    </div>
+  </aside>
+  ${pane}
+</div>`,
+    { socketUrl: state.socketUrl },
+  );
+}
