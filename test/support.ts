@@ -78,3 +78,78 @@ export async function signedIn(ctx: TestApp, role: "owner" | "admin" | "agent", 
   if (response.status !== 303 || !client.cookie) throw new Error(`sign-in failed: ${response.status}`);
   return { agent, client };
 }
+
+/** A WebSocket client that keeps every frame it receives, with a way to wait for one. */
+export class TestSocket {
+  readonly frames: string[] = [];
+  closed: { code: number; reason: string } | null = null;
+  private readonly ws: WebSocket;
+  private waiters: (() => void)[] = [];
+  readonly opened: Promise<void>;
+
+  constructor(url: string, headers: Record<string, string>) {
+    this.ws = new WebSocket(url, { headers } as unknown as string[]);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.onopen = () => resolve();
+      this.ws.onerror = () => reject(new Error(`socket to ${url} failed`));
+    });
+    this.ws.onmessage = (event) => {
+      this.frames.push(String(event.data));
+      this.wake();
+    };
+    this.ws.onclose = (event) => {
+      this.closed = { code: event.code, reason: event.reason };
+      this.wake();
+    };
+  }
+
+  private wake() {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  send(frame: unknown) {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /** Resolves with the first frame (from `from` on) that matches, or rejects after `ms`. */
+  async next(match: (frame: string) => boolean, ms = 2000, from = 0): Promise<string> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.frames.slice(from).find(match);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline) throw new Error(`no matching frame within ${ms} ms; got:\n${this.frames.join("\n---\n")}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  }
+
+  async closedWith(ms = 2000): Promise<{ code: number; reason: string }> {
+    const deadline = Date.now() + ms;
+    while (!this.closed && Date.now() < deadline) await Bun.sleep(10);
+    if (!this.closed) throw new Error("socket stayed open");
+    return this.closed;
+  }
+
+  close() {
+    this.ws.close();
+  }
+}
+
+/** The test app listening on a free port, for WebSocket tests. */
+export function listeningApp(overrides: Partial<AppOptions> = {}) {
+  const ctx = testApp({ presenceGraceMs: 50, ...overrides });
+  ctx.app.listen({ port: 0, hostname: "127.0.0.1" });
+  const base = `http://127.0.0.1:${ctx.app.server!.port}`;
+  return { ...ctx, base, stop: () => ctx.app.stop(true) };
+}
+
+/** Opens the chat page like a browser would; returns the visitor cookie it was given. */
+export async function visitChat(base: string, widgetKey: string, cookie?: string): Promise<string> {
+  const response = await fetch(`${base}/chat/${widgetKey}`, { headers: cookie ? { cookie } : {} });
+  if (response.status !== 200) throw new Error(`chat page answered ${response.status}`);
+  return response.headers.getSetCookie().find((c) => c.startsWith("kefu_visitor="))?.split(";")[0] ?? cookie!;
+}

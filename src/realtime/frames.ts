@@ -5,16 +5,22 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { t } from "elysia";
 import { messageLimits } from "../domain/limits";
 
-const send = t.Object({
-  type: t.Literal("send"),
-  clientId: t.String({ maxLength: 64 }),
-  // The domain enforces the real limit with a clear message; this only bounds the work.
-  body: t.String({ maxLength: messageLimits.bodyLength * 4 }),
-  headers: t.Optional(t.Record(t.String({ maxLength: 100 }), t.String({ maxLength: 2000 }))),
-});
-const resume = t.Object({ type: t.Literal("resume"), after: t.Integer({ minimum: 0 }) });
-const typing = t.Object({ type: t.Literal("typing") });
-const read = t.Object({ type: t.Literal("read"), upTo: t.Integer({ minimum: 0 }) });
+// Extra fields are refused, not ignored: a frame naming a conversation or a visitor is someone
+// probing for a way into another thread.
+const closed = { additionalProperties: false } as const;
+const send = t.Object(
+  {
+    type: t.Literal("send"),
+    clientId: t.String({ maxLength: 64 }),
+    // The domain enforces the real limit with a clear message; this only bounds the work.
+    body: t.String({ maxLength: messageLimits.bodyLength * 4 }),
+    headers: t.Optional(t.Record(t.String({ maxLength: 100 }), t.String({ maxLength: 2000 }))),
+  },
+  closed,
+);
+const resume = t.Object({ type: t.Literal("resume"), after: t.Integer({ minimum: 0 }) }, closed);
+const typing = t.Object({ type: t.Literal("typing") }, closed);
+const read = t.Object({ type: t.Literal("read"), upTo: t.Integer({ minimum: 0 }) }, closed);
 
 const frame = t.Union([send, resume, typing, read]);
 const check = TypeCompiler.Compile(frame);

@@ -1,0 +1,146 @@
+import { describe, expect, it } from "bun:test";
+import { conversations, messages } from "../../src/db/schema";
+import { closeConversation, takeConversation } from "../../src/domain/conversations";
+import { NotFoundError, RuleError, ValidationError } from "../../src/domain/errors";
+import { type ConversationEvents, ignoreEvents } from "../../src/domain/events";
+import { markRead, sendAgentMessage, sendVisitorMessage, threadAfter, threadPage } from "../../src/domain/messages";
+import { createAnonymousVisitor } from "../../src/domain/visitors";
+import { businesses } from "../../src/db/schema";
+import { addMember, testApp } from "../support";
+
+const visit = { ip: null, userAgent: null, page: null };
+let counter = 0;
+const draft = (body = "hello") => ({ clientId: `client-${++counter}-${crypto.randomUUID()}`, body });
+
+function setup() {
+  const ctx = testApp();
+  const newVisitor = () => createAnonymousVisitor(ctx.db, "0".repeat(64), ctx.business.id, visit).visitor;
+  return { ...ctx, newVisitor };
+}
+
+describe("sending as a visitor", () => {
+  it("opens a conversation with the least busy online agent", async () => {
+    const ctx = setup();
+    const busy = await addMember(ctx, "agent", "busy@example.com");
+    const free = await addMember(ctx, "agent", "free@example.com");
+    const offline = await addMember(ctx, "agent", "offline@example.com");
+    sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [busy.id]);
+    const { conversation } = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [busy.id, free.id]);
+    expect(conversation).toMatchObject({ agentId: free.id, status: "open" });
+    expect(conversation.agentId).not.toBe(offline.id);
+  });
+
+  it("queues the conversation when no agent is online", () => {
+    const ctx = setup();
+    const { conversation } = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), []);
+    expect(conversation).toMatchObject({ agentId: null, status: "queued" });
+  });
+
+  it("keeps writing into the visitor's open conversation", () => {
+    const ctx = setup();
+    const visitor = ctx.newVisitor();
+    const first = sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), []);
+    const second = sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), []);
+    expect(second.conversation.id).toBe(first.conversation.id);
+    expect(second.conversation.lastMessageId).toBe(second.message.id);
+  });
+
+  it("returns the stored message for a repeated client id instead of storing another", () => {
+    const ctx = setup();
+    const visitor = ctx.newVisitor();
+    const same = draft();
+    const first = sendVisitorMessage(ctx.db, ignoreEvents, visitor, same, []);
+    const again = sendVisitorMessage(ctx.db, ignoreEvents, visitor, same, []);
+    expect(again).toMatchObject({ created: false, message: { id: first.message.id } });
+    expect(ctx.db.select().from(messages).all()).toHaveLength(1);
+  });
+
+  it("refuses an empty or too long message and stores nothing", () => {
+    const ctx = setup();
+    const visitor = ctx.newVisitor();
+    expect(() => sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(" \n "), [])).toThrow(ValidationError);
+    expect(() => sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft("字".repeat(5001)), [])).toThrow(ValidationError);
+    expect(sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft("字".repeat(5000)), []).created).toBe(true);
+    expect(ctx.db.select().from(conversations).all()).toHaveLength(1);
+  });
+
+  it("announces a message only after it is committed", () => {
+    const ctx = setup();
+    const seen: boolean[] = [];
+    const events: ConversationEvents = {
+      ...ignoreEvents,
+      messageCreated(message) {
+        // A second connection would see it too: the transaction is over.
+        seen.push(ctx.sqlite.query("SELECT 1 FROM messages WHERE id = ?").get(message.id) !== null && !ctx.sqlite.inTransaction);
+      },
+    };
+    sendVisitorMessage(ctx.db, events, ctx.newVisitor(), draft(), []);
+    expect(seen).toEqual([true]);
+  });
+});
+
+describe("answering as an agent", () => {
+  it("refuses a conversation that is waiting, someone else's, closed or in another business", async () => {
+    const ctx = setup();
+    const me = await addMember(ctx, "agent", "me@example.com");
+    const colleague = await addMember(ctx, "agent", "colleague@example.com");
+    const waiting = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), []).conversation;
+    expect(() => sendAgentMessage(ctx.db, ignoreEvents, me, waiting.id, draft())).toThrow(RuleError);
+    const theirs = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [colleague.id]).conversation;
+    expect(() => sendAgentMessage(ctx.db, ignoreEvents, me, theirs.id, draft())).toThrow(RuleError);
+    const mine = takeConversation(ctx.db, ignoreEvents, me, waiting.id);
+    expect(sendAgentMessage(ctx.db, ignoreEvents, me, mine.id, draft()).created).toBe(true);
+    closeConversation(ctx.db, ignoreEvents, me, mine.id);
+    expect(() => sendAgentMessage(ctx.db, ignoreEvents, me, mine.id, draft())).toThrow(RuleError);
+    const other = ctx.db.insert(businesses).values({ name: "Other", widgetKey: "k2", identitySecret: "s" }).returning().get();
+    expect(() => sendAgentMessage(ctx.db, ignoreEvents, { ...me, businessId: other.id }, theirs.id, draft())).toThrow(NotFoundError);
+  });
+
+  it("records the first response time once", async () => {
+    const ctx = setup();
+    const me = await addMember(ctx, "agent", "me@example.com");
+    const { conversation } = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [me.id]);
+    const first = sendAgentMessage(ctx.db, ignoreEvents, me, conversation.id, draft());
+    sendAgentMessage(ctx.db, ignoreEvents, me, conversation.id, draft());
+    const row = ctx.db.select().from(conversations).all()[0]!;
+    expect(row.firstResponseAt).toBe(first.message.createdAt);
+  });
+});
+
+describe("reading a thread", () => {
+  it("pages back by id, oldest first within a page", () => {
+    const ctx = setup();
+    const visitor = ctx.newVisitor();
+    const sent = Array.from({ length: 25 }, (_, i) => sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(`m${i}`), []).message);
+    const latest = threadPage(ctx.db, visitor.id);
+    expect(latest.messages.map((m) => m.body)).toEqual(sent.slice(5).map((m) => m.body));
+    expect(latest.hasEarlier).toBe(true);
+    const earlier = threadPage(ctx.db, visitor.id, latest.messages[0]!.id);
+    expect(earlier.messages.map((m) => m.body)).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    expect(earlier.hasEarlier).toBe(false);
+  });
+
+  it("replays what came after an id, or says there is too much to replay", () => {
+    const ctx = setup();
+    const visitor = ctx.newVisitor();
+    const sent = Array.from({ length: 5 }, () => sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), []).message);
+    expect(threadAfter(ctx.db, visitor.id, sent[2]!.id).messages.map((m) => m.id)).toEqual([sent[3]!.id, sent[4]!.id]);
+    expect(threadAfter(ctx.db, visitor.id, 0, 3)).toEqual({ messages: [], tooMany: true });
+  });
+
+  it("marks the other side's messages read and announces it once", async () => {
+    const ctx = setup();
+    const me = await addMember(ctx, "agent", "me@example.com");
+    const visitor = ctx.newVisitor();
+    const { message, conversation } = sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), [me.id]);
+    const reply = sendAgentMessage(ctx.db, ignoreEvents, me, conversation.id, draft()).message;
+    const reads: string[] = [];
+    const events = { ...ignoreEvents, messagesRead: (_: number, reader: string, upTo: number) => reads.push(`${reader}:${upTo}`) };
+    markRead(ctx.db, events, visitor.id, "agent", reply.id);
+    markRead(ctx.db, events, visitor.id, "agent", reply.id);
+    expect(reads).toEqual([`agent:${reply.id}`]);
+    const rows = ctx.db.select().from(messages).all();
+    expect(rows.find((m) => m.id === message.id)!.readAt).not.toBeNull();
+    expect(rows.find((m) => m.id === reply.id)!.readAt).toBeNull();
+  });
+});

@@ -1,0 +1,204 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import { addAgent } from "../../src/domain/agents";
+import { businesses, messages } from "../../src/db/schema";
+import { listeningApp, signedIn, TestSocket, visitChat } from "../support";
+
+type Running = ReturnType<typeof listeningApp>;
+let running: Running[] = [];
+afterEach(() => {
+  for (const app of running) app.stop();
+  running = [];
+});
+
+function start() {
+  const ctx = listeningApp();
+  running.push(ctx);
+  return ctx;
+}
+
+function wsUrl(ctx: Running, path: string) {
+  return `${ctx.base.replace("http", "ws")}${path}`;
+}
+
+async function visitorSocket(ctx: Running, cookie?: string) {
+  const visitorCookie = cookie ?? (await visitChat(ctx.base, ctx.business.widgetKey));
+  const socket = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { cookie: visitorCookie, origin: ctx.base });
+  await socket.opened;
+  socket.send({ type: "resume", after: 0 });
+  return { socket, cookie: visitorCookie };
+}
+
+async function agentSocket(ctx: Running, cookie: string, conversationId?: number) {
+  const query = conversationId ? `?conversation=${conversationId}` : "";
+  const socket = new TestSocket(wsUrl(ctx, `/ws/agent${query}`), { cookie, origin: ctx.base });
+  await socket.opened;
+  socket.send({ type: "resume", after: 0 });
+  return socket;
+}
+
+const clientId = () => crypto.randomUUID();
+
+describe("the visitor socket", () => {
+  it("confirms a visitor's message to the visitor and shows it to the agent, who answers", async () => {
+    const ctx = start();
+    const { client } = await signedIn(ctx, "agent");
+    const agentLobby = await agentSocket(ctx, client.cookie!);
+    const { socket: visitor } = await visitorSocket(ctx);
+    const id = clientId();
+    visitor.send({ type: "send", clientId: id, body: "Hello <b>shop</b>" });
+    const confirmed = await visitor.next((f) => f.includes(`id="message-${id}"`));
+    expect(confirmed).toContain("Hello &lt;b&gt;shop&lt;/b&gt;");
+    expect(confirmed).toContain('class="message mine');
+    // The agent was online, so the new conversation is theirs and shows up in their list.
+    await agentLobby.next((f) => f.includes('hx-target="#my-conversations"'));
+    const conversationId = ctx.sqlite.query("SELECT id FROM conversations").get() as { id: number };
+    const agentView = await agentSocket(ctx, client.cookie!, conversationId.id);
+    const reply = clientId();
+    agentView.send({ type: "send", clientId: reply, body: "Hi!" });
+    const answer = await visitor.next((f) => f.includes(`id="message-${reply}"`));
+    expect(answer).toContain('class="message theirs');
+  });
+
+  it("closes a socket without a visitor cookie with 4401", async () => {
+    const ctx = start();
+    const socket = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { origin: ctx.base });
+    expect((await socket.closedWith()).code).toBe(4401);
+  });
+
+  it("refuses an upgrade from another site's page", async () => {
+    const ctx = start();
+    const cookie = await visitChat(ctx.base, ctx.business.widgetKey);
+    const socket = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { cookie, origin: "https://evil.example" });
+    await expect(socket.opened).rejects.toThrow();
+  });
+
+  it("replays only what the page missed when it reconnects", async () => {
+    const ctx = start();
+    const { socket: first, cookie } = await visitorSocket(ctx);
+    const ids = [clientId(), clientId(), clientId()];
+    for (const id of ids) {
+      first.send({ type: "send", clientId: id, body: id });
+      await first.next((f) => f.includes(`message-${id}`));
+    }
+    const seqOf = (id: string) => Number((first.frames.find((f) => f.includes(`message-${id}"`)) ?? "").match(/data-seq="(\d+)"/)![1]);
+    first.close();
+    const again = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { cookie, origin: ctx.base });
+    await again.opened;
+    again.send({ type: "resume", after: seqOf(ids[0]!) });
+    const replay = await again.next((f) => f.includes("hx-upsert"));
+    expect(replay).not.toContain(`message-${ids[0]}"`);
+    expect(replay).toContain(`message-${ids[1]}"`);
+    expect(replay).toContain(`message-${ids[2]}"`);
+  });
+
+  it("stores one message when the same client id is sent twice", async () => {
+    const ctx = start();
+    const { socket } = await visitorSocket(ctx);
+    const id = clientId();
+    socket.send({ type: "send", clientId: id, body: "once" });
+    socket.send({ type: "send", clientId: id, body: "once" });
+    await socket.next((f) => f.includes(`message-${id}`));
+    await Bun.sleep(100);
+    expect(ctx.db.select().from(messages).all().filter((m) => m.clientId === id)).toHaveLength(1);
+  });
+
+  it("answers a malformed or extended frame with an error and stores nothing", async () => {
+    const ctx = start();
+    const { socket } = await visitorSocket(ctx);
+    socket.send("not json");
+    socket.send({ type: "send", clientId: clientId(), body: "hi", conversationId: 1, visitorId: 1 });
+    socket.send({ type: "send", clientId: "short", body: "hi" });
+    socket.send({ type: "send", clientId: clientId(), body: "   " });
+    socket.send({ type: "send", clientId: clientId(), body: "x".repeat(5001) });
+    await socket.next((f) => f.includes("at most 5000 characters"));
+    expect(socket.frames.filter((f) => f.includes('"type":"error"'))).toHaveLength(5);
+    expect(ctx.db.select().from(messages).all()).toHaveLength(0);
+  });
+
+  it("tells a visitor who sends more than 20 messages in 10 seconds to slow down, and stores only 20", async () => {
+    const ctx = start();
+    const { socket } = await visitorSocket(ctx);
+    for (let i = 0; i < 21; i++) socket.send({ type: "send", clientId: clientId(), body: `message ${i}` });
+    await socket.next((f) => f.includes("too fast"));
+    await Bun.sleep(100);
+    expect(ctx.db.select().from(messages).all().filter((m) => m.sender === "visitor")).toHaveLength(20);
+  });
+
+  it("never lets one visitor see another visitor's messages", async () => {
+    const ctx = start();
+    const { socket: alice } = await visitorSocket(ctx);
+    const { socket: bob, cookie: bobCookie } = await visitorSocket(ctx);
+    const secret = clientId();
+    alice.send({ type: "send", clientId: secret, body: "alice's secret" });
+    await alice.next((f) => f.includes(secret));
+    bob.send({ type: "resume", after: 0 });
+    await Bun.sleep(150);
+    expect(bob.frames.join("")).not.toContain("alice's secret");
+    const page = await (await fetch(`${ctx.base}/chat/${ctx.business.widgetKey}`, { headers: { cookie: bobCookie } })).text();
+    expect(page).not.toContain("alice's secret");
+    const history = await fetch(`${ctx.base}/chat/${ctx.business.widgetKey}/messages?before=1000`, { headers: { cookie: bobCookie } });
+    expect(await history.text()).not.toContain("alice's secret");
+  });
+});
+
+describe("the agent socket", () => {
+  it("closes without a session with 4401", async () => {
+    const ctx = start();
+    const socket = new TestSocket(wsUrl(ctx, "/ws/agent"), { origin: ctx.base });
+    expect((await socket.closedWith()).code).toBe(4401);
+  });
+
+  it("closes with 4404 for a conversation of another business", async () => {
+    const ctx = start();
+    const { socket: visitor } = await visitorSocket(ctx);
+    visitor.send({ type: "send", clientId: clientId(), body: "hi" });
+    await visitor.next((f) => f.includes("message mine"));
+    const conversation = ctx.sqlite.query("SELECT id FROM conversations").get() as { id: number };
+    const other = ctx.db.insert(businesses).values({ name: "Other", widgetKey: "other-key", identitySecret: "s" }).returning().get();
+    await addAgent(ctx.db, { businessId: other.id, email: "intruder@example.com", name: "Intruder", role: "owner", password: "correct horse" });
+    const colleagueSession = await signedIn(ctx, "agent", "colleague@example.com");
+    const login = await fetch(`${ctx.base}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { origin: ctx.base, "content-type": "application/x-www-form-urlencoded" },
+      body: "email=intruder%40example.com&password=correct+horse",
+    });
+    const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+    const socket = new TestSocket(wsUrl(ctx, `/ws/agent?conversation=${conversation.id}`), { cookie, origin: ctx.base });
+    expect((await socket.closedWith()).code).toBe(4404);
+    // A colleague in the same business may look at it.
+    const colleague = new TestSocket(wsUrl(ctx, `/ws/agent?conversation=${conversation.id}`), { cookie: colleagueSession.client.cookie!, origin: ctx.base });
+    await colleague.opened;
+    colleague.send({ type: "resume", after: 0 });
+    await colleague.next((f) => f.includes("hi"));
+  });
+
+  it("stops serving an agent as soon as they are disabled", async () => {
+    const ctx = start();
+    const { client: owner } = await signedIn(ctx, "owner");
+    const { agent, client } = await signedIn(ctx, "agent");
+    const socket = await agentSocket(ctx, client.cookie!);
+    await owner.post(`/console/team/${agent.id}/disable`);
+    socket.send({ type: "typing" });
+    expect((await socket.closedWith()).code).toBe(4401);
+  });
+
+  it("queues a conversation when no agent is online and lets the first taker have it", async () => {
+    const ctx = start();
+    const first = await signedIn(ctx, "agent", "first@example.com");
+    const second = await signedIn(ctx, "agent", "second@example.com");
+    const { socket: visitor } = await visitorSocket(ctx);
+    visitor.send({ type: "send", clientId: clientId(), body: "anyone?" });
+    await visitor.next((f) => f.includes("message mine"));
+    const conversation = ctx.sqlite.query("SELECT id, status FROM conversations").get() as { id: number; status: string };
+    expect(conversation.status).toBe("queued");
+    const [a, b] = await Promise.all([
+      first.client.post(`/console/conversations/${conversation.id}/take`),
+      second.client.post(`/console/conversations/${conversation.id}/take`),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const joined = await visitor.next((f) => f.includes("joined the conversation"));
+    expect(joined).toContain("message event");
+    expect(ctx.sqlite.query("SELECT count(*) AS n FROM messages WHERE body = 'joined'").get()).toEqual({ n: 1 });
+  });
+});
