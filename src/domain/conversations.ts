@@ -35,6 +35,7 @@ export interface ConversationSummary {
   conversation: Conversation;
   visitorName: string | null;
   lastBody: string | null;
+  lastMeta: Message["meta"];
   lastSender: Message["sender"] | null;
   lastAt: number | null;
   unread: number;
@@ -48,6 +49,7 @@ function summaries(db: Queryable, where: ReturnType<typeof and>, limit: number):
       conversation: conversations,
       visitorName: visitors.name,
       lastBody: messages.body,
+      lastMeta: messages.meta,
       lastSender: messages.sender,
       lastAt: messages.createdAt,
       unread: unreadFromVisitor,

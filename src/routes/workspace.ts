@@ -75,8 +75,13 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
     )
     .post(
       "/console/conversations/:id/take",
-      ({ ctx, params, set }) => changeOrExplain(ctx, params.id, set, () => takeConversation(db, hub, ctx.agent, params.id)),
-      { params: conversationParams },
+      ({ ctx, params, query, set }) => {
+        const bar = changeOrExplain(ctx, params.id, set, () => takeConversation(db, hub, ctx.agent, params.id));
+        // Taken from the waiting list: go straight to the conversation.
+        if (query.open && set.status !== 409) set.headers["hx-redirect"] = `/console/conversations/${params.id}`;
+        return bar;
+      },
+      { params: conversationParams, query: t.Object({ open: t.Optional(t.Literal("1")) }) },
     )
     .post(
       "/console/conversations/:id/close",

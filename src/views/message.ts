@@ -18,7 +18,7 @@ export function messageTime(at: number): SafeHtml {
   return html`<time datetime="${date.toISOString()}">${date.toISOString().slice(11, 16)}</time>`;
 }
 
-function systemText(t: Translate, message: Message): string {
+export function systemText(t: Translate, message: Pick<Message, "body" | "meta">): string {
   const agentName = String(message.meta?.agentName ?? "");
   return message.body === "joined" ? t("event.joined", { name: agentName }) : t("event.closed");
 }

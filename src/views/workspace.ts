@@ -7,7 +7,7 @@ import { composer, threadPanel } from "./chat";
 import { type ConsoleContext, consolePage } from "./console";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
-import { messageTime } from "./message";
+import { messageTime, systemText } from "./message";
 
 export function visitorName(t: Translate, visitor: { id: number; name: string | null }): string {
   return visitor.name || t("chat.visitor", { id: visitor.id });
@@ -24,13 +24,19 @@ export function conversationItem(
 ): SafeHtml {
   const { conversation } = summary;
   const name = visitorName(t, { id: conversation.visitorId, name: summary.visitorName });
-  const preview = summary.lastSender === "system" ? "" : (summary.lastBody ?? "").slice(0, 80);
+  const preview =
+    summary.lastSender === "system" ? systemText(t, { body: summary.lastBody ?? "", meta: summary.lastMeta }) : (summary.lastBody ?? "").slice(0, 80);
   return html`<li id="${conversationItemId(conversation.id)}" data-last="${conversation.lastMessageId ?? 0}" ${options.current ? html`aria-current="true"` : ""}>
   <a href="/console/conversations/${conversation.id}">
     <span class="dot ${options.online ? "online" : "offline"}" data-visitor-dot="${conversation.visitorId}"></span>
     <span class="item-main"><strong>${name}</strong><span class="preview">${preview}</span></span>
     <span class="item-side">${summary.lastAt ? messageTime(summary.lastAt) : ""}${summary.unread > 0 ? html`<span class="unread">${summary.unread}</span>` : ""}</span>
   </a>
+  ${
+    conversation.status === "queued"
+      ? html`<button class="small take" hx-post="/console/conversations/${conversation.id}/take?open=1" hx-swap="none">${t("workspace.take")}</button>`
+      : ""
+  }
 </li>`;
 }
 
