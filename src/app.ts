@@ -9,6 +9,7 @@ import { limits } from "./domain/limits";
 import { RateLimiter } from "./domain/rate-limiter";
 import { localeFromAcceptLanguage, translator } from "./i18n";
 import type { Log } from "./log";
+import { apiErrorResponse, apiRoutes, isApiRequest } from "./routes/api";
 import { assetRoutes } from "./routes/assets";
 import { authRoutes } from "./routes/auth";
 import { consoleRoutes } from "./routes/console";
@@ -89,6 +90,8 @@ export function createApp(options: AppOptions) {
       }
     })
     .onError(({ code, error, request }) => {
+      // Integrations read JSON: every error under /api/ is `{ "error": ... }` (routes/api.ts).
+      if (isApiRequest(request)) return apiErrorResponse(code, error, request, deps.log);
       const page = pageFor(request);
       if (error instanceof NotFoundError || code === "NOT_FOUND") return notFound(page);
       if (error instanceof RuleError) {
@@ -112,6 +115,7 @@ export function createApp(options: AppOptions) {
     .use(chatRoutes(deps, hub))
     .use(visitorSocket(deps, hub))
     .use(agentSocket(deps, hub))
+    .use(apiRoutes(deps, hub))
     .onStop(() => hub.stop());
   return Object.assign(app, { hub });
 }

@@ -1,17 +1,26 @@
-// An agent's own profile: name, avatar and password.
+// An agent's own profile: name, avatar, password and API tokens.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { changePassword, updateProfile } from "../domain/agents";
+import { createApiToken, listApiTokens, revokeApiToken } from "../domain/api-tokens";
 import { storeAvatar } from "../domain/avatars";
-import { ValidationError } from "../domain/errors";
-import { profilePage } from "../views/profile";
+import { NotFoundError, RuleError, ValidationError } from "../domain/errors";
+import { apiTokensSection, type ApiTokensState } from "../views/api-tokens";
+import type { ConsoleContext } from "../views/console";
+import { profilePage, type ProfileState } from "../views/profile";
+import { isHtmx } from "./client";
 import { consoleContext } from "./console-context";
 
 export function profileRoutes(deps: AppDeps) {
-  const { db, uploadsDir } = deps;
+  const { db, secret, uploadsDir } = deps;
+  const page = (ctx: ConsoleContext, state?: ProfileState) => profilePage(ctx, listApiTokens(db, ctx.agent.id), state);
+  // htmx swaps just the token section; a plain form post (no JavaScript) gets the whole page.
+  const tokensAnswer = (ctx: ConsoleContext, request: Request, state: ApiTokensState = {}) =>
+    isHtmx(request) ? apiTokensSection(ctx, listApiTokens(db, ctx.agent.id), state) : page(ctx, { apiTokens: state });
+
   return new Elysia()
     .use(consoleContext(deps))
-    .get("/console/profile", ({ ctx }) => profilePage(ctx))
+    .get("/console/profile", ({ ctx }) => page(ctx))
     .post(
       "/console/profile",
       async ({ ctx, body, set }) => {
@@ -20,11 +29,11 @@ export function profileRoutes(deps: AppDeps) {
           const upload: unknown = body.avatar;
           const avatar = upload instanceof Blob && upload.size > 0 ? await storeAvatar(uploadsDir, upload) : undefined;
           const agent = updateProfile(db, ctx.agent, { name: body.name, avatar });
-          return profilePage({ ...ctx, agent }, { saved: "profile" });
+          return page({ ...ctx, agent }, { saved: "profile" });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return profilePage(ctx, { profileErrors: error.fields });
+          return page(ctx, { profileErrors: error.fields });
         }
       },
       { body: t.Object({ name: t.String({ maxLength: 1000 }), avatar: t.Optional(t.Unknown()) }) },
@@ -34,13 +43,46 @@ export function profileRoutes(deps: AppDeps) {
       async ({ ctx, sessionId, body, set }) => {
         try {
           await changePassword(db, ctx.agent.id, body.current, body.password, sessionId);
-          return profilePage(ctx, { saved: "password" });
+          return page(ctx, { saved: "password" });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return profilePage(ctx, { passwordErrors: error.fields });
+          return page(ctx, { passwordErrors: error.fields });
         }
       },
       { body: t.Object({ current: t.String({ maxLength: 1000 }), password: t.String({ maxLength: 1000 }) }) },
+    )
+    .post(
+      "/console/profile/api-tokens",
+      ({ ctx, body, request, set }) => {
+        try {
+          const { apiToken, token } = createApiToken(db, secret, ctx.agent.id, body.name);
+          return tokensAnswer(ctx, request, { created: { name: apiToken.name, token } });
+        } catch (error) {
+          if (error instanceof ValidationError) {
+            set.status = 422;
+            return tokensAnswer(ctx, request, { name: body.name, errors: error.fields });
+          }
+          if (!(error instanceof RuleError)) throw error;
+          set.status = 409;
+          return tokensAnswer(ctx, request, { name: body.name, problem: ctx.t(error.problem.key, error.problem.params) });
+        }
+      },
+      { body: t.Object({ name: t.String({ maxLength: 1000 }) }) },
+    )
+    .post(
+      "/console/profile/api-tokens/:id/revoke",
+      ({ ctx, params, request, set }) => {
+        try {
+          revokeApiToken(db, ctx.agent.id, params.id);
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error;
+          // Scoped to this agent: someone else's token id is not found, never revoked. Answer
+          // with the list as it is, so a second click on a revoked row leaves a sane page.
+          set.status = 404;
+        }
+        return tokensAnswer(ctx, request);
+      },
+      { params: t.Object({ id: t.Numeric({ minimum: 1 }) }) },
     );
 }

@@ -1,4 +1,6 @@
+import type { ApiToken } from "../domain/api-tokens";
 import { limits } from "../domain/limits";
+import { apiTokensSection, type ApiTokensState } from "./api-tokens";
 import { passwordForm } from "./auth";
 import { avatar, type ConsoleContext, consolePage } from "./console";
 import { field, type FieldErrors, notice } from "./form";
@@ -8,9 +10,10 @@ export interface ProfileState {
   profileErrors?: FieldErrors;
   passwordErrors?: FieldErrors;
   saved?: "profile" | "password";
+  apiTokens?: ApiTokensState;
 }
 
-export function profilePage(ctx: ConsoleContext, state: ProfileState = {}): SafeHtml {
+export function profilePage(ctx: ConsoleContext, apiTokens: ApiToken[], state: ProfileState = {}): SafeHtml {
   const { t, agent } = ctx;
   const errors = state.profileErrors ?? {};
   return consolePage(
@@ -35,6 +38,7 @@ export function profilePage(ctx: ConsoleContext, state: ProfileState = {}): Safe
   <h2>${t("profile.passwordTitle")}</h2>
   ${state.saved === "password" ? notice("ok", t("password.changed")) : ""}
   ${passwordForm(ctx, "/console/profile/password", state.passwordErrors)}
-</section>`,
+</section>
+${apiTokensSection(ctx, apiTokens, state.apiTokens)}`,
   );
 }
