@@ -35,9 +35,13 @@
     return max;
   }
 
+  /** Message times in the reader's own zone: the time of day today, with the date before that. */
   function localTimes(root) {
+    const today = new Date().toDateString();
     for (const time of root.querySelectorAll("time[datetime]:not([data-local])")) {
-      time.textContent = new Date(time.dateTime).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      const at = new Date(time.dateTime);
+      const clock = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      time.textContent = at.toDateString() === today ? clock : `${at.toLocaleDateString()} ${clock}`;
       time.dataset.local = "";
     }
   }

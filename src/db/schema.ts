@@ -130,6 +130,7 @@ export const conversations = sqliteTable(
   },
   (table) => [
     index("conversations_business_status_last_idx").on(table.businessId, table.status, table.lastMessageId),
+    index("conversations_business_status_id_idx").on(table.businessId, table.status, table.id),
     index("conversations_agent_status_idx").on(table.agentId, table.status),
     index("conversations_visitor_idx").on(table.visitorId, table.status),
   ],

@@ -1,6 +1,6 @@
 // Conversations: a visitor's exchange with the shop, queued until an agent has it, open while
 // they talk, closed at the end. Agent-side reads start from the agent's business (invariant 4).
-import { and, desc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { agents, conversations, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
@@ -99,6 +99,19 @@ export function unreadTotal(db: Queryable, agentId: number): number {
   return row?.n ?? 0;
 }
 
+/** One page of the business's conversations in a status, newest id first, below `before`. */
+export function conversationPage(db: Queryable, businessId: number, status: Conversation["status"], before: number | undefined, limit: number) {
+  const rows = db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.businessId, businessId), eq(conversations.status, status), before === undefined ? undefined : lt(conversations.id, before)))
+    .orderBy(desc(conversations.id))
+    .limit(limit + 1)
+    .all();
+  const page = rows.slice(0, limit);
+  return { conversations: page, next: rows.length > limit ? page[page.length - 1]!.id : null };
+}
+
 function agentName(db: Queryable, agentId: number): string {
   return db.select({ name: agents.displayName }).from(agents).where(eq(agents.id, agentId)).get()?.name ?? "";
 }
@@ -140,6 +153,7 @@ export function closeConversation(db: Database, events: ConversationEvents, agen
   const result = db.transaction((tx) => {
     const before = findConversationForAgent(tx, agent.businessId, conversationId);
     if (before.status === "closed") throw new RuleError({ key: "conversation.alreadyClosed" });
+    if (agent.role === "agent" && before.agentId !== agent.id) throw new RuleError({ key: "conversation.notYours" });
     const closed = tx
       .update(conversations)
       .set({ status: "closed", closedAt: Date.now() })

@@ -12,7 +12,7 @@ export function normalizeEmail(email: string): string {
 export function checkName(name: string): FieldProblem | null {
   const trimmed = name.trim();
   if (!trimmed) return { key: "error.name.required" };
-  if (trimmed.length > limits.nameLength) return { key: "error.name.tooLong", params: { max: limits.nameLength } };
+  if (Array.from(trimmed).length > limits.nameLength) return { key: "error.name.tooLong", params: { max: limits.nameLength } };
   return null;
 }
 

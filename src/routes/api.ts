@@ -2,13 +2,10 @@
 // `Authorization: Bearer` and nothing else: no cookie is read, so a page on another site cannot
 // ride on a signed-in browser here (which is why the CSRF check skips /api/). Every query starts
 // from the token's agent's business (invariant 4): another shop's conversation is 404, never 403.
-import { and, desc, eq, lt } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
-import type { Queryable } from "../db/client";
-import { conversations } from "../db/schema";
 import { findApiTokenAgent } from "../domain/api-tokens";
-import { closeConversation, type Conversation, findConversationForAgent } from "../domain/conversations";
+import { closeConversation, type Conversation, conversationPage, findConversationForAgent } from "../domain/conversations";
 import { NotFoundError, RuleError, ValidationError } from "../domain/errors";
 import { messageLimits } from "../domain/limits";
 import { conversationMessagesAfter, type Message, sendAgentMessage } from "../domain/messages";
@@ -73,19 +70,6 @@ function conversationJson(conversation: Conversation) {
 function messageJson(message: Message) {
   const { id, conversationId, sender, agentId, kind, body, clientId, createdAt, readAt } = message;
   return { id, conversationId, sender, agentId, kind, body, clientId, createdAt, readAt };
-}
-
-/** One page of the business's conversations in a status, newest id first, below `before`. */
-function conversationPage(db: Queryable, businessId: number, status: Conversation["status"], before: number | undefined, limit: number) {
-  const rows = db
-    .select()
-    .from(conversations)
-    .where(and(eq(conversations.businessId, businessId), eq(conversations.status, status), before === undefined ? undefined : lt(conversations.id, before)))
-    .orderBy(desc(conversations.id))
-    .limit(limit + 1)
-    .all();
-  const page = rows.slice(0, limit);
-  return { conversations: page, next: rows.length > limit ? page[page.length - 1]!.id : null };
 }
 
 const id = (what: string) => t.Integer({ minimum: 1, error: `${what} must be a whole number of at least 1` });

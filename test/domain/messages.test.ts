@@ -144,3 +144,18 @@ describe("reading a thread", () => {
     expect(rows.find((m) => m.id === reply.id)!.readAt).toBeNull();
   });
 });
+
+describe("closing", () => {
+  it("lets the assigned agent or a manager close a conversation, but not another agent", async () => {
+    const ctx = setup();
+    const mine = await addMember(ctx, "agent", "mine@example.com");
+    const other = await addMember(ctx, "agent", "other@example.com");
+    const admin = await addMember(ctx, "admin", "admin@example.com");
+    const first = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [mine.id]).conversation;
+    expect(() => closeConversation(ctx.db, ignoreEvents, other, first.id)).toThrow(RuleError);
+    expect(closeConversation(ctx.db, ignoreEvents, mine, first.id).status).toBe("closed");
+    const second = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [mine.id]).conversation;
+    expect(closeConversation(ctx.db, ignoreEvents, admin, second.id).status).toBe("closed");
+    expect(() => closeConversation(ctx.db, ignoreEvents, admin, second.id)).toThrow(RuleError);
+  });
+});
