@@ -115,6 +115,14 @@ describe("the visitor socket", () => {
     expect(ctx.db.select().from(messages).all()).toHaveLength(0);
   });
 
+  it("closes a socket that sends a frame over 64 KB", async () => {
+    const ctx = start();
+    const { socket } = await visitorSocket(ctx);
+    socket.send({ type: "send", clientId: clientId(), body: "x".repeat(70 * 1024) });
+    expect((await socket.closedWith()).code).toBe(1009);
+    expect(ctx.db.select().from(messages).all()).toHaveLength(0);
+  });
+
   it("tells a visitor who sends more than 20 messages in 10 seconds to slow down, and stores only 20", async () => {
     const ctx = start();
     const { socket } = await visitorSocket(ctx);
