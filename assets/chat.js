@@ -15,6 +15,7 @@
   let lastTypingSent = 0;
   let typingTimer = 0;
   let wasAtBottom = true;
+  let newestBefore = null;
   const baseTitle = document.title;
 
   const byId = (id) => document.getElementById(id);
@@ -194,6 +195,7 @@
 
   document.addEventListener("htmx:ws:before:message:incoming", (event) => {
     wasAtBottom = atBottom();
+    newestBefore = byId("thread")?.lastElementChild ?? null;
     const data = event.detail.message.data;
     if (typeof data !== "string" || data[0] !== "{") return;
     let frame;
@@ -233,10 +235,14 @@
     updateTitle();
     const typing = byId("typing");
     if (typing && !typing.hidden) typing.hidden = true;
-    if (wasAtBottom) scrollToBottom();
-    else {
-      const pill = byId("new-messages");
-      if (pill) pill.hidden = false;
+    const newest = byId("thread")?.lastElementChild ?? null;
+    if (newest !== newestBefore) {
+      // Something new at the end of the thread: follow it, unless the reader scrolled up.
+      if (wasAtBottom) scrollToBottom();
+      else {
+        const pill = byId("new-messages");
+        if (pill) pill.hidden = false;
+      }
     }
     markRead();
   });
