@@ -73,7 +73,9 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
           }
           return;
         case "read":
-          if (conversation) markRead(db, hub, conversation.visitorId, "agent", frame.upTo);
+          // Only the agent who has the conversation reads for the shop; a colleague looking in
+          // must not clear their unread count or show the visitor "seen".
+          if (conversation && conversation.agentId === agent.id) markRead(db, hub, conversation.visitorId, "agent", frame.upTo);
           return;
       }
     });
