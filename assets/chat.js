@@ -16,6 +16,7 @@
   let typingTimer = 0;
   let wasAtBottom = true;
   let newestBefore = null;
+  let typingFrame = false;
   const baseTitle = document.title;
 
   const byId = (id) => document.getElementById(id);
@@ -196,6 +197,7 @@
   document.addEventListener("htmx:ws:before:message:incoming", (event) => {
     wasAtBottom = atBottom();
     newestBefore = byId("thread")?.lastElementChild ?? null;
+    typingFrame = false;
     const data = event.detail.message.data;
     if (typeof data !== "string" || data[0] !== "{") return;
     let frame;
@@ -206,6 +208,7 @@
     }
     switch (frame.type) {
       case "typing":
+        typingFrame = true;
         return showTyping();
       case "seen":
         return markSeen(frame.upTo);
@@ -219,6 +222,9 @@
         const open = document.querySelector(".conversation[data-conversation]");
         if (open && open.dataset.conversation === String(frame.id)) {
           htmx.ajax("GET", `/console/conversations/${frame.id}/actions`, { target: "#conversation-actions", swap: "outerHTML" });
+          // Taken or handed over: reading may count now where it did not before.
+          lastReadSent = 0;
+          markRead();
         }
         return;
       }
@@ -233,10 +239,11 @@
     localTimes(document);
     sortLists();
     updateTitle();
-    const typing = byId("typing");
-    if (typing && !typing.hidden) typing.hidden = true;
     const newest = byId("thread")?.lastElementChild ?? null;
     if (newest !== newestBefore) {
+      // Their message arrived: they are no longer typing it.
+      const typing = byId("typing");
+      if (typing && !typingFrame && newest?.classList.contains("theirs")) typing.hidden = true;
       // Something new at the end of the thread: follow it, unless the reader scrolled up.
       if (wasAtBottom) scrollToBottom();
       else {

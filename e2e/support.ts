@@ -2,6 +2,7 @@
 // error that fails the suite, never a reason to skip it.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createConnection, createServer, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { type Browser, chromium } from "playwright-core";
@@ -61,9 +62,26 @@ export interface Kefu {
 export async function startKefu(): Promise<Kefu> {
   const { dir, kefu } = binaryInEmptyDir();
   const dataDir = join(dir, "kefu-data");
+  const running = await serveKefu(kefu, dir, dataDir, 0, () => "");
+  const stop = async () => {
+    await stopProcess(running.proc);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { url: running.url, dir, dataDir, kefu, coldStartMs: running.coldStartMs, output: running.output, stop };
+}
+
+interface RunningProcess {
+  proc: Subprocess;
+  url: string;
+  coldStartMs: number;
+  output(): string;
+}
+
+/** Spawns `kefu serve` on `port` (0: a free one) and waits for its address and /healthz. */
+async function serveKefu(kefu: string, dir: string, dataDir: string, port: number, earlierOutput: () => string): Promise<RunningProcess> {
   let output = "";
   const startedAt = performance.now();
-  const proc = Bun.spawn([kefu, "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir], {
+  const proc = Bun.spawn([kefu, "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir], {
     cwd: dir,
     env: cleanEnv(),
     stdout: "pipe",
@@ -75,21 +93,98 @@ export async function startKefu(): Promise<Kefu> {
   };
   void collect(proc.stdout);
   void collect(proc.stderr);
-  const stop = async () => {
-    await stopProcess(proc);
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const all = () => earlierOutput() + output;
   try {
-    const url = await waitFor("the listening address", () => output.match(/https?:\/\/[^\s/]+:\d+/)?.[0], proc, () => output);
+    const url = await waitFor("the listening address", () => output.match(/https?:\/\/[^\s/]+:\d+/)?.[0], proc, all);
     await waitFor("GET /healthz to answer 200", async () => {
       const response = await fetch(`${url}/healthz`).catch(() => null);
       return response?.status === 200 ? true : undefined;
-    }, proc, () => output);
-    return { url, dir, dataDir, kefu, coldStartMs: performance.now() - startedAt, output: () => output, stop };
+    }, proc, all);
+    return { proc, url, coldStartMs: performance.now() - startedAt, output: () => output };
   } catch (error) {
-    await stop();
+    await stopProcess(proc);
     throw error;
   }
+}
+
+/** A Kefu that can be stopped and started again on the same port and data dir. */
+export interface RestartableKefu extends Kefu {
+  port: number;
+  /** Whether the server process is running now. */
+  running(): boolean;
+  /**
+   * Ends the server process: SIGTERM (a clean shutdown) or SIGKILL (a crash). A process still
+   * running after `timeoutMs` is killed with SIGKILL (`forced`); `ms` is how long it took to exit.
+   */
+  halt(signal: "SIGTERM" | "SIGKILL", timeoutMs?: number): Promise<{ ms: number; forced: boolean }>;
+  /** Starts the server again on the same port and data dir; waits for /healthz. */
+  start(): Promise<void>;
+  /** halt(signal), then start(). */
+  restart(signal: "SIGTERM" | "SIGKILL"): Promise<void>;
+}
+
+/** Like startKefu, but the server can be halted and started again on the same port. */
+export async function startRestartableKefu(): Promise<RestartableKefu> {
+  const { dir, kefu } = binaryInEmptyDir();
+  const dataDir = join(dir, "kefu-data");
+  let previousOutput = "";
+  let current: RunningProcess;
+  try {
+    current = await serveKefu(kefu, dir, dataDir, 0, () => "");
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const url = current.url;
+  const port = Number(new URL(url).port);
+  const isRunning = () => current.proc.exitCode === null && current.proc.signalCode === null;
+  const halt = async (signal: "SIGTERM" | "SIGKILL", timeoutMs = 10_000) => {
+    if (!isRunning()) return { ms: 0, forced: false };
+    const startedAt = performance.now();
+    current.proc.kill(signal);
+    const exited = await Promise.race([current.proc.exited.then(() => true), Bun.sleep(timeoutMs).then(() => false)]);
+    const ms = performance.now() - startedAt;
+    if (!exited) {
+      current.proc.kill("SIGKILL");
+      await current.proc.exited;
+    }
+    return { ms, forced: !exited };
+  };
+  const start = async () => {
+    if (isRunning()) throw new Error("kefu is already running");
+    previousOutput += current.output();
+    // The port was just freed; a few tries cover a socket that lingers for a moment.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        current = await serveKefu(kefu, dir, dataDir, port, () => previousOutput);
+        break;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await Bun.sleep(100);
+      }
+    }
+    if (current.url !== url) throw new Error(`kefu came back on ${current.url}, not ${url}`);
+  };
+  return {
+    url,
+    port,
+    dir,
+    dataDir,
+    kefu,
+    coldStartMs: current.coldStartMs,
+    output: () => previousOutput + current.output(),
+    running: isRunning,
+    halt,
+    start,
+    restart: async (signal) => {
+      await halt(signal);
+      await start();
+    },
+    stop: async () => {
+      await stopProcess(current.proc);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function waitFor<T>(
@@ -156,4 +251,57 @@ export function sessionCookie(response: Response): string {
   const cookie = response.headers.getSetCookie().find((line) => line.startsWith("kefu_session="));
   if (!cookie) throw new Error(`no session cookie in the ${response.status} response`);
   return cookie.split(";")[0]!;
+}
+
+/**
+ * A TCP proxy in front of Kefu, for one browser context: `cut()` drops every connection through
+ * it at once and refuses new ones (a lost network: WebSockets close abnormally, 1006, and their
+ * reconnect attempts fail) until `restore()`. Chromium's own offline emulation
+ * (`context.setOffline`) only holds WebSocket frames back; it never closes an open socket.
+ */
+export interface TcpProxy {
+  /** http://127.0.0.1:PORT, forwarding to the target. */
+  url: string;
+  cut(): void;
+  restore(): void;
+  stop(): Promise<void>;
+}
+
+export async function startTcpProxy(target: string): Promise<TcpProxy> {
+  const { hostname, port } = new URL(target);
+  const open = new Set<Socket>();
+  let refusing = false;
+  const server = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
+    const upstream = createConnection({ host: hostname, port: Number(port) });
+    for (const socket of [client, upstream]) {
+      open.add(socket);
+      socket.on("close", () => open.delete(socket));
+      socket.on("error", () => {});
+    }
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("the proxy has no port");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    cut() {
+      refusing = true;
+      for (const socket of open) socket.destroy();
+    },
+    restore() {
+      refusing = false;
+    },
+    async stop() {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
 }

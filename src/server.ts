@@ -50,7 +50,9 @@ export function startServer(config: Config, log: Log): RunningServer {
     port,
     needsSetup: !ownerExists(opened.db),
     async stop() {
-      await app.stop();
+      // Close open WebSockets too: pages reconnect by themselves, and a graceful stop that
+      // waited for every agent's all-day socket would never end.
+      await app.stop(true);
       opened.close();
     },
   };

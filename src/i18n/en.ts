@@ -77,6 +77,7 @@ export const en = {
   "chat.visitor": "Visitor #{id}",
   "workspace.mine": "My conversations",
   "workspace.waiting": "Waiting",
+  "workspace.none": "None right now",
   "workspace.take": "Take",
   "workspace.close": "Close",
   "workspace.closeConfirm": "Close this conversation?",

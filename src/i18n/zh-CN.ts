@@ -77,6 +77,7 @@ export const zhCN: Dictionary = {
   "chat.visitor": "访客 #{id}",
   "workspace.mine": "我的会话",
   "workspace.waiting": "排队中",
+  "workspace.none": "暂无",
   "workspace.take": "接入",
   "workspace.close": "结束会话",
   "workspace.closeConfirm": "确定结束该会话？",

@@ -63,7 +63,9 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
         case "send":
           if (!conversation) return reply({ type: "error", clientId: frame.clientId, message: t("error.notFound") });
           guarded(deps, reply, t, () => {
-            sendAgentMessage(db, hub, agent, conversation.id, { clientId: frame.clientId, body: frame.body });
+            const sent = sendAgentMessage(db, hub, agent, conversation.id, { clientId: frame.clientId, body: frame.body });
+            // A retry of a stored message is answered with it, so the page can confirm the bubble.
+            if (!sent.created) connection.send(String(threadUpsert(t, [sent.message], "agent")));
           }, frame.clientId);
           return;
         case "typing":

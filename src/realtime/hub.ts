@@ -140,7 +140,11 @@ export class Hub implements ConversationEvents {
     const online = conversation.agentId !== null && this.agents.isOnline(conversation.agentId);
     this.send(
       (locale) => topics.visitorThread(visitorId, locale),
-      (locale) => html`<hx-partial hx-target="#agent-status" hx-swap="outerHTML">${agentStatus({ t: translator(locale), locale }, business, agent, online)}</hx-partial>`,
+      (locale) => {
+        const t = translator(locale);
+        return html`<hx-partial hx-target="#agent-status" hx-swap="outerHTML">${agentStatus({ t, locale }, business, agent, online)}</hx-partial>
+<hx-partial hx-target="#typing" hx-swap="innerHTML">${t("thread.typing", { name: agent?.displayName ?? business.name })}</hx-partial>`;
+      },
     );
   }
 

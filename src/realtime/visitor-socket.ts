@@ -53,7 +53,9 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
           sending.record([key]);
           // A refused message is named in the error, so the page can offer to retry it.
           guarded(deps, reply, t, () => {
-            sendVisitorMessage(db, hub, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds());
+            const sent = sendVisitorMessage(db, hub, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds());
+            // A retry of a stored message is answered with it, so the page can confirm the bubble.
+            if (!sent.created) connection.send(String(threadUpsert(t, [sent.message], "visitor")));
           }, frame.clientId);
           return;
         }

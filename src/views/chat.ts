@@ -36,9 +36,16 @@ export function composer(ctx: PageContext): SafeHtml {
 }
 
 /** The thread with its controls; `side` says whose messages are "mine". */
-export function threadPanel(ctx: PageContext, state: { messages: Message[]; earlierUrl: string | null }, side: "visitor" | "agent", typingName: string): SafeHtml {
+export function threadPanel(
+  ctx: PageContext,
+  state: { messages: Message[]; earlierUrl: string | null },
+  side: "visitor" | "agent",
+  typingName: string,
+  intro?: SafeHtml,
+): SafeHtml {
   const { t } = ctx;
   return html`<div class="thread-scroll" id="thread-scroll">
+  ${intro}
   ${earlierControl(t, state.earlierUrl)}
   <div id="thread" class="thread" data-side="${side}">${state.messages.map((message) => messageView(t, message, side))}</div>
   <p id="typing" class="typing" hidden>${t("thread.typing", { name: typingName })}</p>
@@ -54,8 +61,7 @@ export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
     t("chat.title", { name: business.name }),
     html`<main class="chat" hx-ws:connect="${state.socketUrl}" hx-config='{"ws": {"pauseOnBackground": false}}'>
   <header class="chat-header">${agentStatus(ctx, business, state.agent, state.agentOnline)}</header>
-  ${state.messages.length === 0 ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : ""}
-  ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name)}
+  ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}
   ${composer(ctx)}
 </main>`,
     { chat: true },

@@ -18,14 +18,17 @@ export function documentPage(ctx: PageContext, title: string, body: SafeHtml, op
 <title>${title} · ${ctx.t("app.name")}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assetUrl("kefu.css")}">
-<script src="${assetUrl("htmx.js")}" defer></script>
-<script src="${assetUrl("hx-ws.js")}" defer></script>
-${options.chat ? html`<script src="${assetUrl("hx-upsert.js")}" defer></script>
-<script src="${assetUrl("chat.js")}" defer></script>` : ""}
 <script src="${assetUrl("alpine.js")}" defer></script>
 </head>
 <body>
 ${body}
+<!-- Not deferred, and after the content: htmx then starts on DOMContentLoaded, when hx-ws,
+     hx-upsert and chat.js are all registered. Deferred, htmx could start (and open the socket)
+     before an extension or chat.js had arrived, leaving the page silently offline. -->
+<script src="${assetUrl("htmx.js")}"></script>
+<script src="${assetUrl("hx-ws.js")}"></script>
+${options.chat ? html`<script src="${assetUrl("hx-upsert.js")}"></script>
+<script src="${assetUrl("chat.js")}"></script>` : ""}
 </body>
 </html>`;
 }

@@ -71,7 +71,7 @@ export function visitorStatus(t: Translate, online: boolean): SafeHtml {
 function list(t: Translate, id: string, title: string, items: ConversationSummary[], state: WorkspaceState): SafeHtml {
   const current = state.open?.summary.conversation.id;
   return html`<h2>${title}</h2>
-<ul id="${id}" class="conversation-list">${items.map((summary) =>
+<ul id="${id}" class="conversation-list" data-empty="${t("workspace.none")}">${items.map((summary) =>
     conversationItem(t, summary, { online: state.onlineVisitorIds.has(summary.conversation.visitorId), current: summary.conversation.id === current }),
   )}</ul>`;
 }
@@ -88,7 +88,7 @@ export function workspacePage(ctx: ConsoleContext, state: WorkspaceState): SafeH
   ${threadPanel(ctx, open, "agent", visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName }))}
   ${composer(ctx)}
 </section>`
-    : html`<section class="conversation empty">
+    : html`<section class="conversation empty" id="conversations-empty">
   ${icon("inbox")}
   <p><strong>${state.mine.length || state.waiting.length ? t("workspace.pick") : t("conversations.empty")}</strong></p>
   <p>${t("conversations.emptyHint")}</p>
@@ -103,7 +103,8 @@ export function workspacePage(ctx: ConsoleContext, state: WorkspaceState): SafeH
     ctx,
     "conversations",
     t("conversations.title"),
-    html`<div class="workspace">
+    html`<h1 class="visually-hidden">${t("conversations.title")}</h1>
+<div class="workspace">
   <aside class="inbox">
     ${list(t, "my-conversations", t("workspace.mine"), state.mine, state)}
     ${list(t, "waiting-conversations", t("workspace.waiting"), state.waiting, state)}
