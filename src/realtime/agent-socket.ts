@@ -6,16 +6,15 @@ import type { AppDeps } from "../app";
 import type { Agent } from "../domain/agents";
 import { type Conversation, findConversationForAgent } from "../domain/conversations";
 import { NotFoundError } from "../domain/errors";
-import { markRead, sendAgentMessage, threadAfter } from "../domain/messages";
+import { markRead, sendAgentMessage } from "../domain/messages";
 import { RateLimiter } from "../domain/rate-limiter";
 import { findSignedIn } from "../domain/sessions";
 import { originMatches } from "../routes/csrf";
 import { signedInContext } from "../routes/session";
 import { threadUpsert } from "../views/message";
 import type { PageContext } from "../views/page";
-import { parseFrame } from "./frames";
-import type { ClientEvent, Hub } from "./hub";
-import { guarded, socketCloseCodes } from "./socket-support";
+import type { Hub } from "./hub";
+import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
 interface AgentConnection {
@@ -44,22 +43,15 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
   function handle(connection: AgentConnection, data: unknown): void {
     const { agent, conversation, page } = connection;
     const { t, locale } = page;
-    const reply = (event: ClientEvent) => connection.send(JSON.stringify(event));
-    guarded(deps, reply, t, () => {
-      const frame = parseFrame(data);
-      if (!frame) return reply({ type: "error", message: t("error.badRequest", { detail: "unknown frame" }) });
+    onFrame(deps, connection.send, t, data, (frame, reply) => {
       switch (frame.type) {
-        case "resume": {
+        case "resume":
           connection.subscribe(topics.agent(agent.id, locale));
           connection.subscribe(topics.businessAgents(agent.businessId, locale));
           if (!conversation) return;
-          // Replay and subscribe in one synchronous step (invariant 3).
-          const missed = threadAfter(db, conversation.visitorId, frame.after);
-          if (missed.tooMany) reply({ type: "reload" });
-          else if (missed.messages.length) connection.send(String(threadUpsert(t, missed.messages, "agent")));
+          replayThread(deps, connection.send, t, conversation.visitorId, frame.after, "agent");
           connection.subscribe(topics.agentThread(conversation.visitorId, locale));
           return;
-        }
         case "send":
           if (!conversation) return reply({ type: "error", clientId: frame.clientId, message: t("error.notFound") });
           guarded(deps, reply, t, () => {

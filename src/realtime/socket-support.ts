@@ -1,7 +1,10 @@
 // What both WebSocket routes share: close codes and the guard around frame handling.
-import { RuleError, ValidationError } from "../domain/errors";
-import type { Translate } from "../i18n";
 import type { AppDeps } from "../app";
+import { RuleError, ValidationError } from "../domain/errors";
+import { threadAfter } from "../domain/messages";
+import type { Translate } from "../i18n";
+import { type Audience, threadUpsert } from "../views/message";
+import { type Frame, parseFrame } from "./frames";
 import type { ClientEvent } from "./hub";
 
 /** Close codes outside hx-ws's reconnect list, so a refused page does not retry forever. */
@@ -33,4 +36,38 @@ export function guarded(
     deps.log.error("socket frame failed", { error });
     reply({ type: "error", clientId, message: t("error.internal") });
   }
+}
+
+/** Parses one incoming frame and hands it to `handle`, guarded; a frame not of ours is an error event. */
+export function onFrame(
+  deps: Pick<AppDeps, "log">,
+  send: (data: string) => void,
+  t: Translate,
+  data: unknown,
+  handle: (frame: Frame, reply: (event: ClientEvent) => void) => void,
+): void {
+  const reply = (event: ClientEvent) => send(JSON.stringify(event));
+  guarded(deps, reply, t, () => {
+    const frame = parseFrame(data);
+    if (!frame) return reply({ type: "error", message: t("error.badRequest", { detail: "unknown frame" }) });
+    handle(frame, reply);
+  });
+}
+
+/**
+ * Sends a (re)connecting page the thread's messages after `after`, or tells it to reload when
+ * it missed too many. Call it in the same synchronous step as the subscribe, so that nothing
+ * published in between is missed or delivered twice (invariant 3).
+ */
+export function replayThread(
+  deps: Pick<AppDeps, "db">,
+  send: (data: string) => void,
+  t: Translate,
+  visitorId: number,
+  after: number,
+  audience: Audience,
+): void {
+  const missed = threadAfter(deps.db, visitorId, after);
+  if (missed.tooMany) send(JSON.stringify({ type: "reload" } satisfies ClientEvent));
+  else if (missed.messages.length) send(String(threadUpsert(t, missed.messages, audience)));
 }

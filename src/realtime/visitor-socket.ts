@@ -4,16 +4,15 @@
 import { Elysia } from "elysia";
 import type { AppDeps } from "../app";
 import { messageLimits } from "../domain/limits";
-import { markRead, sendVisitorMessage, threadAfter } from "../domain/messages";
+import { markRead, sendVisitorMessage } from "../domain/messages";
 import { RateLimiter } from "../domain/rate-limiter";
 import type { Visitor } from "../domain/visitors";
 import { originMatches } from "../routes/csrf";
 import { visitorFromCookie } from "../routes/visitor-cookie";
 import { threadUpsert } from "../views/message";
 import type { PageContext } from "../views/page";
-import { parseFrame } from "./frames";
-import type { ClientEvent, Hub } from "./hub";
-import { guarded, socketCloseCodes } from "./socket-support";
+import type { Hub } from "./hub";
+import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
 interface VisitorConnection {
@@ -31,20 +30,12 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
   function handle(connection: VisitorConnection, data: unknown): void {
     const { visitor, page } = connection;
     const { t, locale } = page;
-    const reply = (event: ClientEvent) => connection.send(JSON.stringify(event));
-    guarded(deps, reply, t, () => {
-      const frame = parseFrame(data);
-      if (!frame) return reply({ type: "error", message: t("error.badRequest", { detail: "unknown frame" }) });
+    onFrame(deps, connection.send, t, data, (frame, reply) => {
       switch (frame.type) {
-        case "resume": {
-          // Replay and subscribe in one synchronous step, so nothing published in between is
-          // missed or delivered twice (invariant 3).
-          const missed = threadAfter(db, visitor.id, frame.after);
-          if (missed.tooMany) reply({ type: "reload" });
-          else if (missed.messages.length) connection.send(String(threadUpsert(t, missed.messages, "visitor")));
+        case "resume":
+          replayThread(deps, connection.send, t, visitor.id, frame.after, "visitor");
           connection.subscribe(topics.visitorThread(visitor.id, locale));
           return;
-        }
         case "send": {
           const key = `visitor:${visitor.id}`;
           if (sending.retryAfterMs([key]) > 0) {
