@@ -2,6 +2,7 @@
 // they talk, closed at the end. Agent-side reads start from the agent's business (invariant 4).
 import { and, desc, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
+import { prepared } from "../db/prepared";
 import { agents, conversations, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
 import { NotFoundError, RuleError } from "./errors";
@@ -12,13 +13,15 @@ export type Conversation = typeof conversations.$inferSelect;
 
 /** The visitor's conversation that is not closed yet, if any. */
 export function currentConversation(db: Queryable, visitorId: number): Conversation | undefined {
-  return db
-    .select()
-    .from(conversations)
-    .where(and(eq(conversations.visitorId, visitorId), ne(conversations.status, "closed")))
-    .orderBy(desc(conversations.id))
-    .limit(1)
-    .get();
+  return prepared(db, "currentConversation", (db) =>
+    db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.visitorId, sql.placeholder("visitorId")), ne(conversations.status, "closed")))
+      .orderBy(desc(conversations.id))
+      .limit(1)
+      .prepare(),
+  ).get({ visitorId });
 }
 
 export function findConversationForAgent(db: Queryable, businessId: number, conversationId: number): Conversation {
@@ -43,7 +46,7 @@ export interface ConversationSummary {
 
 const unreadFromVisitor = sql<number>`(SELECT count(*) FROM ${messages} m WHERE m.conversation_id = ${conversations.id} AND m.sender = 'visitor' AND m.read_at IS NULL)`;
 
-function summaries(db: Queryable, where: ReturnType<typeof and>, limit: number): ConversationSummary[] {
+function summaryQuery(db: Queryable) {
   return db
     .select({
       conversation: conversations,
@@ -56,11 +59,11 @@ function summaries(db: Queryable, where: ReturnType<typeof and>, limit: number):
     })
     .from(conversations)
     .innerJoin(visitors, eq(visitors.id, conversations.visitorId))
-    .leftJoin(messages, eq(messages.id, conversations.lastMessageId))
-    .where(where)
-    .orderBy(desc(conversations.lastMessageId))
-    .limit(limit)
-    .all();
+    .leftJoin(messages, eq(messages.id, conversations.lastMessageId));
+}
+
+function summaries(db: Queryable, where: ReturnType<typeof and>, limit: number): ConversationSummary[] {
+  return summaryQuery(db).where(where).orderBy(desc(conversations.lastMessageId)).limit(limit).all();
 }
 
 /** The agent's open conversations, most recent activity first. */
@@ -78,24 +81,31 @@ export function listWaiting(db: Queryable, businessId: number, limit = 100) {
 }
 
 export function summarize(db: Queryable, conversationId: number): ConversationSummary {
-  return summaries(db, and(eq(conversations.id, conversationId)), 1)[0]!;
+  return prepared(db, "summarize", (db) =>
+    summaryQuery(db).where(eq(conversations.id, sql.placeholder("conversationId"))).prepare(),
+  ).get({ conversationId })!;
 }
 
 export function unreadTotal(db: Queryable, agentId: number): number {
-  const row = db
-    .select({ n: sql<number>`count(*)` })
-    .from(messages)
-    .where(
-      and(
-        inArray(
-          messages.conversationId,
-          db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.agentId, agentId), eq(conversations.status, "open"))),
+  const row = prepared(db, "unreadTotal", (db) =>
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(messages)
+      .where(
+        and(
+          inArray(
+            messages.conversationId,
+            db
+              .select({ id: conversations.id })
+              .from(conversations)
+              .where(and(eq(conversations.agentId, sql.placeholder("agentId")), eq(conversations.status, "open"))),
+          ),
+          eq(messages.sender, "visitor"),
+          isNull(messages.readAt),
         ),
-        eq(messages.sender, "visitor"),
-        isNull(messages.readAt),
-      ),
-    )
-    .get();
+      )
+      .prepare(),
+  ).get({ agentId });
   return row?.n ?? 0;
 }
 

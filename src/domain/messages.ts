@@ -1,8 +1,9 @@
 // Creating and reading messages. Persist, then publish, then acknowledge (invariant 1): every
 // function here commits first and only then tells `events`, which is what publishes. Retried
 // sends are idempotent by client id (invariant 2); reads go by id, never by time (invariant 3).
-import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
+import { prepared } from "../db/prepared";
 import { conversations, messages } from "../db/schema";
 import type { Actor } from "./agents";
 import { chooseAgent } from "./assignment";
@@ -31,8 +32,14 @@ export function checkDraft(draft: Draft): void {
   }
 }
 
-function touchConversation(tx: Queryable, conversation: Conversation, message: Message): Conversation {
-  tx.update(conversations).set({ lastMessageId: message.id }).where(eq(conversations.id, conversation.id)).run();
+function touchConversation(db: Queryable, conversation: Conversation, message: Message): Conversation {
+  prepared(db, "touchConversation", (db) =>
+    db
+      .update(conversations)
+      .set({ lastMessageId: sql`${sql.placeholder("messageId")}` })
+      .where(eq(conversations.id, sql.placeholder("conversationId")))
+      .prepare(),
+  ).run({ messageId: message.id, conversationId: conversation.id });
   return { ...conversation, lastMessageId: message.id };
 }
 
@@ -52,17 +59,22 @@ export function insertSystemMessage(
 }
 
 /** A message with this client id that the visitor already sent, in any of their conversations. */
-function alreadySent(tx: Queryable, visitorId: number, clientId: string): Message | undefined {
-  return tx
-    .select()
-    .from(messages)
-    .where(
-      and(
-        inArray(messages.conversationId, tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.visitorId, visitorId))),
-        eq(messages.clientId, clientId),
-      ),
-    )
-    .get();
+function alreadySent(db: Queryable, visitorId: number, clientId: string): Message | undefined {
+  return prepared(db, "alreadySent", (db) =>
+    db
+      .select()
+      .from(messages)
+      .where(
+        and(
+          inArray(
+            messages.conversationId,
+            db.select({ id: conversations.id }).from(conversations).where(eq(conversations.visitorId, sql.placeholder("visitorId"))),
+          ),
+          eq(messages.clientId, sql.placeholder("clientId")),
+        ),
+      )
+      .prepare(),
+  ).get({ visitorId, clientId });
 }
 
 export interface SendResult {
@@ -86,25 +98,34 @@ export function sendVisitorMessage(
   checkDraft(draft);
   const created: Message[] = [];
   let opened = false;
+  // The hot statements run on `db` inside the transaction: same connection (see db/prepared.ts).
   const result = db.transaction((tx) => {
-    const existing = alreadySent(tx, visitor.id, draft.clientId);
+    const existing = alreadySent(db, visitor.id, draft.clientId);
     if (existing) {
       const conversation = tx.select().from(conversations).where(eq(conversations.id, existing.conversationId)).get()!;
       return { message: existing, conversation, created: false };
     }
-    let conversation = currentConversation(tx, visitor.id);
+    let conversation = currentConversation(db, visitor.id);
     const isNew = !conversation;
     conversation ??= tx
       .insert(conversations)
       .values({ businessId: visitor.businessId, visitorId: visitor.id, status: "queued", channel: "widget", sourcePage: visitor.currentPage })
       .returning()
       .get();
-    const message = tx
-      .insert(messages)
-      .values({ conversationId: conversation.id, sender: "visitor", kind: "text", body: draft.body, clientId: draft.clientId })
-      .returning()
-      .get();
-    conversation = touchConversation(tx, conversation, message);
+    const message = prepared(db, "insertVisitorMessage", (db) =>
+      db
+        .insert(messages)
+        .values({
+          conversationId: sql.placeholder("conversationId"),
+          sender: "visitor",
+          kind: "text",
+          body: sql.placeholder("body"),
+          clientId: sql.placeholder("clientId"),
+        })
+        .returning()
+        .prepare(),
+    ).get({ conversationId: conversation.id, body: draft.body, clientId: draft.clientId })!;
+    conversation = touchConversation(db, conversation, message);
     created.push(message);
     if (isNew) {
       opened = true;

@@ -5,7 +5,7 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { conversations } from "../db/schema";
 import { agentCard } from "../domain/agents";
-import { type Conversation, currentConversation, summarize, unreadTotal } from "../domain/conversations";
+import { type Conversation, type ConversationSummary, currentConversation, summarize, unreadTotal } from "../domain/conversations";
 import type { ConversationEvents } from "../domain/events";
 import type { Message } from "../domain/messages";
 import { findBusiness } from "../domain/businesses";
@@ -65,9 +65,9 @@ export class Hub implements ConversationEvents {
       (locale) => topics.agentThread(conversation.visitorId, locale),
       (locale) => threadUpsert(translator(locale), [message], "agent"),
     );
-    this.refreshListItem(conversation);
-    if (message.sender === "visitor" && conversation.agentId !== null) {
-      const summary = summarize(this.db, conversation.id);
+    // Only a visitor's message changes the agent's unread count.
+    const summary = this.refreshListItem(conversation, message.sender === "visitor");
+    if (summary && message.sender === "visitor" && conversation.agentId !== null) {
       this.send(
         (locale) => topics.agent(conversation.agentId!, locale),
         (locale) => {
@@ -108,9 +108,12 @@ export class Hub implements ConversationEvents {
     this.send((locale) => otherSide(visitorId, locale), () => ({ type: "typing" }));
   }
 
-  /** Updates the conversation's line in its agent's list, or in the business's waiting queue. */
-  private refreshListItem(conversation: Conversation): void {
-    if (conversation.status === "closed") return;
+  /**
+   * Updates the conversation's line in its agent's list, or in the business's waiting queue,
+   * and the agent's unread total when asked; returns the summary it rendered.
+   */
+  private refreshListItem(conversation: Conversation, unreadChanged = true): ConversationSummary | null {
+    if (conversation.status === "closed") return null;
     const summary = summarize(this.db, conversation.id);
     const online = this.visitors.isOnline(conversation.visitorId);
     const [topic, list] =
@@ -120,7 +123,8 @@ export class Hub implements ConversationEvents {
     this.send(topic, (locale) =>
       html`<hx-upsert hx-target="#${list}" key="data-last">${conversationItem(translator(locale), summary, { online, current: false })}</hx-upsert>`,
     );
-    if (conversation.agentId !== null && conversation.status === "open") this.sendUnreadTotal(conversation.agentId);
+    if (unreadChanged && conversation.agentId !== null && conversation.status === "open") this.sendUnreadTotal(conversation.agentId);
+    return summary;
   }
 
   private sendUnreadTotal(agentId: number): void {
