@@ -7,18 +7,17 @@ import { agents, conversations } from "../db/schema";
 
 export function chooseAgent(db: Queryable, businessId: number, onlineAgentIds: readonly number[]): number | null {
   if (onlineAgentIds.length === 0) return null;
-  const open = db
-    .select({ agentId: conversations.agentId, n: count().as("n") })
+  // Counted per candidate through conversations(agent_id, status), so the cost follows the
+  // number of online agents, not the number of open conversations in the business.
+  const openCount = db
+    .select({ n: count() })
     .from(conversations)
-    .where(and(eq(conversations.businessId, businessId), eq(conversations.status, "open")))
-    .groupBy(conversations.agentId)
-    .as("open");
+    .where(and(eq(conversations.agentId, agents.id), eq(conversations.status, "open")));
   const choice = db
     .select({ id: agents.id })
     .from(agents)
-    .leftJoin(open, eq(open.agentId, agents.id))
     .where(and(eq(agents.businessId, businessId), eq(agents.disabled, false), inArray(agents.id, [...onlineAgentIds])))
-    .orderBy(sql`coalesce(${open.n}, 0)`, asc(agents.id))
+    .orderBy(sql`(${openCount})`, asc(agents.id))
     .limit(1)
     .get();
   return choice?.id ?? null;
