@@ -108,7 +108,7 @@ export function createApp(options: AppOptions) {
     .use(assetRoutes())
     .use(uploadRoutes(deps.uploadsDir))
     .use(authRoutes(deps))
-    .use(consoleRoutes(deps))
+    .use(consoleRoutes(deps, hub))
     .use(teamRoutes(deps))
     .use(profileRoutes(deps))
     .use(workspaceRoutes(deps, hub))

@@ -72,7 +72,8 @@ export function insertAgent(tx: Queryable, values: typeof agents.$inferInsert): 
   }
   return tx
     .insert(agents)
-    .values({ ...values, email, displayName: values.displayName.trim() })
+    // A new member is available unless they say otherwise: they take chats once a console is open.
+    .values({ availability: "online", ...values, email, displayName: values.displayName.trim() })
     .returning()
     .get();
 }
@@ -216,6 +217,28 @@ export async function changePassword(
 }
 
 /** What a visitor may see of an agent: the name and avatar, never the email or anything else. */
-export function agentCard(db: Queryable, agentId: number): Pick<Agent, "displayName" | "avatar"> | null {
-  return db.select({ displayName: agents.displayName, avatar: agents.avatar }).from(agents).where(eq(agents.id, agentId)).get() ?? null;
+export function agentCard(db: Queryable, agentId: number): Pick<Agent, "displayName" | "avatar" | "availability"> | null {
+  return (
+    db
+      .select({ displayName: agents.displayName, avatar: agents.avatar, availability: agents.availability })
+      .from(agents)
+      .where(eq(agents.id, agentId))
+      .get() ?? null
+  );
+}
+
+/** What the visitor is shown: online only with a console open and "online" chosen. */
+export function shownAvailability(card: Pick<Agent, "availability"> | null, consoleOpen: boolean): Availability {
+  if (!card || !consoleOpen) return "offline";
+  return card.availability;
+}
+
+export const availabilities = ["online", "away", "offline"] as const;
+export type Availability = (typeof availabilities)[number];
+
+/** The agent's own choice; with an open console, only "online" agents are given new chats. */
+export function setAvailability(db: Database, agentId: number, availability: Availability): Agent {
+  const updated = db.update(agents).set({ availability }).where(eq(agents.id, agentId)).returning().get();
+  if (!updated) throw new NotFoundError("agent");
+  return toAgent(updated);
 }

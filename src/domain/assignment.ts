@@ -1,5 +1,6 @@
-// Who answers a new conversation. For now: the online agent of the business with the fewest
-// open conversations (ties to the lowest id); nobody online means it waits in the queue.
+// Who answers a new conversation. For now: among the agents of the business who have a console
+// open (`onlineAgentIds`, from presence) and are available ("online", not "away" or "offline"),
+// the one with the fewest open conversations (ties to the lowest id); nobody means it waits.
 // Issue 4 grows this into full routing (groups, capacity, claim mode); keep it the one place.
 import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client";
@@ -16,7 +17,14 @@ export function chooseAgent(db: Queryable, businessId: number, onlineAgentIds: r
   const choice = db
     .select({ id: agents.id })
     .from(agents)
-    .where(and(eq(agents.businessId, businessId), eq(agents.disabled, false), inArray(agents.id, [...onlineAgentIds])))
+    .where(
+      and(
+        eq(agents.businessId, businessId),
+        eq(agents.disabled, false),
+        eq(agents.availability, "online"),
+        inArray(agents.id, [...onlineAgentIds]),
+      ),
+    )
     .orderBy(sql`(${openCount})`, asc(agents.id))
     .limit(1)
     .get();

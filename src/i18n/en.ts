@@ -74,6 +74,8 @@ export const en = {
   "chat.waiting": "An agent will be with you shortly.",
   "chat.online": "online",
   "chat.offline": "offline",
+  "chat.away": "away",
+  "nav.availability": "Your status for new chats",
   "chat.visitor": "Visitor #{id}",
   "workspace.mine": "My conversations",
   "workspace.waiting": "Waiting",

@@ -74,6 +74,8 @@ export const zhCN: Dictionary = {
   "chat.waiting": "客服马上就来。",
   "chat.online": "在线",
   "chat.offline": "离线",
+  "chat.away": "离开",
+  "nav.availability": "接待状态",
   "chat.visitor": "访客 #{id}",
   "workspace.mine": "我的会话",
   "workspace.waiting": "排队中",

@@ -4,7 +4,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { conversations } from "../db/schema";
-import { agentCard } from "../domain/agents";
+import { agentCard, shownAvailability } from "../domain/agents";
 import { type Conversation, type ConversationSummary, currentConversation, summarize, unreadTotal } from "../domain/conversations";
 import type { ConversationEvents } from "../domain/events";
 import type { Message } from "../domain/messages";
@@ -37,7 +37,7 @@ export class Hub implements ConversationEvents {
     presenceGraceMs: number,
   ) {
     this.agents = new Presence(
-      { online: (id) => this.agentPresenceChanged(id, true), offline: (id) => this.agentPresenceChanged(id, false) },
+      { online: (id) => this.agentStatusChanged(id), offline: (id) => this.agentStatusChanged(id) },
       presenceGraceMs,
     );
     this.visitors = new Presence(
@@ -141,18 +141,19 @@ export class Hub implements ConversationEvents {
     const agent = conversation?.agentId ? agentCard(this.db, conversation.agentId) : null;
     const business = conversation ? findBusiness(this.db, conversation.businessId) : undefined;
     if (!conversation || !business) return;
-    const online = conversation.agentId !== null && this.agents.isOnline(conversation.agentId);
+    const availability = shownAvailability(agent, conversation.agentId !== null && this.agents.isOnline(conversation.agentId));
     this.send(
       (locale) => topics.visitorThread(visitorId, locale),
       (locale) => {
         const t = translator(locale);
-        return html`<hx-partial hx-target="#agent-status" hx-swap="outerHTML">${agentStatus({ t, locale }, business, agent, online)}</hx-partial>
+        return html`<hx-partial hx-target="#agent-status" hx-swap="outerHTML">${agentStatus({ t, locale }, business, agent, availability)}</hx-partial>
 <hx-partial hx-target="#typing" hx-swap="innerHTML">${t("thread.typing", { name: agent?.displayName ?? business.name })}</hx-partial>`;
       },
     );
   }
 
-  private agentPresenceChanged(agentId: number, _online: boolean): void {
+  /** An agent opened or closed their last console, or chose another availability. */
+  agentStatusChanged(agentId: number): void {
     const open = this.db
       .select({ visitorId: conversations.visitorId })
       .from(conversations)

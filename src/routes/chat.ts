@@ -3,7 +3,7 @@
 // a URL.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
-import { agentCard } from "../domain/agents";
+import { agentCard, shownAvailability } from "../domain/agents";
 import { currentConversation } from "../domain/conversations";
 import { NotFoundError } from "../domain/errors";
 import { threadPage } from "../domain/messages";
@@ -53,7 +53,7 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
         return chatPage(page, {
           business,
           agent,
-          agentOnline: conversation?.agentId ? hub.agents.isOnline(conversation.agentId) : false,
+          agentAvailability: shownAvailability(agent, conversation?.agentId ? hub.agents.isOnline(conversation.agentId) : false),
           messages: history.messages,
           earlierUrl: earlierUrl(params.widgetKey, history.hasEarlier, history.messages[0]?.id),
           socketUrl: `${visitorCookiePath(params.widgetKey)}/ws`,

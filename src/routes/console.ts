@@ -1,17 +1,19 @@
 // The console pages every agent sees: conversations, settings, language, forced password change.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
-import { ownerExists, changePassword, setLocale } from "../domain/agents";
+import { availabilities, changePassword, ownerExists, setAvailability, setLocale } from "../domain/agents";
+import type { Hub } from "../realtime/hub";
 import { renameBusiness } from "../domain/businesses";
 import { ValidationError } from "../domain/errors";
 import { locales } from "../i18n";
 import { changePasswordPage } from "../views/auth";
+import { availabilitySwitch } from "../views/console";
 import { settingsPage } from "../views/settings";
 import { consoleContext, passwordChangePath } from "./console-context";
 import { forbidden } from "./responses";
 import { signedInContext } from "./session";
 
-export function consoleRoutes(deps: AppDeps) {
+export function consoleRoutes(deps: AppDeps, hub: Hub) {
   const { db } = deps;
   return new Elysia()
     .use(
@@ -46,6 +48,15 @@ export function consoleRoutes(deps: AppDeps) {
         set.status = 204;
       },
       { body: t.Object({ locale: t.Union(locales.map((locale) => t.Literal(locale))) }) },
+    )
+    .post(
+      "/console/availability",
+      ({ ctx, body }) => {
+        const agent = setAvailability(db, ctx.agent.id, body.availability);
+        hub.agentStatusChanged(agent.id);
+        return availabilitySwitch(ctx.t, agent.availability);
+      },
+      { body: t.Object({ availability: t.Union(availabilities.map((value) => t.Literal(value))) }) },
     )
     .get(passwordChangePath, ({ ctx }) => changePasswordPage(ctx))
     .post(

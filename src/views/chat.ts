@@ -1,5 +1,5 @@
 // The visitor's chat page: full page on desktop and mobile, and the widget iframe later.
-import type { Agent } from "../domain/agents";
+import type { Agent, Availability } from "../domain/agents";
 import type { Business } from "../domain/businesses";
 import type { Message } from "../domain/messages";
 import { messageLimits } from "../domain/limits";
@@ -12,18 +12,18 @@ import { documentPage, type PageContext } from "./page";
 export interface ChatState {
   business: Business;
   agent: Pick<Agent, "displayName" | "avatar"> | null;
-  agentOnline: boolean;
+  agentAvailability: Availability;
   messages: Message[];
   earlierUrl: string | null;
   socketUrl: string;
 }
 
-export function agentStatus(ctx: PageContext, business: Business, agent: ChatState["agent"], online: boolean): SafeHtml {
+export function agentStatus(ctx: PageContext, business: Business, agent: ChatState["agent"], availability: Availability): SafeHtml {
   const { t } = ctx;
   return html`<div id="agent-status" class="who">
   ${agent ? avatar(agent) : html`<span class="avatar" aria-hidden="true">${icon("message-square")}</span>`}
   <span><strong>${agent ? agent.displayName : business.name}</strong>
-  ${agent ? html`<small class="presence ${online ? "online" : "offline"}">${online ? t("chat.online") : t("chat.offline")}</small>` : ""}</span>
+  ${agent ? html`<small class="presence ${availability}">${t(`chat.${availability}`)}</small>` : ""}</span>
 </div>`;
 }
 
@@ -60,7 +60,7 @@ export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
     ctx,
     t("chat.title", { name: business.name }),
     html`<main class="chat" hx-ws:connect="${state.socketUrl}" hx-config='{"ws": {"pauseOnBackground": false}}'>
-  <header class="chat-header">${agentStatus(ctx, business, state.agent, state.agentOnline)}</header>
+  <header class="chat-header">${agentStatus(ctx, business, state.agent, state.agentAvailability)}</header>
   ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}
   ${composer(ctx)}
 </main>`,

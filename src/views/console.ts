@@ -1,7 +1,7 @@
 // The console frame: header (shop, language, who is signed in, sign out) and navigation.
-import type { Agent } from "../domain/agents";
+import { type Agent, type Availability, availabilities } from "../domain/agents";
 import type { Business } from "../domain/businesses";
-import { type Locale, locales } from "../i18n";
+import { type Locale, locales, type Translate } from "../i18n";
 import { html, type SafeHtml } from "./html";
 import { type IconName, icon } from "./icons";
 import { documentPage, type PageContext } from "./page";
@@ -24,6 +24,16 @@ export function avatar(agent: Pick<Agent, "avatar" | "displayName">, size: "" | 
 
 function navLink(ctx: ConsoleContext, current: Section, section: Section, href: string, iconName: IconName, extra?: SafeHtml): SafeHtml {
   return html`<a href="${href}" ${current === section ? html`aria-current="page"` : ""}>${icon(iconName)} ${ctx.t(`nav.${section}`)}${extra}</a>`;
+}
+
+/** The agent's own status for new chats, in the header; the route answers with it re-rendered. */
+export function availabilitySwitch(t: Translate, availability: Availability): SafeHtml {
+  return html`<form class="availability-switch" hx-post="/console/availability" hx-trigger="change" hx-swap="outerHTML">
+    <span class="dot ${availability}" aria-hidden="true"></span>
+    <select id="availability" name="availability" aria-label="${t("nav.availability")}">
+      ${availabilities.map((value) => html`<option value="${value}" ${value === availability ? html`selected` : ""}>${t(`chat.${value}`)}</option>`)}
+    </select>
+  </form>`;
 }
 
 export function consolePage(
@@ -49,6 +59,7 @@ export function consolePage(
       ${locales.map((locale) => html`<option value="${locale}" ${locale === ctx.locale ? html`selected` : ""}>${languageNames[locale]}</option>`)}
     </select>
   </form>
+  ${availabilitySwitch(t, agent.availability)}
   <a class="who" href="/console/profile" id="signed-in-agent">${avatar(agent)} <span class="who-name">${agent.displayName}</span></a>
   <form method="post" action="/logout" class="inline">
     <button type="submit" class="secondary small">${icon("log-out")} ${t("nav.signOut")}</button>

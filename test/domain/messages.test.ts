@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { conversations, messages } from "../../src/db/schema";
+import { setAvailability } from "../../src/domain/agents";
 import { closeConversation, takeConversation } from "../../src/domain/conversations";
 import { NotFoundError, RuleError, ValidationError } from "../../src/domain/errors";
 import { type ConversationEvents, ignoreEvents } from "../../src/domain/events";
@@ -157,5 +158,19 @@ describe("closing", () => {
     const second = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [mine.id]).conversation;
     expect(closeConversation(ctx.db, ignoreEvents, admin, second.id).status).toBe("closed");
     expect(() => closeConversation(ctx.db, ignoreEvents, admin, second.id)).toThrow(RuleError);
+  });
+});
+
+describe("assignment and availability", () => {
+  it("gives new conversations only to agents who are available, even with a console open", async () => {
+    const ctx = setup();
+    const away = await addMember(ctx, "agent", "away@example.com");
+    const online = await addMember(ctx, "agent", "online@example.com");
+    setAvailability(ctx.db, away.id, "away");
+    const first = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [away.id, online.id]).conversation;
+    expect(first.agentId).toBe(online.id);
+    setAvailability(ctx.db, online.id, "offline");
+    const second = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [away.id, online.id]).conversation;
+    expect(second).toMatchObject({ agentId: null, status: "queued" });
   });
 });

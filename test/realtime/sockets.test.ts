@@ -59,6 +59,19 @@ describe("the visitor socket", () => {
     expect(answer).toContain('class="message theirs');
   });
 
+  it("shows the visitor their agent's availability as the agent changes it", async () => {
+    const ctx = start();
+    const { client } = await signedIn(ctx, "agent");
+    await agentSocket(ctx, client.cookie!);
+    const { socket: visitor } = await visitorSocket(ctx);
+    visitor.send({ type: "send", clientId: clientId(), body: "hello" });
+    await visitor.next((f) => f.includes('class="presence online"'));
+    const mark = visitor.frames.length;
+    await client.post("/console/availability", { availability: "away" });
+    const away = await visitor.next((f) => f.includes('hx-target="#agent-status"'), 2000, mark);
+    expect(away).toContain('class="presence away"');
+  });
+
   it("closes a socket without a visitor cookie with 4401", async () => {
     const ctx = start();
     const socket = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { origin: ctx.base });

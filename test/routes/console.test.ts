@@ -118,3 +118,17 @@ describe("health and assets", () => {
     expect(scriptSources).not.toContain("unsafe-inline");
   });
 });
+
+describe("availability", () => {
+  it("lets an agent choose online, away or offline, and refuses anything else", async () => {
+    const ctx = testApp();
+    const { agent, client } = await signedIn(ctx, "agent");
+    expect(ctx.sqlite.query("SELECT availability FROM agents WHERE id = ?").get(agent.id)).toEqual({ availability: "online" });
+    const away = await client.post("/console/availability", { availability: "away" }, { "hx-request": "true" });
+    expect(away.status).toBe(200);
+    expect(await away.text()).toContain('<option value="away" selected>');
+    expect(ctx.sqlite.query("SELECT availability FROM agents WHERE id = ?").get(agent.id)).toEqual({ availability: "away" });
+    expect((await client.post("/console/availability", { availability: "busy" })).status).toBe(400);
+    expect(ctx.sqlite.query("SELECT availability FROM agents WHERE id = ?").get(agent.id)).toEqual({ availability: "away" });
+  });
+});
