@@ -1,10 +1,13 @@
-// Who answers a new conversation. For now: among the agents of the business who have a console
-// open (`onlineAgentIds`, from presence) and are available ("online", not "away" or "offline"),
-// the one with the fewest open conversations (ties to the lowest id); nobody means it waits.
+// Who answers a conversation. Among the agents of the business who have a console open
+// (`onlineAgentIds`, from presence), are available ("online", not "away" or "offline") and are
+// below their capacity (their own maximum, else the business default), the one with the fewest
+// open conversations (ties to the lowest id); nobody means it waits in the queue.
 // Issue 4 grows this into full routing (groups, capacity, claim mode); keep it the one place.
 import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
-import type { Queryable } from "../db/client";
-import { agents, conversations } from "../db/schema";
+import type { Database, Queryable } from "../db/client";
+import { assignConversation } from "./conversations";
+import type { ConversationEvents } from "./events";
+import { agents, businesses, conversations } from "../db/schema";
 
 export function chooseAgent(db: Queryable, businessId: number, onlineAgentIds: readonly number[]): number | null {
   if (onlineAgentIds.length === 0) return null;
@@ -14,6 +17,10 @@ export function chooseAgent(db: Queryable, businessId: number, onlineAgentIds: r
     .select({ n: count() })
     .from(conversations)
     .where(and(eq(conversations.agentId, agents.id), eq(conversations.status, "open")));
+  const businessCapacity = db
+    .select({ capacity: businesses.maxConcurrentChats })
+    .from(businesses)
+    .where(eq(businesses.id, agents.businessId));
   const choice = db
     .select({ id: agents.id })
     .from(agents)
@@ -23,10 +30,45 @@ export function chooseAgent(db: Queryable, businessId: number, onlineAgentIds: r
         eq(agents.disabled, false),
         eq(agents.availability, "online"),
         inArray(agents.id, [...onlineAgentIds]),
+        sql`(${openCount}) < coalesce(${agents.maxConcurrentChats}, (${businessCapacity}))`,
       ),
     )
     .orderBy(sql`(${openCount})`, asc(agents.id))
     .limit(1)
     .get();
   return choice?.id ?? null;
+}
+
+/**
+ * Gives waiting conversations, oldest first, to agents with a free slot, until the queue is
+ * empty or nobody can take more. Each assignment is its own IMMEDIATE transaction whose UPDATE
+ * only matches a still-queued row, so racing drains never assign one conversation twice.
+ */
+export function drainQueue(
+  db: Database,
+  events: ConversationEvents,
+  businessId: number,
+  onlineAgentIds: readonly number[],
+): number {
+  let assigned = 0;
+  for (;;) {
+    const result = db.transaction((tx) => {
+      const head = tx
+        .select()
+        .from(conversations)
+        .where(and(eq(conversations.businessId, businessId), eq(conversations.status, "queued")))
+        .orderBy(asc(conversations.id))
+        .limit(1)
+        .get();
+      if (!head) return null;
+      const agentId = chooseAgent(tx, businessId, onlineAgentIds);
+      if (agentId === null) return null;
+      const taken = assignConversation(tx, head, agentId);
+      return taken ? { before: head, ...taken } : null;
+    }, { behavior: "immediate" });
+    if (!result) return assigned;
+    assigned++;
+    events.messageCreated(result.joined, result.conversation);
+    events.conversationChanged(result.conversation, result.before);
+  }
 }

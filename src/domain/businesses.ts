@@ -44,3 +44,20 @@ export function renameBusiness(db: Database, actor: { id: number; businessId: nu
 export function findBusinessByWidgetKey(db: Database, widgetKey: string): Business | undefined {
   return db.select().from(businesses).where(eq(businesses.widgetKey, widgetKey)).get();
 }
+
+/** How many open conversations an agent takes at once unless their own maximum says otherwise. */
+export function setDefaultCapacity(db: Database, actor: { id: number; businessId: number }, capacity: number): Business {
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > limits.maxConcurrentChats) {
+    throw new ValidationError({ capacity: { key: "error.capacity.range", params: { max: limits.maxConcurrentChats } } });
+  }
+  return db.transaction((tx) => {
+    const business = tx
+      .update(businesses)
+      .set({ maxConcurrentChats: capacity })
+      .where(eq(businesses.id, actor.businessId))
+      .returning()
+      .get()!;
+    recordAudit(tx, actor, "business.capacity_changed", `business:${actor.businessId}`, { capacity });
+    return business;
+  });
+}

@@ -177,3 +177,25 @@ export function closeConversation(db: Database, events: ConversationEvents, agen
   events.conversationChanged(result.closed, result.before);
   return result.closed;
 }
+
+/** The waiting visitors of a business in queue order; `ahead` is how many wait before each. */
+export function queue(db: Queryable, businessId: number): { conversationId: number; visitorId: number; ahead: number }[] {
+  return db
+    .select({ conversationId: conversations.id, visitorId: conversations.visitorId })
+    .from(conversations)
+    .where(and(eq(conversations.businessId, businessId), eq(conversations.status, "queued")))
+    .orderBy(conversations.id)
+    .all()
+    .map((row, index) => ({ ...row, ahead: index }));
+}
+
+/** How many conversations wait before this one, or null when it is not waiting. */
+export function queuePosition(db: Queryable, conversation: Conversation): number | null {
+  if (conversation.status !== "queued") return null;
+  const row = db
+    .select({ n: sql<number>`count(*)` })
+    .from(conversations)
+    .where(and(eq(conversations.businessId, conversation.businessId), eq(conversations.status, "queued"), lt(conversations.id, conversation.id)))
+    .get();
+  return row?.n ?? 0;
+}

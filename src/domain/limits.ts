@@ -6,6 +6,7 @@ export const limits = {
   // Argon2 input stays bounded so a huge password cannot be used to burn CPU.
   passwordMaxLength: 200,
   businessNameLength: 120,
+  maxConcurrentChats: 100,
   avatarBytes: 512 * 1024,
   loginFailuresPerWindow: 10,
   loginWindowMs: 5 * 60 * 1000,

@@ -4,13 +4,14 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { conversations } from "../db/schema";
+import { drainQueue } from "../domain/assignment";
 import { agentCard, shownAvailability } from "../domain/agents";
-import { type Conversation, type ConversationSummary, currentConversation, summarize, unreadTotal } from "../domain/conversations";
+import { type Conversation, type ConversationSummary, currentConversation, queue, summarize, unreadTotal } from "../domain/conversations";
 import type { ConversationEvents } from "../domain/events";
 import type { Message } from "../domain/messages";
 import { findBusiness } from "../domain/businesses";
 import { type Locale, locales, translator } from "../i18n";
-import { agentStatus } from "../views/chat";
+import { agentStatus, queueNotice } from "../views/chat";
 import { html, type SafeHtml } from "../views/html";
 import { threadUpsert } from "../views/message";
 import { conversationItem, conversationItemId, visitorName, visitorStatus } from "../views/workspace";
@@ -91,6 +92,24 @@ export class Hub implements ConversationEvents {
     this.refreshListItem(conversation);
     this.send((locale) => topics.agentThread(conversation.visitorId, locale), () => ({ type: "conversation", id: conversation.id }));
     this.sendAgentStatus(conversation.visitorId);
+    if (conversation.status === "queued" || previous?.status === "queued") this.sendQueuePositions(conversation.businessId);
+    // A closed conversation frees a slot: the head of the queue may have an agent now.
+    if (conversation.status === "closed" && previous?.status === "open") this.drainQueue(conversation.businessId);
+  }
+
+  /** Assigns waiting conversations to agents who can take them now. */
+  drainQueue(businessId: number): void {
+    drainQueue(this.db, this, businessId, this.agents.onlineIds());
+  }
+
+  /** Tells every waiting visitor of the business how many are ahead of them. */
+  private sendQueuePositions(businessId: number): void {
+    for (const { visitorId, ahead } of queue(this.db, businessId)) {
+      this.send(
+        (locale) => topics.visitorThread(visitorId, locale),
+        (locale) => html`<hx-partial hx-target="#queue-position" hx-swap="outerHTML">${queueNotice(translator(locale), ahead)}</hx-partial>`,
+      );
+    }
   }
 
   messagesRead(visitorId: number, reader: "visitor" | "agent", upToId: number): void {

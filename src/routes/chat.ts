@@ -4,7 +4,7 @@
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { agentCard, shownAvailability } from "../domain/agents";
-import { currentConversation } from "../domain/conversations";
+import { currentConversation, queuePosition } from "../domain/conversations";
 import { NotFoundError } from "../domain/errors";
 import { threadPage } from "../domain/messages";
 import { createAnonymousVisitor, recordVisit } from "../domain/visitors";
@@ -53,6 +53,7 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
         return chatPage(page, {
           business,
           agent,
+          queueAhead: conversation ? queuePosition(db, conversation) : null,
           agentAvailability: shownAvailability(agent, conversation?.agentId ? hub.agents.isOnline(conversation.agentId) : false),
           messages: history.messages,
           earlierUrl: earlierUrl(params.widgetKey, history.hasEarlier, history.messages[0]?.id),

@@ -3,7 +3,7 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { availabilities, changePassword, ownerExists, setAvailability, setLocale } from "../domain/agents";
 import type { Hub } from "../realtime/hub";
-import { renameBusiness } from "../domain/businesses";
+import { renameBusiness, setDefaultCapacity } from "../domain/businesses";
 import { ValidationError } from "../domain/errors";
 import { locales } from "../i18n";
 import { changePasswordPage } from "../views/auth";
@@ -30,7 +30,7 @@ export function consoleRoutes(deps: AppDeps, hub: Hub) {
         if (ctx.agent.role === "agent") return forbidden(ctx);
         try {
           const business = renameBusiness(db, ctx.agent, body.name);
-          return settingsPage({ ...ctx, business }, { saved: true });
+          return settingsPage({ ...ctx, business }, { saved: "name" });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
@@ -38,6 +38,23 @@ export function consoleRoutes(deps: AppDeps, hub: Hub) {
         }
       },
       { body: t.Object({ name: t.String({ maxLength: 1000 }) }) },
+    )
+    .post(
+      "/console/settings/capacity",
+      ({ ctx, body, set }) => {
+        if (ctx.agent.role === "agent") return forbidden(ctx);
+        try {
+          const business = setDefaultCapacity(db, ctx.agent, Number(body.capacity.trim() || "x"));
+          // More room per agent: waiting visitors may be taken now.
+          hub.drainQueue(business.id);
+          return settingsPage({ ...ctx, business }, { saved: "capacity" });
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return settingsPage(ctx, { errors: error.fields, capacity: body.capacity });
+        }
+      },
+      { body: t.Object({ capacity: t.String({ maxLength: 20 }) }) },
     )
     .post(
       "/console/locale",
@@ -54,6 +71,8 @@ export function consoleRoutes(deps: AppDeps, hub: Hub) {
       ({ ctx, body }) => {
         const agent = setAvailability(db, ctx.agent.id, body.availability);
         hub.agentStatusChanged(agent.id);
+        // Back to "online": the agent can take what is waiting, oldest first.
+        if (agent.availability === "online") hub.drainQueue(agent.businessId);
         return availabilitySwitch(ctx.t, agent.availability);
       },
       { body: t.Object({ availability: t.Union(availabilities.map((value) => t.Literal(value))) }) },

@@ -1,5 +1,6 @@
 // The visitor's chat page: full page on desktop and mobile, and the widget iframe later.
 import type { Agent, Availability } from "../domain/agents";
+import type { Translate } from "../i18n";
 import type { Business } from "../domain/businesses";
 import type { Message } from "../domain/messages";
 import { messageLimits } from "../domain/limits";
@@ -13,6 +14,8 @@ export interface ChatState {
   business: Business;
   agent: Pick<Agent, "displayName" | "avatar"> | null;
   agentAvailability: Availability;
+  /** Conversations waiting before this visitor's, or null when it is not waiting. */
+  queueAhead: number | null;
   messages: Message[];
   earlierUrl: string | null;
   socketUrl: string;
@@ -25,6 +28,12 @@ export function agentStatus(ctx: PageContext, business: Business, agent: ChatSta
   <span><strong>${agent ? agent.displayName : business.name}</strong>
   ${agent ? html`<small class="presence ${availability}">${t(`chat.${availability}`)}</small>` : ""}</span>
 </div>`;
+}
+
+/** "3 people ahead of you" while the visitor's conversation waits; nothing once it is taken. */
+export function queueNotice(t: Translate, ahead: number | null): SafeHtml {
+  if (ahead === null) return html`<p id="queue-position" class="queue" hidden></p>`;
+  return html`<p id="queue-position" class="queue" role="status">${ahead === 0 ? t("chat.queueNext") : t("chat.queueAhead", { ahead })}</p>`;
 }
 
 export function composer(ctx: PageContext): SafeHtml {
@@ -60,7 +69,7 @@ export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
     ctx,
     t("chat.title", { name: business.name }),
     html`<main class="chat" hx-ws:connect="${state.socketUrl}" hx-config='{"ws": {"pauseOnBackground": false}}'>
-  <header class="chat-header">${agentStatus(ctx, business, state.agent, state.agentAvailability)}</header>
+  <header class="chat-header">${agentStatus(ctx, business, state.agent, state.agentAvailability)}${queueNotice(t, state.queueAhead)}</header>
   ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}
   ${composer(ctx)}
 </main>`,

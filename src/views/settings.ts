@@ -3,7 +3,10 @@ import { type ConsoleContext, consolePage } from "./console";
 import { field, type FieldErrors, notice } from "./form";
 import { html, type SafeHtml } from "./html";
 
-export function settingsPage(ctx: ConsoleContext, state: { errors?: FieldErrors; saved?: boolean; name?: string } = {}): SafeHtml {
+export function settingsPage(
+  ctx: ConsoleContext,
+  state: { errors?: FieldErrors; saved?: "name" | "capacity"; name?: string; capacity?: string } = {},
+): SafeHtml {
   const { t, business, agent } = ctx;
   const editable = agent.role !== "agent";
   return consolePage(
@@ -13,7 +16,7 @@ export function settingsPage(ctx: ConsoleContext, state: { errors?: FieldErrors;
     html`<h1>${t("settings.title")}</h1>
 <section class="card panel">
   <h2>${t("settings.business")}</h2>
-  ${state.saved ? notice("ok", t("settings.saved")) : ""}
+  ${state.saved === "name" ? notice("ok", t("settings.saved")) : ""}
   ${
     editable
       ? html`<form method="post" action="/console/settings" novalidate>
@@ -24,6 +27,18 @@ export function settingsPage(ctx: ConsoleContext, state: { errors?: FieldErrors;
   }
   <label for="widget-key">${t("settings.widgetKey")}</label>
   <div class="copy-field"><input id="widget-key" readonly value="${business.widgetKey}"></div>
+</section>
+<section class="card panel" id="capacity">
+  ${state.saved === "capacity" ? notice("ok", t("settings.saved")) : ""}
+  ${
+    editable
+      ? html`<form method="post" action="/console/settings/capacity" novalidate>
+    ${field(t, state.errors ?? {}, { name: "capacity", label: t("field.capacity"), value: state.capacity ?? String(business.maxConcurrentChats), required: true })}
+    <p class="muted">${t("settings.capacityHint")}</p>
+    <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
+  </form>`
+      : html`<p><strong>${t("field.capacity")}:</strong> ${business.maxConcurrentChats}</p>`
+  }
 </section>`,
   );
 }

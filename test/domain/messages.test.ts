@@ -1,7 +1,8 @@
 import { describe, expect, it } from "bun:test";
 import { conversations, messages } from "../../src/db/schema";
 import { setAvailability } from "../../src/domain/agents";
-import { closeConversation, takeConversation } from "../../src/domain/conversations";
+import { drainQueue } from "../../src/domain/assignment";
+import { closeConversation, queuePosition, takeConversation } from "../../src/domain/conversations";
 import { NotFoundError, RuleError, ValidationError } from "../../src/domain/errors";
 import { type ConversationEvents, ignoreEvents } from "../../src/domain/events";
 import { markRead, sendAgentMessage, sendVisitorMessage, threadAfter, threadPage } from "../../src/domain/messages";
@@ -172,5 +173,38 @@ describe("assignment and availability", () => {
     setAvailability(ctx.db, online.id, "offline");
     const second = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [away.id, online.id]).conversation;
     expect(second).toMatchObject({ agentId: null, status: "queued" });
+  });
+});
+
+describe("capacity and the queue", () => {
+  it("queues a conversation when every available agent is at capacity", async () => {
+    const ctx = setup();
+    const agent = await addMember(ctx, "agent", "solo@example.com");
+    ctx.sqlite.run("UPDATE businesses SET max_concurrent_chats = 1");
+    const first = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [agent.id]).conversation;
+    const second = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [agent.id]).conversation;
+    expect(first.agentId).toBe(agent.id);
+    expect(second).toMatchObject({ agentId: null, status: "queued" });
+    // An agent's own maximum wins over the business default.
+    ctx.sqlite.run("UPDATE agents SET max_concurrent_chats = 2 WHERE id = ?", [agent.id]);
+    expect(sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [agent.id]).conversation.agentId).toBe(agent.id);
+  });
+
+  it("gives the oldest waiting conversation to the agent whose slot frees, and says who is next", async () => {
+    const ctx = setup();
+    const agent = await addMember(ctx, "agent", "solo@example.com");
+    ctx.sqlite.run("UPDATE businesses SET max_concurrent_chats = 1");
+    const busy = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [agent.id]).conversation;
+    const older = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [agent.id]).conversation;
+    const newer = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [agent.id]).conversation;
+    expect(queuePosition(ctx.db, older)).toBe(0);
+    expect(queuePosition(ctx.db, newer)).toBe(1);
+    expect(drainQueue(ctx.db, ignoreEvents, ctx.business.id, [agent.id])).toBe(0);
+    closeConversation(ctx.db, ignoreEvents, agent, busy.id);
+    expect(drainQueue(ctx.db, ignoreEvents, ctx.business.id, [agent.id])).toBe(1);
+    const rows = ctx.db.select().from(conversations).all();
+    expect(rows.find((c) => c.id === older.id)).toMatchObject({ status: "open", agentId: agent.id });
+    expect(rows.find((c) => c.id === newer.id)).toMatchObject({ status: "queued" });
+    expect(queuePosition(ctx.db, rows.find((c) => c.id === newer.id)!)).toBe(0);
   });
 });

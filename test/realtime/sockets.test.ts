@@ -72,6 +72,27 @@ describe("the visitor socket", () => {
     expect(away).toContain('class="presence away"');
   });
 
+  it("tells a waiting visitor their place in line and hands them to the agent whose slot frees", async () => {
+    const ctx = start();
+    ctx.sqlite.run("UPDATE businesses SET max_concurrent_chats = 1");
+    const { agent, client } = await signedIn(ctx, "agent");
+    await agentSocket(ctx, client.cookie!);
+    const { socket: first } = await visitorSocket(ctx);
+    first.send({ type: "send", clientId: clientId(), body: "first" });
+    await first.next((f) => f.includes("joined the conversation"));
+    const { socket: second } = await visitorSocket(ctx);
+    second.send({ type: "send", clientId: clientId(), body: "second" });
+    expect(await second.next((f) => f.includes('id="queue-position"'))).toContain("You are next in line.");
+    const { socket: third } = await visitorSocket(ctx);
+    third.send({ type: "send", clientId: clientId(), body: "third" });
+    expect(await third.next((f) => f.includes('id="queue-position"'))).toContain("1 ahead of you in line.");
+    const busy = ctx.sqlite.query("SELECT id FROM conversations WHERE agent_id = ?").get(agent.id) as { id: number };
+    expect((await client.post(`/console/conversations/${busy.id}/close`)).status).toBe(200);
+    await second.next((f) => f.includes("joined the conversation"));
+    const mark = third.frames.length;
+    expect(await third.next((f) => f.includes('id="queue-position"'), 2000, mark)).toContain("You are next in line.");
+  });
+
   it("closes a socket without a visitor cookie with 4401", async () => {
     const ctx = start();
     const socket = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { origin: ctx.base });

@@ -132,3 +132,20 @@ describe("availability", () => {
     expect(ctx.sqlite.query("SELECT availability FROM agents WHERE id = ?").get(agent.id)).toEqual({ availability: "away" });
   });
 });
+
+describe("capacity setting", () => {
+  it("saves the business's conversations per agent, refuses a bad number, and records the change", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    for (const bad of ["0", "101", "2.5", "many", ""]) {
+      const refused = await client.post("/console/settings/capacity", { capacity: bad });
+      expect(refused.status).toBe(422);
+      expect(await refused.text()).toContain("Enter a whole number from 1 to 100.");
+    }
+    expect((await client.post("/console/settings/capacity", { capacity: "3" })).status).toBe(200);
+    expect(ctx.sqlite.query("SELECT max_concurrent_chats AS n FROM businesses").get()).toEqual({ n: 3 });
+    expect(ctx.sqlite.query("SELECT action FROM audit_log").all()).toEqual([{ action: "business.capacity_changed" }]);
+    const { client: agent } = await signedIn(ctx, "agent");
+    expect((await agent.post("/console/settings/capacity", { capacity: "9" })).status).toBe(403);
+  });
+});
