@@ -109,7 +109,7 @@ export function createApp(options: AppOptions) {
     .use(uploadRoutes(deps.uploadsDir))
     .use(authRoutes(deps))
     .use(consoleRoutes(deps, hub))
-    .use(teamRoutes(deps))
+    .use(teamRoutes(deps, hub))
     .use(profileRoutes(deps))
     .use(workspaceRoutes(deps, hub))
     .use(chatRoutes(deps, hub))

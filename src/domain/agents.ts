@@ -7,6 +7,7 @@ import type { Locale } from "../i18n";
 import { recordAudit } from "./audit";
 import { NotFoundError, RuleError, ValidationError } from "./errors";
 import { checkEmail, checkName, checkPassword, checkRole, normalizeEmail, problems, type Role } from "./fields";
+import { limits } from "./limits";
 import { readablePassword } from "./tokens";
 
 type AgentRow = typeof agents.$inferSelect;
@@ -155,6 +156,25 @@ export function changeRole(db: Database, actor: Actor, agentId: number, role: st
       .returning()
       .get();
     recordAudit(tx, actor, "agent.role_changed", `agent:${agentId}`, { from: target.role, to: role });
+    return toAgent(updated!);
+  }, { behavior: "immediate" });
+}
+
+/** An agent's own maximum of open conversations; null means the business default. */
+export function setAgentCapacity(db: Database, actor: Actor, agentId: number, capacity: number | null): Agent {
+  if (capacity !== null && (!Number.isInteger(capacity) || capacity < 1 || capacity > limits.maxConcurrentChats)) {
+    throw new ValidationError({ capacity: { key: "error.capacity.range", params: { max: limits.maxConcurrentChats } } });
+  }
+  return db.transaction((tx) => {
+    const target = findAgent(tx, actor.businessId, agentId);
+    guardTeamChange(actor, target);
+    const updated = tx
+      .update(agents)
+      .set({ maxConcurrentChats: capacity })
+      .where(and(eq(agents.businessId, actor.businessId), eq(agents.id, agentId)))
+      .returning()
+      .get();
+    recordAudit(tx, actor, "agent.capacity_changed", `agent:${agentId}`, { capacity });
     return toAgent(updated!);
   }, { behavior: "immediate" });
 }

@@ -133,6 +133,8 @@ export const en = {
   "team.active": "active",
   "team.status": "Status",
   "team.actions": "Actions",
+  "team.capacity": "Max chats",
+  "team.capacityHint": "Open conversations at once; empty uses the shop's default from Settings.",
   "team.changeRole": "Change role",
   "team.disable": "Disable",
   "team.enable": "Enable",

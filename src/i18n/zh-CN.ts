@@ -133,6 +133,8 @@ export const zhCN: Dictionary = {
   "team.active": "正常",
   "team.status": "状态",
   "team.actions": "操作",
+  "team.capacity": "最大接待数",
+  "team.capacityHint": "同时接待的会话数；留空则使用设置中的店铺默认值。",
   "team.changeRole": "修改角色",
   "team.disable": "停用",
   "team.enable": "启用",

@@ -1,16 +1,17 @@
 // The Team page (owners and admins): add members, change roles, disable and enable.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
-import { addAgent, changeRole, findAgent, listAgents, setAgentDisabled } from "../domain/agents";
+import { addAgent, changeRole, findAgent, listAgents, setAgentCapacity, setAgentDisabled } from "../domain/agents";
 import { RuleError, ValidationError } from "../domain/errors";
 import { addMemberSection, teamPage, teamRow } from "../views/team";
 import { html } from "../views/html";
+import type { Hub } from "../realtime/hub";
 import { consoleContext } from "./console-context";
 import { forbidden } from "./responses";
 
 const memberParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 
-export function teamRoutes(deps: AppDeps) {
+export function teamRoutes(deps: AppDeps, hub: Hub) {
   const { db } = deps;
   return new Elysia()
     .use(consoleContext(deps))
@@ -54,6 +55,19 @@ export function teamRoutes(deps: AppDeps) {
       { params: memberParams, body: t.Object({ role: t.String({ maxLength: 20 }) }) },
     )
     .post(
+      "/console/team/:id/capacity",
+      ({ ctx, params, body, set }) => {
+        const text = body.capacity.trim();
+        // Empty means "the business default"; anything else must be a whole number in range.
+        const capacity = text === "" ? null : /^\d+$/.test(text) ? Number(text) : Number.NaN;
+        const row = changeRowOrExplain(ctx, params.id, set, () => setAgentCapacity(db, ctx.agent, params.id, capacity));
+        // More room for this agent: waiting visitors may be taken now.
+        hub.drainQueue(ctx.agent.businessId);
+        return row;
+      },
+      { params: memberParams, body: t.Object({ capacity: t.String({ maxLength: 20 }) }) },
+    )
+    .post(
       "/console/team/:id/disable",
       ({ ctx, params, set }) => changeRowOrExplain(ctx, params.id, set, () => setAgentDisabled(db, ctx.agent, params.id, true)),
       { params: memberParams },
@@ -76,7 +90,7 @@ export function teamRoutes(deps: AppDeps) {
     } catch (error) {
       if (!(error instanceof RuleError || error instanceof ValidationError)) throw error;
       const problem = error instanceof RuleError ? error.problem : Object.values(error.fields)[0]!;
-      set.status = 409;
+      set.status = error instanceof RuleError ? 409 : 422;
       return teamRow(ctx, findAgent(db, ctx.agent.businessId, agentId), ctx.t(problem.key, problem.params));
     }
   }

@@ -19,6 +19,11 @@ export function teamRow(ctx: ConsoleContext, member: Agent, error?: string): Saf
         ${roles.map((role) => html`<option value="${role}" ${role === member.role ? html`selected` : ""}>${t(`role.${role}`)}</option>`)}
     </select>
   </td>
+  <td>
+    <input class="capacity" name="capacity" inputmode="numeric" size="3" value="${member.maxConcurrentChats ?? ""}"
+      placeholder="${ctx.business.maxConcurrentChats}" aria-label="${t("field.capacity")}" title="${t("team.capacityHint")}"
+      hx-post="/console/team/${member.id}/capacity" hx-trigger="change" hx-target="#agent-${member.id}" hx-swap="outerHTML">
+  </td>
   <td>${member.disabled ? html`<span class="badge off">${t("team.disabled")}</span>` : html`<span class="badge">${t("team.active")}</span>`}</td>
   <td>
     ${
@@ -79,7 +84,7 @@ export function teamPage(ctx: ConsoleContext, members: Agent[]): SafeHtml {
     t("team.title"),
     html`<h1>${t("team.title")}</h1>
 <div class="table-scroll"><table>
-  <thead><tr><th>${t("field.name")}</th><th>${t("field.email")}</th><th>${t("field.role")}</th><th>${t("team.status")}</th><th>${t("team.actions")}</th></tr></thead>
+  <thead><tr><th>${t("field.name")}</th><th>${t("field.email")}</th><th>${t("field.role")}</th><th>${t("team.capacity")}</th><th>${t("team.status")}</th><th>${t("team.actions")}</th></tr></thead>
   <tbody id="team-rows">${members.map((member) => teamRow(ctx, member))}</tbody>
 </table></div>
 ${addMemberSection(ctx)}`,

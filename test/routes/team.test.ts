@@ -116,3 +116,22 @@ describe("the Team page", () => {
     expect(response.status).toBe(400);
   });
 });
+
+describe("per-agent capacity", () => {
+  it("sets an agent's own maximum, clears it back to the default, and refuses a bad number", async () => {
+    const ctx = testApp();
+    const { client: owner } = await signedIn(ctx, "owner");
+    const member = await addMember(ctx, "agent", "member@example.com");
+    const capacityOf = () => ctx.sqlite.query("SELECT max_concurrent_chats AS n FROM agents WHERE id = ?").get(member.id);
+    expect((await owner.post(`/console/team/${member.id}/capacity`, { capacity: "2" })).status).toBe(200);
+    expect(capacityOf()).toEqual({ n: 2 });
+    const refused = await owner.post(`/console/team/${member.id}/capacity`, { capacity: "-1" });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain("Enter a whole number from 1 to 100.");
+    expect(capacityOf()).toEqual({ n: 2 });
+    expect((await owner.post(`/console/team/${member.id}/capacity`, { capacity: "" })).status).toBe(200);
+    expect(capacityOf()).toEqual({ n: null });
+    const { client: agent } = await signedIn(ctx, "agent", "other@example.com");
+    expect((await agent.post(`/console/team/${member.id}/capacity`, { capacity: "9" })).status).toBe(403);
+  });
+});
