@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health";
 import { profileRoutes } from "./routes/profile";
 import { htmlResponse, notFound } from "./routes/responses";
 import { teamRoutes } from "./routes/team";
+import { blockedRoutes } from "./routes/blocked";
 import { workspaceRoutes } from "./routes/workspace";
 import { chatRoutes } from "./routes/chat";
 import { agentSocket } from "./realtime/agent-socket";
@@ -110,6 +111,7 @@ export function createApp(options: AppOptions) {
     .use(authRoutes(deps))
     .use(consoleRoutes(deps, hub))
     .use(teamRoutes(deps, hub))
+    .use(blockedRoutes(deps))
     .use(profileRoutes(deps))
     .use(workspaceRoutes(deps, hub))
     .use(chatRoutes(deps, hub))

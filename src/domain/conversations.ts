@@ -37,6 +37,7 @@ export function findConversationForAgent(db: Queryable, businessId: number, conv
 export interface ConversationSummary {
   conversation: Conversation;
   visitorName: string | null;
+  visitorBlocked: boolean;
   lastBody: string | null;
   lastMeta: Message["meta"];
   lastSender: Message["sender"] | null;
@@ -51,6 +52,7 @@ function summaryQuery(db: Queryable) {
     .select({
       conversation: conversations,
       visitorName: visitors.name,
+      visitorBlocked: visitors.blocked,
       lastBody: messages.body,
       lastMeta: messages.meta,
       lastSender: messages.sender,

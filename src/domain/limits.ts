@@ -7,6 +7,7 @@ export const limits = {
   passwordMaxLength: 200,
   businessNameLength: 120,
   maxConcurrentChats: 100,
+  blockReasonLength: 200,
   avatarBytes: 512 * 1024,
   loginFailuresPerWindow: 10,
   loginWindowMs: 5 * 60 * 1000,

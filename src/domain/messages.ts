@@ -4,7 +4,7 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
-import { conversations, messages } from "../db/schema";
+import { conversations, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
 import { chooseAgent } from "./assignment";
 import { assignConversation, type Conversation, currentConversation, findConversationForAgent } from "./conversations";
@@ -58,6 +58,14 @@ export function insertSystemMessage(
   return message;
 }
 
+function isBlocked(db: Queryable, visitorId: number): boolean {
+  return (
+    prepared(db, "visitorBlocked", (db) =>
+      db.select({ blocked: visitors.blocked }).from(visitors).where(eq(visitors.id, sql.placeholder("visitorId"))).prepare(),
+    ).get({ visitorId })?.blocked ?? true
+  );
+}
+
 /** A message with this client id that the visitor already sent, in any of their conversations. */
 function alreadySent(db: Queryable, visitorId: number, clientId: string): Message | undefined {
   return prepared(db, "alreadySent", (db) =>
@@ -100,6 +108,8 @@ export function sendVisitorMessage(
   let opened = false;
   // The hot statements run on `db` inside the transaction: same connection (see db/prepared.ts).
   const result = db.transaction((tx) => {
+    // Read now, not from the visitor the socket resolved at connect: a block applies at once.
+    if (isBlocked(db, visitor.id)) throw new RuleError({ key: "chat.blocked" });
     const existing = alreadySent(db, visitor.id, draft.clientId);
     if (existing) {
       const conversation = tx.select().from(conversations).where(eq(conversations.id, existing.conversationId)).get()!;

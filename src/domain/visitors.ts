@@ -1,8 +1,11 @@
 // Visitors need no account: the chat page gives each browser a random token (kept in a cookie)
 // and we store only its keyed hash. Every lookup is scoped to one business.
-import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { visitors } from "../db/schema";
+import { agents, visitors } from "../db/schema";
+import { recordAudit } from "./audit";
+import { NotFoundError, ValidationError } from "./errors";
+import { limits } from "./limits";
 import { keyedHash, randomToken } from "./tokens";
 
 type VisitorRow = typeof visitors.$inferSelect;
@@ -68,4 +71,52 @@ export function recordVisit(db: Database, visitorId: number, visit: VisitContext
     })
     .where(eq(visitors.id, visitorId))
     .run();
+}
+
+/**
+ * Blocks a visitor of the actor's business (黑名单): their page says only that chat is
+ * unavailable and their messages are refused. The reason is for the team, never shown to them.
+ */
+export function blockVisitor(db: Database, actor: { id: number; businessId: number }, visitorId: number, reason: string): Visitor {
+  const trimmed = reason.trim();
+  if (Array.from(trimmed).length > limits.blockReasonLength) {
+    throw new ValidationError({ reason: { key: "error.reason.tooLong", params: { max: limits.blockReasonLength } } });
+  }
+  return setBlocked(db, actor, visitorId, { blocked: true, blockedReason: trimmed || null, blockedBy: actor.id }, "visitor.blocked");
+}
+
+export function unblockVisitor(db: Database, actor: { id: number; businessId: number }, visitorId: number): Visitor {
+  return setBlocked(db, actor, visitorId, { blocked: false, blockedReason: null, blockedBy: null }, "visitor.unblocked");
+}
+
+function setBlocked(
+  db: Database,
+  actor: { id: number; businessId: number },
+  visitorId: number,
+  change: Pick<VisitorRow, "blocked" | "blockedReason" | "blockedBy">,
+  action: string,
+): Visitor {
+  return db.transaction((tx) => {
+    const updated = tx
+      .update(visitors)
+      .set(change)
+      .where(and(eq(visitors.businessId, actor.businessId), eq(visitors.id, visitorId)))
+      .returning(publicColumns)
+      .get();
+    if (!updated) throw new NotFoundError("visitor");
+    recordAudit(tx, actor, action, `visitor:${visitorId}`, change.blockedReason ? { reason: change.blockedReason } : undefined);
+    return updated;
+  });
+}
+
+/** The business's blocked visitors, most recently seen first, with who blocked them. */
+export function listBlocked(db: Database, businessId: number) {
+  return db
+    .select({ visitor: publicColumns, blockedByName: agents.displayName })
+    .from(visitors)
+    .leftJoin(agents, eq(agents.id, visitors.blockedBy))
+    .where(and(eq(visitors.businessId, businessId), eq(visitors.blocked, true)))
+    .orderBy(desc(visitors.lastSeenAt))
+    .limit(500)
+    .all();
 }

@@ -121,6 +121,11 @@ export class Hub implements ConversationEvents {
     }
   }
 
+  /** A visitor was blocked: their open pages reload into "chat is not available". */
+  visitorBlocked(visitorId: number): void {
+    this.send((locale) => topics.visitorThread(visitorId, locale), () => ({ type: "reload" }));
+  }
+
   /** One side is typing: tell the other side. */
   typing(visitorId: number, from: "visitor" | "agent"): void {
     const otherSide = from === "visitor" ? topics.agentThread : topics.visitorThread;

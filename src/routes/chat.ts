@@ -9,6 +9,7 @@ import { NotFoundError } from "../domain/errors";
 import { threadPage } from "../domain/messages";
 import { createAnonymousVisitor, recordVisit } from "../domain/visitors";
 import type { Hub } from "../realtime/hub";
+import { messagePage } from "../views/auth";
 import { chatPage } from "../views/chat";
 import { html } from "../views/html";
 import { earlierControl, threadUpsert } from "../views/message";
@@ -26,7 +27,7 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
     .derive(({ params, cookie, request }) => ({ ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request) }))
     .get(
       "/chat/:widgetKey",
-      ({ params, business, visitor: known, page, cookie, request, server }) => {
+      ({ params, business, visitor: known, page, cookie, request, server, set }) => {
         if (!business) throw new NotFoundError("chat");
         const visit = {
           ip: clientIp(request, server, config.trustProxy),
@@ -34,6 +35,11 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
           page: request.headers.get("referer"),
         };
         let visitor = known;
+        if (visitor?.blocked) {
+          // Only that chat is unavailable: nothing about why, or who decided.
+          set.status = 403;
+          return messagePage(page, business.name, page.t("chat.blocked"));
+        }
         if (visitor) recordVisit(db, visitor.id, visit);
         else {
           const created = createAnonymousVisitor(db, secret, business.id, visit);

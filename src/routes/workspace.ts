@@ -2,6 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import {
+  type Conversation,
   closeConversation,
   findConversationForAgent,
   listAgentConversations,
@@ -9,7 +10,9 @@ import {
   summarize,
   takeConversation,
 } from "../domain/conversations";
-import { RuleError } from "../domain/errors";
+import { RuleError, ValidationError } from "../domain/errors";
+import { blockVisitor, unblockVisitor } from "../domain/visitors";
+import type { Translate } from "../i18n";
 import { threadPage } from "../domain/messages";
 import type { Hub } from "../realtime/hub";
 import { html } from "../views/html";
@@ -70,7 +73,7 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
     )
     .get(
       "/console/conversations/:id/actions",
-      ({ ctx, params }) => conversationActions(ctx.t, findConversationForAgent(db, ctx.agent.businessId, params.id), ctx.agent.id),
+      ({ ctx, params }) => actions(ctx, findConversationForAgent(db, ctx.agent.businessId, params.id)),
       { params: conversationParams },
     )
     .post(
@@ -84,10 +87,40 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
       { params: conversationParams, query: t.Object({ open: t.Optional(t.Literal("1")) }) },
     )
     .post(
+      "/console/conversations/:id/block",
+      ({ ctx, params, body, set }) => {
+        const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
+        try {
+          blockVisitor(db, ctx.agent, conversation.visitorId, body.reason ?? "");
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          const problem = Object.values(error.fields)[0]!;
+          return actions(ctx, conversation, ctx.t(problem.key, problem.params));
+        }
+        hub.visitorBlocked(conversation.visitorId);
+        return actions(ctx, conversation);
+      },
+      { params: conversationParams, body: t.Object({ reason: t.Optional(t.String({ maxLength: 2000 })) }) },
+    )
+    .post(
+      "/console/conversations/:id/unblock",
+      ({ ctx, params }) => {
+        const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
+        unblockVisitor(db, ctx.agent, conversation.visitorId);
+        return actions(ctx, conversation);
+      },
+      { params: conversationParams },
+    )
+    .post(
       "/console/conversations/:id/close",
       ({ ctx, params, set }) => changeOrExplain(ctx, params.id, set, () => closeConversation(db, hub, ctx.agent, params.id)),
       { params: conversationParams },
     );
+
+  function actions(ctx: { t: Translate; agent: { id: number } }, conversation: Conversation, error?: string) {
+    return conversationActions(ctx.t, conversation, ctx.agent.id, summarize(db, conversation.id).visitorBlocked, error);
+  }
 
   /** The conversation's action bar after a change; when a rule refuses it, the bar says why. */
   function changeOrExplain(
@@ -97,12 +130,12 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
     change: () => Parameters<typeof conversationActions>[1],
   ) {
     try {
-      return conversationActions(ctx.t, change(), ctx.agent.id);
+      return actions(ctx, change());
     } catch (error) {
       if (!(error instanceof RuleError)) throw error;
       set.status = 409;
       const conversation = findConversationForAgent(db, ctx.agent.businessId, conversationId);
-      return conversationActions(ctx.t, conversation, ctx.agent.id, ctx.t(error.problem.key));
+      return actions(ctx, conversation, ctx.t(error.problem.key));
     }
   }
 }

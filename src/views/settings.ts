@@ -28,6 +28,7 @@ export function settingsPage(
   <label for="widget-key">${t("settings.widgetKey")}</label>
   <div class="copy-field"><input id="widget-key" readonly value="${business.widgetKey}"></div>
 </section>
+${editable ? html`<p class="panel"><a href="/console/blocked">${t("blocked.title")}</a></p>` : ""}
 <section class="card panel" id="capacity">
   ${state.saved === "capacity" ? notice("ok", t("settings.saved")) : ""}
   ${

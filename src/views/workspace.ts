@@ -7,6 +7,7 @@ import { composer, threadPanel } from "./chat";
 import { type ConsoleContext, consolePage } from "./console";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
+import { limits } from "../domain/limits";
 import { messageTime, systemText } from "./message";
 
 export function visitorName(t: Translate, visitor: { id: number; name: string | null }): string {
@@ -54,9 +55,25 @@ export interface WorkspaceState {
   };
 }
 
-export function conversationActions(t: Translate, conversation: ConversationSummary["conversation"], agentId: number, error?: string): SafeHtml {
+export function conversationActions(
+  t: Translate,
+  conversation: ConversationSummary["conversation"],
+  agentId: number,
+  visitorBlocked: boolean,
+  error?: string,
+): SafeHtml {
   return html`<div id="conversation-actions" class="actions">
   ${error ? html`<span class="field-error" role="alert">${error}</span>` : ""}
+  ${
+    visitorBlocked
+      ? html`<span class="badge off">${t("workspace.blocked")}</span>
+    <button class="secondary small" hx-post="/console/conversations/${conversation.id}/unblock" hx-target="#conversation-actions" hx-swap="outerHTML">${t("workspace.unblock")}</button>`
+      : html`<details class="block-visitor"><summary>${t("workspace.block")}</summary>
+    <form hx-post="/console/conversations/${conversation.id}/block" hx-target="#conversation-actions" hx-swap="outerHTML">
+      <input name="reason" maxlength="${limits.blockReasonLength}" aria-label="${t("workspace.blockReason")}" placeholder="${t("workspace.blockReason")}">
+      <button class="danger small" type="submit">${t("workspace.block")}</button>
+    </form></details>`
+  }
   ${conversation.status === "queued" ? html`<button hx-post="/console/conversations/${conversation.id}/take" hx-target="#conversation-actions" hx-swap="outerHTML">${t("workspace.take")}</button>` : ""}
   ${conversation.status === "open" && conversation.agentId === agentId ? html`<button class="secondary" hx-post="/console/conversations/${conversation.id}/close" hx-target="#conversation-actions" hx-swap="outerHTML" hx-confirm="${t("workspace.closeConfirm")}">${t("workspace.close")}</button>` : ""}
   ${conversation.status === "closed" ? html`<span class="badge">${t("workspace.closed")}</span>` : ""}
@@ -83,7 +100,7 @@ export function workspacePage(ctx: ConsoleContext, state: WorkspaceState): SafeH
     ? html`<section class="conversation" data-conversation="${open.summary.conversation.id}" data-visitor="${open.summary.conversation.visitorId}">
   <header class="conversation-header">
     <div><strong>${visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName })}</strong> ${visitorStatus(t, open.visitorOnline)}</div>
-    ${conversationActions(t, open.summary.conversation, ctx.agent.id)}
+    ${conversationActions(t, open.summary.conversation, ctx.agent.id, open.summary.visitorBlocked)}
   </header>
   ${threadPanel(ctx, open, "agent", visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName }))}
   ${composer(ctx)}

@@ -93,6 +93,34 @@ describe("the visitor socket", () => {
     expect(await third.next((f) => f.includes('id="queue-position"'), 2000, mark)).toContain("You are next in line.");
   });
 
+  it("refuses a blocked visitor's messages at once and shows them only that chat is unavailable", async () => {
+    const ctx = start();
+    const { client } = await signedIn(ctx, "admin");
+    await agentSocket(ctx, client.cookie!);
+    const { socket: visitor, cookie } = await visitorSocket(ctx);
+    visitor.send({ type: "send", clientId: clientId(), body: "before" });
+    await visitor.next((f) => f.includes("joined the conversation"));
+    const conversation = ctx.sqlite.query("SELECT id, visitor_id FROM conversations").get() as { id: number; visitor_id: number };
+    expect((await client.post(`/console/conversations/${conversation.id}/block`, { reason: "spam <b>links</b>" })).status).toBe(200);
+    await visitor.next((f) => f === '{"type":"reload"}');
+    visitor.send({ type: "send", clientId: clientId(), body: "after" });
+    await visitor.next((f) => f.includes("Chat is not available."));
+    expect(ctx.sqlite.query("SELECT count(*) AS n FROM messages WHERE body = 'after'").get()).toEqual({ n: 0 });
+    const page = await fetch(`${ctx.base}/chat/${ctx.business.widgetKey}`, { headers: { cookie } });
+    expect(page.status).toBe(403);
+    const text = await page.text();
+    expect(text).toContain("Chat is not available.");
+    expect(text).not.toContain("spam");
+    const list = await (await client.get("/console/blocked")).text();
+    expect(list).toContain("spam &lt;b&gt;links&lt;/b&gt;");
+    expect((await client.post(`/console/blocked/${conversation.visitor_id}/unblock`)).status).toBe(200);
+    expect((await fetch(`${ctx.base}/chat/${ctx.business.widgetKey}`, { headers: { cookie } })).status).toBe(200);
+    expect(ctx.sqlite.query("SELECT action FROM audit_log ORDER BY id").all()).toEqual([
+      { action: "visitor.blocked" },
+      { action: "visitor.unblocked" },
+    ]);
+  });
+
   it("closes a socket without a visitor cookie with 4401", async () => {
     const ctx = start();
     const socket = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { origin: ctx.base });
