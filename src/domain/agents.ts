@@ -7,6 +7,7 @@ import type { Locale } from "../i18n";
 import { recordAudit } from "./audit";
 import { NotFoundError, RuleError, ValidationError } from "./errors";
 import { checkEmail, checkName, checkPassword, checkRole, normalizeEmail, problems, type Role } from "./fields";
+import { checkGreeting } from "./greetings";
 import { limits } from "./limits";
 import { readablePassword } from "./tokens";
 
@@ -198,10 +199,11 @@ export function setAgentDisabled(db: Database, actor: Actor, agentId: number, di
   }, { behavior: "immediate" });
 }
 
-export function updateProfile(db: Database, agent: Actor, profile: { name: string; avatar?: string | null }): Agent {
+export function updateProfile(db: Database, agent: Actor, profile: { name: string; avatar?: string | null; greeting?: string }): Agent {
   const problem = checkName(profile.name);
   if (problem) throw new ValidationError({ name: problem });
   const changes: Partial<AgentRow> = { displayName: profile.name.trim() };
+  if (profile.greeting !== undefined) changes.greeting = checkGreeting(profile.greeting, "greeting");
   if (profile.avatar !== undefined) changes.avatar = profile.avatar;
   const updated = db.update(agents).set(changes).where(eq(agents.id, agent.id)).returning().get();
   return toAgent(updated!);

@@ -68,7 +68,7 @@ export function drainQueue(
     }, { behavior: "immediate" });
     if (!result) return assigned;
     assigned++;
-    events.messageCreated(result.joined, result.conversation);
+    for (const message of result.messages) events.messageCreated(message, result.conversation);
     events.conversationChanged(result.conversation, result.before);
   }
 }

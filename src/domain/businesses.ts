@@ -3,6 +3,7 @@ import type { Database } from "../db/client";
 import { businesses } from "../db/schema";
 import { recordAudit } from "./audit";
 import { ValidationError } from "./errors";
+import { checkGreeting } from "./greetings";
 import { limits } from "./limits";
 import { randomToken } from "./tokens";
 
@@ -58,6 +59,15 @@ export function setDefaultCapacity(db: Database, actor: { id: number; businessId
       .returning()
       .get()!;
     recordAudit(tx, actor, "business.capacity_changed", `business:${actor.businessId}`, { capacity });
+    return business;
+  });
+}
+
+export function setWelcomeText(db: Database, actor: { id: number; businessId: number }, text: string): Business {
+  const welcomeText = checkGreeting(text, "welcomeText");
+  return db.transaction((tx) => {
+    const business = tx.update(businesses).set({ welcomeText }).where(eq(businesses.id, actor.businessId)).returning().get()!;
+    recordAudit(tx, actor, "business.welcome_changed", `business:${actor.businessId}`);
     return business;
   });
 }

@@ -7,6 +7,7 @@ import { agents, conversations, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
 import { NotFoundError, RuleError } from "./errors";
 import type { ConversationEvents } from "./events";
+import { insertGreeting } from "./greetings";
 import { insertSystemMessage, type Message } from "./messages";
 
 export type Conversation = typeof conversations.$inferSelect;
@@ -129,14 +130,15 @@ function agentName(db: Queryable, agentId: number): string {
 }
 
 /**
- * Gives a waiting conversation to `agentId` and notes it in the thread. The UPDATE only matches
- * a queued row, so of two agents taking the same conversation at once exactly one wins.
+ * Gives a waiting conversation to `agentId` and notes it in the thread, followed by the agent's
+ * greeting if there is one. The UPDATE only matches a queued row, so of two agents taking the
+ * same conversation at once exactly one wins.
  */
 export function assignConversation(
   tx: Queryable,
   conversation: Conversation,
   agentId: number,
-): { conversation: Conversation; joined: Message } | null {
+): { conversation: Conversation; messages: Message[] } | null {
   const assigned = tx
     .update(conversations)
     .set({ agentId, status: "open", assignedAt: Date.now() })
@@ -144,8 +146,11 @@ export function assignConversation(
     .returning()
     .get();
   if (!assigned) return null;
-  const joined = insertSystemMessage(tx, assigned, "joined", { agentId, agentName: agentName(tx, agentId) });
-  return { conversation: { ...assigned, lastMessageId: joined.id }, joined };
+  const name = agentName(tx, agentId);
+  const added = [insertSystemMessage(tx, assigned, "joined", { agentId, agentName: name })];
+  const greeting = insertGreeting(tx, assigned, agentId);
+  if (greeting) added.push(greeting);
+  return { conversation: { ...assigned, lastMessageId: added.at(-1)!.id }, messages: added };
 }
 
 export function takeConversation(db: Database, events: ConversationEvents, agent: Actor, conversationId: number): Conversation {
@@ -156,7 +161,7 @@ export function takeConversation(db: Database, events: ConversationEvents, agent
     if (!taken) throw new RuleError({ key: "conversation.alreadyTaken" });
     return { before, ...taken };
   }, { behavior: "immediate" });
-  events.messageCreated(result.joined, result.conversation);
+  for (const message of result.messages) events.messageCreated(message, result.conversation);
   events.conversationChanged(result.conversation, result.before);
   return result.conversation;
 }

@@ -8,6 +8,7 @@ export const limits = {
   businessNameLength: 120,
   maxConcurrentChats: 100,
   blockReasonLength: 200,
+  greetingLength: 1000,
   avatarBytes: 512 * 1024,
   loginFailuresPerWindow: 10,
   loginWindowMs: 5 * 60 * 1000,

@@ -142,7 +142,7 @@ export function sendVisitorMessage(
       const agentId = chooseAgent(tx, visitor.businessId, onlineAgentIds);
       const assigned = agentId === null ? null : assignConversation(tx, conversation, agentId);
       if (assigned) {
-        created.push(assigned.joined);
+        created.push(...assigned.messages);
         conversation = assigned.conversation;
       }
     }

@@ -3,7 +3,7 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { availabilities, changePassword, ownerExists, setAvailability, setLocale } from "../domain/agents";
 import type { Hub } from "../realtime/hub";
-import { renameBusiness, setDefaultCapacity } from "../domain/businesses";
+import { renameBusiness, setDefaultCapacity, setWelcomeText } from "../domain/businesses";
 import { ValidationError } from "../domain/errors";
 import { locales } from "../i18n";
 import { changePasswordPage } from "../views/auth";
@@ -38,6 +38,21 @@ export function consoleRoutes(deps: AppDeps, hub: Hub) {
         }
       },
       { body: t.Object({ name: t.String({ maxLength: 1000 }) }) },
+    )
+    .post(
+      "/console/settings/welcome",
+      ({ ctx, body, set }) => {
+        if (ctx.agent.role === "agent") return forbidden(ctx);
+        try {
+          const business = setWelcomeText(db, ctx.agent, body.welcomeText);
+          return settingsPage({ ...ctx, business }, { saved: "welcome" });
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return settingsPage(ctx, { errors: error.fields, welcomeText: body.welcomeText });
+        }
+      },
+      { body: t.Object({ welcomeText: t.String({ maxLength: 10_000 }) }) },
     )
     .post(
       "/console/settings/capacity",

@@ -28,7 +28,7 @@ export function profileRoutes(deps: AppDeps) {
           // An empty file input arrives as an empty file: keep the current avatar then.
           const upload: unknown = body.avatar;
           const avatar = upload instanceof Blob && upload.size > 0 ? await storeAvatar(uploadsDir, upload) : undefined;
-          const agent = updateProfile(db, ctx.agent, { name: body.name, avatar });
+          const agent = updateProfile(db, ctx.agent, { name: body.name, avatar, greeting: body.greeting });
           return page({ ...ctx, agent }, { saved: "profile" });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
@@ -36,7 +36,13 @@ export function profileRoutes(deps: AppDeps) {
           return page(ctx, { profileErrors: error.fields });
         }
       },
-      { body: t.Object({ name: t.String({ maxLength: 1000 }), avatar: t.Optional(t.Unknown()) }) },
+      {
+        body: t.Object({
+          name: t.String({ maxLength: 1000 }),
+          avatar: t.Optional(t.Unknown()),
+          greeting: t.Optional(t.String({ maxLength: 10_000 })),
+        }),
+      },
     )
     .post(
       "/console/profile/password",

@@ -30,6 +30,10 @@ export function profilePage(ctx: ConsoleContext, apiTokens: ApiToken[], state: P
     <input id="field-avatar" name="avatar" type="file" accept="image/png,image/jpeg,image/gif,image/webp"
       ${errors.avatar ? html`aria-invalid="true"` : ""}>
     ${errors.avatar ? html`<p class="field-error">${t(errors.avatar.key, errors.avatar.params)}</p>` : ""}
+    <label for="field-greeting">${t("field.greeting")}</label>
+    <textarea id="field-greeting" name="greeting" rows="2" maxlength="${limits.greetingLength}">${agent.greeting}</textarea>
+    ${errors.greeting ? html`<p class="field-error">${t(errors.greeting.key, errors.greeting.params)}</p>` : ""}
+    <p class="muted">${t("profile.greetingHint")}</p>
     <p class="muted">${agent.email} · ${t(`role.${agent.role}`)}</p>
     <div class="actions"><button type="submit">${t("profile.submit")}</button></div>
   </form>

@@ -5,7 +5,7 @@ import { html, type SafeHtml } from "./html";
 
 export function settingsPage(
   ctx: ConsoleContext,
-  state: { errors?: FieldErrors; saved?: "name" | "capacity"; name?: string; capacity?: string } = {},
+  state: { errors?: FieldErrors; saved?: "name" | "capacity" | "welcome"; name?: string; capacity?: string; welcomeText?: string } = {},
 ): SafeHtml {
   const { t, business, agent } = ctx;
   const editable = agent.role !== "agent";
@@ -29,6 +29,20 @@ export function settingsPage(
   <div class="copy-field"><input id="widget-key" readonly value="${business.widgetKey}"></div>
 </section>
 ${editable ? html`<p class="panel"><a href="/console/blocked">${t("blocked.title")}</a></p>` : ""}
+<section class="card panel" id="welcome">
+  ${state.saved === "welcome" ? notice("ok", t("settings.saved")) : ""}
+  ${
+    editable
+      ? html`<form method="post" action="/console/settings/welcome" novalidate>
+    <label for="field-welcomeText">${t("field.welcomeText")}</label>
+    <textarea id="field-welcomeText" name="welcomeText" rows="3" maxlength="${limits.greetingLength}">${state.welcomeText ?? business.welcomeText}</textarea>
+    ${state.errors?.welcomeText ? html`<p class="field-error">${t(state.errors.welcomeText.key, state.errors.welcomeText.params)}</p>` : ""}
+    <p class="muted">${t("settings.welcomeHint")}</p>
+    <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
+  </form>`
+      : html`<p><strong>${t("field.welcomeText")}:</strong> ${business.welcomeText}</p>`
+  }
+</section>
 <section class="card panel" id="capacity">
   ${state.saved === "capacity" ? notice("ok", t("settings.saved")) : ""}
   ${

@@ -149,3 +149,16 @@ describe("capacity setting", () => {
     expect((await agent.post("/console/settings/capacity", { capacity: "9" })).status).toBe(403);
   });
 });
+
+describe("welcome message setting", () => {
+  it("saves the shop's welcome message, refuses one that is too long, and records the change", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    const long = await client.post("/console/settings/welcome", { welcomeText: "好".repeat(1001) });
+    expect(long.status).toBe(422);
+    expect(await long.text()).toContain("Use at most 1000 characters.");
+    expect((await client.post("/console/settings/welcome", { welcomeText: "  Hello {visitor_name}!  " })).status).toBe(200);
+    expect(ctx.sqlite.query("SELECT welcome_text AS text FROM businesses").get()).toEqual({ text: "Hello {visitor_name}!" });
+    expect(ctx.sqlite.query("SELECT action FROM audit_log").all()).toEqual([{ action: "business.welcome_changed" }]);
+  });
+});

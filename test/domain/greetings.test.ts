@@ -1,0 +1,39 @@
+import { describe, expect, it } from "bun:test";
+import { messages } from "../../src/db/schema";
+import { updateProfile } from "../../src/domain/agents";
+import { ignoreEvents } from "../../src/domain/events";
+import { fillGreeting } from "../../src/domain/greetings";
+import { sendVisitorMessage } from "../../src/domain/messages";
+import { createAnonymousVisitor } from "../../src/domain/visitors";
+import { addMember, testApp } from "../support";
+
+describe("greetings", () => {
+  it("fills in the names, and drops an unknown visitor name cleanly", () => {
+    expect(fillGreeting("Hi {visitor_name}, I'm {agent_name}.", { visitorName: "Ann", agentName: "Mei" })).toBe("Hi Ann, I'm Mei.");
+    expect(fillGreeting("Hi {visitor_name}, I'm {agent_name}.", { visitorName: null, agentName: "Mei" })).toBe("Hi, I'm Mei.");
+    expect(fillGreeting("您好{visitor_name}，我是{agent_name}。", { visitorName: null, agentName: "小美" })).toBe("您好，我是小美。");
+  });
+
+  it("sends the agent's greeting, else the shop's welcome, right after the agent joins", async () => {
+    const ctx = testApp();
+    const withGreeting = await addMember(ctx, "agent", "greets@example.com");
+    updateProfile(ctx.db, withGreeting, { name: "Mei", greeting: "Hi {visitor_name}, {agent_name} here." });
+    const visit = { ip: null, userAgent: null, page: null };
+    const visitor = () => createAnonymousVisitor(ctx.db, "0".repeat(64), ctx.business.id, visit).visitor;
+    const bodies = (conversationId: number) =>
+      ctx.db.select().from(messages).all().filter((m) => m.conversationId === conversationId).map((m) => `${m.sender}:${m.body}`);
+
+    const first = sendVisitorMessage(ctx.db, ignoreEvents, visitor(), { clientId: "greeting-test-1", body: "hello" }, [withGreeting.id]);
+    expect(bodies(first.conversation.id)).toEqual(["visitor:hello", "system:joined", "agent:Hi, Mei here."]);
+    expect(first.conversation.lastMessageId).toBe(ctx.db.select().from(messages).all().at(-1)!.id);
+
+    const plain = await addMember(ctx, "agent", "plain@example.com");
+    ctx.sqlite.run("UPDATE businesses SET welcome_text = 'Welcome to our shop!'");
+    const second = sendVisitorMessage(ctx.db, ignoreEvents, visitor(), { clientId: "greeting-test-2", body: "hi" }, [plain.id]);
+    expect(bodies(second.conversation.id)).toEqual(["visitor:hi", "system:joined", "agent:Welcome to our shop!"]);
+
+    ctx.sqlite.run("UPDATE businesses SET welcome_text = ''");
+    const third = sendVisitorMessage(ctx.db, ignoreEvents, visitor(), { clientId: "greeting-test-3", body: "hey" }, [plain.id]);
+    expect(bodies(third.conversation.id)).toEqual(["visitor:hey", "system:joined"]);
+  });
+});
