@@ -179,6 +179,11 @@
 
   document.addEventListener("htmx:ws:before:message:outgoing", (event) => {
     const { message } = event.detail;
+    if (event.target.id !== "composer") {
+      // Another control (e.g. "End chat" with hx-vals): send its values as the frame, as is.
+      message.data = JSON.stringify(message.values);
+      return;
+    }
     const body = String(message.values.body ?? "");
     if (!body.trim()) {
       event.detail.cancelled = true;

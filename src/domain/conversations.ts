@@ -206,3 +206,23 @@ export function queuePosition(db: Queryable, conversation: Conversation): number
     .get();
   return row?.n ?? 0;
 }
+
+/** The visitor ends their chat; the next message they write starts a new conversation. */
+export function endConversationByVisitor(db: Database, events: ConversationEvents, visitorId: number): Conversation | null {
+  const result = db.transaction((tx) => {
+    const before = currentConversation(tx, visitorId);
+    if (!before) return null;
+    const closed = tx
+      .update(conversations)
+      .set({ status: "closed", closedAt: Date.now() })
+      .where(eq(conversations.id, before.id))
+      .returning()
+      .get()!;
+    const event = insertSystemMessage(tx, closed, "closed", { by: "visitor" });
+    return { before, closed: { ...closed, lastMessageId: event.id }, event };
+  }, { behavior: "immediate" });
+  if (!result) return null;
+  events.messageCreated(result.event, result.closed);
+  events.conversationChanged(result.closed, result.before);
+  return result.closed;
+}

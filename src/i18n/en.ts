@@ -97,6 +97,8 @@ export const en = {
   "blocked.by": "Blocked by",
   "blocked.reason": "Reason",
   "blocked.visitor": "Visitor",
+  "chat.end": "End chat",
+  "chat.endConfirm": "End this chat? You can start a new one by writing again.",
   "chat.visitor": "Visitor #{id}",
   "workspace.mine": "My conversations",
   "workspace.waiting": "Waiting",

@@ -97,6 +97,8 @@ export const zhCN: Dictionary = {
   "blocked.by": "操作人",
   "blocked.reason": "原因",
   "blocked.visitor": "访客",
+  "chat.end": "结束对话",
+  "chat.endConfirm": "确定结束本次对话？再次发送消息即可开始新的对话。",
   "chat.visitor": "访客 #{id}",
   "workspace.mine": "我的会话",
   "workspace.waiting": "排队中",

@@ -66,6 +66,8 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
             hub.typing(conversation.visitorId, "agent");
           }
           return;
+        case "end":
+          return reply({ type: "error", message: t("error.badRequest", { detail: "agents close conversations with the Close button" }) });
         case "read":
           // Only the agent who has the conversation reads for the shop; a colleague looking in
           // must not clear their unread count or show the visitor "seen".

@@ -21,8 +21,10 @@ const send = t.Object(
 const resume = t.Object({ type: t.Literal("resume"), after: t.Integer({ minimum: 0 }) }, closed);
 const typing = t.Object({ type: t.Literal("typing") }, closed);
 const read = t.Object({ type: t.Literal("read"), upTo: t.Integer({ minimum: 0 }) }, closed);
+/** The visitor ends the chat (agents close conversations over HTTP). */
+const end = t.Object({ type: t.Literal("end") }, closed);
 
-const frame = t.Union([send, resume, typing, read]);
+const frame = t.Union([send, resume, typing, read, end]);
 const check = TypeCompiler.Compile(frame);
 
 export type Frame = typeof frame.static;

@@ -4,6 +4,7 @@
 import { Elysia } from "elysia";
 import type { AppDeps } from "../app";
 import { messageLimits } from "../domain/limits";
+import { endConversationByVisitor } from "../domain/conversations";
 import { markRead, sendVisitorMessage } from "../domain/messages";
 import { RateLimiter } from "../domain/rate-limiter";
 import type { Visitor } from "../domain/visitors";
@@ -58,6 +59,9 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
           return;
         case "read":
           markRead(db, hub, visitor.id, "visitor", frame.upTo);
+          return;
+        case "end":
+          endConversationByVisitor(db, hub, visitor.id);
           return;
       }
     });

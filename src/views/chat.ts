@@ -69,7 +69,12 @@ export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
     ctx,
     t("chat.title", { name: business.name }),
     html`<main class="chat" hx-ws:connect="${state.socketUrl}" hx-config='{"ws": {"pauseOnBackground": false}}'>
-  <header class="chat-header">${agentStatus(ctx, business, state.agent, state.agentAvailability)}${queueNotice(t, state.queueAhead)}</header>
+  <header class="chat-header">
+    <div class="chat-header-row">${agentStatus(ctx, business, state.agent, state.agentAvailability)}
+      <button type="button" class="secondary small" id="end-chat" hx-ws:send hx-vals='{"type": "end"}' hx-confirm="${t("chat.endConfirm")}">${t("chat.end")}</button>
+    </div>
+    ${queueNotice(t, state.queueAhead)}
+  </header>
   ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}
   ${composer(ctx)}
 </main>`,

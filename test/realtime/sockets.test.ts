@@ -121,6 +121,18 @@ describe("the visitor socket", () => {
     ]);
   });
 
+  it("lets the visitor end the chat; writing again starts a new conversation", async () => {
+    const ctx = start();
+    const { socket: visitor } = await visitorSocket(ctx);
+    visitor.send({ type: "send", clientId: clientId(), body: "first" });
+    await visitor.next((f) => f.includes("first"));
+    visitor.send({ type: "end" });
+    await visitor.next((f) => f.includes("The conversation was closed"));
+    visitor.send({ type: "send", clientId: clientId(), body: "second" });
+    await visitor.next((f) => f.includes("second"));
+    expect(ctx.sqlite.query("SELECT status FROM conversations ORDER BY id").all()).toEqual([{ status: "closed" }, { status: "queued" }]);
+  });
+
   it("closes a socket without a visitor cookie with 4401", async () => {
     const ctx = start();
     const socket = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { origin: ctx.base });
