@@ -17,6 +17,7 @@ import { isSameOrigin, needsCsrfCheck } from "./routes/csrf";
 import { healthRoutes } from "./routes/health";
 import { profileRoutes } from "./routes/profile";
 import { htmlResponse, notFound } from "./routes/responses";
+import { settingsRoutes } from "./routes/settings";
 import { teamRoutes } from "./routes/team";
 import { blockedRoutes } from "./routes/blocked";
 import { workspaceRoutes } from "./routes/workspace";
@@ -110,6 +111,7 @@ export function createApp(options: AppOptions) {
     .use(uploadRoutes(deps.uploadsDir))
     .use(authRoutes(deps))
     .use(consoleRoutes(deps, hub))
+    .use(settingsRoutes(deps, hub))
     .use(teamRoutes(deps, hub))
     .use(blockedRoutes(deps))
     .use(profileRoutes(deps))

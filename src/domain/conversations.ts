@@ -166,23 +166,32 @@ export function takeConversation(db: Database, events: ConversationEvents, agent
   return result.conversation;
 }
 
+/** Closes `before` and notes it in the thread; call inside a transaction. */
+function close(tx: Queryable, before: Conversation, meta: Record<string, unknown>) {
+  const closed = tx
+    .update(conversations)
+    .set({ status: "closed", closedAt: Date.now() })
+    .where(eq(conversations.id, before.id))
+    .returning()
+    .get()!;
+  const event = insertSystemMessage(tx, closed, "closed", meta);
+  return { before, closed: { ...closed, lastMessageId: event.id }, event };
+}
+
+function announceClosed(events: ConversationEvents, result: ReturnType<typeof close>): Conversation {
+  events.messageCreated(result.event, result.closed);
+  events.conversationChanged(result.closed, result.before);
+  return result.closed;
+}
+
 export function closeConversation(db: Database, events: ConversationEvents, agent: Actor, conversationId: number): Conversation {
   const result = db.transaction((tx) => {
     const before = findConversationForAgent(tx, agent.businessId, conversationId);
     if (before.status === "closed") throw new RuleError({ key: "conversation.alreadyClosed" });
     if (agent.role === "agent" && before.agentId !== agent.id) throw new RuleError({ key: "conversation.notYours" });
-    const closed = tx
-      .update(conversations)
-      .set({ status: "closed", closedAt: Date.now() })
-      .where(eq(conversations.id, before.id))
-      .returning()
-      .get()!;
-    const event = insertSystemMessage(tx, closed, "closed", { agentId: agent.id, agentName: agentName(tx, agent.id) });
-    return { before, closed: { ...closed, lastMessageId: event.id }, event };
+    return close(tx, before, { agentId: agent.id, agentName: agentName(tx, agent.id) });
   }, { behavior: "immediate" });
-  events.messageCreated(result.event, result.closed);
-  events.conversationChanged(result.closed, result.before);
-  return result.closed;
+  return announceClosed(events, result);
 }
 
 /** The waiting visitors of a business in queue order; `ahead` is how many wait before each. */
@@ -211,18 +220,7 @@ export function queuePosition(db: Queryable, conversation: Conversation): number
 export function endConversationByVisitor(db: Database, events: ConversationEvents, visitorId: number): Conversation | null {
   const result = db.transaction((tx) => {
     const before = currentConversation(tx, visitorId);
-    if (!before) return null;
-    const closed = tx
-      .update(conversations)
-      .set({ status: "closed", closedAt: Date.now() })
-      .where(eq(conversations.id, before.id))
-      .returning()
-      .get()!;
-    const event = insertSystemMessage(tx, closed, "closed", { by: "visitor" });
-    return { before, closed: { ...closed, lastMessageId: event.id }, event };
+    return before ? close(tx, before, { by: "visitor" }) : null;
   }, { behavior: "immediate" });
-  if (!result) return null;
-  events.messageCreated(result.event, result.closed);
-  events.conversationChanged(result.closed, result.before);
-  return result.closed;
+  return result ? announceClosed(events, result) : null;
 }

@@ -3,16 +3,13 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { listBlocked, unblockVisitor } from "../domain/visitors";
 import { blockedPage } from "../views/blocked";
-import { consoleContext } from "./console-context";
-import { forbidden } from "./responses";
+import { consoleContext, managersOnly } from "./console-context";
 
 export function blockedRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia()
     .use(consoleContext(deps))
-    .onBeforeHandle(({ ctx }) => {
-      if (ctx.agent.role === "agent") return forbidden(ctx);
-    })
+    .onBeforeHandle(managersOnly)
     .get("/console/blocked", ({ ctx }) => blockedPage(ctx, listBlocked(db, ctx.agent.businessId)))
     .post(
       "/console/blocked/:visitorId/unblock",

@@ -7,6 +7,7 @@ import { findBusiness } from "../domain/businesses";
 import { unreadTotal } from "../domain/conversations";
 import type { ConsoleContext } from "../views/console";
 import { isHtmx } from "./client";
+import { forbidden } from "./responses";
 import { signedInContext } from "./session";
 
 export const passwordChangePath = "/console/password";
@@ -34,4 +35,9 @@ export function consoleContext(deps: AppDeps) {
     })
     // Lift the session lookup (and these hooks) to the routes of whoever uses this plugin.
     .as("scoped");
+}
+
+/** A guard for pages only owners and admins may use. */
+export function managersOnly({ ctx }: { ctx: ConsoleContext }): Response | undefined {
+  if (ctx.agent.role === "agent") return forbidden(ctx);
 }

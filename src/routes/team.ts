@@ -6,8 +6,7 @@ import { RuleError, ValidationError } from "../domain/errors";
 import { addMemberSection, teamPage, teamRow } from "../views/team";
 import { html } from "../views/html";
 import type { Hub } from "../realtime/hub";
-import { consoleContext } from "./console-context";
-import { forbidden } from "./responses";
+import { consoleContext, managersOnly } from "./console-context";
 
 const memberParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 
@@ -15,9 +14,7 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
   const { db } = deps;
   return new Elysia()
     .use(consoleContext(deps))
-    .onBeforeHandle(({ ctx }) => {
-      if (ctx.agent.role === "agent") return forbidden(ctx);
-    })
+    .onBeforeHandle(managersOnly)
     .get("/console/team", ({ ctx }) => teamPage(ctx, listAgents(db, ctx.agent.businessId)))
     .post(
       "/console/team",

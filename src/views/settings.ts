@@ -3,10 +3,15 @@ import { type ConsoleContext, consolePage } from "./console";
 import { field, type FieldErrors, notice } from "./form";
 import { html, type SafeHtml } from "./html";
 
-export function settingsPage(
-  ctx: ConsoleContext,
-  state: { errors?: FieldErrors; saved?: "name" | "capacity" | "welcome"; name?: string; capacity?: string; welcomeText?: string } = {},
-): SafeHtml {
+export interface SettingsState {
+  errors?: FieldErrors;
+  saved?: "name" | "capacity" | "welcome";
+  name?: string;
+  capacity?: string;
+  welcomeText?: string;
+}
+
+export function settingsPage(ctx: ConsoleContext, state: SettingsState = {}): SafeHtml {
   const { t, business, agent } = ctx;
   const editable = agent.role !== "agent";
   return consolePage(

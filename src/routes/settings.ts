@@ -1,0 +1,56 @@
+// The shop's settings (owners and admins change them; agents may read them).
+import { Elysia, t } from "elysia";
+import type { AppDeps } from "../app";
+import { type Business, renameBusiness, setDefaultCapacity, setWelcomeText } from "../domain/businesses";
+import { ValidationError } from "../domain/errors";
+import type { Hub } from "../realtime/hub";
+import type { ConsoleContext } from "../views/console";
+import { type SettingsState, settingsPage } from "../views/settings";
+import { consoleContext, managersOnly } from "./console-context";
+
+export function settingsRoutes(deps: AppDeps, hub: Hub) {
+  const { db } = deps;
+
+  /** Applies one change and shows the page saved, or shows what was typed with what is wrong. */
+  function save(
+    ctx: ConsoleContext,
+    set: { status?: number | string },
+    saved: SettingsState["saved"],
+    typed: Omit<SettingsState, "saved" | "errors">,
+    change: () => Business,
+  ) {
+    try {
+      return settingsPage({ ...ctx, business: change() }, { saved });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      set.status = 422;
+      return settingsPage(ctx, { ...typed, errors: error.fields });
+    }
+  }
+
+  return new Elysia()
+    .use(consoleContext(deps))
+    .get("/console/settings", ({ ctx }) => settingsPage(ctx))
+    .post(
+      "/console/settings",
+      ({ ctx, body, set }) => save(ctx, set, "name", { name: body.name }, () => renameBusiness(db, ctx.agent, body.name)),
+      { beforeHandle: managersOnly, body: t.Object({ name: t.String({ maxLength: 1000 }) }) },
+    )
+    .post(
+      "/console/settings/welcome",
+      ({ ctx, body, set }) =>
+        save(ctx, set, "welcome", { welcomeText: body.welcomeText }, () => setWelcomeText(db, ctx.agent, body.welcomeText)),
+      { beforeHandle: managersOnly, body: t.Object({ welcomeText: t.String({ maxLength: 10_000 }) }) },
+    )
+    .post(
+      "/console/settings/capacity",
+      ({ ctx, body, set }) =>
+        save(ctx, set, "capacity", { capacity: body.capacity }, () => {
+          const business = setDefaultCapacity(db, ctx.agent, Number(body.capacity.trim() || "x"));
+          // More room per agent: waiting visitors may be taken now.
+          hub.drainQueue(business.id);
+          return business;
+        }),
+      { beforeHandle: managersOnly, body: t.Object({ capacity: t.String({ maxLength: 20 }) }) },
+    );
+}
