@@ -1,15 +1,21 @@
 // Who answers a conversation. Among the agents of the business who have a console open
 // (`onlineAgentIds`, from presence), are available ("online", not "away" or "offline") and are
 // below their capacity (their own maximum, else the business default), the one with the fewest
-// open conversations (ties to the lowest id); nobody means it waits in the queue.
-// Issue 4 grows this into full routing (groups, capacity, claim mode); keep it the one place.
-import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
+// open conversations (ties to the lowest id); nobody means it waits in the queue. A returning
+// visitor's previous agent comes first when they are among those who can take it.
+// Issue 4 grows this into full routing (groups, claim mode); keep it the one place.
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { assignConversation } from "./conversations";
 import type { ConversationEvents } from "./events";
 import { agents, businesses, conversations } from "../db/schema";
 
-export function chooseAgent(db: Queryable, businessId: number, onlineAgentIds: readonly number[]): number | null {
+export function chooseAgent(
+  db: Queryable,
+  businessId: number,
+  onlineAgentIds: readonly number[],
+  preferredAgentId: number | null = null,
+): number | null {
   if (onlineAgentIds.length === 0) return null;
   // Counted per candidate through conversations(agent_id, status), so the cost follows the
   // number of online agents, not the number of open conversations in the business.
@@ -33,10 +39,23 @@ export function chooseAgent(db: Queryable, businessId: number, onlineAgentIds: r
         sql`(${openCount}) < coalesce(${agents.maxConcurrentChats}, (${businessCapacity}))`,
       ),
     )
-    .orderBy(sql`(${openCount})`, asc(agents.id))
+    .orderBy(sql`${agents.id} IS NOT ${preferredAgentId}`, sql`(${openCount})`, asc(agents.id))
     .limit(1)
     .get();
   return choice?.id ?? null;
+}
+
+/** The agent of the visitor's most recent earlier conversation, if any. */
+export function previousAgent(db: Queryable, visitorId: number): number | null {
+  return (
+    db
+      .select({ agentId: conversations.agentId })
+      .from(conversations)
+      .where(and(eq(conversations.visitorId, visitorId), eq(conversations.status, "closed")))
+      .orderBy(desc(conversations.id))
+      .limit(1)
+      .get()?.agentId ?? null
+  );
 }
 
 /**

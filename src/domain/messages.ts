@@ -6,7 +6,7 @@ import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
 import { conversations, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
-import { chooseAgent } from "./assignment";
+import { chooseAgent, previousAgent } from "./assignment";
 import { assignConversation, type Conversation, currentConversation, findConversationForAgent } from "./conversations";
 import { RuleError, ValidationError } from "./errors";
 import type { ConversationEvents } from "./events";
@@ -139,7 +139,8 @@ export function sendVisitorMessage(
     created.push(message);
     if (isNew) {
       opened = true;
-      const agentId = chooseAgent(tx, visitor.businessId, onlineAgentIds);
+      // A returning visitor goes back to the agent they spoke with, if that agent can take it.
+      const agentId = chooseAgent(tx, visitor.businessId, onlineAgentIds, previousAgent(tx, visitor.id));
       const assigned = agentId === null ? null : assignConversation(tx, conversation, agentId);
       if (assigned) {
         created.push(...assigned.messages);

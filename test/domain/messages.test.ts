@@ -208,3 +208,23 @@ describe("capacity and the queue", () => {
     expect(queuePosition(ctx.db, rows.find((c) => c.id === newer.id)!)).toBe(0);
   });
 });
+
+describe("returning visitors", () => {
+  it("go back to their previous agent when that agent can take them, and are routed normally otherwise", async () => {
+    const ctx = setup();
+    const busy = await addMember(ctx, "agent", "busy@example.com");
+    const idle = await addMember(ctx, "agent", "idle@example.com");
+    const visitor = ctx.newVisitor();
+    const first = sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), [busy.id]).conversation;
+    expect(first.agentId).toBe(busy.id);
+    sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [busy.id]);
+    closeConversation(ctx.db, ignoreEvents, busy, first.id);
+    // busy still has one open conversation, idle has none: the visitor goes back to busy anyway.
+    const again = sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), [busy.id, idle.id]).conversation;
+    expect(again.agentId).toBe(busy.id);
+    closeConversation(ctx.db, ignoreEvents, busy, again.id);
+    setAvailability(ctx.db, busy.id, "away");
+    const third = sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), [busy.id, idle.id]).conversation;
+    expect(third.agentId).toBe(idle.id);
+  });
+});
