@@ -6,11 +6,13 @@ import type { Config } from "./config";
 import { migrate, type OpenedDatabase, openDatabase } from "./db/client";
 import { ownerExists } from "./domain/agents";
 import { ensureDefaultBusiness } from "./domain/businesses";
+import { closeIdleConversations } from "./domain/conversations";
 import { deleteExpiredSessions } from "./domain/sessions";
 import type { Log } from "./log";
 import { loadOrCreateServerSecret } from "./server-secret";
 
 export const databaseFile = "kefu.db";
+const idleSweepMs = 30_000;
 
 /** Creates the data dir on first run, opens the database and brings it up to date. */
 export function openDataDir(dataDir: string): OpenedDatabase {
@@ -44,6 +46,14 @@ export function startServer(config: Config, log: Log): RunningServer {
     log,
   }).listen({ port: config.port, hostname: config.host });
   const port = app.server!.port!;
+  // Housekeeping on a timer: conversations quiet past their shop's idle limit close by themselves.
+  const sweeper = setInterval(() => {
+    try {
+      closeIdleConversations(opened.db, app.hub);
+    } catch (error) {
+      log.error("closing idle conversations failed", { error });
+    }
+  }, idleSweepMs);
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   return {
     url: config.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
@@ -52,6 +62,7 @@ export function startServer(config: Config, log: Log): RunningServer {
     async stop() {
       // Close open WebSockets too: pages reconnect by themselves, and a graceful stop that
       // waited for every agent's all-day socket would never end.
+      clearInterval(sweeper);
       await app.stop(true);
       opened.close();
     },

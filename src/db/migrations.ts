@@ -3,11 +3,13 @@
 // fails while the journal names a migration that is missing here.
 import journal from "../../migrations/meta/_journal.json";
 import init from "../../migrations/0000_init.sql" with { type: "text" };
+import idleClose from "../../migrations/0002_idle_close.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
   "0000_init": init,
   "0001_visitor_tokens_and_api_tokens": visitorTokens,
+  "0002_idle_close": idleClose,
 };
 
 export interface Migration {

@@ -22,6 +22,8 @@ export const businesses = sqliteTable("businesses", {
   identitySecret: text("identity_secret").notNull(),
   routingMode: text("routing_mode", { enum: ["auto", "claim"] }).notNull().default("auto"),
   maxConcurrentChats: integer("max_concurrent_chats").notNull().default(5),
+  // Open conversations with no message for this long are closed; 0 turns it off.
+  idleCloseMinutes: integer("idle_close_minutes").notNull().default(0),
   welcomeText: text("welcome_text").notNull().default(""),
   offlineText: text("offline_text").notNull().default(""),
   timezone: text("timezone").notNull().default("UTC"),

@@ -71,3 +71,15 @@ export function setWelcomeText(db: Database, actor: { id: number; businessId: nu
     return business;
   });
 }
+
+/** Minutes of silence after which an open conversation closes by itself; 0 turns it off. */
+export function setIdleCloseMinutes(db: Database, actor: { id: number; businessId: number }, minutes: number): Business {
+  if (!Number.isInteger(minutes) || minutes < 0 || minutes > limits.idleCloseMinutes) {
+    throw new ValidationError({ idleCloseMinutes: { key: "error.idle.range", params: { max: limits.idleCloseMinutes } } });
+  }
+  return db.transaction((tx) => {
+    const business = tx.update(businesses).set({ idleCloseMinutes: minutes }).where(eq(businesses.id, actor.businessId)).returning().get()!;
+    recordAudit(tx, actor, "business.idle_close_changed", `business:${actor.businessId}`, { minutes });
+    return business;
+  });
+}

@@ -1,9 +1,9 @@
 // Conversations: a visitor's exchange with the shop, queued until an agent has it, open while
 // they talk, closed at the end. Agent-side reads start from the agent's business (invariant 4).
-import { and, desc, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
-import { agents, conversations, messages, visitors } from "../db/schema";
+import { agents, businesses, conversations, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
 import { NotFoundError, RuleError } from "./errors";
 import type { ConversationEvents } from "./events";
@@ -223,4 +223,46 @@ export function endConversationByVisitor(db: Database, events: ConversationEvent
     return before ? close(tx, before, { by: "visitor" }) : null;
   }, { behavior: "immediate" });
   return result ? announceClosed(events, result) : null;
+}
+
+/**
+ * Closes open conversations that have been quiet for longer than their business's idle limit,
+ * with a system message. Walks each business's open conversations oldest activity first (by
+ * last message id, which grows with time) and stops at the first one still active.
+ */
+export function closeIdleConversations(db: Database, events: ConversationEvents, now = Date.now()): number {
+  let closedCount = 0;
+  const withLimit = db
+    .select({ id: businesses.id, minutes: businesses.idleCloseMinutes })
+    .from(businesses)
+    .where(gt(businesses.idleCloseMinutes, 0))
+    .all();
+  for (const business of withLimit) {
+    const cutoff = now - business.minutes * 60_000;
+    const oldest = db
+      .select({ conversation: conversations, lastAt: messages.createdAt })
+      .from(conversations)
+      .innerJoin(messages, eq(messages.id, conversations.lastMessageId))
+      .where(and(eq(conversations.businessId, business.id), eq(conversations.status, "open")))
+      .orderBy(asc(conversations.lastMessageId))
+      .limit(200)
+      .all();
+    for (const { conversation, lastAt } of oldest) {
+      if (lastAt >= cutoff) break;
+      const result = db.transaction((tx) => {
+        // A message may have arrived since the read above: close only what is still idle.
+        const before = tx
+          .select()
+          .from(conversations)
+          .where(and(eq(conversations.id, conversation.id), eq(conversations.status, "open"), eq(conversations.lastMessageId, conversation.lastMessageId!)))
+          .get();
+        return before ? close(tx, before, { idle: true }) : null;
+      }, { behavior: "immediate" });
+      if (result) {
+        announceClosed(events, result);
+        closedCount++;
+      }
+    }
+  }
+  return closedCount;
 }

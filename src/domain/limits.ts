@@ -9,6 +9,7 @@ export const limits = {
   maxConcurrentChats: 100,
   blockReasonLength: 200,
   greetingLength: 1000,
+  idleCloseMinutes: 1440,
   avatarBytes: 512 * 1024,
   loginFailuresPerWindow: 10,
   loginWindowMs: 5 * 60 * 1000,

@@ -1,7 +1,7 @@
 // The shop's settings (owners and admins change them; agents may read them).
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
-import { type Business, renameBusiness, setDefaultCapacity, setWelcomeText } from "../domain/businesses";
+import { type Business, renameBusiness, setDefaultCapacity, setIdleCloseMinutes, setWelcomeText } from "../domain/businesses";
 import { ValidationError } from "../domain/errors";
 import type { Hub } from "../realtime/hub";
 import type { ConsoleContext } from "../views/console";
@@ -41,6 +41,14 @@ export function settingsRoutes(deps: AppDeps, hub: Hub) {
       ({ ctx, body, set }) =>
         save(ctx, set, "welcome", { welcomeText: body.welcomeText }, () => setWelcomeText(db, ctx.agent, body.welcomeText)),
       { beforeHandle: managersOnly, body: t.Object({ welcomeText: t.String({ maxLength: 10_000 }) }) },
+    )
+    .post(
+      "/console/settings/idle",
+      ({ ctx, body, set }) =>
+        save(ctx, set, "idle", { idleCloseMinutes: body.idleCloseMinutes }, () =>
+          setIdleCloseMinutes(db, ctx.agent, Number(body.idleCloseMinutes.trim() || "x")),
+        ),
+      { beforeHandle: managersOnly, body: t.Object({ idleCloseMinutes: t.String({ maxLength: 20 }) }) },
     )
     .post(
       "/console/settings/capacity",

@@ -20,7 +20,8 @@ export function messageTime(at: number): SafeHtml {
 
 export function systemText(t: Translate, message: Pick<Message, "body" | "meta">): string {
   const agentName = String(message.meta?.agentName ?? "");
-  return message.body === "joined" ? t("event.joined", { name: agentName }) : t("event.closed");
+  if (message.body === "joined") return t("event.joined", { name: agentName });
+  return message.meta?.idle ? t("event.closedIdle") : t("event.closed");
 }
 
 export function messageView(t: Translate, message: Message, audience: Audience): SafeHtml {

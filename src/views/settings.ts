@@ -5,10 +5,11 @@ import { html, type SafeHtml } from "./html";
 
 export interface SettingsState {
   errors?: FieldErrors;
-  saved?: "name" | "capacity" | "welcome";
+  saved?: "name" | "capacity" | "welcome" | "idle";
   name?: string;
   capacity?: string;
   welcomeText?: string;
+  idleCloseMinutes?: string;
 }
 
 export function settingsPage(ctx: ConsoleContext, state: SettingsState = {}): SafeHtml {
@@ -46,6 +47,18 @@ ${editable ? html`<p class="panel"><a href="/console/blocked">${t("blocked.title
     <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
   </form>`
       : html`<p><strong>${t("field.welcomeText")}:</strong> ${business.welcomeText}</p>`
+  }
+</section>
+<section class="card panel" id="idle">
+  ${state.saved === "idle" ? notice("ok", t("settings.saved")) : ""}
+  ${
+    editable
+      ? html`<form method="post" action="/console/settings/idle" novalidate>
+    ${field(t, state.errors ?? {}, { name: "idleCloseMinutes", label: t("field.idleCloseMinutes"), value: state.idleCloseMinutes ?? String(business.idleCloseMinutes), required: true })}
+    <p class="muted">${t("settings.idleHint")}</p>
+    <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
+  </form>`
+      : html`<p><strong>${t("field.idleCloseMinutes")}:</strong> ${business.idleCloseMinutes}</p>`
   }
 </section>
 <section class="card panel" id="capacity">

@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { conversations, messages } from "../../src/db/schema";
 import { setAvailability } from "../../src/domain/agents";
 import { drainQueue } from "../../src/domain/assignment";
-import { closeConversation, queuePosition, takeConversation } from "../../src/domain/conversations";
+import { closeConversation, closeIdleConversations, queuePosition, takeConversation } from "../../src/domain/conversations";
 import { NotFoundError, RuleError, ValidationError } from "../../src/domain/errors";
 import { type ConversationEvents, ignoreEvents } from "../../src/domain/events";
 import { markRead, sendAgentMessage, sendVisitorMessage, threadAfter, threadPage } from "../../src/domain/messages";
@@ -226,5 +226,24 @@ describe("returning visitors", () => {
     setAvailability(ctx.db, busy.id, "away");
     const third = sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), [busy.id, idle.id]).conversation;
     expect(third.agentId).toBe(idle.id);
+  });
+});
+
+describe("idle conversations", () => {
+  it("close by themselves once quiet past the shop's limit, and only then", async () => {
+    const ctx = setup();
+    const agent = await addMember(ctx, "agent", "agent@example.com");
+    const quiet = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [agent.id]).conversation;
+    const lively = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [agent.id]).conversation;
+    const now = Date.now();
+    expect(closeIdleConversations(ctx.db, ignoreEvents, now + 60 * 60_000)).toBe(0); // off by default
+    ctx.sqlite.run("UPDATE businesses SET idle_close_minutes = 30");
+    ctx.sqlite.run("UPDATE messages SET created_at = ? WHERE conversation_id = ?", [now - 31 * 60_000, quiet.id]);
+    expect(closeIdleConversations(ctx.db, ignoreEvents, now)).toBe(1);
+    const rows = ctx.db.select().from(conversations).all();
+    expect(rows.find((c) => c.id === quiet.id)!.status).toBe("closed");
+    expect(rows.find((c) => c.id === lively.id)!.status).toBe("open");
+    const note = ctx.db.select().from(messages).all().at(-1)!;
+    expect(note).toMatchObject({ conversationId: quiet.id, sender: "system", body: "closed", meta: { idle: true } });
   });
 });

@@ -162,3 +162,18 @@ describe("welcome message setting", () => {
     expect(ctx.sqlite.query("SELECT action FROM audit_log").all()).toEqual([{ action: "business.welcome_changed" }]);
   });
 });
+
+describe("idle close setting", () => {
+  it("saves the minutes, refuses a bad value, and records the change", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    for (const bad of ["-1", "1441", "soon"]) {
+      const refused = await client.post("/console/settings/idle", { idleCloseMinutes: bad });
+      expect(refused.status).toBe(422);
+      expect(await refused.text()).toContain("Enter a whole number of minutes from 0 to 1440.");
+    }
+    expect((await client.post("/console/settings/idle", { idleCloseMinutes: "45" })).status).toBe(200);
+    expect(ctx.sqlite.query("SELECT idle_close_minutes AS n FROM businesses").get()).toEqual({ n: 45 });
+    expect(ctx.sqlite.query("SELECT action FROM audit_log").all()).toEqual([{ action: "business.idle_close_changed" }]);
+  });
+});

@@ -1,0 +1,1 @@
+ALTER TABLE `businesses` ADD `idle_close_minutes` integer DEFAULT 0 NOT NULL;
