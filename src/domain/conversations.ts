@@ -5,7 +5,9 @@ import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
 import { agents, businesses, conversations, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
-import { NotFoundError, RuleError } from "./errors";
+import { chooseAgent } from "./assignment";
+import { NotFoundError, RuleError, ValidationError } from "./errors";
+import { limits } from "./limits";
 import type { ConversationEvents } from "./events";
 import { insertGreeting } from "./greetings";
 import { insertSystemMessage, type Message } from "./messages";
@@ -265,4 +267,52 @@ export function closeIdleConversations(db: Database, events: ConversationEvents,
     }
   }
   return closedCount;
+}
+
+/**
+ * Hands an open conversation to another agent of the business (转接), with an optional note for
+ * them. Refused, with the reason, when the receiver is not online, not available, or full: a
+ * transfer must reach someone who can answer now.
+ */
+export function transferConversation(
+  db: Database,
+  events: ConversationEvents,
+  actor: Actor,
+  conversationId: number,
+  transfer: { toAgentId: number; note: string },
+  onlineAgentIds: readonly number[],
+): Conversation {
+  const note = transfer.note.trim();
+  if (Array.from(note).length > limits.transferNoteLength) {
+    throw new ValidationError({ note: { key: "error.note.tooLong", params: { max: limits.transferNoteLength } } });
+  }
+  const result = db.transaction((tx) => {
+    const before = findConversationForAgent(tx, actor.businessId, conversationId);
+    if (before.status !== "open") throw new RuleError({ key: "transfer.notOpen" });
+    if (actor.role === "agent" && before.agentId !== actor.id) throw new RuleError({ key: "conversation.notYours" });
+    if (transfer.toAgentId === before.agentId) throw new RuleError({ key: "transfer.same" });
+    const receiver = tx
+      .select()
+      .from(agents)
+      .where(and(eq(agents.businessId, actor.businessId), eq(agents.id, transfer.toAgentId), eq(agents.disabled, false)))
+      .get();
+    if (!receiver) throw new NotFoundError("agent");
+    if (!onlineAgentIds.includes(receiver.id) || receiver.availability !== "online") {
+      throw new RuleError({ key: "transfer.unavailable", params: { name: receiver.displayName } });
+    }
+    if (chooseAgent(tx, actor.businessId, [receiver.id]) !== receiver.id) {
+      throw new RuleError({ key: "transfer.full", params: { name: receiver.displayName } });
+    }
+    const moved = tx.update(conversations).set({ agentId: receiver.id, assignedAt: Date.now() }).where(eq(conversations.id, before.id)).returning().get()!;
+    const event = insertSystemMessage(tx, moved, "transferred", {
+      agentId: receiver.id,
+      agentName: receiver.displayName,
+      fromName: agentName(tx, actor.id),
+      ...(note ? { note } : {}),
+    });
+    return { before, moved: { ...moved, lastMessageId: event.id }, event };
+  }, { behavior: "immediate" });
+  events.messageCreated(result.event, result.moved);
+  events.conversationChanged(result.moved, result.before);
+  return result.moved;
 }

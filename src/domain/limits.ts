@@ -10,6 +10,7 @@ export const limits = {
   blockReasonLength: 200,
   greetingLength: 1000,
   idleCloseMinutes: 1440,
+  transferNoteLength: 500,
   avatarBytes: 512 * 1024,
   loginFailuresPerWindow: 10,
   loginWindowMs: 5 * 60 * 1000,

@@ -15,7 +15,7 @@ import { randomToken } from "./tokens";
 import type { Visitor } from "./visitors";
 
 export type Message = typeof messages.$inferSelect;
-export type SystemEvent = "joined" | "closed";
+export type SystemEvent = "joined" | "closed" | "transferred";
 
 export interface Draft {
   clientId: string;

@@ -90,6 +90,13 @@ export class Hub implements ConversationEvents {
       this.sendUnreadTotal(previous.agentId);
     }
     this.refreshListItem(conversation);
+    const handedOver = previous?.status === "open" && conversation.status === "open" && previous.agentId !== conversation.agentId;
+    if (handedOver && conversation.agentId !== null) {
+      this.send(
+        (locale) => topics.agent(conversation.agentId!, locale),
+        (locale) => ({ type: "notify", title: translator(locale)("transfer.received"), body: "" }),
+      );
+    }
     this.send((locale) => topics.agentThread(conversation.visitorId, locale), () => ({ type: "conversation", id: conversation.id }));
     this.sendAgentStatus(conversation.visitorId);
     if (conversation.status === "queued" || previous?.status === "queued") this.sendQueuePositions(conversation.businessId);

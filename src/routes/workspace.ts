@@ -9,7 +9,9 @@ import {
   listWaiting,
   summarize,
   takeConversation,
+  transferConversation,
 } from "../domain/conversations";
+import { listAgents } from "../domain/agents";
 import { RuleError, ValidationError } from "../domain/errors";
 import { blockVisitor, unblockVisitor } from "../domain/visitors";
 import type { Translate } from "../i18n";
@@ -56,6 +58,7 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
             messages: history.messages,
             earlierUrl: earlierUrl(conversation.id, history.hasEarlier, history.messages[0]?.id),
             visitorOnline: hub.visitors.isOnline(conversation.visitorId),
+            colleagues: colleagues(ctx.agent.businessId),
           },
         });
       },
@@ -113,13 +116,36 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
       { params: conversationParams },
     )
     .post(
+      "/console/conversations/:id/transfer",
+      ({ ctx, params, body, set }) => {
+        try {
+          const moved = transferConversation(db, hub, ctx.agent, params.id, { toAgentId: body.toAgentId, note: body.note ?? "" }, hub.agents.onlineIds());
+          return actions(ctx, moved);
+        } catch (error) {
+          if (!(error instanceof RuleError || error instanceof ValidationError)) throw error;
+          set.status = error instanceof RuleError ? 409 : 422;
+          const problem = error instanceof RuleError ? error.problem : Object.values(error.fields)[0]!;
+          return actions(ctx, findConversationForAgent(db, ctx.agent.businessId, params.id), ctx.t(problem.key, problem.params));
+        }
+      },
+      {
+        params: conversationParams,
+        body: t.Object({ toAgentId: t.Numeric({ minimum: 1 }), note: t.Optional(t.String({ maxLength: 2000 })) }),
+      },
+    )
+    .post(
       "/console/conversations/:id/close",
       ({ ctx, params, set }) => changeOrExplain(ctx, params.id, set, () => closeConversation(db, hub, ctx.agent, params.id)),
       { params: conversationParams },
     );
 
-  function actions(ctx: { t: Translate; agent: { id: number } }, conversation: Conversation, error?: string) {
-    return conversationActions(ctx.t, conversation, ctx.agent.id, summarize(db, conversation.id).visitorBlocked, error);
+  function colleagues(businessId: number) {
+    return listAgents(db, businessId).filter((agent) => !agent.disabled);
+  }
+
+  function actions(ctx: { t: Translate; agent: { id: number; businessId: number } }, conversation: Conversation, error?: string) {
+    const { visitorBlocked } = summarize(db, conversation.id);
+    return conversationActions(ctx.t, conversation, ctx.agent.id, visitorBlocked, colleagues(ctx.agent.businessId), error);
   }
 
   /** The conversation's action bar after a change; when a rule refuses it, the bar says why. */

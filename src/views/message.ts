@@ -18,16 +18,22 @@ export function messageTime(at: number): SafeHtml {
   return html`<time datetime="${date.toISOString()}">${date.toISOString().slice(11, 16)}</time>`;
 }
 
-export function systemText(t: Translate, message: Pick<Message, "body" | "meta">): string {
+/** The line a system event shows; a transfer's note is for agents only, never the visitor. */
+export function systemText(t: Translate, message: Pick<Message, "body" | "meta">, audience: Audience = "agent"): string {
   const agentName = String(message.meta?.agentName ?? "");
   if (message.body === "joined") return t("event.joined", { name: agentName });
+  if (message.body === "transferred") {
+    const line = t("event.transferred", { name: agentName });
+    const note = audience === "agent" && message.meta?.note ? String(message.meta.note) : "";
+    return note ? `${line} (${t("event.transferNote", { from: String(message.meta?.fromName ?? ""), note })})` : line;
+  }
   return message.meta?.idle ? t("event.closedIdle") : t("event.closed");
 }
 
 export function messageView(t: Translate, message: Message, audience: Audience): SafeHtml {
   if (message.sender === "system") {
     return html`<div class="message event" id="${messageDomId(message.clientId)}" data-seq="${message.id}">
-  <span>${systemText(t, message)}</span> ${messageTime(message.createdAt)}
+  <span>${systemText(t, message, audience)}</span> ${messageTime(message.createdAt)}
 </div>`;
   }
   const mine = message.sender === audience;

@@ -1,5 +1,6 @@
 // The agent's workspace: my conversations and the waiting queue on the left, one conversation on
 // the right. List items are fragments too, pushed live by the realtime hub.
+import type { Agent } from "../domain/agents";
 import type { ConversationSummary } from "../domain/conversations";
 import type { Message } from "../domain/messages";
 import type { Translate } from "../i18n";
@@ -52,6 +53,7 @@ export interface WorkspaceState {
     messages: Message[];
     earlierUrl: string | null;
     visitorOnline: boolean;
+    colleagues: Pick<Agent, "id" | "displayName">[];
   };
 }
 
@@ -60,15 +62,27 @@ export function conversationActions(
   conversation: ConversationSummary["conversation"],
   agentId: number,
   visitorBlocked: boolean,
+  colleagues: Pick<Agent, "id" | "displayName">[],
   error?: string,
 ): SafeHtml {
+  const receivers = colleagues.filter((colleague) => colleague.id !== conversation.agentId);
   return html`<div id="conversation-actions" class="actions">
   ${error ? html`<span class="field-error" role="alert">${error}</span>` : ""}
+  ${
+    conversation.status === "open" && receivers.length
+      ? html`<details class="popover-form"><summary>${t("transfer.title")}</summary>
+    <form hx-post="/console/conversations/${conversation.id}/transfer" hx-target="#conversation-actions" hx-swap="outerHTML">
+      <select name="toAgentId" aria-label="${t("transfer.to")}">${receivers.map((colleague) => html`<option value="${colleague.id}">${colleague.displayName}</option>`)}</select>
+      <input name="note" maxlength="${limits.transferNoteLength}" aria-label="${t("transfer.note")}" placeholder="${t("transfer.note")}">
+      <button class="small" type="submit">${t("transfer.submit")}</button>
+    </form></details>`
+      : ""
+  }
   ${
     visitorBlocked
       ? html`<span class="badge off">${t("workspace.blocked")}</span>
     <button class="secondary small" hx-post="/console/conversations/${conversation.id}/unblock" hx-target="#conversation-actions" hx-swap="outerHTML">${t("workspace.unblock")}</button>`
-      : html`<details class="block-visitor"><summary>${t("workspace.block")}</summary>
+      : html`<details class="popover-form block-visitor"><summary>${t("workspace.block")}</summary>
     <form hx-post="/console/conversations/${conversation.id}/block" hx-target="#conversation-actions" hx-swap="outerHTML">
       <input name="reason" maxlength="${limits.blockReasonLength}" aria-label="${t("workspace.blockReason")}" placeholder="${t("workspace.blockReason")}">
       <button class="danger small" type="submit">${t("workspace.block")}</button>
@@ -100,7 +114,7 @@ export function workspacePage(ctx: ConsoleContext, state: WorkspaceState): SafeH
     ? html`<section class="conversation" data-conversation="${open.summary.conversation.id}" data-visitor="${open.summary.conversation.visitorId}">
   <header class="conversation-header">
     <div><strong>${visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName })}</strong> ${visitorStatus(t, open.visitorOnline)}</div>
-    ${conversationActions(t, open.summary.conversation, ctx.agent.id, open.summary.visitorBlocked)}
+    ${conversationActions(t, open.summary.conversation, ctx.agent.id, open.summary.visitorBlocked, open.colleagues)}
   </header>
   ${threadPanel(ctx, open, "agent", visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName }))}
   ${composer(ctx)}

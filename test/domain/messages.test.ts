@@ -2,11 +2,13 @@ import { describe, expect, it } from "bun:test";
 import { conversations, messages } from "../../src/db/schema";
 import { setAvailability } from "../../src/domain/agents";
 import { drainQueue } from "../../src/domain/assignment";
-import { closeConversation, closeIdleConversations, queuePosition, takeConversation } from "../../src/domain/conversations";
+import { closeConversation, closeIdleConversations, queuePosition, takeConversation, transferConversation } from "../../src/domain/conversations";
 import { NotFoundError, RuleError, ValidationError } from "../../src/domain/errors";
 import { type ConversationEvents, ignoreEvents } from "../../src/domain/events";
 import { markRead, sendAgentMessage, sendVisitorMessage, threadAfter, threadPage } from "../../src/domain/messages";
 import { createAnonymousVisitor } from "../../src/domain/visitors";
+import { translator } from "../../src/i18n";
+import { messageView } from "../../src/views/message";
 import { businesses } from "../../src/db/schema";
 import { addMember, testApp } from "../support";
 
@@ -245,5 +247,33 @@ describe("idle conversations", () => {
     expect(rows.find((c) => c.id === lively.id)!.status).toBe("open");
     const note = ctx.db.select().from(messages).all().at(-1)!;
     expect(note).toMatchObject({ conversationId: quiet.id, sender: "system", body: "closed", meta: { idle: true } });
+  });
+});
+
+describe("transfer", () => {
+  it("hands an open conversation to an online, available agent with room, and says why when it cannot", async () => {
+    const ctx = setup();
+    const from = await addMember(ctx, "agent", "from@example.com");
+    const to = await addMember(ctx, "agent", "to@example.com");
+    const { conversation } = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [from.id]);
+    const attempt = (online: number[], toAgentId = to.id) =>
+      transferConversation(ctx.db, ignoreEvents, from, conversation.id, { toAgentId, note: "VIP customer" }, online);
+    expect(() => attempt([from.id])).toThrow(expect.objectContaining({ problem: expect.objectContaining({ key: "transfer.unavailable" }) }));
+    setAvailability(ctx.db, to.id, "away");
+    expect(() => attempt([from.id, to.id])).toThrow(RuleError);
+    setAvailability(ctx.db, to.id, "online");
+    ctx.sqlite.run("UPDATE agents SET max_concurrent_chats = 1 WHERE id = ?", [to.id]);
+    sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [to.id]);
+    expect(() => attempt([from.id, to.id])).toThrow(expect.objectContaining({ problem: expect.objectContaining({ key: "transfer.full" }) }));
+    ctx.sqlite.run("UPDATE agents SET max_concurrent_chats = NULL WHERE id = ?", [to.id]);
+    expect(() => attempt([from.id, to.id], from.id)).toThrow(RuleError);
+    expect(attempt([from.id, to.id])).toMatchObject({ agentId: to.id, status: "open" });
+    const event = ctx.db.select().from(messages).all().at(-1)!;
+    expect(event).toMatchObject({ sender: "system", body: "transferred", meta: { agentName: "to", fromName: "from", note: "VIP customer" } });
+    // The note is for the team: the visitor's rendering leaves it out.
+    expect(messageView(translator("en"), event, "visitor").value).not.toContain("VIP");
+    expect(messageView(translator("en"), event, "agent").value).toContain("VIP customer");
+    // Only its agent (or a manager) may hand it on.
+    expect(() => transferConversation(ctx.db, ignoreEvents, from, conversation.id, { toAgentId: from.id, note: "" }, [from.id, to.id])).toThrow(RuleError);
   });
 });

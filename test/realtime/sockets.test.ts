@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { addAgent } from "../../src/domain/agents";
 import { businesses, messages } from "../../src/db/schema";
+import { topics } from "../../src/realtime/topics";
 import { listeningApp, signedIn, TestSocket, visitChat } from "../support";
 
 type Running = ReturnType<typeof listeningApp>;
@@ -131,6 +132,29 @@ describe("the visitor socket", () => {
     visitor.send({ type: "send", clientId: clientId(), body: "second" });
     await visitor.next((f) => f.includes("second"));
     expect(ctx.sqlite.query("SELECT status FROM conversations ORDER BY id").all()).toEqual([{ status: "closed" }, { status: "queued" }]);
+  });
+
+  it("moves a transferred conversation to the receiving agent live, and tells the visitor who helps now", async () => {
+    const ctx = start();
+    const first = await signedIn(ctx, "agent", "first@example.com");
+    await agentSocket(ctx, first.client.cookie!);
+    const { socket: visitor } = await visitorSocket(ctx);
+    visitor.send({ type: "send", clientId: clientId(), body: "help" });
+    await visitor.next((f) => f.includes("joined the conversation"));
+    const second = await signedIn(ctx, "agent", "second@example.com");
+    const receiver = await agentSocket(ctx, second.client.cookie!);
+    // The resume frame is handled asynchronously: wait until the receiver listens.
+    while (ctx.app.server!.subscriberCount(topics.agent(second.agent.id, "en")) === 0) await Bun.sleep(5);
+    const conversation = ctx.sqlite.query("SELECT id FROM conversations").get() as { id: number };
+    const moved = await first.client.post(`/console/conversations/${conversation.id}/transfer`, { toAgentId: String(second.agent.id), note: "knows returns" });
+    expect(moved.status).toBe(200);
+    await receiver.next((f) => f.includes('hx-target="#my-conversations"') && f.includes(`conversation-${conversation.id}`));
+    await receiver.next((f) => f.includes('"type":"notify"'));
+    const told = await visitor.next((f) => f.includes("is now helping you"));
+    expect(told).not.toContain("knows returns");
+    const refused = await second.client.post(`/console/conversations/${conversation.id}/transfer`, { toAgentId: String(first.agent.id) });
+    expect(refused.status).toBe(200);
+    await visitor.next((f) => f.includes("first is now helping you"));
   });
 
   it("closes a socket without a visitor cookie with 4401", async () => {
