@@ -1,77 +1,104 @@
+// The shop's settings: one small form per setting, each saved on its own. Agents see the values.
 import { limits } from "../domain/limits";
+import type { MessageKey } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
 import { field, type FieldErrors, notice } from "./form";
 import { html, type SafeHtml } from "./html";
 
+type Setting = "name" | "capacity" | "welcome" | "idle";
+
 export interface SettingsState {
   errors?: FieldErrors;
-  saved?: "name" | "capacity" | "welcome" | "idle";
+  saved?: Setting;
   name?: string;
   capacity?: string;
   welcomeText?: string;
   idleCloseMinutes?: string;
 }
 
+interface SectionSpec {
+  setting: Setting;
+  action: string;
+  label: MessageKey;
+  value: string;
+  /** The input; omitted for a one-line text field named by `name`. */
+  input?: SafeHtml;
+  name: string;
+  hint?: MessageKey;
+  title?: MessageKey;
+  maxlength?: number;
+  extra?: SafeHtml;
+}
+
+function section(ctx: ConsoleContext, state: SettingsState, spec: SectionSpec): SafeHtml {
+  const { t } = ctx;
+  const errors = state.errors ?? {};
+  const problem = errors[spec.name];
+  const editable = ctx.agent.role !== "agent";
+  return html`<section class="card panel" id="setting-${spec.setting}">
+  ${spec.title ? html`<h2>${t(spec.title)}</h2>` : ""}
+  ${state.saved === spec.setting ? notice("ok", t("settings.saved")) : ""}
+  ${
+    editable
+      ? html`<form method="post" action="${spec.action}" novalidate>
+    ${
+      spec.input
+        ? html`<label for="field-${spec.name}">${t(spec.label)}</label>${spec.input}${problem ? html`<p class="field-error">${t(problem.key, problem.params)}</p>` : ""}`
+        : field(t, errors, { name: spec.name, label: t(spec.label), value: spec.value, required: true, maxlength: spec.maxlength })
+    }
+    ${spec.hint ? html`<p class="muted">${t(spec.hint)}</p>` : ""}
+    <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
+  </form>`
+      : html`<p><strong>${t(spec.label)}:</strong> ${spec.value}</p>`
+  }
+  ${spec.extra}
+</section>`;
+}
+
 export function settingsPage(ctx: ConsoleContext, state: SettingsState = {}): SafeHtml {
   const { t, business, agent } = ctx;
-  const editable = agent.role !== "agent";
+  const welcomeText = state.welcomeText ?? business.welcomeText;
   return consolePage(
     ctx,
     "settings",
     t("settings.title"),
     html`<h1>${t("settings.title")}</h1>
-<section class="card panel">
-  <h2>${t("settings.business")}</h2>
-  ${state.saved === "name" ? notice("ok", t("settings.saved")) : ""}
-  ${
-    editable
-      ? html`<form method="post" action="/console/settings" novalidate>
-    ${field(t, state.errors ?? {}, { name: "name", label: t("field.businessName"), value: state.name ?? business.name, required: true, maxlength: limits.businessNameLength })}
-    <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
-  </form>`
-      : html`<p><strong>${t("field.businessName")}:</strong> ${business.name}</p>`
-  }
-  <label for="widget-key">${t("settings.widgetKey")}</label>
-  <div class="copy-field"><input id="widget-key" readonly value="${business.widgetKey}"></div>
-</section>
-${editable ? html`<p class="panel"><a href="/console/blocked">${t("blocked.title")}</a></p>` : ""}
-<section class="card panel" id="welcome">
-  ${state.saved === "welcome" ? notice("ok", t("settings.saved")) : ""}
-  ${
-    editable
-      ? html`<form method="post" action="/console/settings/welcome" novalidate>
-    <label for="field-welcomeText">${t("field.welcomeText")}</label>
-    <textarea id="field-welcomeText" name="welcomeText" rows="3" maxlength="${limits.greetingLength}">${state.welcomeText ?? business.welcomeText}</textarea>
-    ${state.errors?.welcomeText ? html`<p class="field-error">${t(state.errors.welcomeText.key, state.errors.welcomeText.params)}</p>` : ""}
-    <p class="muted">${t("settings.welcomeHint")}</p>
-    <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
-  </form>`
-      : html`<p><strong>${t("field.welcomeText")}:</strong> ${business.welcomeText}</p>`
-  }
-</section>
-<section class="card panel" id="idle">
-  ${state.saved === "idle" ? notice("ok", t("settings.saved")) : ""}
-  ${
-    editable
-      ? html`<form method="post" action="/console/settings/idle" novalidate>
-    ${field(t, state.errors ?? {}, { name: "idleCloseMinutes", label: t("field.idleCloseMinutes"), value: state.idleCloseMinutes ?? String(business.idleCloseMinutes), required: true })}
-    <p class="muted">${t("settings.idleHint")}</p>
-    <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
-  </form>`
-      : html`<p><strong>${t("field.idleCloseMinutes")}:</strong> ${business.idleCloseMinutes}</p>`
-  }
-</section>
-<section class="card panel" id="capacity">
-  ${state.saved === "capacity" ? notice("ok", t("settings.saved")) : ""}
-  ${
-    editable
-      ? html`<form method="post" action="/console/settings/capacity" novalidate>
-    ${field(t, state.errors ?? {}, { name: "capacity", label: t("field.capacity"), value: state.capacity ?? String(business.maxConcurrentChats), required: true })}
-    <p class="muted">${t("settings.capacityHint")}</p>
-    <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
-  </form>`
-      : html`<p><strong>${t("field.capacity")}:</strong> ${business.maxConcurrentChats}</p>`
-  }
-</section>`,
+${section(ctx, state, {
+  setting: "name",
+  title: "settings.business",
+  maxlength: limits.businessNameLength,
+  action: "/console/settings",
+  label: "field.businessName",
+  name: "name",
+  value: state.name ?? business.name,
+  extra: html`<label for="widget-key">${t("settings.widgetKey")}</label>
+  <div class="copy-field"><input id="widget-key" readonly value="${business.widgetKey}"></div>`,
+})}
+${agent.role !== "agent" ? html`<p class="panel"><a href="/console/blocked">${t("blocked.title")}</a></p>` : ""}
+${section(ctx, state, {
+  setting: "welcome",
+  action: "/console/settings/welcome",
+  label: "field.welcomeText",
+  name: "welcomeText",
+  value: welcomeText,
+  input: html`<textarea id="field-welcomeText" name="welcomeText" rows="3" maxlength="${limits.greetingLength}">${welcomeText}</textarea>`,
+  hint: "settings.welcomeHint",
+})}
+${section(ctx, state, {
+  setting: "idle",
+  action: "/console/settings/idle",
+  label: "field.idleCloseMinutes",
+  name: "idleCloseMinutes",
+  value: state.idleCloseMinutes ?? String(business.idleCloseMinutes),
+  hint: "settings.idleHint",
+})}
+${section(ctx, state, {
+  setting: "capacity",
+  action: "/console/settings/capacity",
+  label: "field.capacity",
+  name: "capacity",
+  value: state.capacity ?? String(business.maxConcurrentChats),
+  hint: "settings.capacityHint",
+})}`,
   );
 }
