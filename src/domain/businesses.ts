@@ -3,6 +3,7 @@ import type { Database } from "../db/client";
 import { businesses } from "../db/schema";
 import { recordAudit } from "./audit";
 import { ValidationError } from "./errors";
+import { checkName } from "./fields";
 import { checkGreeting } from "./greetings";
 import { limits } from "./limits";
 import { randomToken } from "./tokens";
@@ -24,22 +25,26 @@ export function findBusiness(db: Database, id: number): Business | undefined {
   return db.select().from(businesses).where(eq(businesses.id, id)).get();
 }
 
-export function renameBusiness(db: Database, actor: { id: number; businessId: number }, name: string): Business {
-  const trimmed = name.trim();
-  if (!trimmed) throw new ValidationError({ name: { key: "error.name.required" } });
-  if (trimmed.length > limits.businessNameLength) {
-    throw new ValidationError({ name: { key: "error.name.tooLong", params: { max: limits.businessNameLength } } });
-  }
+/** Applies one settings change to the actor's business and notes it in the audit log, together. */
+function changeSettings(
+  db: Database,
+  actor: { id: number; businessId: number },
+  changes: Partial<Business>,
+  action: string,
+  detail?: Record<string, unknown>,
+): Business {
   return db.transaction((tx) => {
-    const business = tx
-      .update(businesses)
-      .set({ name: trimmed })
-      .where(eq(businesses.id, actor.businessId))
-      .returning()
-      .get();
-    recordAudit(tx, actor, "business.renamed", `business:${actor.businessId}`, { name: trimmed });
-    return business!;
+    const business = tx.update(businesses).set(changes).where(eq(businesses.id, actor.businessId)).returning().get()!;
+    recordAudit(tx, actor, action, `business:${actor.businessId}`, detail);
+    return business;
   });
+}
+
+export function renameBusiness(db: Database, actor: { id: number; businessId: number }, name: string): Business {
+  const problem = checkName(name, limits.businessNameLength);
+  if (problem) throw new ValidationError({ name: problem });
+  const trimmed = name.trim();
+  return changeSettings(db, actor, { name: trimmed }, "business.renamed", { name: trimmed });
 }
 
 export function findBusinessByWidgetKey(db: Database, widgetKey: string): Business | undefined {
@@ -51,25 +56,11 @@ export function setDefaultCapacity(db: Database, actor: { id: number; businessId
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > limits.maxConcurrentChats) {
     throw new ValidationError({ capacity: { key: "error.capacity.range", params: { max: limits.maxConcurrentChats } } });
   }
-  return db.transaction((tx) => {
-    const business = tx
-      .update(businesses)
-      .set({ maxConcurrentChats: capacity })
-      .where(eq(businesses.id, actor.businessId))
-      .returning()
-      .get()!;
-    recordAudit(tx, actor, "business.capacity_changed", `business:${actor.businessId}`, { capacity });
-    return business;
-  });
+  return changeSettings(db, actor, { maxConcurrentChats: capacity }, "business.capacity_changed", { capacity });
 }
 
 export function setWelcomeText(db: Database, actor: { id: number; businessId: number }, text: string): Business {
-  const welcomeText = checkGreeting(text, "welcomeText");
-  return db.transaction((tx) => {
-    const business = tx.update(businesses).set({ welcomeText }).where(eq(businesses.id, actor.businessId)).returning().get()!;
-    recordAudit(tx, actor, "business.welcome_changed", `business:${actor.businessId}`);
-    return business;
-  });
+  return changeSettings(db, actor, { welcomeText: checkGreeting(text, "welcomeText") }, "business.welcome_changed");
 }
 
 /** Minutes of silence after which an open conversation closes by itself; 0 turns it off. */
@@ -77,9 +68,5 @@ export function setIdleCloseMinutes(db: Database, actor: { id: number; businessI
   if (!Number.isInteger(minutes) || minutes < 0 || minutes > limits.idleCloseMinutes) {
     throw new ValidationError({ idleCloseMinutes: { key: "error.idle.range", params: { max: limits.idleCloseMinutes } } });
   }
-  return db.transaction((tx) => {
-    const business = tx.update(businesses).set({ idleCloseMinutes: minutes }).where(eq(businesses.id, actor.businessId)).returning().get()!;
-    recordAudit(tx, actor, "business.idle_close_changed", `business:${actor.businessId}`, { minutes });
-    return business;
-  });
+  return changeSettings(db, actor, { idleCloseMinutes: minutes }, "business.idle_close_changed", { minutes });
 }

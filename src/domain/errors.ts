@@ -25,3 +25,8 @@ export class RuleError extends Error {
     super(problem.key);
   }
 }
+
+/** What to tell the person about a refusal: the rule broken, or the first bad field. */
+export function problemOf(error: RuleError | ValidationError): FieldProblem {
+  return error instanceof RuleError ? error.problem : Object.values(error.fields)[0]!;
+}

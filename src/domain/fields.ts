@@ -9,10 +9,10 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function checkName(name: string): FieldProblem | null {
+export function checkName(name: string, max: number = limits.nameLength): FieldProblem | null {
   const trimmed = name.trim();
   if (!trimmed) return { key: "error.name.required" };
-  if (Array.from(trimmed).length > limits.nameLength) return { key: "error.name.tooLong", params: { max: limits.nameLength } };
+  if (Array.from(trimmed).length > max) return { key: "error.name.tooLong", params: { max } };
   return null;
 }
 

@@ -1,6 +1,6 @@
 // What both WebSocket routes share: close codes and the guard around frame handling.
 import type { AppDeps } from "../app";
-import { RuleError, ValidationError } from "../domain/errors";
+import { problemOf, RuleError, ValidationError } from "../domain/errors";
 import { threadAfter } from "../domain/messages";
 import type { Translate } from "../i18n";
 import { type Audience, threadUpsert } from "../views/message";
@@ -28,9 +28,8 @@ export function guarded(
   try {
     handle();
   } catch (error) {
-    if (error instanceof RuleError) return reply({ type: "error", clientId, message: t(error.problem.key, error.problem.params) });
-    if (error instanceof ValidationError) {
-      const problem = Object.values(error.fields)[0]!;
+    if (error instanceof RuleError || error instanceof ValidationError) {
+      const problem = problemOf(error);
       return reply({ type: "error", clientId, message: t(problem.key, problem.params) });
     }
     deps.log.error("socket frame failed", { error });

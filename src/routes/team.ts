@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { addAgent, changeRole, findAgent, listAgents, setAgentCapacity, setAgentDisabled } from "../domain/agents";
-import { RuleError, ValidationError } from "../domain/errors";
+import { problemOf, RuleError, ValidationError } from "../domain/errors";
 import { addMemberSection, teamPage, teamRow } from "../views/team";
 import { html } from "../views/html";
 import type { Hub } from "../realtime/hub";
@@ -86,7 +86,7 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
       return teamRow(ctx, change());
     } catch (error) {
       if (!(error instanceof RuleError || error instanceof ValidationError)) throw error;
-      const problem = error instanceof RuleError ? error.problem : Object.values(error.fields)[0]!;
+      const problem = problemOf(error);
       set.status = error instanceof RuleError ? 409 : 422;
       return teamRow(ctx, findAgent(db, ctx.agent.businessId, agentId), ctx.t(problem.key, problem.params));
     }

@@ -12,7 +12,7 @@ import {
   transferConversation,
 } from "../domain/conversations";
 import { listAgents } from "../domain/agents";
-import { RuleError, ValidationError } from "../domain/errors";
+import { problemOf, RuleError, ValidationError } from "../domain/errors";
 import { blockVisitor, unblockVisitor } from "../domain/visitors";
 import type { Translate } from "../i18n";
 import { threadPage } from "../domain/messages";
@@ -98,7 +98,7 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          const problem = Object.values(error.fields)[0]!;
+          const problem = problemOf(error);
           return actions(ctx, conversation, ctx.t(problem.key, problem.params));
         }
         hub.visitorBlocked(conversation.visitorId);
@@ -124,7 +124,7 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
         } catch (error) {
           if (!(error instanceof RuleError || error instanceof ValidationError)) throw error;
           set.status = error instanceof RuleError ? 409 : 422;
-          const problem = error instanceof RuleError ? error.problem : Object.values(error.fields)[0]!;
+          const problem = problemOf(error);
           return actions(ctx, findConversationForAgent(db, ctx.agent.businessId, params.id), ctx.t(problem.key, problem.params));
         }
       },
