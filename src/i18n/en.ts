@@ -82,6 +82,7 @@ export const en = {
   "event.closed": "The conversation was closed",
   "event.closedIdle": "The conversation was closed after a while without messages",
   "event.transferred": "{name} is now helping you",
+  "event.transferredTo": "Transferred to {name}",
   "event.transferNote": "{from}: {note}",
   "event.visitorOnline": "The visitor came online",
   "event.visitorOffline": "The visitor went offline",

@@ -82,6 +82,7 @@ export const zhCN: Dictionary = {
   "event.closed": "会话已结束",
   "event.closedIdle": "会话长时间无消息，已自动结束",
   "event.transferred": "已转接给 {name}",
+  "event.transferredTo": "已转接给 {name}",
   "event.transferNote": "{from}：{note}",
   "event.visitorOnline": "访客已上线",
   "event.visitorOffline": "访客已离线",

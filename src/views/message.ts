@@ -23,7 +23,8 @@ export function systemText(t: Translate, message: Pick<Message, "body" | "meta">
   const agentName = String(message.meta?.agentName ?? "");
   if (message.body === "joined") return t("event.joined", { name: agentName });
   if (message.body === "transferred") {
-    const line = t("event.transferred", { name: agentName });
+    // The visitor is told who helps them now; agents read where it went.
+    const line = t(audience === "visitor" ? "event.transferred" : "event.transferredTo", { name: agentName });
     const note = audience === "agent" && message.meta?.note ? String(message.meta.note) : "";
     return note ? `${line} (${t("event.transferNote", { from: String(message.meta?.fromName ?? ""), note })})` : line;
   }
@@ -37,9 +38,11 @@ export function messageView(t: Translate, message: Message, audience: Audience):
 </div>`;
   }
   const mine = message.sender === audience;
+  // Agents share one rendering, so every agent message names its author there: a colleague's
+  // reply (before a transfer, say) must not look like the reader's own.
   const author = message.sender === "agent" ? String(message.meta?.agentName ?? "") : "";
   return html`<div class="message ${mine ? "mine" : "theirs"}${message.readAt ? " seen" : ""}" id="${messageDomId(message.clientId)}" data-seq="${message.id}">
-  ${author && !mine ? html`<div class="author">${author}</div>` : ""}
+  ${author && (!mine || audience === "agent") ? html`<div class="author">${author}</div>` : ""}
   <div class="bubble">${richText(message.body)}</div>
   <div class="meta">${messageTime(message.createdAt)}${mine ? html` <span class="receipt">${t("message.seen")}</span>` : ""}</div>
 </div>`;
