@@ -4,12 +4,14 @@
 import journal from "../../migrations/meta/_journal.json";
 import init from "../../migrations/0000_init.sql" with { type: "text" };
 import idleClose from "../../migrations/0002_idle_close.sql" with { type: "text" };
+import routing from "../../migrations/0003_routing.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
   "0000_init": init,
   "0001_visitor_tokens_and_api_tokens": visitorTokens,
   "0002_idle_close": idleClose,
+  "0003_routing": routing,
 };
 
 export interface Migration {

@@ -33,6 +33,17 @@ export const businesses = sqliteTable("businesses", {
   widgetPosition: text("widget_position", { enum: ["right", "left"] }).notNull().default("right"),
   allowedOrigins: text("allowed_origins", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   open: integer("open", { mode: "boolean" }).notNull().default(true),
+  // The visitor page asks which group to talk to before the first message.
+  groupPicker: integer("group_picker", { mode: "boolean" }).notNull().default(false),
+  // An agent whose console has closed keeps their open conversations this long, then they are
+  // queued again.
+  holdMinutes: integer("hold_minutes").notNull().default(5),
+  // A visitor writing within this long after a close reopens that conversation; 0 never does.
+  reopenMinutes: integer("reopen_minutes").notNull().default(0),
+  // Also show the leave-a-message form, instead of the queue, when no agent is online.
+  offlineWhenNoAgent: integer("offline_when_no_agent", { mode: "boolean" }).notNull().default(false),
+  // Which of name, phone and email the leave-a-message form requires (the message always is).
+  offlineRequired: text("offline_required", { mode: "json" }).$type<("name" | "phone" | "email")[]>().notNull().default(sql`'[]'`),
   createdAt: createdAt(),
 });
 
@@ -53,6 +64,8 @@ export const agents = sqliteTable(
     greeting: text("greeting").notNull().default(""),
     offlineFirst: integer("offline_first", { mode: "boolean" }).notNull().default(false),
     locale: text("locale", { enum: ["zh-CN", "en"] }),
+    // When they last got a conversation: among equally busy agents, the one idle longest goes first.
+    lastAssignedAt: integer("last_assigned_at"),
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
   },
@@ -119,6 +132,8 @@ export const conversations = sqliteTable(
     visitorId: integer("visitor_id").notNull().references(() => visitors.id),
     agentId: integer("agent_id").references(() => agents.id),
     groupId: integer("group_id").references(() => groups.id),
+    // Came by an agent's exclusive link (专属链接) and waits for that agent only.
+    requestedAgentId: integer("requested_agent_id").references(() => agents.id),
     status: text("status", { enum: ["queued", "open", "closed"] }).notNull().default("queued"),
     channel: text("channel", { enum: ["widget", "link", "wechat"] }).notNull().default("widget"),
     sourcePage: text("source_page"),
@@ -227,6 +242,15 @@ export const businessHours = sqliteTable(
   (table) => [index("business_hours_business_idx").on(table.businessId, table.weekday)],
 );
 
+export const closedDates = sqliteTable(
+  "closed_dates",
+  {
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    date: text("date").notNull(), // "2026-12-25", in the business's timezone
+  },
+  (table) => [primaryKey({ columns: [table.businessId, table.date] })],
+);
+
 export const offlineMessages = sqliteTable(
   "offline_messages",
   {
@@ -239,9 +263,23 @@ export const offlineMessages = sqliteTable(
     body: text("body").notNull(),
     handled: integer("handled", { mode: "boolean" }).notNull().default(false),
     handledBy: integer("handled_by").references(() => agents.id),
+    handledAt: integer("handled_at"),
     createdAt: createdAt(),
   },
   (table) => [index("offline_messages_business_idx").on(table.businessId, table.handled, table.id)],
+);
+
+export const blockedIps = sqliteTable(
+  "blocked_ips",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    ip: text("ip").notNull(),
+    reason: text("reason"),
+    blockedBy: integer("blocked_by").references(() => agents.id),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex("blocked_ips_business_ip_idx").on(table.businessId, table.ip)],
 );
 
 export const visitorTabs = sqliteTable(
