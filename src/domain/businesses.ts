@@ -25,8 +25,8 @@ export function findBusiness(db: Database, id: number): Business | undefined {
   return db.select().from(businesses).where(eq(businesses.id, id)).get();
 }
 
-/** Applies one settings change to the actor's business and notes it in the audit log, together. */
-function changeSettings(
+/** Applies one settings change to the actor's business and notes it in the audit log, together. Every settings page saves through it. */
+export function changeSettings(
   db: Database,
   actor: { id: number; businessId: number },
   changes: Partial<Business>,
