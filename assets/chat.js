@@ -177,6 +177,11 @@
     markRead();
   });
 
+  // Refused as blocked (socketCloseCodes.blocked): the reloaded page says only that chat is unavailable.
+  document.addEventListener("htmx:ws:close", (event) => {
+    if (event.detail.code === 4403) location.reload();
+  });
+
   document.addEventListener("htmx:ws:before:message:outgoing", (event) => {
     const { message } = event.detail;
     if (event.target.id !== "composer") {

@@ -15,10 +15,13 @@ import { authRoutes } from "./routes/auth";
 import { consoleRoutes } from "./routes/console";
 import { isSameOrigin, needsCsrfCheck } from "./routes/csrf";
 import { healthRoutes } from "./routes/health";
+import { hoursRoutes } from "./routes/hours";
+import { inboxRoutes } from "./routes/inbox";
 import { profileRoutes } from "./routes/profile";
 import { htmlResponse, notFound } from "./routes/responses";
 import { settingsRoutes } from "./routes/settings";
 import { teamRoutes } from "./routes/team";
+import { groupRoutes } from "./routes/groups";
 import { blockedRoutes } from "./routes/blocked";
 import { workspaceRoutes } from "./routes/workspace";
 import { chatRoutes } from "./routes/chat";
@@ -112,8 +115,11 @@ export function createApp(options: AppOptions) {
     .use(authRoutes(deps))
     .use(consoleRoutes(deps, hub))
     .use(settingsRoutes(deps, hub))
+    .use(hoursRoutes(deps))
+    .use(inboxRoutes(deps, hub))
     .use(teamRoutes(deps, hub))
-    .use(blockedRoutes(deps))
+    .use(groupRoutes(deps, hub))
+    .use(blockedRoutes(deps, hub))
     .use(profileRoutes(deps))
     .use(workspaceRoutes(deps, hub))
     .use(chatRoutes(deps, hub))

@@ -12,7 +12,7 @@ import type { Log } from "./log";
 import { loadOrCreateServerSecret } from "./server-secret";
 
 export const databaseFile = "kefu.db";
-const idleSweepMs = 30_000;
+const sweepMs = 30_000;
 
 /** Creates the data dir on first run, opens the database and brings it up to date. */
 export function openDataDir(dataDir: string): OpenedDatabase {
@@ -46,14 +46,16 @@ export function startServer(config: Config, log: Log): RunningServer {
     log,
   }).listen({ port: config.port, hostname: config.host });
   const port = app.server!.port!;
-  // Housekeeping on a timer: conversations quiet past their shop's idle limit close by themselves.
+  // Housekeeping on a timer: conversations quiet past their shop's idle limit close by
+  // themselves, and those of agents gone past their shop's hold time go back to the queue.
   const sweeper = setInterval(() => {
     try {
       closeIdleConversations(opened.db, app.hub);
+      app.hub.requeueFromAbsentAgents();
     } catch (error) {
-      log.error("closing idle conversations failed", { error });
+      log.error("housekeeping failed", { error });
     }
-  }, idleSweepMs);
+  }, sweepMs);
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   return {
     url: config.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`,

@@ -1,48 +1,143 @@
-// Who answers a conversation. Among the agents of the business who have a console open
-// (`onlineAgentIds`, from presence), are available ("online", not "away" or "offline") and are
-// below their capacity (their own maximum, else the business default), the one with the fewest
-// open conversations (ties to the lowest id); nobody means it waits in the queue. A returning
-// visitor's previous agent comes first when they are among those who can take it.
-// Issue 4 grows this into full routing (groups, claim mode); keep it the one place.
-import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+// Routing: who answers a conversation, and when. Every rule lives here.
+//
+// An agent can take a conversation when they have a console open (`onlineAgentIds`, from
+// presence), chose "online" (not "away" or "offline"), are below their capacity (their own
+// maximum, else the business default), and serve its pool:
+// - a conversation from an agent's exclusive link waits for that agent only;
+// - a conversation for a group goes to the group's members first, then to agents in no group
+//   (who serve every group);
+// - a conversation with no group goes to anyone.
+// Among those, a returning visitor's previous agent comes first, then the fewest open
+// conversations, then whoever has been idle longest (oldest last assignment), then the lowest id.
+// In `claim` mode nothing is assigned automatically: eligible agents see the conversation wait
+// and the first to take it has it.
+import { and, asc, count, desc, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
-import { assignConversation } from "./conversations";
+import { agentGroups, agents, businesses, conversations, groups } from "../db/schema";
+import { assignConversation, type Conversation, requeueConversation } from "./conversations";
 import type { ConversationEvents } from "./events";
-import { agents, businesses, conversations } from "../db/schema";
+
+/** Which agents a conversation may go to. */
+export interface Pool {
+  groupId: number | null;
+  requestedAgentId: number | null;
+}
+
+export const anyone: Pool = { groupId: null, requestedAgentId: null };
+
+/**
+ * The pool a visitor's link asks for (`?group=` or an agent's exclusive `?agent=`), checked
+ * against the business: a group or agent that is not (or no longer) there asks for nothing.
+ */
+export function resolvePool(db: Queryable, businessId: number, wish: { group?: number; agent?: number }): Pool {
+  const agent =
+    wish.agent === undefined
+      ? undefined
+      : db.select({ id: agents.id }).from(agents).where(and(eq(agents.businessId, businessId), eq(agents.id, wish.agent), eq(agents.disabled, false))).get();
+  if (agent) return { groupId: null, requestedAgentId: agent.id };
+  const group =
+    wish.group === undefined ? undefined : db.select({ id: groups.id }).from(groups).where(and(eq(groups.businessId, businessId), eq(groups.id, wish.group))).get();
+  return { groupId: group?.id ?? null, requestedAgentId: null };
+}
+
+const inGroup = (groupId: number) =>
+  sql`EXISTS (SELECT 1 FROM ${agentGroups} WHERE ${agentGroups.agentId} = ${agents.id} AND ${agentGroups.groupId} = ${groupId})`;
+const inNoGroup = sql`NOT EXISTS (SELECT 1 FROM ${agentGroups} WHERE ${agentGroups.agentId} = ${agents.id})`;
+
+/** The agents that serve a pool, whether or not they can take anything now. */
+function servesPool(pool: Pool) {
+  if (pool.requestedAgentId !== null) return eq(agents.id, pool.requestedAgentId);
+  if (pool.groupId !== null) return or(inGroup(pool.groupId), inNoGroup);
+  return undefined;
+}
+
+/** Agents with a console open who chose "online" and serve the pool. */
+function availableFor(businessId: number, onlineAgentIds: readonly number[], pool: Pool) {
+  return and(
+    eq(agents.businessId, businessId),
+    eq(agents.disabled, false),
+    eq(agents.availability, "online"),
+    inArray(agents.id, [...onlineAgentIds]),
+    servesPool(pool),
+  );
+}
+
+// Counted per candidate through conversations(agent_id, status), so the cost follows the number
+// of online agents, not the number of open conversations in the business.
+function openCount(db: Queryable) {
+  return db
+    .select({ n: count() })
+    .from(conversations)
+    .where(and(eq(conversations.agentId, agents.id), eq(conversations.status, "open")));
+}
+
+function capacity(db: Queryable) {
+  const businessDefault = db
+    .select({ capacity: businesses.maxConcurrentChats })
+    .from(businesses)
+    .where(eq(businesses.id, agents.businessId));
+  return sql`coalesce(${agents.maxConcurrentChats}, (${businessDefault}))`;
+}
 
 export function chooseAgent(
   db: Queryable,
   businessId: number,
   onlineAgentIds: readonly number[],
+  pool: Pool = anyone,
   preferredAgentId: number | null = null,
 ): number | null {
   if (onlineAgentIds.length === 0) return null;
-  // Counted per candidate through conversations(agent_id, status), so the cost follows the
-  // number of online agents, not the number of open conversations in the business.
-  const openCount = db
-    .select({ n: count() })
-    .from(conversations)
-    .where(and(eq(conversations.agentId, agents.id), eq(conversations.status, "open")));
-  const businessCapacity = db
-    .select({ capacity: businesses.maxConcurrentChats })
-    .from(businesses)
-    .where(eq(businesses.id, agents.businessId));
+  const open = openCount(db);
   const choice = db
     .select({ id: agents.id })
     .from(agents)
-    .where(
-      and(
-        eq(agents.businessId, businessId),
-        eq(agents.disabled, false),
-        eq(agents.availability, "online"),
-        inArray(agents.id, [...onlineAgentIds]),
-        sql`(${openCount}) < coalesce(${agents.maxConcurrentChats}, (${businessCapacity}))`,
-      ),
+    .where(and(availableFor(businessId, onlineAgentIds, pool), sql`(${open}) < ${capacity(db)}`))
+    .orderBy(
+      sql`${agents.id} IS NOT ${preferredAgentId}`,
+      // Members of the group before those who serve every group.
+      pool.groupId === null ? sql`NULL` : sql`NOT ${inGroup(pool.groupId)}`,
+      sql`(${open})`,
+      sql`${agents.lastAssignedAt} IS NOT NULL`,
+      asc(agents.lastAssignedAt),
+      asc(agents.id),
     )
-    .orderBy(sql`${agents.id} IS NOT ${preferredAgentId}`, sql`(${openCount})`, asc(agents.id))
     .limit(1)
     .get();
   return choice?.id ?? null;
+}
+
+/** Someone who serves the pool is online now, full or not: otherwise the shop may prefer a form. */
+export function anyAgentOnline(db: Queryable, businessId: number, onlineAgentIds: readonly number[], pool: Pool): boolean {
+  if (onlineAgentIds.length === 0) return false;
+  return db.select({ id: agents.id }).from(agents).where(availableFor(businessId, onlineAgentIds, pool)).limit(1).get() !== undefined;
+}
+
+/** Whether `agent` serves the pool of `conversation` (may see it wait and take it). */
+export function serves(db: Queryable, agentId: number, conversation: Pick<Conversation, "groupId" | "requestedAgentId">): boolean {
+  const pool = { groupId: conversation.groupId, requestedAgentId: conversation.requestedAgentId };
+  return db.select({ id: agents.id }).from(agents).where(and(eq(agents.id, agentId), servesPool(pool))).get() !== undefined;
+}
+
+/** The agent is below their capacity. */
+export function hasRoom(db: Queryable, agentId: number): boolean {
+  return db.select({ id: agents.id }).from(agents).where(and(eq(agents.id, agentId), sql`(${openCount(db)}) < ${capacity(db)}`)).get() !== undefined;
+}
+
+/** The waiting conversations `agentId` serves: a condition on `conversations`. */
+export function waitingFor(agentId: number) {
+  const myGroups = sql`SELECT ${agentGroups.groupId} FROM ${agentGroups} WHERE ${agentGroups.agentId} = ${agentId}`;
+  return and(
+    or(isNull(conversations.requestedAgentId), eq(conversations.requestedAgentId, agentId)),
+    or(isNull(conversations.groupId), sql`NOT EXISTS (${myGroups})`, sql`${conversations.groupId} IN (${myGroups})`),
+  );
+}
+
+/** Conversations in the same pool wait in one line: same group, same requested agent. */
+export function samePool(conversation: Pick<Conversation, "groupId" | "requestedAgentId">) {
+  return and(
+    sql`${conversations.groupId} IS ${conversation.groupId}`,
+    sql`${conversations.requestedAgentId} IS ${conversation.requestedAgentId}`,
+  );
 }
 
 /** The agent of the visitor's most recent earlier conversation, if any. */
@@ -58,10 +153,15 @@ export function previousAgent(db: Queryable, visitorId: number): number | null {
   );
 }
 
+export function routingMode(db: Queryable, businessId: number): "auto" | "claim" {
+  return db.select({ mode: businesses.routingMode }).from(businesses).where(eq(businesses.id, businessId)).get()?.mode ?? "auto";
+}
+
 /**
- * Gives waiting conversations, oldest first, to agents with a free slot, until the queue is
- * empty or nobody can take more. Each assignment is its own IMMEDIATE transaction whose UPDATE
- * only matches a still-queued row, so racing drains never assign one conversation twice.
+ * Gives waiting conversations, oldest first, to agents with a free slot. A conversation nobody
+ * can take holds back the rest of its pool (first in, first out per pool) but not other pools.
+ * Each assignment is its own IMMEDIATE transaction whose UPDATE only matches a still-queued row,
+ * so racing drains never assign one conversation twice. Claim mode assigns nothing.
  */
 export function drainQueue(
   db: Database,
@@ -69,25 +169,71 @@ export function drainQueue(
   businessId: number,
   onlineAgentIds: readonly number[],
 ): number {
+  if (onlineAgentIds.length === 0 || routingMode(db, businessId) === "claim") return 0;
+  const waiting = db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.businessId, businessId), eq(conversations.status, "queued")))
+    .orderBy(asc(conversations.id))
+    .limit(500)
+    .all();
+  const stuck = new Set<string>();
   let assigned = 0;
-  for (;;) {
+  for (const candidate of waiting) {
+    const pool = { groupId: candidate.groupId, requestedAgentId: candidate.requestedAgentId };
+    const key = `${pool.groupId}:${pool.requestedAgentId}`;
+    if (stuck.has(key)) continue;
     const result = db.transaction((tx) => {
-      const head = tx
-        .select()
-        .from(conversations)
-        .where(and(eq(conversations.businessId, businessId), eq(conversations.status, "queued")))
-        .orderBy(asc(conversations.id))
-        .limit(1)
-        .get();
-      if (!head) return null;
-      const agentId = chooseAgent(tx, businessId, onlineAgentIds);
+      const head = tx.select().from(conversations).where(and(eq(conversations.id, candidate.id), eq(conversations.status, "queued"))).get();
+      if (!head) return undefined;
+      const agentId = chooseAgent(tx, businessId, onlineAgentIds, pool);
       if (agentId === null) return null;
       const taken = assignConversation(tx, head, agentId);
-      return taken ? { before: head, ...taken } : null;
+      return taken ? { before: head, ...taken } : undefined;
     }, { behavior: "immediate" });
-    if (!result) return assigned;
+    if (result === null) stuck.add(key);
+    if (!result) continue;
     assigned++;
     for (const message of result.messages) events.messageCreated(message, result.conversation);
     events.conversationChanged(result.conversation, result.before);
   }
+  return assigned;
+}
+
+/**
+ * An agent whose console has been closed for longer than their business's hold time loses their
+ * open conversations: each goes back to the head of the queue (it keeps its id, so it is older
+ * than anything that arrived since) and is routed again. A hold of 0 keeps them with the agent.
+ * `absentSince` says since when an agent has had no console open, or null if they have one now.
+ */
+export function requeueFromAbsentAgents(
+  db: Database,
+  events: ConversationEvents,
+  absentSince: (agentId: number) => number | null,
+  now = Date.now(),
+): Conversation[] {
+  const holders = db
+    .selectDistinct({ agentId: conversations.agentId, businessId: conversations.businessId, holdMinutes: businesses.holdMinutes })
+    .from(conversations)
+    .innerJoin(businesses, eq(businesses.id, conversations.businessId))
+    .where(and(eq(conversations.status, "open"), gte(businesses.holdMinutes, 1)))
+    .all();
+  const requeued: Conversation[] = [];
+  for (const { agentId, holdMinutes } of holders) {
+    const since = agentId === null ? null : absentSince(agentId);
+    if (since === null || now - since < holdMinutes * 60_000) continue;
+    const open = db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.agentId, agentId!), eq(conversations.status, "open")))
+      .all();
+    for (const before of open) {
+      const result = db.transaction((tx) => requeueConversation(tx, before), { behavior: "immediate" });
+      if (!result) continue;
+      events.messageCreated(result.event, result.conversation);
+      events.conversationChanged(result.conversation, before);
+      requeued.push(result.conversation);
+    }
+  }
+  return requeued;
 }

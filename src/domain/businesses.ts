@@ -63,10 +63,34 @@ export function setWelcomeText(db: Database, actor: { id: number; businessId: nu
   return changeSettings(db, actor, { welcomeText: checkGreeting(text, "welcomeText") }, "business.welcome_changed");
 }
 
+/** A whole number of minutes from 0 to `max`, or a clear error on `field`. */
+function checkMinutes(field: string, minutes: number, max: number): number {
+  if (!Number.isInteger(minutes) || minutes < 0 || minutes > max) {
+    throw new ValidationError({ [field]: { key: "error.minutes.range", params: { max } } });
+  }
+  return minutes;
+}
+
 /** Minutes of silence after which an open conversation closes by itself; 0 turns it off. */
 export function setIdleCloseMinutes(db: Database, actor: { id: number; businessId: number }, minutes: number): Business {
-  if (!Number.isInteger(minutes) || minutes < 0 || minutes > limits.idleCloseMinutes) {
-    throw new ValidationError({ idleCloseMinutes: { key: "error.idle.range", params: { max: limits.idleCloseMinutes } } });
-  }
+  checkMinutes("idleCloseMinutes", minutes, limits.idleCloseMinutes);
   return changeSettings(db, actor, { idleCloseMinutes: minutes }, "business.idle_close_changed", { minutes });
+}
+
+/** Auto: conversations are assigned by the rules of assignment.ts. Claim: agents take them. */
+export function setRoutingMode(db: Database, actor: { id: number; businessId: number }, mode: string): Business {
+  if (mode !== "auto" && mode !== "claim") throw new ValidationError({ routingMode: { key: "error.routingMode.invalid" } });
+  return changeSettings(db, actor, { routingMode: mode }, "business.routing_mode_changed", { mode });
+}
+
+/** How long an agent whose console closed keeps their conversations; 0 keeps them for good. */
+export function setHoldMinutes(db: Database, actor: { id: number; businessId: number }, minutes: number): Business {
+  checkMinutes("holdMinutes", minutes, limits.holdMinutes);
+  return changeSettings(db, actor, { holdMinutes: minutes }, "business.hold_changed", { minutes });
+}
+
+/** A visitor writing this soon after a close reopens that conversation; 0 never reopens. */
+export function setReopenMinutes(db: Database, actor: { id: number; businessId: number }, minutes: number): Business {
+  checkMinutes("reopenMinutes", minutes, limits.reopenMinutes);
+  return changeSettings(db, actor, { reopenMinutes: minutes }, "business.reopen_changed", { minutes });
 }

@@ -3,9 +3,9 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
-import { agents, businesses, conversations, messages, visitors } from "../db/schema";
+import { agents, businesses, conversations, groups, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
-import { chooseAgent } from "./assignment";
+import { anyone, chooseAgent, drainQueue, hasRoom, samePool, serves, waitingFor } from "./assignment";
 import { NotFoundError, RuleError, ValidationError } from "./errors";
 import { limits } from "./limits";
 import type { ConversationEvents } from "./events";
@@ -41,6 +41,8 @@ export interface ConversationSummary {
   conversation: Conversation;
   visitorName: string | null;
   visitorBlocked: boolean;
+  /** Where the visitor last came from, offered when an agent blocks them. */
+  visitorIp: string | null;
   lastBody: string | null;
   lastMeta: Message["meta"];
   lastSender: Message["sender"] | null;
@@ -56,6 +58,7 @@ function summaryQuery(db: Queryable) {
       conversation: conversations,
       visitorName: visitors.name,
       visitorBlocked: visitors.blocked,
+      visitorIp: visitors.lastIp,
       lastBody: messages.body,
       lastMeta: messages.meta,
       lastSender: messages.sender,
@@ -80,9 +83,9 @@ export function listAgentConversations(db: Queryable, agent: Pick<Actor, "id" | 
   );
 }
 
-/** Conversations nobody has yet, oldest activity last. */
-export function listWaiting(db: Queryable, businessId: number, limit = 100) {
-  return summaries(db, and(eq(conversations.businessId, businessId), eq(conversations.status, "queued")), limit);
+/** Conversations nobody has yet that the agent serves (see assignment.ts), oldest activity last. */
+export function listWaiting(db: Queryable, agent: Pick<Actor, "id" | "businessId">, limit = 100) {
+  return summaries(db, and(eq(conversations.businessId, agent.businessId), eq(conversations.status, "queued"), waitingFor(agent.id)), limit);
 }
 
 export function summarize(db: Queryable, conversationId: number): ConversationSummary {
@@ -148,6 +151,7 @@ export function assignConversation(
     .returning()
     .get();
   if (!assigned) return null;
+  tx.update(agents).set({ lastAssignedAt: assigned.assignedAt }).where(eq(agents.id, agentId)).run();
   const name = agentName(tx, agentId);
   const added = [insertSystemMessage(tx, assigned, "joined", { agentId, agentName: name })];
   const greeting = insertGreeting(tx, assigned, agentId);
@@ -159,6 +163,8 @@ export function takeConversation(db: Database, events: ConversationEvents, agent
   const result = db.transaction((tx) => {
     const before = findConversationForAgent(tx, agent.businessId, conversationId);
     if (before.status !== "queued") throw new RuleError({ key: "conversation.alreadyTaken" });
+    if (!serves(tx, agent.id, before)) throw new RuleError({ key: "conversation.notYourGroup" });
+    if (!hasRoom(tx, agent.id)) throw new RuleError({ key: "conversation.full" });
     const taken = assignConversation(tx, before, agent.id);
     if (!taken) throw new RuleError({ key: "conversation.alreadyTaken" });
     return { before, ...taken };
@@ -196,15 +202,24 @@ export function closeConversation(db: Database, events: ConversationEvents, agen
   return announceClosed(events, result);
 }
 
-/** The waiting visitors of a business in queue order; `ahead` is how many wait before each. */
+/**
+ * The waiting visitors of a business in queue order; `ahead` is how many wait before each in the
+ * same pool (group, or requested agent), since only those are served before them.
+ */
 export function queue(db: Queryable, businessId: number): { conversationId: number; visitorId: number; ahead: number }[] {
+  const waitingPerPool = new Map<string, number>();
   return db
-    .select({ conversationId: conversations.id, visitorId: conversations.visitorId })
+    .select({ conversationId: conversations.id, visitorId: conversations.visitorId, groupId: conversations.groupId, requestedAgentId: conversations.requestedAgentId })
     .from(conversations)
     .where(and(eq(conversations.businessId, businessId), eq(conversations.status, "queued")))
     .orderBy(conversations.id)
     .all()
-    .map((row, index) => ({ ...row, ahead: index }));
+    .map(({ conversationId, visitorId, groupId, requestedAgentId }) => {
+      const pool = `${groupId}:${requestedAgentId}`;
+      const ahead = waitingPerPool.get(pool) ?? 0;
+      waitingPerPool.set(pool, ahead + 1);
+      return { conversationId, visitorId, ahead };
+    });
 }
 
 /** How many conversations wait before this one, or null when it is not waiting. */
@@ -213,7 +228,9 @@ export function queuePosition(db: Queryable, conversation: Conversation): number
   const row = db
     .select({ n: sql<number>`count(*)` })
     .from(conversations)
-    .where(and(eq(conversations.businessId, conversation.businessId), eq(conversations.status, "queued"), lt(conversations.id, conversation.id)))
+    .where(
+      and(eq(conversations.businessId, conversation.businessId), eq(conversations.status, "queued"), samePool(conversation), lt(conversations.id, conversation.id)),
+    )
     .get();
   return row?.n ?? 0;
 }
@@ -270,16 +287,17 @@ export function closeIdleConversations(db: Database, events: ConversationEvents,
 }
 
 /**
- * Hands an open conversation to another agent of the business (转接), with an optional note for
- * them. Refused, with the reason, when the receiver is not online, not available, or full: a
- * transfer must reach someone who can answer now.
+ * Hands an open conversation to another agent of the business, or to a group (转接), with an
+ * optional note for the receiver. To an agent it is refused, with the reason, when they are not
+ * online, not available, or full: a transfer must reach someone who can answer now. To a group
+ * it goes back to the queue for that group and is routed like a new conversation.
  */
 export function transferConversation(
   db: Database,
   events: ConversationEvents,
   actor: Actor,
   conversationId: number,
-  transfer: { toAgentId: number; note: string },
+  transfer: { to: { agentId: number } | { groupId: number }; note: string },
   onlineAgentIds: readonly number[],
 ): Conversation {
   const note = transfer.note.trim();
@@ -290,29 +308,58 @@ export function transferConversation(
     const before = findConversationForAgent(tx, actor.businessId, conversationId);
     if (before.status !== "open") throw new RuleError({ key: "transfer.notOpen" });
     if (actor.role === "agent" && before.agentId !== actor.id) throw new RuleError({ key: "conversation.notYours" });
-    if (transfer.toAgentId === before.agentId) throw new RuleError({ key: "transfer.same" });
+    const fromName = agentName(tx, actor.id);
+    const withNote = note ? { note } : {};
+    if ("groupId" in transfer.to) {
+      const group = tx.select().from(groups).where(and(eq(groups.businessId, actor.businessId), eq(groups.id, transfer.to.groupId))).get();
+      if (!group) throw new NotFoundError("group");
+      const moved = tx
+        .update(conversations)
+        .set({ status: "queued", agentId: null, assignedAt: null, groupId: group.id, requestedAgentId: null })
+        .where(eq(conversations.id, before.id))
+        .returning()
+        .get()!;
+      const event = insertSystemMessage(tx, moved, "transferred", { groupName: group.name, fromName, ...withNote });
+      return { before, moved: { ...moved, lastMessageId: event.id }, event };
+    }
+    if (transfer.to.agentId === before.agentId) throw new RuleError({ key: "transfer.same" });
     const receiver = tx
       .select()
       .from(agents)
-      .where(and(eq(agents.businessId, actor.businessId), eq(agents.id, transfer.toAgentId), eq(agents.disabled, false)))
+      .where(and(eq(agents.businessId, actor.businessId), eq(agents.id, transfer.to.agentId), eq(agents.disabled, false)))
       .get();
     if (!receiver) throw new NotFoundError("agent");
     if (!onlineAgentIds.includes(receiver.id) || receiver.availability !== "online") {
       throw new RuleError({ key: "transfer.unavailable", params: { name: receiver.displayName } });
     }
-    if (chooseAgent(tx, actor.businessId, [receiver.id]) !== receiver.id) {
+    if (chooseAgent(tx, actor.businessId, [receiver.id], anyone) !== receiver.id) {
       throw new RuleError({ key: "transfer.full", params: { name: receiver.displayName } });
     }
     const moved = tx.update(conversations).set({ agentId: receiver.id, assignedAt: Date.now() }).where(eq(conversations.id, before.id)).returning().get()!;
-    const event = insertSystemMessage(tx, moved, "transferred", {
-      agentId: receiver.id,
-      agentName: receiver.displayName,
-      fromName: agentName(tx, actor.id),
-      ...(note ? { note } : {}),
-    });
+    const event = insertSystemMessage(tx, moved, "transferred", { agentId: receiver.id, agentName: receiver.displayName, fromName, ...withNote });
     return { before, moved: { ...moved, lastMessageId: event.id }, event };
   }, { behavior: "immediate" });
   events.messageCreated(result.event, result.moved);
   events.conversationChanged(result.moved, result.before);
+  // Routed at once, but never straight back to the agent who handed it on.
+  if (result.moved.status === "queued") {
+    drainQueue(db, events, actor.businessId, onlineAgentIds.filter((id) => id !== result.before.agentId));
+  }
   return result.moved;
+}
+
+/**
+ * Puts an open conversation back in the queue because its agent left; call inside a
+ * transaction. Null when it is no longer open with that agent.
+ */
+export function requeueConversation(tx: Queryable, before: Conversation): { conversation: Conversation; event: Message } | null {
+  const queued = tx
+    .update(conversations)
+    .set({ status: "queued", agentId: null, assignedAt: null })
+    .where(and(eq(conversations.id, before.id), eq(conversations.status, "open"), eq(conversations.agentId, before.agentId!)))
+    .returning()
+    .get();
+  if (!queued) return null;
+  const event = insertSystemMessage(tx, queued, "requeued", { agentName: agentName(tx, before.agentId!) });
+  return { conversation: { ...queued, lastMessageId: event.id }, event };
 }

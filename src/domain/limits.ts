@@ -6,10 +6,17 @@ export const limits = {
   // Argon2 input stays bounded so a huge password cannot be used to burn CPU.
   passwordMaxLength: 200,
   businessNameLength: 120,
+  // Group names are shown to visitors in the group picker: short enough for one line on a phone.
+  groupNameLength: 40,
+  groupsPerBusiness: 50,
   maxConcurrentChats: 100,
   blockReasonLength: 200,
+  // The longest text form of an IP address: 0000:0000:0000:0000:0000:ffff:255.255.255.255.
+  ipLength: 45,
   greetingLength: 1000,
   idleCloseMinutes: 1440,
+  holdMinutes: 1440,
+  reopenMinutes: 1440,
   transferNoteLength: 500,
   avatarBytes: 512 * 1024,
   loginFailuresPerWindow: 10,
@@ -19,6 +26,13 @@ export const limits = {
   socketFrameBytes: 64 * 1024,
   // Bun pings idle sockets; one that does not answer within this many seconds is closed.
   socketIdleSeconds: 30,
+  offlineTextLength: 1000,
+  closedDates: 100,
+  phoneLength: 32,
+  // Leave-a-message form: per visitor, and per IP since a visitor can drop their cookie.
+  offlineMessagesPerVisitorHour: 5,
+  offlineMessagesPerIpHour: 20,
+  inboxPage: 20,
 } as const;
 
 export const messageLimits = {

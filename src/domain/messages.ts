@@ -4,9 +4,9 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
-import { conversations, messages, visitors } from "../db/schema";
+import { businesses, conversations, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
-import { chooseAgent, previousAgent } from "./assignment";
+import { anyone, chooseAgent, type Pool, previousAgent } from "./assignment";
 import { assignConversation, type Conversation, currentConversation, findConversationForAgent } from "./conversations";
 import { RuleError, ValidationError } from "./errors";
 import type { ConversationEvents } from "./events";
@@ -15,7 +15,7 @@ import { randomToken } from "./tokens";
 import type { Visitor } from "./visitors";
 
 export type Message = typeof messages.$inferSelect;
-export type SystemEvent = "joined" | "closed" | "transferred";
+export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "reopened";
 
 export interface Draft {
   clientId: string;
@@ -93,8 +93,49 @@ export interface SendResult {
 }
 
 /**
- * A visitor writes. The first message of a new conversation opens it and routes it: to the
- * least busy online agent, or into the queue.
+ * The conversation a visitor's first message goes into: their last one, reopened, when it closed
+ * less than the business's reopen time ago; otherwise a new one for the pool they asked for.
+ */
+function startConversation(tx: Queryable, visitor: Visitor, pool: Pool): { conversation: Conversation; reopened: Conversation | null } {
+  const business = tx.select({ reopenMinutes: businesses.reopenMinutes }).from(businesses).where(eq(businesses.id, visitor.businessId)).get()!;
+  if (business.reopenMinutes > 0) {
+    const last = tx
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.visitorId, visitor.id), eq(conversations.status, "closed")))
+      .orderBy(desc(conversations.id))
+      .limit(1)
+      .get();
+    if (last?.closedAt && Date.now() - last.closedAt < business.reopenMinutes * 60_000) {
+      const reopened = tx
+        .update(conversations)
+        .set({ status: "queued", closedAt: null, agentId: null, assignedAt: null })
+        .where(eq(conversations.id, last.id))
+        .returning()
+        .get()!;
+      return { conversation: reopened, reopened: last };
+    }
+  }
+  const conversation = tx
+    .insert(conversations)
+    .values({
+      businessId: visitor.businessId,
+      visitorId: visitor.id,
+      status: "queued",
+      channel: "widget",
+      sourcePage: visitor.currentPage,
+      groupId: pool.groupId,
+      requestedAgentId: pool.requestedAgentId,
+    })
+    .returning()
+    .get();
+  return { conversation, reopened: null };
+}
+
+/**
+ * A visitor writes. The first message of a conversation opens it and routes it (see
+ * assignment.ts): in auto mode to an agent who can take it, else into the queue; in claim mode
+ * into the queue for eligible agents to take.
  */
 export function sendVisitorMessage(
   db: Database,
@@ -102,10 +143,11 @@ export function sendVisitorMessage(
   visitor: Visitor,
   draft: Draft,
   onlineAgentIds: readonly number[],
+  pool: Pool = anyone,
 ): SendResult {
   checkDraft(draft);
   const created: Message[] = [];
-  let opened = false;
+  let opened = null as { previous: Conversation | null } | null;
   // The hot statements run on `db` inside the transaction: same connection (see db/prepared.ts).
   const result = db.transaction((tx) => {
     // Read now, not from the visitor the socket resolved at connect: a block applies at once.
@@ -116,12 +158,9 @@ export function sendVisitorMessage(
       return { message: existing, conversation, created: false };
     }
     let conversation = currentConversation(db, visitor.id);
-    const isNew = !conversation;
-    conversation ??= tx
-      .insert(conversations)
-      .values({ businessId: visitor.businessId, visitorId: visitor.id, status: "queued", channel: "widget", sourcePage: visitor.currentPage })
-      .returning()
-      .get();
+    const started = conversation ? null : startConversation(tx, visitor, pool);
+    if (started?.reopened) created.push(insertSystemMessage(tx, started.conversation, "reopened", {}));
+    conversation ??= started!.conversation;
     const message = prepared(db, "insertVisitorMessage", (db) =>
       db
         .insert(messages)
@@ -137,10 +176,12 @@ export function sendVisitorMessage(
     ).get({ conversationId: conversation.id, body: draft.body, clientId: draft.clientId })!;
     conversation = touchConversation(db, conversation, message);
     created.push(message);
-    if (isNew) {
-      opened = true;
+    if (started) {
+      opened = { previous: started.reopened };
+      const { routingMode } = tx.select({ routingMode: businesses.routingMode }).from(businesses).where(eq(businesses.id, visitor.businessId)).get()!;
+      const conversationPool = { groupId: conversation.groupId, requestedAgentId: conversation.requestedAgentId };
       // A returning visitor goes back to the agent they spoke with, if that agent can take it.
-      const agentId = chooseAgent(tx, visitor.businessId, onlineAgentIds, previousAgent(tx, visitor.id));
+      const agentId = routingMode === "claim" ? null : chooseAgent(tx, visitor.businessId, onlineAgentIds, conversationPool, previousAgent(tx, visitor.id));
       const assigned = agentId === null ? null : assignConversation(tx, conversation, agentId);
       if (assigned) {
         created.push(...assigned.messages);
@@ -152,7 +193,7 @@ export function sendVisitorMessage(
   // Announced with the conversation as committed: a conversation assigned in the same
   // transaction never shows up in the waiting queue.
   for (const message of created) events.messageCreated(message, result.conversation);
-  if (opened) events.conversationChanged(result.conversation, null);
+  if (opened) events.conversationChanged(result.conversation, opened.previous);
   return result;
 }
 

@@ -1,7 +1,7 @@
 // Visitors need no account: the chat page gives each browser a random token (kept in a cookie)
 // and we store only its keyed hash. Every lookup is scoped to one business.
 import { and, desc, eq, getTableColumns, sql } from "drizzle-orm";
-import type { Database } from "../db/client";
+import type { Database, Queryable } from "../db/client";
 import { agents, visitors } from "../db/schema";
 import { recordAudit } from "./audit";
 import { NotFoundError, ValidationError } from "./errors";
@@ -77,12 +77,17 @@ export function recordVisit(db: Database, visitorId: number, visit: VisitContext
  * Blocks a visitor of the actor's business (黑名单): their page says only that chat is
  * unavailable and their messages are refused. The reason is for the team, never shown to them.
  */
-export function blockVisitor(db: Database, actor: { id: number; businessId: number }, visitorId: number, reason: string): Visitor {
+export function blockVisitor(db: Queryable, actor: { id: number; businessId: number }, visitorId: number, reason: string): Visitor {
+  return setBlocked(db, actor, visitorId, { blocked: true, blockedReason: checkBlockReason(reason), blockedBy: actor.id }, "visitor.blocked");
+}
+
+/** A block's reason, trimmed (null when empty); one rule for blocked visitors and blocked IPs. */
+export function checkBlockReason(reason: string): string | null {
   const trimmed = reason.trim();
   if (Array.from(trimmed).length > limits.blockReasonLength) {
     throw new ValidationError({ reason: { key: "error.reason.tooLong", params: { max: limits.blockReasonLength } } });
   }
-  return setBlocked(db, actor, visitorId, { blocked: true, blockedReason: trimmed || null, blockedBy: actor.id }, "visitor.blocked");
+  return trimmed || null;
 }
 
 export function unblockVisitor(db: Database, actor: { id: number; businessId: number }, visitorId: number): Visitor {
@@ -90,7 +95,7 @@ export function unblockVisitor(db: Database, actor: { id: number; businessId: nu
 }
 
 function setBlocked(
-  db: Database,
+  db: Queryable,
   actor: { id: number; businessId: number },
   visitorId: number,
   change: Pick<VisitorRow, "blocked" | "blockedReason" | "blockedBy">,

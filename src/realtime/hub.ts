@@ -4,7 +4,10 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { conversations } from "../db/schema";
-import { drainQueue } from "../domain/assignment";
+import { drainQueue, requeueFromAbsentAgents } from "../domain/assignment";
+import { businessOfAgent } from "../domain/agents";
+import { groupIdsOfAgent, listGroups } from "../domain/groups";
+import { visitorsOnIp } from "../domain/blocked-ips";
 import { agentCard, shownAvailability } from "../domain/agents";
 import { type Conversation, type ConversationSummary, currentConversation, queue, summarize, unreadTotal } from "../domain/conversations";
 import type { ConversationEvents } from "../domain/events";
@@ -28,9 +31,14 @@ export type ClientEvent =
   | { type: "error"; message: string; clientId?: string }
   | { type: "reload" };
 
+const samePoolAs = (a: Conversation, b: Conversation) => a.groupId === b.groupId && a.requestedAgentId === b.requestedAgentId;
+
 export class Hub implements ConversationEvents {
   readonly agents: Presence;
   readonly visitors: Presence;
+  /** Since when each agent who had a console open since the start has had none. */
+  private readonly absentSince = new Map<number, number>();
+  private readonly startedAt = Date.now();
 
   constructor(
     private readonly db: Database,
@@ -38,7 +46,18 @@ export class Hub implements ConversationEvents {
     presenceGraceMs: number,
   ) {
     this.agents = new Presence(
-      { online: (id) => this.agentStatusChanged(id), offline: (id) => this.agentStatusChanged(id) },
+      {
+        online: (id) => {
+          this.absentSince.delete(id);
+          this.agentStatusChanged(id);
+          // An agent who opens a console may take what waits.
+          this.drainQueue(businessOfAgent(db, id));
+        },
+        offline: (id) => {
+          this.absentSince.set(id, Date.now());
+          this.agentStatusChanged(id);
+        },
+      },
       presenceGraceMs,
     );
     this.visitors = new Presence(
@@ -82,8 +101,8 @@ export class Hub implements ConversationEvents {
 
   conversationChanged(conversation: Conversation, previous: Conversation | null): void {
     const itemId = conversationItemId(conversation.id);
-    if (previous?.status === "queued" && conversation.status !== "queued") {
-      this.send((locale) => topics.businessAgents(conversation.businessId, locale), () => ({ type: "remove", id: itemId }));
+    if (previous?.status === "queued" && (conversation.status !== "queued" || !samePoolAs(previous, conversation))) {
+      this.send((locale) => topics.waiting(previous.businessId, previous, locale), () => ({ type: "remove", id: itemId }));
     }
     if (previous?.agentId && (previous.agentId !== conversation.agentId || conversation.status === "closed")) {
       this.send((locale) => topics.agent(previous.agentId!, locale), () => ({ type: "remove", id: itemId }));
@@ -107,6 +126,26 @@ export class Hub implements ConversationEvents {
   /** Assigns waiting conversations to agents who can take them now. */
   drainQueue(businessId: number): void {
     drainQueue(this.db, this, businessId, this.agents.onlineIds());
+  }
+
+  /**
+   * Conversations of agents gone longer than their shop's hold time go back to the queue, and
+   * are routed again. An agent not seen since the server started counts as gone since then.
+   */
+  requeueFromAbsentAgents(now = Date.now()): void {
+    const requeued = requeueFromAbsentAgents(this.db, this, (id) => (this.agents.isOnline(id) ? null : (this.absentSince.get(id) ?? this.startedAt)), now);
+    for (const businessId of new Set(requeued.map((c) => c.businessId))) this.drainQueue(businessId);
+  }
+
+  /** The waiting-list topics an agent listens to: the pools they serve. */
+  waitingTopics(agent: { id: number; businessId: number }, locale: Locale): string[] {
+    const own = groupIdsOfAgent(this.db, agent.id);
+    const groupIds = own.length > 0 ? own : listGroups(this.db, agent.businessId).map((group) => group.id);
+    return [
+      topics.waiting(agent.businessId, { groupId: null, requestedAgentId: null }, locale),
+      topics.waiting(agent.businessId, { groupId: null, requestedAgentId: agent.id }, locale),
+      ...groupIds.map((groupId) => topics.waiting(agent.businessId, { groupId, requestedAgentId: null }, locale)),
+    ];
   }
 
   /** Tells every waiting visitor of the business how many are ahead of them. */
@@ -133,6 +172,11 @@ export class Hub implements ConversationEvents {
     this.send((locale) => topics.visitorThread(visitorId, locale), () => ({ type: "reload" }));
   }
 
+  /** An address was blocked: every online visitor of the business who last came from it reloads too. */
+  ipBlocked(businessId: number, ip: string): void {
+    for (const visitorId of visitorsOnIp(this.db, businessId, ip, this.visitors.onlineIds())) this.visitorBlocked(visitorId);
+  }
+
   /** One side is typing: tell the other side. */
   typing(visitorId: number, from: "visitor" | "agent"): void {
     const otherSide = from === "visitor" ? topics.agentThread : topics.visitorThread;
@@ -149,7 +193,7 @@ export class Hub implements ConversationEvents {
     const online = this.visitors.isOnline(conversation.visitorId);
     const [topic, list] =
       conversation.status === "queued" || conversation.agentId === null
-        ? [(locale: Locale) => topics.businessAgents(conversation.businessId, locale), "waiting-conversations"]
+        ? [(locale: Locale) => topics.waiting(conversation.businessId, conversation, locale), "waiting-conversations"]
         : [(locale: Locale) => topics.agent(conversation.agentId!, locale), "my-conversations"];
     this.send(topic, (locale) =>
       html`<hx-upsert hx-target="#${list}" key="data-last">${conversationItem(translator(locale), summary, { online, current: false })}</hx-upsert>`,

@@ -10,6 +10,8 @@ import type { ClientEvent } from "./hub";
 /** Close codes outside hx-ws's reconnect list, so a refused page does not retry forever. */
 export const socketCloseCodes = {
   unauthorized: 4401,
+  /** The visitor or their address is blocked: the page shows only "chat is unavailable". */
+  blocked: 4403,
   notFound: 4404,
 } as const;
 

@@ -9,6 +9,10 @@ export const topics = {
   agentThread: (visitorId: number, locale: Locale) => `thread:${visitorId}:agents:${locale}`,
   /** One agent's own pages: their list, unread total, alerts. */
   agent: (agentId: number, locale: Locale) => `agent:${agentId}:${locale}`,
-  /** Every agent of a business: the waiting queue. */
-  businessAgents: (businessId: number, locale: Locale) => `business:${businessId}:agents:${locale}`,
+  /**
+   * Agents who serve one pool of waiting conversations (see domain/assignment.ts): those with
+   * no group, one group's, or one agent's exclusive-link visitors.
+   */
+  waiting: (businessId: number, pool: { groupId: number | null; requestedAgentId: number | null }, locale: Locale) =>
+    `business:${businessId}:waiting:${pool.requestedAgentId !== null ? `agent-${pool.requestedAgentId}` : pool.groupId !== null ? `group-${pool.groupId}` : "all"}:${locale}`,
 };

@@ -3,6 +3,7 @@
 // thread, because every topic and query here starts from the visitor resolved at the upgrade.
 import { Elysia } from "elysia";
 import type { AppDeps } from "../app";
+import { isIpBlocked } from "../domain/blocked-ips";
 import { messageLimits } from "../domain/limits";
 import { endConversationByVisitor } from "../domain/conversations";
 import { markRead, sendVisitorMessage } from "../domain/messages";
@@ -18,6 +19,7 @@ import { topics } from "./topics";
 
 interface VisitorConnection {
   visitor: Visitor;
+  ip: string | null;
   page: PageContext;
   send(data: string): void;
   subscribe(topic: string): void;
@@ -38,6 +40,10 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
           connection.subscribe(topics.visitorThread(visitor.id, locale));
           return;
         case "send": {
+          // An address blocked after this socket opened; a visitor's own block is checked with the insert.
+          if (isIpBlocked(db, visitor.businessId, connection.ip)) {
+            return reply({ type: "error", clientId: frame.clientId, message: t("chat.blocked") });
+          }
           const key = `visitor:${visitor.id}`;
           if (sending.retryAfterMs([key]) > 0) {
             return reply({ type: "error", clientId: frame.clientId, message: t("message.slowDown") });
@@ -68,7 +74,9 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
   }
 
   return new Elysia()
-    .derive(({ params, cookie, request }) => ({ ...visitorFromCookie(deps, (params as { widgetKey: string }).widgetKey, cookie, request) }))
+    .derive(({ params, cookie, request, server }) => ({
+      ...visitorFromCookie(deps, (params as { widgetKey: string }).widgetKey, cookie, request, server),
+    }))
     .ws("/chat/:widgetKey/ws", {
       // Cross-site WebSocket hijacking: browsers send the visitor's cookie with an upgrade from
       // any page, and the same-origin policy does not cover WebSockets. Accept only our Origin.
@@ -76,17 +84,19 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
         if (!originMatches(request, config.publicUrl)) return status(403, "Forbidden origin");
       },
       open(ws) {
-        const { visitor } = ws.data;
+        const { visitor, blocked } = ws.data;
+        if (blocked) return ws.close(socketCloseCodes.blocked, "chat unavailable");
         if (!visitor) return ws.close(socketCloseCodes.unauthorized, "no visitor");
         hub.visitors.connected(visitor.id);
       },
       message(ws, data) {
-        const { visitor, page } = ws.data;
+        const { visitor, ip, page } = ws.data;
         if (!visitor) return;
-        handle({ visitor, page, send: (text) => ws.send(text), subscribe: (topic) => ws.subscribe(topic) }, data);
+        handle({ visitor, ip, page, send: (text) => ws.send(text), subscribe: (topic) => ws.subscribe(topic) }, data);
       },
       close(ws) {
-        if (ws.data.visitor) hub.visitors.disconnected(ws.data.visitor.id);
+        // A socket refused at open was never counted as connected.
+        if (ws.data.visitor && !ws.data.blocked) hub.visitors.disconnected(ws.data.visitor.id);
       },
     });
 }

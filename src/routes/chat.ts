@@ -4,16 +4,22 @@
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { agentCard, shownAvailability } from "../domain/agents";
+import type { Business } from "../domain/businesses";
 import { currentConversation, queuePosition } from "../domain/conversations";
-import { NotFoundError } from "../domain/errors";
+import { NotFoundError, ValidationError } from "../domain/errors";
+import { offlineReason } from "../domain/hours";
+import { limits } from "../domain/limits";
 import { threadPage } from "../domain/messages";
+import { leaveMessage } from "../domain/offline-messages";
+import { RateLimiter } from "../domain/rate-limiter";
 import { createAnonymousVisitor, recordVisit } from "../domain/visitors";
 import type { Hub } from "../realtime/hub";
 import { messagePage } from "../views/auth";
 import { chatPage } from "../views/chat";
 import { html } from "../views/html";
+import { type LeaveMessageState, leaveMessageForm, leaveMessageOutcome } from "../views/leave-message";
 import { earlierControl, threadUpsert } from "../views/message";
-import { clientIp, isHttps } from "./client";
+import { isHttps } from "./client";
 import { visitorCookieName, visitorCookiePath, visitorFromCookie } from "./visitor-cookie";
 
 const visitorCookieMaxAge = 365 * 24 * 60 * 60;
@@ -22,24 +28,31 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
   const { db, secret, config } = deps;
   const earlierUrl = (widgetKey: string, hasEarlier: boolean, firstId: number | undefined) =>
     hasEarlier && firstId !== undefined ? `${visitorCookiePath(widgetKey)}/messages?before=${firstId}` : null;
+  const leaveMessageState = (business: Business, widgetKey: string): LeaveMessageState => ({
+    action: `${visitorCookiePath(widgetKey)}/leave-message`,
+    offlineText: business.offlineText,
+    required: business.offlineRequired,
+  });
+  // Each stored message counts; mistyped attempts store nothing and do not.
+  const messagesByVisitor = new RateLimiter(limits.offlineMessagesPerVisitorHour, 60 * 60_000);
+  const messagesByIp = new RateLimiter(limits.offlineMessagesPerIpHour, 60 * 60_000);
 
   return new Elysia()
-    .derive(({ params, cookie, request }) => ({ ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request) }))
+    .derive(({ params, cookie, request, server }) => ({
+      ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request, server),
+    }))
     .get(
       "/chat/:widgetKey",
-      ({ params, business, visitor: known, page, cookie, request, server, set }) => {
+      ({ params, business, visitor: known, ip, blocked, page, cookie, request, set }) => {
         if (!business) throw new NotFoundError("chat");
-        const visit = {
-          ip: clientIp(request, server, config.trustProxy),
-          userAgent: request.headers.get("user-agent"),
-          page: request.headers.get("referer"),
-        };
-        let visitor = known;
-        if (visitor?.blocked) {
-          // Only that chat is unavailable: nothing about why, or who decided.
+        if (blocked) {
+          // Only that chat is unavailable: nothing about why, or who decided. A blocked address
+          // gets no new visitor and no cookie either.
           set.status = 403;
           return messagePage(page, business.name, page.t("chat.blocked"));
         }
+        const visit = { ip, userAgent: request.headers.get("user-agent"), page: request.headers.get("referer") };
+        let visitor = known;
         if (visitor) recordVisit(db, visitor.id, visit);
         else {
           const created = createAnonymousVisitor(db, secret, business.id, visit);
@@ -64,6 +77,8 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
           messages: history.messages,
           earlierUrl: earlierUrl(params.widgetKey, history.hasEarlier, history.messages[0]?.id),
           socketUrl: `${visitorCookiePath(params.widgetKey)}/ws`,
+          // A visitor already in a conversation keeps it; otherwise, offline means "leave a message".
+          leaveMessage: !conversation && offlineReason(db, business) ? leaveMessageState(business, params.widgetKey) : null,
         });
       },
     )
@@ -76,5 +91,42 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
 ${threadUpsert(page.t, history.messages, "visitor")}`;
       },
       { query: t.Object({ before: t.Numeric({ minimum: 1 }) }) },
+    )
+    .post(
+      "/chat/:widgetKey/leave-message",
+      ({ params, business, visitor, ip, blocked, page, body, set }) => {
+        if (!business) throw new NotFoundError("chat");
+        if (blocked) {
+          set.status = 403;
+          return leaveMessageOutcome("error", page.t("chat.blocked"));
+        }
+        if (!visitor) throw new NotFoundError("visitor");
+        const form = { ...leaveMessageState(business, params.widgetKey), values: body };
+        const visitorKey = [`visitor:${visitor.id}`];
+        const ipKey = ip ? [`ip:${ip}`] : [];
+        const wait = Math.max(messagesByVisitor.retryAfterMs(visitorKey), messagesByIp.retryAfterMs(ipKey));
+        if (wait > 0) {
+          set.status = 429;
+          return leaveMessageForm(page, { ...form, problem: page.t("leave.tooMany", { minutes: Math.ceil(wait / 60_000) }) });
+        }
+        try {
+          leaveMessage(db, business, visitor.id, body);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return leaveMessageForm(page, { ...form, errors: error.fields });
+        }
+        messagesByVisitor.record(visitorKey);
+        messagesByIp.record(ipKey);
+        return leaveMessageOutcome("ok", page.t("leave.thanks"));
+      },
+      {
+        body: t.Object({
+          name: t.String({ maxLength: 1000 }),
+          phone: t.String({ maxLength: 1000 }),
+          email: t.String({ maxLength: 1000 }),
+          message: t.String({ maxLength: 20_000 }),
+        }),
+      },
     );
 }

@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import type { AppDeps } from "../app";
 import { findBusiness } from "../domain/businesses";
 import { unreadTotal } from "../domain/conversations";
+import { unhandledCount } from "../domain/offline-messages";
 import type { ConsoleContext } from "../views/console";
 import { isHtmx } from "./client";
 import { forbidden } from "./responses";
@@ -12,7 +13,7 @@ import { signedInContext } from "./session";
 
 export const passwordChangePath = "/console/password";
 
-function redirectTo(request: Request, location: string): Response {
+export function redirectTo(request: Request, location: string): Response {
   // htmx follows HX-Redirect with a full page load; a plain request follows Location.
   if (isHtmx(request)) return new Response(null, { status: 200, headers: { "hx-redirect": location } });
   return new Response(null, { status: 303, headers: { location } });
@@ -30,7 +31,14 @@ export function consoleContext(deps: AppDeps) {
     .resolve({ as: "scoped" }, ({ signedIn, page }) => {
       const agent = signedIn!.agent;
       const business = findBusiness(deps.db, agent.businessId)!;
-      const ctx: ConsoleContext = { t: page!.t, locale: page!.locale, agent, business, unreadTotal: unreadTotal(deps.db, agent.id) };
+      const ctx: ConsoleContext = {
+        t: page!.t,
+        locale: page!.locale,
+        agent,
+        business,
+        unreadTotal: unreadTotal(deps.db, agent.id),
+        unhandledOfflineMessages: unhandledCount(deps.db, agent.businessId),
+      };
       return { ctx, sessionId: signedIn!.sessionId };
     })
     // Lift the session lookup (and these hooks) to the routes of whoever uses this plugin.

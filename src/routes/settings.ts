@@ -1,12 +1,24 @@
 // The shop's settings (owners and admins change them; agents may read them).
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
-import { type Business, renameBusiness, setDefaultCapacity, setIdleCloseMinutes, setWelcomeText } from "../domain/businesses";
+import {
+  type Business,
+  renameBusiness,
+  setDefaultCapacity,
+  setHoldMinutes,
+  setIdleCloseMinutes,
+  setReopenMinutes,
+  setRoutingMode,
+  setWelcomeText,
+} from "../domain/businesses";
 import { ValidationError } from "../domain/errors";
 import type { Hub } from "../realtime/hub";
 import type { ConsoleContext } from "../views/console";
 import { type SettingsState, settingsPage } from "../views/settings";
 import { consoleContext, managersOnly } from "./console-context";
+
+/** A number typed in a form; empty is not 0, so it fails validation like any other non-number. */
+const typedNumber = (typed: string) => Number(typed.trim() || "x");
 
 export function settingsRoutes(deps: AppDeps, hub: Hub) {
   const { db } = deps;
@@ -46,15 +58,38 @@ export function settingsRoutes(deps: AppDeps, hub: Hub) {
       "/console/settings/idle",
       ({ ctx, body, set }) =>
         save(ctx, set, "idle", { idleCloseMinutes: body.idleCloseMinutes }, () =>
-          setIdleCloseMinutes(db, ctx.agent, Number(body.idleCloseMinutes.trim() || "x")),
+          setIdleCloseMinutes(db, ctx.agent, typedNumber(body.idleCloseMinutes)),
         ),
       { beforeHandle: managersOnly, body: t.Object({ idleCloseMinutes: t.String({ maxLength: 20 }) }) },
+    )
+    .post(
+      "/console/settings/routing",
+      ({ ctx, body, set }) =>
+        save(ctx, set, "routing", { routingMode: body.routingMode }, () => {
+          const business = setRoutingMode(db, ctx.agent, body.routingMode);
+          // Back to automatic: what waits is assigned now.
+          hub.drainQueue(business.id);
+          return business;
+        }),
+      { beforeHandle: managersOnly, body: t.Object({ routingMode: t.String({ maxLength: 20 }) }) },
+    )
+    .post(
+      "/console/settings/hold",
+      ({ ctx, body, set }) =>
+        save(ctx, set, "hold", { holdMinutes: body.holdMinutes }, () => setHoldMinutes(db, ctx.agent, typedNumber(body.holdMinutes))),
+      { beforeHandle: managersOnly, body: t.Object({ holdMinutes: t.String({ maxLength: 20 }) }) },
+    )
+    .post(
+      "/console/settings/reopen",
+      ({ ctx, body, set }) =>
+        save(ctx, set, "reopen", { reopenMinutes: body.reopenMinutes }, () => setReopenMinutes(db, ctx.agent, typedNumber(body.reopenMinutes))),
+      { beforeHandle: managersOnly, body: t.Object({ reopenMinutes: t.String({ maxLength: 20 }) }) },
     )
     .post(
       "/console/settings/capacity",
       ({ ctx, body, set }) =>
         save(ctx, set, "capacity", { capacity: body.capacity }, () => {
-          const business = setDefaultCapacity(db, ctx.agent, Number(body.capacity.trim() || "x"));
+          const business = setDefaultCapacity(db, ctx.agent, typedNumber(body.capacity));
           // More room per agent: waiting visitors may be taken now.
           hub.drainQueue(business.id);
           return business;

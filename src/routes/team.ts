@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { addAgent, changeRole, findAgent, listAgents, setAgentCapacity, setAgentDisabled } from "../domain/agents";
 import { problemOf, RuleError, ValidationError } from "../domain/errors";
+import { groupNamesByAgent } from "../domain/groups";
 import { addMemberSection, teamPage, teamRow } from "../views/team";
 import { html } from "../views/html";
 import type { Hub } from "../realtime/hub";
@@ -15,7 +16,9 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
   return new Elysia()
     .use(consoleContext(deps))
     .onBeforeHandle(managersOnly)
-    .get("/console/team", ({ ctx }) => teamPage(ctx, listAgents(db, ctx.agent.businessId)))
+    .get("/console/team", ({ ctx }) =>
+      teamPage(ctx, listAgents(db, ctx.agent.businessId), groupNamesByAgent(db, ctx.agent.businessId)),
+    )
     .post(
       "/console/team",
       async ({ ctx, body, set }) => {
@@ -30,7 +33,7 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
             ctx.agent,
           );
           return html`${addMemberSection(ctx, { added: { name: agent.displayName, temporaryPassword: temporaryPassword! } })}
-<hx-partial hx-target="#team-rows" hx-swap="beforeend">${teamRow(ctx, agent)}</hx-partial>`;
+<hx-partial hx-target="#team-rows" hx-swap="beforeend">${teamRow(ctx, agent, [])}</hx-partial>`;
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
@@ -82,13 +85,14 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
     set: { status?: number | string },
     change: () => Parameters<typeof teamRow>[1],
   ) {
+    const groupNames = () => groupNamesByAgent(db, ctx.agent.businessId).get(agentId) ?? [];
     try {
-      return teamRow(ctx, change());
+      return teamRow(ctx, change(), groupNames());
     } catch (error) {
       if (!(error instanceof RuleError || error instanceof ValidationError)) throw error;
       const problem = problemOf(error);
       set.status = error instanceof RuleError ? 409 : 422;
-      return teamRow(ctx, findAgent(db, ctx.agent.businessId, agentId), ctx.t(problem.key, problem.params));
+      return teamRow(ctx, findAgent(db, ctx.agent.businessId, agentId), groupNames(), ctx.t(problem.key, problem.params));
     }
   }
 }

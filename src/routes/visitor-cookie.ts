@@ -1,10 +1,13 @@
 // The visitor's identity on the chat page and its socket: a random token in a cookie limited to
 // that shop's chat path, so one browser is a separate visitor of each shop on the same server.
+import type { Server } from "bun";
 import type { AppDeps } from "../app";
+import { isIpBlocked } from "../domain/blocked-ips";
 import { type Business, findBusinessByWidgetKey } from "../domain/businesses";
 import { findVisitorByToken, type Visitor } from "../domain/visitors";
 import { localeFromAcceptLanguage, translator } from "../i18n";
 import type { PageContext } from "../views/page";
+import { clientIp } from "./client";
 
 export const visitorCookieName = "kefu_visitor";
 
@@ -15,19 +18,29 @@ export function visitorCookiePath(widgetKey: string): string {
 export interface VisitorRequest {
   business: Business | null;
   visitor: Visitor | null;
+  /** The client's address (clientIp), to remember with the visit and to check against IP blocks. */
+  ip: string | null;
+  /**
+   * The business blocked this visitor or the address they come from: every visitor route
+   * answers only "chat is unavailable" and changes nothing.
+   */
+  blocked: boolean;
   page: PageContext;
 }
 
 export function visitorFromCookie(
-  { db, secret }: Pick<AppDeps, "db" | "secret">,
+  { db, secret, config }: Pick<AppDeps, "db" | "secret" | "config">,
   widgetKey: string,
   cookie: Record<string, { value?: unknown }>,
   request: Request,
+  server: Server<unknown> | null,
 ): VisitorRequest {
   const locale = localeFromAcceptLanguage(request.headers.get("accept-language"));
   const page = { t: translator(locale), locale };
   const business = findBusinessByWidgetKey(db, widgetKey) ?? null;
   const token = cookie[visitorCookieName]?.value;
   const visitor = business && typeof token === "string" && token ? (findVisitorByToken(db, secret, business.id, token) ?? null) : null;
-  return { business, visitor, page };
+  const ip = clientIp(request, server, config.trustProxy);
+  const blocked = business !== null && (visitor?.blocked === true || isIpBlocked(db, business.id, ip));
+  return { business, visitor, ip, blocked, page };
 }

@@ -12,14 +12,16 @@ import {
   transferConversation,
 } from "../domain/conversations";
 import { listAgents } from "../domain/agents";
+import { listGroups } from "../domain/groups";
 import { problemOf, RuleError, ValidationError } from "../domain/errors";
+import { type BlockedIp, blockVisitorAndIp } from "../domain/blocked-ips";
 import { blockVisitor, unblockVisitor } from "../domain/visitors";
 import type { Translate } from "../i18n";
 import { threadPage } from "../domain/messages";
 import type { Hub } from "../realtime/hub";
 import { html } from "../views/html";
 import { earlierControl, threadUpsert } from "../views/message";
-import { conversationActions, workspacePage, type WorkspaceState } from "../views/workspace";
+import { conversationActions, type TransferTargets, workspacePage, type WorkspaceState } from "../views/workspace";
 import { consoleContext } from "./console-context";
 import { visitorCookiePath } from "./visitor-cookie";
 
@@ -33,7 +35,7 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
   function state(ctx: { agent: { id: number; businessId: number }; business: { widgetKey: string } }, request: Request): Omit<WorkspaceState, "open" | "socketUrl"> {
     const origin = config.publicUrl ?? new URL(request.url).origin;
     const mine = listAgentConversations(db, ctx.agent);
-    const waiting = listWaiting(db, ctx.agent.businessId);
+    const waiting = listWaiting(db, ctx.agent);
     return {
       mine,
       waiting,
@@ -58,7 +60,7 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
             messages: history.messages,
             earlierUrl: earlierUrl(conversation.id, history.hasEarlier, history.messages[0]?.id),
             visitorOnline: hub.visitors.isOnline(conversation.visitorId),
-            colleagues: colleagues(ctx.agent.businessId),
+            transferTargets: transferTargets(ctx.agent.businessId),
           },
         });
       },
@@ -93,8 +95,11 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
       "/console/conversations/:id/block",
       ({ ctx, params, body, set }) => {
         const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
+        const reason = body.reason ?? "";
+        let blockedIp: BlockedIp | null = null;
         try {
-          blockVisitor(db, ctx.agent, conversation.visitorId, body.reason ?? "");
+          if (body.blockIp) blockedIp = blockVisitorAndIp(db, ctx.agent, conversation.visitorId, reason).blockedIp;
+          else blockVisitor(db, ctx.agent, conversation.visitorId, reason);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
@@ -102,9 +107,13 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
           return actions(ctx, conversation, ctx.t(problem.key, problem.params));
         }
         hub.visitorBlocked(conversation.visitorId);
+        if (blockedIp) hub.ipBlocked(ctx.agent.businessId, blockedIp.ip);
         return actions(ctx, conversation);
       },
-      { params: conversationParams, body: t.Object({ reason: t.Optional(t.String({ maxLength: 2000 })) }) },
+      {
+        params: conversationParams,
+        body: t.Object({ reason: t.Optional(t.String({ maxLength: 2000 })), blockIp: t.Optional(t.Literal("1")) }),
+      },
     )
     .post(
       "/console/conversations/:id/unblock",
@@ -119,7 +128,9 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
       "/console/conversations/:id/transfer",
       ({ ctx, params, body, set }) => {
         try {
-          const moved = transferConversation(db, hub, ctx.agent, params.id, { toAgentId: body.toAgentId, note: body.note ?? "" }, hub.agents.onlineIds());
+          const [kind, id] = body.to.split(":");
+          const to = kind === "group" ? { groupId: Number(id) } : { agentId: Number(id) };
+          const moved = transferConversation(db, hub, ctx.agent, params.id, { to, note: body.note ?? "" }, hub.agents.onlineIds());
           return actions(ctx, moved);
         } catch (error) {
           if (!(error instanceof RuleError || error instanceof ValidationError)) throw error;
@@ -130,7 +141,7 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
       },
       {
         params: conversationParams,
-        body: t.Object({ toAgentId: t.Numeric({ minimum: 1 }), note: t.Optional(t.String({ maxLength: 2000 })) }),
+        body: t.Object({ to: t.String({ pattern: "^(agent|group):[1-9][0-9]{0,15}$" }), note: t.Optional(t.String({ maxLength: 2000 })) }),
       },
     )
     .post(
@@ -139,13 +150,15 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
       { params: conversationParams },
     );
 
-  function colleagues(businessId: number) {
-    return listAgents(db, businessId).filter((agent) => !agent.disabled);
+  function transferTargets(businessId: number): TransferTargets {
+    return {
+      colleagues: listAgents(db, businessId).filter((agent) => !agent.disabled),
+      groups: listGroups(db, businessId).map(({ id, name }) => ({ id, name })),
+    };
   }
 
   function actions(ctx: { t: Translate; agent: { id: number; businessId: number } }, conversation: Conversation, error?: string) {
-    const { visitorBlocked } = summarize(db, conversation.id);
-    return conversationActions(ctx.t, conversation, ctx.agent.id, visitorBlocked, colleagues(ctx.agent.businessId), error);
+    return conversationActions(ctx.t, conversation, ctx.agent.id, summarize(db, conversation.id), transferTargets(ctx.agent.businessId), error);
   }
 
   /** The conversation's action bar after a change; when a rule refuses it, the bar says why. */

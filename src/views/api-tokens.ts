@@ -6,6 +6,7 @@ import type { ConsoleContext } from "./console";
 import { type FieldErrors, notice } from "./form";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
+import { when } from "./time";
 
 export const apiTokensSectionId = "api-tokens";
 
@@ -16,13 +17,6 @@ export interface ApiTokensState {
   /** A refusal that is not about one field (e.g. too many tokens). */
   problem?: string;
   name?: string;
-}
-
-function when(at: number | null, never: string): SafeHtml {
-  if (at === null) return html`${never}`;
-  const iso = new Date(at).toISOString();
-  // data-local: chat.js rewrites unmarked <time>s to a time of day, which would drop the date.
-  return html`<time datetime="${iso}" data-local>${iso.slice(0, 16).replace("T", " ")} UTC</time>`;
 }
 
 function tokenRow(ctx: ConsoleContext, token: ApiToken): SafeHtml {

@@ -7,6 +7,7 @@ import { messageLimits } from "../domain/limits";
 import { avatar } from "./console";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
+import { type LeaveMessageState, leaveMessageForm } from "./leave-message";
 import { earlierControl, messageView } from "./message";
 import { documentPage, type PageContext } from "./page";
 
@@ -19,6 +20,8 @@ export interface ChatState {
   messages: Message[];
   earlierUrl: string | null;
   socketUrl: string;
+  /** While the chat is offline: the leave-a-message form, shown instead of the composer. */
+  leaveMessage: LeaveMessageState | null;
 }
 
 export function agentStatus(ctx: PageContext, business: Business, agent: ChatState["agent"], availability: Availability): SafeHtml {
@@ -75,8 +78,8 @@ export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
     </div>
     ${queueNotice(t, state.queueAhead)}
   </header>
-  ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}
-  ${composer(ctx)}
+  ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 && !state.leaveMessage ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}
+  ${state.leaveMessage ? leaveMessageForm(ctx, state.leaveMessage) : composer(ctx)}
 </main>`,
     { chat: true },
   );

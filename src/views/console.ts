@@ -6,13 +6,15 @@ import { html, type SafeHtml } from "./html";
 import { type IconName, icon } from "./icons";
 import { documentPage, type PageContext } from "./page";
 
-export type Section = "conversations" | "settings" | "team" | "profile";
+export type Section = "conversations" | "inbox" | "settings" | "team" | "groups" | "profile";
 
 export interface ConsoleContext extends PageContext {
   agent: Agent;
   business: Business;
   /** Unread visitor messages in the agent's open conversations, for the navigation badge. */
   unreadTotal: number;
+  /** Offline messages (留言) nobody has handled yet, for the Inbox badge. */
+  unhandledOfflineMessages: number;
 }
 
 const languageNames: Record<Locale, string> = { "zh-CN": "中文", en: "English" };
@@ -20,6 +22,11 @@ const languageNames: Record<Locale, string> = { "zh-CN": "中文", en: "English"
 export function avatar(agent: Pick<Agent, "avatar" | "displayName">, size: "" | "large" = ""): SafeHtml {
   if (agent.avatar) return html`<img class="avatar ${size}" src="${agent.avatar}" alt="">`;
   return html`<span class="avatar ${size}" aria-hidden="true">${Array.from(agent.displayName.trim())[0] ?? "?"}</span>`;
+}
+
+/** The Inbox link's badge; re-rendered (by id) when a message is handled. */
+export function inboxBadge(count: number): SafeHtml {
+  return html`<span id="inbox-count" class="unread" ${count ? "" : html`hidden`}>${count || ""}</span>`;
 }
 
 function navLink(ctx: ConsoleContext, current: Section, section: Section, href: string, iconName: IconName, extra?: SafeHtml): SafeHtml {
@@ -67,8 +74,10 @@ export function consolePage(
 </header>
 <nav aria-label="${t("app.name")}">
   ${navLink(ctx, section, "conversations", "/console", "message-square", html` <span id="unread-total" class="unread" ${ctx.unreadTotal ? "" : html`hidden`}>${ctx.unreadTotal || ""}</span>`)}
+  ${navLink(ctx, section, "inbox", "/console/inbox", "inbox", html` ${inboxBadge(ctx.unhandledOfflineMessages)}`)}
   ${navLink(ctx, section, "settings", "/console/settings", "settings")}
   ${manager ? navLink(ctx, section, "team", "/console/team", "users") : ""}
+  ${manager ? navLink(ctx, section, "groups", "/console/groups", "network") : ""}
   ${navLink(ctx, section, "profile", "/console/profile", "user")}
 </nav>
 <main id="main">

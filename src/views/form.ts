@@ -1,13 +1,16 @@
 import type { FieldProblem } from "../domain/errors";
 import type { Translate } from "../i18n";
 import { html, type SafeHtml } from "./html";
+import { icon } from "./icons";
 
 export type FieldErrors = Record<string, FieldProblem>;
 
 export interface FieldOptions {
   name: string;
+  /** Needed when the same field appears more than once on a page; defaults to `field-<name>`. */
+  id?: string;
   label: string;
-  type?: "text" | "email" | "password";
+  type?: "text" | "email" | "password" | "tel";
   value?: string;
   autocomplete?: string;
   required?: boolean;
@@ -17,7 +20,7 @@ export interface FieldOptions {
 
 /** A labelled input with its error message, wired for screen readers (aria-describedby). */
 export function field(t: Translate, errors: FieldErrors, options: FieldOptions): SafeHtml {
-  const id = `field-${options.name}`;
+  const id = options.id ?? `field-${options.name}`;
   const problem = errors[options.name];
   return html`<label for="${id}">${options.label}</label>
 <input id="${id}" name="${options.name}" type="${options.type ?? "text"}" value="${options.value ?? ""}"
@@ -30,4 +33,14 @@ ${problem ? html`<p class="field-error" id="${id}-error">${t(problem.key, proble
 
 export function notice(kind: "error" | "ok", text: string | null | undefined): SafeHtml {
   return text ? html`<p class="notice ${kind}" role="${kind === "error" ? "alert" : "status"}">${text}</p>` : html``;
+}
+
+/** A link shown read-only, with a button that copies it and one that opens it in a new tab. */
+export function copyLink(t: Translate, options: { id: string; label: string; url: string }): SafeHtml {
+  return html`<label for="${options.id}">${options.label}</label>
+<div class="copy-field" x-data="{ copied: false }">
+  <input id="${options.id}" readonly value="${options.url}" x-ref="link">
+  <button type="button" class="secondary" @click="navigator.clipboard.writeText($refs.link.value); copied = true">${icon("copy")} <span x-show="!copied">${t("team.copy")}</span><span x-show="copied" x-cloak>${t("team.copied")}</span></button>
+  <a class="button secondary" href="${options.url}" target="_blank" rel="noopener" title="${t("groups.openLink")}" aria-label="${t("groups.openLink")}">${icon("link")}</a>
+</div>`;
 }

@@ -7,6 +7,7 @@ import languages from "lucide-static/icons/languages.svg" with { type: "text" };
 import link from "lucide-static/icons/link.svg" with { type: "text" };
 import logOut from "lucide-static/icons/log-out.svg" with { type: "text" };
 import messageSquare from "lucide-static/icons/message-square.svg" with { type: "text" };
+import network from "lucide-static/icons/network.svg" with { type: "text" };
 import settings from "lucide-static/icons/settings.svg" with { type: "text" };
 import user from "lucide-static/icons/user.svg" with { type: "text" };
 import users from "lucide-static/icons/users.svg" with { type: "text" };
@@ -21,6 +22,7 @@ const sources = {
   link,
   "log-out": logOut,
   "message-square": messageSquare,
+  network,
   settings,
   user,
   users,

@@ -24,10 +24,16 @@ export function systemText(t: Translate, message: Pick<Message, "body" | "meta">
   if (message.body === "joined") return t("event.joined", { name: agentName });
   if (message.body === "transferred") {
     // The visitor is told who helps them now; agents read where it went.
-    const line = t(audience === "visitor" ? "event.transferred" : "event.transferredTo", { name: agentName });
+    const groupName = message.meta?.groupName;
+    const line =
+      groupName !== undefined
+        ? t("event.transferredToGroup", { name: String(groupName) })
+        : t(audience === "visitor" ? "event.transferred" : "event.transferredTo", { name: agentName });
     const note = audience === "agent" && message.meta?.note ? String(message.meta.note) : "";
     return note ? `${line} (${t("event.transferNote", { from: String(message.meta?.fromName ?? ""), note })})` : line;
   }
+  if (message.body === "requeued") return t(audience === "visitor" ? "event.requeued" : "event.requeuedFrom", { name: agentName });
+  if (message.body === "reopened") return t("event.reopened");
   return message.meta?.idle ? t("event.closedIdle") : t("event.closed");
 }
 

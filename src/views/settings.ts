@@ -5,7 +5,7 @@ import { type ConsoleContext, consolePage } from "./console";
 import { field, type FieldErrors, notice } from "./form";
 import { html, type SafeHtml } from "./html";
 
-type Setting = "name" | "capacity" | "welcome" | "idle";
+type Setting = "name" | "capacity" | "welcome" | "idle" | "routing" | "hold" | "reopen";
 
 export interface SettingsState {
   errors?: FieldErrors;
@@ -14,6 +14,9 @@ export interface SettingsState {
   capacity?: string;
   welcomeText?: string;
   idleCloseMinutes?: string;
+  routingMode?: string;
+  holdMinutes?: string;
+  reopenMinutes?: string;
 }
 
 interface SectionSpec {
@@ -75,6 +78,7 @@ ${section(ctx, state, {
   <div class="copy-field"><input id="widget-key" readonly value="${business.widgetKey}"></div>`,
 })}
 ${agent.role !== "agent" ? html`<p class="panel"><a href="/console/blocked">${t("blocked.title")}</a></p>` : ""}
+${agent.role !== "agent" ? html`<p class="panel"><a href="/console/hours">${t("hours.title")}</a></p>` : ""}
 ${section(ctx, state, {
   setting: "welcome",
   action: "/console/settings/welcome",
@@ -91,6 +95,33 @@ ${section(ctx, state, {
   name: "idleCloseMinutes",
   value: state.idleCloseMinutes ?? String(business.idleCloseMinutes),
   hint: "settings.idleHint",
+})}
+${section(ctx, state, {
+  setting: "routing",
+  title: "settings.routing",
+  action: "/console/settings/routing",
+  label: "field.routingMode",
+  name: "routingMode",
+  value: t(business.routingMode === "claim" ? "settings.routingClaim" : "settings.routingAuto"),
+  input: html`<select id="field-routingMode" name="routingMode">
+    ${(["auto", "claim"] as const).map((mode) => html`<option value="${mode}" ${(state.routingMode ?? business.routingMode) === mode ? html`selected` : ""}>${t(mode === "auto" ? "settings.routingAuto" : "settings.routingClaim")}</option>`)}
+  </select>`,
+})}
+${section(ctx, state, {
+  setting: "hold",
+  action: "/console/settings/hold",
+  label: "field.holdMinutes",
+  name: "holdMinutes",
+  value: state.holdMinutes ?? String(business.holdMinutes),
+  hint: "settings.holdHint",
+})}
+${section(ctx, state, {
+  setting: "reopen",
+  action: "/console/settings/reopen",
+  label: "field.reopenMinutes",
+  name: "reopenMinutes",
+  value: state.reopenMinutes ?? String(business.reopenMinutes),
+  hint: "settings.reopenHint",
 })}
 ${section(ctx, state, {
   setting: "capacity",

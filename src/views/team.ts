@@ -8,7 +8,8 @@ import { field, type FieldErrors } from "./form";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 
-export function teamRow(ctx: ConsoleContext, member: Agent, error?: string): SafeHtml {
+/** `groupNames`: the member's groups; none means they answer every group. */
+export function teamRow(ctx: ConsoleContext, member: Agent, groupNames: readonly string[], error?: string): SafeHtml {
   const { t } = ctx;
   const self = member.id === ctx.agent.id;
   return html`<tr id="agent-${member.id}">
@@ -19,6 +20,7 @@ export function teamRow(ctx: ConsoleContext, member: Agent, error?: string): Saf
         ${roles.map((role) => html`<option value="${role}" ${role === member.role ? html`selected` : ""}>${t(`role.${role}`)}</option>`)}
     </select>
   </td>
+  <td>${groupNames.length ? groupNames.map((name) => html`<span class="badge">${name}</span> `) : html`<span class="muted">${t("groups.everyGroup")}</span>`}</td>
   <td>
     <input class="capacity" name="capacity" inputmode="numeric" size="3" value="${member.maxConcurrentChats ?? ""}"
       placeholder="${ctx.business.maxConcurrentChats}" aria-label="${t("field.capacity")}" title="${t("team.capacityHint")}"
@@ -76,7 +78,7 @@ export function addMemberSection(ctx: ConsoleContext, state: AddMemberState = {}
 </section>`;
 }
 
-export function teamPage(ctx: ConsoleContext, members: Agent[]): SafeHtml {
+export function teamPage(ctx: ConsoleContext, members: Agent[], groupNames: ReadonlyMap<number, string[]>): SafeHtml {
   const { t } = ctx;
   return consolePage(
     ctx,
@@ -84,8 +86,8 @@ export function teamPage(ctx: ConsoleContext, members: Agent[]): SafeHtml {
     t("team.title"),
     html`<h1>${t("team.title")}</h1>
 <div class="table-scroll"><table>
-  <thead><tr><th>${t("field.name")}</th><th>${t("field.email")}</th><th>${t("field.role")}</th><th>${t("team.capacity")}</th><th>${t("team.status")}</th><th>${t("team.actions")}</th></tr></thead>
-  <tbody id="team-rows">${members.map((member) => teamRow(ctx, member))}</tbody>
+  <thead><tr><th>${t("field.name")}</th><th>${t("field.email")}</th><th>${t("field.role")}</th><th>${t("groups.title")}</th><th>${t("team.capacity")}</th><th>${t("team.status")}</th><th>${t("team.actions")}</th></tr></thead>
+  <tbody id="team-rows">${members.map((member) => teamRow(ctx, member, groupNames.get(member.id) ?? []))}</tbody>
 </table></div>
 ${addMemberSection(ctx)}`,
   );

@@ -53,38 +53,49 @@ export interface WorkspaceState {
     messages: Message[];
     earlierUrl: string | null;
     visitorOnline: boolean;
-    colleagues: Pick<Agent, "id" | "displayName">[];
+    transferTargets: TransferTargets;
   };
+}
+
+/** Who a conversation can be handed to: colleagues, and groups (back to the queue for them). */
+export interface TransferTargets {
+  colleagues: Pick<Agent, "id" | "displayName">[];
+  groups: { id: number; name: string }[];
+}
+
+function transferForm(t: Translate, conversation: ConversationSummary["conversation"], targets: TransferTargets): SafeHtml {
+  const receivers = targets.colleagues.filter((colleague) => colleague.id !== conversation.agentId);
+  if (receivers.length === 0 && targets.groups.length === 0) return html``;
+  return html`<details class="popover-form"><summary>${t("transfer.title")}</summary>
+    <form hx-post="/console/conversations/${conversation.id}/transfer" hx-target="#conversation-actions" hx-swap="outerHTML">
+      <select name="to" aria-label="${t("transfer.to")}">
+        ${receivers.length ? html`<optgroup label="${t("transfer.agents")}">${receivers.map((colleague) => html`<option value="agent:${colleague.id}">${colleague.displayName}</option>`)}</optgroup>` : ""}
+        ${targets.groups.length ? html`<optgroup label="${t("transfer.groups")}">${targets.groups.map((group) => html`<option value="group:${group.id}">${group.name}</option>`)}</optgroup>` : ""}
+      </select>
+      <input name="note" maxlength="${limits.transferNoteLength}" aria-label="${t("transfer.note")}" placeholder="${t("transfer.note")}">
+      <button class="small" type="submit">${t("transfer.submit")}</button>
+    </form></details>`;
 }
 
 export function conversationActions(
   t: Translate,
   conversation: ConversationSummary["conversation"],
   agentId: number,
-  visitorBlocked: boolean,
-  colleagues: Pick<Agent, "id" | "displayName">[],
+  visitor: Pick<ConversationSummary, "visitorBlocked" | "visitorIp">,
+  targets: TransferTargets,
   error?: string,
 ): SafeHtml {
-  const receivers = colleagues.filter((colleague) => colleague.id !== conversation.agentId);
   return html`<div id="conversation-actions" class="actions">
   ${error ? html`<span class="field-error" role="alert">${error}</span>` : ""}
+  ${conversation.status === "open" ? transferForm(t, conversation, targets) : ""}
   ${
-    conversation.status === "open" && receivers.length
-      ? html`<details class="popover-form"><summary>${t("transfer.title")}</summary>
-    <form hx-post="/console/conversations/${conversation.id}/transfer" hx-target="#conversation-actions" hx-swap="outerHTML">
-      <select name="toAgentId" aria-label="${t("transfer.to")}">${receivers.map((colleague) => html`<option value="${colleague.id}">${colleague.displayName}</option>`)}</select>
-      <input name="note" maxlength="${limits.transferNoteLength}" aria-label="${t("transfer.note")}" placeholder="${t("transfer.note")}">
-      <button class="small" type="submit">${t("transfer.submit")}</button>
-    </form></details>`
-      : ""
-  }
-  ${
-    visitorBlocked
+    visitor.visitorBlocked
       ? html`<span class="badge off">${t("workspace.blocked")}</span>
     <button class="secondary small" hx-post="/console/conversations/${conversation.id}/unblock" hx-target="#conversation-actions" hx-swap="outerHTML">${t("workspace.unblock")}</button>`
       : html`<details class="popover-form block-visitor"><summary>${t("workspace.block")}</summary>
     <form hx-post="/console/conversations/${conversation.id}/block" hx-target="#conversation-actions" hx-swap="outerHTML">
       <input name="reason" maxlength="${limits.blockReasonLength}" aria-label="${t("workspace.blockReason")}" placeholder="${t("workspace.blockReason")}">
+      ${visitor.visitorIp ? html`<label class="check"><input type="checkbox" name="blockIp" value="1"> ${t("blocked.alsoIp", { ip: visitor.visitorIp })}</label>` : ""}
       <button class="danger small" type="submit">${t("workspace.block")}</button>
     </form></details>`
   }
@@ -114,7 +125,7 @@ export function workspacePage(ctx: ConsoleContext, state: WorkspaceState): SafeH
     ? html`<section class="conversation" data-conversation="${open.summary.conversation.id}" data-visitor="${open.summary.conversation.visitorId}">
   <header class="conversation-header">
     <div><strong>${visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName })}</strong> ${visitorStatus(t, open.visitorOnline)}</div>
-    ${conversationActions(t, open.summary.conversation, ctx.agent.id, open.summary.visitorBlocked, open.colleagues)}
+    ${conversationActions(t, open.summary.conversation, ctx.agent.id, open.summary, open.transferTargets)}
   </header>
   ${threadPanel(ctx, open, "agent", visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName }))}
   ${composer(ctx)}

@@ -257,7 +257,7 @@ describe("transfer", () => {
     const to = await addMember(ctx, "agent", "to@example.com");
     const { conversation } = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [from.id]);
     const attempt = (online: number[], toAgentId = to.id) =>
-      transferConversation(ctx.db, ignoreEvents, from, conversation.id, { toAgentId, note: "VIP customer" }, online);
+      transferConversation(ctx.db, ignoreEvents, from, conversation.id, { to: { agentId: toAgentId }, note: "VIP customer" }, online);
     expect(() => attempt([from.id])).toThrow(expect.objectContaining({ problem: expect.objectContaining({ key: "transfer.unavailable" }) }));
     setAvailability(ctx.db, to.id, "away");
     expect(() => attempt([from.id, to.id])).toThrow(RuleError);
@@ -274,6 +274,6 @@ describe("transfer", () => {
     expect(messageView(translator("en"), event, "visitor").value).not.toContain("VIP");
     expect(messageView(translator("en"), event, "agent").value).toContain("VIP customer");
     // Only its agent (or a manager) may hand it on.
-    expect(() => transferConversation(ctx.db, ignoreEvents, from, conversation.id, { toAgentId: from.id, note: "" }, [from.id, to.id])).toThrow(RuleError);
+    expect(() => transferConversation(ctx.db, ignoreEvents, from, conversation.id, { to: { agentId: from.id }, note: "" }, [from.id, to.id])).toThrow(RuleError);
   });
 });

@@ -146,13 +146,13 @@ describe("the visitor socket", () => {
     // The resume frame is handled asynchronously: wait until the receiver listens.
     while (ctx.app.server!.subscriberCount(topics.agent(second.agent.id, "en")) === 0) await Bun.sleep(5);
     const conversation = ctx.sqlite.query("SELECT id FROM conversations").get() as { id: number };
-    const moved = await first.client.post(`/console/conversations/${conversation.id}/transfer`, { toAgentId: String(second.agent.id), note: "knows returns" });
+    const moved = await first.client.post(`/console/conversations/${conversation.id}/transfer`, { to: `agent:${second.agent.id}`, note: "knows returns" });
     expect(moved.status).toBe(200);
     await receiver.next((f) => f.includes('hx-target="#my-conversations"') && f.includes(`conversation-${conversation.id}`));
     await receiver.next((f) => f.includes('"type":"notify"'));
     const told = await visitor.next((f) => f.includes("is now helping you"));
     expect(told).not.toContain("knows returns");
-    const refused = await second.client.post(`/console/conversations/${conversation.id}/transfer`, { toAgentId: String(first.agent.id) });
+    const refused = await second.client.post(`/console/conversations/${conversation.id}/transfer`, { to: `agent:${first.agent.id}` });
     expect(refused.status).toBe(200);
     await visitor.next((f) => f.includes("first is now helping you"));
   });

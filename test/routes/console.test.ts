@@ -177,3 +177,39 @@ describe("idle close setting", () => {
     expect(ctx.sqlite.query("SELECT action FROM audit_log").all()).toEqual([{ action: "business.idle_close_changed" }]);
   });
 });
+
+describe("routing settings", () => {
+  it("saves the routing mode, hold and reopen times, refuses bad values, and records each change", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    const badMode = await client.post("/console/settings/routing", { routingMode: "random" });
+    expect(badMode.status).toBe(422);
+    expect(await badMode.text()).toContain("Choose automatic or claiming.");
+    for (const [path, field] of [["/console/settings/hold", "holdMinutes"], ["/console/settings/reopen", "reopenMinutes"]] as const) {
+      const refused = await client.post(path, { [field]: "1441" });
+      expect(refused.status).toBe(422);
+      expect(await refused.text()).toContain("Enter a whole number of minutes from 0 to 1440.");
+    }
+    expect(ctx.sqlite.query("SELECT count(*) AS n FROM audit_log").get()).toEqual({ n: 0 });
+    expect((await client.post("/console/settings/routing", { routingMode: "claim" })).status).toBe(200);
+    expect((await client.post("/console/settings/hold", { holdMinutes: "0" })).status).toBe(200);
+    expect((await client.post("/console/settings/reopen", { reopenMinutes: "30" })).status).toBe(200);
+    expect(ctx.sqlite.query("SELECT routing_mode AS mode, hold_minutes AS hold, reopen_minutes AS reopen FROM businesses").get()).toEqual({
+      mode: "claim",
+      hold: 0,
+      reopen: 30,
+    });
+    expect(ctx.sqlite.query("SELECT action FROM audit_log ORDER BY id").all()).toEqual([
+      { action: "business.routing_mode_changed" },
+      { action: "business.hold_changed" },
+      { action: "business.reopen_changed" },
+    ]);
+  });
+
+  it("are not for plain agents to change", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "agent");
+    expect((await client.post("/console/settings/routing", { routingMode: "claim" })).status).toBe(403);
+    expect(ctx.sqlite.query("SELECT routing_mode AS mode FROM businesses").get()).toEqual({ mode: "auto" });
+  });
+});

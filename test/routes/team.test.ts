@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { agents, businesses } from "../../src/db/schema";
 import { addAgent } from "../../src/domain/agents";
+import { createGroup, setGroupMembers } from "../../src/domain/groups";
 import { addMember, Client, signedIn, testApp } from "../support";
 
 describe("the Team page", () => {
@@ -133,5 +134,23 @@ describe("per-agent capacity", () => {
     expect(capacityOf()).toEqual({ n: null });
     const { client: agent } = await signedIn(ctx, "agent", "other@example.com");
     expect((await agent.post(`/console/team/${member.id}/capacity`, { capacity: "9" })).status).toBe(403);
+  });
+});
+
+describe("groups on the Team page", () => {
+  it("shows each member's groups, and 'Every group' for a member in none, also after a change", async () => {
+    const ctx = testApp();
+    const { agent: me, client: owner } = await signedIn(ctx, "owner");
+    const li = await addMember(ctx, "agent", "li@example.com");
+    const sales = createGroup(ctx.db, me, "Sales");
+    const support = createGroup(ctx.db, me, "Support");
+    setGroupMembers(ctx.db, me, sales.id, [li.id]);
+    setGroupMembers(ctx.db, me, support.id, [li.id]);
+    const page = await (await owner.get("/console/team")).text();
+    const row = (html: string, id: number) => html.slice(html.indexOf(`<tr id="agent-${id}">`)).split("</tr>")[0]!;
+    expect(row(page, li.id)).toContain('<span class="badge">Sales</span> <span class="badge">Support</span>');
+    expect(row(page, me.id)).toContain("Every group");
+    const changed = await (await owner.post(`/console/team/${li.id}/role`, { role: "admin" })).text();
+    expect(changed).toContain('<span class="badge">Sales</span>');
   });
 });
