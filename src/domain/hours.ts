@@ -4,6 +4,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { businesses, businessHours, closedDates } from "../db/schema";
+import { anyAgentOnline, anyone, type Pool } from "./assignment";
 import { recordAudit } from "./audit";
 import type { Business } from "./businesses";
 import { type FieldProblem, ValidationError } from "./errors";
@@ -150,11 +151,24 @@ export function isWithinHours(db: Queryable, business: Business, now: number = D
   );
 }
 
-export type OfflineReason = "hours";
+export type OfflineReason = "hours" | "noAgent";
 
-/** Why the visitor page offers the leave-a-message form instead of the chat; null when it does not. */
-export function offlineReason(db: Queryable, business: Business, now: number = Date.now()): OfflineReason | null {
-  return isWithinHours(db, business, now) ? null : "hours";
+/**
+ * Why a visitor cannot start a chat now, so the page offers the leave-a-message form instead;
+ * null when they can. Outside hours; or, when the shop chose so, nobody who serves the visitor's
+ * pool is online. A visitor on an exclusive link was told their agent is away and chose to wait,
+ * so for them only the shop's own agents being all away counts.
+ */
+export function offlineReason(
+  db: Queryable,
+  business: Business,
+  presence: { onlineAgentIds: readonly number[]; pool: Pool },
+  now: number = Date.now(),
+): OfflineReason | null {
+  if (!isWithinHours(db, business, now)) return "hours";
+  const served = presence.pool.requestedAgentId !== null ? anyone : presence.pool;
+  if (business.offlineWhenNoAgent && !anyAgentOnline(db, business.id, presence.onlineAgentIds, served)) return "noAgent";
+  return null;
 }
 
 /** Every time zone the settings page offers, with `current` kept even if the list lacks it. */

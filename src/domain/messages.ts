@@ -13,6 +13,8 @@ import type { ConversationEvents } from "./events";
 import { messageLimits } from "./limits";
 import { randomToken } from "./tokens";
 import type { Visitor } from "./visitors";
+import type { Business } from "./businesses";
+import { offlineReason } from "./hours";
 
 export type Message = typeof messages.$inferSelect;
 export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "reopened";
@@ -94,10 +96,16 @@ export interface SendResult {
 
 /**
  * The conversation a visitor's first message goes into: their last one, reopened, when it closed
- * less than the business's reopen time ago; otherwise a new one for the pool they asked for.
+ * less than the business's reopen time ago; otherwise a new one for the pool they asked for,
+ * unless the shop is offline for them (they are offered the leave-a-message form instead).
  */
-function startConversation(tx: Queryable, visitor: Visitor, pool: Pool): { conversation: Conversation; reopened: Conversation | null } {
-  const business = tx.select({ reopenMinutes: businesses.reopenMinutes }).from(businesses).where(eq(businesses.id, visitor.businessId)).get()!;
+function startConversation(
+  tx: Queryable,
+  business: Business,
+  visitor: Visitor,
+  pool: Pool,
+  onlineAgentIds: readonly number[],
+): { conversation: Conversation; reopened: Conversation | null } {
   if (business.reopenMinutes > 0) {
     const last = tx
       .select()
@@ -116,6 +124,7 @@ function startConversation(tx: Queryable, visitor: Visitor, pool: Pool): { conve
       return { conversation: reopened, reopened: last };
     }
   }
+  if (offlineReason(tx, business, { onlineAgentIds, pool })) throw new RuleError({ key: "chat.offlineNow" });
   const conversation = tx
     .insert(conversations)
     .values({
@@ -158,7 +167,8 @@ export function sendVisitorMessage(
       return { message: existing, conversation, created: false };
     }
     let conversation = currentConversation(db, visitor.id);
-    const started = conversation ? null : startConversation(tx, visitor, pool);
+    const business = conversation ? null : tx.select().from(businesses).where(eq(businesses.id, visitor.businessId)).get()!;
+    const started = business ? startConversation(tx, business, visitor, pool, onlineAgentIds) : null;
     if (started?.reopened) created.push(insertSystemMessage(tx, started.conversation, "reopened", {}));
     conversation ??= started!.conversation;
     const message = prepared(db, "insertVisitorMessage", (db) =>
@@ -178,7 +188,7 @@ export function sendVisitorMessage(
     created.push(message);
     if (started) {
       opened = { previous: started.reopened };
-      const { routingMode } = tx.select({ routingMode: businesses.routingMode }).from(businesses).where(eq(businesses.id, visitor.businessId)).get()!;
+      const { routingMode } = business!;
       const conversationPool = { groupId: conversation.groupId, requestedAgentId: conversation.requestedAgentId };
       // A returning visitor goes back to the agent they spoke with, if that agent can take it.
       const agentId = routingMode === "claim" ? null : chooseAgent(tx, visitor.businessId, onlineAgentIds, conversationPool, previousAgent(tx, visitor.id));

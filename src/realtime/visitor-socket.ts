@@ -9,8 +9,9 @@ import { endConversationByVisitor } from "../domain/conversations";
 import { markRead, sendVisitorMessage } from "../domain/messages";
 import { RateLimiter } from "../domain/rate-limiter";
 import type { Visitor } from "../domain/visitors";
+import { anyone, type Pool } from "../domain/assignment";
 import { originMatches } from "../routes/csrf";
-import { visitorFromCookie } from "../routes/visitor-cookie";
+import { linkPool, linkQuery, visitorFromCookie } from "../routes/visitor-cookie";
 import { threadUpsert } from "../views/message";
 import type { PageContext } from "../views/page";
 import type { Hub } from "./hub";
@@ -20,6 +21,8 @@ import { topics } from "./topics";
 interface VisitorConnection {
   visitor: Visitor;
   ip: string | null;
+  /** Who the link the visitor came by asks for; routes their first message. */
+  pool: Pool;
   page: PageContext;
   send(data: string): void;
   subscribe(topic: string): void;
@@ -51,7 +54,7 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
           sending.record([key]);
           // A refused message is named in the error, so the page can offer to retry it.
           guarded(deps, reply, t, () => {
-            const sent = sendVisitorMessage(db, hub, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds());
+            const sent = sendVisitorMessage(db, hub, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds(), connection.pool);
             // A retry of a stored message is answered with it, so the page can confirm the bubble.
             if (!sent.created) connection.send(String(threadUpsert(t, [sent.message], "visitor")));
           }, frame.clientId);
@@ -74,10 +77,14 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
   }
 
   return new Elysia()
-    .derive(({ params, cookie, request, server }) => ({
-      ...visitorFromCookie(deps, (params as { widgetKey: string }).widgetKey, cookie, request, server),
-    }))
+    .derive(({ params, query, cookie, request, server }) => {
+      const visitorRequest = visitorFromCookie(deps, (params as { widgetKey: string }).widgetKey, cookie, request, server);
+      // Resolved once, at the upgrade: who the link the visitor came by asks for.
+      const pool = visitorRequest.business ? linkPool(db, visitorRequest.business.id, query as { group?: string; agent?: string }) : anyone;
+      return { ...visitorRequest, pool };
+    })
     .ws("/chat/:widgetKey/ws", {
+      query: linkQuery,
       // Cross-site WebSocket hijacking: browsers send the visitor's cookie with an upgrade from
       // any page, and the same-origin policy does not cover WebSockets. Accept only our Origin.
       beforeHandle({ request, status }) {
@@ -90,9 +97,9 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
         hub.visitors.connected(visitor.id);
       },
       message(ws, data) {
-        const { visitor, ip, page } = ws.data;
+        const { visitor, ip, pool, page } = ws.data;
         if (!visitor) return;
-        handle({ visitor, ip, page, send: (text) => ws.send(text), subscribe: (topic) => ws.subscribe(topic) }, data);
+        handle({ visitor, ip, pool, page, send: (text) => ws.send(text), subscribe: (topic) => ws.subscribe(topic) }, data);
       },
       close(ws) {
         // A socket refused at open was never counted as connected.

@@ -5,7 +5,9 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { agentCard, shownAvailability } from "../domain/agents";
 import type { Business } from "../domain/businesses";
+import type { Pool } from "../domain/assignment";
 import { currentConversation, queuePosition } from "../domain/conversations";
+import { listGroups } from "../domain/groups";
 import { NotFoundError, ValidationError } from "../domain/errors";
 import { offlineReason } from "../domain/hours";
 import { limits } from "../domain/limits";
@@ -20,9 +22,14 @@ import { html } from "../views/html";
 import { type LeaveMessageState, leaveMessageForm, leaveMessageOutcome } from "../views/leave-message";
 import { earlierControl, threadUpsert } from "../views/message";
 import { isHttps } from "./client";
-import { visitorCookieName, visitorCookiePath, visitorFromCookie } from "./visitor-cookie";
+import { linkPool, linkQuery, visitorCookieName, visitorCookiePath, visitorFromCookie } from "./visitor-cookie";
 
 const visitorCookieMaxAge = 365 * 24 * 60 * 60;
+
+function poolQuery(pool: Pool): string {
+  if (pool.requestedAgentId !== null) return `?agent=${pool.requestedAgentId}`;
+  return pool.groupId !== null ? `?group=${pool.groupId}` : "";
+}
 
 export function chatRoutes(deps: AppDeps, hub: Hub) {
   const { db, secret, config } = deps;
@@ -43,7 +50,7 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
     }))
     .get(
       "/chat/:widgetKey",
-      ({ params, business, visitor: known, ip, blocked, page, cookie, request, set }) => {
+      ({ params, query, business, visitor: known, ip, blocked, page, cookie, request, set }) => {
         if (!business) throw new NotFoundError("chat");
         if (blocked) {
           // Only that chat is unavailable: nothing about why, or who decided. A blocked address
@@ -68,19 +75,31 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
         }
         const history = threadPage(db, visitor.id);
         const conversation = currentConversation(db, visitor.id);
-        const agent = conversation?.agentId ? agentCard(db, conversation.agentId) : null;
+        const pool = linkPool(db, business.id, query);
+        // Before the first message of an exclusive link, the header already shows who will answer.
+        const agentId = conversation ? conversation.agentId : pool.requestedAgentId;
+        const agent = agentId ? agentCard(db, agentId) : null;
+        const agentAvailability = shownAvailability(agent, agentId ? hub.agents.isOnline(agentId) : false);
+        const chatPath = visitorCookiePath(params.widgetKey);
+        const offline = !conversation && offlineReason(db, business, { onlineAgentIds: hub.agents.onlineIds(), pool }) !== null;
+        const picking = !conversation && !offline && business.groupPicker && pool.groupId === null && pool.requestedAgentId === null;
+        const groupChoices = picking ? listGroups(db, business.id).map((group) => ({ name: group.name, url: `${chatPath}?group=${group.id}` })) : [];
         return chatPage(page, {
           business,
           agent,
           queueAhead: conversation ? queuePosition(db, conversation) : null,
-          agentAvailability: shownAvailability(agent, conversation?.agentId ? hub.agents.isOnline(conversation.agentId) : false),
+          agentAvailability,
+          groupChoices: groupChoices.length > 0 ? groupChoices : null,
+          requestedAway: !conversation && agent && pool.requestedAgentId && agentAvailability !== "online" ? { name: agent.displayName, anyoneUrl: chatPath } : null,
           messages: history.messages,
           earlierUrl: earlierUrl(params.widgetKey, history.hasEarlier, history.messages[0]?.id),
-          socketUrl: `${visitorCookiePath(params.widgetKey)}/ws`,
+          // The socket carries the link's group or agent: the first message is routed by it.
+          socketUrl: `${chatPath}/ws${poolQuery(pool)}`,
           // A visitor already in a conversation keeps it; otherwise, offline means "leave a message".
-          leaveMessage: !conversation && offlineReason(db, business) ? leaveMessageState(business, params.widgetKey) : null,
+          leaveMessage: offline ? leaveMessageState(business, params.widgetKey) : null,
         });
       },
+      { query: linkQuery },
     )
     .get(
       "/chat/:widgetKey/messages",

@@ -1,7 +1,10 @@
 // The visitor's identity on the chat page and its socket: a random token in a cookie limited to
 // that shop's chat path, so one browser is a separate visitor of each shop on the same server.
 import type { Server } from "bun";
+import { t } from "elysia";
 import type { AppDeps } from "../app";
+import type { Queryable } from "../db/client";
+import { type Pool, resolvePool } from "../domain/assignment";
 import { isIpBlocked } from "../domain/blocked-ips";
 import { type Business, findBusinessByWidgetKey } from "../domain/businesses";
 import { findVisitorByToken, type Visitor } from "../domain/visitors";
@@ -43,4 +46,13 @@ export function visitorFromCookie(
   const ip = clientIp(request, server, config.trustProxy);
   const blocked = business !== null && (visitor?.blocked === true || isIpBlocked(db, business.id, ip));
   return { business, visitor, ip, blocked, page };
+}
+
+/** A chat link may name a group (`?group=`) or an agent (`?agent=`, an exclusive link). */
+export const linkQuery = t.Object({ group: t.Optional(t.String({ maxLength: 20 })), agent: t.Optional(t.String({ maxLength: 20 })) });
+
+/** Who the link asks for; a stale or mistyped id names nothing. */
+export function linkPool(db: Queryable, businessId: number, link: { group?: string; agent?: string }): Pool {
+  const id = (value: string | undefined) => (value && /^[1-9][0-9]{0,15}$/.test(value) ? Number(value) : undefined);
+  return resolvePool(db, businessId, { group: id(link.group), agent: id(link.agent) });
 }

@@ -22,6 +22,25 @@ export interface ChatState {
   socketUrl: string;
   /** While the chat is offline: the leave-a-message form, shown instead of the composer. */
   leaveMessage: LeaveMessageState | null;
+  /** Before the first message, when the shop asks visitors to pick a group: one link per group. */
+  groupChoices: { name: string; url: string }[] | null;
+  /** Came by an agent's exclusive link while that agent is away: where to chat with anyone instead. */
+  requestedAway: { name: string; anyoneUrl: string } | null;
+}
+
+/** "Who would you like to talk to?": each group is a link to the chat for that group. */
+function groupPicker(ctx: PageContext, choices: { name: string; url: string }[]): SafeHtml {
+  const { t } = ctx;
+  return html`<nav class="group-picker" aria-labelledby="group-picker-title">
+  <p id="group-picker-title"><strong>${t("chat.pickGroup")}</strong></p>
+  <ul>${choices.map((choice) => html`<li><a class="button secondary" href="${choice.url}">${choice.name}</a></li>`)}</ul>
+</nav>`;
+}
+
+function requestedAwayNotice(ctx: PageContext, away: { name: string; anyoneUrl: string }): SafeHtml {
+  const { t } = ctx;
+  return html`<p class="queue" role="status" id="requested-away">${t("chat.requestedAway", { name: away.name })}
+  <a href="${away.anyoneUrl}">${t("chat.chatWithAnyone")}</a></p>`;
 }
 
 export function agentStatus(ctx: PageContext, business: Business, agent: ChatState["agent"], availability: Availability): SafeHtml {
@@ -77,9 +96,10 @@ export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
       <button type="button" class="secondary small" id="end-chat" hx-ws:send hx-vals='{"type": "end"}' hx-confirm="${t("chat.endConfirm")}">${t("chat.end")}</button>
     </div>
     ${queueNotice(t, state.queueAhead)}
+    ${state.requestedAway ? requestedAwayNotice(ctx, state.requestedAway) : ""}
   </header>
   ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 && !state.leaveMessage ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}
-  ${state.leaveMessage ? leaveMessageForm(ctx, state.leaveMessage) : composer(ctx)}
+  ${state.leaveMessage ? leaveMessageForm(ctx, state.leaveMessage) : state.groupChoices ? groupPicker(ctx, state.groupChoices) : composer(ctx)}
 </main>`,
     { chat: true },
   );

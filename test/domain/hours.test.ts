@@ -1,11 +1,13 @@
 import { describe, expect, it } from "bun:test";
 import { auditLog, businessHours, closedDates } from "../../src/db/schema";
+import { anyone } from "../../src/domain/assignment";
 import { findBusiness } from "../../src/domain/businesses";
 import { ValidationError } from "../../src/domain/errors";
 import { type HoursInput, isWithinHours, offlineReason, readHours, saveHours } from "../../src/domain/hours";
 import { addMember, testApp } from "../support";
 
 const at = (iso: string) => Date.parse(iso);
+const nobodyOnline = { onlineAgentIds: [], pool: anyone };
 
 const settings = (overrides: Partial<HoursInput> = {}): HoursInput => ({
   timezone: "UTC",
@@ -40,7 +42,7 @@ describe("business hours", () => {
     for (const when of ["2026-01-04T03:00:00Z", "2026-01-05T12:00:00Z", "2026-01-10T23:59:00Z"]) {
       expect(isWithinHours(ctx.db, ctx.business(), at(when))).toBe(true);
     }
-    expect(offlineReason(ctx.db, ctx.business(), at("2026-01-05T12:00:00Z"))).toBeNull();
+    expect(offlineReason(ctx.db, ctx.business(), nobodyOnline, at("2026-01-05T12:00:00Z"))).toBeNull();
   });
 
   it("is open from the opening minute up to, not including, the closing minute", async () => {
@@ -50,7 +52,7 @@ describe("business hours", () => {
     expect(isWithinHours(ctx.db, ctx.business(), at("2026-01-05T09:00:00Z"))).toBe(true);
     expect(isWithinHours(ctx.db, ctx.business(), at("2026-01-05T17:59:00Z"))).toBe(true);
     expect(isWithinHours(ctx.db, ctx.business(), at("2026-01-05T18:00:00Z"))).toBe(false);
-    expect(offlineReason(ctx.db, ctx.business(), at("2026-01-05T18:00:00Z"))).toBe("hours");
+    expect(offlineReason(ctx.db, ctx.business(), nobodyOnline, at("2026-01-05T18:00:00Z"))).toBe("hours");
   });
 
   it("is closed on a day without hours once any day has them", async () => {
@@ -200,5 +202,18 @@ describe("saving business hours", () => {
     expect(problemsOf(() => saveHours(ctx.db, ctx.owner, settings({ days: twice })))).toEqual({ "opensAt-1": "error.hours.weekday" });
     const eighth = [{ weekday: 7, opensAt: "09:00", closesAt: "12:00" }];
     expect(problemsOf(() => saveHours(ctx.db, ctx.owner, settings({ days: eighth })))).toEqual({ "opensAt-7": "error.hours.weekday" });
+  });
+});
+
+describe("offline when nobody is online", () => {
+  it("offers the form when the shop chose so and nobody who serves the visitor is online, but not to a visitor waiting for their own agent", async () => {
+    const ctx = await shop({ offlineWhenNoAgent: true });
+    const agent = await addMember({ ...ctx, business: ctx.business() }, "agent", "agent@example.com");
+    expect(offlineReason(ctx.db, ctx.business(), nobodyOnline)).toBe("noAgent");
+    expect(offlineReason(ctx.db, ctx.business(), { onlineAgentIds: [agent.id], pool: anyone })).toBeNull();
+    // Waiting for a named agent who is away is their choice; the shop's other agents count.
+    expect(offlineReason(ctx.db, ctx.business(), { onlineAgentIds: [ctx.owner.id], pool: { groupId: null, requestedAgentId: agent.id } })).toBeNull();
+    const open = await shop({ offlineWhenNoAgent: false });
+    expect(offlineReason(open.db, open.business(), nobodyOnline)).toBeNull();
   });
 });
