@@ -33,7 +33,7 @@ function groupPicker(ctx: PageContext, choices: { name: string; url: string }[])
   const { t } = ctx;
   return html`<nav class="group-picker" aria-labelledby="group-picker-title">
   <p id="group-picker-title"><strong>${t("chat.pickGroup")}</strong></p>
-  <ul>${choices.map((choice) => html`<li><a class="button secondary" href="${choice.url}">${choice.name}</a></li>`)}</ul>
+  <ul>${choices.map((choice) => html`<li><a class="button" href="${choice.url}">${choice.name}</a></li>`)}</ul>
 </nav>`;
 }
 

@@ -106,6 +106,7 @@ ${section(ctx, state, {
   input: html`<select id="field-routingMode" name="routingMode">
     ${(["auto", "claim"] as const).map((mode) => html`<option value="${mode}" ${(state.routingMode ?? business.routingMode) === mode ? html`selected` : ""}>${t(mode === "auto" ? "settings.routingAuto" : "settings.routingClaim")}</option>`)}
   </select>`,
+  hint: "settings.routingHint",
 })}
 ${section(ctx, state, {
   setting: "hold",
