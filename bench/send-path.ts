@@ -42,11 +42,13 @@ const hub = new Hub(
 );
 
 const business = sqlite.query("SELECT id FROM businesses ORDER BY id LIMIT 1").get() as { id: number };
+// Room for every visitor: this measures assignment, not the queue.
+sqlite.run("UPDATE businesses SET max_concurrent_chats = 100");
 const agentIds: number[] = [];
 for (let i = 0; i < agentCount; i++) {
   const row = db
     .insert(agentsTable)
-    .values({ businessId: business.id, email: `agent${i}@bench.test`, passwordHash: "x", displayName: `Agent ${i}`, role: "agent" })
+    .values({ businessId: business.id, email: `agent${i}@bench.test`, passwordHash: "x", displayName: `Agent ${i}`, role: "agent", availability: "online" })
     .returning({ id: agentsTable.id })
     .get();
   agentIds.push(row.id);

@@ -1,6 +1,6 @@
 // Conversations: a visitor's exchange with the shop, queued until an agent has it, open while
 // they talk, closed at the end. Agent-side reads start from the agent's business (invariant 4).
-import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
 import { agents, businesses, conversations, groups, messages, visitors } from "../db/schema";
@@ -203,23 +203,20 @@ export function closeConversation(db: Database, events: ConversationEvents, agen
 }
 
 /**
- * The waiting visitors of a business in queue order; `ahead` is how many wait before each in the
- * same pool (group, or requested agent), since only those are served before them.
+ * The visitors whose place in line a change at `from` moves: those waiting in the same pool
+ * (group, or requested agent) from `from` on, in order, with how many wait before each. A
+ * newcomer at the tail moves nobody else; one who leaves moves only those behind them.
  */
-export function queue(db: Queryable, businessId: number): { conversationId: number; visitorId: number; ahead: number }[] {
-  const waitingPerPool = new Map<string, number>();
+export function queueFrom(db: Queryable, from: Conversation): { visitorId: number; ahead: number }[] {
+  const inLine = and(eq(conversations.businessId, from.businessId), eq(conversations.status, "queued"), samePool(from));
+  const before = db.select({ n: sql<number>`count(*)` }).from(conversations).where(and(inLine, lt(conversations.id, from.id))).get()?.n ?? 0;
   return db
-    .select({ conversationId: conversations.id, visitorId: conversations.visitorId, groupId: conversations.groupId, requestedAgentId: conversations.requestedAgentId })
+    .select({ visitorId: conversations.visitorId })
     .from(conversations)
-    .where(and(eq(conversations.businessId, businessId), eq(conversations.status, "queued")))
+    .where(and(inLine, gte(conversations.id, from.id)))
     .orderBy(conversations.id)
     .all()
-    .map(({ conversationId, visitorId, groupId, requestedAgentId }) => {
-      const pool = `${groupId}:${requestedAgentId}`;
-      const ahead = waitingPerPool.get(pool) ?? 0;
-      waitingPerPool.set(pool, ahead + 1);
-      return { conversationId, visitorId, ahead };
-    });
+    .map(({ visitorId }, index) => ({ visitorId, ahead: before + index }));
 }
 
 /** How many conversations wait before this one, or null when it is not waiting. */

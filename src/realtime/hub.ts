@@ -9,7 +9,7 @@ import { businessOfAgent } from "../domain/agents";
 import { groupIdsOfAgent, listGroups } from "../domain/groups";
 import { visitorsOnIp } from "../domain/blocked-ips";
 import { agentCard, shownAvailability } from "../domain/agents";
-import { type Conversation, type ConversationSummary, currentConversation, queue, summarize, unreadTotal } from "../domain/conversations";
+import { type Conversation, type ConversationSummary, currentConversation, queueFrom, summarize, unreadTotal } from "../domain/conversations";
 import type { ConversationEvents } from "../domain/events";
 import type { Message } from "../domain/messages";
 import { findBusiness } from "../domain/businesses";
@@ -118,7 +118,8 @@ export class Hub implements ConversationEvents {
     }
     this.send((locale) => topics.agentThread(conversation.visitorId, locale), () => ({ type: "conversation", id: conversation.id }));
     this.sendAgentStatus(conversation.visitorId);
-    if (conversation.status === "queued" || previous?.status === "queued") this.sendQueuePositions(conversation.businessId);
+    if (conversation.status === "queued") this.sendQueuePositions(conversation);
+    if (previous?.status === "queued" && (conversation.status !== "queued" || !samePoolAs(previous, conversation))) this.sendQueuePositions(previous);
     // A closed conversation frees a slot: the head of the queue may have an agent now.
     if (conversation.status === "closed" && previous?.status === "open") this.drainQueue(conversation.businessId);
   }
@@ -148,9 +149,9 @@ export class Hub implements ConversationEvents {
     ];
   }
 
-  /** Tells every waiting visitor of the business how many are ahead of them. */
-  private sendQueuePositions(businessId: number): void {
-    for (const { visitorId, ahead } of queue(this.db, businessId)) {
+  /** Tells the waiting visitors whose place in line a change at `from` moved how many are ahead now. */
+  private sendQueuePositions(from: Conversation): void {
+    for (const { visitorId, ahead } of queueFrom(this.db, from)) {
       this.send(
         (locale) => topics.visitorThread(visitorId, locale),
         (locale) => html`<hx-partial hx-target="#queue-position" hx-swap="outerHTML">${queueNotice(translator(locale), ahead)}</hx-partial>`,

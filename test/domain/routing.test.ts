@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { agents, businesses, conversations, messages } from "../../src/db/schema";
 import { setAvailability } from "../../src/domain/agents";
 import { anyAgentOnline, drainQueue, requeueFromAbsentAgents, resolvePool } from "../../src/domain/assignment";
-import { closeConversation, endConversationByVisitor, listWaiting, queuePosition, takeConversation, transferConversation } from "../../src/domain/conversations";
+import { closeConversation, endConversationByVisitor, listWaiting, queueFrom, queuePosition, takeConversation, transferConversation } from "../../src/domain/conversations";
 import { RuleError } from "../../src/domain/errors";
 import { ignoreEvents } from "../../src/domain/events";
 import { createGroup, setGroupMembers } from "../../src/domain/groups";
@@ -130,6 +130,12 @@ describe("the queue per pool", () => {
     const s2 = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [], supportPool).conversation;
     const sale = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [], salesPool).conversation;
     expect([queuePosition(ctx.db, s1), queuePosition(ctx.db, s2), queuePosition(ctx.db, sale)]).toEqual([0, 1, 0]);
+    // Whose place a change moves: a newcomer at the tail moves nobody else; the head leaving moves the rest.
+    expect(queueFrom(ctx.db, s2)).toEqual([{ visitorId: s2.visitorId, ahead: 1 }]);
+    expect(queueFrom(ctx.db, s1)).toEqual([
+      { visitorId: s1.visitorId, ahead: 0 },
+      { visitorId: s2.visitorId, ahead: 1 },
+    ]);
     expect(drainQueue(ctx.db, ignoreEvents, ctx.business.id, [agent.id])).toBe(1);
     expect(ctx.db.select().from(conversations).where(eq(conversations.id, sale.id)).get()!.agentId).toBe(agent.id);
   });

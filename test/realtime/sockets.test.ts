@@ -88,9 +88,9 @@ describe("the visitor socket", () => {
     third.send({ type: "send", clientId: clientId(), body: "third" });
     expect(await third.next((f) => f.includes('id="queue-position"'))).toContain("1 ahead of you in line.");
     const busy = ctx.sqlite.query("SELECT id FROM conversations WHERE agent_id = ?").get(agent.id) as { id: number };
+    const mark = third.frames.length;
     expect((await client.post(`/console/conversations/${busy.id}/close`)).status).toBe(200);
     await second.next((f) => f.includes("joined the conversation"));
-    const mark = third.frames.length;
     expect(await third.next((f) => f.includes('id="queue-position"'), 2000, mark)).toContain("You are next in line.");
   });
 
