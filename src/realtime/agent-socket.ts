@@ -47,6 +47,7 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
       switch (frame.type) {
         case "resume":
           connection.subscribe(topics.agent(agent.id, locale));
+          connection.subscribe(topics.businessAgents(agent.businessId, locale));
           for (const topic of hub.waitingTopics(agent, locale)) connection.subscribe(topic);
           if (!conversation) return;
           replayThread(deps, connection.send, t, conversation.visitorId, frame.after, "agent");

@@ -13,6 +13,8 @@ import { type Conversation, type ConversationSummary, currentConversation, queue
 import type { ConversationEvents } from "../domain/events";
 import type { Message } from "../domain/messages";
 import { findBusiness } from "../domain/businesses";
+import { unhandledCount } from "../domain/offline-messages";
+import { inboxBadge } from "../views/console";
 import { type Locale, locales, translator } from "../i18n";
 import { agentStatus, queueNotice } from "../views/chat";
 import { html, type SafeHtml } from "../views/html";
@@ -176,6 +178,15 @@ export class Hub implements ConversationEvents {
   /** An address was blocked: every online visitor of the business who last came from it reloads too. */
   ipBlocked(businessId: number, ip: string): void {
     for (const visitorId of visitorsOnIp(this.db, businessId, ip, this.visitors.onlineIds())) this.visitorBlocked(visitorId);
+  }
+
+  /** A visitor left a message, or an agent handled one: every console's inbox count follows. */
+  inboxChanged(businessId: number): void {
+    const count = unhandledCount(this.db, businessId);
+    this.send(
+      (locale) => topics.businessAgents(businessId, locale),
+      () => html`<hx-partial hx-target="#inbox-count" hx-swap="outerHTML">${inboxBadge(count)}</hx-partial>`,
+    );
   }
 
   /** One side is typing: tell the other side. */

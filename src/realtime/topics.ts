@@ -9,6 +9,8 @@ export const topics = {
   agentThread: (visitorId: number, locale: Locale) => `thread:${visitorId}:agents:${locale}`,
   /** One agent's own pages: their list, unread total, alerts. */
   agent: (agentId: number, locale: Locale) => `agent:${agentId}:${locale}`,
+  /** Every agent of a business: shop-wide counts such as the inbox. */
+  businessAgents: (businessId: number, locale: Locale) => `business:${businessId}:agents:${locale}`,
   /**
    * Agents who serve one pool of waiting conversations (see domain/assignment.ts): those with
    * no group, one group's, or one agent's exclusive-link visitors.

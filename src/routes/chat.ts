@@ -135,6 +135,7 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
           set.status = 422;
           return leaveMessageForm(page, { ...form, errors: error.fields });
         }
+        hub.inboxChanged(business.id);
         messagesByVisitor.record(visitorKey);
         messagesByIp.record(ipKey);
         return leaveMessageOutcome("ok", page.t("leave.thanks"));

@@ -117,4 +117,22 @@ describe("offline when nobody is online", () => {
     expect(JSON.parse(refused)).toMatchObject({ type: "error", clientId: id, message: "We are offline right now. Reload the page to leave us a message." });
     expect(conversations(ctx)).toEqual([]);
   });
+
+  it("brings a message left on the form to every open console's inbox count at once", async () => {
+    const ctx = start();
+    ctx.sqlite.run("UPDATE businesses SET offline_when_no_agent = 1");
+    const { client } = await signedIn(ctx, "agent");
+    // Away: the console is open, but nobody is there to chat.
+    await client.post("/console/availability", { availability: "away" });
+    const console = await open(ctx, "/ws/agent", client.cookie!);
+    const { cookie } = await visitor(ctx);
+    const left = await fetch(`${ctx.base}/chat/${ctx.business.widgetKey}/leave-message`, {
+      method: "POST",
+      headers: { cookie, origin: ctx.base, "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ name: "Ana", phone: "", email: "ana@example.com", message: "call me back" }),
+    });
+    expect(left.status).toBe(200);
+    const badge = await console.next((f) => f.includes('hx-target="#inbox-count"'));
+    expect(badge).toContain(">1</span>");
+  });
 });
