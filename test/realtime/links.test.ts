@@ -124,7 +124,7 @@ describe("offline when nobody is online", () => {
     const { client } = await signedIn(ctx, "agent");
     // Away: the console is open, but nobody is there to chat.
     await client.post("/console/availability", { availability: "away" });
-    const console = await open(ctx, "/ws/agent", client.cookie!);
+    const agentConsole = await open(ctx, "/ws/agent", client.cookie!);
     const { cookie } = await visitor(ctx);
     const left = await fetch(`${ctx.base}/chat/${ctx.business.widgetKey}/leave-message`, {
       method: "POST",
@@ -132,7 +132,7 @@ describe("offline when nobody is online", () => {
       body: new URLSearchParams({ name: "Ana", phone: "", email: "ana@example.com", message: "call me back" }),
     });
     expect(left.status).toBe(200);
-    const badge = await console.next((f) => f.includes('hx-target="#inbox-count"'));
+    const badge = await agentConsole.next((f) => f.includes('hx-target="#inbox-count"'));
     expect(badge).toContain(">1</span>");
   });
 });
