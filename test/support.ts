@@ -1,4 +1,5 @@
 // Builds an isolated Kefu app on an in-memory database, and a tiny browser-like client for it.
+import { afterEach } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -145,6 +146,27 @@ export function listeningApp(overrides: Partial<AppOptions> = {}) {
   ctx.app.listen({ port: 0, hostname: "127.0.0.1" });
   const base = `http://127.0.0.1:${ctx.app.server!.port}`;
   return { ...ctx, base, stop: () => ctx.app.stop(true) };
+}
+
+export type ListeningApp = ReturnType<typeof listeningApp>;
+
+/** Starts listening apps for the tests of a file, each stopped after its test. */
+export function listeningApps(): () => ListeningApp {
+  let running: ListeningApp[] = [];
+  afterEach(() => {
+    for (const app of running) app.stop();
+    running = [];
+  });
+  return () => {
+    const ctx = listeningApp();
+    running.push(ctx);
+    return ctx;
+  };
+}
+
+/** The WebSocket URL of a path on a listening app. */
+export function wsUrl(ctx: ListeningApp, path: string): string {
+  return `${ctx.base.replace("http", "ws")}${path}`;
 }
 
 /** Opens the chat page like a browser would; returns the visitor cookie it was given. */

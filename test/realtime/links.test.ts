@@ -1,23 +1,11 @@
 // Chat links that name a group or an agent, the group picker, "offline when nobody is online",
 // and the waiting lists each agent is shown: through the real HTTP routes and WebSockets.
-import { afterEach, describe, expect, it } from "bun:test";
+import { describe, expect, it } from "bun:test";
 import { createGroup, setGroupMembers } from "../../src/domain/groups";
-import { addMember, listeningApp, signedIn, TestSocket, visitChat } from "../support";
+import { addMember, type ListeningApp, listeningApps, signedIn, TestSocket, visitChat, wsUrl } from "../support";
 
-type Running = ReturnType<typeof listeningApp>;
-let running: Running[] = [];
-afterEach(() => {
-  for (const app of running) app.stop();
-  running = [];
-});
-
-function start() {
-  const ctx = listeningApp();
-  running.push(ctx);
-  return ctx;
-}
-
-const wsUrl = (ctx: Running, path: string) => `${ctx.base.replace("http", "ws")}${path}`;
+type Running = ListeningApp;
+const start = listeningApps();
 
 async function open(ctx: Running, path: string, cookie: string) {
   const socket = new TestSocket(wsUrl(ctx, path), { cookie, origin: ctx.base });

@@ -1,25 +1,11 @@
-import { afterEach, describe, expect, it } from "bun:test";
+import { describe, expect, it } from "bun:test";
 import { addAgent } from "../../src/domain/agents";
 import { businesses, messages } from "../../src/db/schema";
 import { topics } from "../../src/realtime/topics";
-import { listeningApp, signedIn, TestSocket, visitChat } from "../support";
+import { type ListeningApp, listeningApps, signedIn, TestSocket, visitChat, wsUrl } from "../support";
 
-type Running = ReturnType<typeof listeningApp>;
-let running: Running[] = [];
-afterEach(() => {
-  for (const app of running) app.stop();
-  running = [];
-});
-
-function start() {
-  const ctx = listeningApp();
-  running.push(ctx);
-  return ctx;
-}
-
-function wsUrl(ctx: Running, path: string) {
-  return `${ctx.base.replace("http", "ws")}${path}`;
-}
+type Running = ListeningApp;
+const start = listeningApps();
 
 async function visitorSocket(ctx: Running, cookie?: string) {
   const visitorCookie = cookie ?? (await visitChat(ctx.base, ctx.business.widgetKey));
