@@ -6,7 +6,7 @@ import type { Database } from "../db/client";
 import { conversations } from "../db/schema";
 import { drainQueue, requeueFromAbsentAgents } from "../domain/assignment";
 import { businessOfAgent } from "../domain/agents";
-import { groupIdsOfAgent, listGroups } from "../domain/groups";
+import { groupIdsOfAgent } from "../domain/groups";
 import { visitorsOnIp } from "../domain/blocked-ips";
 import { agentCard, shownAvailability } from "../domain/agents";
 import { type Conversation, type ConversationSummary, currentConversation, queueFrom, summarize, unreadTotal } from "../domain/conversations";
@@ -22,7 +22,7 @@ import { threadUpsert } from "../views/message";
 import { conversationItem, conversationItemId, visitorName, visitorStatus } from "../views/workspace";
 import type { Broker } from "./broker";
 import { Presence } from "./presence";
-import { topics } from "./topics";
+import { agentWaitingAudiences, topics, waitingAudiences } from "./topics";
 
 export type ClientEvent =
   | { type: "typing" }
@@ -104,7 +104,9 @@ export class Hub implements ConversationEvents {
   conversationChanged(conversation: Conversation, previous: Conversation | null): void {
     const itemId = conversationItemId(conversation.id);
     if (previous?.status === "queued" && (conversation.status !== "queued" || !samePoolAs(previous, conversation))) {
-      this.send((locale) => topics.waiting(previous.businessId, previous, locale), () => ({ type: "remove", id: itemId }));
+      for (const audience of waitingAudiences(previous)) {
+        this.send((locale) => topics.waiting(previous.businessId, audience, locale), () => ({ type: "remove", id: itemId }));
+      }
     }
     if (previous?.agentId && (previous.agentId !== conversation.agentId || conversation.status === "closed")) {
       this.send((locale) => topics.agent(previous.agentId!, locale), () => ({ type: "remove", id: itemId }));
@@ -140,15 +142,9 @@ export class Hub implements ConversationEvents {
     for (const businessId of new Set(requeued.map((c) => c.businessId))) this.drainQueue(businessId);
   }
 
-  /** The waiting-list topics an agent listens to: the pools they serve. */
+  /** The waiting-list topics an agent listens to: the pools they serve, as they are now. */
   waitingTopics(agent: { id: number; businessId: number }, locale: Locale): string[] {
-    const own = groupIdsOfAgent(this.db, agent.id);
-    const groupIds = own.length > 0 ? own : listGroups(this.db, agent.businessId).map((group) => group.id);
-    return [
-      topics.waiting(agent.businessId, { groupId: null, requestedAgentId: null }, locale),
-      topics.waiting(agent.businessId, { groupId: null, requestedAgentId: agent.id }, locale),
-      ...groupIds.map((groupId) => topics.waiting(agent.businessId, { groupId, requestedAgentId: null }, locale)),
-    ];
+    return agentWaitingAudiences(agent.id, groupIdsOfAgent(this.db, agent.id)).map((audience) => topics.waiting(agent.businessId, audience, locale));
   }
 
   /** Tells the waiting visitors whose place in line a change at `from` moved how many are ahead now. */
@@ -203,13 +199,16 @@ export class Hub implements ConversationEvents {
     if (conversation.status === "closed") return null;
     const summary = summarize(this.db, conversation.id);
     const online = this.visitors.isOnline(conversation.visitorId);
-    const [topic, list] =
-      conversation.status === "queued" || conversation.agentId === null
-        ? [(locale: Locale) => topics.waiting(conversation.businessId, conversation, locale), "waiting-conversations"]
-        : [(locale: Locale) => topics.agent(conversation.agentId!, locale), "my-conversations"];
-    this.send(topic, (locale) =>
-      html`<hx-upsert hx-target="#${list}" key="data-last">${conversationItem(translator(locale), summary, { online, current: false })}</hx-upsert>`,
-    );
+    const waiting = conversation.status === "queued" || conversation.agentId === null;
+    const list = waiting ? "waiting-conversations" : "my-conversations";
+    const targets: ((locale: Locale) => string)[] = waiting
+      ? waitingAudiences(conversation).map((audience) => (locale: Locale) => topics.waiting(conversation.businessId, audience, locale))
+      : [(locale: Locale) => topics.agent(conversation.agentId!, locale)];
+    for (const topic of targets) {
+      this.send(topic, (locale) =>
+        html`<hx-upsert hx-target="#${list}" key="data-last">${conversationItem(translator(locale), summary, { online, current: false })}</hx-upsert>`,
+      );
+    }
     if (unreadChanged && conversation.agentId !== null && conversation.status === "open") this.sendUnreadTotal(conversation.agentId);
     return summary;
   }

@@ -52,6 +52,19 @@ describe("a group's chat link", () => {
     expect(conversations(ctx)).toEqual([{ agentId: sales.agent.id, groupId: salesGroup.id, requestedAgentId: null, status: "open" }]);
   });
 
+  it("shows a group's waiting visitor live to an agent in no group, even for a group created after their console opened", async () => {
+    const ctx = start();
+    const owner = await addMember(ctx, "owner", "owner@example.com");
+    const everyone = await signedIn(ctx, "agent", "everyone@example.com");
+    await everyone.client.post("/console/availability", { availability: "away" });
+    const lobby = await open(ctx, "/ws/agent", everyone.client.cookie!);
+    const late = createGroup(ctx.db, owner, "Late");
+    const { socket } = await visitor(ctx, `?group=${late.id}`);
+    socket.send({ type: "send", clientId: crypto.randomUUID(), body: "late group" });
+    const item = await lobby.next((f) => f.includes('hx-target="#waiting-conversations"'));
+    expect(item).toContain("late group");
+  });
+
   it("ignores a group that does not exist", async () => {
     const ctx = start();
     const { page } = await visitor(ctx, "?group=999");
