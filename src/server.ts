@@ -47,11 +47,12 @@ export function startServer(config: Config, log: Log): RunningServer {
   }).listen({ port: config.port, hostname: config.host });
   const port = app.server!.port!;
   // Housekeeping on a timer: conversations quiet past their shop's idle limit close by
-  // themselves, and those of agents gone past their shop's hold time go back to the queue.
+  // themselves; agents gone past their shop's auto-away and hold times become away and lose
+  // their conversations to the queue.
   const sweeper = setInterval(() => {
     try {
       closeIdleConversations(opened.db, app.hub);
-      app.hub.requeueFromAbsentAgents();
+      app.hub.sweepAbsentAgents();
     } catch (error) {
       log.error("housekeeping failed", { error });
     }

@@ -4,6 +4,7 @@
 import journal from "../../migrations/meta/_journal.json";
 import init from "../../migrations/0000_init.sql" with { type: "text" };
 import idleClose from "../../migrations/0002_idle_close.sql" with { type: "text" };
+import autoAway from "../../migrations/0004_auto_away.sql" with { type: "text" };
 import routing from "../../migrations/0003_routing.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
@@ -12,6 +13,7 @@ const sqlByTag: Record<string, string> = {
   "0001_visitor_tokens_and_api_tokens": visitorTokens,
   "0002_idle_close": idleClose,
   "0003_routing": routing,
+  "0004_auto_away": autoAway,
 };
 
 export interface Migration {

@@ -38,6 +38,8 @@ export const businesses = sqliteTable("businesses", {
   // An agent whose console has closed keeps their open conversations this long, then they are
   // queued again.
   holdMinutes: integer("hold_minutes").notNull().default(5),
+  // An "online" agent with no console open for this long is set to "away"; 0 never does.
+  autoAwayMinutes: integer("auto_away_minutes").notNull().default(0),
   // A visitor writing within this long after a close reopens that conversation; 0 never does.
   reopenMinutes: integer("reopen_minutes").notNull().default(0),
   // Also show the leave-a-message form, instead of the queue, when no agent is online.

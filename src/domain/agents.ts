@@ -1,8 +1,8 @@
 // Agents: the people who answer visitors. Every read and write is scoped to the business of
 // whoever acts, so an id from another shop is simply not found.
-import { and, asc, count, eq, getTableColumns, ne } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, gt, inArray, ne } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
-import { agents, sessions } from "../db/schema";
+import { agents, businesses, sessions } from "../db/schema";
 import type { Locale } from "../i18n";
 import { recordAudit } from "./audit";
 import { NotFoundError, RuleError, ValidationError } from "./errors";
@@ -263,6 +263,28 @@ export function shownAvailability(card: Pick<Agent, "availability"> | null, cons
 
 export const availabilities = ["online", "away", "offline"] as const;
 export type Availability = (typeof availabilities)[number];
+
+/**
+ * Agents still "online" whose console has been closed for their shop's auto-away time become
+ * "away", so they come back to a console that does not take chats until they say so.
+ * `absentSince` says since when an agent has had no console open, or null if they have one.
+ */
+export function setAwayAfterAbsence(db: Database, absentSince: (agentId: number) => number | null, now = Date.now()): number[] {
+  const candidates = db
+    .select({ id: agents.id, minutes: businesses.autoAwayMinutes })
+    .from(agents)
+    .innerJoin(businesses, eq(businesses.id, agents.businessId))
+    .where(and(eq(agents.availability, "online"), gt(businesses.autoAwayMinutes, 0)))
+    .all();
+  const gone = candidates
+    .filter(({ id, minutes }) => {
+      const since = absentSince(id);
+      return since !== null && now - since >= minutes * 60_000;
+    })
+    .map(({ id }) => id);
+  if (gone.length > 0) db.update(agents).set({ availability: "away" }).where(and(inArray(agents.id, gone), eq(agents.availability, "online"))).run();
+  return gone;
+}
 
 /** The agent's own choice; with an open console, only "online" agents are given new chats. */
 export function setAvailability(db: Database, agentId: number, availability: Availability): Agent {

@@ -89,6 +89,12 @@ export function setHoldMinutes(db: Database, actor: { id: number; businessId: nu
   return changeSettings(db, actor, { holdMinutes: minutes }, "business.hold_changed", { minutes });
 }
 
+/** An "online" agent whose console has been closed this long becomes "away"; 0 never. */
+export function setAutoAwayMinutes(db: Database, actor: { id: number; businessId: number }, minutes: number): Business {
+  checkMinutes("autoAwayMinutes", minutes, limits.autoAwayMinutes);
+  return changeSettings(db, actor, { autoAwayMinutes: minutes }, "business.auto_away_changed", { minutes });
+}
+
 /** A visitor writing this soon after a close reopens that conversation; 0 never reopens. */
 export function setReopenMinutes(db: Database, actor: { id: number; businessId: number }, minutes: number): Business {
   checkMinutes("reopenMinutes", minutes, limits.reopenMinutes);

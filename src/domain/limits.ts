@@ -16,6 +16,7 @@ export const limits = {
   greetingLength: 1000,
   idleCloseMinutes: 1440,
   holdMinutes: 1440,
+  autoAwayMinutes: 1440,
   reopenMinutes: 1440,
   transferNoteLength: 500,
   avatarBytes: 512 * 1024,

@@ -83,6 +83,8 @@ export const en = {
   "error.routingMode.invalid": "Choose automatic or claiming.",
   "field.holdMinutes": "Keep a departed agent's conversations for (minutes)",
   "settings.holdHint": "When an agent's console has been closed this long, their open conversations go back to the queue, ahead of newer visitors, and are routed again. 0 keeps them with the agent.",
+  "field.autoAwayMinutes": "Set agents away after their console has been closed for (minutes)",
+  "settings.autoAwayHint": "An agent who left without choosing away is set to away after this long, so when they come back their console takes no chats until they choose online. 0 never changes it.",
   "field.reopenMinutes": "Reopen a closed conversation if the visitor writes within (minutes)",
   "settings.reopenHint": "A visitor who writes again this soon after their chat ended continues the same conversation, with the same agent if they are available. 0 always starts a new conversation.",
   "error.note.tooLong": "Use at most {max} characters.",

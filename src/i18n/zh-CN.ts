@@ -83,6 +83,8 @@ export const zhCN: Dictionary = {
   "error.routingMode.invalid": "请选择自动分配或抢单。",
   "field.holdMinutes": "客服离开后保留其会话（分钟）",
   "settings.holdHint": "客服的控制台关闭超过这段时间后，其进行中的会话会回到队列（排在新访客之前）并重新分配。填 0 则一直保留给该客服。",
+  "field.autoAwayMinutes": "客服关闭控制台多少分钟后自动设为“离开”",
+  "settings.autoAwayHint": "客服离开时没有切换为“离开”，超过这段时间后会被自动设为离开；回来后需手动切换为“在线”才会接待新会话。填 0 则不自动切换。",
   "field.reopenMinutes": "会话结束后多少分钟内访客再次发言则重新打开（分钟）",
   "settings.reopenHint": "访客在会话结束后这段时间内再次发消息，会继续原来的会话，若原客服可接待则仍由其接待。填 0 则总是开始新会话。",
   "error.note.tooLong": "最多 {max} 个字符。",

@@ -5,7 +5,7 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { conversations } from "../db/schema";
 import { drainQueue, requeueFromAbsentAgents } from "../domain/assignment";
-import { businessOfAgent } from "../domain/agents";
+import { businessOfAgent, setAwayAfterAbsence } from "../domain/agents";
 import { groupIdsOfAgent } from "../domain/groups";
 import { visitorsOnIp } from "../domain/blocked-ips";
 import { agentCard, shownAvailability } from "../domain/agents";
@@ -134,11 +134,14 @@ export class Hub implements ConversationEvents {
   }
 
   /**
-   * Conversations of agents gone longer than their shop's hold time go back to the queue, and
-   * are routed again. An agent not seen since the server started counts as gone since then.
+   * Agents gone longer than their shop's auto-away time become "away"; conversations of agents
+   * gone longer than its hold time go back to the queue and are routed again. An agent not seen
+   * since the server started counts as gone since then.
    */
-  requeueFromAbsentAgents(now = Date.now()): void {
-    const requeued = requeueFromAbsentAgents(this.db, this, (id) => (this.agents.isOnline(id) ? null : (this.absentSince.get(id) ?? this.startedAt)), now);
+  sweepAbsentAgents(now = Date.now()): void {
+    const absentSince = (id: number) => (this.agents.isOnline(id) ? null : (this.absentSince.get(id) ?? this.startedAt));
+    setAwayAfterAbsence(this.db, absentSince, now);
+    const requeued = requeueFromAbsentAgents(this.db, this, absentSince, now);
     for (const businessId of new Set(requeued.map((c) => c.businessId))) this.drainQueue(businessId);
   }
 

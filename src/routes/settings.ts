@@ -5,6 +5,7 @@ import {
   type Business,
   renameBusiness,
   setDefaultCapacity,
+  setAutoAwayMinutes,
   setHoldMinutes,
   setIdleCloseMinutes,
   setReopenMinutes,
@@ -78,6 +79,14 @@ export function settingsRoutes(deps: AppDeps, hub: Hub) {
       ({ ctx, body, set }) =>
         save(ctx, set, "hold", { holdMinutes: body.holdMinutes }, () => setHoldMinutes(db, ctx.agent, typedNumber(body.holdMinutes))),
       { beforeHandle: managersOnly, body: t.Object({ holdMinutes: t.String({ maxLength: 20 }) }) },
+    )
+    .post(
+      "/console/settings/auto-away",
+      ({ ctx, body, set }) =>
+        save(ctx, set, "autoAway", { autoAwayMinutes: body.autoAwayMinutes }, () =>
+          setAutoAwayMinutes(db, ctx.agent, typedNumber(body.autoAwayMinutes)),
+        ),
+      { beforeHandle: managersOnly, body: t.Object({ autoAwayMinutes: t.String({ maxLength: 20 }) }) },
     )
     .post(
       "/console/settings/reopen",

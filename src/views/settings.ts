@@ -5,7 +5,7 @@ import { type ConsoleContext, consolePage } from "./console";
 import { field, type FieldErrors, notice } from "./form";
 import { html, type SafeHtml } from "./html";
 
-type Setting = "name" | "capacity" | "welcome" | "idle" | "routing" | "hold" | "reopen";
+type Setting = "name" | "capacity" | "welcome" | "idle" | "routing" | "hold" | "reopen" | "autoAway";
 
 export interface SettingsState {
   errors?: FieldErrors;
@@ -16,6 +16,7 @@ export interface SettingsState {
   idleCloseMinutes?: string;
   routingMode?: string;
   holdMinutes?: string;
+  autoAwayMinutes?: string;
   reopenMinutes?: string;
 }
 
@@ -115,6 +116,14 @@ ${section(ctx, state, {
   name: "holdMinutes",
   value: state.holdMinutes ?? String(business.holdMinutes),
   hint: "settings.holdHint",
+})}
+${section(ctx, state, {
+  setting: "autoAway",
+  action: "/console/settings/auto-away",
+  label: "field.autoAwayMinutes",
+  name: "autoAwayMinutes",
+  value: state.autoAwayMinutes ?? String(business.autoAwayMinutes),
+  hint: "settings.autoAwayHint",
 })}
 ${section(ctx, state, {
   setting: "reopen",

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
 import { agents, businesses, conversations, messages } from "../../src/db/schema";
-import { setAvailability } from "../../src/domain/agents";
+import { setAvailability, setAwayAfterAbsence } from "../../src/domain/agents";
 import { anyAgentOnline, drainQueue, requeueFromAbsentAgents, resolvePool } from "../../src/domain/assignment";
 import { closeConversation, endConversationByVisitor, listWaiting, queueFrom, queuePosition, takeConversation, transferConversation } from "../../src/domain/conversations";
 import { RuleError } from "../../src/domain/errors";
@@ -233,5 +233,21 @@ describe("transfer to a group", () => {
     const other = ctx.db.insert(businesses).values({ name: "Other", widgetKey: "other", identitySecret: "x" }).returning().get();
     const foreignGroup = createGroup(ctx.db, { id: from.id, businessId: other.id }, "Foreign");
     expect(() => transferConversation(ctx.db, ignoreEvents, member, conversation.id, { to: { groupId: foreignGroup.id }, note: "" }, [member.id])).toThrow();
+  });
+});
+
+describe("auto away", () => {
+  it("sets an online agent away once their console has been closed for the shop's auto-away time, and never when it is 0", async () => {
+    const ctx = await setup();
+    const gone = await addMember(ctx, "agent", "gone@example.com");
+    const here = await addMember(ctx, "agent", "here@example.com");
+    const leftAt = Date.now();
+    const absentSince = (id: number) => (id === gone.id ? leftAt : null);
+    expect(setAwayAfterAbsence(ctx.db, absentSince, leftAt + 60 * 60_000)).toEqual([]);
+    ctx.configure({ autoAwayMinutes: 10 });
+    expect(setAwayAfterAbsence(ctx.db, absentSince, leftAt + 9 * 60_000)).toEqual([]);
+    expect(setAwayAfterAbsence(ctx.db, absentSince, leftAt + 10 * 60_000)).toEqual([gone.id]);
+    const availability = (id: number) => ctx.db.select({ a: agents.availability }).from(agents).where(eq(agents.id, id)).get()!.a;
+    expect([availability(gone.id), availability(here.id)]).toEqual(["away", "online"]);
   });
 });

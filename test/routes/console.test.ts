@@ -185,7 +185,12 @@ describe("routing settings", () => {
     const badMode = await client.post("/console/settings/routing", { routingMode: "random" });
     expect(badMode.status).toBe(422);
     expect(await badMode.text()).toContain("Choose automatic or claiming.");
-    for (const [path, field] of [["/console/settings/hold", "holdMinutes"], ["/console/settings/reopen", "reopenMinutes"]] as const) {
+    const minuteSettings = [
+      ["/console/settings/hold", "holdMinutes"],
+      ["/console/settings/reopen", "reopenMinutes"],
+      ["/console/settings/auto-away", "autoAwayMinutes"],
+    ] as const;
+    for (const [path, field] of minuteSettings) {
       const refused = await client.post(path, { [field]: "1441" });
       expect(refused.status).toBe(422);
       expect(await refused.text()).toContain("Enter a whole number of minutes from 0 to 1440.");
@@ -194,15 +199,15 @@ describe("routing settings", () => {
     expect((await client.post("/console/settings/routing", { routingMode: "claim" })).status).toBe(200);
     expect((await client.post("/console/settings/hold", { holdMinutes: "0" })).status).toBe(200);
     expect((await client.post("/console/settings/reopen", { reopenMinutes: "30" })).status).toBe(200);
-    expect(ctx.sqlite.query("SELECT routing_mode AS mode, hold_minutes AS hold, reopen_minutes AS reopen FROM businesses").get()).toEqual({
-      mode: "claim",
-      hold: 0,
-      reopen: 30,
-    });
+    expect((await client.post("/console/settings/auto-away", { autoAwayMinutes: "15" })).status).toBe(200);
+    expect(
+      ctx.sqlite.query("SELECT routing_mode AS mode, hold_minutes AS hold, reopen_minutes AS reopen, auto_away_minutes AS away FROM businesses").get(),
+    ).toEqual({ mode: "claim", hold: 0, reopen: 30, away: 15 });
     expect(ctx.sqlite.query("SELECT action FROM audit_log ORDER BY id").all()).toEqual([
       { action: "business.routing_mode_changed" },
       { action: "business.hold_changed" },
       { action: "business.reopen_changed" },
+      { action: "business.auto_away_changed" },
     ]);
   });
 

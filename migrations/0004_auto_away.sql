@@ -1,0 +1,1 @@
+ALTER TABLE `businesses` ADD `auto_away_minutes` integer DEFAULT 0 NOT NULL;
