@@ -311,6 +311,9 @@ describe("a conversation that waits for an agent", () => {
     const { visitorId, conversationId } = await startConversation(visitor, "Is the shop open on Sunday?");
     expect(conversationsOf(visitorId)).toEqual([{ id: conversationId, status: "queued", agent_id: null }]);
 
+    // Away: an agent who opens the console "online" is given what waits at once; an agent away
+    // is not, but can look into a waiting conversation and take it.
+    expect((await postForm(kefu, "/console/availability", { availability: "away" }, { cookie: ownerCookie })).status).toBeLessThan(400);
     const agent = await open(agentContext, "/console");
     const waiting = agent.locator(`#waiting-conversations > li#conversation-${conversationId}`);
     await waiting.waitFor();
@@ -328,8 +331,10 @@ describe("a conversation that waits for an agent", () => {
     await agent.locator(`#my-conversations > li#conversation-${conversationId}`).waitFor();
     await agent.locator(`#waiting-conversations > li#conversation-${conversationId}`).waitFor({ state: "detached" });
 
-    // The visitor is told who answers, live.
+    // The visitor is told who answers, live, and sees them come back online.
     await visitor.locator("#agent-status strong", { hasText: owner.name }).waitFor();
+    await visitor.locator("#agent-status .presence.away").waitFor();
+    await agent.selectOption("#availability", "online");
     await visitor.locator("#agent-status .presence.online").waitFor();
     await visitor.locator("#thread > .message.event", { hasText: `${owner.name} joined the conversation` }).waitFor();
     await send(agent, "Yes, from ten to four.");
