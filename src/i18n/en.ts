@@ -72,6 +72,8 @@ export const en = {
   "field.greeting": "Your greeting",
   "settings.welcomeHint": "Sent in the agent's name when an agent joins a conversation, unless the agent has a greeting of their own. {visitor_name} and {agent_name} are filled in. Leave empty to send nothing.",
   "profile.greetingHint": "Sent when you join a conversation, instead of the shop's welcome message. {visitor_name} and {agent_name} are filled in.",
+  "profile.exclusiveLink": "Your exclusive chat link",
+  "profile.exclusiveLinkHint": "Visitors who come by this link are answered by you only. When you are away they are told so, and can wait for you or chat with someone else.",
   "error.minutes.range": "Enter a whole number of minutes from 0 to {max}.",
   "field.idleCloseMinutes": "Close quiet conversations after (minutes)",
   "settings.idleHint": "An open conversation with no new message for this long closes by itself, with a note in the thread. 0 keeps conversations open until someone closes them.",

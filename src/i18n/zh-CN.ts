@@ -72,6 +72,8 @@ export const zhCN: Dictionary = {
   "field.greeting": "我的欢迎语",
   "settings.welcomeHint": "客服接入会话时以客服的名义发送，除非该客服设置了自己的欢迎语。可使用 {visitor_name} 和 {agent_name}。留空则不发送。",
   "profile.greetingHint": "您接入会话时发送，代替店铺的欢迎语。可使用 {visitor_name} 和 {agent_name}。",
+  "profile.exclusiveLink": "您的专属链接",
+  "profile.exclusiveLinkHint": "通过该链接进入的访客只由您接待。您不在时，访客会看到提示，可以选择等您或由其他客服接待。",
   "error.minutes.range": "请输入 0 到 {max} 之间的整数分钟数。",
   "field.idleCloseMinutes": "会话无消息多少分钟后自动结束",
   "settings.idleHint": "进行中的会话在这段时间内没有新消息时会自动结束，并在会话中留下提示。填 0 则不自动结束。",

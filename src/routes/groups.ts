@@ -10,7 +10,7 @@ import type { ConsoleContext } from "../views/console";
 import { type GroupCardState, type GroupsContext, createGroupSection, groupCard, groupList, groupPickerSection, groupsPage } from "../views/groups";
 import { html } from "../views/html";
 import { consoleContext, managersOnly } from "./console-context";
-import { visitorCookiePath } from "./visitor-cookie";
+import { chatPageUrl } from "./visitor-cookie";
 
 const groupParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 
@@ -18,10 +18,9 @@ export function groupRoutes(deps: AppDeps, hub: Hub) {
   const { db, config } = deps;
 
   function groupsContext(ctx: ConsoleContext, request: Request): GroupsContext {
-    const origin = config.publicUrl ?? new URL(request.url).origin;
     return {
       agents: listAgents(db, ctx.agent.businessId).filter((agent) => !agent.disabled),
-      chatPage: `${origin}${visitorCookiePath(ctx.business.widgetKey)}`,
+      chatPage: chatPageUrl(config, request, ctx.business.widgetKey),
     };
   }
 

@@ -10,30 +10,33 @@ import type { ConsoleContext } from "../views/console";
 import { profilePage, type ProfileState } from "../views/profile";
 import { isHtmx } from "./client";
 import { consoleContext } from "./console-context";
+import { chatPageUrl } from "./visitor-cookie";
 
 export function profileRoutes(deps: AppDeps) {
-  const { db, secret, uploadsDir } = deps;
-  const page = (ctx: ConsoleContext, state?: ProfileState) => profilePage(ctx, listApiTokens(db, ctx.agent.id), state);
+  const { db, secret, uploadsDir, config } = deps;
+  // The page's own link, with the agent's exclusive one (专属链接) on it.
+  const page = (ctx: ConsoleContext, request: Request, state?: ProfileState) =>
+    profilePage(ctx, listApiTokens(db, ctx.agent.id), `${chatPageUrl(config, request, ctx.business.widgetKey)}?agent=${ctx.agent.id}`, state);
   // htmx swaps just the token section; a plain form post (no JavaScript) gets the whole page.
   const tokensAnswer = (ctx: ConsoleContext, request: Request, state: ApiTokensState = {}) =>
-    isHtmx(request) ? apiTokensSection(ctx, listApiTokens(db, ctx.agent.id), state) : page(ctx, { apiTokens: state });
+    isHtmx(request) ? apiTokensSection(ctx, listApiTokens(db, ctx.agent.id), state) : page(ctx, request, { apiTokens: state });
 
   return new Elysia()
     .use(consoleContext(deps))
-    .get("/console/profile", ({ ctx }) => page(ctx))
+    .get("/console/profile", ({ ctx, request }) => page(ctx, request))
     .post(
       "/console/profile",
-      async ({ ctx, body, set }) => {
+      async ({ ctx, body, request, set }) => {
         try {
           // An empty file input arrives as an empty file: keep the current avatar then.
           const upload: unknown = body.avatar;
           const avatar = upload instanceof Blob && upload.size > 0 ? await storeAvatar(uploadsDir, upload) : undefined;
           const agent = updateProfile(db, ctx.agent, { name: body.name, avatar, greeting: body.greeting });
-          return page({ ...ctx, agent }, { saved: "profile" });
+          return page({ ...ctx, agent }, request, { saved: "profile" });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return page(ctx, { profileErrors: error.fields });
+          return page(ctx, request, { profileErrors: error.fields });
         }
       },
       {
@@ -46,14 +49,14 @@ export function profileRoutes(deps: AppDeps) {
     )
     .post(
       "/console/profile/password",
-      async ({ ctx, sessionId, body, set }) => {
+      async ({ ctx, sessionId, body, request, set }) => {
         try {
           await changePassword(db, ctx.agent.id, body.current, body.password, sessionId);
-          return page(ctx, { saved: "password" });
+          return page(ctx, request, { saved: "password" });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return page(ctx, { passwordErrors: error.fields });
+          return page(ctx, request, { passwordErrors: error.fields });
         }
       },
       { body: t.Object({ current: t.String({ maxLength: 1000 }), password: t.String({ maxLength: 1000 }) }) },

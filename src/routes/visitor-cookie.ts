@@ -18,6 +18,11 @@ export function visitorCookiePath(widgetKey: string): string {
   return `/chat/${widgetKey}`;
 }
 
+/** The shop's chat page as visitors reach it: on the public URL when one is configured. */
+export function chatPageUrl(config: Pick<AppDeps["config"], "publicUrl">, request: Request, widgetKey: string): string {
+  return `${config.publicUrl ?? new URL(request.url).origin}${visitorCookiePath(widgetKey)}`;
+}
+
 export interface VisitorRequest {
   business: Business | null;
   visitor: Visitor | null;

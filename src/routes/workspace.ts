@@ -23,7 +23,7 @@ import { html } from "../views/html";
 import { earlierControl, threadUpsert } from "../views/message";
 import { conversationActions, type TransferTargets, workspacePage, type WorkspaceState } from "../views/workspace";
 import { consoleContext } from "./console-context";
-import { visitorCookiePath } from "./visitor-cookie";
+import { chatPageUrl } from "./visitor-cookie";
 
 const conversationParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 
@@ -33,14 +33,13 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
     hasEarlier && firstId !== undefined ? `/console/conversations/${conversationId}/messages?before=${firstId}` : null;
 
   function state(ctx: { agent: { id: number; businessId: number }; business: { widgetKey: string } }, request: Request): Omit<WorkspaceState, "open" | "socketUrl"> {
-    const origin = config.publicUrl ?? new URL(request.url).origin;
     const mine = listAgentConversations(db, ctx.agent);
     const waiting = listWaiting(db, ctx.agent);
     return {
       mine,
       waiting,
       onlineVisitorIds: new Set([...mine, ...waiting].map((s) => s.conversation.visitorId).filter((id) => hub.visitors.isOnline(id))),
-      chatLink: `${origin}${visitorCookiePath(ctx.business.widgetKey)}`,
+      chatLink: chatPageUrl(config, request, ctx.business.widgetKey),
     };
   }
 

@@ -3,7 +3,7 @@ import { limits } from "../domain/limits";
 import { apiTokensSection, type ApiTokensState } from "./api-tokens";
 import { passwordForm } from "./auth";
 import { avatar, type ConsoleContext, consolePage } from "./console";
-import { field, type FieldErrors, notice } from "./form";
+import { copyLink, field, type FieldErrors, notice } from "./form";
 import { html, type SafeHtml } from "./html";
 
 export interface ProfileState {
@@ -13,7 +13,7 @@ export interface ProfileState {
   apiTokens?: ApiTokensState;
 }
 
-export function profilePage(ctx: ConsoleContext, apiTokens: ApiToken[], state: ProfileState = {}): SafeHtml {
+export function profilePage(ctx: ConsoleContext, apiTokens: ApiToken[], exclusiveLink: string, state: ProfileState = {}): SafeHtml {
   const { t, agent } = ctx;
   const errors = state.profileErrors ?? {};
   return consolePage(
@@ -37,6 +37,10 @@ export function profilePage(ctx: ConsoleContext, apiTokens: ApiToken[], state: P
     <p class="muted">${agent.email} · ${t(`role.${agent.role}`)}</p>
     <div class="actions"><button type="submit">${t("profile.submit")}</button></div>
   </form>
+</section>
+<section class="card panel" id="exclusive-link">
+  ${copyLink(t, { id: "exclusive-link-url", label: t("profile.exclusiveLink"), url: exclusiveLink })}
+  <p class="muted">${t("profile.exclusiveLinkHint")}</p>
 </section>
 <section class="card panel" id="password">
   <h2>${t("profile.passwordTitle")}</h2>

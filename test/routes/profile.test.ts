@@ -67,3 +67,12 @@ describe("the profile", () => {
     expect((await new Client(ctx.app).post("/login", { email: agent.email, password: "brand new secret" })).status).toBe(303);
   });
 });
+
+describe("the exclusive link", () => {
+  it("is on the agent's profile, naming them, on the configured public URL", async () => {
+    const ctx = testApp({ config: { publicUrl: "https://chat.shop.example", trustProxy: false } });
+    const { agent, client } = await signedIn(ctx, "agent");
+    const page = await (await client.get("/console/profile")).text();
+    expect(page).toContain(`value="https://chat.shop.example/chat/${ctx.business.widgetKey}?agent=${agent.id}"`);
+  });
+});
