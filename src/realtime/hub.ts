@@ -169,14 +169,17 @@ export class Hub implements ConversationEvents {
     }
   }
 
-  /** A visitor was blocked: their open pages reload into "chat is not available". */
-  visitorBlocked(visitorId: number): void {
+  /**
+   * The visitor's open pages reload: after a block, into "chat is not available"; after an agent
+   * answered their offline message, from the form into the conversation.
+   */
+  reloadVisitorPages(visitorId: number): void {
     this.send((locale) => topics.visitorThread(visitorId, locale), () => ({ type: "reload" }));
   }
 
   /** An address was blocked: every online visitor of the business who last came from it reloads too. */
   ipBlocked(businessId: number, ip: string): void {
-    for (const visitorId of visitorsOnIp(this.db, businessId, ip, this.visitors.onlineIds())) this.visitorBlocked(visitorId);
+    for (const visitorId of visitorsOnIp(this.db, businessId, ip, this.visitors.onlineIds())) this.reloadVisitorPages(visitorId);
   }
 
   /** A visitor left a message, or an agent handled one: every console's inbox count follows. */

@@ -37,6 +37,7 @@ export function inboxRoutes(deps: AppDeps, hub: Hub) {
       ({ ctx, params, request }) => {
         const conversation = replyInChat(db, hub, ctx.agent, params.id);
         hub.inboxChanged(ctx.agent.businessId);
+        hub.reloadVisitorPages(conversation.visitorId);
         return redirectTo(request, `/console/conversations/${conversation.id}`);
       },
       { params: entryParams },

@@ -105,7 +105,7 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
           const problem = problemOf(error);
           return actions(ctx, conversation, ctx.t(problem.key, problem.params));
         }
-        hub.visitorBlocked(conversation.visitorId);
+        hub.reloadVisitorPages(conversation.visitorId);
         if (blockedIp) hub.ipBlocked(ctx.agent.businessId, blockedIp.ip);
         return actions(ctx, conversation);
       },

@@ -136,4 +136,23 @@ describe("offline when nobody is online", () => {
     const badge = await agentConsole.next((f) => f.includes('hx-target="#inbox-count"'));
     expect(badge).toContain(">1</span>");
   });
+
+  it("moves the visitor from the form into the conversation when an agent replies to their message", async () => {
+    const ctx = start();
+    ctx.sqlite.run("UPDATE businesses SET offline_when_no_agent = 1");
+    const { client } = await signedIn(ctx, "agent");
+    await client.post("/console/availability", { availability: "away" });
+    const { socket, cookie } = await visitor(ctx);
+    await fetch(`${ctx.base}/chat/${ctx.business.widgetKey}/leave-message`, {
+      method: "POST",
+      headers: { cookie, origin: ctx.base, "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ name: "", phone: "", email: "", message: "still there?" }),
+    });
+    const { id } = ctx.sqlite.query("SELECT id FROM offline_messages").get() as { id: number };
+    expect((await client.post(`/console/inbox/${id}/reply`)).status).toBeLessThan(400);
+    await socket.next((f) => f === '{"type":"reload"}');
+    const page = await (await fetch(`${ctx.base}/chat/${ctx.business.widgetKey}`, { headers: { cookie } })).text();
+    expect(page).toContain('id="composer"');
+    expect(page).toContain("still there?");
+  });
 });
