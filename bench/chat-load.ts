@@ -747,6 +747,20 @@ async function widgetKeyOf(origin: string, ownerCookie: string): Promise<string>
   return key;
 }
 
+/**
+ * Raises the shop's per-agent limit so that every active visitor is assigned: the run measures
+ * chat, not a queue (whose waiting list every agent's console follows live).
+ */
+async function allowEveryConversation(origin: string, ownerCookie: string, perAgent: number): Promise<void> {
+  const response = await fetch(`${origin}/console/settings/capacity`, {
+    method: "POST",
+    headers: { cookie: `kefu_session=${ownerCookie}`, origin, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ capacity: String(Math.min(100, Math.max(5, perAgent))) }),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`setting the per-agent limit failed: HTTP ${response.status}`);
+}
+
 // ---------------------------------------------------------------- one run against one target
 
 interface RunResult {
@@ -820,6 +834,7 @@ async function runTarget(name: "kefu" | "bare", options: Options, tag: string): 
     if (name === "kefu") {
       const owner = await signIn(target.origin, "owner@bench.test");
       widgetKey = await widgetKeyOf(target.origin, owner);
+      await allowEveryConversation(target.origin, owner, Math.ceil(options.active / Math.max(1, options.agents)));
       agentCookies = new Array(options.agents);
       await pool(options.agents, 4, async (i) => {
         agentCookies[i] = await signIn(target.origin, `agent${i + 1}@bench.test`);

@@ -11,8 +11,9 @@
 // conversations, then whoever has been idle longest (oldest last assignment), then the lowest id.
 // In `claim` mode nothing is assigned automatically: eligible agents see the conversation wait
 // and the first to take it has it.
-import { and, asc, count, desc, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNull, or, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
+import { prepared } from "../db/prepared";
 import { agentGroups, agents, businesses, conversations, groups } from "../db/schema";
 import { assignConversation, type Conversation, requeueConversation } from "./conversations";
 import type { ConversationEvents } from "./events";
@@ -40,44 +41,34 @@ export function resolvePool(db: Queryable, businessId: number, wish: { group?: n
   return { groupId: group?.id ?? null, requestedAgentId: null };
 }
 
-const inGroup = (groupId: number) =>
-  sql`EXISTS (SELECT 1 FROM ${agentGroups} WHERE ${agentGroups.agentId} = ${agents.id} AND ${agentGroups.groupId} = ${groupId})`;
+// The statements below are prepared once (db/prepared.ts): a first message runs them, so they
+// must not be rebuilt per call. The pool and the online agents are parameters:
+// :groupId, :requestedAgentId (null for none), :online (a JSON array of agent ids).
+const placeholder = (name: string) => sql.placeholder(name);
+const inPoolGroup = sql`EXISTS (SELECT 1 FROM ${agentGroups} WHERE ${agentGroups.agentId} = ${agents.id} AND ${agentGroups.groupId} = ${placeholder("groupId")})`;
 const inNoGroup = sql`NOT EXISTS (SELECT 1 FROM ${agentGroups} WHERE ${agentGroups.agentId} = ${agents.id})`;
 
-/** The agents that serve a pool, whether or not they can take anything now. */
-function servesPool(pool: Pool) {
-  if (pool.requestedAgentId !== null) return eq(agents.id, pool.requestedAgentId);
-  if (pool.groupId !== null) return or(inGroup(pool.groupId), inNoGroup);
-  return undefined;
-}
+/** The agents that serve the pool, whether or not they can take anything now. */
+const servesPool = and(
+  sql`(${placeholder("requestedAgentId")} IS NULL OR ${agents.id} = ${placeholder("requestedAgentId")})`,
+  sql`(${placeholder("groupId")} IS NULL OR ${inPoolGroup} OR ${inNoGroup})`,
+);
 
-/** Agents with a console open who chose "online" and serve the pool. */
-function availableFor(businessId: number, onlineAgentIds: readonly number[], pool: Pool) {
-  return and(
-    eq(agents.businessId, businessId),
-    eq(agents.disabled, false),
-    eq(agents.availability, "online"),
-    inArray(agents.id, [...onlineAgentIds]),
-    servesPool(pool),
-  );
-}
+/** Agents of the business with a console open who chose "online" and serve the pool. */
+const available = and(
+  eq(agents.businessId, placeholder("businessId")),
+  eq(agents.disabled, false),
+  eq(agents.availability, "online"),
+  sql`${agents.id} IN (SELECT value FROM json_each(${placeholder("online")}))`,
+  servesPool,
+);
 
 // Counted per candidate through conversations(agent_id, status), so the cost follows the number
 // of online agents, not the number of open conversations in the business.
-function openCount(db: Queryable) {
-  return db
-    .select({ n: count() })
-    .from(conversations)
-    .where(and(eq(conversations.agentId, agents.id), eq(conversations.status, "open")));
-}
+const openCount = sql`(SELECT count(*) FROM ${conversations} WHERE ${conversations.agentId} = ${agents.id} AND ${conversations.status} = 'open')`;
+const hasRoomNow = sql`${openCount} < coalesce(${agents.maxConcurrentChats}, (SELECT ${businesses.maxConcurrentChats} FROM ${businesses} WHERE ${businesses.id} = ${agents.businessId}))`;
 
-function capacity(db: Queryable) {
-  const businessDefault = db
-    .select({ capacity: businesses.maxConcurrentChats })
-    .from(businesses)
-    .where(eq(businesses.id, agents.businessId));
-  return sql`coalesce(${agents.maxConcurrentChats}, (${businessDefault}))`;
-}
+const poolParams = (pool: Pool) => ({ groupId: pool.groupId, requestedAgentId: pool.requestedAgentId });
 
 export function chooseAgent(
   db: Queryable,
@@ -87,40 +78,44 @@ export function chooseAgent(
   preferredAgentId: number | null = null,
 ): number | null {
   if (onlineAgentIds.length === 0) return null;
-  const open = openCount(db);
-  const choice = db
-    .select({ id: agents.id })
-    .from(agents)
-    .where(and(availableFor(businessId, onlineAgentIds, pool), sql`(${open}) < ${capacity(db)}`))
-    .orderBy(
-      sql`${agents.id} IS NOT ${preferredAgentId}`,
-      // Members of the group before those who serve every group.
-      pool.groupId === null ? sql`NULL` : sql`NOT ${inGroup(pool.groupId)}`,
-      sql`(${open})`,
-      sql`${agents.lastAssignedAt} IS NOT NULL`,
-      asc(agents.lastAssignedAt),
-      asc(agents.id),
-    )
-    .limit(1)
-    .get();
+  const choice = prepared(db, "chooseAgent", (db) =>
+    db
+      .select({ id: agents.id })
+      .from(agents)
+      .where(and(available, hasRoomNow))
+      .orderBy(
+        sql`${agents.id} IS NOT ${placeholder("preferredAgentId")}`,
+        // Members of the group before those who serve every group.
+        sql`NOT ${inPoolGroup}`,
+        openCount,
+        sql`${agents.lastAssignedAt} IS NOT NULL`,
+        asc(agents.lastAssignedAt),
+        asc(agents.id),
+      )
+      .limit(1)
+      .prepare(),
+  ).get({ businessId, online: JSON.stringify(onlineAgentIds), preferredAgentId, ...poolParams(pool) });
   return choice?.id ?? null;
 }
 
 /** Someone who serves the pool is online now, full or not: otherwise the shop may prefer a form. */
 export function anyAgentOnline(db: Queryable, businessId: number, onlineAgentIds: readonly number[], pool: Pool): boolean {
   if (onlineAgentIds.length === 0) return false;
-  return db.select({ id: agents.id }).from(agents).where(availableFor(businessId, onlineAgentIds, pool)).limit(1).get() !== undefined;
+  const found = prepared(db, "anyAgentOnline", (db) => db.select({ id: agents.id }).from(agents).where(available).limit(1).prepare());
+  return found.get({ businessId, online: JSON.stringify(onlineAgentIds), ...poolParams(pool) }) !== undefined;
 }
 
 /** Whether `agent` serves the pool of `conversation` (may see it wait and take it). */
 export function serves(db: Queryable, agentId: number, conversation: Pick<Conversation, "groupId" | "requestedAgentId">): boolean {
-  const pool = { groupId: conversation.groupId, requestedAgentId: conversation.requestedAgentId };
-  return db.select({ id: agents.id }).from(agents).where(and(eq(agents.id, agentId), servesPool(pool))).get() !== undefined;
+  const found = prepared(db, "servesPool", (db) =>
+    db.select({ id: agents.id }).from(agents).where(and(eq(agents.id, placeholder("agentId")), servesPool)).prepare(),
+  );
+  return found.get({ agentId, ...poolParams(conversation) }) !== undefined;
 }
 
 /** The agent is below their capacity. */
 export function hasRoom(db: Queryable, agentId: number): boolean {
-  return db.select({ id: agents.id }).from(agents).where(and(eq(agents.id, agentId), sql`(${openCount(db)}) < ${capacity(db)}`)).get() !== undefined;
+  return db.select({ id: agents.id }).from(agents).where(and(eq(agents.id, agentId), hasRoomNow)).get() !== undefined;
 }
 
 /** The waiting conversations `agentId` serves: a condition on `conversations`. */
@@ -186,7 +181,7 @@ export function drainQueue(
     const result = db.transaction((tx) => {
       const head = tx.select().from(conversations).where(and(eq(conversations.id, candidate.id), eq(conversations.status, "queued"))).get();
       if (!head) return undefined;
-      const agentId = chooseAgent(tx, businessId, onlineAgentIds, pool);
+      const agentId = chooseAgent(db, businessId, onlineAgentIds, pool);
       if (agentId === null) return null;
       const taken = assignConversation(tx, head, agentId);
       return taken ? { before: head, ...taken } : undefined;

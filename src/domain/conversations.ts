@@ -163,7 +163,7 @@ export function takeConversation(db: Database, events: ConversationEvents, agent
   const result = db.transaction((tx) => {
     const before = findConversationForAgent(tx, agent.businessId, conversationId);
     if (before.status !== "queued") throw new RuleError({ key: "conversation.alreadyTaken" });
-    if (!serves(tx, agent.id, before)) throw new RuleError({ key: "conversation.notYourGroup" });
+    if (!serves(db, agent.id, before)) throw new RuleError({ key: "conversation.notYourGroup" });
     if (!hasRoom(tx, agent.id)) throw new RuleError({ key: "conversation.full" });
     const taken = assignConversation(tx, before, agent.id);
     if (!taken) throw new RuleError({ key: "conversation.alreadyTaken" });
@@ -329,7 +329,7 @@ export function transferConversation(
     if (!onlineAgentIds.includes(receiver.id) || receiver.availability !== "online") {
       throw new RuleError({ key: "transfer.unavailable", params: { name: receiver.displayName } });
     }
-    if (chooseAgent(tx, actor.businessId, [receiver.id], anyone) !== receiver.id) {
+    if (chooseAgent(db, actor.businessId, [receiver.id], anyone) !== receiver.id) {
       throw new RuleError({ key: "transfer.full", params: { name: receiver.displayName } });
     }
     const moved = tx.update(conversations).set({ agentId: receiver.id, assignedAt: Date.now() }).where(eq(conversations.id, before.id)).returning().get()!;

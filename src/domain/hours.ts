@@ -1,8 +1,9 @@
 // Business hours (营业时间): a weekly schedule in the shop's own time zone, plus whole days it is
 // closed. Outside them the visitor page offers the leave-a-message form instead of the chat.
 // No schedule at all means open around the clock; a closed date closes the day regardless.
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
+import { prepared } from "../db/prepared";
 import { businesses, businessHours, closedDates } from "../db/schema";
 import { anyAgentOnline, anyone, type Pool } from "./assignment";
 import { recordAudit } from "./audit";
@@ -133,13 +134,18 @@ function checkHours(input: HoursInput): HoursSettings {
 /** Whether the shop is open at `now`, by its schedule and closed dates in its own time zone. */
 export function isWithinHours(db: Queryable, business: Business, now: number = Date.now()): boolean {
   const clock = localClock(business.timezone, now);
-  const closedToday = db
-    .select({ date: closedDates.date })
-    .from(closedDates)
-    .where(and(eq(closedDates.businessId, business.id), eq(closedDates.date, clock.date)))
-    .get();
+  // Asked before every new conversation: prepared once (db/prepared.ts).
+  const closedToday = prepared(db, "closedToday", (db) =>
+    db
+      .select({ date: closedDates.date })
+      .from(closedDates)
+      .where(and(eq(closedDates.businessId, sql.placeholder("businessId")), eq(closedDates.date, sql.placeholder("date"))))
+      .prepare(),
+  ).get({ businessId: business.id, date: clock.date });
   if (closedToday) return false;
-  const spans = db.select().from(businessHours).where(eq(businessHours.businessId, business.id)).all();
+  const spans = prepared(db, "businessHours", (db) =>
+    db.select().from(businessHours).where(eq(businessHours.businessId, sql.placeholder("businessId"))).prepare(),
+  ).all({ businessId: business.id });
   return (
     spans.length === 0 ||
     spans.some(
@@ -213,17 +219,24 @@ function isCalendarDate(text: string): boolean {
 const weekdayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /** The date, weekday and minute of the day at `now` on the shop's wall clock. */
+const clocks = new Map<string, Intl.DateTimeFormat>();
+
 function localClock(timezone: string, now: number): { date: string; weekday: number; minutes: number } {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: timezone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    weekday: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(now);
+  let clock = clocks.get(timezone);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat("en-US", {
+      timeZone: timezone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    clocks.set(timezone, clock);
+  }
+  const parts = clock.formatToParts(now);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
   return {
     date: `${part("year")}-${part("month")}-${part("day")}`,

@@ -94,20 +94,26 @@ export interface SendResult {
   created: boolean;
 }
 
+function businessOf(db: Queryable, businessId: number): Business {
+  return prepared(db, "businessOf", (db) => db.select().from(businesses).where(eq(businesses.id, sql.placeholder("businessId"))).prepare()).get({
+    businessId,
+  })!;
+}
+
 /**
  * The conversation a visitor's first message goes into: their last one, reopened, when it closed
  * less than the business's reopen time ago; otherwise a new one for the pool they asked for,
  * unless the shop is offline for them (they are offered the leave-a-message form instead).
  */
 function startConversation(
-  tx: Queryable,
+  db: Queryable,
   business: Business,
   visitor: Visitor,
   pool: Pool,
   onlineAgentIds: readonly number[],
 ): { conversation: Conversation; reopened: Conversation | null } {
   if (business.reopenMinutes > 0) {
-    const last = tx
+    const last = db
       .select()
       .from(conversations)
       .where(and(eq(conversations.visitorId, visitor.id), eq(conversations.status, "closed")))
@@ -115,7 +121,7 @@ function startConversation(
       .limit(1)
       .get();
     if (last?.closedAt && Date.now() - last.closedAt < business.reopenMinutes * 60_000) {
-      const reopened = tx
+      const reopened = db
         .update(conversations)
         .set({ status: "queued", closedAt: null, agentId: null, assignedAt: null })
         .where(eq(conversations.id, last.id))
@@ -124,8 +130,8 @@ function startConversation(
       return { conversation: reopened, reopened: last };
     }
   }
-  if (offlineReason(tx, business, { onlineAgentIds, pool })) throw new RuleError({ key: "chat.offlineNow" });
-  const conversation = tx
+  if (offlineReason(db, business, { onlineAgentIds, pool })) throw new RuleError({ key: "chat.offlineNow" });
+  const conversation = db
     .insert(conversations)
     .values({
       businessId: visitor.businessId,
@@ -167,8 +173,8 @@ export function sendVisitorMessage(
       return { message: existing, conversation, created: false };
     }
     let conversation = currentConversation(db, visitor.id);
-    const business = conversation ? null : tx.select().from(businesses).where(eq(businesses.id, visitor.businessId)).get()!;
-    const started = business ? startConversation(tx, business, visitor, pool, onlineAgentIds) : null;
+    const business = conversation ? null : businessOf(db, visitor.businessId);
+    const started = business ? startConversation(db, business, visitor, pool, onlineAgentIds) : null;
     if (started?.reopened) created.push(insertSystemMessage(tx, started.conversation, "reopened", {}));
     conversation ??= started!.conversation;
     const message = prepared(db, "insertVisitorMessage", (db) =>
@@ -191,7 +197,7 @@ export function sendVisitorMessage(
       const { routingMode } = business!;
       const conversationPool = { groupId: conversation.groupId, requestedAgentId: conversation.requestedAgentId };
       // A returning visitor goes back to the agent they spoke with, if that agent can take it.
-      const agentId = routingMode === "claim" ? null : chooseAgent(tx, visitor.businessId, onlineAgentIds, conversationPool, previousAgent(tx, visitor.id));
+      const agentId = routingMode === "claim" ? null : chooseAgent(db, visitor.businessId, onlineAgentIds, conversationPool, previousAgent(tx, visitor.id));
       const assigned = agentId === null ? null : assignConversation(tx, conversation, agentId);
       if (assigned) {
         created.push(...assigned.messages);
