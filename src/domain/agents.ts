@@ -249,12 +249,6 @@ export function agentCard(db: Queryable, agentId: number): Pick<Agent, "displayN
   );
 }
 
-export function businessOfAgent(db: Queryable, agentId: number): number {
-  const row = db.select({ businessId: agents.businessId }).from(agents).where(eq(agents.id, agentId)).get();
-  if (!row) throw new NotFoundError("agent");
-  return row.businessId;
-}
-
 /** What the visitor is shown: online only with a console open and "online" chosen. */
 export function shownAvailability(card: Pick<Agent, "availability"> | null, consoleOpen: boolean): Availability {
   if (!card || !consoleOpen) return "offline";

@@ -163,6 +163,8 @@ export function drainQueue(
   events: ConversationEvents,
   businessId: number,
   onlineAgentIds: readonly number[],
+  /** A conversation just handed on by this agent: not given straight back to them. */
+  handedOn?: { conversationId: number; fromAgentId: number },
 ): number {
   if (onlineAgentIds.length === 0 || routingMode(db, businessId) === "claim") return 0;
   const waiting = db
@@ -175,14 +177,15 @@ export function drainQueue(
   const stuck = new Set<string>();
   let assigned = 0;
   for (const candidate of waiting) {
-    const pool = { groupId: candidate.groupId, requestedAgentId: candidate.requestedAgentId };
-    const key = `${pool.groupId}:${pool.requestedAgentId}`;
+    const key = `${candidate.groupId}:${candidate.requestedAgentId}`;
     if (stuck.has(key)) continue;
     const result = db.transaction((tx) => {
+      // Routed as it is now, not as it was read before the transaction.
       const head = tx.select().from(conversations).where(and(eq(conversations.id, candidate.id), eq(conversations.status, "queued"))).get();
       if (!head) return undefined;
-      const agentId = chooseAgent(db, businessId, onlineAgentIds, pool);
-      if (agentId === null) return null;
+      const candidates = head.id === handedOn?.conversationId ? onlineAgentIds.filter((id) => id !== handedOn.fromAgentId) : onlineAgentIds;
+      const agentId = chooseAgent(db, businessId, candidates, { groupId: head.groupId, requestedAgentId: head.requestedAgentId });
+      if (agentId === null) return head.id === handedOn?.conversationId ? undefined : null;
       const taken = assignConversation(tx, head, agentId);
       return taken ? { before: head, ...taken } : undefined;
     }, { behavior: "immediate" });

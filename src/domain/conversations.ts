@@ -332,16 +332,21 @@ export function transferConversation(
     if (chooseAgent(db, actor.businessId, [receiver.id], anyone) !== receiver.id) {
       throw new RuleError({ key: "transfer.full", params: { name: receiver.displayName } });
     }
-    const moved = tx.update(conversations).set({ agentId: receiver.id, assignedAt: Date.now() }).where(eq(conversations.id, before.id)).returning().get()!;
+    // Now theirs: should it ever wait again, it waits for anyone, not for the agent it came for.
+    const moved = tx
+      .update(conversations)
+      .set({ agentId: receiver.id, assignedAt: Date.now(), requestedAgentId: null })
+      .where(eq(conversations.id, before.id))
+      .returning()
+      .get()!;
     const event = insertSystemMessage(tx, moved, "transferred", { agentId: receiver.id, agentName: receiver.displayName, fromName, ...withNote });
     return { before, moved: { ...moved, lastMessageId: event.id }, event };
   }, { behavior: "immediate" });
   events.messageCreated(result.event, result.moved);
   events.conversationChanged(result.moved, result.before);
-  // Routed at once, but never straight back to the agent who handed it on.
-  if (result.moved.status === "queued") {
-    drainQueue(db, events, actor.businessId, onlineAgentIds.filter((id) => id !== result.before.agentId));
-  }
+  // The sender has a free slot now, and a conversation sent to a group waits for it: route what
+  // waits, except straight back to the agent who handed it on.
+  drainQueue(db, events, actor.businessId, onlineAgentIds, { conversationId: result.before.id, fromAgentId: result.before.agentId! });
   return result.moved;
 }
 
@@ -352,7 +357,8 @@ export function transferConversation(
 export function requeueConversation(tx: Queryable, before: Conversation): { conversation: Conversation; event: Message } | null {
   const queued = tx
     .update(conversations)
-    .set({ status: "queued", agentId: null, assignedAt: null })
+    // Back in the line for anyone of its group: the agent it may have been asked for has gone.
+    .set({ status: "queued", agentId: null, assignedAt: null, requestedAgentId: null })
     .where(and(eq(conversations.id, before.id), eq(conversations.status, "open"), eq(conversations.agentId, before.agentId!)))
     .returning()
     .get();

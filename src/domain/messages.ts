@@ -112,6 +112,8 @@ function startConversation(
   pool: Pool,
   onlineAgentIds: readonly number[],
 ): { conversation: Conversation; reopened: Conversation | null } {
+  // Offline means offline, for a reopening too: the page shows those visitors the form as well.
+  if (offlineReason(db, business, { onlineAgentIds, pool })) throw new RuleError({ key: "chat.offlineNow" });
   if (business.reopenMinutes > 0) {
     const last = db
       .select()
@@ -130,7 +132,6 @@ function startConversation(
       return { conversation: reopened, reopened: last };
     }
   }
-  if (offlineReason(db, business, { onlineAgentIds, pool })) throw new RuleError({ key: "chat.offlineNow" });
   const conversation = db
     .insert(conversations)
     .values({
@@ -197,7 +198,7 @@ export function sendVisitorMessage(
       const { routingMode } = business!;
       const conversationPool = { groupId: conversation.groupId, requestedAgentId: conversation.requestedAgentId };
       // A returning visitor goes back to the agent they spoke with, if that agent can take it.
-      const agentId = routingMode === "claim" ? null : chooseAgent(db, visitor.businessId, onlineAgentIds, conversationPool, previousAgent(tx, visitor.id));
+      const agentId = routingMode === "claim" ? null : chooseAgent(db, visitor.businessId, onlineAgentIds, conversationPool, started.reopened?.agentId ?? previousAgent(tx, visitor.id));
       const assigned = agentId === null ? null : assignConversation(tx, conversation, agentId);
       if (assigned) {
         created.push(...assigned.messages);

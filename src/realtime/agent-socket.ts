@@ -49,6 +49,8 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
           connection.subscribe(topics.agent(agent.id, locale));
           connection.subscribe(topics.businessAgents(agent.businessId, locale));
           for (const topic of hub.waitingTopics(agent, locale)) connection.subscribe(topic);
+          // A console that is listening now may be given what waits (and will see it arrive).
+          hub.drainQueue(agent.businessId);
           if (!conversation) return;
           replayThread(deps, connection.send, t, conversation.visitorId, frame.after, "agent");
           connection.subscribe(topics.agentThread(conversation.visitorId, locale));

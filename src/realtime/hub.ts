@@ -5,7 +5,7 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { conversations } from "../db/schema";
 import { drainQueue, requeueFromAbsentAgents } from "../domain/assignment";
-import { businessOfAgent, setAwayAfterAbsence } from "../domain/agents";
+import { setAwayAfterAbsence } from "../domain/agents";
 import { groupIdsOfAgent } from "../domain/groups";
 import { visitorsOnIp } from "../domain/blocked-ips";
 import { agentCard, shownAvailability } from "../domain/agents";
@@ -52,8 +52,6 @@ export class Hub implements ConversationEvents {
         online: (id) => {
           this.absentSince.delete(id);
           this.agentStatusChanged(id);
-          // An agent who opens a console may take what waits.
-          this.drainQueue(businessOfAgent(db, id));
         },
         offline: (id) => {
           this.absentSince.set(id, Date.now());

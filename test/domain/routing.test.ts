@@ -251,3 +251,44 @@ describe("auto away", () => {
     expect([availability(gone.id), availability(here.id)]).toEqual(["away", "online"]);
   });
 });
+
+describe("fixes from review", () => {
+  it("a transfer frees the sender's slot for the oldest waiting visitor", async () => {
+    const ctx = await setup();
+    ctx.configure({ maxConcurrentChats: 1 });
+    const a = await addMember(ctx, "agent", "a@example.com");
+    const b = await addMember(ctx, "agent", "b@example.com");
+    const first = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [a.id]).conversation;
+    const waiting = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [a.id]).conversation;
+    expect(waiting.status).toBe("queued");
+    transferConversation(ctx.db, ignoreEvents, a, first.id, { to: { agentId: b.id }, note: "" }, [a.id, b.id]);
+    expect(ctx.db.select().from(conversations).where(eq(conversations.id, waiting.id)).get()).toMatchObject({ status: "open", agentId: a.id });
+  });
+
+  it("a reopened conversation goes back to the agent who had it, and not while the shop is offline", async () => {
+    const ctx = await setup();
+    ctx.configure({ reopenMinutes: 10 });
+    const a = await addMember(ctx, "agent", "a@example.com");
+    const b = await addMember(ctx, "agent", "b@example.com");
+    const visitor = ctx.newVisitor();
+    const first = sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), [a.id]).conversation;
+    // a is busier than b now; the reopened conversation still goes back to a.
+    sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [a.id]);
+    endConversationByVisitor(ctx.db, ignoreEvents, visitor.id);
+    expect(sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), [a.id, b.id]).conversation).toMatchObject({ id: first.id, agentId: a.id });
+    endConversationByVisitor(ctx.db, ignoreEvents, visitor.id);
+    ctx.configure({ offlineWhenNoAgent: true });
+    expect(() => sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), [])).toThrow(RuleError);
+    expect(ctx.db.select().from(conversations).where(eq(conversations.id, first.id)).get()!.status).toBe("closed");
+  });
+
+  it("an exclusive-link conversation requeued from its absent agent waits for anyone", async () => {
+    const ctx = await setup();
+    const named = await addMember(ctx, "agent", "named@example.com");
+    const other = await addMember(ctx, "agent", "other@example.com");
+    const { conversation } = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [named.id], { groupId: null, requestedAgentId: named.id });
+    const [requeued] = requeueFromAbsentAgents(ctx.db, ignoreEvents, (id) => (id === named.id ? 0 : null), 60 * 60_000);
+    expect(requeued).toMatchObject({ id: conversation.id, status: "queued", requestedAgentId: null });
+    expect(drainQueue(ctx.db, ignoreEvents, ctx.business.id, [other.id])).toBe(1);
+  });
+});

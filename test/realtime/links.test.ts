@@ -46,9 +46,10 @@ describe("a group's chat link", () => {
     const waitingPage = await (await support.client.get("/console")).text();
     expect(waitingPage).not.toContain("price?");
 
-    // A member opens their console: the queue drains to them.
-    await open(ctx, "/ws/agent", sales.client.cookie!);
+    // A member opens their console: the queue drains to them, and their list shows it.
+    const salesConsole = await open(ctx, "/ws/agent", sales.client.cookie!);
     await socket.next((f) => f.includes("sales"));
+    await salesConsole.next((f) => f.includes('hx-target="#my-conversations"'));
     expect(conversations(ctx)).toEqual([{ agentId: sales.agent.id, groupId: salesGroup.id, requestedAgentId: null, status: "open" }]);
   });
 
