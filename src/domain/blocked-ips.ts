@@ -33,10 +33,23 @@ export function canonicalIp(text: string): string | null {
   return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
 
+/**
+ * Loopback, private and link-local addresses: what a visitor's address looks like when Kefu runs
+ * behind a proxy it does not trust (KEFU_TRUST_PROXY), so blocking one would block everyone.
+ */
+function isLocalAddress(ip: string): boolean {
+  if (isIP(ip) === 4) {
+    const [a, b] = ip.split(".").map(Number) as [number, number];
+    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  }
+  return ip === "::" || ip === "::1" || /^f[cd]/.test(ip) || /^fe[89ab]/.test(ip);
+}
+
 /** Blocks an address for the actor's business. Blocking it again only changes the reason. */
 export function blockIp(db: Queryable, actor: Actor, ip: string, reason: string): BlockedIp {
   const address = canonicalIp(ip);
   if (!address) throw new ValidationError({ ip: { key: "blocked.ipInvalid" } });
+  if (isLocalAddress(address)) throw new ValidationError({ ip: { key: "blocked.ipLocal" } });
   const why = checkBlockReason(reason);
   return db.transaction((tx) => {
     const row = tx

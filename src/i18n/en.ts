@@ -169,6 +169,8 @@ export const en = {
   "blocked.when": "Blocked on",
   "blocked.blockIp": "Block this IP",
   "blocked.ipInvalid": "Enter an IPv4 or IPv6 address, like 203.0.113.7.",
+  "blocked.ipManagersOnly": "Only owners and admins can block an address.",
+  "blocked.ipLocal": "This is a local or private address, most likely your proxy's: blocking it would block every visitor. Let Kefu see visitors' real addresses (KEFU_TRUST_PROXY behind nginx).",
   "chat.end": "End chat",
   "chat.endConfirm": "End this chat? You can start a new one by writing again.",
   "chat.visitor": "Visitor #{id}",

@@ -169,6 +169,8 @@ export const zhCN: Dictionary = {
   "blocked.when": "拉黑时间",
   "blocked.blockIp": "拉黑此 IP",
   "blocked.ipInvalid": "请输入 IPv4 或 IPv6 地址，例如 203.0.113.7。",
+  "blocked.ipManagersOnly": "只有所有者和管理员可以屏蔽 IP 地址。",
+  "blocked.ipLocal": "这是本机或内网地址，很可能是您的代理服务器地址：屏蔽它会屏蔽所有访客。请让 Kefu 获取访客的真实地址（在 nginx 后面设置 KEFU_TRUST_PROXY）。",
   "chat.end": "结束对话",
   "chat.endConfirm": "确定结束本次对话？再次发送消息即可开始新的对话。",
   "chat.visitor": "访客 #{id}",

@@ -11,7 +11,7 @@ import {
   takeConversation,
   transferConversation,
 } from "../domain/conversations";
-import { listAgents } from "../domain/agents";
+import { type Agent, listAgents } from "../domain/agents";
 import { listGroups } from "../domain/groups";
 import { problemOf, RuleError, ValidationError } from "../domain/errors";
 import { type BlockedIp, blockVisitorAndIp } from "../domain/blocked-ips";
@@ -96,6 +96,10 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
         const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
         const reason = body.reason ?? "";
         let blockedIp: BlockedIp | null = null;
+        if (body.blockIp && ctx.agent.role === "agent") {
+          set.status = 403;
+          return actions(ctx, conversation, ctx.t("blocked.ipManagersOnly"));
+        }
         try {
           if (body.blockIp) blockedIp = blockVisitorAndIp(db, ctx.agent, conversation.visitorId, reason).blockedIp;
           else blockVisitor(db, ctx.agent, conversation.visitorId, reason);
@@ -156,13 +160,15 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
     };
   }
 
-  function actions(ctx: { t: Translate; agent: { id: number; businessId: number } }, conversation: Conversation, error?: string) {
-    return conversationActions(ctx.t, conversation, ctx.agent.id, summarize(db, conversation.id), transferTargets(ctx.agent.businessId), error);
+  type Viewer = { t: Translate; agent: Pick<Agent, "id" | "businessId" | "role"> };
+
+  function actions(ctx: Viewer, conversation: Conversation, error?: string) {
+    return conversationActions(ctx.t, conversation, ctx.agent, summarize(db, conversation.id), transferTargets(ctx.agent.businessId), error);
   }
 
   /** The conversation's action bar after a change; when a rule refuses it, the bar says why. */
   function changeOrExplain(
-    ctx: { t: Parameters<typeof conversationActions>[0]; agent: { id: number; businessId: number } },
+    ctx: Viewer,
     conversationId: number,
     set: { status?: number | string },
     change: () => Parameters<typeof conversationActions>[1],

@@ -80,11 +80,14 @@ function transferForm(t: Translate, conversation: ConversationSummary["conversat
 export function conversationActions(
   t: Translate,
   conversation: ConversationSummary["conversation"],
-  agentId: number,
+  viewer: Pick<Agent, "id" | "role">,
   visitor: Pick<ConversationSummary, "visitorBlocked" | "visitorIp">,
   targets: TransferTargets,
   error?: string,
 ): SafeHtml {
+  const agentId = viewer.id;
+  // Blocking an address can shut out many people: owners and admins only.
+  const ip = viewer.role !== "agent" ? visitor.visitorIp : null;
   return html`<div id="conversation-actions" class="actions">
   ${error ? html`<span class="field-error" role="alert">${error}</span>` : ""}
   ${conversation.status === "open" ? transferForm(t, conversation, targets) : ""}
@@ -95,7 +98,7 @@ export function conversationActions(
       : html`<details class="popover-form block-visitor"><summary>${t("workspace.block")}</summary>
     <form hx-post="/console/conversations/${conversation.id}/block" hx-target="#conversation-actions" hx-swap="outerHTML">
       <input name="reason" maxlength="${limits.blockReasonLength}" aria-label="${t("workspace.blockReason")}" placeholder="${t("workspace.blockReason")}">
-      ${visitor.visitorIp ? html`<label class="check"><input type="checkbox" name="blockIp" value="1"> ${t("blocked.alsoIp", { ip: visitor.visitorIp })}</label>` : ""}
+      ${ip ? html`<label class="check"><input type="checkbox" name="blockIp" value="1"> ${t("blocked.alsoIp", { ip })}</label>` : ""}
       <button class="danger small" type="submit">${t("workspace.block")}</button>
     </form></details>`
   }
@@ -125,7 +128,7 @@ export function workspacePage(ctx: ConsoleContext, state: WorkspaceState): SafeH
     ? html`<section class="conversation" data-conversation="${open.summary.conversation.id}" data-visitor="${open.summary.conversation.visitorId}">
   <header class="conversation-header">
     <div><strong>${visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName })}</strong> ${visitorStatus(t, open.visitorOnline)}</div>
-    ${conversationActions(t, open.summary.conversation, ctx.agent.id, open.summary, open.transferTargets)}
+    ${conversationActions(t, open.summary.conversation, ctx.agent, open.summary, open.transferTargets)}
   </header>
   ${threadPanel(ctx, open, "agent", visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName }))}
   ${composer(ctx)}

@@ -107,7 +107,7 @@ describe("blocking a visitor's address from their conversation", () => {
 
   it("offers to block the address the visitor came from, and blocks both together", async () => {
     const ctx = testApp(proxied);
-    const { client } = await signedIn(ctx, "agent");
+    const { client } = await signedIn(ctx, "admin");
     const conversation = await conversationFrom(ctx, address);
     const page = await (await client.get(`/console/conversations/${conversation.id}`)).text();
     expect(page).toContain('name="blockIp"');
@@ -128,9 +128,34 @@ describe("blocking a visitor's address from their conversation", () => {
     expect((await visitorOn(ctx, address).get(chatPath(ctx))).status).toBe(200);
   });
 
-  it("blocks nothing when the visitor's address cannot be blocked", async () => {
+  it("leaves blocking an address to owners and admins: a plain agent is neither offered it nor allowed", async () => {
     const ctx = testApp(proxied);
     const { client } = await signedIn(ctx, "agent");
+    const conversation = await conversationFrom(ctx, address);
+    expect(await (await client.get(`/console/conversations/${conversation.id}`)).text()).not.toContain('name="blockIp"');
+    const refused = await client.post(`/console/conversations/${conversation.id}/block`, { reason: "spam", blockIp: "1" });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("Only owners and admins can block an address.");
+    expect(ctx.sqlite.query("SELECT blocked FROM visitors").get()).toEqual({ blocked: 0 });
+    expect(count(ctx, "blocked_ips")).toBe(0);
+  });
+
+  it("refuses a local or private address, which behind an untrusted proxy is everyone's", async () => {
+    const ctx = testApp(proxied);
+    const { client } = await signedIn(ctx, "admin");
+    for (const local of ["127.0.0.1", "10.1.2.3", "192.168.0.9", "172.20.0.1", "::1", "fd00::1"]) {
+      const conversation = await conversationFrom(ctx, local);
+      const response = await client.post(`/console/conversations/${conversation.id}/block`, { reason: "spam", blockIp: "1" });
+      expect(response.status).toBe(422);
+      expect(await response.text()).toContain("local or private address");
+    }
+    expect(count(ctx, "blocked_ips")).toBe(0);
+    expect(ctx.sqlite.query("SELECT count(*) AS n FROM visitors WHERE blocked = 1").get()).toEqual({ n: 0 });
+  });
+
+  it("blocks nothing when the visitor's address cannot be blocked", async () => {
+    const ctx = testApp(proxied);
+    const { client } = await signedIn(ctx, "admin");
     // A proxy can forward anything as the client's address.
     const conversation = await conversationFrom(ctx, "unknown");
     const response = await client.post(`/console/conversations/${conversation.id}/block`, { reason: "spam", blockIp: "1" });
