@@ -180,6 +180,17 @@ export class Hub implements ConversationEvents {
     for (const visitorId of visitorsOnIp(this.db, businessId, ip, this.visitors.onlineIds())) this.reloadVisitorPages(visitorId);
   }
 
+  /**
+   * Which waiting lists a console follows was decided when it connected: after a group change the
+   * consoles concerned reload, to show and follow the lists they serve now. `agentIds` null: all
+   * of the business's.
+   */
+  reloadConsoles(businessId: number, agentIds: readonly number[] | null): void {
+    const reload = (): ClientEvent => ({ type: "reload" });
+    if (agentIds === null) this.send((locale) => topics.businessAgents(businessId, locale), reload);
+    else for (const agentId of agentIds) this.send((locale) => topics.agent(agentId, locale), reload);
+  }
+
   /** A visitor left a message, or an agent handled one: every console's inbox count follows. */
   inboxChanged(businessId: number): void {
     const count = unhandledCount(this.db, businessId);

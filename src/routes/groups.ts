@@ -85,7 +85,10 @@ export function groupRoutes(deps: AppDeps, hub: Hub) {
       ({ ctx, params, body, request, set }) => {
         const agentIds = body.agentIds ?? [];
         return changeCard(ctx, request, set, params.id, { agentIds }, () => {
+          const membersBefore = new Set(listGroups(db, ctx.agent.businessId).find((group) => group.id === params.id)?.members.map((m) => m.id));
           setGroupMembers(db, ctx.agent, params.id, agentIds);
+          const changed = [...new Set([...membersBefore, ...agentIds])].filter((id) => membersBefore.has(id) !== agentIds.includes(id));
+          hub.reloadConsoles(ctx.agent.businessId, changed);
           // New members may take the group's waiting visitors now.
           hub.drainQueue(ctx.agent.businessId);
         });
@@ -97,7 +100,8 @@ export function groupRoutes(deps: AppDeps, hub: Hub) {
       "/console/groups/:id/delete",
       ({ ctx, params, request }) => {
         deleteGroup(db, ctx.agent, params.id);
-        // Its waiting visitors are now anyone's.
+        // Its waiting visitors are now anyone's: every console's waiting list changes.
+        hub.reloadConsoles(ctx.agent.businessId, null);
         hub.drainQueue(ctx.agent.businessId);
         return groupList(ctx, groupsContext(ctx, request), listGroups(db, ctx.agent.businessId));
       },

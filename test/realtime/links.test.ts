@@ -66,6 +66,20 @@ describe("a group's chat link", () => {
     expect(item).toContain("late group");
   });
 
+  it("reloads the consoles of agents moved in or out of a group, so they follow the lists they serve now", async () => {
+    const ctx = start();
+    const admin = await signedIn(ctx, "admin", "admin@example.com");
+    const moved = await signedIn(ctx, "agent", "moved@example.com");
+    const stays = await signedIn(ctx, "agent", "stays@example.com");
+    const sales = createGroup(ctx.db, admin.agent, "Sales");
+    setGroupMembers(ctx.db, admin.agent, sales.id, [moved.agent.id, stays.agent.id]);
+    const [movedConsole, staysConsole] = [await open(ctx, "/ws/agent", moved.client.cookie!), await open(ctx, "/ws/agent", stays.client.cookie!)];
+    expect((await admin.client.post(`/console/groups/${sales.id}/members`, { agentIds: String(stays.agent.id) })).status).toBe(200);
+    await movedConsole.next((f) => f === '{"type":"reload"}');
+    await Bun.sleep(100);
+    expect(staysConsole.frames).not.toContain('{"type":"reload"}');
+  });
+
   it("ignores a group that does not exist", async () => {
     const ctx = start();
     const { page } = await visitor(ctx, "?group=999");
