@@ -131,7 +131,11 @@ export function conversationPage(db: Queryable, businessId: number, status: Conv
 }
 
 function agentName(db: Queryable, agentId: number): string {
-  return db.select({ name: agents.displayName }).from(agents).where(eq(agents.id, agentId)).get()?.name ?? "";
+  return (
+    prepared(db, "agentName", (db) => db.select({ name: agents.displayName }).from(agents).where(eq(agents.id, sql.placeholder("agentId"))).prepare()).get({
+      agentId,
+    })?.name ?? ""
+  );
 }
 
 /**
@@ -144,14 +148,19 @@ export function assignConversation(
   conversation: Conversation,
   agentId: number,
 ): { conversation: Conversation; messages: Message[] } | null {
-  const assigned = tx
-    .update(conversations)
-    .set({ agentId, status: "open", assignedAt: Date.now() })
-    .where(and(eq(conversations.id, conversation.id), eq(conversations.status, "queued")))
-    .returning()
-    .get();
+  // Prepared (db/prepared.ts): every new conversation runs these.
+  const assigned = prepared(tx, "assignConversation", (db) =>
+    db
+      .update(conversations)
+      .set({ agentId: sql`${sql.placeholder("agentId")}`, status: "open", assignedAt: sql`${sql.placeholder("now")}` })
+      .where(and(eq(conversations.id, sql.placeholder("conversationId")), eq(conversations.status, "queued")))
+      .returning()
+      .prepare(),
+  ).get({ agentId, now: Date.now(), conversationId: conversation.id });
   if (!assigned) return null;
-  tx.update(agents).set({ lastAssignedAt: assigned.assignedAt }).where(eq(agents.id, agentId)).run();
+  prepared(tx, "agentAssignedAt", (db) =>
+    db.update(agents).set({ lastAssignedAt: sql`${sql.placeholder("now")}` }).where(eq(agents.id, sql.placeholder("agentId"))).prepare(),
+  ).run({ now: assigned.assignedAt, agentId });
   const name = agentName(tx, agentId);
   const added = [insertSystemMessage(tx, assigned, "joined", { agentId, agentName: name })];
   const greeting = insertGreeting(tx, assigned, agentId);

@@ -51,11 +51,20 @@ export function insertSystemMessage(
   event: SystemEvent,
   meta: Record<string, unknown>,
 ): Message {
-  const message = tx
-    .insert(messages)
-    .values({ conversationId: conversation.id, sender: "system", kind: "event", body: event, meta, clientId: `system-${randomToken(12)}` })
-    .returning()
-    .get();
+  const message = prepared(tx, "insertSystemMessage", (db) =>
+    db
+      .insert(messages)
+      .values({
+        conversationId: sql.placeholder("conversationId"),
+        sender: "system",
+        kind: "event",
+        body: sql.placeholder("body"),
+        meta: sql.placeholder("meta"),
+        clientId: sql.placeholder("clientId"),
+      })
+      .returning()
+      .prepare(),
+  ).get({ conversationId: conversation.id, body: event, meta, clientId: `system-${randomToken(12)}` })!;
   touchConversation(tx, conversation, message);
   return message;
 }
@@ -199,7 +208,7 @@ export function sendVisitorMessage(
       const conversationPool = { groupId: conversation.groupId, requestedAgentId: conversation.requestedAgentId };
       // A returning visitor goes back to the agent they spoke with, if that agent can take it.
       const agentId = routingMode === "claim" ? null : chooseAgent(db, visitor.businessId, onlineAgentIds, conversationPool, started.reopened?.agentId ?? previousAgent(tx, visitor.id));
-      const assigned = agentId === null ? null : assignConversation(tx, conversation, agentId);
+      const assigned = agentId === null ? null : assignConversation(db, conversation, agentId);
       if (assigned) {
         created.push(...assigned.messages);
         conversation = assigned.conversation;
