@@ -122,6 +122,13 @@ export class Hub implements ConversationEvents {
     this.sendAgentStatus(conversation.visitorId);
     if (conversation.status === "queued") this.sendQueuePositions(conversation);
     if (previous?.status === "queued" && (conversation.status !== "queued" || !samePoolAs(previous, conversation))) this.sendQueuePositions(previous);
+    // Out of the line: the visitor's place-in-line notice goes away.
+    if (previous?.status === "queued" && conversation.status !== "queued") {
+      this.send(
+        (locale) => topics.visitorThread(conversation.visitorId, locale),
+        (locale) => html`<hx-partial hx-target="#queue-position" hx-swap="outerHTML">${queueNotice(translator(locale), null)}</hx-partial>`,
+      );
+    }
     // A closed conversation frees a slot: the head of the queue may have an agent now.
     if (conversation.status === "closed" && previous?.status === "open") this.drainQueue(conversation.businessId);
   }
