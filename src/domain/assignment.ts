@@ -11,11 +11,11 @@
 // conversations, then whoever has been idle longest (oldest last assignment), then the lowest id.
 // In `claim` mode nothing is assigned automatically: eligible agents see the conversation wait
 // and the first to take it has it.
-import { and, asc, desc, eq, gte, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, or, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
 import { agentGroups, agents, businesses, conversations, groups } from "../db/schema";
-import { assignConversation, type Conversation, requeueConversation } from "./conversations";
+import { assignConversation, type Conversation, lastClosedConversation, requeueConversation } from "./conversations";
 import type { ConversationEvents } from "./events";
 
 /** Which agents a conversation may go to. */
@@ -137,15 +137,7 @@ export function samePool(conversation: Pick<Conversation, "groupId" | "requested
 
 /** The agent of the visitor's most recent earlier conversation, if any. */
 export function previousAgent(db: Queryable, visitorId: number): number | null {
-  return (
-    db
-      .select({ agentId: conversations.agentId })
-      .from(conversations)
-      .where(and(eq(conversations.visitorId, visitorId), eq(conversations.status, "closed")))
-      .orderBy(desc(conversations.id))
-      .limit(1)
-      .get()?.agentId ?? null
-  );
+  return lastClosedConversation(db, visitorId)?.agentId ?? null;
 }
 
 export function routingMode(db: Queryable, businessId: number): "auto" | "claim" {

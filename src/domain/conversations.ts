@@ -27,6 +27,17 @@ export function currentConversation(db: Queryable, visitorId: number): Conversat
   ).get({ visitorId });
 }
 
+/** The visitor's most recently closed conversation, if any. */
+export function lastClosedConversation(db: Queryable, visitorId: number): Conversation | undefined {
+  return db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.visitorId, visitorId), eq(conversations.status, "closed")))
+    .orderBy(desc(conversations.id))
+    .limit(1)
+    .get();
+}
+
 export function findConversationForAgent(db: Queryable, businessId: number, conversationId: number): Conversation {
   const conversation = db
     .select()

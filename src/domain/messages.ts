@@ -7,7 +7,7 @@ import { prepared } from "../db/prepared";
 import { businesses, conversations, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
 import { anyone, chooseAgent, type Pool, previousAgent } from "./assignment";
-import { assignConversation, type Conversation, currentConversation, findConversationForAgent } from "./conversations";
+import { assignConversation, type Conversation, currentConversation, findConversationForAgent, lastClosedConversation } from "./conversations";
 import { RuleError, ValidationError } from "./errors";
 import type { ConversationEvents } from "./events";
 import { messageLimits } from "./limits";
@@ -124,13 +124,7 @@ function startConversation(
   // Offline means offline, for a reopening too: the page shows those visitors the form as well.
   if (offlineReason(db, business, { onlineAgentIds, pool })) throw new RuleError({ key: "chat.offlineNow" });
   if (business.reopenMinutes > 0) {
-    const last = db
-      .select()
-      .from(conversations)
-      .where(and(eq(conversations.visitorId, visitor.id), eq(conversations.status, "closed")))
-      .orderBy(desc(conversations.id))
-      .limit(1)
-      .get();
+    const last = lastClosedConversation(db, visitor.id);
     if (last?.closedAt && Date.now() - last.closedAt < business.reopenMinutes * 60_000) {
       const reopened = db
         .update(conversations)
