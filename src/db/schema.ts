@@ -12,6 +12,15 @@ import {
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
 
+/** A product card from the host site: all text, the image and url already checked as http(s). */
+export interface Product {
+  title: string;
+  image?: string;
+  price?: string;
+  url?: string;
+  description?: string;
+}
+
 const now = sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`;
 const createdAt = () => integer("created_at").notNull().default(now);
 
@@ -31,6 +40,10 @@ export const businesses = sqliteTable("businesses", {
   widgetColor: text("widget_color").notNull().default("#2563eb"),
   widgetTitle: text("widget_title").notNull().default(""),
   widgetPosition: text("widget_position", { enum: ["right", "left"] }).notNull().default("right"),
+  // The widget's optional bubble beside its launcher ("Questions? We're here."); empty shows none.
+  widgetGreeting: text("widget_greeting").notNull().default(""),
+  // A host site's visitor id is believed only with its HMAC (userHash) under the identity secret.
+  identityVerification: integer("identity_verification", { mode: "boolean" }).notNull().default(false),
   allowedOrigins: text("allowed_origins", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   open: integer("open", { mode: "boolean" }).notNull().default(true),
   // The visitor page asks which group to talk to before the first message.
@@ -116,6 +129,15 @@ export const visitors = sqliteTable(
     lastIp: text("last_ip"),
     userAgent: text("user_agent"),
     currentPage: text("current_page"),
+    // What the widget reports of the visitor's browser and the host page they are on.
+    pageTitle: text("page_title"),
+    referrer: text("referrer"),
+    language: text("language"),
+    timezone: text("timezone"),
+    // The host site vouched for this visitor's id (userHash matched the identity secret).
+    verified: integer("verified", { mode: "boolean" }).notNull().default(false),
+    // The product the visitor is looking at on the host site (wolive's product card).
+    product: text("product", { mode: "json" }).$type<Product>(),
     blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
     blockedReason: text("blocked_reason"),
     blockedBy: integer("blocked_by").references(() => agents.id),
