@@ -62,7 +62,8 @@
 
   /** Tells the server which of the other side's messages this page has shown, while it is seen. */
   function markRead() {
-    if (document.visibilityState !== "visible") return;
+    // Not while hidden: a background tab, or the widget's panel closed (data-closed, embed.js).
+    if (document.visibilityState !== "visible" || document.documentElement.hasAttribute("data-closed")) return;
     let newest = 0;
     for (const element of document.querySelectorAll("#thread > .message.theirs[data-seq]")) {
       newest = Math.max(newest, Number(element.dataset.seq));
@@ -184,6 +185,16 @@
 
   document.addEventListener("htmx:ws:before:message:outgoing", (event) => {
     const { message } = event.detail;
+    if (message.values.type === "faq") {
+      // A picked FAQ question: sent like a typed message, with its own id and pending bubble.
+      const clientId = crypto.randomUUID();
+      message.values = { type: "faq", id: message.values.id, clientId };
+      message.data = JSON.stringify(message.values);
+      byId("thread")?.append(pendingBubble(clientId, event.target.textContent.trim()));
+      setTimeout(() => failPending(clientId), CONFIRM_TIMEOUT_MS);
+      scrollToBottom();
+      return;
+    }
     if (event.target.id !== "composer") {
       // Another control (e.g. "End chat" with hx-vals): send its values as the frame, as is.
       message.data = JSON.stringify(message.values);

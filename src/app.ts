@@ -20,17 +20,22 @@ import { inboxRoutes } from "./routes/inbox";
 import { profileRoutes } from "./routes/profile";
 import { htmlResponse, notFound } from "./routes/responses";
 import { settingsRoutes } from "./routes/settings";
+import { deployRoutes } from "./routes/deploy";
 import { teamRoutes } from "./routes/team";
 import { groupRoutes } from "./routes/groups";
+import { visitorWindowRoutes } from "./routes/visitor-window";
 import { blockedRoutes } from "./routes/blocked";
 import { workspaceRoutes } from "./routes/workspace";
 import { chatRoutes } from "./routes/chat";
+import { widgetRoutes } from "./routes/widget";
+import { widgetReportRoutes } from "./routes/widget-reports";
 import { agentSocket } from "./realtime/agent-socket";
 import { bunBroker } from "./realtime/broker";
 import { Hub } from "./realtime/hub";
 import { visitorSocket } from "./realtime/visitor-socket";
 import { uploadRoutes } from "./routes/uploads";
 import { SafeHtml } from "./views/html";
+import { securityHeaders } from "./routes/security-headers";
 
 export interface AppDeps {
   db: Database;
@@ -46,16 +51,6 @@ export interface AppDeps {
 
 export type AppOptions = Omit<AppDeps, "loginThrottle" | "presenceGraceMs"> & Partial<Pick<AppDeps, "loginThrottle" | "presenceGraceMs">>;
 
-const securityHeaders: Record<string, string> = {
-  // Alpine evaluates its attribute expressions with `new Function`, hence 'unsafe-eval'; no inline
-  // <script> is ever allowed, so injected markup still cannot run code.
-  "content-security-policy":
-    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "same-origin",
-  "x-frame-options": "DENY",
-};
 
 export function createApp(options: AppOptions) {
   const deps: AppDeps = {
@@ -115,14 +110,18 @@ export function createApp(options: AppOptions) {
     .use(authRoutes(deps))
     .use(consoleRoutes(deps, hub))
     .use(settingsRoutes(deps, hub))
+    .use(deployRoutes(deps))
     .use(hoursRoutes(deps))
     .use(inboxRoutes(deps, hub))
     .use(teamRoutes(deps, hub))
     .use(groupRoutes(deps, hub))
+    .use(visitorWindowRoutes(deps))
     .use(blockedRoutes(deps, hub))
     .use(profileRoutes(deps))
     .use(workspaceRoutes(deps, hub))
     .use(chatRoutes(deps, hub))
+    .use(widgetRoutes(deps))
+    .use(widgetReportRoutes(deps, hub))
     .use(visitorSocket(deps, hub))
     .use(agentSocket(deps, hub))
     .use(apiRoutes(deps, hub))

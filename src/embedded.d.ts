@@ -32,3 +32,15 @@ declare module "*/assets/chat.js" {
   const path: string;
   export default path;
 }
+declare module "*/assets/embed.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/assets/demo.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/assets/widget.js" {
+  const path: string;
+  export default path;
+}

@@ -386,3 +386,19 @@ export function requeueConversation(tx: Queryable, before: Conversation): { conv
   const event = insertSystemMessage(tx, queued, "requeued", { agentName: agentName(tx, before.agentId!) });
   return { conversation: { ...queued, lastMessageId: event.id }, event };
 }
+
+export type Channel = Conversation["channel"];
+
+/**
+ * How a visitor came: the widget's iframe (`embed=1`), a WeChat official-account menu link or
+ * WeChat's in-app browser, or any other link to the chat page.
+ */
+export function arrivalChannel(link: { embed?: string; via?: string }, userAgent: string | null): Channel {
+  if (link.embed === "1") return "widget";
+  if (link.via === "wechat" || /MicroMessenger/i.test(userAgent ?? "")) return "wechat";
+  return "link";
+}
+
+export function recordChannel(db: Queryable, conversationId: number, channel: Channel): void {
+  db.update(conversations).set({ channel }).where(eq(conversations.id, conversationId)).run();
+}

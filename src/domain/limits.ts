@@ -34,6 +34,32 @@ export const limits = {
   offlineMessagesPerVisitorHour: 5,
   offlineMessagesPerIpHour: 20,
   inboxPage: 20,
+  // What the host site tells the widget about its visitor, its page and its product.
+  urlLength: 1000,
+  pageTitleLength: 300,
+  identityIdLength: 128,
+  attributeKeyLength: 40,
+  attributeValueLength: 500,
+  attributesPerVisitor: 30,
+  productTitleLength: 200,
+  productPriceLength: 40,
+  productDescriptionLength: 500,
+  // The same product's card goes into a visitor's thread at most once in this many hours.
+  productRepeatHours: 24,
+  // Page changes a visitor's widget may report (a single-page shop reports every route change).
+  contextUpdatesPerMinute: 30,
+  // The visitor window: FAQ questions are buttons, and tab titles share one row on a phone.
+  faqQuestionLength: 200,
+  faqAnswerLength: 2000,
+  faqsPerBusiness: 50,
+  infoTabTitleLength: 30,
+  infoTabBodyLength: 5000,
+  infoTabsPerBusiness: 5,
+  // The widget's header and its bubble beside the launcher: short enough for a phone screen.
+  widgetTitleLength: 40,
+  widgetGreetingLength: 200,
+  // Sites allowed to embed the widget; each embedding page is checked against the whole list.
+  allowedOrigins: 20,
 } as const;
 
 export const messageLimits = {

@@ -22,6 +22,8 @@ export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "re
 export interface Draft {
   clientId: string;
   body: string;
+  /** Where a visitor's message came from besides the composer, e.g. `{ faq: id }` for a chosen FAQ question. */
+  meta?: Record<string, unknown>;
 }
 
 export function checkDraft(draft: Draft): void {
@@ -34,7 +36,7 @@ export function checkDraft(draft: Draft): void {
   }
 }
 
-function touchConversation(db: Queryable, conversation: Conversation, message: Message): Conversation {
+export function touchConversation(db: Queryable, conversation: Conversation, message: Message): Conversation {
   prepared(db, "touchConversation", (db) =>
     db
       .update(conversations)
@@ -101,6 +103,8 @@ export interface SendResult {
   conversation: Conversation;
   /** False when the client id was seen before and the stored message is returned instead. */
   created: boolean;
+  /** This message opened a conversation (a new one, or one reopened). */
+  started: boolean;
 }
 
 function businessOf(db: Queryable, businessId: number): Business {
@@ -174,7 +178,7 @@ export function sendVisitorMessage(
     const existing = alreadySent(db, visitor.id, draft.clientId);
     if (existing) {
       const conversation = tx.select().from(conversations).where(eq(conversations.id, existing.conversationId)).get()!;
-      return { message: existing, conversation, created: false };
+      return { message: existing, conversation, created: false, started: false };
     }
     let conversation = currentConversation(db, visitor.id);
     const business = conversation ? null : businessOf(db, visitor.businessId);
@@ -189,11 +193,13 @@ export function sendVisitorMessage(
           sender: "visitor",
           kind: "text",
           body: sql.placeholder("body"),
+          // Raw, so that no meta is stored as NULL rather than as the JSON text "null".
+          meta: sql`${sql.placeholder("meta")}`,
           clientId: sql.placeholder("clientId"),
         })
         .returning()
         .prepare(),
-    ).get({ conversationId: conversation.id, body: draft.body, clientId: draft.clientId })!;
+    ).get({ conversationId: conversation.id, body: draft.body, meta: draft.meta ? JSON.stringify(draft.meta) : null, clientId: draft.clientId })!;
     conversation = touchConversation(db, conversation, message);
     created.push(message);
     if (started) {
@@ -208,7 +214,7 @@ export function sendVisitorMessage(
         conversation = assigned.conversation;
       }
     }
-    return { message, conversation, created: true };
+    return { message, conversation, created: true, started: started !== null };
   }, { behavior: "immediate" });
   // Announced with the conversation as committed: a conversation assigned in the same
   // transaction never shows up in the waiting queue.
@@ -233,7 +239,7 @@ export function sendAgentMessage(
       .from(messages)
       .where(and(eq(messages.conversationId, conversation.id), eq(messages.clientId, draft.clientId)))
       .get();
-    if (existing) return { message: existing, conversation, created: false };
+    if (existing) return { message: existing, conversation, created: false, started: false };
     if (conversation.status === "closed") throw new RuleError({ key: "conversation.alreadyClosed" });
     if (conversation.agentId !== agent.id) throw new RuleError({ key: "conversation.notYours" });
     const message = tx
@@ -253,7 +259,7 @@ export function sendAgentMessage(
     if (conversation.firstResponseAt === null) {
       tx.update(conversations).set({ firstResponseAt: message.createdAt }).where(eq(conversations.id, conversation.id)).run();
     }
-    return { message, conversation: touchConversation(tx, conversation, message), created: true };
+    return { message, conversation: touchConversation(tx, conversation, message), created: true, started: false };
   }, { behavior: "immediate" });
   if (result.created) events.messageCreated(result.message, result.conversation);
   return result;

@@ -51,7 +51,7 @@ export function findVisitorByToken(db: Database, secret: string, businessId: num
     .get();
 }
 
-export function findVisitor(db: Database, businessId: number, visitorId: number): Visitor | undefined {
+export function findVisitor(db: Queryable, businessId: number, visitorId: number): Visitor | undefined {
   return db
     .select(publicColumns)
     .from(visitors)

@@ -24,7 +24,10 @@ const read = t.Object({ type: t.Literal("read"), upTo: t.Integer({ minimum: 0 })
 /** The visitor ends the chat (agents close conversations over HTTP). */
 const end = t.Object({ type: t.Literal("end") }, closed);
 
-const frame = t.Union([send, resume, typing, read, end]);
+/** The visitor picked a question of the FAQ list: asked as their message, answered automatically. */
+const faq = t.Object({ type: t.Literal("faq"), id: t.Integer({ minimum: 1 }), clientId: t.String({ maxLength: 64 }) }, closed);
+
+const frame = t.Union([send, resume, typing, read, end, faq]);
 const check = TypeCompiler.Compile(frame);
 
 export type Frame = typeof frame.static;

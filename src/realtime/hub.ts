@@ -20,6 +20,8 @@ import { agentStatus, queueNotice } from "../views/chat";
 import { html, type SafeHtml } from "../views/html";
 import { threadUpsert } from "../views/message";
 import { conversationItem, conversationItemId, visitorName, visitorStatus } from "../views/workspace";
+import type { Visitor } from "../domain/visitors";
+import { visitorPanelPartial } from "../views/visitor-panel";
 import type { Broker } from "./broker";
 import { Presence } from "./presence";
 import { agentWaitingAudiences, topics, waitingAudiences } from "./topics";
@@ -205,6 +207,11 @@ export class Hub implements ConversationEvents {
       (locale) => topics.businessAgents(businessId, locale),
       () => html`<hx-partial hx-target="#inbox-count" hx-swap="outerHTML">${inboxBadge(count)}</hx-partial>`,
     );
+  }
+
+  /** The visitor's details or page changed: agents looking at their thread see the panel follow. */
+  visitorChanged(visitor: Visitor): void {
+    this.send((locale) => topics.agentThread(visitor.id, locale), (locale) => visitorPanelPartial(translator(locale), visitor));
   }
 
   /** One side is typing: tell the other side. */

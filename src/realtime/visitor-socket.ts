@@ -5,8 +5,11 @@ import { Elysia } from "elysia";
 import type { AppDeps } from "../app";
 import { isIpBlocked } from "../domain/blocked-ips";
 import { messageLimits } from "../domain/limits";
-import { endConversationByVisitor } from "../domain/conversations";
+import { arrivalChannel, type Channel, type Conversation, endConversationByVisitor, recordChannel } from "../domain/conversations";
+import { postProductCard } from "../domain/products";
 import { markRead, sendVisitorMessage } from "../domain/messages";
+import { NotFoundError } from "../domain/errors";
+import { askFaq } from "../domain/faqs";
 import { RateLimiter } from "../domain/rate-limiter";
 import type { Visitor } from "../domain/visitors";
 import { anyone, type Pool } from "../domain/assignment";
@@ -14,7 +17,8 @@ import { originMatches } from "../routes/csrf";
 import { linkPool, linkQuery, visitorFromCookie } from "../routes/visitor-cookie";
 import { threadUpsert } from "../views/message";
 import type { PageContext } from "../views/page";
-import type { Hub } from "./hub";
+import type { Frame } from "./frames";
+import type { ClientEvent, Hub } from "./hub";
 import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
@@ -23,6 +27,8 @@ interface VisitorConnection {
   ip: string | null;
   /** Who the link the visitor came by asks for; routes their first message. */
   pool: Pool;
+  /** How they came: the widget's iframe, a link, or a WeChat menu; recorded on a new conversation. */
+  channel: Channel;
   page: PageContext;
   send(data: string): void;
   subscribe(topic: string): void;
@@ -33,6 +39,25 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
   const sending = new RateLimiter(messageLimits.visitorBurst, messageLimits.visitorBurstWindowMs);
   const typing = new RateLimiter(3, 2000);
 
+  /** A picked FAQ question; one deleted since the page loaded is refused by name, like any refused message. */
+  function ask(connection: VisitorConnection, frame: Extract<Frame, { type: "faq" }>, reply: (event: ClientEvent) => void): void {
+    const { t } = connection.page;
+    try {
+      const asked = askFaq(db, hub, connection.visitor, frame.id, frame.clientId, hub.agents.onlineIds(), connection.pool);
+      if (asked.started) started(connection, asked.conversation);
+      if (!asked.created) connection.send(String(threadUpsert(t, [asked.message, asked.reply], "visitor")));
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      reply({ type: "error", clientId: frame.clientId, message: t("faq.gone") });
+    }
+  }
+
+  /** A conversation began: note how the visitor came, and show the agent the product they look at. */
+  function started(connection: VisitorConnection, conversation: Conversation): void {
+    recordChannel(db, conversation.id, connection.channel);
+    postProductCard(db, hub, connection.visitor.id);
+  }
+
   function handle(connection: VisitorConnection, data: unknown): void {
     const { visitor, page } = connection;
     const { t, locale } = page;
@@ -42,7 +67,8 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
           replayThread(deps, connection.send, t, visitor.id, frame.after, "visitor");
           connection.subscribe(topics.visitorThread(visitor.id, locale));
           return;
-        case "send": {
+        case "send":
+        case "faq": {
           // An address blocked after this socket opened; a visitor's own block is checked with the insert.
           if (isIpBlocked(db, visitor.businessId, connection.ip)) {
             return reply({ type: "error", clientId: frame.clientId, message: t("chat.blocked") });
@@ -54,7 +80,9 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
           sending.record([key]);
           // A refused message is named in the error, so the page can offer to retry it.
           guarded(deps, reply, t, () => {
+            if (frame.type === "faq") return ask(connection, frame, reply);
             const sent = sendVisitorMessage(db, hub, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds(), connection.pool);
+            if (sent.started) started(connection, sent.conversation);
             // A retry of a stored message is answered with it, so the page can confirm the bubble.
             if (!sent.created) connection.send(String(threadUpsert(t, [sent.message], "visitor")));
           }, frame.clientId);
@@ -78,10 +106,11 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
 
   return new Elysia()
     .derive(({ params, query, cookie, request, server }) => {
-      const visitorRequest = visitorFromCookie(deps, (params as { widgetKey: string }).widgetKey, cookie, request, server);
+      const link = query as typeof linkQuery.static;
+      const visitorRequest = visitorFromCookie(deps, (params as { widgetKey: string }).widgetKey, cookie, request, server, link.locale);
       // Resolved once, at the upgrade: who the link the visitor came by asks for.
-      const pool = visitorRequest.business ? linkPool(db, visitorRequest.business.id, query as { group?: string; agent?: string }) : anyone;
-      return { ...visitorRequest, pool };
+      const pool = visitorRequest.business ? linkPool(db, visitorRequest.business.id, link) : anyone;
+      return { ...visitorRequest, pool, channel: arrivalChannel(link, request.headers.get("user-agent")) };
     })
     .ws("/chat/:widgetKey/ws", {
       query: linkQuery,
@@ -97,9 +126,9 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
         hub.visitors.connected(visitor.id);
       },
       message(ws, data) {
-        const { visitor, ip, pool, page } = ws.data;
+        const { visitor, ip, pool, channel, page } = ws.data;
         if (!visitor) return;
-        handle({ visitor, ip, pool, page, send: (text) => ws.send(text), subscribe: (topic) => ws.subscribe(topic) }, data);
+        handle({ visitor, ip, pool, channel, page, send: (text) => ws.send(text), subscribe: (topic) => ws.subscribe(topic) }, data);
       },
       close(ws) {
         // A socket refused at open was never counted as connected.

@@ -8,6 +8,8 @@ import type { Business } from "../domain/businesses";
 import type { Pool } from "../domain/assignment";
 import { currentConversation, queuePosition } from "../domain/conversations";
 import { listGroups } from "../domain/groups";
+import { listFaqs } from "../domain/faqs";
+import { listInfoTabs } from "../domain/info-tabs";
 import { NotFoundError, ValidationError } from "../domain/errors";
 import { offlineReason } from "../domain/hours";
 import { limits } from "../domain/limits";
@@ -21,14 +23,20 @@ import { chatPage } from "../views/chat";
 import { html } from "../views/html";
 import { type LeaveMessageState, leaveMessageForm, leaveMessageOutcome } from "../views/leave-message";
 import { earlierControl, threadUpsert } from "../views/message";
-import { isHttps } from "./client";
-import { linkPool, linkQuery, visitorCookieName, visitorCookiePath, visitorFromCookie } from "./visitor-cookie";
+import { frameAncestors } from "./embedding";
+import { allowFraming } from "./security-headers";
+import { linkPool, linkQuery, setVisitorCookie, visitorCookiePath, visitorFromCookie } from "./visitor-cookie";
 
-const visitorCookieMaxAge = 365 * 24 * 60 * 60;
-
-function poolQuery(pool: Pool): string {
-  if (pool.requestedAgentId !== null) return `?agent=${pool.requestedAgentId}`;
-  return pool.groupId !== null ? `?group=${pool.groupId}` : "";
+/** The socket's query: what the page was opened with that the first message and the replies need. */
+function socketQuery(pool: Pool, link: typeof linkQuery.static, locale: string | null): string {
+  const query = new URLSearchParams();
+  if (pool.requestedAgentId !== null) query.set("agent", String(pool.requestedAgentId));
+  else if (pool.groupId !== null) query.set("group", String(pool.groupId));
+  if (locale) query.set("locale", locale);
+  if (link.embed === "1") query.set("embed", "1");
+  if (link.via === "wechat") query.set("via", "wechat");
+  const text = query.toString();
+  return text ? `?${text}` : "";
 }
 
 export function chatRoutes(deps: AppDeps, hub: Hub) {
@@ -45,13 +53,16 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
   const messagesByIp = new RateLimiter(limits.offlineMessagesPerIpHour, 60 * 60_000);
 
   return new Elysia()
-    .derive(({ params, cookie, request, server }) => ({
-      ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request, server),
+    .derive(({ params, query, cookie, request, server }) => ({
+      ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request, server, (query as { locale?: string }).locale),
     }))
     .get(
       "/chat/:widgetKey",
       ({ params, query, business, visitor: known, ip, blocked, page, cookie, request, set }) => {
         if (!business) throw new NotFoundError("chat");
+        const embedded = query.embed === "1";
+        // Only the widget's page may be framed, by the shop's allowed sites.
+        if (embedded) allowFraming(set.headers as Record<string, string>, frameAncestors(business));
         if (blocked) {
           // Only that chat is unavailable: nothing about why, or who decided. A blocked address
           // gets no new visitor and no cookie either.
@@ -64,14 +75,7 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
         else {
           const created = createAnonymousVisitor(db, secret, business.id, visit);
           visitor = created.visitor;
-          cookie[visitorCookieName]!.set({
-            value: created.token,
-            httpOnly: true,
-            sameSite: "lax",
-            secure: isHttps(request, config.publicUrl, config.trustProxy),
-            path: visitorCookiePath(params.widgetKey),
-            maxAge: visitorCookieMaxAge,
-          });
+          setVisitorCookie(cookie, created.token, request, config, params.widgetKey);
         }
         const history = threadPage(db, visitor.id);
         const conversation = currentConversation(db, visitor.id);
@@ -94,9 +98,13 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
           messages: history.messages,
           earlierUrl: earlierUrl(params.widgetKey, history.hasEarlier, history.messages[0]?.id),
           // The socket carries the link's group or agent: the first message is routed by it.
-          socketUrl: `${chatPath}/ws${poolQuery(pool)}`,
+          socketUrl: `${chatPath}/ws${socketQuery(pool, query, query.locale === page.locale ? page.locale : null)}`,
+          chatPath,
+          embedded: embedded ? { origins: business.allowedOrigins } : null,
           // A visitor already in a conversation keeps it; otherwise, offline means "leave a message".
           leaveMessage: offline ? leaveMessageState(business, params.widgetKey) : null,
+          faqs: listFaqs(db, business.id),
+          infoTabs: listInfoTabs(db, business.id),
         });
       },
       { query: linkQuery },

@@ -8,11 +8,40 @@ import { type Pool, resolvePool } from "../domain/assignment";
 import { isIpBlocked } from "../domain/blocked-ips";
 import { type Business, findBusinessByWidgetKey } from "../domain/businesses";
 import { findVisitorByToken, type Visitor } from "../domain/visitors";
-import { localeFromAcceptLanguage, translator } from "../i18n";
+import { isLocale, localeFromAcceptLanguage, translator } from "../i18n";
 import type { PageContext } from "../views/page";
-import { clientIp } from "./client";
+import { clientIp, isHttps } from "./client";
 
 export const visitorCookieName = "kefu_visitor";
+
+const visitorCookieMaxAge = 365 * 24 * 60 * 60;
+
+/**
+ * Gives this browser the visitor's token. In the widget's iframe the chat page is a third party
+ * of the shop's site: its cookie must be SameSite=None (so Secure) and Partitioned (CHIPS), kept
+ * per embedding site. Browsers take Secure cookies over HTTPS and from localhost only; a server
+ * on plain HTTP elsewhere falls back to Lax, which works when the shop and Kefu are one site.
+ */
+export function setVisitorCookie(
+  cookie: Record<string, { set(options: Record<string, unknown>): unknown }>,
+  token: string,
+  request: Request,
+  config: Pick<AppDeps["config"], "publicUrl" | "trustProxy">,
+  widgetKey: string,
+): void {
+  const secure = isHttps(request, config.publicUrl, config.trustProxy) || isLoopback(new URL(request.url).hostname);
+  cookie[visitorCookieName]!.set({
+    value: token,
+    httpOnly: true,
+    ...(secure ? { sameSite: "none", secure: true, partitioned: true } : { sameSite: "lax", secure: false }),
+    path: visitorCookiePath(widgetKey),
+    maxAge: visitorCookieMaxAge,
+  });
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname.endsWith(".localhost") || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
 
 export function visitorCookiePath(widgetKey: string): string {
   return `/chat/${widgetKey}`;
@@ -42,8 +71,10 @@ export function visitorFromCookie(
   cookie: Record<string, { value?: unknown }>,
   request: Request,
   server: Server<unknown> | null,
+  /** The widget's `setLocale`/`kefuSettings.locale`, before the browser's own languages. */
+  chosenLocale?: string,
 ): VisitorRequest {
-  const locale = localeFromAcceptLanguage(request.headers.get("accept-language"));
+  const locale = isLocale(chosenLocale) ? chosenLocale : localeFromAcceptLanguage(request.headers.get("accept-language"));
   const page = { t: translator(locale), locale };
   const business = findBusinessByWidgetKey(db, widgetKey) ?? null;
   const token = cookie[visitorCookieName]?.value;
@@ -53,8 +84,18 @@ export function visitorFromCookie(
   return { business, visitor, ip, blocked, page };
 }
 
-/** A chat link may name a group (`?group=`) or an agent (`?agent=`, an exclusive link). */
-export const linkQuery = t.Object({ group: t.Optional(t.String({ maxLength: 20 })), agent: t.Optional(t.String({ maxLength: 20 })) });
+/**
+ * A chat link may name a group (`?group=`) or an agent (`?agent=`, an exclusive link), a language
+ * (`?locale=`), and how the visitor came: the widget's iframe (`?embed=1`) or a WeChat
+ * official-account menu (`?via=wechat`).
+ */
+export const linkQuery = t.Object({
+  group: t.Optional(t.String({ maxLength: 20 })),
+  agent: t.Optional(t.String({ maxLength: 20 })),
+  locale: t.Optional(t.String({ maxLength: 10 })),
+  embed: t.Optional(t.String({ maxLength: 5 })),
+  via: t.Optional(t.String({ maxLength: 20 })),
+});
 
 /** Who the link asks for; a stale or mistyped id names nothing. */
 export function linkPool(db: Queryable, businessId: number, link: { group?: string; agent?: string }): Pool {

@@ -15,7 +15,7 @@ import { type Agent, listAgents } from "../domain/agents";
 import { listGroups } from "../domain/groups";
 import { problemOf, RuleError, ValidationError } from "../domain/errors";
 import { type BlockedIp, blockVisitorAndIp } from "../domain/blocked-ips";
-import { blockVisitor, unblockVisitor } from "../domain/visitors";
+import { blockVisitor, findVisitor, unblockVisitor } from "../domain/visitors";
 import type { Translate } from "../i18n";
 import { threadPage } from "../domain/messages";
 import type { Hub } from "../realtime/hub";
@@ -60,6 +60,7 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
             earlierUrl: earlierUrl(conversation.id, history.hasEarlier, history.messages[0]?.id),
             visitorOnline: hub.visitors.isOnline(conversation.visitorId),
             transferTargets: transferTargets(ctx.agent.businessId),
+            visitor: findVisitor(db, ctx.agent.businessId, conversation.visitorId)!,
           },
         });
       },

@@ -10,6 +10,7 @@ import { icon } from "./icons";
 import { type LeaveMessageState, leaveMessageForm } from "./leave-message";
 import { earlierControl, messageView } from "./message";
 import { documentPage, type PageContext } from "./page";
+import { type FaqChoice, type InfoTabView, visitorSide, visitorSideToggle, visitorWindowState } from "./visitor-window";
 
 export interface ChatState {
   business: Business;
@@ -26,6 +27,14 @@ export interface ChatState {
   groupChoices: { name: string; url: string }[] | null;
   /** Came by an agent's exclusive link while that agent is away: where to chat with anyone instead. */
   requestedAway: { name: string; anyoneUrl: string } | null;
+  /** The shop's FAQ questions: picking one asks it and shows the answer at once. */
+  faqs: FaqChoice[];
+  /** The shop's info tabs (shipping, returns...), beside the chat. */
+  infoTabs: InfoTabView[];
+  /** Where this shop's chat lives, for embed.js's reports (`/chat/:widgetKey`). */
+  chatPath: string;
+  /** In the widget's iframe: the sites allowed to frame it (empty: any), for embed.js. */
+  embedded: { origins: string[] } | null;
 }
 
 /** "Who would you like to talk to?": each group is a link to the chat for that group. */
@@ -87,20 +96,27 @@ export function threadPanel(
 
 export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
   const { t, business } = { ...ctx, ...state };
+  // A picked question is a message: no FAQ while the visitor cannot write (offline form, group picker).
+  const side = { faqs: state.leaveMessage || state.groupChoices ? [] : state.faqs, infoTabs: state.infoTabs };
+  const sideState = visitorWindowState(side);
   return documentPage(
     ctx,
     t("chat.title", { name: business.name }),
-    html`<main class="chat" hx-ws:connect="${state.socketUrl}" hx-config='{"ws": {"pauseOnBackground": false}}'>
+    html`<main class="chat${state.embedded ? " embedded" : ""}${sideState ? " with-side" : ""}" ${sideState ? html`x-data="${sideState}"` : ""} hx-ws:connect="${state.socketUrl}" hx-config='{"ws": {"pauseOnBackground": false}}'
+  data-chat-path="${state.chatPath}" ${state.embedded ? html`data-embedded data-origins="${JSON.stringify(state.embedded.origins)}"` : ""}>
   <header class="chat-header">
     <div class="chat-header-row">${agentStatus(ctx, business, state.agent, state.agentAvailability)}
+      ${visitorSideToggle(ctx, side)}
       <button type="button" class="secondary small" id="end-chat" hx-ws:send hx-vals='{"type": "end"}' hx-confirm="${t("chat.endConfirm")}">${t("chat.end")}</button>
+      ${state.embedded ? html`<button type="button" class="icon-button" id="close-widget" title="${t("chat.minimize")}" aria-label="${t("chat.minimize")}">${icon("x")}</button>` : ""}
     </div>
     ${queueNotice(t, state.queueAhead)}
     ${state.requestedAway ? requestedAwayNotice(ctx, state.requestedAway) : ""}
   </header>
   ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 && !state.leaveMessage ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}
+  ${visitorSide(ctx, side)}
   ${state.leaveMessage ? leaveMessageForm(ctx, state.leaveMessage) : state.groupChoices ? groupPicker(ctx, state.groupChoices) : composer(ctx)}
 </main>`,
-    { chat: true },
+    { chat: true, visitor: true },
   );
 }

@@ -6,7 +6,7 @@ import { html, type SafeHtml } from "./html";
 import { type IconName, icon } from "./icons";
 import { documentPage, type PageContext } from "./page";
 
-export type Section = "conversations" | "inbox" | "settings" | "team" | "groups" | "profile";
+export type Section = "conversations" | "inbox" | "settings" | "team" | "groups" | "deploy" | "visitorWindow" | "profile";
 
 export interface ConsoleContext extends PageContext {
   agent: Agent;
@@ -78,6 +78,8 @@ export function consolePage(
   ${navLink(ctx, section, "settings", "/console/settings", "settings")}
   ${manager ? navLink(ctx, section, "team", "/console/team", "users") : ""}
   ${manager ? navLink(ctx, section, "groups", "/console/groups", "network") : ""}
+  ${manager ? navLink(ctx, section, "visitorWindow", "/console/visitor-window", "app-window") : ""}
+  ${manager ? navLink(ctx, section, "deploy", "/console/deploy", "code") : ""}
   ${navLink(ctx, section, "profile", "/console/profile", "user")}
 </nav>
 <main id="main">

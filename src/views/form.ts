@@ -35,12 +35,30 @@ export function notice(kind: "error" | "ok", text: string | null | undefined): S
   return text ? html`<p class="notice ${kind}" role="${kind === "error" ? "alert" : "status"}">${text}</p>` : html``;
 }
 
+/** Copies the value of the field marked `x-ref="copied"` in the same copy-field, and says so. */
+function copyButton(t: Translate): SafeHtml {
+  return html`<button type="button" class="secondary" @click="navigator.clipboard.writeText($refs.copied.value); copied = true">${icon("copy")} <span x-show="!copied">${t("team.copy")}</span><span x-show="copied" x-cloak>${t("team.copied")}</span></button>`;
+}
+
 /** A link shown read-only, with a button that copies it and one that opens it in a new tab. */
 export function copyLink(t: Translate, options: { id: string; label: string; url: string }): SafeHtml {
   return html`<label for="${options.id}">${options.label}</label>
 <div class="copy-field" x-data="{ copied: false }">
-  <input id="${options.id}" readonly value="${options.url}" x-ref="link">
-  <button type="button" class="secondary" @click="navigator.clipboard.writeText($refs.link.value); copied = true">${icon("copy")} <span x-show="!copied">${t("team.copy")}</span><span x-show="copied" x-cloak>${t("team.copied")}</span></button>
+  <input id="${options.id}" readonly value="${options.url}" x-ref="copied">
+  ${copyButton(t)}
   <a class="button secondary" href="${options.url}" target="_blank" rel="noopener" title="${t("groups.openLink")}" aria-label="${t("groups.openLink")}">${icon("link")}</a>
+</div>`;
+}
+
+/** Text shown read-only with a copy button: one line, or a block of code when given `rows`. */
+export function copyText(t: Translate, options: { id: string; label: string; text: string; rows?: number }): SafeHtml {
+  return html`<label for="${options.id}">${options.label}</label>
+<div class="copy-field" x-data="{ copied: false }">
+  ${
+    options.rows
+      ? html`<textarea id="${options.id}" class="code" readonly rows="${options.rows}" spellcheck="false" x-ref="copied">${options.text}</textarea>`
+      : html`<input id="${options.id}" readonly value="${options.text}" spellcheck="false" x-ref="copied">`
+  }
+  ${copyButton(t)}
 </div>`;
 }

@@ -1,31 +1,43 @@
 // Lucide icons, embedded at build time and inlined into the page (no extra requests).
+import appWindow from "lucide-static/icons/app-window.svg" with { type: "text" };
 import check from "lucide-static/icons/check.svg" with { type: "text" };
 import circleAlert from "lucide-static/icons/circle-alert.svg" with { type: "text" };
+import circleHelp from "lucide-static/icons/circle-help.svg" with { type: "text" };
+import code from "lucide-static/icons/code.svg" with { type: "text" };
 import copy from "lucide-static/icons/copy.svg" with { type: "text" };
+import download from "lucide-static/icons/download.svg" with { type: "text" };
 import inbox from "lucide-static/icons/inbox.svg" with { type: "text" };
 import languages from "lucide-static/icons/languages.svg" with { type: "text" };
 import link from "lucide-static/icons/link.svg" with { type: "text" };
 import logOut from "lucide-static/icons/log-out.svg" with { type: "text" };
 import messageSquare from "lucide-static/icons/message-square.svg" with { type: "text" };
 import network from "lucide-static/icons/network.svg" with { type: "text" };
+import qrCode from "lucide-static/icons/qr-code.svg" with { type: "text" };
 import settings from "lucide-static/icons/settings.svg" with { type: "text" };
 import user from "lucide-static/icons/user.svg" with { type: "text" };
 import users from "lucide-static/icons/users.svg" with { type: "text" };
+import x from "lucide-static/icons/x.svg" with { type: "text" };
 import { type SafeHtml, trustedHtml } from "./html";
 
 const sources = {
+  "app-window": appWindow,
   check,
   "circle-alert": circleAlert,
+  "circle-help": circleHelp,
+  code,
   copy,
+  download,
   inbox,
   languages,
   link,
   "log-out": logOut,
   "message-square": messageSquare,
   network,
+  "qr-code": qrCode,
   settings,
   user,
   users,
+  x,
 };
 
 export type IconName = keyof typeof sources;

@@ -5,6 +5,8 @@ import type { Message } from "../domain/messages";
 import type { Translate } from "../i18n";
 import { html, type SafeHtml } from "./html";
 import { richText } from "./rich-text";
+import type { Product } from "../db/schema";
+import { productCard } from "./product-card";
 
 export type Audience = "visitor" | "agent";
 
@@ -20,6 +22,7 @@ export function messageTime(at: number): SafeHtml {
 
 /** The line a system event shows; a transfer's note is for agents only, never the visitor. */
 export function systemText(t: Translate, message: Pick<Message, "body" | "meta">, audience: Audience = "agent"): string {
+  if (message.meta?.auto) return message.body;
   const agentName = String(message.meta?.agentName ?? "");
   if (message.body === "joined") return t("event.joined", { name: agentName });
   if (message.body === "transferred") {
@@ -37,7 +40,17 @@ export function systemText(t: Translate, message: Pick<Message, "body" | "meta">
   return message.meta?.idle ? t("event.closedIdle") : t("event.closed");
 }
 
+/** An answer the shop sent by itself (a chosen FAQ's): on the shop's side, labelled so nobody takes it for an agent's words. */
+function automaticReply(t: Translate, message: Message, audience: Audience): SafeHtml {
+  return html`<div class="message ${audience === "visitor" ? "theirs " : ""}auto" id="${messageDomId(message.clientId)}" data-seq="${message.id}">
+  <div class="author">${t("faq.autoReply")}</div>
+  <div class="bubble">${richText(message.body)}</div>
+  <div class="meta">${messageTime(message.createdAt)}</div>
+</div>`;
+}
+
 export function messageView(t: Translate, message: Message, audience: Audience): SafeHtml {
+  if (message.sender === "system" && message.meta?.auto) return automaticReply(t, message, audience);
   if (message.sender === "system") {
     return html`<div class="message event" id="${messageDomId(message.clientId)}" data-seq="${message.id}">
   <span>${systemText(t, message, audience)}</span> ${messageTime(message.createdAt)}
@@ -47,10 +60,12 @@ export function messageView(t: Translate, message: Message, audience: Audience):
   // Agents share one rendering, so every agent message names its author there: a colleague's
   // reply (before a transfer, say) must not look like the reader's own.
   const author = message.sender === "agent" ? String(message.meta?.agentName ?? "") : "";
+  // Agents see that the visitor picked this question from the FAQ list rather than typed it.
+  const faqTag = audience === "agent" && message.sender === "visitor" && message.meta?.faq !== undefined ? html` <span class="faq-tag" title="${t("faq.tagHint")}">${t("faq.title")}</span>` : "";
   return html`<div class="message ${mine ? "mine" : "theirs"}${message.readAt ? " seen" : ""}" id="${messageDomId(message.clientId)}" data-seq="${message.id}">
   ${author && (!mine || audience === "agent") ? html`<div class="author">${author}</div>` : ""}
-  <div class="bubble">${richText(message.body)}</div>
-  <div class="meta">${messageTime(message.createdAt)}${mine ? html` <span class="receipt">${t("message.seen")}</span>` : ""}</div>
+  <div class="bubble">${message.kind === "product" && message.meta ? productCard(message.meta as unknown as Product) : richText(message.body)}</div>
+  <div class="meta">${messageTime(message.createdAt)}${faqTag}${mine ? html` <span class="receipt">${t("message.seen")}</span>` : ""}</div>
 </div>`;
 }
 

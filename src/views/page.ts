@@ -9,7 +9,7 @@ export interface PageContext {
 }
 
 /** The HTML document around every page: stylesheet, htmx (with hx-ws) and Alpine, all local. */
-export function documentPage(ctx: PageContext, title: string, body: SafeHtml, options: { chat?: boolean } = {}): SafeHtml {
+export function documentPage(ctx: PageContext, title: string, body: SafeHtml, options: { chat?: boolean; visitor?: boolean } = {}): SafeHtml {
   return html`<!doctype html>
 <html lang="${ctx.locale}">
 <head>
@@ -29,6 +29,7 @@ ${body}
 <script src="${assetUrl("hx-ws.js")}"></script>
 ${options.chat ? html`<script src="${assetUrl("hx-upsert.js")}"></script>
 <script src="${assetUrl("chat.js")}"></script>` : ""}
+${options.visitor ? html`<script src="${assetUrl("embed.js")}"></script>` : ""}
 </body>
 </html>`;
 }

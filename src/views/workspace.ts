@@ -1,5 +1,7 @@
 // The agent's workspace: my conversations and the waiting queue on the left, one conversation on
 // the right. List items are fragments too, pushed live by the realtime hub.
+import type { Visitor } from "../domain/visitors";
+import { visitorPanel } from "./visitor-panel";
 import type { Agent } from "../domain/agents";
 import type { ConversationSummary } from "../domain/conversations";
 import type { Message } from "../domain/messages";
@@ -54,6 +56,7 @@ export interface WorkspaceState {
     earlierUrl: string | null;
     visitorOnline: boolean;
     transferTargets: TransferTargets;
+    visitor: Visitor;
   };
 }
 
@@ -132,7 +135,8 @@ export function workspacePage(ctx: ConsoleContext, state: WorkspaceState): SafeH
   </header>
   ${threadPanel(ctx, open, "agent", visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName }))}
   ${composer(ctx)}
-</section>`
+</section>
+${visitorPanel(t, open.visitor)}`
     : html`<section class="conversation empty" id="conversations-empty">
   ${icon("inbox")}
   <p><strong>${state.mine.length || state.waiting.length ? t("workspace.pick") : t("conversations.empty")}</strong></p>

@@ -1,0 +1,303 @@
+// Kefu's loader, pasted on a shop's site as
+//   <script async src="https://kefu.example/widget.js" data-key="WIDGET_KEY"></script>
+// It must never harm the host page: no dependencies, no globals but `Kefu`, every entry point
+// wrapped so nothing throws into the page, nothing drawn until the shop's config has arrived, and
+// its own elements in a shadow root so the host's CSS and ours never meet. It talks to the chat
+// page in its iframe only by postMessage, checking the origin both ways.
+(() => {
+  "use strict";
+
+  const script = document.currentScript;
+  const handlers = {};
+  const pending = []; // calls made before the iframe said it is ready
+  let ui = null;
+  let frame = null;
+  let ready = false;
+  let isOpen = false;
+  let unread = 0;
+  let origin = "";
+  let settings = {};
+  let config = null;
+
+  const safe = (fn) =>
+    function () {
+      try {
+        return fn.apply(this, arguments);
+      } catch (error) {
+        try {
+          console.warn("kefu:", error);
+        } catch {}
+      }
+    };
+
+  function emit(name, detail) {
+    for (const fn of handlers[name] || []) safe(fn)(detail);
+  }
+
+  function post(message) {
+    if (!frame || !ready) return void pending.push(message);
+    frame.contentWindow.postMessage({ kefu: 1, ...message }, origin);
+  }
+
+  // A phone, even on a host page without a viewport meta tag (its layout viewport is then ~980px wide).
+  const mobile = () => Math.min(innerWidth, screen.width) <= 640;
+
+  // ---- drawing ----
+
+  const ICON_CHAT =
+    '<svg viewBox="0 0 24 24" width="28" height="28" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z"/></svg>';
+  const ICON_CLOSE =
+    '<svg viewBox="0 0 24 24" width="24" height="24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" aria-hidden="true"><path d="M18 6 6 18M6 6l12 12"/></svg>';
+
+  function css(side, colour) {
+    return `:host{all:initial}
+*{box-sizing:border-box;font:14px/1.4 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif}
+.launcher{position:fixed;${side}:20px;bottom:20px;width:56px;height:56px;border:0;border-radius:50%;background:${colour};color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;z-index:2147483000}
+.badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;line-height:20px;text-align:center}
+.bubble{position:fixed;${side}:20px;bottom:88px;max-width:260px;padding:10px 30px 10px 14px;border-radius:12px;background:#fff;color:#111;box-shadow:0 4px 14px rgba(0,0,0,.18);cursor:pointer;z-index:2147483000}
+.bubble button{position:absolute;top:4px;right:4px;border:0;background:none;color:#666;cursor:pointer;font-size:16px;line-height:1}
+.panel{position:fixed;${side}:20px;bottom:88px;width:380px;height:min(620px,calc(100vh - 108px));border-radius:12px;overflow:hidden;background:#fff;box-shadow:0 8px 30px rgba(0,0,0,.3);z-index:2147483001}
+.panel iframe{width:100%;height:100%;border:0;display:block}
+.panel.full{inset:0;width:100%;height:100%;border-radius:0}
+.panel .down{position:absolute;inset:0;display:flex;flex-direction:column;gap:12px;align-items:center;justify-content:center;padding:24px;text-align:center;color:#333;background:#fff}
+.panel .down a{color:${colour}}
+[hidden]{display:none!important}`;
+  }
+
+  function draw() {
+    const host = document.createElement("div");
+    host.setAttribute("data-kefu", "");
+    const root = host.attachShadow({ mode: "open" });
+    const side = config.position === "left" ? "left" : "right";
+    const style = document.createElement("style");
+    style.textContent = css(side, /^#[0-9a-f]{6}$/i.test(config.color) ? config.color : "#2563eb");
+    const launcher = document.createElement("button");
+    launcher.className = "launcher";
+    launcher.type = "button";
+    launcher.title = config.title;
+    launcher.setAttribute("aria-label", config.title);
+    launcher.innerHTML = ICON_CHAT;
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.hidden = true;
+    launcher.append(badge);
+    launcher.addEventListener("click", safe(() => api.toggle()));
+    root.append(style, launcher);
+    ui = { host, root, launcher, badge, panel: null, bubble: null };
+    if (config.greeting && !sessionStorageGet("kefu.bubble")) {
+      const bubble = document.createElement("div");
+      bubble.className = "bubble";
+      bubble.setAttribute("role", "status");
+      bubble.textContent = config.greeting;
+      const dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.textContent = "×";
+      dismiss.setAttribute("aria-label", "×");
+      dismiss.addEventListener("click", safe((event) => {
+        event.stopPropagation();
+        hideBubble();
+      }));
+      bubble.append(dismiss);
+      bubble.addEventListener("click", safe(() => api.open()));
+      root.append(bubble);
+      ui.bubble = bubble;
+    }
+    document.body.append(host);
+  }
+
+  function sessionStorageGet(key) {
+    try {
+      return sessionStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  }
+
+  function hideBubble() {
+    if (!ui.bubble) return;
+    ui.bubble.remove();
+    ui.bubble = null;
+    try {
+      sessionStorage.setItem("kefu.bubble", "1");
+    } catch {}
+  }
+
+  function chatUrl(embed) {
+    const url = new URL(config.chatUrl);
+    if (embed) url.searchParams.set("embed", "1");
+    if (settings.group) url.searchParams.set("group", String(settings.group));
+    if (settings.locale) url.searchParams.set("locale", String(settings.locale));
+    return url.href;
+  }
+
+  /** The mini window: the chat page in an iframe, loaded once and kept (closed, it still hears replies). */
+  function makePanel() {
+    const panel = document.createElement("div");
+    panel.className = "panel";
+    panel.hidden = true;
+    frame = document.createElement("iframe");
+    frame.title = config.title;
+    frame.allow = "microphone; clipboard-write";
+    frame.src = chatUrl(true);
+    panel.append(frame);
+    ui.root.append(panel);
+    ui.panel = panel;
+    // Unreachable, or refused by the shop's allowed sites: say so in the panel, not in the page.
+    setTimeout(safe(() => {
+      if (ready) return;
+      const down = document.createElement("div");
+      down.className = "down";
+      const line = document.createElement("p");
+      line.textContent = config.unavailable;
+      const link = document.createElement("a");
+      link.href = chatUrl(false);
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = config.openInTab;
+      down.append(line, link);
+      panel.append(down);
+    }), 15000);
+  }
+
+  function setUnread(count) {
+    unread = count;
+    if (!ui) return;
+    ui.badge.hidden = unread === 0;
+    ui.badge.textContent = unread > 99 ? "99+" : String(unread);
+    emit("unread", unread);
+  }
+
+  function pageContext() {
+    return { url: location.href, title: document.title, referrer: document.referrer };
+  }
+
+  // ---- messages from the chat page ----
+
+  addEventListener("message", safe((event) => {
+    if (!frame || event.source !== frame.contentWindow || event.origin !== origin) return;
+    const data = event.data;
+    if (!data || data.kefu !== 1) return;
+    switch (data.type) {
+      case "ready":
+        if (ready) return;
+        ready = true;
+        ui.panel.querySelector(".down")?.remove();
+        post({
+          type: "init",
+          visitor: settings.visitor || null,
+          product: settings.product || null,
+          page: pageContext(),
+          open: isOpen,
+        });
+        for (const message of pending.splice(0)) post(message);
+        emit("ready");
+        return;
+      case "close":
+        return api.close();
+      case "unread":
+        if (Number.isSafeInteger(data.count) && data.count >= 0) setUnread(isOpen ? 0 : data.count);
+        return;
+      case "message":
+        return emit("message", { body: String(data.body || "") });
+    }
+  }));
+
+  // Single-page shops change the page without loading one: tell the agent where the visitor is.
+  let lastUrl = location.href;
+  function watchPage() {
+    if (location.href === lastUrl) return;
+    lastUrl = location.href;
+    post({ type: "page", page: pageContext() });
+  }
+  for (const name of ["pushState", "replaceState"]) {
+    const original = history[name];
+    if (typeof original !== "function") continue;
+    history[name] = function () {
+      const result = original.apply(this, arguments);
+      safe(() => setTimeout(safe(watchPage), 0))();
+      return result;
+    };
+  }
+  addEventListener("popstate", safe(watchPage));
+  addEventListener("hashchange", safe(watchPage));
+
+  // ---- the API ----
+
+  const api = {
+    open: safe(() => {
+      if (!config) return;
+      hideBubble();
+      if (config.mode === "window") {
+        if (mobile()) location.href = chatUrl(false);
+        else window.open(chatUrl(false), "_blank", "noopener");
+        emit("open");
+        return;
+      }
+      if (!ui.panel) makePanel();
+      ui.panel.classList.toggle("full", mobile());
+      ui.panel.hidden = false;
+      isOpen = true;
+      // Full screen on a phone: the launcher would cover the composer.
+      ui.launcher.hidden = mobile();
+      ui.launcher.innerHTML = ICON_CLOSE;
+      ui.launcher.append(ui.badge);
+      setUnread(0);
+      post({ type: "open" });
+      emit("open");
+    }),
+    close: safe(() => {
+      if (!ui || !ui.panel || !isOpen) return;
+      ui.panel.hidden = true;
+      ui.launcher.hidden = false;
+      ui.launcher.innerHTML = ICON_CHAT;
+      ui.launcher.append(ui.badge);
+      isOpen = false;
+      post({ type: "close" });
+      emit("close");
+    }),
+    toggle: safe(() => (isOpen ? api.close() : api.open())),
+    setUser: safe((visitor) => {
+      settings.visitor = visitor;
+      post({ type: "user", visitor });
+    }),
+    setAttributes: safe((attributes) => post({ type: "user", visitor: { attributes } })),
+    setLocale: safe((locale) => {
+      settings.locale = locale;
+      if (frame) {
+        ready = false;
+        frame.src = chatUrl(true);
+      }
+    }),
+    on: safe((name, fn) => {
+      if (typeof fn === "function") (handlers[name] = handlers[name] || []).push(fn);
+    }),
+  };
+
+  // ---- start ----
+
+  safe(() => {
+    if (window.Kefu && window.Kefu.loaded) return; // pasted twice
+    window.Kefu = Object.assign(api, { loaded: true });
+    settings = Object.assign({}, window.kefuSettings);
+    const key = script && script.dataset.key;
+    if (!key || !/^[A-Za-z0-9_-]{1,64}$/.test(key)) return console.warn("kefu: data-key is missing");
+    origin = new URL(script.src).origin;
+    fetch(`${origin}/widget/${key}/config`, { credentials: "omit" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then(safe((received) => {
+        if (!received || typeof received.chatUrl !== "string") return;
+        config = received;
+        config.mode = script.dataset.mode === "window" ? "window" : "mini";
+        const start = safe(() => {
+          draw();
+          // The mini window loads in the background, so replies reach the badge while it is closed.
+          if (config.mode === "mini") (window.requestIdleCallback || setTimeout)(safe(makePanel));
+        });
+        if (document.body) start();
+        else addEventListener("DOMContentLoaded", start);
+      }))
+      .catch(() => {
+        // Kefu is unreachable: the page goes on without a chat button.
+      });
+  })();
+})();

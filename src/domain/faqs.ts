@@ -1,0 +1,153 @@
+// FAQs (常见问题): questions the visitor window lists, each with the shop's answer. A visitor who
+// picks one asks it as their own message and gets the answer at once as an automatic reply, so
+// the agent sees what was asked and what the visitor was told. Every read and write starts from
+// the actor's (or the visitor's) business, so another shop's FAQ is simply not found.
+import { and, asc, eq } from "drizzle-orm";
+import type { Database, Queryable } from "../db/client";
+import { conversations, faqs, messages } from "../db/schema";
+import type { MessageKey } from "../i18n";
+import { anyone, type Pool } from "./assignment";
+import { recordAudit } from "./audit";
+import type { ConversationEvents } from "./events";
+import { type FieldProblem, NotFoundError, ValidationError } from "./errors";
+import { problems } from "./fields";
+import { limits } from "./limits";
+import { type Message, type SendResult, sendVisitorMessage } from "./messages";
+import type { Visitor } from "./visitors";
+
+export type Faq = typeof faqs.$inferSelect;
+type FaqActor = { id: number; businessId: number };
+
+export interface FaqInput {
+  question: string;
+  answer: string;
+}
+
+/** The business's FAQs in the order the visitor window lists them. */
+export function listFaqs(db: Queryable, businessId: number): Faq[] {
+  return db.select().from(faqs).where(eq(faqs.businessId, businessId)).orderBy(asc(faqs.position), asc(faqs.id)).all();
+}
+
+export function findFaq(db: Queryable, businessId: number, faqId: number): Faq {
+  const faq = db.select().from(faqs).where(and(eq(faqs.businessId, businessId), eq(faqs.id, faqId))).get();
+  if (!faq) throw new NotFoundError("faq");
+  return faq;
+}
+
+/** The text trimmed, or why it cannot be used: it is required, and at most `max` characters. */
+function checkText(text: string, max: number, required: MessageKey, tooLong: MessageKey): { trimmed: string; problem: FieldProblem | null } {
+  const trimmed = text.trim();
+  if (!trimmed) return { trimmed, problem: { key: required } };
+  if (Array.from(trimmed).length > max) return { trimmed, problem: { key: tooLong, params: { max } } };
+  return { trimmed, problem: null };
+}
+
+function checkFaq(input: FaqInput): FaqInput {
+  const question = checkText(input.question, limits.faqQuestionLength, "faq.questionRequired", "faq.questionTooLong");
+  const answer = checkText(input.answer, limits.faqAnswerLength, "faq.answerRequired", "faq.answerTooLong");
+  const found = problems({ question: question.problem, answer: answer.problem });
+  if (found) throw new ValidationError(found);
+  return { question: question.trimmed, answer: answer.trimmed };
+}
+
+export function addFaq(db: Database, actor: FaqActor, input: FaqInput): Faq {
+  const checked = checkFaq(input);
+  return db.transaction((tx) => {
+    const existing = listFaqs(tx, actor.businessId);
+    if (existing.length >= limits.faqsPerBusiness) {
+      throw new ValidationError({ question: { key: "faq.tooMany", params: { max: limits.faqsPerBusiness } } });
+    }
+    const position = (existing.at(-1)?.position ?? -1) + 1;
+    const faq = tx.insert(faqs).values({ businessId: actor.businessId, ...checked, position }).returning().get();
+    recordAudit(tx, actor, "faq.created", `faq:${faq.id}`, { question: faq.question });
+    return faq;
+  }, { behavior: "immediate" });
+}
+
+export function updateFaq(db: Database, actor: FaqActor, faqId: number, input: FaqInput): Faq {
+  const checked = checkFaq(input);
+  return db.transaction((tx) => {
+    const faq = findFaq(tx, actor.businessId, faqId);
+    const updated = tx.update(faqs).set(checked).where(and(eq(faqs.businessId, actor.businessId), eq(faqs.id, faq.id))).returning().get()!;
+    recordAudit(tx, actor, "faq.updated", `faq:${faq.id}`, { from: faq.question, to: updated.question });
+    return updated;
+  }, { behavior: "immediate" });
+}
+
+/** Answers already given stay in their threads: they are messages, not links to the FAQ. */
+export function deleteFaq(db: Database, actor: FaqActor, faqId: number): void {
+  db.transaction((tx) => {
+    const faq = findFaq(tx, actor.businessId, faqId);
+    tx.delete(faqs).where(and(eq(faqs.businessId, actor.businessId), eq(faqs.id, faq.id))).run();
+    recordAudit(tx, actor, "faq.deleted", `faq:${faq.id}`, { question: faq.question });
+  }, { behavior: "immediate" });
+}
+
+/** Swaps the FAQ with its neighbour; at either end of the list it stays where it is. */
+export function moveFaq(db: Database, actor: FaqActor, faqId: number, direction: "up" | "down"): void {
+  db.transaction((tx) => {
+    const faq = findFaq(tx, actor.businessId, faqId);
+    const order = listFaqs(tx, actor.businessId).map((row) => row.id);
+    const from = order.indexOf(faq.id);
+    const to = direction === "up" ? from - 1 : from + 1;
+    if (to < 0 || to >= order.length) return;
+    [order[from], order[to]] = [order[to]!, order[from]!];
+    // Renumbered whole: positions of rows added before ordering existed may tie.
+    order.forEach((id, position) => tx.update(faqs).set({ position }).where(eq(faqs.id, id)).run());
+    recordAudit(tx, actor, "faq.moved", `faq:${faq.id}`, { direction });
+  }, { behavior: "immediate" });
+}
+
+export interface FaqAsked extends SendResult {
+  /** The automatic reply carrying the answer. */
+  reply: Message;
+}
+
+/**
+ * The visitor picked a question. It is sent as their own message (so a conversation starts,
+ * routes and notifies exactly as for a typed one, and every refusal of a typed one applies), and
+ * the answer follows in the same conversation as an automatic reply. The reply's client id is
+ * derived from the question's with a character visitors' ids cannot hold, so a retried pick
+ * returns both stored messages and a pick interrupted between the two still gets its answer.
+ */
+export function askFaq(
+  db: Database,
+  events: ConversationEvents,
+  visitor: Visitor,
+  faqId: number,
+  clientId: string,
+  onlineAgentIds: readonly number[],
+  pool: Pool = anyone,
+): FaqAsked {
+  const faq = findFaq(db, visitor.businessId, faqId);
+  const asked = sendVisitorMessage(db, events, visitor, { clientId, body: faq.question, meta: { faq: faq.id } }, onlineAgentIds, pool);
+  const replyClientId = `faq:${clientId}`;
+  const answered = db.transaction((tx) => {
+    const inserted = tx
+      .insert(messages)
+      .values({
+        conversationId: asked.conversation.id,
+        sender: "system",
+        kind: "text",
+        body: faq.answer,
+        meta: { auto: "faq", faq: faq.id },
+        clientId: replyClientId,
+      })
+      .onConflictDoNothing()
+      .returning()
+      .get();
+    if (!inserted) {
+      const stored = tx
+        .select()
+        .from(messages)
+        .where(and(eq(messages.conversationId, asked.conversation.id), eq(messages.clientId, replyClientId)))
+        .get()!;
+      return { reply: stored, conversation: asked.conversation, created: false };
+    }
+    const conversation = tx.update(conversations).set({ lastMessageId: inserted.id }).where(eq(conversations.id, asked.conversation.id)).returning().get()!;
+    return { reply: inserted, conversation, created: true };
+  }, { behavior: "immediate" });
+  if (answered.created) events.messageCreated(answered.reply, answered.conversation);
+  return { ...asked, conversation: answered.conversation, reply: answered.reply };
+}
+

@@ -1,0 +1,82 @@
+// The product a visitor is looking at on the host site (wolive's product card): kept on the
+// visitor for the agent's panel, and posted into the thread as a card while they chat, at most
+// once per product in productRepeatHours.
+import { and, eq, gt } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { conversations, messages, type Product, visitors } from "../db/schema";
+import { currentConversation } from "./conversations";
+import { ValidationError } from "./errors";
+import type { ConversationEvents } from "./events";
+import { limits } from "./limits";
+import { type Message, touchConversation } from "./messages";
+import { randomToken } from "./tokens";
+
+export type { Product };
+
+function isUrl(value: string, schemes: string[]): boolean {
+  try {
+    return schemes.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** The card as stored: text trimmed and bounded, the link http(s), the image https only. */
+export function checkProduct(input: { title?: string; image?: string; price?: string; url?: string; description?: string }): Product {
+  const problems: ValidationError["fields"] = {};
+  const text = (field: "title" | "price" | "description", max: number) => {
+    const value = input[field]?.trim();
+    if (value && Array.from(value).length > max) problems[field] = { key: "identity.tooLong", params: { max } };
+    return value || undefined;
+  };
+  const title = text("title", limits.productTitleLength);
+  if (!title) problems.title = { key: "product.title" };
+  const price = text("price", limits.productPriceLength);
+  const description = text("description", limits.productDescriptionLength);
+  const url = input.url?.trim() || undefined;
+  if (url && (url.length > limits.urlLength || !isUrl(url, ["http:", "https:"]))) problems.url = { key: "product.url" };
+  const image = input.image?.trim() || undefined;
+  if (image && (image.length > limits.urlLength || !isUrl(image, ["https:"]))) problems.image = { key: "product.image" };
+  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+  return { title: title!, ...(image && { image }), ...(price && { price }), ...(url && { url }), ...(description && { description }) };
+}
+
+const productKey = (product: Product) => product.url ?? product.title;
+
+/** Remembers the product on the visitor; into their current conversation's thread if new there. */
+export function showProduct(db: Database, events: ConversationEvents, visitorId: number, product: Product): Message | null {
+  db.update(visitors).set({ product }).where(eq(visitors.id, visitorId)).run();
+  return postProductCard(db, events, visitorId);
+}
+
+/**
+ * The visitor's product as a card in their current conversation, unless the same product was
+ * shown in one of their conversations within productRepeatHours. Called when they pick a product
+ * and when a conversation starts.
+ */
+export function postProductCard(db: Database, events: ConversationEvents, visitorId: number): Message | null {
+  const visitor = db.select({ product: visitors.product }).from(visitors).where(eq(visitors.id, visitorId)).get();
+  const product = visitor?.product;
+  if (!product) return null;
+  const posted = db.transaction((tx) => {
+    const conversation = currentConversation(tx, visitorId);
+    if (!conversation) return null;
+    const since = Date.now() - limits.productRepeatHours * 60 * 60_000;
+    const recent = tx
+      .select({ meta: messages.meta })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .where(and(eq(conversations.visitorId, visitorId), eq(messages.kind, "product"), gt(messages.createdAt, since)))
+      .all();
+    if (recent.some((row) => row.meta && productKey(row.meta as unknown as Product) === productKey(product))) return null;
+    const message = tx
+      .insert(messages)
+      .values({ conversationId: conversation.id, sender: "visitor", kind: "product", body: product.title, meta: { ...product }, clientId: `product-${randomToken(12)}` })
+      .returning()
+      .get();
+    return { message, conversation: touchConversation(tx, conversation, message) };
+  }, { behavior: "immediate" });
+  if (!posted) return null;
+  events.messageCreated(posted.message, posted.conversation);
+  return posted.message;
+}

@@ -1,0 +1,43 @@
+// Where the visitor is and what they browse with, as their widget reports it: the host page
+// (updated as they move around the shop), the referrer, the browser's language and time zone.
+// Only http(s) page addresses are kept; everything is bounded.
+import { eq } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { visitors } from "../db/schema";
+import { limits } from "./limits";
+import { findVisitor, type Visitor } from "./visitors";
+
+export interface ReportedContext {
+  url?: string;
+  title?: string;
+  referrer?: string;
+  language?: string;
+  timezone?: string;
+}
+
+function httpUrl(value: string | undefined): string | undefined {
+  if (!value || value.length > limits.urlLength) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stores what is well-formed and ignores the rest: a report is a hint, never an error. */
+export function updateVisitorContext(db: Database, visitor: Pick<Visitor, "id" | "businessId">, reported: ReportedContext): Visitor {
+  const url = httpUrl(reported.url);
+  const referrer = httpUrl(reported.referrer);
+  const language = reported.language && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(reported.language) ? reported.language : undefined;
+  const timezone = reported.timezone && /^[A-Za-z0-9_+\-/]{1,64}$/.test(reported.timezone) ? reported.timezone : undefined;
+  const change = {
+    lastSeenAt: Date.now(),
+    ...(url && { currentPage: url, pageTitle: Array.from(reported.title?.trim() ?? "").slice(0, limits.pageTitleLength).join("") || null }),
+    ...(referrer && { referrer }),
+    ...(language && { language }),
+    ...(timezone && { timezone }),
+  };
+  db.update(visitors).set(change).where(eq(visitors.id, visitor.id)).run();
+  return findVisitor(db, visitor.businessId, visitor.id)!;
+}

@@ -1,0 +1,145 @@
+// Who a visitor is, as the host site tells the widget (window.kefuSettings.visitor or
+// Kefu.setUser). Anyone can type anything into a browser console, so an id links a visitor to a
+// customer's record and history only when the business verifies identities and the id comes
+// with its HMAC under the business's identity secret (userHash), computed by the shop's server.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import type { Database, Queryable } from "../db/client";
+import { visitors } from "../db/schema";
+import type { Business } from "./businesses";
+import { ValidationError } from "./errors";
+import { limits } from "./limits";
+import { randomToken, keyedHash } from "./tokens";
+import { findVisitor, type Visitor } from "./visitors";
+
+export interface IdentityClaim {
+  id?: string;
+  userHash?: string;
+  name?: string;
+  avatar?: string;
+  email?: string;
+  phone?: string;
+  attributes?: Record<string, string | number | boolean>;
+}
+
+export interface Identified {
+  visitor: Visitor;
+  /** A new cookie token when this browser now stands for another visitor record. */
+  token: string | null;
+}
+
+/** What the shop's server computes: HMAC-SHA256 of the id under the identity secret, in hex. */
+export function identityHash(secret: string, id: string): string {
+  return createHmac("sha256", secret).update(id).digest("hex");
+}
+
+function hashMatches(secret: string, id: string, userHash: string | undefined): boolean {
+  if (!userHash || !/^[0-9a-f]{64}$/i.test(userHash)) return false;
+  return timingSafeEqual(Buffer.from(identityHash(secret, id), "hex"), Buffer.from(userHash, "hex"));
+}
+
+const isHttpUrl = (value: string, schemes = ["http:", "https:"]) => {
+  try {
+    return schemes.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+};
+
+/** The claim's details, checked: what a visitor record may hold. Nothing is stored on a problem. */
+export function checkClaim(claim: IdentityClaim) {
+  const problems: ValidationError["fields"] = {};
+  const text = (field: "name" | "email" | "phone", max: number) => {
+    const value = claim[field]?.trim();
+    if (value && Array.from(value).length > max) problems[field] = { key: "identity.tooLong", params: { max } };
+    return value || undefined;
+  };
+  const name = text("name", limits.nameLength);
+  const email = text("email", limits.emailLength);
+  const phone = text("phone", limits.phoneLength);
+  if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) problems.email = { key: "identity.email" };
+  const avatar = claim.avatar?.trim() || undefined;
+  if (avatar && (avatar.length > limits.urlLength || !isHttpUrl(avatar, ["https:"]))) problems.avatar = { key: "identity.avatar" };
+  const id = claim.id?.trim() || undefined;
+  if (id && id.length > limits.identityIdLength) problems.id = { key: "identity.tooLong", params: { max: limits.identityIdLength } };
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(claim.attributes ?? {})) {
+    if (!key.trim() || key.length > limits.attributeKeyLength || String(value).length > limits.attributeValueLength) {
+      problems.attributes = { key: "identity.attribute", params: { key: key.slice(0, limits.attributeKeyLength) } };
+      break;
+    }
+    attributes[key.trim()] = String(value);
+  }
+  if (Object.keys(attributes).length > limits.attributesPerVisitor) {
+    problems.attributes = { key: "identity.attributes", params: { max: limits.attributesPerVisitor } };
+  }
+  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+  return { id, name, email, phone, avatar, attributes };
+}
+
+/**
+ * Applies what the host site says about the visitor behind this browser. With verification on, a
+ * valid id takes this browser to that customer's record (made from the current one if there is
+ * none yet); an id without a valid hash is ignored, with everything else the page claims, and a
+ * verified record is left for a fresh anonymous one when the page no longer vouches for it (a
+ * shared computer after sign-out). Without verification, the details are stored on the current
+ * visitor as they say about themselves, never linking to anyone else's record.
+ */
+export function identifyVisitor(db: Database, secret: string, business: Business, visitor: Visitor, claim: IdentityClaim): Identified {
+  const checked = checkClaim(claim);
+  const { id, attributes, ...details } = checked;
+  const profile = Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined)) as Partial<
+    Pick<Visitor, "name" | "email" | "phone" | "avatar">
+  >;
+  const vouched = business.identityVerification && id !== undefined && hashMatches(business.identitySecret, id, claim.userHash);
+
+  if (!business.identityVerification) {
+    const merged = { ...visitor.attributes, ...attributes, ...(id ? { id } : {}) };
+    if (Object.keys(merged).length > limits.attributesPerVisitor) {
+      throw new ValidationError({ attributes: { key: "identity.attributes", params: { max: limits.attributesPerVisitor } } });
+    }
+    return { visitor: update(db, visitor, { ...profile, attributes: merged }), token: null };
+  }
+  if (!vouched) {
+    if (!visitor.verified) return { visitor, token: null };
+    return anonymousAgain(db, secret, visitor);
+  }
+  const externalId = `user:${id}`;
+  const change = { ...profile, attributes, verified: true, externalId };
+  if (visitor.externalId === externalId) return { visitor: update(db, visitor, { ...change, attributes: { ...visitor.attributes, ...attributes } }), token: null };
+  return db.transaction((tx) => {
+    const customer = tx
+      .select({ id: visitors.id })
+      .from(visitors)
+      .where(and(eq(visitors.businessId, business.id), eq(visitors.externalId, externalId)))
+      .get();
+    if (!customer && !visitor.verified) return { visitor: update(tx, visitor, change), token: null };
+    // This browser now stands for the customer's record: it gets a token of its own for it.
+    const token = randomToken();
+    const row = customer
+      ? tx.update(visitors).set({ ...change, tokenHash: keyedHash(secret, token), lastSeenAt: Date.now() }).where(eq(visitors.id, customer.id)).returning({ id: visitors.id }).get()!
+      : tx.insert(visitors).values({ businessId: business.id, ...change, tokenHash: keyedHash(secret, token) }).returning({ id: visitors.id }).get();
+    return { visitor: findVisitor(tx, business.id, row.id)!, token };
+  });
+}
+
+function anonymousAgain(db: Database, secret: string, visitor: Visitor): Identified {
+  const token = randomToken();
+  const row = db
+    .insert(visitors)
+    .values({
+      businessId: visitor.businessId,
+      externalId: `anon-${randomToken(12)}`,
+      tokenHash: keyedHash(secret, token),
+      lastIp: visitor.lastIp,
+      userAgent: visitor.userAgent,
+    })
+    .returning({ id: visitors.id })
+    .get();
+  return { visitor: findVisitor(db, visitor.businessId, row.id)!, token };
+}
+
+function update(db: Queryable, visitor: Visitor, change: Partial<typeof visitors.$inferInsert>): Visitor {
+  db.update(visitors).set(change).where(eq(visitors.id, visitor.id)).run();
+  return findVisitor(db, visitor.businessId, visitor.id)!;
+}

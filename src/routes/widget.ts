@@ -1,0 +1,66 @@
+// What a shop's site loads: the loader /widget.js, the business's widget config (public and
+// cacheable; refused to sites the business does not allow), and /demo, a shop page with the
+// widget on it for trying Kefu.
+import { asc } from "drizzle-orm";
+import { Elysia } from "elysia";
+import type { AppDeps } from "../app";
+import { businesses } from "../db/schema";
+import { type Business, findBusinessByWidgetKey } from "../domain/businesses";
+import { NotFoundError } from "../domain/errors";
+import { localeFromAcceptLanguage, translator } from "../i18n";
+import { demoPage } from "../views/demo";
+import { assetResponse } from "./assets";
+import { mayEmbed } from "./embedding";
+import { allowFraming } from "./security-headers";
+import { chatPageUrl } from "./visitor-cookie";
+
+export interface WidgetConfig {
+  title: string;
+  color: string;
+  position: Business["widgetPosition"];
+  greeting: string;
+  chatUrl: string;
+  /** Shown in the panel when the chat page does not load. */
+  unavailable: string;
+  openInTab: string;
+}
+
+export function widgetRoutes(deps: AppDeps) {
+  const { db, config } = deps;
+  return new Elysia()
+    .get("/widget.js", ({ request }) => assetResponse("widget.js", request, "public, max-age=3600"))
+    .get("/widget/:widgetKey/config", ({ params, request }) => {
+      const business = findBusinessByWidgetKey(db, params.widgetKey);
+      const origin = request.headers.get("origin");
+      const headers = {
+        "content-type": "application/json; charset=utf-8",
+        "access-control-allow-origin": origin ?? "*",
+        "cache-control": "public, max-age=300",
+        vary: "origin, accept-language",
+      };
+      if (!business) return Response.json({ error: "No shop has this widget key." }, { status: 404, headers });
+      if (!mayEmbed(business, origin, new URL(chatPageUrl(config, request, business.widgetKey)).origin)) {
+        return Response.json({ error: "This site is not among the shop's allowed sites." }, { status: 403, headers });
+      }
+      const t = translator(localeFromAcceptLanguage(request.headers.get("accept-language")));
+      const widget: WidgetConfig = {
+        title: business.widgetTitle || business.name,
+        color: business.widgetColor,
+        position: business.widgetPosition,
+        greeting: business.widgetGreeting,
+        chatUrl: chatPageUrl(config, request, business.widgetKey),
+        unavailable: t("widget.unavailable"),
+        openInTab: t("widget.openInTab"),
+      };
+      return Response.json(widget, { headers });
+    })
+    .get("/demo", ({ query, request, set }) => {
+      // A shop's own demo by its widget key (the deployment page's previews); else the first shop.
+      const business = query.key ? findBusinessByWidgetKey(db, query.key) : db.select().from(businesses).orderBy(asc(businesses.id)).limit(1).get();
+      if (!business) throw new NotFoundError("business");
+      const locale = localeFromAcceptLanguage(request.headers.get("accept-language"));
+      // The console's deployment page previews the widget in an iframe of this page.
+      allowFraming(set.headers as Record<string, string>, "'self'");
+      return demoPage({ t: translator(locale), locale }, business, query.mode === "window" ? "window" : "mini");
+    });
+}
