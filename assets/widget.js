@@ -260,7 +260,12 @@
       settings.visitor = visitor;
       post({ type: "user", visitor });
     }),
-    setAttributes: safe((attributes) => post({ type: "user", visitor: { attributes } })),
+    // Added to what setUser or kefuSettings said: a claim without its id would mean "signed out".
+    setAttributes: safe((attributes) => {
+      const visitor = Object.assign({}, settings.visitor);
+      visitor.attributes = Object.assign({}, visitor.attributes, attributes);
+      api.setUser(visitor);
+    }),
     setLocale: safe((locale) => {
       settings.locale = locale;
       if (frame) {
