@@ -18,7 +18,7 @@ import { healthRoutes } from "./routes/health";
 import { hoursRoutes } from "./routes/hours";
 import { inboxRoutes } from "./routes/inbox";
 import { profileRoutes } from "./routes/profile";
-import { htmlResponse, notFound } from "./routes/responses";
+import { notFound, pageResponse } from "./routes/responses";
 import { settingsRoutes } from "./routes/settings";
 import { deployRoutes } from "./routes/deploy";
 import { teamRoutes } from "./routes/team";
@@ -84,9 +84,9 @@ export function createApp(options: AppOptions) {
         });
       }
     })
-    .mapResponse(({ responseValue, set }) => {
+    .mapResponse(({ responseValue, set, request }) => {
       if (responseValue instanceof SafeHtml) {
-        return htmlResponse(responseValue, typeof set.status === "number" ? set.status : 200, set.headers as Record<string, string>);
+        return pageResponse(request, responseValue, typeof set.status === "number" ? set.status : 200, set.headers as Record<string, string>);
       }
     })
     .onError(({ code, error, request }) => {

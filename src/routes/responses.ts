@@ -7,6 +7,19 @@ export function htmlResponse(body: SafeHtml, status = 200, headers: Record<strin
   return new Response(body.value, { status, headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
 }
 
+/**
+ * A page, gzipped for a browser that takes it: the chat page is part of the visitor's first load
+ * (DESIGN budget), the console's pages with QR codes run to tens of KB. Fragments under 1 KB are
+ * not worth the CPU.
+ */
+export function pageResponse(request: Request, body: SafeHtml, status = 200, headers: Record<string, string> = {}): Response {
+  if (body.value.length < 1024 || !/\bgzip\b/.test(request.headers.get("accept-encoding") ?? "")) return htmlResponse(body, status, headers);
+  return new Response(Bun.gzipSync(body.value), {
+    status,
+    headers: { ...headers, "content-type": "text/html; charset=utf-8", "content-encoding": "gzip", vary: "accept-encoding" },
+  });
+}
+
 export function forbidden(page: PageContext): Response {
   return htmlResponse(messagePage(page, page.t("error.forbiddenTitle"), page.t("error.forbidden"), { href: "/console", label: page.t("notFound.back") }), 403);
 }
