@@ -228,13 +228,19 @@ describe("the chat page in WeChat", () => {
 });
 
 describe("the demo shop", () => {
-  it("carries the widget", async () => {
+  it("carries the widget, whose FAQ answers by itself", async () => {
+    const added = await postForm(kefu, "/console/visitor-window/faqs", { question: "How long is shipping?", answer: "Two to three days." }, { cookie: ownerCookie });
+    expect(added.status).toBe(303);
     const context = await newContext();
     const page = await context.newPage();
     const errors = watch(page);
     await page.goto(`${kefu.url}/demo`);
     await page.locator("[data-kefu=open]").click();
-    await widgetFrame(page).locator("#composer").waitFor();
+    const frame = widgetFrame(page);
+    await frame.locator(".chat-side-toggle").click();
+    await frame.locator("button", { hasText: "How long is shipping?" }).click();
+    await frame.locator("#thread .message.auto", { hasText: "Two to three days." }).waitFor();
+    await page.screenshot({ path: `${shotsDir}/widget-faq.png` });
     expect(errors).toEqual([]);
     await context.close();
   });
