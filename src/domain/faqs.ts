@@ -5,12 +5,11 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { conversations, faqs, messages } from "../db/schema";
-import type { MessageKey } from "../i18n";
 import { anyone, type Pool } from "./assignment";
 import { recordAudit } from "./audit";
 import type { ConversationEvents } from "./events";
-import { type FieldProblem, NotFoundError, ValidationError } from "./errors";
-import { problems } from "./fields";
+import { NotFoundError, ValidationError } from "./errors";
+import { checkRequiredText, problems } from "./fields";
 import { limits } from "./limits";
 import { type Message, type SendResult, sendVisitorMessage } from "./messages";
 import type { Visitor } from "./visitors";
@@ -34,17 +33,9 @@ export function findFaq(db: Queryable, businessId: number, faqId: number): Faq {
   return faq;
 }
 
-/** The text trimmed, or why it cannot be used: it is required, and at most `max` characters. */
-function checkText(text: string, max: number, required: MessageKey, tooLong: MessageKey): { trimmed: string; problem: FieldProblem | null } {
-  const trimmed = text.trim();
-  if (!trimmed) return { trimmed, problem: { key: required } };
-  if (Array.from(trimmed).length > max) return { trimmed, problem: { key: tooLong, params: { max } } };
-  return { trimmed, problem: null };
-}
-
 function checkFaq(input: FaqInput): FaqInput {
-  const question = checkText(input.question, limits.faqQuestionLength, "faq.questionRequired", "faq.questionTooLong");
-  const answer = checkText(input.answer, limits.faqAnswerLength, "faq.answerRequired", "faq.answerTooLong");
+  const question = checkRequiredText(input.question, limits.faqQuestionLength, "faq.questionRequired", "faq.questionTooLong");
+  const answer = checkRequiredText(input.answer, limits.faqAnswerLength, "faq.answerRequired", "faq.answerTooLong");
   const found = problems({ question: question.problem, answer: answer.problem });
   if (found) throw new ValidationError(found);
   return { question: question.trimmed, answer: answer.trimmed };

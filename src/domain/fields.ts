@@ -1,4 +1,5 @@
 // Validation of the fields people type, shared by the CLI, setup, the team page and the profile.
+import type { MessageKey } from "../i18n";
 import type { FieldProblem } from "./errors";
 import { limits } from "./limits";
 
@@ -49,3 +50,12 @@ export function problems(
   const found = Object.entries(checks).filter((entry): entry is [string, FieldProblem] => entry[1] !== null);
   return found.length ? Object.fromEntries(found) : null;
 }
+
+/** The text trimmed, or why it cannot be used: it is required, and at most `max` characters. */
+export function checkRequiredText(text: string, max: number, required: MessageKey, tooLong: MessageKey): { trimmed: string; problem: FieldProblem | null } {
+  const trimmed = text.trim();
+  if (!trimmed) return { trimmed, problem: { key: required } };
+  if (Array.from(trimmed).length > max) return { trimmed, problem: { key: tooLong, params: { max } } };
+  return { trimmed, problem: null };
+}
+

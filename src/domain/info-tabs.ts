@@ -4,10 +4,9 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { visitorTabs } from "../db/schema";
-import type { MessageKey } from "../i18n";
 import { recordAudit } from "./audit";
-import { type FieldProblem, NotFoundError, ValidationError } from "./errors";
-import { problems } from "./fields";
+import { NotFoundError, ValidationError } from "./errors";
+import { checkRequiredText, problems } from "./fields";
 import { limits } from "./limits";
 
 export type InfoTab = typeof visitorTabs.$inferSelect;
@@ -29,17 +28,9 @@ export function findInfoTab(db: Queryable, businessId: number, tabId: number): I
   return tab;
 }
 
-/** The text trimmed, or why it cannot be used: it is required, and at most `max` characters. */
-function checkText(text: string, max: number, required: MessageKey, tooLong: MessageKey): { trimmed: string; problem: FieldProblem | null } {
-  const trimmed = text.trim();
-  if (!trimmed) return { trimmed, problem: { key: required } };
-  if (Array.from(trimmed).length > max) return { trimmed, problem: { key: tooLong, params: { max } } };
-  return { trimmed, problem: null };
-}
-
 function checkInfoTab(input: InfoTabInput): InfoTabInput {
-  const title = checkText(input.title, limits.infoTabTitleLength, "infoTabs.titleRequired", "infoTabs.titleTooLong");
-  const body = checkText(input.body, limits.infoTabBodyLength, "infoTabs.bodyRequired", "infoTabs.bodyTooLong");
+  const title = checkRequiredText(input.title, limits.infoTabTitleLength, "infoTabs.titleRequired", "infoTabs.titleTooLong");
+  const body = checkRequiredText(input.body, limits.infoTabBodyLength, "infoTabs.bodyRequired", "infoTabs.bodyTooLong");
   const found = problems({ title: title.problem, body: body.problem });
   if (found) throw new ValidationError(found);
   return { title: title.trimmed, body: body.trimmed };
