@@ -59,3 +59,17 @@ export function checkRequiredText(text: string, max: number, required: MessageKe
   return { trimmed, problem: null };
 }
 
+
+/**
+ * An address from a visitor's browser or a host site, if it is a web address (http(s), or only
+ * the schemes given) of at most limits.urlLength characters; else null. Only these ever become
+ * links or images: a `javascript:` or `data:` URL stays inert text.
+ */
+export function webUrl(value: string | null | undefined, schemes: readonly string[] = ["http:", "https:"]): string | null {
+  if (!value || value.length > limits.urlLength) return null;
+  try {
+    return schemes.includes(new URL(value).protocol) ? value : null;
+  } catch {
+    return null;
+  }
+}

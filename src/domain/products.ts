@@ -6,20 +6,13 @@ import type { Database } from "../db/client";
 import { conversations, messages, type Product, visitors } from "../db/schema";
 import { currentConversation } from "./conversations";
 import { ValidationError } from "./errors";
+import { webUrl } from "./fields";
 import type { ConversationEvents } from "./events";
 import { limits } from "./limits";
 import { type Message, touchConversation } from "./messages";
 import { randomToken } from "./tokens";
 
 export type { Product };
-
-function isUrl(value: string, schemes: string[]): boolean {
-  try {
-    return schemes.includes(new URL(value).protocol);
-  } catch {
-    return false;
-  }
-}
 
 /** The card as stored: text trimmed and bounded, the link http(s), the image https only. */
 export function checkProduct(input: { title?: string; image?: string; price?: string; url?: string; description?: string }): Product {
@@ -34,9 +27,9 @@ export function checkProduct(input: { title?: string; image?: string; price?: st
   const price = text("price", limits.productPriceLength);
   const description = text("description", limits.productDescriptionLength);
   const url = input.url?.trim() || undefined;
-  if (url && (url.length > limits.urlLength || !isUrl(url, ["http:", "https:"]))) problems.url = { key: "product.url" };
+  if (url && !webUrl(url)) problems.url = { key: "product.url" };
   const image = input.image?.trim() || undefined;
-  if (image && (image.length > limits.urlLength || !isUrl(image, ["https:"]))) problems.image = { key: "product.image" };
+  if (image && !webUrl(image, ["https:"])) problems.image = { key: "product.image" };
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
   return { title: title!, ...(image && { image }), ...(price && { price }), ...(url && { url }), ...(description && { description }) };
 }

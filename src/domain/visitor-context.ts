@@ -4,6 +4,7 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { visitors } from "../db/schema";
+import { webUrl } from "./fields";
 import { limits } from "./limits";
 import { findVisitor, type Visitor } from "./visitors";
 
@@ -15,20 +16,13 @@ export interface ReportedContext {
   timezone?: string;
 }
 
-function httpUrl(value: string | undefined): string | undefined {
-  if (!value || value.length > limits.urlLength) return undefined;
-  try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:" ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** One address in one form (lower-case host, default port dropped), as the panel links it. */
+const normalized = (url: string | null) => (url ? new URL(url).href : undefined);
 
 /** Stores what is well-formed and ignores the rest: a report is a hint, never an error. */
 export function updateVisitorContext(db: Database, visitor: Pick<Visitor, "id" | "businessId">, reported: ReportedContext): Visitor {
-  const url = httpUrl(reported.url);
-  const referrer = httpUrl(reported.referrer);
+  const url = normalized(webUrl(reported.url));
+  const referrer = normalized(webUrl(reported.referrer));
   const language = reported.language && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(reported.language) ? reported.language : undefined;
   const timezone = reported.timezone && /^[A-Za-z0-9_+\-/]{1,64}$/.test(reported.timezone) ? reported.timezone : undefined;
   const change = {

@@ -8,6 +8,7 @@ import type { Database, Queryable } from "../db/client";
 import { visitors } from "../db/schema";
 import type { Business } from "./businesses";
 import { ValidationError } from "./errors";
+import { webUrl } from "./fields";
 import { limits } from "./limits";
 import { randomToken, keyedHash } from "./tokens";
 import { findVisitor, type Visitor } from "./visitors";
@@ -38,14 +39,6 @@ function hashMatches(secret: string, id: string, userHash: string | undefined): 
   return timingSafeEqual(Buffer.from(identityHash(secret, id), "hex"), Buffer.from(userHash, "hex"));
 }
 
-const isHttpUrl = (value: string, schemes = ["http:", "https:"]) => {
-  try {
-    return schemes.includes(new URL(value).protocol);
-  } catch {
-    return false;
-  }
-};
-
 /** The claim's details, checked: what a visitor record may hold. Nothing is stored on a problem. */
 export function checkClaim(claim: IdentityClaim) {
   const problems: ValidationError["fields"] = {};
@@ -59,7 +52,7 @@ export function checkClaim(claim: IdentityClaim) {
   const phone = text("phone", limits.phoneLength);
   if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) problems.email = { key: "identity.email" };
   const avatar = claim.avatar?.trim() || undefined;
-  if (avatar && (avatar.length > limits.urlLength || !isHttpUrl(avatar, ["https:"]))) problems.avatar = { key: "identity.avatar" };
+  if (avatar && !webUrl(avatar, ["https:"])) problems.avatar = { key: "identity.avatar" };
   const id = claim.id?.trim() || undefined;
   if (id && id.length > limits.identityIdLength) problems.id = { key: "identity.tooLong", params: { max: limits.identityIdLength } };
   const attributes: Record<string, string> = {};

@@ -2,7 +2,8 @@
 // as a message, in both sides' threads.
 import type { Product } from "../db/schema";
 import { html, type SafeHtml } from "./html";
-import { outLink, webUrl } from "./links";
+import { webUrl } from "../domain/fields";
+import { outLink } from "./links";
 
 export function productCard(product: Product): SafeHtml {
   // Images only over https: a plain-http one would be mixed content on an https page.

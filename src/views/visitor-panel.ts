@@ -6,7 +6,8 @@ import { describeUserAgent } from "../domain/user-agent";
 import type { Visitor } from "../domain/visitors";
 import type { Translate } from "../i18n";
 import { html, type SafeHtml } from "./html";
-import { outLink, webUrl } from "./links";
+import { webUrl } from "../domain/fields";
+import { outLink } from "./links";
 import { messageTime } from "./message";
 import { productCard } from "./product-card";
 
