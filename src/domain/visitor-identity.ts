@@ -102,7 +102,7 @@ export function identifyVisitor(db: Database, secret: string, business: Business
   if (visitor.externalId === externalId) return { visitor: update(db, visitor, { ...change, attributes: { ...visitor.attributes, ...attributes } }), token: null };
   return db.transaction((tx) => {
     const customer = tx
-      .select({ id: visitors.id })
+      .select({ id: visitors.id, attributes: visitors.attributes })
       .from(visitors)
       .where(and(eq(visitors.businessId, business.id), eq(visitors.externalId, externalId)))
       .get();
@@ -110,7 +110,12 @@ export function identifyVisitor(db: Database, secret: string, business: Business
     // This browser now stands for the customer's record: it gets a token of its own for it.
     const token = randomToken();
     const row = customer
-      ? tx.update(visitors).set({ ...change, tokenHash: keyedHash(secret, token), lastSeenAt: Date.now() }).where(eq(visitors.id, customer.id)).returning({ id: visitors.id }).get()!
+      ? tx
+          .update(visitors)
+          .set({ ...change, attributes: { ...customer.attributes, ...attributes }, tokenHash: keyedHash(secret, token), lastSeenAt: Date.now() })
+          .where(eq(visitors.id, customer.id))
+          .returning({ id: visitors.id })
+          .get()!
       : tx.insert(visitors).values({ businessId: business.id, ...change, tokenHash: keyedHash(secret, token) }).returning({ id: visitors.id }).get();
     return { visitor: findVisitor(tx, business.id, row.id)!, token };
   });
