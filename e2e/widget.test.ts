@@ -121,6 +121,12 @@ describe("the mini window on another site", () => {
     // The agent sees the product card and the page the visitor is on, from the host site.
     await agent.locator("#thread .product-card", { hasText: "Red mug" }).waitFor();
     await agent.locator("#visitor-panel", { hasText: "Host shop" }).waitFor();
+    // A single-page shop changes route: the panel follows the visitor there.
+    await page.evaluate(() => {
+      document.title = "Checkout";
+      history.pushState(null, "", "/checkout");
+    });
+    await agent.locator("#visitor-panel a[href$='/checkout']", { hasText: "Checkout" }).waitFor();
 
     await launcher(page).click(); // closes the panel
     await expect(panel(page).isHidden()).resolves.toBe(true);
