@@ -28,15 +28,14 @@ import { allowFraming } from "./security-headers";
 import { linkPool, linkQuery, setVisitorCookie, visitorCookiePath, visitorFromCookie } from "./visitor-cookie";
 
 /** The socket's query: what the page was opened with that the first message and the replies need. */
-function socketQuery(pool: Pool, link: typeof linkQuery.static, locale: string | null): string {
+function socketQuery(pool: Pool, link: typeof linkQuery.static, locale: string): string {
   const query = new URLSearchParams();
   if (pool.requestedAgentId !== null) query.set("agent", String(pool.requestedAgentId));
   else if (pool.groupId !== null) query.set("group", String(pool.groupId));
-  if (locale) query.set("locale", locale);
+  query.set("locale", locale);
   if (link.embed === "1") query.set("embed", "1");
   if (link.via === "wechat") query.set("via", "wechat");
-  const text = query.toString();
-  return text ? `?${text}` : "";
+  return `?${query.toString()}`;
 }
 
 export function chatRoutes(deps: AppDeps, hub: Hub) {
@@ -98,7 +97,8 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
           messages: history.messages,
           earlierUrl: earlierUrl(params.widgetKey, history.hasEarlier, history.messages[0]?.id),
           // The socket carries the link's group or agent: the first message is routed by it.
-          socketUrl: `${chatPath}/ws${socketQuery(pool, query, query.locale === page.locale ? page.locale : null)}`,
+          // The page's language, not the upgrade's Accept-Language: browsers may send another.
+          socketUrl: `${chatPath}/ws${socketQuery(pool, query, page.locale)}`,
           chatPath,
           embedded: embedded ? { origins: business.allowedOrigins } : null,
           // A visitor already in a conversation keeps it; otherwise, offline means "leave a message".
