@@ -252,6 +252,28 @@ describe("the demo shop", () => {
   });
 });
 
+describe("allowed sites", () => {
+  it("draws nothing on a site the shop does not list, and the chat page refuses to be framed there", async () => {
+    const listed = await postForm(kefu, "/console/deploy/origins", { origins: "https://shop.example.com" }, { cookie: ownerCookie });
+    expect(listed.status).toBeLessThan(400);
+    try {
+      const context = await newContext();
+      const page = await context.newPage();
+      const errors = watch(page);
+      const refused = page.waitForResponse((response) => response.url().includes("/config"));
+      await page.goto(hostAt());
+      expect((await refused).status()).toBe(403);
+      await expect(page.locator("[data-kefu]").count()).resolves.toBe(0);
+      const framing = await fetch(`${kefu.url}/chat/${widgetKey}?embed=1`);
+      expect(framing.headers.get("content-security-policy")).toContain("frame-ancestors 'self' https://shop.example.com;");
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      await postForm(kefu, "/console/deploy/origins", { origins: "" }, { cookie: ownerCookie });
+    }
+  });
+});
+
 // Last: it stops Kefu.
 describe("when Kefu is down", () => {
   it("leaves the host page loading and working, with no uncaught error", async () => {
