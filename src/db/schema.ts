@@ -44,6 +44,11 @@ export const businesses = sqliteTable("businesses", {
   widgetGreeting: text("widget_greeting").notNull().default(""),
   // A host site's visitor id is believed only with its HMAC (userHash) under the identity secret.
   identityVerification: integer("identity_verification", { mode: "boolean" }).notNull().default(false),
+  // Attachments: the largest file accepted, and which kinds (see domain/attachments.ts).
+  uploadMaxBytes: integer("upload_max_bytes").notNull().default(10 * 1024 * 1024),
+  uploadKinds: text("upload_kinds", { mode: "json" }).$type<string[]>().notNull().default(sql`'["image","audio","pdf","document","archive","text"]'`),
+  // Agents see what a visitor is typing before it is sent; the chat page then says so.
+  typingPreview: integer("typing_preview", { mode: "boolean" }).notNull().default(false),
   allowedOrigins: text("allowed_origins", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   open: integer("open", { mode: "boolean" }).notNull().default(true),
   // The visitor page asks which group to talk to before the first message.
@@ -79,6 +84,11 @@ export const agents = sqliteTable(
     greeting: text("greeting").notNull().default(""),
     offlineFirst: integer("offline_first", { mode: "boolean" }).notNull().default(false),
     locale: text("locale", { enum: ["zh-CN", "en"] }),
+    // Notifications and the composer, as this agent likes them.
+    sendKey: text("send_key", { enum: ["enter", "ctrl-enter"] }).notNull().default("enter"),
+    sound: text("sound", { enum: ["chime", "bell", "pop", "none"] }).notNull().default("chime"),
+    soundVolume: integer("sound_volume").notNull().default(60),
+    desktopNotifications: integer("desktop_notifications", { mode: "boolean" }).notNull().default(true),
     // When they last got a conversation: among equally busy agents, the one idle longest goes first.
     lastAssignedAt: integer("last_assigned_at"),
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
@@ -167,6 +177,9 @@ export const conversations = sqliteTable(
     closedAt: integer("closed_at"),
     rating: integer("rating"),
     ratingComment: text("rating_comment"),
+    // When an agent asked for a rating (once per conversation), and when the visitor gave it.
+    ratingRequestedAt: integer("rating_requested_at"),
+    ratedAt: integer("rated_at"),
     lastMessageId: integer("last_message_id").references((): AnySQLiteColumn => messages.id),
   },
   (table) => [
@@ -174,6 +187,7 @@ export const conversations = sqliteTable(
     index("conversations_business_status_id_idx").on(table.businessId, table.status, table.id),
     index("conversations_agent_status_idx").on(table.agentId, table.status),
     index("conversations_visitor_idx").on(table.visitorId, table.status),
+    index("conversations_business_closed_idx").on(table.businessId, table.status, table.closedAt),
   ],
 );
 
@@ -209,6 +223,8 @@ export const attachments = sqliteTable(
     size: integer("size").notNull(),
     sha256: text("sha256").notNull(),
     path: text("path").notNull(),
+    // Who sent it: the visitor of the conversation, or an agent.
+    uploadedBy: text("uploaded_by", { enum: ["visitor", "agent"] }).notNull().default("visitor"),
     createdAt: createdAt(),
   },
   (table) => [index("attachments_conversation_idx").on(table.conversationId)],
@@ -365,4 +381,28 @@ export const auditLog = sqliteTable(
     createdAt: createdAt(),
   },
   (table) => [index("audit_log_business_idx").on(table.businessId, table.id)],
+);
+
+export const visitorNotes = sqliteTable(
+  "visitor_notes",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    visitorId: integer("visitor_id").notNull().references(() => visitors.id),
+    // Private to the team: never shown to the visitor.
+    agentId: integer("agent_id").references(() => agents.id),
+    body: text("body").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("visitor_notes_visitor_idx").on(table.visitorId, table.id)],
+);
+
+export const visitorTags = sqliteTable(
+  "visitor_tags",
+  {
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    visitorId: integer("visitor_id").notNull().references(() => visitors.id),
+    tag: text("tag").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.visitorId, table.tag] }), index("visitor_tags_business_tag_idx").on(table.businessId, table.tag)],
 );
