@@ -1,7 +1,8 @@
 // Kefu's chat glue, shared by the visitor's chat page and the agent console. htmx and its hx-ws
 // extension do the transport and swap the server's HTML fragments; this script adds what is
 // specific to a chat: client message ids with pending bubbles, catch-up on (re)connect, "seen"
-// and "typing", scrolling, unread counts in the title, and alerts. No build step.
+// and "typing" (with the visitor's draft when the shop's typing preview is on), scrolling and
+// the send key. The agent's alerts and the unread count in the title are console.js's. No build step.
 (() => {
   "use strict";
 
@@ -17,7 +18,7 @@
   let wasAtBottom = true;
   let newestBefore = null;
   let typingFrame = false;
-  const baseTitle = document.title;
+  let draftTimer = 0;
 
   const byId = (id) => document.getElementById(id);
   const texts = () => byId("chat-texts")?.dataset ?? {};
@@ -80,18 +81,18 @@
     }
   }
 
-  function showTyping() {
+  /** Shows "typing…", with the draft (agents, typing preview on) as text, never as HTML. */
+  function showTyping(draft) {
     const typing = byId("typing");
     if (!typing) return;
+    const shown = typing.querySelector(".typing-draft");
+    if (shown) {
+      shown.textContent = typeof draft === "string" ? draft : "";
+      shown.hidden = !shown.textContent;
+    }
     typing.hidden = false;
     clearTimeout(typingTimer);
     typingTimer = setTimeout(() => (typing.hidden = true), TYPING_SHOWN_MS);
-  }
-
-  function updateTitle() {
-    const badge = byId("unread-total");
-    const count = badge && !badge.hidden ? Number(badge.textContent) || 0 : 0;
-    document.title = count ? `(${count}) ${baseTitle}` : baseTitle;
   }
 
   /** Newest activity first, as the server orders the lists on a page load. */
@@ -103,30 +104,6 @@
     }
     const current = document.querySelector(".conversation[data-conversation]")?.dataset.conversation;
     if (current) byId(`conversation-${current}`)?.setAttribute("aria-current", "true");
-  }
-
-  function beep() {
-    try {
-      const audio = new AudioContext();
-      const tone = audio.createOscillator();
-      const volume = audio.createGain();
-      tone.frequency.value = 880;
-      volume.gain.setValueAtTime(0.15, audio.currentTime);
-      volume.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.3);
-      tone.connect(volume).connect(audio.destination);
-      tone.start();
-      tone.stop(audio.currentTime + 0.3);
-    } catch {
-      // No audio output: the notification and the title still tell.
-    }
-  }
-
-  function alertAgent(title, body) {
-    if (!document.hidden) return;
-    if (localStorage.getItem("kefu.sound") !== "off") beep();
-    if (localStorage.getItem("kefu.notify") !== "off" && window.Notification?.permission === "granted") {
-      new Notification(title, { body, tag: "kefu" });
-    }
   }
 
   // ---- pending messages ----
@@ -205,6 +182,8 @@
       event.detail.cancelled = true;
       return;
     }
+    // Sent: a draft still waiting to go out would show agents a message already in the thread.
+    clearTimeout(draftTimer);
     const clientId = crypto.randomUUID();
     message.values = { type: "send", clientId, body };
     message.data = JSON.stringify(message.values);
@@ -230,7 +209,7 @@
     switch (frame.type) {
       case "typing":
         typingFrame = true;
-        return showTyping();
+        return showTyping(frame.draft);
       case "seen":
         return markSeen(frame.upTo);
       case "remove":
@@ -238,7 +217,9 @@
       case "reload":
         return location.reload();
       case "notify":
-        return alertAgent(frame.title, frame.body);
+        // Sound and desktop notification follow the agent's preferences (console.js).
+        document.dispatchEvent(new CustomEvent("kefu:notify", { detail: { title: frame.title, body: frame.body } }));
+        return;
       case "conversation": {
         const open = document.querySelector(".conversation[data-conversation]");
         if (open && open.dataset.conversation === String(frame.id)) {
@@ -259,7 +240,6 @@
   document.addEventListener("htmx:ws:after:message:incoming", () => {
     localTimes(document);
     sortLists();
-    updateTitle();
     const newest = byId("thread")?.lastElementChild ?? null;
     if (newest !== newestBefore) {
       // Their message arrived: they are no longer typing it.
@@ -293,23 +273,46 @@
 
   // ---- composer ----
 
+  // The agent's preference (data-send-key on the console); visitors always send with Enter.
+  const sendsWithCtrlEnter = () => document.querySelector("[data-send-key]")?.dataset.sendKey === "ctrl-enter";
+
   document.addEventListener("keydown", (event) => {
     const input = event.target;
     if (!(input instanceof HTMLTextAreaElement) || input.name !== "body") return;
-    // Enter sends; Shift+Enter is a new line; Enter that confirms an IME composition is neither.
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      input.form?.requestSubmit();
-    }
+    // Shift+Enter is always a new line; Enter that confirms an IME composition (keyCode 229 in
+    // some browsers) never sends. With Ctrl+Enter chosen, a plain Enter is a new line.
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229 || event.defaultPrevented) return;
+    const withModifier = event.ctrlKey || event.metaKey;
+    if (sendsWithCtrlEnter() && !withModifier) return;
+    event.preventDefault();
+    input.form?.requestSubmit();
   });
+
+  // With the typing preview on, the page says so (#typing-preview-notice) and only then sends
+  // the draft: its end, up to the server's limit. Throttled like "typing", with one last send
+  // after a burst so that agents see where the visitor stopped.
+  const DRAFT_MAX_CHARS = 500;
+  const draftOf = (input) => Array.from(input.value).slice(-DRAFT_MAX_CHARS).join("");
+
+  function sendTyping(input) {
+    const preview = byId("typing-preview-notice") !== null;
+    const frame = () => (preview ? { type: "typing", draft: draftOf(input) } : { type: "typing" });
+    clearTimeout(draftTimer);
+    const wait = TYPING_SENT_EVERY_MS - (Date.now() - lastTypingSent);
+    if (wait < 0) {
+      lastTypingSent = Date.now();
+      send(frame());
+    } else if (preview) {
+      draftTimer = setTimeout(() => {
+        lastTypingSent = Date.now();
+        send(frame());
+      }, wait + 1);
+    }
+  }
 
   document.addEventListener("input", (event) => {
     if (!(event.target instanceof HTMLTextAreaElement) || event.target.name !== "body") return;
-    const now = Date.now();
-    if (now - lastTypingSent > TYPING_SENT_EVERY_MS) {
-      lastTypingSent = now;
-      send({ type: "typing" });
-    }
+    sendTyping(event.target);
   });
 
   document.addEventListener("visibilitychange", markRead);
@@ -317,7 +320,6 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     localTimes(document);
-    updateTitle();
     scrollToBottom();
     scroller()?.addEventListener("scroll", () => {
       if (atBottom()) {

@@ -35,6 +35,16 @@
     }).catch(() => {});
   }
 
+  // An agent wrote first (live visitors): a closed widget asks the loader to open, so the visitor
+  // sees the message; an ordinary reply only raises the badge. A page that showed the group
+  // picker or the leave-a-message form instead of the composer reloads into the conversation.
+  document.addEventListener("htmx:ws:before:message:incoming", (event) => {
+    const data = event.detail.message.data;
+    if (typeof data !== "string" || !data.startsWith('{"type":"proactive"')) return;
+    if (embedded && root.hasAttribute("data-closed")) toParent({ type: "open" });
+    if (!document.getElementById("composer")) location.reload();
+  });
+
   if (!embedded) return report(null);
 
   function newestSeq() {

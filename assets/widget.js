@@ -178,8 +178,9 @@
     const data = event.data;
     if (!data || data.kefu !== 1) return;
     switch (data.type) {
-      case "ready":
-        if (ready) return;
+      case "ready": {
+        // Also after the chat page reloaded itself (it now stands for another visitor): it needs init again.
+        const first = !ready;
         ready = true;
         ui.panel.querySelector(".down")?.remove();
         post({
@@ -190,8 +191,11 @@
           open: isOpen,
         });
         for (const message of pending.splice(0)) post(message);
-        emit("ready");
+        if (first) emit("ready");
         return;
+      }
+      case "open": // an agent wrote first to this visitor
+        return api.open();
       case "close":
         return api.close();
       case "unread":

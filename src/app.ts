@@ -5,7 +5,7 @@ import { Elysia } from "elysia";
 import type { Config } from "./config";
 import type { Database } from "./db/client";
 import { NotFoundError, RuleError } from "./domain/errors";
-import { limits } from "./domain/limits";
+import { attachmentLimits, limits } from "./domain/limits";
 import { RateLimiter } from "./domain/rate-limiter";
 import { localeFromAcceptLanguage, translator } from "./i18n";
 import type { Log } from "./log";
@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health";
 import { hoursRoutes } from "./routes/hours";
 import { inboxRoutes } from "./routes/inbox";
 import { profileRoutes } from "./routes/profile";
+import { cannedReplyRoutes } from "./routes/canned-replies";
 import { notFound, pageResponse } from "./routes/responses";
 import { settingsRoutes } from "./routes/settings";
 import { deployRoutes } from "./routes/deploy";
@@ -25,10 +26,17 @@ import { teamRoutes } from "./routes/team";
 import { groupRoutes } from "./routes/groups";
 import { visitorWindowRoutes } from "./routes/visitor-window";
 import { blockedRoutes } from "./routes/blocked";
+import { liveVisitorRoutes } from "./routes/live-visitors";
+import { visitorProfileRoutes } from "./routes/visitor-profile";
+import { searchRoutes } from "./routes/search";
+import { conversationListRoutes } from "./routes/conversation-lists";
 import { workspaceRoutes } from "./routes/workspace";
 import { chatRoutes } from "./routes/chat";
+import { attachmentRoutes } from "./routes/attachments";
 import { widgetRoutes } from "./routes/widget";
 import { widgetReportRoutes } from "./routes/widget-reports";
+import { ratingRoutes } from "./routes/ratings";
+import { preferenceRoutes } from "./routes/preferences";
 import { agentSocket } from "./realtime/agent-socket";
 import { bunBroker } from "./realtime/broker";
 import { Hub } from "./realtime/hub";
@@ -66,7 +74,8 @@ export function createApp(options: AppOptions) {
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
   const hub = new Hub(deps.db, bunBroker(() => app.server), deps.presenceGraceMs);
   const app = new Elysia({
-    serve: { maxRequestBodySize: limits.formBodyBytes },
+    // Room for the largest file a business may allow; routes/attachments.ts bounds every other body.
+    serve: { maxRequestBodySize: attachmentLimits.maxMegabytes * 1024 * 1024 + attachmentLimits.multipartOverheadBytes },
     // App level only: Elysia ignores these per route (DESIGN, stack facts).
     websocket: {
       maxPayloadLength: limits.socketFrameBytes,
@@ -117,11 +126,19 @@ export function createApp(options: AppOptions) {
     .use(groupRoutes(deps, hub))
     .use(visitorWindowRoutes(deps))
     .use(blockedRoutes(deps, hub))
+    .use(liveVisitorRoutes(deps, hub))
+    .use(visitorProfileRoutes(deps, hub))
     .use(profileRoutes(deps))
+    .use(cannedReplyRoutes(deps))
+    .use(searchRoutes(deps))
+    .use(conversationListRoutes(deps))
     .use(workspaceRoutes(deps, hub))
     .use(chatRoutes(deps, hub))
+    .use(attachmentRoutes(deps, hub))
     .use(widgetRoutes(deps))
     .use(widgetReportRoutes(deps, hub))
+    .use(ratingRoutes(deps, hub))
+    .use(preferenceRoutes(deps))
     .use(visitorSocket(deps, hub))
     .use(agentSocket(deps, hub))
     .use(apiRoutes(deps, hub))

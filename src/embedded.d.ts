@@ -44,3 +44,15 @@ declare module "*/assets/widget.js" {
   const path: string;
   export default path;
 }
+declare module "*/assets/attachments.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/assets/composer-tools.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/assets/console.js" {
+  const path: string;
+  export default path;
+}

@@ -8,6 +8,7 @@ import autoAway from "../../migrations/0004_auto_away.sql" with { type: "text" }
 import routing from "../../migrations/0003_routing.sql" with { type: "text" };
 import widget from "../../migrations/0005_widget.sql" with { type: "text" };
 import agentWorkspace from "../../migrations/0006_agent_workspace.sql" with { type: "text" };
+import search from "../../migrations/0007_search.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -18,6 +19,7 @@ const sqlByTag: Record<string, string> = {
   "0004_auto_away": autoAway,
   "0005_widget": widget,
   "0006_agent_workspace": agentWorkspace,
+  "0007_search": search,
 };
 
 export interface Migration {

@@ -6,7 +6,8 @@ import { recordAudit } from "./audit";
 import { type FieldProblem, ValidationError } from "./errors";
 import { checkName, problems } from "./fields";
 import { checkGreeting } from "./greetings";
-import { limits } from "./limits";
+import { attachmentLimits, limits } from "./limits";
+import { attachmentKinds } from "./attachments";
 import { randomToken } from "./tokens";
 
 export type Business = typeof businesses.$inferSelect;
@@ -178,4 +179,34 @@ export function setIdentityVerification(db: Database, actor: { id: number; busin
 /** A new identity secret: every userHash made with the old one stops counting at once. The secret stays out of the audit log. */
 export function rotateIdentitySecret(db: Database, actor: { id: number; businessId: number }): Business {
   return changeSettings(db, actor, { identitySecret: randomToken() }, "business.identity_secret_rotated");
+}
+
+/** "on" or "off" from a settings form, or a clear error on `field`. */
+function checkSwitch(field: string, value: string): boolean {
+  if (value !== "on" && value !== "off") throw new ValidationError({ [field]: { key: "prefs.invalidSwitch" } });
+  return value === "on";
+}
+
+/** On: a conversation that closes offers its visitor a rating (domain/ratings.ts). */
+export function setRatingEnabled(db: Database, actor: { id: number; businessId: number }, value: string): Business {
+  const enabled = checkSwitch("ratingEnabled", value);
+  return changeSettings(db, actor, { ratingEnabled: enabled }, "business.rating_changed", { enabled });
+}
+
+/** On: agents see visitors' drafts as they type, and the chat page tells visitors so. */
+export function setTypingPreview(db: Database, actor: { id: number; businessId: number }, value: string): Business {
+  const enabled = checkSwitch("typingPreview", value);
+  return changeSettings(db, actor, { typingPreview: enabled }, "business.typing_preview_changed", { enabled });
+}
+
+/** The largest file accepted (whole megabytes) and the kinds accepted (domain/attachments.ts); none accepts no files. */
+export function setUploadRules(db: Database, actor: { id: number; businessId: number }, megabytes: number, kinds: readonly string[]): Business {
+  const { minMegabytes: min, maxMegabytes: max } = attachmentLimits;
+  const found = problems({
+    uploadMaxMb: Number.isInteger(megabytes) && megabytes >= min && megabytes <= max ? null : { key: "attachment.maxMbRange", params: { min, max } },
+    uploadKinds: kinds.every((kind) => (attachmentKinds as readonly string[]).includes(kind)) ? null : { key: "attachment.kindUnknown" },
+  });
+  if (found) throw new ValidationError(found);
+  const changes = { uploadMaxBytes: megabytes * 1024 * 1024, uploadKinds: attachmentKinds.filter((kind) => kinds.includes(kind)) };
+  return changeSettings(db, actor, changes, "business.upload_rules_changed", { megabytes, kinds: changes.uploadKinds });
 }

@@ -11,6 +11,7 @@ import { limits } from "./limits";
 import type { ConversationEvents } from "./events";
 import { insertGreeting } from "./greetings";
 import { insertSystemMessage, type Message } from "./messages";
+import { offerRatingOnClose } from "./ratings";
 
 export type Conversation = typeof conversations.$inferSelect;
 
@@ -202,11 +203,14 @@ function close(tx: Queryable, before: Conversation, meta: Record<string, unknown
     .where(eq(conversations.id, before.id))
     .returning()
     .get()!;
-  const event = insertSystemMessage(tx, closed, "closed", meta);
-  return { before, closed: { ...closed, lastMessageId: event.id }, event };
+  // The visitor may be offered a rating (domain/ratings.ts), just above the close line.
+  const offer = offerRatingOnClose(tx, before, closed);
+  const event = insertSystemMessage(tx, offer?.conversation ?? closed, "closed", meta);
+  return { before, closed: { ...(offer?.conversation ?? closed), lastMessageId: event.id }, event, offered: offer?.card ?? null };
 }
 
 function announceClosed(events: ConversationEvents, result: ReturnType<typeof close>): Conversation {
+  if (result.offered) events.messageCreated(result.offered, result.closed);
   events.messageCreated(result.event, result.closed);
   events.conversationChanged(result.closed, result.before);
   return result.closed;

@@ -60,6 +60,33 @@ export const limits = {
   widgetGreetingLength: 200,
   // Sites allowed to embed the widget; each embedding page is checked against the whole list.
   allowedOrigins: 20,
+  // Search: what an agent types, and how much one page of results may cost. Words under 3
+  // characters cannot use the trigram index, so they are looked for in a window of this many
+  // messages (or visitors) at a time, newest first.
+  searchQueryLength: 200,
+  searchTerms: 10,
+  searchPage: 50,
+  searchVisitorsShown: 10,
+  shortSearchWindow: 20_000,
+  // The conversation lists (history): one page, newest first.
+  conversationListPage: 30,
+  // Ratings: the visitor's optional comment; the typing preview's draft (agents see its end).
+  ratingCommentLength: 500,
+  typingDraftLength: 500,
+  // Canned replies (快捷回复): typed after `/` in the composer, so shortcuts stay short.
+  cannedShortcutLength: 30,
+  cannedBodyLength: 2000,
+  cannedRepliesShared: 200,
+  cannedRepliesPerAgent: 100,
+  // The visitor panel: the team's private notes and tags on a visitor, and their past chats.
+  visitorNoteLength: 2000,
+  visitorNotesShown: 50,
+  visitorTagLength: 30,
+  visitorTagsPerVisitor: 20,
+  visitorTagSuggestions: 200,
+  earlierConversationsShown: 10,
+  // Live visitors: rows rendered per 5-second refresh, however many are online.
+  liveVisitorsShown: 200,
 } as const;
 
 export const messageLimits = {
@@ -70,4 +97,19 @@ export const messageLimits = {
   replayCap: 200,
   visitorBurst: 20,
   visitorBurstWindowMs: 10_000,
+} as const;
+
+// Attachments (domain/attachments.ts). A business picks its own maximum between these bounds.
+export const attachmentLimits = {
+  minMegabytes: 1,
+  maxMegabytes: 50,
+  // A multipart body carries its boundaries and part headers around the file: a Content-Length
+  // up to this much over the limit may still hold a file within it.
+  multipartOverheadBytes: 16 * 1024,
+  nameLength: 200,
+  // Stored uploads per visitor and per address; each one may be megabytes of disk.
+  visitorUploadsPerMinute: 10,
+  ipUploadsPerMinute: 30,
+  // The longest voice message the page records before it stops by itself.
+  voiceSeconds: 300,
 } as const;

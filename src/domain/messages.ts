@@ -24,6 +24,14 @@ export interface Draft {
   body: string;
   /** Where a visitor's message came from besides the composer, e.g. `{ faq: id }` for a chosen FAQ question. */
   meta?: Record<string, unknown>;
+  /** Typed text (the default), or a file sent as a message (see attachments.ts). */
+  kind?: "text" | "image" | "file" | "audio";
+  /**
+   * Runs inside the send's transaction once the conversation is known and the send is no retry;
+   * what it returns joins the meta. An attachment's row is inserted here, so that the row and its
+   * message commit together or not at all.
+   */
+  attach?: (tx: Queryable, conversation: Conversation) => Record<string, unknown>;
 }
 
 export function checkDraft(draft: Draft): void {
@@ -34,6 +42,12 @@ export function checkDraft(draft: Draft): void {
   if (Array.from(draft.body).length > messageLimits.bodyLength) {
     throw new ValidationError({ body: { key: "message.tooLong", params: { max: messageLimits.bodyLength } } });
   }
+}
+
+/** A visitor message's meta as stored: JSON text, or NULL when there is none. */
+function metaOf(tx: Queryable, draft: Draft, conversation: Conversation): string | null {
+  const meta = draft.attach ? { ...draft.meta, ...draft.attach(tx, conversation) } : draft.meta;
+  return meta ? JSON.stringify(meta) : null;
 }
 
 export function touchConversation(db: Queryable, conversation: Conversation, message: Message): Conversation {
@@ -80,7 +94,7 @@ function isBlocked(db: Queryable, visitorId: number): boolean {
 }
 
 /** A message with this client id that the visitor already sent, in any of their conversations. */
-function alreadySent(db: Queryable, visitorId: number, clientId: string): Message | undefined {
+export function alreadySent(db: Queryable, visitorId: number, clientId: string): Message | undefined {
   return prepared(db, "alreadySent", (db) =>
     db
       .select()
@@ -191,7 +205,7 @@ export function sendVisitorMessage(
         .values({
           conversationId: sql.placeholder("conversationId"),
           sender: "visitor",
-          kind: "text",
+          kind: sql.placeholder("kind"),
           body: sql.placeholder("body"),
           // Raw, so that no meta is stored as NULL rather than as the JSON text "null".
           meta: sql`${sql.placeholder("meta")}`,
@@ -199,7 +213,7 @@ export function sendVisitorMessage(
         })
         .returning()
         .prepare(),
-    ).get({ conversationId: conversation.id, body: draft.body, meta: draft.meta ? JSON.stringify(draft.meta) : null, clientId: draft.clientId })!;
+    ).get({ conversationId: conversation.id, kind: draft.kind ?? "text", body: draft.body, meta: metaOf(db, draft, conversation), clientId: draft.clientId })!;
     conversation = touchConversation(db, conversation, message);
     created.push(message);
     if (started) {
@@ -248,10 +262,10 @@ export function sendAgentMessage(
         conversationId: conversation.id,
         sender: "agent",
         agentId: agent.id,
-        kind: "text",
+        kind: draft.kind ?? "text",
         body: draft.body,
         // The name as it was when sent: the visitor's history does not change with a rename.
-        meta: { agentName: agent.displayName },
+        meta: { agentName: agent.displayName, ...draft.attach?.(tx, conversation) },
         clientId: draft.clientId,
       })
       .returning()
@@ -278,6 +292,23 @@ export function threadPage(db: Queryable, visitorId: number, beforeId?: number, 
     .limit(limit + 1)
     .all();
   return { messages: rows.slice(0, limit).reverse(), hasEarlier: rows.length > limit };
+}
+
+/**
+ * The thread around one message (a search result), oldest first: `context` messages before it,
+ * then everything after it when that is at most `cap` messages, so the page goes on live like
+ * any other. Past the cap only `context` messages follow it, and `reachesLatest` is false: such
+ * a page must not resume its socket from there (it would be told to reload, again and again).
+ */
+export function threadAround(db: Queryable, visitorId: number, messageId: number, context: number = messageLimits.historyPage, cap: number = messageLimits.replayCap) {
+  const upTo = db.select().from(messages).where(and(ofVisitor(db, visitorId), lte(messages.id, messageId))).orderBy(desc(messages.id)).limit(context + 2).all();
+  const after = db.select().from(messages).where(and(ofVisitor(db, visitorId), gt(messages.id, messageId))).orderBy(asc(messages.id)).limit(cap + 1).all();
+  const reachesLatest = after.length <= cap;
+  return {
+    messages: [...upTo.slice(0, context + 1).reverse(), ...(reachesLatest ? after : after.slice(0, context))],
+    hasEarlier: upTo.length > context + 1,
+    reachesLatest,
+  };
 }
 
 /** What a reconnecting page missed: messages after `afterId`, unless there are too many. */

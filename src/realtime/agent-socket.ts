@@ -1,6 +1,7 @@
 // The agent's WebSocket, /ws/agent?conversation=ID. Authenticated by the session cookie at the
 // upgrade and again on every frame, so a disabled agent or an ended session stops at once. The
 // conversation is looked up inside the agent's business: another shop's id is simply not found.
+import { isLocale, translator } from "../i18n";
 import { Elysia, t as schema } from "elysia";
 import type { AppDeps } from "../app";
 import type { Agent } from "../domain/agents";
@@ -81,7 +82,7 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
   }
 
   return new Elysia().use(signedInContext(deps)).ws("/ws/agent", {
-    query: schema.Object({ conversation: schema.Optional(schema.Numeric({ minimum: 1 })) }),
+    query: schema.Object({ conversation: schema.Optional(schema.Numeric({ minimum: 1 })), locale: schema.Optional(schema.String({ maxLength: 10 })) }),
     // Cross-site WebSocket hijacking: see visitor-socket.ts. Only our own pages may connect.
     beforeHandle({ request, status }) {
       if (!originMatches(request, config.publicUrl)) return status(403, "Forbidden origin");
@@ -103,7 +104,8 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
         {
           agent: signedIn.agent,
           conversation: conversationFor(signedIn.agent, query.conversation),
-          page: { t: page.t, locale: page.locale },
+          // The console page's language, named in the socket's URL.
+          page: isLocale(query.locale) ? { t: translator(query.locale), locale: query.locale } : { t: page.t, locale: page.locale },
           send: (text) => ws.send(text),
           subscribe: (topic) => ws.subscribe(topic),
           close: (code, reason) => ws.close(code, reason),

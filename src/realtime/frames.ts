@@ -3,7 +3,7 @@
 // hx-ws:send adds a `headers` object to every form it sends, so `send` accepts one.
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { t } from "elysia";
-import { messageLimits } from "../domain/limits";
+import { limits, messageLimits } from "../domain/limits";
 
 // Extra fields are refused, not ignored: a frame naming a conversation or a visitor is someone
 // probing for a way into another thread.
@@ -19,7 +19,12 @@ const send = t.Object(
   closed,
 );
 const resume = t.Object({ type: t.Literal("resume"), after: t.Integer({ minimum: 0 }) }, closed);
-const typing = t.Object({ type: t.Literal("typing") }, closed);
+/**
+ * `draft`: what the visitor has typed so far, for a shop with the typing preview on (the visitor
+ * socket drops it otherwise, and agents' drafts are never forwarded). Twice the limit in UTF-16
+ * units, so that any draft of at most `typingDraftLength` characters fits; the socket counts characters.
+ */
+const typing = t.Object({ type: t.Literal("typing"), draft: t.Optional(t.String({ maxLength: limits.typingDraftLength * 2 })) }, closed);
 const read = t.Object({ type: t.Literal("read"), upTo: t.Integer({ minimum: 0 }) }, closed);
 /** The visitor ends the chat (agents close conversations over HTTP). */
 const end = t.Object({ type: t.Literal("end") }, closed);

@@ -27,13 +27,15 @@ import { Presence } from "./presence";
 import { agentWaitingAudiences, topics, waitingAudiences } from "./topics";
 
 export type ClientEvent =
-  | { type: "typing" }
+  | { type: "typing"; draft?: string }
   | { type: "seen"; upTo: number }
   | { type: "remove"; id: string }
   | { type: "conversation"; id: number }
   | { type: "notify"; title: string; body: string }
   | { type: "error"; message: string; clientId?: string }
-  | { type: "reload" };
+  | { type: "reload" }
+  /** An agent wrote first (live visitors): the visitor's closed widget opens to show message `id`. */
+  | { type: "proactive"; id: number };
 
 const samePoolAs = (a: Conversation, b: Conversation) => a.groupId === b.groupId && a.requestedAgentId === b.requestedAgentId;
 
@@ -83,6 +85,9 @@ export class Hub implements ConversationEvents {
       (locale) => topics.visitorThread(conversation.visitorId, locale),
       (locale) => threadUpsert(translator(locale), [message], "visitor"),
     );
+    if (message.sender === "agent" && message.meta?.proactive === true) {
+      this.send((locale) => topics.visitorThread(conversation.visitorId, locale), () => ({ type: "proactive", id: message.id }));
+    }
     this.send(
       (locale) => topics.agentThread(conversation.visitorId, locale),
       (locale) => threadUpsert(translator(locale), [message], "agent"),
@@ -214,10 +219,20 @@ export class Hub implements ConversationEvents {
     this.send((locale) => topics.agentThread(visitor.id, locale), (locale) => visitorPanelPartial(translator(locale), visitor));
   }
 
-  /** One side is typing: tell the other side. */
-  typing(visitorId: number, from: "visitor" | "agent"): void {
+  /** An agent renamed the visitor: their line in the conversation lists shows the new name. */
+  visitorRenamed(visitorId: number): void {
+    const conversation = currentConversation(this.db, visitorId);
+    if (conversation) this.refreshListItem(conversation, false);
+  }
+
+  /**
+   * One side is typing: tell the other side. A visitor's draft goes to agents only when the caller
+   * checked that the shop turned the typing preview on; an agent's never goes anywhere.
+   */
+  typing(visitorId: number, from: "visitor" | "agent", draft?: string): void {
     const otherSide = from === "visitor" ? topics.agentThread : topics.visitorThread;
-    this.send((locale) => otherSide(visitorId, locale), () => ({ type: "typing" }));
+    const event: ClientEvent = from === "visitor" && draft !== undefined ? { type: "typing", draft } : { type: "typing" };
+    this.send((locale) => otherSide(visitorId, locale), () => event);
   }
 
   /**

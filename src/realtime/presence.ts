@@ -9,6 +9,8 @@ export interface PresenceListener {
 export class Presence {
   private readonly sockets = new Map<number, number>();
   private readonly leaving = new Map<number, ReturnType<typeof setTimeout>>();
+  /** When each online id came online: a reload within the grace period keeps its time. */
+  private readonly since = new Map<number, number>();
 
   constructor(
     private readonly listener: PresenceListener,
@@ -23,7 +25,10 @@ export class Presence {
     }
     const count = (this.sockets.get(id) ?? 0) + 1;
     this.sockets.set(id, count);
-    if (count === 1 && !pending) this.listener.online(id);
+    if (count === 1 && !pending) {
+      this.since.set(id, Date.now());
+      this.listener.online(id);
+    }
   }
 
   disconnected(id: number): void {
@@ -37,6 +42,7 @@ export class Presence {
       id,
       setTimeout(() => {
         this.leaving.delete(id);
+        this.since.delete(id);
         this.listener.offline(id);
       }, this.graceMs),
     );
@@ -49,6 +55,11 @@ export class Presence {
 
   onlineIds(): number[] {
     return [...new Set([...this.sockets.keys(), ...this.leaving.keys()])];
+  }
+
+  /** Since when `id` has been online (epoch ms), or undefined when it is not. */
+  onlineSince(id: number): number | undefined {
+    return this.since.get(id);
   }
 
   stop(): void {

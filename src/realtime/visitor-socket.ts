@@ -4,7 +4,8 @@
 import { Elysia } from "elysia";
 import type { AppDeps } from "../app";
 import { isIpBlocked } from "../domain/blocked-ips";
-import { messageLimits } from "../domain/limits";
+import { limits, messageLimits } from "../domain/limits";
+import { findBusiness } from "../domain/businesses";
 import { arrivalChannel, type Channel, type Conversation, endConversationByVisitor, recordChannel } from "../domain/conversations";
 import { postProductCard } from "../domain/products";
 import { markRead, sendVisitorMessage } from "../domain/messages";
@@ -89,9 +90,14 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
           return;
         }
         case "typing":
+          if (frame.draft !== undefined && Array.from(frame.draft).length > limits.typingDraftLength) {
+            return reply({ type: "error", message: t("preview.draftTooLong", { max: limits.typingDraftLength }) });
+          }
           if (typing.retryAfterMs([String(visitor.id)]) === 0) {
             typing.record([String(visitor.id)]);
-            hub.typing(visitor.id, "visitor");
+            // Read now, not at connect: a shop that turns the preview off stops drafts at once.
+            const preview = frame.draft !== undefined && findBusiness(db, visitor.businessId)?.typingPreview === true;
+            hub.typing(visitor.id, "visitor", preview ? frame.draft : undefined);
           }
           return;
         case "read":

@@ -10,36 +10,53 @@ import css from "../../assets/kefu.css" with { type: "file" };
 import demo from "../../assets/demo.js" with { type: "file" };
 import embed from "../../assets/embed.js" with { type: "file" };
 import widget from "../../assets/widget.js" with { type: "file" };
+import attachments from "../../assets/attachments.js" with { type: "file" };
+import composerTools from "../../assets/composer-tools.js" with { type: "file" };
+import consoleScript from "../../assets/console.js" with { type: "file" };
 import { version } from "../version";
 
-const files: Record<string, { path: string; type: string }> = {
-  "htmx.js": { path: htmx, type: "text/javascript; charset=utf-8" },
-  "hx-ws.js": { path: hxWs, type: "text/javascript; charset=utf-8" },
-  "hx-upsert.js": { path: hxUpsert, type: "text/javascript; charset=utf-8" },
-  "alpine.js": { path: alpine, type: "text/javascript; charset=utf-8" },
-  "chat.js": { path: chat, type: "text/javascript; charset=utf-8" },
+const script = "text/javascript; charset=utf-8";
+
+/** `ours`: Kefu's own readable scripts, minified when first served (the others come minified). */
+const files: Record<string, { path: string; type: string; ours?: boolean }> = {
+  "htmx.js": { path: htmx, type: script },
+  "hx-ws.js": { path: hxWs, type: script },
+  "hx-upsert.js": { path: hxUpsert, type: script },
+  "alpine.js": { path: alpine, type: script },
+  "chat.js": { path: chat, type: script, ours: true },
   "kefu.css": { path: css, type: "text/css; charset=utf-8" },
-  "embed.js": { path: embed, type: "text/javascript; charset=utf-8" },
-  "demo.js": { path: demo, type: "text/javascript; charset=utf-8" },
-  "widget.js": { path: widget, type: "text/javascript; charset=utf-8" },
+  "embed.js": { path: embed, type: script, ours: true },
+  "demo.js": { path: demo, type: script, ours: true },
+  "widget.js": { path: widget, type: script, ours: true },
+  "attachments.js": { path: attachments, type: script, ours: true },
+  "composer-tools.js": { path: composerTools, type: script, ours: true },
+  "console.js": { path: consoleScript, type: script, ours: true },
 };
 
-// Gzipped once per process, on first request; the files are small and never change.
-const gzipped = new Map<string, Uint8Array<ArrayBuffer>>();
+const minifier = new Bun.Transpiler({ loader: "js", target: "browser", minifyWhitespace: true });
+
+// Each body is made once per process, on first request: the files are small and never change.
+const bodies = new Map<string, { plain: Uint8Array<ArrayBuffer>; gzipped: Uint8Array<ArrayBuffer> }>();
+
+async function bodyOf(name: AssetName) {
+  let body = bodies.get(name);
+  if (!body) {
+    const file = files[name]!;
+    const plain = file.ours
+      ? new TextEncoder().encode(minifier.transformSync(await Bun.file(file.path).text()))
+      : new Uint8Array(await Bun.file(file.path).arrayBuffer());
+    body = { plain, gzipped: Bun.gzipSync(plain, { level: 9 }) };
+    bodies.set(name, body);
+  }
+  return body;
+}
 
 /** An embedded file, gzipped when the client takes it. */
 export async function assetResponse(name: AssetName, request: Request, cacheControl: string): Promise<Response> {
-  const file = files[name]!;
-  const headers: Record<string, string> = { "content-type": file.type, "cache-control": cacheControl, vary: "accept-encoding" };
-  if (!/\bgzip\b/.test(request.headers.get("accept-encoding") ?? "")) {
-    return new Response(Bun.file(file.path), { headers });
-  }
-  let body = gzipped.get(name);
-  if (!body) {
-    body = Bun.gzipSync(new Uint8Array(await Bun.file(file.path).arrayBuffer()), { level: 9 });
-    gzipped.set(name, body);
-  }
-  return new Response(body, { headers: { ...headers, "content-encoding": "gzip" } });
+  const headers: Record<string, string> = { "content-type": files[name]!.type, "cache-control": cacheControl, vary: "accept-encoding" };
+  const body = await bodyOf(name);
+  if (!/\bgzip\b/.test(request.headers.get("accept-encoding") ?? "")) return new Response(body.plain, { headers });
+  return new Response(body.gzipped, { headers: { ...headers, "content-encoding": "gzip" } });
 }
 
 export type AssetName = keyof typeof files;

@@ -10,6 +10,9 @@ import {
   setIdleCloseMinutes,
   setReopenMinutes,
   setRoutingMode,
+  setRatingEnabled,
+  setTypingPreview,
+  setUploadRules,
   setWelcomeText,
 } from "../domain/businesses";
 import { ValidationError } from "../domain/errors";
@@ -104,5 +107,34 @@ export function settingsRoutes(deps: AppDeps, hub: Hub) {
           return business;
         }),
       { beforeHandle: managersOnly, body: t.Object({ capacity: t.String({ maxLength: 20 }) }) },
+    )
+    .post(
+      "/console/settings/rating",
+      ({ ctx, body, set }) =>
+        save(ctx, set, "rating", { ratingEnabled: body.ratingEnabled }, () => setRatingEnabled(db, ctx.agent, body.ratingEnabled)),
+      { beforeHandle: managersOnly, body: t.Object({ ratingEnabled: t.String({ maxLength: 20 }) }) },
+    )
+    .post(
+      "/console/settings/typing-preview",
+      ({ ctx, body, set }) =>
+        save(ctx, set, "typingPreview", { typingPreview: body.typingPreview }, () => setTypingPreview(db, ctx.agent, body.typingPreview)),
+      { beforeHandle: managersOnly, body: t.Object({ typingPreview: t.String({ maxLength: 20 }) }) },
+    )
+    .post(
+      "/console/settings/uploads",
+      ({ ctx, body, set }) => {
+        // No box ticked sends no field; one sends a string; several, a list.
+        const kinds = body.uploadKinds === undefined ? [] : typeof body.uploadKinds === "string" ? [body.uploadKinds] : body.uploadKinds;
+        return save(ctx, set, "uploads", { uploadMaxMb: body.uploadMaxMb, uploadKinds: kinds }, () =>
+          setUploadRules(db, ctx.agent, typedNumber(body.uploadMaxMb), kinds),
+        );
+      },
+      {
+        beforeHandle: managersOnly,
+        body: t.Object({
+          uploadMaxMb: t.String({ maxLength: 20 }),
+          uploadKinds: t.Optional(t.Union([t.String({ maxLength: 20 }), t.Array(t.String({ maxLength: 20 }), { maxItems: 20 })])),
+        }),
+      },
     );
 }

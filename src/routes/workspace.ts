@@ -16,11 +16,13 @@ import { listGroups } from "../domain/groups";
 import { problemOf, RuleError, ValidationError } from "../domain/errors";
 import { type BlockedIp, blockVisitorAndIp } from "../domain/blocked-ips";
 import { blockVisitor, findVisitor, unblockVisitor } from "../domain/visitors";
+import { visitorProfile } from "../domain/visitor-profile";
 import type { Translate } from "../i18n";
-import { threadPage } from "../domain/messages";
+import { threadAround, threadPage } from "../domain/messages";
+import { messageInConversation } from "../domain/search";
 import type { Hub } from "../realtime/hub";
 import { html } from "../views/html";
-import { earlierControl, threadUpsert } from "../views/message";
+import { earlierControl, messageDomId, threadUpsert } from "../views/message";
 import { conversationActions, type TransferTargets, workspacePage, type WorkspaceState } from "../views/workspace";
 import { consoleContext } from "./console-context";
 import { chatPageUrl } from "./visitor-cookie";
@@ -48,12 +50,15 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
     .get("/console", ({ ctx, request }) => workspacePage(ctx, { ...state(ctx, request), open: null, socketUrl: "/ws/agent" }))
     .get(
       "/console/conversations/:id",
-      ({ ctx, params, request }) => {
+      ({ ctx, params, query, request }) => {
         const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
-        const history = threadPage(db, conversation.visitorId);
+        // Opened at a message (a search result): the thread around it, with that message marked.
+        const found = query.at === undefined ? null : messageInConversation(db, conversation, query.at);
+        const history = found ? threadAround(db, conversation.visitorId, found.id) : { ...threadPage(db, conversation.visitorId), reachesLatest: true };
         return workspacePage(ctx, {
           ...state(ctx, request),
-          socketUrl: `/ws/agent?conversation=${conversation.id}`,
+          // A thread that stops short of its newest messages must not resume live from its end.
+          socketUrl: history.reachesLatest ? `/ws/agent?conversation=${conversation.id}` : "/ws/agent",
           open: {
             summary: summarize(db, conversation.id),
             messages: history.messages,
@@ -61,10 +66,12 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
             visitorOnline: hub.visitors.isOnline(conversation.visitorId),
             transferTargets: transferTargets(ctx.agent.businessId),
             visitor: findVisitor(db, ctx.agent.businessId, conversation.visitorId)!,
+            visitorProfile: visitorProfile(db, ctx.agent.businessId, conversation.visitorId),
+            found: found && { domId: messageDomId(found.clientId), latestUrl: history.reachesLatest ? null : `/console/conversations/${conversation.id}` },
           },
         });
       },
-      { params: conversationParams },
+      { params: conversationParams, query: t.Object({ at: t.Optional(t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })) }) },
     )
     .get(
       "/console/conversations/:id/messages",

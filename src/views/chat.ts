@@ -5,6 +5,7 @@ import type { Business } from "../domain/businesses";
 import type { Message } from "../domain/messages";
 import { messageLimits } from "../domain/limits";
 import { avatar } from "./console";
+import { attachmentControls, composerStatus, type UploadRules } from "./attachment";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { type LeaveMessageState, leaveMessageForm } from "./leave-message";
@@ -67,12 +68,29 @@ export function queueNotice(t: Translate, ahead: number | null): SafeHtml {
   return html`<p id="queue-position" class="queue" role="status">${ahead === 0 ? t("chat.queueNext") : t("chat.queueAhead", { ahead })}</p>`;
 }
 
-export function composer(ctx: PageContext): SafeHtml {
+/** Opens the emoji picker (assets/composer-tools.js builds it); carries its group names. */
+function emojiToggle(t: Translate): SafeHtml {
+  const groups = ["smileys", "gestures", "hearts", "animals", "food", "activities", "travel", "objects", "symbols"] as const;
+  const names = Object.fromEntries(groups.map((group) => [group, t(`emoji.group.${group}`)]));
+  return html`<button type="button" class="icon-button emoji-toggle" aria-label="${t("emoji.open")}" title="${t("emoji.open")}" aria-haspopup="dialog" aria-expanded="false" data-groups="${JSON.stringify(names)}">${icon("smile")}</button>`;
+}
+
+/** The composer; an agent who sends with Ctrl+Enter is told so in its placeholder. */
+export function composer(ctx: PageContext & { agent?: { sendKey: string }; business?: UploadRules }): SafeHtml {
   const { t } = ctx;
+  const placeholder = t(ctx.agent?.sendKey === "ctrl-enter" ? "prefs.placeholderCtrlEnter" : "composer.placeholder");
   return html`<form id="composer" class="composer" hx-ws:send>
-  <textarea name="body" rows="1" maxlength="${messageLimits.bodyLength}" placeholder="${t("composer.placeholder")}" aria-label="${t("composer.placeholder")}" required></textarea>
+  ${composerStatus()}
+  ${emojiToggle(t)}
+  ${attachmentControls(t, ctx.business)}
+  <textarea name="body" rows="1" maxlength="${messageLimits.bodyLength}" placeholder="${placeholder}" aria-label="${placeholder}" required></textarea>
   <button type="submit">${t("composer.send")}</button>
 </form>`;
+}
+
+/** With the typing preview on, agents see drafts: the page says so, and chat.js sends them only then. */
+function typingPreviewNotice(t: Translate, business: Business): SafeHtml {
+  return business.typingPreview ? html`<p id="typing-preview-notice" class="typing-preview-notice">${t("preview.notice")}</p>` : html``;
 }
 
 /** The thread with its controls; `side` says whose messages are "mine". */
@@ -88,7 +106,7 @@ export function threadPanel(
   ${intro}
   ${earlierControl(t, state.earlierUrl)}
   <div id="thread" class="thread" data-side="${side}">${state.messages.map((message) => messageView(t, message, side))}</div>
-  <p id="typing" class="typing" hidden>${t("thread.typing", { name: typingName })}</p>
+  <p id="typing" class="typing" hidden>${t("thread.typing", { name: typingName })}${side === "agent" ? html` <q class="typing-draft" hidden></q>` : ""}</p>
 </div>
 <button type="button" id="new-messages" class="pill" hidden>${t("thread.newMessages")}</button>
 <template id="chat-texts" data-failed="${t("message.failed")}" data-retry="${t("message.retry")}" data-seen="${t("message.seen")}"></template>`;
@@ -115,7 +133,7 @@ export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
   </header>
   ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 && !state.leaveMessage ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}
   ${visitorSide(ctx, side)}
-  ${state.leaveMessage ? leaveMessageForm(ctx, state.leaveMessage) : state.groupChoices ? groupPicker(ctx, state.groupChoices) : composer(ctx)}
+  ${state.leaveMessage ? leaveMessageForm(ctx, state.leaveMessage) : state.groupChoices ? groupPicker(ctx, state.groupChoices) : html`${composer({ ...ctx, business })}${typingPreviewNotice(t, business)}`}
 </main>`,
     { chat: true, visitor: true },
   );

@@ -6,7 +6,7 @@ import { html, type SafeHtml } from "./html";
 import { type IconName, icon } from "./icons";
 import { documentPage, type PageContext } from "./page";
 
-export type Section = "conversations" | "inbox" | "settings" | "team" | "groups" | "deploy" | "visitorWindow" | "profile";
+export type Section = "conversations" | "inbox" | "settings" | "team" | "groups" | "deploy" | "visitorWindow" | "profile" | "cannedReplies" | "liveVisitors" | "search" | "history";
 
 export interface ConsoleContext extends PageContext {
   agent: Agent;
@@ -43,6 +43,11 @@ export function availabilitySwitch(t: Translate, availability: Availability): Sa
   </form>`;
 }
 
+/** The socket answers in the page's language: a browser may send another Accept-Language with the upgrade. */
+function socketWithLocale(url: string, locale: Locale): string {
+  return `${url}${url.includes("?") ? "&" : "?"}locale=${locale}`;
+}
+
 export function consolePage(
   ctx: ConsoleContext,
   section: Section,
@@ -57,7 +62,8 @@ export function consolePage(
     title,
     // Every console page keeps the agent's socket open: presence, the unread badge and alerts
     // follow the agent around the console; conversation pages also name their conversation.
-    html`<div class="console" hx-ws:connect="${options.socketUrl ?? "/ws/agent"}" hx-config='{"ws": {"pauseOnBackground": false}}' data-agent="${agent.id}">
+    html`<div class="console" hx-ws:connect="${socketWithLocale(options.socketUrl ?? "/ws/agent", ctx.locale)}" hx-config='{"ws": {"pauseOnBackground": false}}' data-agent="${agent.id}"
+  data-sound="${agent.sound}" data-sound-volume="${agent.soundVolume}" data-desktop-notifications="${agent.desktopNotifications ? "on" : "off"}" data-send-key="${agent.sendKey}">
 <header>
   <div class="brand">${icon("message-square")} ${ctx.business.name}</div>
   <form class="locale-switch" hx-post="/console/locale" hx-trigger="change" hx-swap="none">
@@ -74,7 +80,11 @@ export function consolePage(
 </header>
 <nav aria-label="${t("app.name")}">
   ${navLink(ctx, section, "conversations", "/console", "message-square", html` <span id="unread-total" class="unread" ${ctx.unreadTotal ? "" : html`hidden`}>${ctx.unreadTotal || ""}</span>`)}
+  ${navLink(ctx, section, "liveVisitors", "/console/visitors", "eye")}
+  ${navLink(ctx, section, "history", "/console/conversations", "history")}
+  ${navLink(ctx, section, "search", "/console/search", "search")}
   ${navLink(ctx, section, "inbox", "/console/inbox", "inbox", html` ${inboxBadge(ctx.unhandledOfflineMessages)}`)}
+  ${navLink(ctx, section, "cannedReplies", "/console/canned-replies", "message-square-text")}
   ${navLink(ctx, section, "settings", "/console/settings", "settings")}
   ${manager ? navLink(ctx, section, "team", "/console/team", "users") : ""}
   ${manager ? navLink(ctx, section, "groups", "/console/groups", "network") : ""}
@@ -86,6 +96,6 @@ export function consolePage(
 ${content}
 </main>
 </div>`,
-    { chat: true },
+    { chat: true, console: true },
   );
 }

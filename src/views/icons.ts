@@ -6,14 +6,21 @@ import circleHelp from "lucide-static/icons/circle-help.svg" with { type: "text"
 import code from "lucide-static/icons/code.svg" with { type: "text" };
 import copy from "lucide-static/icons/copy.svg" with { type: "text" };
 import download from "lucide-static/icons/download.svg" with { type: "text" };
+import eye from "lucide-static/icons/eye.svg" with { type: "text" };
+import history from "lucide-static/icons/history.svg" with { type: "text" };
 import inbox from "lucide-static/icons/inbox.svg" with { type: "text" };
 import languages from "lucide-static/icons/languages.svg" with { type: "text" };
 import link from "lucide-static/icons/link.svg" with { type: "text" };
 import logOut from "lucide-static/icons/log-out.svg" with { type: "text" };
 import messageSquare from "lucide-static/icons/message-square.svg" with { type: "text" };
+import messageSquareText from "lucide-static/icons/message-square-text.svg" with { type: "text" };
 import network from "lucide-static/icons/network.svg" with { type: "text" };
+import pencil from "lucide-static/icons/pencil.svg" with { type: "text" };
 import qrCode from "lucide-static/icons/qr-code.svg" with { type: "text" };
+import search from "lucide-static/icons/search.svg" with { type: "text" };
+import send from "lucide-static/icons/send.svg" with { type: "text" };
 import settings from "lucide-static/icons/settings.svg" with { type: "text" };
+import smile from "lucide-static/icons/smile.svg" with { type: "text" };
 import user from "lucide-static/icons/user.svg" with { type: "text" };
 import users from "lucide-static/icons/users.svg" with { type: "text" };
 import x from "lucide-static/icons/x.svg" with { type: "text" };
@@ -27,14 +34,21 @@ const sources = {
   code,
   copy,
   download,
+  eye,
+  history,
   inbox,
   languages,
   link,
   "log-out": logOut,
   "message-square": messageSquare,
+  "message-square-text": messageSquareText,
   network,
+  pencil,
   "qr-code": qrCode,
+  search,
+  send,
   settings,
+  smile,
   user,
   users,
   x,

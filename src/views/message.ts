@@ -7,6 +7,9 @@ import { html, type SafeHtml } from "./html";
 import { richText } from "./rich-text";
 import type { Product } from "../db/schema";
 import { productCard } from "./product-card";
+import { attachmentView, isAttachmentMessage } from "./attachment";
+import { ratingMessage, ratingText } from "./rating";
+import { isRatingEvent } from "../domain/ratings";
 
 export type Audience = "visitor" | "agent";
 
@@ -23,6 +26,8 @@ export function messageTime(at: number): SafeHtml {
 /** The line a system event shows; a transfer's note is for agents only, never the visitor. */
 export function systemText(t: Translate, message: Pick<Message, "body" | "meta">, audience: Audience = "agent"): string {
   if (message.meta?.auto) return message.body;
+  const rating = ratingText(t, message, audience);
+  if (rating !== null) return rating;
   const agentName = String(message.meta?.agentName ?? "");
   if (message.body === "joined") return t("event.joined", { name: agentName });
   if (message.body === "transferred") {
@@ -51,6 +56,7 @@ function automaticReply(t: Translate, message: Message, audience: Audience): Saf
 
 export function messageView(t: Translate, message: Message, audience: Audience): SafeHtml {
   if (message.sender === "system" && message.meta?.auto) return automaticReply(t, message, audience);
+  if (isRatingEvent(message)) return ratingMessage(t, message, audience);
   if (message.sender === "system") {
     return html`<div class="message event" id="${messageDomId(message.clientId)}" data-seq="${message.id}">
   <span>${systemText(t, message, audience)}</span> ${messageTime(message.createdAt)}
@@ -64,7 +70,7 @@ export function messageView(t: Translate, message: Message, audience: Audience):
   const faqTag = audience === "agent" && message.sender === "visitor" && message.meta?.faq !== undefined ? html` <span class="faq-tag" title="${t("faq.tagHint")}">${t("faq.title")}</span>` : "";
   return html`<div class="message ${mine ? "mine" : "theirs"}${message.readAt ? " seen" : ""}" id="${messageDomId(message.clientId)}" data-seq="${message.id}">
   ${author && (!mine || audience === "agent") ? html`<div class="author">${author}</div>` : ""}
-  <div class="bubble">${message.kind === "product" && message.meta ? productCard(message.meta as unknown as Product) : richText(message.body)}</div>
+  ${isAttachmentMessage(message) ? html`<div class="bubble attachment ${message.kind}">${attachmentView(t, message, audience)}</div>` : html`<div class="bubble">${message.kind === "product" && message.meta ? productCard(message.meta as unknown as Product) : richText(message.body)}</div>`}
   <div class="meta">${messageTime(message.createdAt)}${faqTag}${mine ? html` <span class="receipt">${t("message.seen")}</span>` : ""}</div>
 </div>`;
 }

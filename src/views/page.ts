@@ -9,7 +9,7 @@ export interface PageContext {
 }
 
 /** The HTML document around every page: stylesheet, htmx (with hx-ws) and Alpine, all local. */
-export function documentPage(ctx: PageContext, title: string, body: SafeHtml, options: { chat?: boolean; visitor?: boolean } = {}): SafeHtml {
+export function documentPage(ctx: PageContext, title: string, body: SafeHtml, options: { chat?: boolean; visitor?: boolean; console?: boolean } = {}): SafeHtml {
   return html`<!doctype html>
 <html lang="${ctx.locale}">
 <head>
@@ -29,7 +29,10 @@ ${body}
 <script src="${assetUrl("hx-ws.js")}"></script>
 ${options.chat ? html`<script src="${assetUrl("hx-upsert.js")}"></script>
 <script src="${assetUrl("chat.js")}"></script>` : ""}
+${options.chat ? html`<script src="${assetUrl("attachments.js")}"></script>
+<script src="${assetUrl("composer-tools.js")}"></script>` : ""}
 ${options.visitor ? html`<script src="${assetUrl("embed.js")}"></script>` : ""}
+${options.console ? html`<script src="${assetUrl("console.js")}"></script>` : ""}
 </body>
 </html>`;
 }

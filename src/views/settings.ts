@@ -4,8 +4,9 @@ import type { MessageKey } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
 import { field, type FieldErrors, notice } from "./form";
 import { html, type SafeHtml } from "./html";
+import { uploadRulesInput, uploadRulesSummary } from "./attachment";
 
-type Setting = "name" | "capacity" | "welcome" | "idle" | "routing" | "hold" | "reopen" | "autoAway";
+type Setting = "name" | "capacity" | "welcome" | "idle" | "routing" | "hold" | "reopen" | "autoAway" | "rating" | "typingPreview" | "uploads";
 
 export interface SettingsState {
   errors?: FieldErrors;
@@ -18,6 +19,10 @@ export interface SettingsState {
   holdMinutes?: string;
   autoAwayMinutes?: string;
   reopenMinutes?: string;
+  ratingEnabled?: string;
+  typingPreview?: string;
+  uploadMaxMb?: string;
+  uploadKinds?: string[];
 }
 
 interface SectionSpec {
@@ -57,6 +62,23 @@ function section(ctx: ConsoleContext, state: SettingsState, spec: SectionSpec): 
   }
   ${spec.extra}
 </section>`;
+}
+
+/** A setting that is on or off: a select of the two, shown as "On"/"Off" to agents. */
+function switchSection(
+  ctx: ConsoleContext,
+  state: SettingsState,
+  spec: Omit<SectionSpec, "value" | "input"> & { name: "ratingEnabled" | "typingPreview"; on: boolean },
+): SafeHtml {
+  const { t } = ctx;
+  const chosen = state[spec.name] ?? (spec.on ? "on" : "off");
+  return section(ctx, state, {
+    ...spec,
+    value: t(spec.on ? "prefs.on" : "prefs.off"),
+    input: html`<select id="field-${spec.name}" name="${spec.name}">
+    ${(["on", "off"] as const).map((value) => html`<option value="${value}" ${chosen === value ? html`selected` : ""}>${t(value === "on" ? "prefs.on" : "prefs.off")}</option>`)}
+  </select>`,
+  });
 }
 
 export function settingsPage(ctx: ConsoleContext, state: SettingsState = {}): SafeHtml {
@@ -140,6 +162,18 @@ ${section(ctx, state, {
   name: "capacity",
   value: state.capacity ?? String(business.maxConcurrentChats),
   hint: "settings.capacityHint",
-})}`,
+})}
+${section(ctx, state, {
+  setting: "uploads",
+  title: "attachment.settingsTitle",
+  action: "/console/settings/uploads",
+  label: "attachment.maxMb",
+  name: "uploadRules",
+  value: uploadRulesSummary(t, business),
+  input: uploadRulesInput(t, business, state),
+  hint: "attachment.settingsHint",
+})}
+${switchSection(ctx, state, { setting: "rating", title: "rating.settingTitle", action: "/console/settings/rating", label: "rating.setting", name: "ratingEnabled", on: business.ratingEnabled, hint: "rating.settingHint" })}
+${switchSection(ctx, state, { setting: "typingPreview", title: "preview.settingTitle", action: "/console/settings/typing-preview", label: "preview.setting", name: "typingPreview", on: business.typingPreview, hint: "preview.settingHint" })}`,
   );
 }

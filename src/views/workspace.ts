@@ -1,17 +1,21 @@
 // The agent's workspace: my conversations and the waiting queue on the left, one conversation on
 // the right. List items are fragments too, pushed live by the realtime hub.
 import type { Visitor } from "../domain/visitors";
+import type { VisitorProfile } from "../domain/visitor-profile";
 import { visitorPanel } from "./visitor-panel";
 import type { Agent } from "../domain/agents";
 import type { ConversationSummary } from "../domain/conversations";
 import type { Message } from "../domain/messages";
 import type { Translate } from "../i18n";
 import { composer, threadPanel } from "./chat";
+import { foundMessageMarker, olderPartNotice } from "./search";
+import { cannedRepliesTemplate } from "./canned-replies";
 import { type ConsoleContext, consolePage } from "./console";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { limits } from "../domain/limits";
 import { messageTime, systemText } from "./message";
+import { ratingAction, ratingStars } from "./rating";
 
 export function visitorName(t: Translate, visitor: { id: number; name: string | null }): string {
   return visitor.name || t("chat.visitor", { id: visitor.id });
@@ -34,7 +38,7 @@ export function conversationItem(
   <a href="/console/conversations/${conversation.id}">
     <span class="dot ${options.online ? "online" : "offline"}" data-visitor-dot="${conversation.visitorId}"></span>
     <span class="item-main"><strong>${name}</strong><span class="preview">${preview}</span></span>
-    <span class="item-side">${summary.lastAt ? messageTime(summary.lastAt) : ""}${summary.unread > 0 ? html`<span class="unread">${summary.unread}</span>` : ""}</span>
+    <span class="item-side">${summary.lastAt ? messageTime(summary.lastAt) : ""}${conversation.rating !== null ? ratingStars(t, conversation.rating) : ""}${summary.unread > 0 ? html`<span class="unread">${summary.unread}</span>` : ""}</span>
   </a>
   ${
     conversation.status === "queued"
@@ -57,6 +61,10 @@ export interface WorkspaceState {
     visitorOnline: boolean;
     transferTargets: TransferTargets;
     visitor: Visitor;
+    /** The team's notes, tags and the visitor's conversations, for the visitor panel. */
+    visitorProfile: VisitorProfile;
+    /** Opened at a message (`?at=`): its DOM id; `latestUrl` when the thread shown stops before the newest messages. */
+    found?: { domId: string; latestUrl: string | null } | null;
   };
 }
 
@@ -106,6 +114,7 @@ export function conversationActions(
     </form></details>`
   }
   ${conversation.status === "queued" ? html`<button hx-post="/console/conversations/${conversation.id}/take" hx-target="#conversation-actions" hx-swap="outerHTML">${t("workspace.take")}</button>` : ""}
+  ${ratingAction(t, conversation, viewer)}
   ${conversation.status === "open" && conversation.agentId === agentId ? html`<button class="secondary" hx-post="/console/conversations/${conversation.id}/close" hx-target="#conversation-actions" hx-swap="outerHTML" hx-confirm="${t("workspace.closeConfirm")}">${t("workspace.close")}</button>` : ""}
   ${conversation.status === "closed" ? html`<span class="badge">${t("workspace.closed")}</span>` : ""}
   ${conversation.status === "open" && conversation.agentId !== agentId ? html`<span class="badge">${t("workspace.someoneElse")}</span>` : ""}
@@ -133,10 +142,11 @@ export function workspacePage(ctx: ConsoleContext, state: WorkspaceState): SafeH
     <div><strong>${visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName })}</strong> ${visitorStatus(t, open.visitorOnline)}</div>
     ${conversationActions(t, open.summary.conversation, ctx.agent, open.summary, open.transferTargets)}
   </header>
-  ${threadPanel(ctx, open, "agent", visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName }))}
-  ${composer(ctx)}
+  ${threadPanel(ctx, open, "agent", visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName }), open.found ? foundMessageMarker(open.found.domId) : undefined)}
+  ${open.found?.latestUrl ? olderPartNotice(t, open.found.latestUrl) : composer(ctx)}
+  ${cannedRepliesTemplate(t, open.summary.conversation.id)}
 </section>
-${visitorPanel(t, open.visitor)}`
+${visitorPanel(t, open.visitor, open.visitorProfile)}`
     : html`<section class="conversation empty" id="conversations-empty">
   ${icon("inbox")}
   <p><strong>${state.mine.length || state.waiting.length ? t("workspace.pick") : t("conversations.empty")}</strong></p>
@@ -157,10 +167,7 @@ ${visitorPanel(t, open.visitor)}`
   <aside class="inbox">
     ${list(t, "my-conversations", t("workspace.mine"), state.mine, state)}
     ${list(t, "waiting-conversations", t("workspace.waiting"), state.waiting, state)}
-    <div class="alerts" x-data="{ sound: localStorage.getItem('kefu.sound') !== 'off', notify: localStorage.getItem('kefu.notify') !== 'off' }">
-      <label class="check"><input type="checkbox" id="alert-sound" x-model="sound" @change="localStorage.setItem('kefu.sound', sound ? 'on' : 'off')"> ${t("workspace.sound")}</label>
-      <label class="check"><input type="checkbox" id="alert-notify" x-model="notify" @change="localStorage.setItem('kefu.notify', notify ? 'on' : 'off'); notify && window.Notification && Notification.requestPermission()"> ${t("workspace.notifications")}</label>
-    </div>
+    <p class="alerts"><a href="/console/preferences" id="alert-preferences" data-waiting-alert="${t("prefs.waitingAlert")}">${icon("settings")} ${t("prefs.title")}</a></p>
   </aside>
   ${pane}
 </div>`,

@@ -1,0 +1,299 @@
+// Composer tools: the emoji picker (chat page and console), canned replies after `/` (console,
+// <template id="canned-replies">), and the console's keys: Alt+↑/↓ open the previous/next
+// conversation, Esc closes what is open. Part of the visitor's first load: keep it small. Text
+// from the server is only ever set as textContent.
+(() => {
+  "use strict";
+
+  const messageBox = (root) => root?.querySelector("textarea[name=body]");
+  const isMessageBox = (node) => node instanceof HTMLTextAreaElement && node.name === "body";
+
+  /** Replaces start..end with `text`, caret after it, and fires `input` (typing, the list). */
+  function insert(box, text, start, end) {
+    if (box.maxLength > 0 && box.value.length - (end - start) + text.length > box.maxLength) return false;
+    box.focus();
+    box.setRangeText(text, start, end, "end");
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    return true;
+  }
+
+  function make(tag, className, text, attributes = {}) {
+    const node = document.createElement(tag);
+    node.className = className;
+    if (text !== undefined) node.textContent = text;
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+    return node;
+  }
+
+  // ---- emoji ----
+
+  // Common ones, without skin tones or joined sequences (older systems draw those as several).
+  const EMOJI = {
+    smileys: "😀 😃 😄 😁 😆 😅 🤣 😂 🙂 🙃 😉 😊 😇 🥰 😍 🤩 😘 😗 😚 😋 😛 😜 🤪 😝 🤑 🤗 🤭 🤫 🤔 🤐 🤨 😐 😑 😶 😏 😒 🙄 😬 😌 😔 😪 🤤 😴 😷 🤒 🤕 🤢 🥵 🥶 😵 🤯 🤠 🥳 😎 🤓 🧐 😕 😟 🙁 😮 😲 😳 🥺 😨 😰 😥 😢 😭 😱 😖 😣 😞 😓 😩 😫 🥱 😤 😡 😠 😈 💩 🤡 👻 🤖 😺 😹 😻",
+    gestures: "👋 🤚 ✋ 🖖 👌 🤏 ✌️ 🤞 🤟 🤘 🤙 👈 👉 👆 👇 ☝️ 👍 👎 ✊ 👊 👏 🙌 👐 🤲 🤝 🙏 ✍️ 💪 👀 👂 🧠 👶 👦 👧 👨 👩 👴 👵 🙋 🙆 🙅 🤷 🤦 💁 🙇 💃 🕺",
+    hearts: "❤️ 🧡 💛 💚 💙 💜 🖤 🤍 🤎 💔 ❣️ 💕 💞 💓 💗 💖 💘 💝 💟 💋 💌 💐 🌹 🌷 🌸 💍 💎",
+    animals: "🐶 🐱 🐭 🐹 🐰 🦊 🐻 🐼 🐨 🐯 🦁 🐮 🐷 🐸 🐵 🙈 🙉 🙊 🐔 🐧 🐦 🐤 🦆 🦉 🐴 🦄 🐝 🦋 🐞 🐢 🐍 🐙 🦀 🐠 🐬 🐳 🐘 🌵 🌲 🌴 🌱 🍀 🍁 🌻 🌼 🌞 🌛 ⭐ 🌟 ✨ ⚡ 🔥 🌈 ☀️ ⛅ ☁️ 🌧️ ❄️ 💧 🌊",
+    food: "🍏 🍎 🍐 🍊 🍋 🍌 🍉 🍇 🍓 🍒 🍑 🥭 🍍 🥥 🥝 🍅 🥑 🥦 🥕 🌽 🌶️ 🍞 🥐 🧀 🥚 🍳 🍗 🍔 🍟 🍕 🌮 🥗 🍝 🍜 🍲 🍛 🍣 🍱 🥟 🍤 🍙 🍚 🥮 🍡 🍦 🍰 🎂 🍭 🍬 🍫 🍿 🍩 🍪 🥛 ☕ 🍵 🥤 🍺 🍻 🥂 🍷",
+    activities: "⚽ 🏀 🏈 ⚾ 🎾 🏐 🏓 🏸 ⛳ 🎣 🥊 ⛸️ 🎿 🏂 🏋️ 🚴 🏊 🏆 🥇 🥈 🥉 🏅 🎫 🎭 🎨 🎬 🎤 🎧 🎹 🥁 🎸 🎻 🎲 🎯 🎮 🧩 🎉 🎊 🎈 🎁 🎃 🎆 🧧 🏮",
+    travel: "🚗 🚕 🚙 🚌 🚓 🚑 🚒 🚚 🚜 🛵 🚲 🛴 🚨 🚄 🚇 ✈️ 🛫 🛬 🚀 🚁 ⛵ 🚢 ⚓ ⛽ 🚦 🗺️ 🗽 🗼 🏰 🎡 🎢 ⛲ 🏖️ 🏝️ 🗻 🏠 🏢 🏥 🏦 🏨 🏪 🏫 🌃 🌉",
+    objects: "⌚ 📱 💻 ⌨️ 🖥️ 🖨️ 💾 📷 📹 📞 ☎️ 📺 ⏰ ⏳ 🔋 🔌 💡 🔦 💸 💵 💴 💰 💳 🧾 💼 📦 📫 ✉️ 📧 📝 📄 📊 📈 📉 📅 📌 📍 📎 ✏️ 🔍 🔒 🔓 🔑 🔨 🔧 ⚙️ 🛒 🛍️ 🏷️ 🔖 📚 📖 🧸",
+    symbols: "✅ ☑️ ✔️ ❌ ❎ ➕ ➖ ✖️ ❓ ❗ ‼️ ⁉️ 💯 🔴 🟠 🟡 🟢 🔵 🟣 ⚫ ⚪ 🔶 🔷 🔺 🔻 ⭕ 🛑 ⛔ 🚫 ⚠️ ♻️ ✳️ 🆗 🆕 🆒 🆓 🆘 🔝 🔜 ↩️ ⬆️ ⬇️ ⬅️ ➡️ 🔄 ℹ️ 🔔 🔕 📢 💬 💭 💤",
+  };
+
+  const openPicker = () => document.querySelector(".emoji-picker:not([hidden])");
+  const toggleOf = (picker) => document.querySelector(`[aria-controls="${picker.id}"]`);
+
+  /** Built on first open; the page itself carries only the button (with the group names). */
+  function picker(toggle) {
+    const existing = document.getElementById(toggle.getAttribute("aria-controls"));
+    if (existing) return existing;
+    let names = {};
+    try {
+      names = JSON.parse(toggle.dataset.groups);
+    } catch {}
+    const id = `emoji-${Math.random().toString(36).slice(2)}`;
+    const panel = make("div", "emoji-picker", undefined, { id, role: "dialog", "aria-label": toggle.getAttribute("aria-label") });
+    const tabs = make("div", "emoji-tabs");
+    const scroll = make("div", "emoji-scroll");
+    for (const [group, list] of Object.entries(EMOJI)) {
+      const label = names[group] || group;
+      const section = make("section", "", undefined, { role: "group", "aria-label": label });
+      const grid = make("div", "emoji-grid");
+      for (const emoji of list.split(" ")) grid.append(make("button", "emoji", emoji, { type: "button", tabindex: "-1" }));
+      section.append(make("h3", "", label), grid);
+      scroll.append(section);
+      const tab = make("button", "emoji-tab", grid.firstChild.textContent, { type: "button", title: label, "aria-label": label });
+      tab.onclick = () => {
+        scroll.scrollTop = section.offsetTop - scroll.offsetTop;
+        grid.firstChild.focus();
+      };
+      tabs.append(tab);
+    }
+    panel.append(tabs, scroll);
+    panel.querySelector(".emoji").tabIndex = 0;
+    panel.hidden = true;
+    toggle.setAttribute("aria-controls", id);
+    toggle.after(panel);
+    return panel;
+  }
+
+  /** Closes it; `refocus` puts the caret back in the message box, where it was. */
+  function closePicker(panel, refocus) {
+    panel.hidden = true;
+    toggleOf(panel)?.setAttribute("aria-expanded", "false");
+    if (refocus) messageBox(panel.closest("form"))?.focus();
+  }
+
+  /** Arrows, Home and End move among the emoji (one tab stop for all of them). */
+  function moveInPicker(event) {
+    const current = event.target;
+    const all = [...current.closest(".emoji-picker").querySelectorAll(".emoji")];
+    const row = [...current.parentElement.children].filter((button) => button.offsetTop === current.parentElement.firstChild.offsetTop).length;
+    const steps = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: row, ArrowUp: -row, Home: -all.length, End: all.length };
+    if (!(event.key in steps) || !current.classList.contains("emoji")) return;
+    event.preventDefault();
+    const next = all[Math.max(0, Math.min(all.length - 1, all.indexOf(current) + steps[event.key]))];
+    current.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+  }
+
+  document.addEventListener("click", (event) => {
+    const toggle = event.target.closest(".emoji-toggle");
+    if (toggle) {
+      const panel = picker(toggle);
+      if (!panel.hidden) return closePicker(panel, true);
+      closeList();
+      panel.hidden = false;
+      toggle.setAttribute("aria-expanded", "true");
+      panel.querySelector(".emoji[tabindex='0']").focus();
+      return;
+    }
+    const emoji = event.target.closest(".emoji-picker .emoji");
+    const box = emoji && messageBox(emoji.closest("form"));
+    if (!box) return;
+    closePicker(emoji.closest(".emoji-picker"), false);
+    // A textarea keeps its selection while unfocused: the emoji goes where the caret was.
+    insert(box, emoji.textContent, box.selectionStart, box.selectionEnd);
+  });
+
+  // A click elsewhere closes the picker without taking the focus from what was clicked.
+  document.addEventListener("pointerdown", (event) => {
+    const panel = openPicker();
+    if (panel && !panel.contains(event.target) && !event.target.closest(".emoji-toggle")) closePicker(panel, false);
+  });
+
+  // ---- canned replies: `/` at the start of the message or after a space ----
+
+  const canned = { replies: null, loading: null, box: null, list: null, shown: [], active: 0, start: 0 };
+  const template = () => document.getElementById("canned-replies");
+
+  function load() {
+    if (!template() || canned.replies || canned.loading) return canned.loading;
+    canned.loading = fetch(template().dataset.src, { headers: { accept: "application/json" } })
+      .then((response) => (response.ok && /json/.test(response.headers.get("content-type")) ? response.json() : null))
+      // Not kept when it failed (signed out, offline): the next `/` asks again.
+      .then((data) => (canned.replies = Array.isArray(data?.replies) ? data.replies : null))
+      .catch(() => {})
+      .finally(() => (canned.loading = null));
+    return canned.loading;
+  }
+
+  /** Own replies first, then shared ones; in each, shortcut matches before text matches. */
+  function matching(query) {
+    const found = [];
+    canned.replies.forEach((reply, index) => {
+      const shortcut = reply.shortcut.toLowerCase();
+      const rank = shortcut.startsWith(query) ? 0 : shortcut.includes(query) ? 1 : reply.body.toLowerCase().includes(query) ? 2 : -1;
+      if (rank >= 0) found.push({ reply, index, rank: rank + (reply.shared ? 3 : 0) });
+    });
+    return found.sort((a, b) => a.rank - b.rank || a.index - b.index).slice(0, 50).map((entry) => entry.reply);
+  }
+
+  function closeList() {
+    canned.list?.remove();
+    canned.list = null;
+    canned.box?.removeAttribute("aria-activedescendant");
+  }
+
+  function markActive() {
+    canned.list.querySelectorAll("[role=option]").forEach((option, index) => {
+      option.setAttribute("aria-selected", index === canned.active);
+      if (index !== canned.active) return;
+      canned.box.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    });
+  }
+
+  function showList(box, replies) {
+    const texts = template().dataset;
+    const list = make("div", "canned-list");
+    const options = make("ul", "canned-options", undefined, { id: "canned-options", role: "listbox", "aria-label": texts.label });
+    replies.forEach((reply, index) => {
+      const option = make("li", "canned-option", undefined, { id: `canned-option-${index}`, role: "option" });
+      const head = make("span", "canned-head");
+      head.append(make("strong", "", `/${reply.shortcut}`));
+      if (reply.shared) head.append(make("span", "badge", texts.shared));
+      option.append(head, make("span", "canned-text", reply.body));
+      // On mousedown, so the message box keeps its focus and caret.
+      option.onmousedown = (event) => {
+        event.preventDefault();
+        canned.active = index;
+        choose();
+      };
+      options.append(option);
+    });
+    list.append(replies.length ? options : make("p", "canned-empty", canned.replies.length ? texts.none : texts.empty));
+    const footer = make("p", "canned-footer");
+    const manage = make("a", "", texts.manageLabel, { href: texts.manage });
+    manage.onmousedown = (event) => event.preventDefault();
+    footer.append(make("span", "", replies.length ? texts.hint : ""), manage);
+    list.append(footer);
+    closeList();
+    Object.assign(canned, { box, list, shown: replies, active: 0 });
+    box.setAttribute("aria-controls", options.id);
+    box.form.append(list);
+    markActive();
+  }
+
+  /** Opens, filters or closes the list after what was typed before the caret. */
+  function update(box) {
+    if (!template()) return;
+    const before = box.value.slice(0, box.selectionStart);
+    const slash = box.selectionStart === box.selectionEnd && /(?:^|\s)\/([^\s/]{0,40})$/.exec(before);
+    if (!slash) return closeList();
+    if (!canned.replies) return load()?.then(() => canned.replies && document.activeElement === box && update(box));
+    canned.start = before.length - slash[1].length - 1;
+    showList(box, matching(slash[1].toLowerCase()));
+  }
+
+  function choose() {
+    const { box, start } = canned;
+    const reply = canned.shown[canned.active];
+    closeList();
+    if (!reply || !insert(box, reply.body, start, box.selectionStart)) return;
+    // A placeholder left unfilled (a visitor with no name) is selected, ready to be typed over.
+    const unfilled = /\{[a-z_]+\}/.exec(reply.body);
+    if (unfilled) box.setSelectionRange(start + unfilled.index, start + unfilled.index + unfilled[0].length);
+  }
+
+  document.addEventListener("input", (event) => isMessageBox(event.target) && update(event.target));
+  // The caret moved to or away from a `/query` without typing.
+  document.addEventListener("click", (event) => isMessageBox(event.target) && update(event.target));
+  document.addEventListener("keyup", (event) => isMessageBox(event.target) && /^(Arrow(Left|Right)|Home|End)$/.test(event.key) && update(event.target));
+  document.addEventListener("focusin", (event) => isMessageBox(event.target) && load());
+  document.addEventListener("focusout", (event) => event.target === canned.box && closeList());
+  // Replies edited in another tab are asked for again when this tab is looked at again.
+  document.addEventListener("visibilitychange", () => document.hidden && (canned.replies = null));
+
+  // ---- keys ----
+
+  /** Alt+↑/↓: the conversation before or after the open one, mine first, then the waiting ones. */
+  function openNeighbour(step) {
+    const links = [...document.querySelectorAll("#my-conversations > li > a, #waiting-conversations > li > a")];
+    const current = links.findIndex((link) => link.parentElement.hasAttribute("aria-current"));
+    const next = links[current === -1 ? (step > 0 ? 0 : links.length - 1) : current + step];
+    next?.click();
+    return Boolean(next);
+  }
+
+  /** Esc closes the innermost open thing: the list, the picker, else popovers and dialogs. */
+  function closeSomething(target) {
+    if (canned.list) {
+      closeList();
+      return true;
+    }
+    if (openPicker()) {
+      closePicker(openPicker(), true);
+      return true;
+    }
+    const open = [...document.querySelectorAll("details.popover-form[open], dialog[open]")];
+    for (const panel of open) {
+      if (panel.tagName === "DIALOG") panel.close();
+      else {
+        panel.open = false;
+        if (panel.contains(target)) panel.querySelector("summary").focus();
+      }
+    }
+    return open.length > 0;
+  }
+
+  // On window, capturing: before chat.js's Enter-sends listener on document, so Enter and Tab
+  // choose a canned reply, and stop there, while the list is open.
+  window.addEventListener(
+    "keydown",
+    (event) => {
+      if (event.isComposing || event.keyCode === 229) return;
+      const { key } = event;
+      const modified = event.altKey || event.ctrlKey || event.metaKey;
+      if (canned.list && event.target === canned.box && !modified) {
+        const count = canned.shown.length;
+        if (key === "ArrowDown" || key === "ArrowUp") {
+          canned.active = (canned.active + (key === "ArrowDown" ? 1 : count - 1)) % (count || 1);
+          markActive();
+        } else if ((key === "Enter" || key === "Tab") && !event.shiftKey) {
+          // With nothing to choose, Enter only closes the list; the next one sends.
+          count ? choose() : closeList();
+        } else if (key === "Escape") closeList();
+        else return;
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      } else if (key === "Escape") {
+        if (closeSomething(event.target)) event.preventDefault();
+      } else if (openPicker()?.contains(event.target)) {
+        moveInPicker(event);
+      } else if (
+        (key === "ArrowDown" || key === "ArrowUp") &&
+        event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey &&
+        // Alt+↓ opens a <select>'s options: keep that.
+        !(event.target instanceof HTMLSelectElement) &&
+        document.querySelector(".console") &&
+        openNeighbour(key === "ArrowDown" ? 1 : -1)
+      ) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true,
+  );
+})();
