@@ -1,0 +1,96 @@
+// The agent's tools as an agent and a visitor use them, against the built binary: a canned reply
+// typed with "/", and a rating asked for, answered on the chat page and shown in the agent's
+// thread. (Attachments: e2e/attachments.test.ts; live visitors: e2e/live-visitors.test.ts.)
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { type Kefu, launchBrowser, postForm, sessionCookie, shotsDir, startKefu } from "./support";
+
+setDefaultTimeout(30_000);
+
+const owner = { name: "Mei", email: "mei@example.com", password: "a long password" };
+
+let kefu: Kefu;
+let browser: Browser;
+let ownerCookie: string;
+let chatPath: string;
+
+beforeAll(async () => {
+  [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
+  const setup = await postForm(kefu, "/setup", owner);
+  expect(setup.status).toBe(303);
+  ownerCookie = sessionCookie(setup);
+  const db = new Database(join(kefu.dataDir, "kefu.db"), { readonly: true });
+  const { widgetKey } = db.query("SELECT widget_key AS widgetKey FROM businesses").get() as { widgetKey: string };
+  db.close();
+  chatPath = `/chat/${widgetKey}`;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await kefu?.stop();
+});
+
+async function newContext(agent = false): Promise<BrowserContext> {
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(10_000);
+  if (agent) await context.addCookies([{ name: "kefu_session", value: ownerCookie.slice("kefu_session=".length), url: kefu.url }]);
+  return context;
+}
+
+/** A visitor writes first; the owner (the only agent) gets the conversation and opens it. */
+async function conversationWith(text: string): Promise<{ visitor: Page; agent: Page }> {
+  const visitor = await (await newContext()).newPage();
+  await visitor.goto(kefu.url + chatPath);
+  await visitor.locator("#composer textarea[name=body]").fill(text);
+  await visitor.locator("#composer textarea[name=body]").press("Enter");
+  await visitor.locator("#thread .message.mine:not(.pending)", { hasText: text }).waitFor();
+  const agent = await (await newContext(true)).newPage();
+  await agent.goto(`${kefu.url}/console`);
+  await agent.locator("#my-conversations a").first().click();
+  await agent.locator("#thread .message", { hasText: text }).waitFor();
+  return { visitor, agent };
+}
+
+describe("canned replies", () => {
+  it("inserts a reply typed with '/', with the placeholders filled, and sends it only on the next Enter", async () => {
+    const added = await postForm(
+      kefu,
+      "/console/canned-replies",
+      { scope: "shared", shortcut: "ship", body: "Hi {visitor_name}, {shop_name} ships within 2 days. — {agent_name}" },
+      { cookie: ownerCookie },
+    );
+    expect(added.status).toBe(303);
+    const { visitor, agent } = await conversationWith("When will my order ship?");
+    const composer = agent.locator("#composer textarea[name=body]");
+    await composer.pressSequentially("/shi");
+    await agent.locator(".canned-list [role=option]", { hasText: "ship" }).waitFor();
+    await agent.screenshot({ path: `${shotsDir}/canned-list.png` });
+    await composer.press("Enter");
+    // Inserted, not sent: the anonymous visitor's name stays a placeholder to type over.
+    await expect(composer.inputValue()).resolves.toBe("Hi {visitor_name}, Kefu ships within 2 days. — Mei");
+    await expect(agent.locator("#thread .message.mine").count()).resolves.toBe(0);
+    await composer.fill("Hi there, Kefu ships within 2 days. — Mei");
+    await composer.press("Enter");
+    await visitor.locator("#thread .message.theirs", { hasText: "Kefu ships within 2 days" }).waitFor();
+    await Promise.all([visitor.context().close(), agent.context().close()]);
+  });
+});
+
+describe("ratings", () => {
+  it("asks the visitor for a rating, who answers on the chat page, and the agent sees it in the thread", async () => {
+    const { visitor, agent } = await conversationWith("Thanks for the help!");
+    await agent.locator("#conversation-actions button", { hasText: "Request rating" }).click();
+    const card = visitor.locator("#thread .rating-card");
+    await card.waitFor();
+    await card.locator("label[for$='-4']").click();
+    await card.locator("textarea[name=comment]").fill("Quick and friendly");
+    await card.locator("button[type=submit]").click();
+    await visitor.locator("#thread .rating-card.answered").waitFor();
+    await agent.locator("#thread .rating-result", { hasText: "Quick and friendly" }).waitFor();
+    await expect(agent.locator("#thread .rating-result .rating-stars").getAttribute("aria-label")).resolves.toContain("4");
+    await agent.screenshot({ path: `${shotsDir}/rating-agent.png` });
+    await Promise.all([visitor.context().close(), agent.context().close()]);
+  });
+});
