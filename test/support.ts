@@ -175,3 +175,27 @@ export async function visitChat(base: string, widgetKey: string, cookie?: string
   if (response.status !== 200) throw new Error(`chat page answered ${response.status}`);
   return response.headers.getSetCookie().find((c) => c.startsWith("kefu_visitor="))?.split(";")[0] ?? cookie!;
 }
+
+/**
+ * A visitor in a conversation with an agent whose console shows that conversation's thread (and
+ * whose lobby socket hears the lists).
+ */
+export async function chatting(ctx: ListeningApp) {
+  const { client } = await signedIn(ctx, "agent");
+  const lobby = new TestSocket(wsUrl(ctx, "/ws/agent"), { cookie: client.cookie!, origin: ctx.base });
+  await lobby.opened;
+  lobby.send({ type: "resume", after: 0 });
+  const cookie = await visitChat(ctx.base, ctx.business.widgetKey);
+  const visitor = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { cookie, origin: ctx.base });
+  await visitor.opened;
+  visitor.send({ type: "resume", after: 0 });
+  visitor.send({ type: "send", clientId: crypto.randomUUID(), body: "hello" });
+  await visitor.next((f) => f.includes("joined the conversation"));
+  const { id } = ctx.sqlite.query("SELECT id FROM conversations").get() as { id: number };
+  const agent = new TestSocket(wsUrl(ctx, `/ws/agent?conversation=${id}`), { cookie: client.cookie!, origin: ctx.base });
+  await agent.opened;
+  agent.send({ type: "resume", after: 0 });
+  // The replayed thread arrives after the subscription: from here on the agent hears typing.
+  await agent.next((f) => f.includes("hello"));
+  return { client, cookie, lobby, visitor, agent, conversationId: id };
+}

@@ -1,29 +1,14 @@
 // Files in the thread (an image thumbnail, a voice message's player, a file's card) and the
 // composer's controls for sending them. assets/attachments.js does the uploading and recording.
-import fileText from "lucide-static/icons/file-text.svg" with { type: "text" };
-import mic from "lucide-static/icons/mic.svg" with { type: "text" };
-import paperclip from "lucide-static/icons/paperclip.svg" with { type: "text" };
 import { type AttachmentKind, type AttachmentMeta, acceptedKinds, attachmentKinds, attachmentMetaOf, megabytes } from "../domain/attachments";
 import type { Business } from "../domain/businesses";
 import { attachmentLimits } from "../domain/limits";
 import type { Message } from "../domain/messages";
 import type { Translate } from "../i18n";
 import type { FieldErrors } from "./form";
-import { html, type SafeHtml, trustedHtml } from "./html";
+import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 
-/** Our own embedded Lucide files, shaped like icons.ts shapes its own. */
-function lucide(svg: string): SafeHtml {
-  return trustedHtml(
-    svg
-      .replace(/<!--[\s\S]*?-->\s*/, "")
-      .replace(/\s*width="24"\s*height="24"/, "")
-      .replace('class="lucide', 'aria-hidden="true" class="icon lucide')
-      .replace(/\s+/g, " ")
-      .trim(),
-  );
-}
-const icons = { paperclip: lucide(paperclip), mic: lucide(mic), file: lucide(fileText) };
 
 export type UploadRules = Pick<Business, "uploadMaxBytes" | "uploadKinds">;
 
@@ -62,7 +47,7 @@ export function attachmentView(t: Translate, message: Pick<Message, "kind" | "me
     return html`<audio class="attachment-audio" controls preload="metadata" src="${url}" title="${t("attachment.voice")}" aria-label="${t("attachment.voice")}"></audio>`;
   }
   return html`<a class="attachment-file" href="${url}" download="${meta.name}" title="${t("attachment.download")}">
-  ${icons.file}<span class="attachment-file-text"><span class="attachment-name">${meta.name}</span><small>${humanSize(t, meta.size)}</small></span>${icon("download")}
+  ${icon("file-text")}<span class="attachment-file-text"><span class="attachment-name">${meta.name}</span><small>${humanSize(t, meta.size)}</small></span>${icon("download")}
 </a>`;
 }
 
@@ -75,8 +60,8 @@ export function attachmentControls(t: Translate, rules: UploadRules | undefined)
   const kinds = rules ? acceptedKinds(rules) : [];
   if (!rules || kinds.length === 0) return html``;
   return html`<input type="file" id="attach-input" class="visually-hidden" multiple tabindex="-1" aria-hidden="true">
-  <button type="button" class="icon-button composer-tool" id="attach-button" title="${t("attachment.attach")}" aria-label="${t("attachment.attach")}">${icons.paperclip}</button>
-  ${kinds.includes("audio") ? html`<button type="button" class="icon-button composer-tool" id="record-button" title="${t("attachment.record")}" aria-label="${t("attachment.record")}">${icons.mic}</button>` : ""}
+  <button type="button" class="icon-button composer-tool" id="attach-button" title="${t("attachment.attach")}" aria-label="${t("attachment.attach")}">${icon("paperclip")}</button>
+  ${kinds.includes("audio") ? html`<button type="button" class="icon-button composer-tool" id="record-button" title="${t("attachment.record")}" aria-label="${t("attachment.record")}">${icon("mic")}</button>` : ""}
   <template id="attachment-texts" data-max-bytes="${rules.uploadMaxBytes}" data-voice-seconds="${attachmentLimits.voiceSeconds}"
     data-too-large="${t("attachment.tooLarge", { size: "{size}", max: "{max}" })}" data-failed="${t("attachment.failed")}" data-network="${t("attachment.networkError")}"
     data-uploading="${t("attachment.uploading")}" data-cancel-upload="${t("attachment.cancelUpload")}" data-dismiss="${t("attachment.dismiss")}" data-retry="${t("attachment.retry")}"

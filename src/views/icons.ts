@@ -7,6 +7,7 @@ import code from "lucide-static/icons/code.svg" with { type: "text" };
 import copy from "lucide-static/icons/copy.svg" with { type: "text" };
 import download from "lucide-static/icons/download.svg" with { type: "text" };
 import eye from "lucide-static/icons/eye.svg" with { type: "text" };
+import fileText from "lucide-static/icons/file-text.svg" with { type: "text" };
 import history from "lucide-static/icons/history.svg" with { type: "text" };
 import inbox from "lucide-static/icons/inbox.svg" with { type: "text" };
 import languages from "lucide-static/icons/languages.svg" with { type: "text" };
@@ -14,7 +15,9 @@ import link from "lucide-static/icons/link.svg" with { type: "text" };
 import logOut from "lucide-static/icons/log-out.svg" with { type: "text" };
 import messageSquare from "lucide-static/icons/message-square.svg" with { type: "text" };
 import messageSquareText from "lucide-static/icons/message-square-text.svg" with { type: "text" };
+import mic from "lucide-static/icons/mic.svg" with { type: "text" };
 import network from "lucide-static/icons/network.svg" with { type: "text" };
+import paperclip from "lucide-static/icons/paperclip.svg" with { type: "text" };
 import pencil from "lucide-static/icons/pencil.svg" with { type: "text" };
 import qrCode from "lucide-static/icons/qr-code.svg" with { type: "text" };
 import search from "lucide-static/icons/search.svg" with { type: "text" };
@@ -35,6 +38,7 @@ const sources = {
   copy,
   download,
   eye,
+  "file-text": fileText,
   history,
   inbox,
   languages,
@@ -42,7 +46,9 @@ const sources = {
   "log-out": logOut,
   "message-square": messageSquare,
   "message-square-text": messageSquareText,
+  mic,
   network,
+  paperclip,
   pencil,
   "qr-code": qrCode,
   search,

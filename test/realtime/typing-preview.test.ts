@@ -1,29 +1,9 @@
 import { describe, expect, it } from "bun:test";
 import { businesses } from "../../src/db/schema";
-import { type ListeningApp, listeningApps, signedIn, TestSocket, visitChat, wsUrl } from "../support";
+import { chatting, type ListeningApp, listeningApps, signedIn, type TestSocket } from "../support";
 
 const start = listeningApps();
 
-/** A visitor in a conversation with an agent whose console shows that conversation's thread. */
-async function chatting(ctx: ListeningApp) {
-  const { client } = await signedIn(ctx, "agent");
-  const lobby = new TestSocket(wsUrl(ctx, "/ws/agent"), { cookie: client.cookie!, origin: ctx.base });
-  await lobby.opened;
-  lobby.send({ type: "resume", after: 0 });
-  const cookie = await visitChat(ctx.base, ctx.business.widgetKey);
-  const visitor = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { cookie, origin: ctx.base });
-  await visitor.opened;
-  visitor.send({ type: "resume", after: 0 });
-  visitor.send({ type: "send", clientId: crypto.randomUUID(), body: "hello" });
-  await visitor.next((f) => f.includes("joined the conversation"));
-  const { id } = ctx.sqlite.query("SELECT id FROM conversations").get() as { id: number };
-  const agent = new TestSocket(wsUrl(ctx, `/ws/agent?conversation=${id}`), { cookie: client.cookie!, origin: ctx.base });
-  await agent.opened;
-  agent.send({ type: "resume", after: 0 });
-  // The replayed thread arrives after the subscription: from here on the agent hears typing.
-  await agent.next((f) => f.includes("hello"));
-  return { client, cookie, visitor, agent, conversationId: id };
-}
 
 const typingFrames = (socket: TestSocket) => socket.frames.filter((f) => f.startsWith('{"type":"typing"'));
 const setPreview = (ctx: ListeningApp, on: boolean) => ctx.db.update(businesses).set({ typingPreview: on }).run();

@@ -3,7 +3,7 @@ import { desc, eq } from "drizzle-orm";
 import { conversations, messages, visitors } from "../../src/db/schema";
 import { ignoreEvents } from "../../src/domain/events";
 import { sendVisitorMessage } from "../../src/domain/messages";
-import { Client, listeningApps, signedIn, TestSocket, testApp, visitChat, wsUrl } from "../support";
+import { chatting, Client, listeningApps, signedIn, testApp } from "../support";
 
 type Ctx = ReturnType<typeof testApp>;
 
@@ -196,21 +196,7 @@ describe("a rating, live", () => {
 
   it("reaches the visitor as a card and comes back to the agent's thread and list as the answer", async () => {
     const ctx = start();
-    const { client } = await signedIn(ctx, "agent");
-    const lobby = new TestSocket(wsUrl(ctx, "/ws/agent"), { cookie: client.cookie!, origin: ctx.base });
-    await lobby.opened;
-    lobby.send({ type: "resume", after: 0 });
-    const cookie = await visitChat(ctx.base, ctx.business.widgetKey);
-    const visitor = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { cookie, origin: ctx.base });
-    await visitor.opened;
-    visitor.send({ type: "resume", after: 0 });
-    visitor.send({ type: "send", clientId: crypto.randomUUID(), body: "hello" });
-    await visitor.next((f) => f.includes("joined the conversation"));
-    const { id } = ctx.sqlite.query("SELECT id FROM conversations").get() as { id: number };
-    const agent = new TestSocket(wsUrl(ctx, `/ws/agent?conversation=${id}`), { cookie: client.cookie!, origin: ctx.base });
-    await agent.opened;
-    agent.send({ type: "resume", after: 0 });
-    await agent.next((f) => f.includes("hello"));
+    const { client, cookie, lobby, visitor, agent, conversationId: id } = await chatting(ctx);
 
     expect((await client.post(`/console/conversations/${id}/rating-request`)).status).toBe(200);
     const card = await visitor.next((f) => f.includes("rating-form"));
