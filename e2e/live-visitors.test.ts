@@ -68,7 +68,10 @@ describe("live visitors and proactive chat", () => {
     const launcher = visitor.locator("[data-kefu] .launcher");
     const panel = visitor.locator("[data-kefu] .panel");
     await launcher.waitFor();
-    // The panel loads closed in the background; it stays closed until something opens it.
+    // The panel loads closed in the background; it stays closed until something opens it. Wait
+    // for it to have loaded: Playwright (on Bun) has once failed a call made while the frame was
+    // still loading ("Object with guid response@… was not bound in the connection").
+    await visitor.frameLocator("[data-kefu] iframe").locator("#composer").waitFor({ state: "attached" });
     await expect(panel.isHidden()).resolves.toBe(true);
 
     const agent = await newPage(ownerCookie);
