@@ -35,12 +35,15 @@
     }).catch(() => {});
   }
 
-  // An agent wrote first (live visitors): a closed widget asks the loader to open, so the visitor
-  // sees the message; an ordinary reply only raises the badge. A page that showed the group
-  // picker or the leave-a-message form instead of the composer reloads into the conversation.
-  document.addEventListener("htmx:ws:before:message:incoming", (event) => {
-    const data = event.detail.message.data;
-    if (typeof data !== "string" || !data.startsWith('{"type":"proactive"')) return;
+  // An agent wrote first (live visitors; the message carries data-proactive, so one caught up
+  // after a reconnect counts too): a closed widget asks the loader to open, so the visitor sees
+  // it; an ordinary reply only raises the badge. A page that showed the group picker or the
+  // leave-a-message form instead of the composer reloads into the conversation.
+  let newestProactive = Math.max(0, ...[...document.querySelectorAll("#thread > .message[data-proactive]")].map((m) => Number(m.dataset.seq) || 0));
+  document.addEventListener("htmx:ws:after:message:incoming", () => {
+    const arrived = [...document.querySelectorAll("#thread > .message[data-proactive]")].filter((m) => Number(m.dataset.seq) > newestProactive);
+    if (arrived.length === 0) return;
+    newestProactive = Math.max(...arrived.map((m) => Number(m.dataset.seq)));
     if (embedded && root.hasAttribute("data-closed")) toParent({ type: "open" });
     if (!document.getElementById("composer")) location.reload();
   });

@@ -33,9 +33,7 @@ export type ClientEvent =
   | { type: "conversation"; id: number }
   | { type: "notify"; title: string; body: string }
   | { type: "error"; message: string; clientId?: string }
-  | { type: "reload" }
-  /** An agent wrote first (live visitors): the visitor's closed widget opens to show message `id`. */
-  | { type: "proactive"; id: number };
+  | { type: "reload" };
 
 const samePoolAs = (a: Conversation, b: Conversation) => a.groupId === b.groupId && a.requestedAgentId === b.requestedAgentId;
 
@@ -85,9 +83,6 @@ export class Hub implements ConversationEvents {
       (locale) => topics.visitorThread(conversation.visitorId, locale),
       (locale) => threadUpsert(translator(locale), [message], "visitor"),
     );
-    if (message.sender === "agent" && message.meta?.proactive === true) {
-      this.send((locale) => topics.visitorThread(conversation.visitorId, locale), () => ({ type: "proactive", id: message.id }));
-    }
     this.send(
       (locale) => topics.agentThread(conversation.visitorId, locale),
       (locale) => threadUpsert(translator(locale), [message], "agent"),

@@ -135,10 +135,10 @@ describe("writing first to a live visitor", () => {
     const sent = ctx.db.select().from(messages).where(eq(messages.clientId, clientId)).get()!;
     expect(sent).toMatchObject({ sender: "agent", agentId: agent.id, body: "Hello! Need help choosing <tea>?" });
     expect(sent.meta).toMatchObject({ proactive: true, agentName: "agent" });
-    // The visitor's page gets the message, then the request to open the widget for it.
+    // The visitor's page gets the message, marked as the one that opens their widget.
     const pushed = await socket.next((frame) => frame.includes(`id="message-${clientId}"`));
     expect(pushed).toContain("Need help choosing &lt;tea&gt;?");
-    expect(await socket.next((frame) => frame.startsWith('{"type":"proactive"'))).toBe(JSON.stringify({ type: "proactive", id: sent.id }));
+    expect(pushed).toContain(`data-seq="${sent.id}" data-proactive>`);
     // The agent's list gains the conversation.
     await lobby.next((frame) => frame.includes('hx-target="#my-conversations"') && frame.includes(`conversation-${conversation.id}`));
   });
