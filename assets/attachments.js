@@ -140,6 +140,8 @@
       if (event.lengthComputable && bar) bar.value = Math.round((event.loaded / event.total) * 100);
     });
     xhr.addEventListener("load", () => {
+      // Signed out meanwhile: the console answers with the sign-in page (after a redirect, as a 200).
+      if (xhr.responseURL && new URL(xhr.responseURL).pathname === "/login") return location.assign("/login");
       if (xhr.status >= 200 && xhr.status < 300) {
         // The push may have confirmed it already (hx-upsert replaced the bubble by id).
         const current = byId(message.id);
@@ -154,8 +156,6 @@
         }
         return;
       }
-      // Signed out meanwhile: the console answers with the sign-in page.
-      if (xhr.responseURL && new URL(xhr.responseURL).pathname === "/login") return location.assign("/login");
       failUpload(message, refusalText(xhr), xhr.status === 413 || xhr.status === 415 || xhr.status === 422 ? null : () => upload(message, clientId, file));
     });
     xhr.addEventListener("error", () => failUpload(message, texts()?.network, () => upload(message, clientId, file)));
