@@ -12,7 +12,7 @@ import { attachments, conversations, messages } from "../db/schema";
 import type { Actor } from "./agents";
 import { anyone, type Pool } from "./assignment";
 import type { Business } from "./businesses";
-import { findConversationForAgent } from "./conversations";
+import { type Channel, findConversationForAgent } from "./conversations";
 import { type FieldProblem, RuleError, ValidationError } from "./errors";
 import type { ConversationEvents } from "./events";
 import { attachmentLimits, messageLimits } from "./limits";
@@ -316,6 +316,7 @@ export async function sendVisitorAttachment(
   upload: Upload,
   onlineAgentIds: readonly number[],
   pool: Pool = anyone,
+  channel: Channel = "widget",
 ): Promise<SendResult> {
   checkClientId(upload.clientId);
   const existing = alreadySent(db, visitor.id, upload.clientId);
@@ -325,7 +326,7 @@ export async function sendVisitorAttachment(
   }
   const detected = checkUpload(business, upload.bytes);
   return storeAndSend(db, uploadsDir, business, upload, detected, "visitor", (draft) =>
-    sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, pool),
+    sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, pool, channel),
   );
 }
 

@@ -402,7 +402,3 @@ export function arrivalChannel(link: { embed?: string; via?: string }, userAgent
   if (link.via === "wechat" || /MicroMessenger/i.test(userAgent ?? "")) return "wechat";
   return "link";
 }
-
-export function recordChannel(db: Queryable, conversationId: number, channel: Channel): void {
-  db.update(conversations).set({ channel }).where(eq(conversations.id, conversationId)).run();
-}

@@ -7,6 +7,7 @@ import type { Database, Queryable } from "../db/client";
 import { conversations, faqs, messages } from "../db/schema";
 import { anyone, type Pool } from "./assignment";
 import { recordAudit } from "./audit";
+import type { Channel } from "./conversations";
 import type { ConversationEvents } from "./events";
 import { NotFoundError, ValidationError } from "./errors";
 import { checkRequiredText, problems } from "./fields";
@@ -109,9 +110,10 @@ export function askFaq(
   clientId: string,
   onlineAgentIds: readonly number[],
   pool: Pool = anyone,
+  channel: Channel = "widget",
 ): FaqAsked {
   const faq = findFaq(db, visitor.businessId, faqId);
-  const asked = sendVisitorMessage(db, events, visitor, { clientId, body: faq.question, meta: { faq: faq.id } }, onlineAgentIds, pool);
+  const asked = sendVisitorMessage(db, events, visitor, { clientId, body: faq.question, meta: { faq: faq.id } }, onlineAgentIds, pool, channel);
   const replyClientId = `faq:${clientId}`;
   const answered = db.transaction((tx) => {
     const inserted = tx

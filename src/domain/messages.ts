@@ -7,7 +7,7 @@ import { prepared } from "../db/prepared";
 import { businesses, conversations, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
 import { anyone, chooseAgent, type Pool, previousAgent } from "./assignment";
-import { assignConversation, type Conversation, currentConversation, findConversationForAgent, lastClosedConversation } from "./conversations";
+import { assignConversation, type Channel, type Conversation, currentConversation, findConversationForAgent, lastClosedConversation } from "./conversations";
 import { RuleError, ValidationError } from "./errors";
 import type { ConversationEvents } from "./events";
 import { messageLimits } from "./limits";
@@ -15,6 +15,7 @@ import { randomToken } from "./tokens";
 import type { Visitor } from "./visitors";
 import type { Business } from "./businesses";
 import { offlineReason } from "./hours";
+import { postProductCard } from "./products";
 
 export type Message = typeof messages.$inferSelect;
 export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "reopened";
@@ -137,6 +138,7 @@ function startConversation(
   business: Business,
   visitor: Visitor,
   pool: Pool,
+  channel: Channel,
   onlineAgentIds: readonly number[],
 ): { conversation: Conversation; reopened: Conversation | null } {
   // Offline means offline, for a reopening too: the page shows those visitors the form as well.
@@ -146,7 +148,7 @@ function startConversation(
     if (last?.closedAt && Date.now() - last.closedAt < business.reopenMinutes * 60_000) {
       const reopened = db
         .update(conversations)
-        .set({ status: "queued", closedAt: null, agentId: null, assignedAt: null })
+        .set({ status: "queued", closedAt: null, agentId: null, assignedAt: null, channel })
         .where(eq(conversations.id, last.id))
         .returning()
         .get()!;
@@ -159,7 +161,7 @@ function startConversation(
       businessId: visitor.businessId,
       visitorId: visitor.id,
       status: "queued",
-      channel: "widget",
+      channel,
       sourcePage: visitor.currentPage,
       groupId: pool.groupId,
       requestedAgentId: pool.requestedAgentId,
@@ -181,6 +183,8 @@ export function sendVisitorMessage(
   draft: Draft,
   onlineAgentIds: readonly number[],
   pool: Pool = anyone,
+  /** How the visitor came (widget, link, WeChat): recorded on the conversation this message opens. */
+  channel: Channel = "widget",
 ): SendResult {
   checkDraft(draft);
   const created: Message[] = [];
@@ -196,7 +200,7 @@ export function sendVisitorMessage(
     }
     let conversation = currentConversation(db, visitor.id);
     const business = conversation ? null : businessOf(db, visitor.businessId);
-    const started = business ? startConversation(db, business, visitor, pool, onlineAgentIds) : null;
+    const started = business ? startConversation(db, business, visitor, pool, channel, onlineAgentIds) : null;
     if (started?.reopened) created.push(insertSystemMessage(tx, started.conversation, "reopened", {}));
     conversation ??= started!.conversation;
     const message = prepared(db, "insertVisitorMessage", (db) =>
@@ -233,7 +237,11 @@ export function sendVisitorMessage(
   // Announced with the conversation as committed: a conversation assigned in the same
   // transaction never shows up in the waiting queue.
   for (const message of created) events.messageCreated(message, result.conversation);
-  if (opened) events.conversationChanged(result.conversation, opened.previous);
+  if (opened) {
+    events.conversationChanged(result.conversation, opened.previous);
+    // The agent sees the product the visitor is looking at as the conversation begins.
+    postProductCard(db, events, visitor.id);
+  }
   return result;
 }
 

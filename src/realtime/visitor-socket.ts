@@ -6,8 +6,7 @@ import type { AppDeps } from "../app";
 import { isIpBlocked } from "../domain/blocked-ips";
 import { limits, messageLimits } from "../domain/limits";
 import { findBusiness } from "../domain/businesses";
-import { arrivalChannel, type Channel, type Conversation, endConversationByVisitor, recordChannel } from "../domain/conversations";
-import { postProductCard } from "../domain/products";
+import { arrivalChannel, type Channel, endConversationByVisitor } from "../domain/conversations";
 import { markRead, sendVisitorMessage } from "../domain/messages";
 import { NotFoundError } from "../domain/errors";
 import { askFaq } from "../domain/faqs";
@@ -44,19 +43,12 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
   function ask(connection: VisitorConnection, frame: Extract<Frame, { type: "faq" }>, reply: (event: ClientEvent) => void): void {
     const { t } = connection.page;
     try {
-      const asked = askFaq(db, hub, connection.visitor, frame.id, frame.clientId, hub.agents.onlineIds(), connection.pool);
-      if (asked.started) started(connection, asked.conversation);
+      const asked = askFaq(db, hub, connection.visitor, frame.id, frame.clientId, hub.agents.onlineIds(), connection.pool, connection.channel);
       if (!asked.created) connection.send(String(threadUpsert(t, [asked.message, asked.reply], "visitor")));
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       reply({ type: "error", clientId: frame.clientId, message: t("faq.gone") });
     }
-  }
-
-  /** A conversation began: note how the visitor came, and show the agent the product they look at. */
-  function started(connection: VisitorConnection, conversation: Conversation): void {
-    recordChannel(db, conversation.id, connection.channel);
-    postProductCard(db, hub, connection.visitor.id);
   }
 
   function handle(connection: VisitorConnection, data: unknown): void {
@@ -82,8 +74,7 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
           // A refused message is named in the error, so the page can offer to retry it.
           guarded(deps, reply, t, () => {
             if (frame.type === "faq") return ask(connection, frame, reply);
-            const sent = sendVisitorMessage(db, hub, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds(), connection.pool);
-            if (sent.started) started(connection, sent.conversation);
+            const sent = sendVisitorMessage(db, hub, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds(), connection.pool, connection.channel);
             // A retry of a stored message is answered with it, so the page can confirm the bubble.
             if (!sent.created) connection.send(String(threadUpsert(t, [sent.message], "visitor")));
           }, frame.clientId);

@@ -7,10 +7,9 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { type Attachment, AttachmentRefused, findBusinessAttachment, findVisitorAttachment, sendAgentAttachment, sendVisitorAttachment, storedFilePath, tooLarge } from "../domain/attachments";
 import { type Business, findBusiness, findBusinessByWidgetKey } from "../domain/businesses";
-import { arrivalChannel, recordChannel } from "../domain/conversations";
+import { arrivalChannel } from "../domain/conversations";
 import { NotFoundError, problemOf, RuleError, ValidationError } from "../domain/errors";
 import { attachmentLimits, limits } from "../domain/limits";
-import { postProductCard } from "../domain/products";
 import { RateLimiter } from "../domain/rate-limiter";
 import { findSignedIn } from "../domain/sessions";
 import { isLocale, localeFromAcceptLanguage, type Translate, translator } from "../i18n";
@@ -162,15 +161,11 @@ export function attachmentRoutes(deps: AppDeps, hub: Hub) {
           if (body.file.size > business.uploadMaxBytes) throw tooLarge(business, body.file.size);
           const upload = { clientId: body.clientId, name: body.file.name, bytes: new Uint8Array(await body.file.arrayBuffer()) };
           const pool = linkPool(db, business.id, query);
-          const sent = await sendVisitorAttachment(db, hub, uploadsDir, business, visitor, upload, hub.agents.onlineIds(), pool);
+          const channel = arrivalChannel(query, request.headers.get("user-agent"));
+          const sent = await sendVisitorAttachment(db, hub, uploadsDir, business, visitor, upload, hub.agents.onlineIds(), pool, channel);
           if (sent.created) {
             uploadsByVisitor.record(keys.visitor);
             uploadsByIp.record(keys.ip);
-          }
-          // As the socket does for a first message: note how the visitor came, show the product.
-          if (sent.started) {
-            recordChannel(db, sent.conversation.id, arrivalChannel(query, request.headers.get("user-agent")));
-            postProductCard(db, hub, visitor.id);
           }
           return messageView(t, sent.message, "visitor");
         } catch (error) {
