@@ -117,9 +117,11 @@ export function attachmentRoutes(deps: AppDeps, hub: Hub) {
   /**
    * Bounds every request body before it is read. The server takes bodies up to the largest file a
    * business may allow (app.ts); a form post still gets no more than limits.formBodyBytes, and an
-   * upload no more than its business's limit, judged by Content-Length. Without one (a chunked
-   * body) a form is refused; an upload is read, within the server's ceiling, and its real size
-   * checked after.
+   * upload no more than its business's limit, judged by Content-Length (its real size is checked
+   * after too). A body without a length (chunked) is refused: browsers always send one with a form
+   * or a FormData upload, and without it nothing bounds what would be read. An upload to no known
+   * shop or session is refused unread beyond the form limit, so nobody can make the server hold
+   * 50 MB without a business to charge it to.
    */
   function boundBody({ request }: { request: Request }): Response | undefined {
     if (bodylessMethods.has(request.method)) return;
@@ -137,9 +139,13 @@ export function attachmentRoutes(deps: AppDeps, hub: Hub) {
       }
       return;
     }
-    if (length === null || length <= attachmentLimits.minMegabytes * 1048576) return;
+    const t = () => translator(localeFromAcceptLanguage(request.headers.get("accept-language")));
+    if (length === null && request.headers.has("transfer-encoding")) return text(411, t()("attachment.lengthRequired"));
+    if (length === null) return;
+    if (length <= attachmentLimits.minMegabytes * 1048576) return;
     const target = uploadTarget(request, url);
-    if (target && length > target.business.uploadMaxBytes + attachmentLimits.multipartOverheadBytes) {
+    if (!target) return length > limits.formBodyBytes ? text(404, t()("error.notFound")) : undefined;
+    if (length > target.business.uploadMaxBytes + attachmentLimits.multipartOverheadBytes) {
       return refusal(target.t, tooLarge(target.business, length));
     }
   }
