@@ -8,7 +8,7 @@ import { type ConsoleContext, consolePage } from "./console";
 import { field, type FieldErrors } from "./form";
 import { html, type SafeHtml } from "./html";
 import { when } from "./time";
-import { visitorName } from "./workspace";
+import { visitorName } from "./visitor-name";
 
 type Blocked = ReturnType<typeof listBlocked>[number];
 type BlockedIpRow = ReturnType<typeof listBlockedIps>[number];

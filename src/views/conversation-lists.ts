@@ -1,6 +1,8 @@
 // The conversation lists (history): tabs for closed, all open, mine and waiting; the closed list
 // with its filters. One page at a time; "more" appends the next page (or follows its link
 // without scripts).
+import { ratingStars } from "./rating";
+import { visitorName } from "./visitor-name";
 import type { Agent } from "../domain/agents";
 import { type ConversationListItem, type ConversationListName, type ConversationListPage, conversationLists, mayViewList } from "../domain/conversation-lists";
 import type { Translate } from "../i18n";
@@ -30,13 +32,9 @@ function listUrl(list: ConversationListName, filters: ConversationListState["fil
   return `/console/conversations${query ? `?${query}` : ""}`;
 }
 
-export function ratingStars(t: Translate, rating: number): SafeHtml {
-  return html`<span class="stars" title="${t("lists.ratedStars", { rating })}" aria-label="${t("lists.ratedStars", { rating })}">${"★".repeat(rating)}${"☆".repeat(5 - rating)}</span>`;
-}
-
 function listItem(t: Translate, item: ConversationListItem, list: ConversationListName): SafeHtml {
   const { conversation } = item;
-  const name = item.visitorName || t("chat.visitor", { id: conversation.visitorId });
+  const name = visitorName(t, { id: conversation.visitorId, name: item.visitorName });
   // What was last said; a thread of system events only (rare) shows the last event.
   const preview = item.lastWords ?? (item.lastSender === "system" ? systemText(t, { body: item.lastBody ?? "", meta: item.lastMeta }) : (item.lastBody ?? ""));
   const at = list === "closed" ? conversation.closedAt : item.lastAt;

@@ -2,6 +2,7 @@
 // whether someone talks with them; an agent can write first to one who is not in a chat. The
 // list is one fragment that replaces itself every few seconds; the message form lives outside
 // it, so a refresh never takes away what the agent is typing.
+import { visitorName } from "./visitor-name";
 import type { LiveVisitor } from "../domain/live-visitors";
 import { limits, messageLimits } from "../domain/limits";
 import type { Translate } from "../i18n";
@@ -12,7 +13,6 @@ import { currentPage } from "./visitor-panel";
 
 export const liveVisitorsRefreshSeconds = 5;
 
-const visitorLabel = (t: Translate, visitor: { id: number; name: string | null }) => visitor.name || t("chat.visitor", { id: visitor.id });
 
 /** "4 min", "1 h 20 min": how long since their first page connected. */
 export function timeOnSite(t: Translate, since: number, now: number = Date.now()): string {
@@ -39,7 +39,7 @@ function chatCell(t: Translate, visitor: LiveVisitor, viewerId: number): SafeHtm
 function visitorRow(t: Translate, visitor: LiveVisitor, viewerId: number, now: number): SafeHtml {
   const hints = [visitor.language, visitor.timezone].filter(Boolean).join(" · ");
   return html`<tr id="live-visitor-${visitor.id}" data-visitor="${visitor.id}">
-  <td><span class="dot online" aria-hidden="true"></span> <strong>${visitorLabel(t, visitor)}</strong></td>
+  <td><span class="dot online" aria-hidden="true"></span> <strong>${visitorName(t, visitor)}</strong></td>
   <td class="live-page">${currentPage(visitor) ?? html`<span class="muted">${t("liveVisitors.unknownPage")}</span>`}</td>
   <td><time class="on-site" datetime="${new Date(visitor.onlineSince).toISOString()}" data-local>${timeOnSite(t, visitor.onlineSince, now)}</time></td>
   <td class="muted">${hints}</td>
@@ -78,7 +78,7 @@ export function proactiveForm(
 ): SafeHtml {
   const page = currentPage(visitor);
   return html`<form class="card proactive-form" x-data hx-post="/console/visitors/${visitor.id}/message" hx-target="#proactive-chat" hx-swap="innerHTML">
-  <h2>${t("liveVisitors.writeTo", { name: visitorLabel(t, visitor) })}</h2>
+  <h2>${t("liveVisitors.writeTo", { name: visitorName(t, visitor) })}</h2>
   ${page ? html`<p class="muted">${t("liveVisitors.page")}: ${page}</p>` : ""}
   <input type="hidden" name="clientId" value="${state.clientId}">
   <label for="proactive-body">${t("liveVisitors.message")}</label>

@@ -2,6 +2,7 @@
 // each message with the words highlighted and a link into its conversation at that message.
 // Highlighting is done here, on the escaped text: <mark> is ours, everything else is the
 // visitor's or agent's words passed through `html`, so a message can never add markup.
+import { visitorName } from "./visitor-name";
 import type { MessageResults, VisitorHit } from "../domain/search";
 import { limits } from "../domain/limits";
 import type { Translate } from "../i18n";
@@ -50,7 +51,6 @@ export function highlightedSnippet(body: string, terms: string[], radius = 70): 
   return html`${start > 0 ? "…" : ""}${pieces}${end < text.length ? "…" : ""}`;
 }
 
-const visitorLabel = (t: Translate, visitor: { id: number; name: string | null }) => visitor.name || t("chat.visitor", { id: visitor.id });
 
 /** Where a result opens: its conversation, scrolled to the message (the fragment works without scripts too). */
 export function messageLink(hit: { conversationId: number; id: number; clientId: string }): string {
@@ -65,7 +65,7 @@ function hitItem(t: Translate, hit: MessageResults["hits"][number], terms: strin
   const who = hit.sender === "visitor" ? t("search.fromVisitor") : (hit.agentName ?? t("search.fromAgent"));
   return html`<li class="search-hit">
   <a href="${messageLink(hit)}">
-    <span class="search-hit-head"><strong>${visitorLabel(t, { id: hit.visitorId, name: hit.visitorName })}</strong>
+    <span class="search-hit-head"><strong>${visitorName(t, { id: hit.visitorId, name: hit.visitorName })}</strong>
       <span class="muted">${who}</span> <span class="muted when">${messageTime(hit.createdAt)}</span></span>
     <span class="snippet">${highlightedSnippet(hit.body, terms)}</span>
   </a>
@@ -88,7 +88,7 @@ export function searchMore(ctx: ConsoleContext, state: SearchState): SafeHtml {
 
 function visitorItem(t: Translate, visitor: VisitorHit): SafeHtml {
   return html`<li class="search-visitor">
-  <a href="/console/conversations/${visitor.conversationId}">${icon("user")} <strong>${visitorLabel(t, visitor)}</strong>
+  <a href="/console/conversations/${visitor.conversationId}">${icon("user")} <strong>${visitorName(t, visitor)}</strong>
     ${visitor.email ? html`<span class="muted">${visitor.email}</span>` : ""} ${visitor.phone ? html`<span class="muted">${visitor.phone}</span>` : ""}</a>
 </li>`;
 }

@@ -7,6 +7,7 @@
 // The hub re-renders the panel whenever the visitor's page or details change (visitorPanelPartial)
 // and knows nothing of the team's part. That push marks the team's part `hx-preserve`, so htmx
 // keeps the one on screen, with whatever an agent is typing into it, instead of wiping it.
+import { visitorName } from "./visitor-name";
 import { describeUserAgent } from "../domain/user-agent";
 import type { VisitorConversation, VisitorNote, VisitorProfile } from "../domain/visitor-profile";
 import type { Visitor } from "../domain/visitors";
@@ -53,7 +54,7 @@ const visitorPath = (visitorId: number) => `/console/visitors/${visitorId}`;
 export function visitorSummary(t: Translate, visitor: Visitor): SafeHtml {
   return html`<div id="visitor-summary">
   <header>
-    <strong class="visitor-name">${visitor.name || t("chat.visitor", { id: visitor.id })}</strong>
+    <strong class="visitor-name">${visitorName(t, visitor)}</strong>
     ${visitor.verified ? html`<span class="badge verified" title="${t("visitorPanel.verifiedHint")}">${t("visitorPanel.verified")}</span>` : ""}
   </header>
   ${

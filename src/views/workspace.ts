@@ -16,10 +16,8 @@ import { icon } from "./icons";
 import { limits } from "../domain/limits";
 import { messageTime, systemText } from "./message";
 import { ratingAction, ratingStars } from "./rating";
+import { visitorName } from "./visitor-name";
 
-export function visitorName(t: Translate, visitor: { id: number; name: string | null }): string {
-  return visitor.name || t("chat.visitor", { id: visitor.id });
-}
 
 export function conversationItemId(conversationId: number): string {
   return `conversation-${conversationId}`;
