@@ -9,7 +9,6 @@
 
   const script = document.currentScript;
   const handlers = {};
-  const pending = []; // calls made before the iframe said it is ready
   let ui = null;
   let frame = null;
   let ready = false;
@@ -35,7 +34,8 @@
   }
 
   function post(message) {
-    if (!frame || !ready) return void pending.push(message);
+    // Before "ready" there is nothing to tell: init carries the visitor, the page and open/closed.
+    if (!frame || !ready) return;
     frame.contentWindow.postMessage({ kefu: 1, ...message }, origin);
   }
 
@@ -190,7 +190,6 @@
           page: pageContext(),
           open: isOpen,
         });
-        for (const message of pending.splice(0)) post(message);
         if (first) emit("ready");
         return;
       }
