@@ -137,7 +137,10 @@ function anonymousAgain(db: Database, secret: string, visitor: Visitor): Identif
   return { visitor: findVisitor(db, visitor.businessId, row.id)!, token };
 }
 
+/** The visitor as changed; the same object, untouched, when the claim says nothing new (every page load sends it). */
 function update(db: Queryable, visitor: Visitor, change: Partial<typeof visitors.$inferInsert>): Visitor {
+  const same = Object.entries(change).every(([key, value]) => JSON.stringify(visitor[key as keyof Visitor]) === JSON.stringify(value));
+  if (same) return visitor;
   db.update(visitors).set(change).where(eq(visitors.id, visitor.id)).run();
   return findVisitor(db, visitor.businessId, visitor.id)!;
 }

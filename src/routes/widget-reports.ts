@@ -1,6 +1,7 @@
 // What the chat page in the widget's iframe reports from the host site (assets/embed.js): who the
 // visitor is (identity, verified or not), the product they look at, and where they are. Only the
 // visitor's own record changes; nothing here trusts the host page beyond what identity.ts allows.
+import { findVisitor } from "../domain/visitors";
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { NotFoundError, problemOf, ValidationError } from "../domain/errors";
@@ -38,8 +39,10 @@ export function widgetReportRoutes(deps: AppDeps, hub: Hub) {
           const product = body.product ? checkProduct(body.product) : null;
           const identified = identifyVisitor(db, secret, business!, visitor!, body.visitor ?? {});
           if (identified.token) setVisitorCookie(cookie, identified.token, request, config, params.widgetKey);
+          const productChanged = product !== null && JSON.stringify(product) !== JSON.stringify(identified.visitor.product);
           if (product) showProduct(db, hub, identified.visitor.id, product);
-          hub.visitorChanged(identified.visitor);
+          // Agents' panels follow only a change: the widget reports on every page load.
+          if (identified.visitor !== visitor || productChanged) hub.visitorChanged(findVisitor(db, business!.id, identified.visitor.id)!);
           // Another record now: the page reloads to show that visitor's conversation.
           return { reload: identified.token !== null, verified: identified.visitor.verified };
         } catch (error) {
