@@ -25,6 +25,13 @@ export function checkEmail(email: string): FieldProblem | null {
   return null;
 }
 
+/** A phone number as people write it: digits, spaces, ( ) . - and a leading +; at least 5 digits. */
+export function checkPhone(phone: string): FieldProblem | null {
+  const digits = phone.replace(/\D/g, "").length;
+  if (phone.length > limits.phoneLength || !/^\+?[\d\s().-]+$/.test(phone) || digits < 5) return { key: "error.phone.invalid" };
+  return null;
+}
+
 export function checkPassword(password: string): FieldProblem | null {
   if (password.length < limits.passwordMinLength) {
     return { key: "error.password.tooShort", params: { min: limits.passwordMinLength } };

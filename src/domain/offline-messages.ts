@@ -9,7 +9,7 @@ import type { Business } from "./businesses";
 import { assignConversation, type Conversation, currentConversation } from "./conversations";
 import { type FieldProblem, NotFoundError, RuleError, ValidationError } from "./errors";
 import type { ConversationEvents } from "./events";
-import { checkEmail, checkName, problems } from "./fields";
+import { checkEmail, checkName, checkPhone, problems } from "./fields";
 import { limits, messageLimits } from "./limits";
 import type { Message } from "./messages";
 
@@ -25,12 +25,6 @@ export interface LeftMessage {
   phone: string;
   email: string;
   message: string;
-}
-
-function checkPhone(phone: string): FieldProblem | null {
-  const digits = phone.replace(/\D/g, "").length;
-  if (phone.length > limits.phoneLength || !/^\+?[\d\s().-]+$/.test(phone) || digits < 5) return { key: "error.phone.invalid" };
-  return null;
 }
 
 function checkLeftMessage(required: readonly OfflineField[], input: LeftMessage): Record<string, FieldProblem> | null {

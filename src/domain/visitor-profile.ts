@@ -6,7 +6,7 @@ import type { Database, Queryable } from "../db/client";
 import { agents, conversations, visitorNotes, visitorTags, visitors } from "../db/schema";
 import { recordAudit } from "./audit";
 import { type FieldProblem, NotFoundError, RuleError, ValidationError } from "./errors";
-import { checkEmail, checkName, problems } from "./fields";
+import { checkEmail, checkName, checkPhone, checkRequiredText, problems } from "./fields";
 import { limits } from "./limits";
 import { findVisitor, type Visitor } from "./visitors";
 
@@ -51,12 +51,6 @@ function visitorOf(db: Queryable, businessId: number, visitorId: number): Visito
 }
 
 // The same rule as the leave-a-message form: what a person would type as a phone number.
-function checkPhone(phone: string): FieldProblem | null {
-  const digits = phone.replace(/\D/g, "").length;
-  if (phone.length > limits.phoneLength || !/^\+?[\d\s().-]+$/.test(phone) || digits < 5) return { key: "error.phone.invalid" };
-  return null;
-}
-
 /** Every field may be emptied (the visitor told us nothing); what is given must be well-formed. */
 function checkContact(input: ContactInput): Record<string, FieldProblem> | null {
   const name = input.name.trim();
@@ -93,11 +87,8 @@ export function updateVisitorContact(db: Database, actor: Actor, visitorId: numb
 
 /** A private note on the visitor, for the team only. */
 export function addVisitorNote(db: Database, actor: Actor, visitorId: number, body: string): VisitorNote {
-  const trimmed = body.trim();
-  if (!trimmed) throw new ValidationError({ body: { key: "visitorProfile.noteEmpty" } });
-  if (Array.from(trimmed).length > limits.visitorNoteLength) {
-    throw new ValidationError({ body: { key: "visitorProfile.noteTooLong", params: { max: limits.visitorNoteLength } } });
-  }
+  const { trimmed, problem } = checkRequiredText(body, limits.visitorNoteLength, "visitorProfile.noteEmpty", "visitorProfile.noteTooLong");
+  if (problem) throw new ValidationError({ body: problem });
   return db.transaction((tx) => {
     visitorOf(tx, actor.businessId, visitorId);
     const note = tx.insert(visitorNotes).values({ businessId: actor.businessId, visitorId, agentId: actor.id, body: trimmed }).returning().get();
