@@ -16,9 +16,10 @@ import type { Visitor } from "./visitors";
 import type { Business } from "./businesses";
 import { offlineReason } from "./hours";
 import { postProductCard } from "./products";
+import type { RatingEvent } from "./ratings";
 
 export type Message = typeof messages.$inferSelect;
-export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "reopened";
+export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "reopened" | RatingEvent;
 
 export interface Draft {
   clientId: string;

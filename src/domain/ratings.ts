@@ -10,8 +10,7 @@ import { type Conversation, findConversationForAgent } from "./conversations";
 import { NotFoundError, RuleError, ValidationError } from "./errors";
 import type { ConversationEvents } from "./events";
 import { limits } from "./limits";
-import { type Message, touchConversation } from "./messages";
-import { randomToken } from "./tokens";
+import { insertSystemMessage, type Message } from "./messages";
 
 /** The two system messages of a rating: the card that asks, and the line with the answer. */
 export const ratingEvents = { requested: "rating-requested", rated: "rated" } as const;
@@ -32,17 +31,6 @@ export interface RatingCardMeta {
   rating?: number;
 }
 
-/** Like insertSystemMessage (messages.ts), for the two rating events its list does not name. */
-function insertRatingMessage(tx: Queryable, conversation: Conversation, body: RatingEvent, meta: Record<string, unknown>): Message {
-  const message = tx
-    .insert(messages)
-    .values({ conversationId: conversation.id, sender: "system", kind: "event", body, meta, clientId: `system-${randomToken(12)}` })
-    .returning()
-    .get();
-  touchConversation(tx, conversation, message);
-  return message;
-}
-
 /**
  * Marks the conversation asked and puts the card in its thread, or returns null when it was
  * asked (or rated) before: the UPDATE matches only an unasked row, so two asks at once make one card.
@@ -56,7 +44,7 @@ function ask(tx: Queryable, conversation: Conversation, meta: Omit<RatingCardMet
     .get();
   if (!asked) return null;
   const business = tx.select({ widgetKey: businesses.widgetKey }).from(businesses).where(eq(businesses.id, conversation.businessId)).get()!;
-  const card = insertRatingMessage(tx, asked, ratingEvents.requested, { ...meta, widgetKey: business.widgetKey } satisfies RatingCardMeta);
+  const card = insertSystemMessage(tx, asked, ratingEvents.requested, { ...meta, widgetKey: business.widgetKey } satisfies RatingCardMeta);
   return { conversation: { ...asked, lastMessageId: card.id }, card };
 }
 
@@ -141,7 +129,7 @@ export function rateConversation(
           .returning()
           .get()!
       : null;
-    const line = insertRatingMessage(tx, rated, ratingEvents.rated, comment ? { rating: stars, comment } : { rating: stars });
+    const line = insertSystemMessage(tx, rated, ratingEvents.rated, comment ? { rating: stars, comment } : { rating: stars });
     return { before, conversation: { ...rated, lastMessageId: line.id }, card, line };
   }, { behavior: "immediate" });
   // Announcing the card again replaces it in every open thread (same element id).
