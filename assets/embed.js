@@ -35,17 +35,25 @@
     }).catch(() => {});
   }
 
-  // An agent wrote first (live visitors; the message carries data-proactive, so one caught up
-  // after a reconnect counts too): a closed widget asks the loader to open, so the visitor sees
-  // it; an ordinary reply only raises the badge. A page that showed the group picker or the
-  // leave-a-message form instead of the composer reloads into the conversation.
-  let newestProactive = Math.max(0, ...[...document.querySelectorAll("#thread > .message[data-proactive]")].map((m) => Number(m.dataset.seq) || 0));
+  // The other side's new messages, once per arrival. In the widget they raise the loader's badge
+  // while the panel is closed. An agent's first word to a browsing visitor (data-proactive, also
+  // when caught up after a reconnect) opens a closed widget, and reloads a page that showed the
+  // group picker or the leave-a-message form instead of the composer into the conversation.
   document.addEventListener("htmx:ws:after:message:incoming", () => {
-    const arrived = [...document.querySelectorAll("#thread > .message[data-proactive]")].filter((m) => Number(m.dataset.seq) > newestProactive);
-    if (arrived.length === 0) return;
-    newestProactive = Math.max(...arrived.map((m) => Number(m.dataset.seq)));
-    if (embedded && root.hasAttribute("data-closed")) toParent({ type: "open" });
-    if (!document.getElementById("composer")) location.reload();
+    let proactive = false;
+    for (const message of document.querySelectorAll("#thread > .message.theirs[data-seq]")) {
+      const seq = Number(message.dataset.seq) || 0;
+      if (seq <= newestTheirs) continue;
+      newestTheirs = seq;
+      proactive ||= message.hasAttribute("data-proactive");
+      if (!embedded) continue;
+      if (root.hasAttribute("data-closed")) unread += 1;
+      toParent({ type: "message", body: message.querySelector(".bubble")?.textContent ?? "" });
+    }
+    if (proactive && !document.getElementById("composer")) return location.reload();
+    if (!embedded) return;
+    if (proactive && root.hasAttribute("data-closed")) toParent({ type: "open" });
+    toParent({ type: "unread", count: unread });
   });
 
   if (!embedded) return report(null);
@@ -137,18 +145,6 @@
       case "close":
         return setOpen(false);
     }
-  });
-
-  // A reply arrived: the loader shows it in its badge while the panel is closed.
-  document.addEventListener("htmx:ws:after:message:incoming", () => {
-    for (const message of document.querySelectorAll("#thread > .message.theirs[data-seq]")) {
-      const seq = Number(message.dataset.seq) || 0;
-      if (seq <= newestTheirs) continue;
-      newestTheirs = seq;
-      if (root.hasAttribute("data-closed")) unread += 1;
-      toParent({ type: "message", body: message.querySelector(".bubble")?.textContent ?? "" });
-    }
-    toParent({ type: "unread", count: unread });
   });
 
   document.getElementById("close-widget")?.addEventListener("click", () => toParent({ type: "close" }));

@@ -4,7 +4,7 @@
 // the actor's (or the visitor's) business, so another shop's FAQ is simply not found.
 import { and, asc, eq } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
-import { conversations, faqs, messages } from "../db/schema";
+import { faqs, messages } from "../db/schema";
 import { anyone, type Pool } from "./assignment";
 import { recordAudit } from "./audit";
 import type { Channel } from "./conversations";
@@ -12,7 +12,7 @@ import type { ConversationEvents } from "./events";
 import { NotFoundError, ValidationError } from "./errors";
 import { checkRequiredText, problems } from "./fields";
 import { limits } from "./limits";
-import { type Message, type SendResult, sendVisitorMessage } from "./messages";
+import { type Message, type SendResult, sendVisitorMessage, touchConversation } from "./messages";
 import type { Visitor } from "./visitors";
 
 export type Faq = typeof faqs.$inferSelect;
@@ -137,8 +137,7 @@ export function askFaq(
         .get()!;
       return { reply: stored, conversation: asked.conversation, created: false };
     }
-    const conversation = tx.update(conversations).set({ lastMessageId: inserted.id }).where(eq(conversations.id, asked.conversation.id)).returning().get()!;
-    return { reply: inserted, conversation, created: true };
+    return { reply: inserted, conversation: touchConversation(tx, asked.conversation, inserted), created: true };
   }, { behavior: "immediate" });
   if (answered.created) events.messageCreated(answered.reply, answered.conversation);
   return { ...asked, conversation: answered.conversation, reply: answered.reply };
