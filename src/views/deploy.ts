@@ -7,7 +7,7 @@ import type { Group } from "../domain/groups";
 import { limits } from "../domain/limits";
 import type { MessageKey, Translate } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
-import { copyLink, copyText, field, type FieldErrors, notice } from "./form";
+import { copyLink, copyText, field, fieldError, type FieldErrors, invalid, notice } from "./form";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { qrSvg } from "./qr";
@@ -29,15 +29,6 @@ export interface DeployState {
   /** What was typed, shown again with what is wrong. */
   appearance?: WidgetAppearance;
   origins?: string;
-}
-
-function fieldError(t: Translate, errors: FieldErrors, name: string): SafeHtml | "" {
-  const problem = errors[name];
-  return problem ? html`<p class="field-error" id="field-${name}-error">${t(problem.key, problem.params)}</p>` : "";
-}
-
-function invalid(errors: FieldErrors, name: string): SafeHtml | "" {
-  return errors[name] ? html`aria-invalid="true" aria-describedby="field-${name}-error"` : "";
 }
 
 function appearanceSection(ctx: ConsoleContext, state: DeployState): SafeHtml {

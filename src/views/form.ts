@@ -31,6 +31,17 @@ export function field(t: Translate, errors: FieldErrors, options: FieldOptions):
 ${problem ? html`<p class="field-error" id="${id}-error">${t(problem.key, problem.params)}</p>` : ""}`;
 }
 
+/** A hand-made control's error, under it, for the `field-<name>` id `field` uses too. */
+export function fieldError(t: Translate, errors: FieldErrors, name: string): SafeHtml | "" {
+  const problem = errors[name];
+  return problem ? html`<p class="field-error" id="field-${name}-error">${t(problem.key, problem.params)}</p>` : "";
+}
+
+/** The attributes that tie a hand-made control to its error (see fieldError). */
+export function invalid(errors: FieldErrors, name: string): SafeHtml | "" {
+  return errors[name] ? html`aria-invalid="true" aria-describedby="field-${name}-error"` : "";
+}
+
 export function notice(kind: "error" | "ok", text: string | null | undefined): SafeHtml {
   return text ? html`<p class="notice ${kind}" role="${kind === "error" ? "alert" : "status"}">${text}</p>` : html``;
 }

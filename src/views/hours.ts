@@ -5,7 +5,7 @@ import { limits } from "../domain/limits";
 import { offlineFields } from "../domain/offline-messages";
 import type { Translate } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
-import { type FieldErrors, notice } from "./form";
+import { fieldError, type FieldErrors, invalid, notice } from "./form";
 import { html, type SafeHtml } from "./html";
 
 /** The form as typed: a closed day keeps its times, so ticking it again restores them. */
@@ -42,15 +42,6 @@ export function hoursForm(settings: HoursSettings): HoursForm {
     offlineWhenNoAgent: settings.offlineWhenNoAgent,
     offlineRequired: settings.offlineRequired,
   };
-}
-
-function fieldError(t: Translate, errors: FieldErrors, name: string): SafeHtml | "" {
-  const problem = errors[name];
-  return problem ? html`<p class="field-error" id="field-${name}-error">${t(problem.key, problem.params)}</p>` : "";
-}
-
-function invalid(errors: FieldErrors, name: string): SafeHtml | "" {
-  return errors[name] ? html`aria-invalid="true" aria-describedby="field-${name}-error"` : "";
 }
 
 function dayRow(t: Translate, errors: FieldErrors, day: HoursForm["days"][number]): SafeHtml {
