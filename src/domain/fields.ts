@@ -80,3 +80,9 @@ export function webUrl(value: string | null | undefined, schemes: readonly strin
     return null;
   }
 }
+
+/** Optional text from a host site, trimmed (undefined when empty), or why it is too long. */
+export function optionalText(value: string | undefined, max: number): { text: string | undefined; problem: FieldProblem | null } {
+  const text = value?.trim() || undefined;
+  return { text, problem: text && Array.from(text).length > max ? { key: "identity.tooLong", params: { max } } : null };
+}

@@ -6,7 +6,7 @@ import type { Database } from "../db/client";
 import { conversations, messages, type Product, visitors } from "../db/schema";
 import { currentConversation } from "./conversations";
 import { ValidationError } from "./errors";
-import { webUrl } from "./fields";
+import { optionalText, webUrl } from "./fields";
 import type { ConversationEvents } from "./events";
 import { limits } from "./limits";
 import { type Message, touchConversation } from "./messages";
@@ -18,9 +18,9 @@ export type { Product };
 export function checkProduct(input: { title?: string; image?: string; price?: string; url?: string; description?: string }): Product {
   const problems: ValidationError["fields"] = {};
   const text = (field: "title" | "price" | "description", max: number) => {
-    const value = input[field]?.trim();
-    if (value && Array.from(value).length > max) problems[field] = { key: "identity.tooLong", params: { max } };
-    return value || undefined;
+    const checked = optionalText(input[field], max);
+    if (checked.problem) problems[field] = checked.problem;
+    return checked.text;
   };
   const title = text("title", limits.productTitleLength);
   if (!title) problems.title = { key: "product.title" };

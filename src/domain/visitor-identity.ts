@@ -8,7 +8,7 @@ import type { Database, Queryable } from "../db/client";
 import { visitors } from "../db/schema";
 import type { Business } from "./businesses";
 import { ValidationError } from "./errors";
-import { webUrl } from "./fields";
+import { optionalText, webUrl } from "./fields";
 import { limits } from "./limits";
 import { randomToken, keyedHash } from "./tokens";
 import { findVisitor, type Visitor } from "./visitors";
@@ -43,9 +43,9 @@ function hashMatches(secret: string, id: string, userHash: string | undefined): 
 export function checkClaim(claim: IdentityClaim) {
   const problems: ValidationError["fields"] = {};
   const text = (field: "name" | "email" | "phone", max: number) => {
-    const value = claim[field]?.trim();
-    if (value && Array.from(value).length > max) problems[field] = { key: "identity.tooLong", params: { max } };
-    return value || undefined;
+    const checked = optionalText(claim[field], max);
+    if (checked.problem) problems[field] = checked.problem;
+    return checked.text;
   };
   const name = text("name", limits.nameLength);
   const email = text("email", limits.emailLength);
