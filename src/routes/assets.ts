@@ -14,6 +14,7 @@ import attachments from "../../assets/attachments.js" with { type: "file" };
 import composerTools from "../../assets/composer-tools.js" with { type: "file" };
 import consoleScript from "../../assets/console.js" with { type: "file" };
 import { version } from "../version";
+import { acceptsGzip } from "./client";
 
 const script = "text/javascript; charset=utf-8";
 
@@ -55,7 +56,7 @@ async function bodyOf(name: AssetName) {
 export async function assetResponse(name: AssetName, request: Request, cacheControl: string): Promise<Response> {
   const headers: Record<string, string> = { "content-type": files[name]!.type, "cache-control": cacheControl, vary: "accept-encoding" };
   const body = await bodyOf(name);
-  if (!/\bgzip\b/.test(request.headers.get("accept-encoding") ?? "")) return new Response(body.plain, { headers });
+  if (!acceptsGzip(request)) return new Response(body.plain, { headers });
   return new Response(body.gzipped, { headers: { ...headers, "content-encoding": "gzip" } });
 }
 

@@ -21,3 +21,7 @@ export function isHttps(request: Request, publicUrl: string | null, trustProxy: 
 export function isHtmx(request: Request): boolean {
   return request.headers.get("hx-request") === "true";
 }
+
+export function acceptsGzip(request: Request): boolean {
+  return /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "");
+}

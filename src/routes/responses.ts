@@ -1,4 +1,5 @@
 // Responses several routes give in the same words.
+import { acceptsGzip } from "./client";
 import { messagePage } from "../views/auth";
 import type { PageContext } from "../views/page";
 import type { SafeHtml } from "../views/html";
@@ -13,7 +14,7 @@ export function htmlResponse(body: SafeHtml, status = 200, headers: Record<strin
  * not worth the CPU.
  */
 export function pageResponse(request: Request, body: SafeHtml, status = 200, headers: Record<string, string> = {}): Response {
-  if (body.value.length < 1024 || !/\bgzip\b/.test(request.headers.get("accept-encoding") ?? "")) return htmlResponse(body, status, headers);
+  if (body.value.length < 1024 || !acceptsGzip(request)) return htmlResponse(body, status, headers);
   return new Response(Bun.gzipSync(body.value), {
     status,
     headers: { ...headers, "content-type": "text/html; charset=utf-8", "content-encoding": "gzip", vary: "accept-encoding" },
