@@ -310,14 +310,10 @@ export function threadPage(db: Queryable, visitorId: number, beforeId?: number, 
  * a page must not resume its socket from there (it would be told to reload, again and again).
  */
 export function threadAround(db: Queryable, visitorId: number, messageId: number, context: number = messageLimits.historyPage, cap: number = messageLimits.replayCap) {
-  const upTo = db.select().from(messages).where(and(ofVisitor(db, visitorId), lte(messages.id, messageId))).orderBy(desc(messages.id)).limit(context + 2).all();
+  const upTo = threadPage(db, visitorId, messageId + 1, context + 1);
   const after = db.select().from(messages).where(and(ofVisitor(db, visitorId), gt(messages.id, messageId))).orderBy(asc(messages.id)).limit(cap + 1).all();
   const reachesLatest = after.length <= cap;
-  return {
-    messages: [...upTo.slice(0, context + 1).reverse(), ...(reachesLatest ? after : after.slice(0, context))],
-    hasEarlier: upTo.length > context + 1,
-    reachesLatest,
-  };
+  return { messages: [...upTo.messages, ...(reachesLatest ? after : after.slice(0, context))], hasEarlier: upTo.hasEarlier, reachesLatest };
 }
 
 /** What a reconnecting page missed: messages after `afterId`, unless there are too many. */
