@@ -1,5 +1,6 @@
 // Conversations: a visitor's exchange with the shop, queued until an agent has it, open while
 // they talk, closed at the end. Agent-side reads start from the agent's business (invariant 4).
+import { isWeChat } from "./user-agent";
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
@@ -399,6 +400,6 @@ export type Channel = Conversation["channel"];
  */
 export function arrivalChannel(link: { embed?: string; via?: string }, userAgent: string | null): Channel {
   if (link.embed === "1") return "widget";
-  if (link.via === "wechat" || /MicroMessenger/i.test(userAgent ?? "")) return "wechat";
+  if (link.via === "wechat" || isWeChat(userAgent)) return "wechat";
   return "link";
 }

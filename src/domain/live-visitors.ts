@@ -1,6 +1,7 @@
 // Who is on the shop's site right now (their widget or chat page holds a socket open), and the
 // agent's way to speak first to one of them (proactive chat, 主动发起). Presence lives in the
 // realtime hub; this file is given its online ids and reads everything else in one query.
+import { isWeChat } from "./user-agent";
 import { and, eq, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
@@ -89,7 +90,7 @@ export function liveVisitors(
 function channelOf(db: Queryable, visitor: { id: number; userAgent: string | null }): Conversation["channel"] {
   const last = lastClosedConversation(db, visitor.id);
   if (last) return last.channel;
-  return /MicroMessenger/i.test(visitor.userAgent ?? "") ? "wechat" : "widget";
+  return isWeChat(visitor.userAgent) ? "wechat" : "widget";
 }
 
 export interface ProactiveResult {

@@ -81,3 +81,8 @@ export function describeUserAgent(ua: string | null): UserAgentSummary {
   if (crawler) return { browser: crawler, os: osOf(ua), device: "bot" };
   return { browser: browserOf(ua), os: osOf(ua), device: deviceOf(ua) };
 }
+
+/** WeChat's in-app browser (a chat reached from an official account or a shared link). */
+export function isWeChat(ua: string | null): boolean {
+  return /MicroMessenger/i.test(ua ?? "");
+}
