@@ -1,4 +1,5 @@
 // The agent's workspace: the conversation lists, one conversation, taking and closing.
+import { requestRating } from "../domain/ratings";
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import {
@@ -158,6 +159,12 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
     .post(
       "/console/conversations/:id/close",
       ({ ctx, params, set }) => changeOrExplain(ctx, params.id, set, () => closeConversation(db, hub, ctx.agent, params.id)),
+      { params: conversationParams },
+    )
+    // Asks the visitor for a rating (once per conversation).
+    .post(
+      "/console/conversations/:id/rating-request",
+      ({ ctx, params, set }) => changeOrExplain(ctx, params.id, set, () => requestRating(db, hub, ctx.agent, params.id)),
       { params: conversationParams },
     );
 
