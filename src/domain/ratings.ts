@@ -35,7 +35,7 @@ export interface RatingCardMeta {
  * Marks the conversation asked and puts the card in its thread, or returns null when it was
  * asked (or rated) before: the UPDATE matches only an unasked row, so two asks at once make one card.
  */
-function ask(tx: Queryable, conversation: Conversation, meta: Omit<RatingCardMeta, "widgetKey">) {
+function ask(tx: Queryable, conversation: Conversation, meta: RatingCardMeta) {
   const asked = tx
     .update(conversations)
     .set({ ratingRequestedAt: Date.now() })
@@ -43,8 +43,7 @@ function ask(tx: Queryable, conversation: Conversation, meta: Omit<RatingCardMet
     .returning()
     .get();
   if (!asked) return null;
-  const business = tx.select({ widgetKey: businesses.widgetKey }).from(businesses).where(eq(businesses.id, conversation.businessId)).get()!;
-  const card = insertSystemMessage(tx, asked, ratingEvents.requested, { ...meta, widgetKey: business.widgetKey } satisfies RatingCardMeta);
+  const card = insertSystemMessage(tx, asked, ratingEvents.requested, { ...meta });
   return { conversation: { ...asked, lastMessageId: card.id }, card };
 }
 
@@ -56,7 +55,8 @@ export function requestRating(db: Database, events: ConversationEvents, agent: A
     if (agent.role === "agent" && before.agentId !== agent.id) throw new RuleError({ key: "rating.notYours" });
     if (before.rating !== null) throw new RuleError({ key: "rating.alreadyRated" });
     const agentName = tx.select({ name: agents.displayName }).from(agents).where(eq(agents.id, agent.id)).get()?.name ?? "";
-    const asked = ask(tx, before, { by: "agent", agentName });
+    const { widgetKey } = tx.select({ widgetKey: businesses.widgetKey }).from(businesses).where(eq(businesses.id, before.businessId)).get()!;
+    const asked = ask(tx, before, { by: "agent", agentName, widgetKey });
     if (!asked) throw new RuleError({ key: "rating.alreadyRequested" });
     return { before, ...asked };
   }, { behavior: "immediate" });
@@ -73,9 +73,9 @@ export function requestRating(db: Database, events: ConversationEvents, agent: A
  */
 export function offerRatingOnClose(tx: Queryable, before: Conversation, closed: Conversation): { conversation: Conversation; card: Message } | null {
   if (before.status !== "open") return null;
-  const business = tx.select({ ratingEnabled: businesses.ratingEnabled }).from(businesses).where(eq(businesses.id, closed.businessId)).get();
+  const business = tx.select({ ratingEnabled: businesses.ratingEnabled, widgetKey: businesses.widgetKey }).from(businesses).where(eq(businesses.id, closed.businessId)).get();
   if (!business?.ratingEnabled) return null;
-  return ask(tx, closed, { by: "close" });
+  return ask(tx, closed, { by: "close", widgetKey: business.widgetKey });
 }
 
 export interface RatingAnswer {
