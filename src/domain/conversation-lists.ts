@@ -2,6 +2,7 @@
 // and admins), and the closed ones with filters. Each is read one page at a time by keyset, in
 // the order of an index (migration 0007), so a page costs the same with 100 conversations or
 // 100,000: no OFFSET, no COUNT(*).
+import { isCalendarDate } from "./hours";
 import { and, desc, eq, gte, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Queryable } from "../db/client";
@@ -76,12 +77,9 @@ export function startOfDay(day: string, timezone: string): number {
   return wall - offsetAt(first);
 }
 
+/** A real day, in years a shop's history can hold. */
 function isCalendarDay(day: string): boolean {
-  const match = dayPattern.exec(day);
-  if (!match) return false;
-  const [year, month, date] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const parsed = new Date(Date.UTC(year, month - 1, date));
-  return year >= 2000 && year <= 9999 && parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === date;
+  return isCalendarDate(day) && Number(day.slice(0, 4)) >= 2000;
 }
 
 /** Checks the closed list's date range; throws ValidationError naming `from` or `to`. */

@@ -208,7 +208,8 @@ function minutesOf(time: string): number {
   return hours! * 60 + minutes!;
 }
 
-function isCalendarDate(text: string): boolean {
+/** A real day written YYYY-MM-DD (no 2026-02-30). */
+export function isCalendarDate(text: string): boolean {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!match) return false;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
