@@ -6,7 +6,7 @@ import { type CannedReply, type CannedScope, scopeOf } from "../domain/canned-re
 import { limits } from "../domain/limits";
 import type { Translate } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
-import { field, type FieldErrors, notice } from "./form";
+import { field, type FieldErrors, notice, textArea } from "./form";
 import { html, type SafeHtml } from "./html";
 
 export const cannedRepliesPath = "/console/canned-replies";
@@ -23,21 +23,12 @@ export const cannedAddFormId = (scope: CannedScope) => `canned-new-${scope}`;
 
 const placeholders = ["visitor_name", "agent_name", "shop_name"] as const;
 
-function bodyArea(t: Translate, errors: FieldErrors, form: string, value: string): SafeHtml {
-  const id = `${form}-body`;
-  const problem = errors.body;
-  return html`<label for="${id}">${t("canned.body")}</label>
-<textarea id="${id}" name="body" rows="3" maxlength="${limits.cannedBodyLength}" required
-  ${problem ? html`aria-invalid="true" aria-describedby="${id}-error"` : ""}>${value}</textarea>
-${problem ? html`<p class="field-error" id="${id}-error">${t(problem.key, problem.params)}</p>` : ""}`;
-}
-
 // One more character than a shortcut may have: people often type the leading `/` too.
 function replyFields(t: Translate, form: string, values: CannedTypedForm["values"], errors: FieldErrors): SafeHtml {
   return html`${errors.form ? notice("error", t(errors.form.key, errors.form.params)) : ""}
 ${field(t, errors, { id: `${form}-shortcut`, name: "shortcut", label: t("canned.shortcut"), value: values.shortcut, required: true, maxlength: limits.cannedShortcutLength + 1 })}
 <p class="muted hint">${t("canned.shortcutHint", { max: limits.cannedShortcutLength })}</p>
-${bodyArea(t, errors, form, values.body ?? "")}`;
+${textArea(t, errors, { id: `${form}-body`, name: "body", label: t("canned.body"), value: values.body ?? "", maxlength: limits.cannedBodyLength, rows: 3 })}`;
 }
 
 /** Typed values when this form was the one refused, else the stored ones. */

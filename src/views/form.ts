@@ -31,6 +31,15 @@ export function field(t: Translate, errors: FieldErrors, options: FieldOptions):
 ${problem ? html`<p class="field-error" id="${id}-error">${t(problem.key, problem.params)}</p>` : ""}`;
 }
 
+/** A labelled textarea with its error message, like `field` for inputs. */
+export function textArea(t: Translate, errors: FieldErrors, options: { id: string; name: string; label: string; value: string; maxlength: number; rows: number }): SafeHtml {
+  const problem = errors[options.name];
+  return html`<label for="${options.id}">${options.label}</label>
+<textarea id="${options.id}" name="${options.name}" rows="${options.rows}" maxlength="${options.maxlength}" required
+  ${problem ? html`aria-invalid="true" aria-describedby="${options.id}-error"` : ""}>${options.value}</textarea>
+${problem ? html`<p class="field-error" id="${options.id}-error">${t(problem.key, problem.params)}</p>` : ""}`;
+}
+
 /** A hand-made control's error, under it, for the `field-<name>` id `field` uses too. */
 export function fieldError(t: Translate, errors: FieldErrors, name: string): SafeHtml | "" {
   const problem = errors[name];

@@ -6,7 +6,7 @@ import type { InfoTab } from "../domain/info-tabs";
 import { limits } from "../domain/limits";
 import type { Translate } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
-import { field, type FieldErrors, notice } from "./form";
+import { field, type FieldErrors, notice, textArea } from "./form";
 import { html, type SafeHtml } from "./html";
 import { richText } from "./rich-text";
 
@@ -24,15 +24,6 @@ export interface TypedForm {
   form: string;
   values: Record<string, string>;
   errors: FieldErrors;
-}
-
-/** A labelled textarea with its error message, like `field` for inputs. */
-function textArea(t: Translate, errors: FieldErrors, options: { id: string; name: string; label: string; value: string; maxlength: number; rows: number }): SafeHtml {
-  const problem = errors[options.name];
-  return html`<label for="${options.id}">${options.label}</label>
-<textarea id="${options.id}" name="${options.name}" rows="${options.rows}" maxlength="${options.maxlength}" required
-  ${problem ? html`aria-invalid="true" aria-describedby="${options.id}-error"` : ""}>${options.value}</textarea>
-${problem ? html`<p class="field-error" id="${options.id}-error">${t(problem.key, problem.params)}</p>` : ""}`;
 }
 
 /** Save (for the item's form, by its id), move up, move down and delete; a move at either end is disabled. */
