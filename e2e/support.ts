@@ -9,7 +9,8 @@ import { type Browser, chromium } from "playwright-core";
 
 export const binaryPath = resolve(import.meta.dir, "../dist/kefu");
 export const chromiumPath = "/usr/bin/chromium";
-export const shotsDir = "/tmp/kefu-shots";
+/** Where e2e tests leave screenshots to look at; KEFU_SHOTS_DIR keeps parallel runs apart. */
+export const shotsDir = process.env.KEFU_SHOTS_DIR ?? "/tmp/kefu-shots";
 
 function requireBinary(): void {
   if (!existsSync(binaryPath)) throw new Error(`${binaryPath} is missing: run "npm run build" before "bun test e2e"`);
