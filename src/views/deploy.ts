@@ -8,6 +8,7 @@ import { limits } from "../domain/limits";
 import type { MessageKey, Translate } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
 import { copyLink, copyText, field, fieldError, type FieldErrors, invalid, notice } from "./form";
+import { brandColors } from "./brand";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { qrSvg } from "./qr";
@@ -141,20 +142,14 @@ function scriptSnippet(base: string, widgetKey: string, mode: "mini" | "window")
 <script async src="${base}/widget.js" data-key="${widgetKey}"${mode === "window" ? ' data-mode="window"' : ""}></script>`;
 }
 
-/** Black or white, whichever reads better on `color` (#rrggbb). */
-function textColorOn(color: string): string {
-  const [r, g, b] = [1, 3, 5].map((start) => Number.parseInt(color.slice(start, start + 2), 16));
-  return 0.299 * r! + 0.587 * g! + 0.114 * b! > 160 ? "#111111" : "#ffffff";
-}
-
 /**
  * A button that opens the chat page in a new tab, for pages that cannot run scripts. Built with
- * `html`, so the title and link are escaped; the colour was checked as #rrggbb when saved, and a
- * stored value that is not one falls back to the default rather than reach a style attribute.
+ * `html`, so the title and link are escaped; brandColors keeps anything but #rrggbb out of the
+ * style attribute.
  */
 function plainHtmlSnippet(t: Translate, business: ConsoleContext["business"], chatPage: string): SafeHtml {
-  const color = /^#[0-9a-f]{6}$/i.test(business.widgetColor) ? business.widgetColor : "#2563eb";
-  const style = `padding:10px 18px;border:0;border-radius:6px;background:${color};color:${textColorOn(color)};font-size:15px;cursor:pointer`;
+  const { brand, onBrand } = brandColors(business.widgetColor);
+  const style = `padding:10px 18px;border:0;border-radius:6px;background:${brand};color:${onBrand};font-size:15px;cursor:pointer`;
   return html`<form action="${chatPage}" method="get" target="_blank">
   <button type="submit" style="${style}">${business.widgetTitle || t("deploy.chatWithUs")}</button>
 </form>`;
