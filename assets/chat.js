@@ -7,9 +7,17 @@
   "use strict";
 
   const PENDING_SEQ = "9007199254740991"; // sorts after every real message id
+  // Sends are idempotent by client id: one not confirmed by then goes again on the open socket.
   const CONFIRM_TIMEOUT_MS = 10000;
+  // A reload or a blip shorter than this shows nothing; a real drop shows within about a second.
+  const LOST_SHOWN_AFTER_MS = 400;
+  const BACK_SHOWN_MS = 2500;
   const TYPING_SHOWN_MS = 4000;
   const TYPING_SENT_EVERY_MS = 2000;
+
+  // hx-ws retries a dropped socket with a delay that doubles; past a few seconds a visitor who is
+  // back online would wait for nothing. The jitter (30 %) still spreads a whole shop's reconnects.
+  htmx.config.ws = { ...htmx.config.ws, reconnectMaxDelay: 5000 };
 
   let socket = null;
   let lastReadSent = 0;
@@ -106,26 +114,47 @@
     if (current) byId(`conversation-${current}`)?.setAttribute("aria-current", "true");
   }
 
-  // ---- pending messages ----
+  // ---- pending messages: the outbox ----
 
-  function pendingBubble(clientId, body) {
+  // A message not yet confirmed is a pending bubble carrying its frame. It goes out when the socket
+  // is open, again on every reconnect until the server's rendering replaces it (by its client id),
+  // and is marked "Not sent" only when the server refuses it.
+
+  function pendingBubble(frame, body) {
     const message = document.createElement("div");
     message.className = "message mine pending";
-    message.id = `message-${clientId}`;
+    message.id = `message-${frame.clientId}`;
     message.dataset.seq = PENDING_SEQ;
-    message.dataset.body = body;
+    message.dataset.frame = JSON.stringify(frame);
     const bubble = document.createElement("div");
     bubble.className = "bubble";
     bubble.textContent = body; // never parsed as HTML
     const meta = document.createElement("div");
     meta.className = "meta";
+    meta.textContent = byId("connection-state")?.dataset.sending ?? "";
     message.append(bubble, meta);
     return message;
+  }
+
+  function transmit(message) {
+    if (!message.isConnected || !message.classList.contains("pending") || message.classList.contains("failed")) return;
+    send(JSON.parse(message.dataset.frame));
+    clearTimeout(message.confirmTimer);
+    message.confirmTimer = setTimeout(() => transmit(message), CONFIRM_TIMEOUT_MS);
+  }
+
+  /** Queues a message: a pending bubble at the end of the thread, sent now or on reconnect. */
+  function post(frame, body) {
+    const message = pendingBubble(frame, body);
+    byId("thread")?.append(message);
+    transmit(message);
+    scrollToBottom();
   }
 
   function failPending(clientId, reason) {
     const message = byId(`message-${clientId}`);
     if (!message || !message.classList.contains("pending")) return;
+    clearTimeout(message.confirmTimer);
     message.classList.add("failed");
     const meta = message.querySelector(".meta");
     meta.textContent = `${reason || texts().failed || "Not sent."} `;
@@ -135,15 +164,39 @@
     retry.textContent = texts().retry || "Retry";
     retry.addEventListener("click", () => {
       message.classList.remove("failed");
-      meta.textContent = "";
-      sendDraft(clientId, message.dataset.body);
+      meta.textContent = byId("connection-state")?.dataset.sending ?? "";
+      transmit(message);
     });
     meta.append(retry);
   }
 
-  function sendDraft(clientId, body) {
-    send({ type: "send", clientId, body });
-    setTimeout(() => failPending(clientId), CONFIRM_TIMEOUT_MS);
+  // ---- the connection's state ----
+
+  let lostTimer = 0;
+  let backTimer = 0;
+
+  /** "lost": the socket dropped (presence greys out); "back": it returned after a drop. */
+  function showConnection(state) {
+    const notice = byId("connection-state");
+    clearTimeout(lostTimer);
+    clearTimeout(backTimer);
+    if (state === "lost") {
+      if (document.documentElement.dataset.connection === "lost") return;
+      lostTimer = setTimeout(() => {
+        document.documentElement.dataset.connection = "lost";
+        if (!notice) return;
+        notice.textContent = notice.dataset.lost;
+        notice.className = "connection-state lost";
+        notice.hidden = false;
+      }, LOST_SHOWN_AFTER_MS);
+      return;
+    }
+    const wasLost = document.documentElement.dataset.connection === "lost";
+    delete document.documentElement.dataset.connection;
+    if (!notice || !wasLost) return;
+    notice.textContent = notice.dataset.back;
+    notice.className = "connection-state back";
+    backTimer = setTimeout(() => (notice.hidden = true), BACK_SHOWN_MS);
   }
 
   // ---- hx-ws events ----
@@ -151,25 +204,28 @@
   document.addEventListener("htmx:ws:after:connection", (event) => {
     socket = event.detail.connection.socket;
     lastReadSent = 0;
+    // Catch up first: what the server already stored comes back and replaces its pending bubble.
     send({ type: "resume", after: lastSeq() });
+    for (const message of document.querySelectorAll("#thread > .message.pending[data-frame]")) transmit(message);
+    showConnection("back");
     markRead();
   });
 
-  // Refused as blocked (socketCloseCodes.blocked): the reloaded page says only that chat is unavailable.
   document.addEventListener("htmx:ws:close", (event) => {
-    if (event.detail.code === 4403) location.reload();
+    // Refused as blocked (socketCloseCodes.blocked): the reloaded page says only that chat is unavailable.
+    if (event.detail.code === 4403) return location.reload();
+    showConnection("lost");
   });
+  // The browser knows first when the network goes; the socket may take a while to notice.
+  window.addEventListener("offline", () => showConnection("lost"));
+  window.addEventListener("online", () => socket?.readyState === WebSocket.OPEN && showConnection("back"));
 
   document.addEventListener("htmx:ws:before:message:outgoing", (event) => {
     const { message } = event.detail;
     if (message.values.type === "faq") {
       // A picked FAQ question: sent like a typed message, with its own id and pending bubble.
-      const clientId = crypto.randomUUID();
-      message.values = { type: "faq", id: message.values.id, clientId };
-      message.data = JSON.stringify(message.values);
-      byId("thread")?.append(pendingBubble(clientId, event.target.textContent.trim()));
-      setTimeout(() => failPending(clientId), CONFIRM_TIMEOUT_MS);
-      scrollToBottom();
+      event.detail.cancelled = true;
+      post({ type: "faq", id: message.values.id, clientId: crypto.randomUUID() }, event.target.textContent.trim());
       return;
     }
     if (event.target.id !== "composer") {
@@ -177,21 +233,15 @@
       message.data = JSON.stringify(message.values);
       return;
     }
+    // Messages go through the outbox above, not hx-ws's queue: they must survive a lost socket.
+    event.detail.cancelled = true;
     const body = String(message.values.body ?? "");
-    if (!body.trim()) {
-      event.detail.cancelled = true;
-      return;
-    }
+    if (!body.trim()) return;
     // Sent: a draft still waiting to go out would show agents a message already in the thread.
     clearTimeout(draftTimer);
-    const clientId = crypto.randomUUID();
-    message.values = { type: "send", clientId, body };
-    message.data = JSON.stringify(message.values);
-    byId("thread")?.append(pendingBubble(clientId, body));
-    setTimeout(() => failPending(clientId), CONFIRM_TIMEOUT_MS);
+    post({ type: "send", clientId: crypto.randomUUID(), body }, body);
     const input = event.target.querySelector?.("textarea[name=body]");
     if (input) input.value = "";
-    scrollToBottom();
   });
 
   document.addEventListener("htmx:ws:before:message:incoming", (event) => {

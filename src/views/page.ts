@@ -1,5 +1,6 @@
 import type { Locale, Translate } from "../i18n";
 import { assetUrl } from "../routes/assets";
+import { connectionNotice } from "./connection";
 import { html, type SafeHtml } from "./html";
 
 /** What every page needs to speak the reader's language. */
@@ -22,6 +23,7 @@ export function documentPage(ctx: PageContext, title: string, body: SafeHtml, op
 </head>
 <body>
 ${body}
+${options.chat ? connectionNotice(ctx.t) : ""}
 <!-- Not deferred, and after the content: htmx then starts on DOMContentLoaded, when hx-ws,
      hx-upsert and chat.js are all registered. Deferred, htmx could start (and open the socket)
      before an extension or chat.js had arrived, leaving the page silently offline. -->
