@@ -139,15 +139,28 @@
     return canned.loading;
   }
 
-  /** Own replies first, then shared ones; in each, shortcut matches before text matches. */
+  /** Shortcuts that start with the query, then those that contain it, then texts; own before shared in each. */
   function matching(query) {
     const found = [];
     canned.replies.forEach((reply, index) => {
       const shortcut = reply.shortcut.toLowerCase();
       const rank = shortcut.startsWith(query) ? 0 : shortcut.includes(query) ? 1 : reply.body.toLowerCase().includes(query) ? 2 : -1;
-      if (rank >= 0) found.push({ reply, index, rank: rank + (reply.shared ? 3 : 0) });
+      if (rank >= 0) found.push({ reply, index, rank: rank * 2 + (reply.shared ? 1 : 0) });
     });
     return found.sort((a, b) => a.rank - b.rank || a.index - b.index).slice(0, 50).map((entry) => entry.reply);
+  }
+
+  // The server fills what it knows; what is left ({visitor_name} of an anonymous visitor) must be
+  // filled in or removed before the message can go.
+  const PLACEHOLDER = /\{(?:visitor_name|agent_name|shop_name)\}/;
+
+  /** The reply as it will be inserted, with each placeholder still to fill marked. */
+  function preview(body) {
+    const text = make("span", "canned-text");
+    for (const part of body.split(/(\{(?:visitor_name|agent_name|shop_name)\})/)) {
+      if (part) text.append(PLACEHOLDER.test(part) ? make("mark", "unfilled", part) : document.createTextNode(part));
+    }
+    return text;
   }
 
   function closeList() {
@@ -174,7 +187,7 @@
       const head = make("span", "canned-head");
       head.append(make("strong", "", `/${reply.shortcut}`));
       if (reply.shared) head.append(make("span", "badge", texts.shared));
-      option.append(head, make("span", "canned-text", reply.body));
+      option.append(head, preview(reply.body));
       // On mousedown, so the message box keeps its focus and caret.
       option.onmousedown = (event) => {
         event.preventDefault();
@@ -217,7 +230,42 @@
     if (unfilled) box.setSelectionRange(start + unfilled.index, start + unfilled.index + unfilled[0].length);
   }
 
-  document.addEventListener("input", (event) => isMessageBox(event.target) && update(event.target));
+  // Capturing on window, before chat.js queues the message: a placeholder left in it stops the send,
+  // says why under the composer, and is selected to be typed over.
+  window.addEventListener(
+    "htmx:ws:before:message:outgoing",
+    (event) => {
+      const box = messageBox(event.target);
+      const unfilled = template() && box && PLACEHOLDER.exec(box.value);
+      if (!unfilled) return;
+      event.detail.cancelled = true;
+      event.stopPropagation();
+      const status = document.getElementById("composer-status");
+      if (status) {
+        status.className = "composer-status problem";
+        status.dataset.unfilled = "";
+        status.textContent = template().dataset.unfilled.replace("{placeholder}", unfilled[0]);
+        status.hidden = false;
+      }
+      box.focus();
+      box.setSelectionRange(unfilled.index, unfilled.index + unfilled[0].length);
+    },
+    true,
+  );
+
+  function clearUnfilledProblem(box) {
+    const status = document.getElementById("composer-status");
+    if (status && "unfilled" in status.dataset && !PLACEHOLDER.test(box.value)) {
+      status.hidden = true;
+      delete status.dataset.unfilled;
+    }
+  }
+
+  document.addEventListener("input", (event) => {
+    if (!isMessageBox(event.target)) return;
+    update(event.target);
+    clearUnfilledProblem(event.target);
+  });
   // The caret moved to or away from a `/query` without typing.
   document.addEventListener("click", (event) => isMessageBox(event.target) && update(event.target));
   document.addEventListener("keyup", (event) => isMessageBox(event.target) && /^(Arrow(Left|Right)|Home|End)$/.test(event.key) && update(event.target));

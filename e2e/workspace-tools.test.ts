@@ -1,6 +1,6 @@
 // The agent's tools as an agent and a visitor use them, against the built binary: a canned reply
-// typed with "/", and a rating asked for, answered on the chat page and shown in the agent's
-// thread. (Attachments: e2e/attachments.test.ts; live visitors: e2e/live-visitors.test.ts.)
+// typed with "/" (to a visitor in the widget on a shop's page of another origin), and a rating
+// asked for, answered on the chat page and shown in the agent's thread. (Attachments: e2e/attachments.test.ts; live visitors: e2e/live-visitors.test.ts.)
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
@@ -15,6 +15,9 @@ let kefu: Kefu;
 let browser: Browser;
 let ownerCookie: string;
 let chatPath: string;
+let widgetKey: string;
+/** A shop's page with the widget, on another site (localhost) than Kefu (127.0.0.1). */
+let host: ReturnType<typeof Bun.serve>;
 
 beforeAll(async () => {
   [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
@@ -22,13 +25,21 @@ beforeAll(async () => {
   expect(setup.status).toBe(303);
   ownerCookie = sessionCookie(setup);
   const db = new Database(join(kefu.dataDir, "kefu.db"), { readonly: true });
-  const { widgetKey } = db.query("SELECT widget_key AS widgetKey FROM businesses").get() as { widgetKey: string };
+  ({ widgetKey } = db.query("SELECT widget_key AS widgetKey FROM businesses").get() as { widgetKey: string });
   db.close();
   chatPath = `/chat/${widgetKey}`;
+  host = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: () =>
+      new Response(`<!doctype html><html><head><meta charset="utf-8"><title>Host shop</title></head><body><h1>Host shop</h1>
+<script async src="${kefu.url}/widget.js" data-key="${widgetKey}"></script></body></html>`, { headers: { "content-type": "text/html; charset=utf-8" } }),
+  });
 });
 
 afterAll(async () => {
   await browser?.close();
+  host?.stop(true);
   await kefu?.stop();
 });
 
@@ -75,6 +86,53 @@ describe("canned replies", () => {
     await composer.press("Enter");
     await visitor.locator("#thread .message.theirs", { hasText: "Kefu ships within 2 days" }).waitFor();
     await Promise.all([visitor.context().close(), agent.context().close()]);
+  });
+});
+
+describe("canned replies with a placeholder Kefu cannot fill", () => {
+  it("ranks shortcuts that start with what was typed first, previews the reply filled, and blocks sending until the placeholder is filled", async () => {
+    for (const [scope, shortcut, body] of [
+      ["shared", "delivery", "{shop_name} delivers within 2 days, {visitor_name}."],
+      ["personal", "late", "Sorry, your order is delayed by a day."],
+    ]) {
+      const added = await postForm(kefu, "/console/canned-replies", { scope: scope!, shortcut: shortcut!, body: body! }, { cookie: ownerCookie });
+      expect(added.status).toBe(303);
+    }
+    const shop = await (await newContext()).newPage();
+    await shop.goto(`http://localhost:${host.port}/`);
+    await shop.locator("[data-kefu] .launcher").click();
+    const widget = shop.frameLocator("[data-kefu] iframe");
+    await widget.locator("#composer textarea[name=body]").fill("Where is my order?");
+    await widget.locator("#composer textarea[name=body]").press("Enter");
+    await widget.locator("#thread .message.mine:not(.pending)", { hasText: "Where is my order?" }).waitFor();
+    const agent = await (await newContext(true)).newPage();
+    await agent.goto(`${kefu.url}/console`);
+    await agent.locator("#my-conversations a").first().click();
+    await agent.locator("#thread .message", { hasText: "Where is my order?" }).waitFor();
+
+    const composer = agent.locator("#composer textarea[name=body]");
+    await composer.pressSequentially("/del");
+    const options = agent.locator(".canned-list [role=option]");
+    await options.first().waitFor();
+    // The shared /delivery starts with "del"; my own /late only has it in its text.
+    await expect(options.locator("strong").allTextContents()).resolves.toEqual(["/delivery", "/late"]);
+    await expect(options.first().locator(".canned-text").textContent()).resolves.toBe("Kefu delivers within 2 days, {visitor_name}.");
+    await expect(options.first().locator("mark.unfilled").textContent()).resolves.toBe("{visitor_name}");
+    await composer.press("Enter");
+    await expect(composer.inputValue()).resolves.toBe("Kefu delivers within 2 days, {visitor_name}.");
+
+    await composer.press("Enter");
+    const status = agent.locator("#composer-status");
+    await status.filter({ hasText: "Fill in {visitor_name} or remove it before sending." }).waitFor({ state: "visible" });
+    await agent.screenshot({ path: `${shotsDir}/canned-unfilled.png` });
+    await expect(agent.locator("#thread .message.mine").count()).resolves.toBe(0);
+    // The placeholder is selected: typing replaces it.
+    await composer.pressSequentially("Ann");
+    await expect(composer.inputValue()).resolves.toBe("Kefu delivers within 2 days, Ann.");
+    await status.waitFor({ state: "hidden" });
+    await composer.press("Enter");
+    await widget.locator("#thread .message.theirs", { hasText: "Kefu delivers within 2 days, Ann." }).waitFor();
+    await Promise.all([shop.context().close(), agent.context().close()]);
   });
 });
 

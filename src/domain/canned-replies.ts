@@ -172,5 +172,15 @@ export interface PlaceholderValues {
  * the visitor reading "Hello ,".
  */
 export function fillPlaceholders(body: string, values: PlaceholderValues): string {
-  return body.replace(/\{(visitor_name|agent_name|shop_name)\}/g, (whole, name: keyof PlaceholderValues) => values[name]?.trim() || whole);
+  return body.replace(placeholderPattern, (whole, name: keyof PlaceholderValues) => values[name]?.trim() || whole);
+}
+
+const placeholderPattern = /\{(visitor_name|agent_name|shop_name)\}/g;
+
+/**
+ * The first placeholder still in a message ("{visitor_name}"), or null. A reply inserted for a
+ * visitor with no name keeps it for the agent to fill in; it must never reach the visitor as is.
+ */
+export function unfilledPlaceholder(body: string): string | null {
+  return body.match(placeholderPattern)?.[0] ?? null;
 }

@@ -14,6 +14,7 @@ import { messageLimits } from "./limits";
 import { randomToken } from "./tokens";
 import type { Visitor } from "./visitors";
 import type { Business } from "./businesses";
+import { unfilledPlaceholder } from "./canned-replies";
 import { offlineReason } from "./hours";
 import { postProductCard } from "./products";
 import type { RatingEvent } from "./ratings";
@@ -255,6 +256,8 @@ export function sendAgentMessage(
   draft: Draft,
 ): SendResult {
   checkDraft(draft);
+  const placeholder = unfilledPlaceholder(draft.body);
+  if (placeholder) throw new ValidationError({ body: { key: "canned.unfilled", params: { placeholder } } });
   const result = db.transaction((tx) => {
     const conversation = findConversationForAgent(tx, agent.businessId, conversationId);
     const existing = tx

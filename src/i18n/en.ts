@@ -489,6 +489,7 @@ export const en = {
   "canned.manage": "Manage canned replies",
   "canned.sharedTag": "Shared",
   "canned.keysHint": "↑↓ choose · Enter insert · Esc close",
+  "canned.unfilled": "Fill in {placeholder} or remove it before sending.",
   "emoji.open": "Insert emoji",
   "emoji.group.smileys": "Smileys",
   "emoji.group.gestures": "Gestures and people",

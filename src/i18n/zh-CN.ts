@@ -489,6 +489,7 @@ export const zhCN: Dictionary = {
   "canned.manage": "管理快捷回复",
   "canned.sharedTag": "公共",
   "canned.keysHint": "↑↓ 选择 · Enter 插入 · Esc 关闭",
+  "canned.unfilled": "请先填写或删除 {placeholder} 再发送。",
   "emoji.open": "插入表情",
   "emoji.group.smileys": "笑脸",
   "emoji.group.gestures": "手势与人物",

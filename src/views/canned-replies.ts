@@ -115,5 +115,5 @@ ${replySection(ctx, "shared", replies.shared, typed)}
 export function cannedRepliesTemplate(t: Translate, conversationId: number): SafeHtml {
   return html`<template id="canned-replies" data-src="/console/conversations/${conversationId}/canned-replies" data-manage="${cannedRepliesPath}"
   data-label="${t("canned.title")}" data-none="${t("canned.noMatch")}" data-empty="${t("canned.emptyComposer")}" data-manage-label="${t("canned.manage")}"
-  data-shared="${t("canned.sharedTag")}" data-hint="${t("canned.keysHint")}"></template>`;
+  data-shared="${t("canned.sharedTag")}" data-hint="${t("canned.keysHint")}" data-unfilled="${t("canned.unfilled")}"></template>`;
 }

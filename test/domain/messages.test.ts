@@ -100,6 +100,24 @@ describe("answering as an agent", () => {
     expect(() => sendAgentMessage(ctx.db, ignoreEvents, { ...me, businessId: other.id }, theirs.id, draft())).toThrow(NotFoundError);
   });
 
+  it("refuses a message that still holds a canned reply's placeholder, and stores nothing", async () => {
+    const ctx = setup();
+    const me = await addMember(ctx, "agent", "me@example.com");
+    const { conversation } = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [me.id]);
+    const before = ctx.db.select().from(messages).all().length;
+    let refused: unknown;
+    try {
+      sendAgentMessage(ctx.db, ignoreEvents, me, conversation.id, draft("Hi {visitor_name}, your parcel left today."));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).fields.body).toEqual({ key: "canned.unfilled", params: { placeholder: "{visitor_name}" } });
+    expect(ctx.db.select().from(messages).all()).toHaveLength(before);
+    // Braces that are no placeholder of ours are text like any other.
+    expect(sendAgentMessage(ctx.db, ignoreEvents, me, conversation.id, draft("Use the code {WINTER10} at checkout.")).created).toBe(true);
+  });
+
   it("records the first response time once", async () => {
     const ctx = setup();
     const me = await addMember(ctx, "agent", "me@example.com");
