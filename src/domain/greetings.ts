@@ -1,8 +1,10 @@
-// Greetings (欢迎语): when an agent is given a conversation, the thread gets a first agent-side
-// message: the agent's own greeting, else the shop's welcome text. {visitor_name} and
-// {agent_name} are filled in; an unknown visitor name is dropped with the space before it, so
-// "Hi {visitor_name}," reads "Hi," and "您好{visitor_name}，" reads "您好，".
-import { eq } from "drizzle-orm";
+// Greetings (欢迎语): when an agent is first given a conversation, the thread gets a first
+// agent-side message: the agent's own greeting, else the shop's welcome text. Once per
+// conversation: an agent who takes it over after a transfer or a requeue does not greet again.
+// {visitor_name} and {agent_name} are filled in; an unknown visitor name is dropped with the
+// separator before it, so "Hi {visitor_name}," reads "Hi,", "for you, {visitor_name}?" reads
+// "for you?" and "您好{visitor_name}，" reads "您好，".
+import { and, eq, gte, lt } from "drizzle-orm";
 import type { Queryable } from "../db/client";
 import { agents, businesses, conversations as conversationsTable, messages, visitors } from "../db/schema";
 import type { Conversation } from "./conversations";
@@ -12,8 +14,18 @@ import type { Message } from "./messages";
 import { randomToken } from "./tokens";
 
 export function fillGreeting(template: string, names: { visitorName: string | null; agentName: string }): string {
-  const withVisitor = names.visitorName ? template.replaceAll("{visitor_name}", names.visitorName) : template.replace(/ ?\{visitor_name\}/g, "");
+  const withVisitor = names.visitorName ? template.replaceAll("{visitor_name}", names.visitorName) : withoutVisitorName(template);
   return withVisitor.replaceAll("{agent_name}", names.agentName).trim();
+}
+
+/** The template with {visitor_name} and its separator taken out, so no ", ?" or leading ", " is left. */
+function withoutVisitorName(template: string): string {
+  const opening = /^\s*\{visitor_name\}\s*[,，、:：!！]?\s*/;
+  const rest = template
+    .replace(opening, "")
+    .replace(/[ \t]*[,，、]?[ \t]*\{visitor_name\}/g, "");
+  // "{visitor_name}, welcome!" starts a sentence again: "Welcome!".
+  return opening.test(template) ? rest.charAt(0).toLocaleUpperCase() + rest.slice(1) : rest;
 }
 
 export function checkGreeting(text: string, field: string): string {
@@ -24,7 +36,28 @@ export function checkGreeting(text: string, field: string): string {
   return trimmed;
 }
 
+/** Whether the conversation was greeted already (before a transfer or a requeue). */
+function greeted(tx: Queryable, conversationId: number): boolean {
+  // Greetings' client ids start "greeting-": a range on the (conversation, client id) index. Only
+  // the agent side's count: a visitor chooses their own client ids.
+  const found = tx
+    .select({ id: messages.id })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, conversationId),
+        gte(messages.clientId, "greeting-"),
+        lt(messages.clientId, "greeting."),
+        eq(messages.sender, "agent"),
+      ),
+    )
+    .limit(1)
+    .get();
+  return found !== undefined;
+}
+
 export function insertGreeting(tx: Queryable, conversation: Conversation, agentId: number): Message | null {
+  if (greeted(tx, conversation.id)) return null;
   const agent = tx.select({ name: agents.displayName, greeting: agents.greeting }).from(agents).where(eq(agents.id, agentId)).get();
   const welcome = tx.select({ text: businesses.welcomeText }).from(businesses).where(eq(businesses.id, conversation.businessId)).get();
   const template = agent?.greeting || welcome?.text || "";
