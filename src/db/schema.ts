@@ -31,10 +31,14 @@ export const businesses = sqliteTable("businesses", {
   identitySecret: text("identity_secret").notNull(),
   routingMode: text("routing_mode", { enum: ["auto", "claim"] }).notNull().default("auto"),
   maxConcurrentChats: integer("max_concurrent_chats").notNull().default(5),
-  // Open conversations with no message for this long are closed; 0 turns it off.
-  idleCloseMinutes: integer("idle_close_minutes").notNull().default(0),
+  // Open conversations with no message for this long are closed; 0 turns it off. Half an hour,
+  // so that a shop does not pile up conversations its visitors left long ago.
+  idleCloseMinutes: integer("idle_close_minutes").notNull().default(30),
   welcomeText: text("welcome_text").notNull().default(""),
+  // The leave-a-message form's text outside business hours.
   offlineText: text("offline_text").notNull().default(""),
+  // What a visitor is told at once while nobody who serves them is online, in business hours.
+  noAgentText: text("no_agent_text").notNull().default(""),
   timezone: text("timezone").notNull().default("UTC"),
   ratingEnabled: integer("rating_enabled", { mode: "boolean" }).notNull().default(true),
   widgetColor: text("widget_color").notNull().default("#2563eb"),

@@ -244,6 +244,18 @@ export function queueFrom(db: Queryable, from: Conversation): { visitorId: numbe
     .map(({ visitorId }, index) => ({ visitorId, ahead: before + index }));
 }
 
+/** The first waiting conversation of each line (group, or requested agent) of the business. */
+export function queueHeads(db: Queryable, businessId: number): Conversation[] {
+  const heads = db
+    .select({ id: sql<number>`min(${conversations.id})` })
+    .from(conversations)
+    .where(and(eq(conversations.businessId, businessId), eq(conversations.status, "queued")))
+    .groupBy(conversations.groupId, conversations.requestedAgentId)
+    .all();
+  if (heads.length === 0) return [];
+  return db.select().from(conversations).where(inArray(conversations.id, heads.map((head) => head.id))).all();
+}
+
 /** How many conversations wait before this one, or null when it is not waiting. */
 export function queuePosition(db: Queryable, conversation: Conversation): number | null {
   if (conversation.status !== "queued") return null;

@@ -28,6 +28,7 @@ export interface HoursSettings {
   days: DayHours[];
   closedDates: string[];
   offlineText: string;
+  noAgentText: string;
   offlineWhenNoAgent: boolean;
   offlineRequired: OfflineField[];
 }
@@ -53,6 +54,7 @@ export function readHours(db: Queryable, business: Business): HoursSettings {
     days,
     closedDates: dates.map((row) => row.date),
     offlineText: business.offlineText,
+    noAgentText: business.noAgentText,
     offlineWhenNoAgent: business.offlineWhenNoAgent,
     offlineRequired: business.offlineRequired,
   };
@@ -67,6 +69,7 @@ export function saveHours(db: Database, actor: { id: number; businessId: number 
       .set({
         timezone: settings.timezone,
         offlineText: settings.offlineText,
+        noAgentText: settings.noAgentText,
         offlineWhenNoAgent: settings.offlineWhenNoAgent,
         offlineRequired: settings.offlineRequired,
       })
@@ -105,6 +108,7 @@ function checkHours(input: HoursInput): HoursSettings {
   const dates = [...new Set(input.closedDates.map((date) => date.trim()).filter(Boolean))].sort();
   const badDate = dates.find((date) => !isCalendarDate(date));
   const offlineText = input.offlineText.trim();
+  const noAgentText = input.noAgentText.trim();
   const unknownField = input.offlineRequired.find((name) => !(offlineFields as readonly string[]).includes(name));
   const found = problems({
     timezone: timezone === null ? { key: "error.timezone.invalid" } : null,
@@ -118,6 +122,10 @@ function checkHours(input: HoursInput): HoursSettings {
       Array.from(offlineText).length > limits.offlineTextLength
         ? { key: "error.offlineText.tooLong", params: { max: limits.offlineTextLength } }
         : null,
+    noAgentText:
+      Array.from(noAgentText).length > limits.offlineTextLength
+        ? { key: "error.offlineText.tooLong", params: { max: limits.offlineTextLength } }
+        : null,
     offlineRequired: unknownField === undefined ? null : { key: "error.offlineRequired.invalid" },
   });
   if (found) throw new ValidationError(found);
@@ -126,6 +134,7 @@ function checkHours(input: HoursInput): HoursSettings {
     days,
     closedDates: dates,
     offlineText,
+    noAgentText,
     offlineWhenNoAgent: input.offlineWhenNoAgent,
     offlineRequired: offlineFields.filter((name) => input.offlineRequired.includes(name)),
   };
@@ -162,8 +171,7 @@ export type OfflineReason = "hours" | "noAgent";
 /**
  * Why a visitor cannot start a chat now, so the page offers the leave-a-message form instead;
  * null when they can. Outside hours; or, when the shop chose so, nobody who serves the visitor's
- * pool is online. A visitor on an exclusive link was told their agent is away and chose to wait,
- * so for them only the shop's own agents being all away counts.
+ * pool is online.
  */
 export function offlineReason(
   db: Queryable,
@@ -172,9 +180,16 @@ export function offlineReason(
   now: number = Date.now(),
 ): OfflineReason | null {
   if (!isWithinHours(db, business, now)) return "hours";
-  const served = presence.pool.requestedAgentId !== null ? anyone : presence.pool;
-  if (business.offlineWhenNoAgent && !anyAgentOnline(db, business.id, presence.onlineAgentIds, served)) return "noAgent";
+  if (business.offlineWhenNoAgent && nobodyOnline(db, business.id, presence.onlineAgentIds, presence.pool)) return "noAgent";
   return null;
+}
+
+/**
+ * Nobody who serves the pool is online. A visitor on an exclusive link was told their agent is
+ * away and chose to wait, so for them only the shop's own agents being all away counts.
+ */
+export function nobodyOnline(db: Queryable, businessId: number, onlineAgentIds: readonly number[], pool: Pool): boolean {
+  return !anyAgentOnline(db, businessId, onlineAgentIds, pool.requestedAgentId !== null ? anyone : pool);
 }
 
 /** Every time zone the settings page offers, with `current` kept even if the list lacks it. */

@@ -3,20 +3,21 @@
 // listens. HTML fragments swap themselves in (htmx); small JSON events drive chat.js.
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { conversations } from "../db/schema";
+import { agents, conversations } from "../db/schema";
 import { drainQueue, requeueFromAbsentAgents } from "../domain/assignment";
 import { setAwayAfterAbsence } from "../domain/agents";
 import { groupIdsOfAgent } from "../domain/groups";
 import { visitorsOnIp } from "../domain/blocked-ips";
 import { agentCard, shownAvailability } from "../domain/agents";
-import { type Conversation, type ConversationSummary, currentConversation, queueFrom, summarize, unreadTotal } from "../domain/conversations";
+import { type Conversation, type ConversationSummary, currentConversation, queueFrom, queueHeads, summarize, unreadTotal } from "../domain/conversations";
 import type { ConversationEvents } from "../domain/events";
 import type { Message } from "../domain/messages";
 import { findBusiness } from "../domain/businesses";
 import { unhandledCount } from "../domain/offline-messages";
+import { nobodyOnline } from "../domain/hours";
 import { inboxBadge } from "../views/console";
 import { type Locale, locales, translator } from "../i18n";
-import { agentStatus, queueNotice } from "../views/chat";
+import { agentStatus, nobodyOnlineText, queueNotice } from "../views/chat";
 import { html, type SafeHtml } from "../views/html";
 import { threadUpsert } from "../views/message";
 import { visitorName } from "../views/visitor-name";
@@ -158,14 +159,27 @@ export class Hub implements ConversationEvents {
     return agentWaitingAudiences(agent.id, groupIdsOfAgent(this.db, agent.id)).map((audience) => topics.waiting(agent.businessId, audience, locale));
   }
 
-  /** Tells the waiting visitors whose place in line a change at `from` moved how many are ahead now. */
+  /**
+   * Tells the waiting visitors whose place in line a change at `from` moved how many are ahead now,
+   * or, while nobody who serves their line is online, that instead.
+   */
   private sendQueuePositions(from: Conversation): void {
+    const business = findBusiness(this.db, from.businessId);
+    const nobody = business !== undefined && nobodyOnline(this.db, from.businessId, this.agents.onlineIds(), from);
     for (const { visitorId, ahead } of queueFrom(this.db, from)) {
       this.send(
         (locale) => topics.visitorThread(visitorId, locale),
-        (locale) => html`<hx-partial hx-target="#queue-position" hx-swap="outerHTML">${queueNotice(translator(locale), ahead)}</hx-partial>`,
+        (locale) => {
+          const t = translator(locale);
+          return html`<hx-partial hx-target="#queue-position" hx-swap="outerHTML">${queueNotice(t, ahead, nobody ? nobodyOnlineText(t, business!) : null)}</hx-partial>`;
+        },
       );
     }
+  }
+
+  /** Someone came online or left: every line of the business may now have someone, or nobody, to answer it. */
+  private sendWaitingNotices(businessId: number): void {
+    for (const head of queueHeads(this.db, businessId)) this.sendQueuePositions(head);
   }
 
   messagesRead(visitorId: number, reader: "visitor" | "agent", upToId: number): void {
@@ -280,6 +294,8 @@ export class Hub implements ConversationEvents {
 
   /** An agent opened or closed their last console, or chose another availability. */
   agentStatusChanged(agentId: number): void {
+    const agent = this.db.select({ businessId: agents.businessId }).from(agents).where(eq(agents.id, agentId)).get();
+    if (agent) this.sendWaitingNotices(agent.businessId);
     const open = this.db
       .select({ visitorId: conversations.visitorId })
       .from(conversations)

@@ -5,13 +5,13 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { agentCard, shownAvailability } from "../domain/agents";
 import type { Business } from "../domain/businesses";
-import type { Pool } from "../domain/assignment";
+import { anyone, type Pool } from "../domain/assignment";
 import { currentConversation, queuePosition } from "../domain/conversations";
 import { listGroups } from "../domain/groups";
 import { listFaqs } from "../domain/faqs";
 import { listInfoTabs } from "../domain/info-tabs";
 import { NotFoundError, ValidationError } from "../domain/errors";
-import { offlineReason } from "../domain/hours";
+import { nobodyOnline, type OfflineReason, offlineReason } from "../domain/hours";
 import { limits } from "../domain/limits";
 import { threadPage } from "../domain/messages";
 import { leaveMessage } from "../domain/offline-messages";
@@ -19,7 +19,8 @@ import { RateLimiter } from "../domain/rate-limiter";
 import { createAnonymousVisitor, recordVisit } from "../domain/visitors";
 import type { Hub } from "../realtime/hub";
 import { messagePage } from "../views/auth";
-import { chatPage } from "../views/chat";
+import { chatPage, nobodyOnlineText } from "../views/chat";
+import type { Translate } from "../i18n";
 import { html } from "../views/html";
 import { type LeaveMessageState, leaveMessageForm, leaveMessageOutcome } from "../views/leave-message";
 import { earlierControl, threadUpsert } from "../views/message";
@@ -42,9 +43,10 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
   const { db, secret, config } = deps;
   const earlierUrl = (widgetKey: string, hasEarlier: boolean, firstId: number | undefined) =>
     hasEarlier && firstId !== undefined ? `${visitorCookiePath(widgetKey)}/messages?before=${firstId}` : null;
-  const leaveMessageState = (business: Business, widgetKey: string): LeaveMessageState => ({
+  // Outside hours the shop's offline text; in hours with nobody online, its nobody-online text.
+  const leaveMessageState = (business: Business, widgetKey: string, reason: OfflineReason, t: Translate): LeaveMessageState => ({
     action: `${visitorCookiePath(widgetKey)}/leave-message`,
-    offlineText: business.offlineText,
+    offlineText: reason === "noAgent" ? nobodyOnlineText(t, business) : business.offlineText,
     required: business.offlineRequired,
   });
   // Each stored message counts; mistyped attempts store nothing and do not.
@@ -84,13 +86,19 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
         const agent = agentId ? agentCard(db, agentId) : null;
         const agentAvailability = shownAvailability(agent, agentId ? hub.agents.isOnline(agentId) : false);
         const chatPath = visitorCookiePath(params.widgetKey);
-        const offline = !conversation && offlineReason(db, business, { onlineAgentIds: hub.agents.onlineIds(), pool }) !== null;
+        const onlineAgentIds = hub.agents.onlineIds();
+        const reason = conversation ? null : offlineReason(db, business, { onlineAgentIds, pool });
+        const offline = reason !== null;
+        // Told at once, before the first message too, rather than "You are next in line" forever.
+        const waitingPool = conversation ? (conversation.status === "queued" ? conversation : null) : offline ? null : pool;
+        const nobodyOnlineNow = waitingPool !== null && nobodyOnline(db, business.id, onlineAgentIds, waitingPool);
         const picking = !conversation && !offline && business.groupPicker && pool.groupId === null && pool.requestedAgentId === null;
         const groupChoices = picking ? listGroups(db, business.id).map((group) => ({ name: group.name, url: `${chatPath}?group=${group.id}` })) : [];
         return chatPage(page, {
           business,
           agent,
           queueAhead: conversation ? queuePosition(db, conversation) : null,
+          nobodyOnline: nobodyOnlineNow ? nobodyOnlineText(page.t, business) : null,
           agentAvailability,
           groupChoices: groupChoices.length > 0 ? groupChoices : null,
           requestedAway: !conversation && agent && pool.requestedAgentId && agentAvailability !== "online" ? { name: agent.displayName, anyoneUrl: chatPath } : null,
@@ -102,7 +110,7 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
           chatPath,
           embedded: embedded ? { origins: business.allowedOrigins } : null,
           // A visitor already in a conversation keeps it; otherwise, offline means "leave a message".
-          leaveMessage: offline ? leaveMessageState(business, params.widgetKey) : null,
+          leaveMessage: reason ? leaveMessageState(business, params.widgetKey, reason, page.t) : null,
           faqs: listFaqs(db, business.id),
           infoTabs: listInfoTabs(db, business.id),
         });
@@ -128,7 +136,8 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
           return leaveMessageOutcome("error", page.t("chat.blocked"));
         }
         if (!visitor) throw new NotFoundError("visitor");
-        const form = { ...leaveMessageState(business, params.widgetKey), values: body };
+        const reason = offlineReason(db, business, { onlineAgentIds: hub.agents.onlineIds(), pool: anyone }) ?? "hours";
+        const form = { ...leaveMessageState(business, params.widgetKey, reason, page.t), values: body };
         const visitorKey = [`visitor:${visitor.id}`];
         const ipKey = ip ? [`ip:${ip}`] : [];
         const wait = Math.max(messagesByVisitor.retryAfterMs(visitorKey), messagesByIp.retryAfterMs(ipKey));

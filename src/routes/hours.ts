@@ -16,6 +16,7 @@ const hoursBody = t.Object({
   timezone: t.String({ maxLength: 100 }),
   closedDates: t.String({ maxLength: 5000 }),
   offlineText: t.String({ maxLength: 10_000 }),
+  noAgentText: t.String({ maxLength: 10_000 }),
   offlineWhenNoAgent: optionalText(10),
   ...Object.fromEntries(offlineFields.map((name) => [`required-${name}`, optionalText(10)])),
   ...Object.fromEntries(
@@ -27,7 +28,7 @@ const hoursBody = t.Object({
   ),
 });
 
-type HoursBody = { timezone: string; closedDates: string; offlineText: string } & Record<string, string | undefined>;
+type HoursBody = { timezone: string; closedDates: string; offlineText: string; noAgentText: string } & Record<string, string | undefined>;
 
 function formFromBody(body: HoursBody): HoursForm {
   return {
@@ -40,6 +41,7 @@ function formFromBody(body: HoursBody): HoursForm {
     })),
     closedDates: body.closedDates,
     offlineText: body.offlineText,
+    noAgentText: body.noAgentText,
     offlineWhenNoAgent: body.offlineWhenNoAgent !== undefined,
     offlineRequired: offlineFields.filter((name) => body[`required-${name}`] !== undefined),
   };

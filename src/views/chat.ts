@@ -19,6 +19,8 @@ export interface ChatState {
   agentAvailability: Availability;
   /** Conversations waiting before this visitor's, or null when it is not waiting. */
   queueAhead: number | null;
+  /** Nobody who could answer is online (in business hours): what to tell the visitor, else null. */
+  nobodyOnline: string | null;
   messages: Message[];
   earlierUrl: string | null;
   socketUrl: string;
@@ -62,8 +64,18 @@ export function agentStatus(ctx: PageContext, business: Business, agent: ChatSta
 </div>`;
 }
 
-/** "3 people ahead of you" while the visitor's conversation waits; nothing once it is taken. */
-export function queueNotice(t: Translate, ahead: number | null): SafeHtml {
+/** What a visitor is told while nobody who serves them is online: the shop's text, or ours. */
+export function nobodyOnlineText(t: Translate, business: Pick<Business, "noAgentText">): string {
+  return business.noAgentText || t("chat.nobodyOnline");
+}
+
+/**
+ * "3 people ahead of you" while the visitor's conversation waits, nothing once it is taken; and,
+ * while nobody who could answer is online (`nobodyOnline`: the text to show), that instead, at
+ * once, also before the first message.
+ */
+export function queueNotice(t: Translate, ahead: number | null, nobodyOnline: string | null = null): SafeHtml {
+  if (nobodyOnline !== null) return html`<p id="queue-position" class="queue nobody-online" role="status">${nobodyOnline}</p>`;
   if (ahead === null) return html`<p id="queue-position" class="queue" hidden></p>`;
   return html`<p id="queue-position" class="queue" role="status">${ahead === 0 ? t("chat.queueNext") : t("chat.queueAhead", { ahead })}</p>`;
 }
@@ -128,7 +140,7 @@ export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
       <button type="button" class="secondary small" id="end-chat" hx-ws:send hx-vals='{"type": "end"}' hx-confirm="${t("chat.endConfirm")}">${t("chat.end")}</button>
       ${state.embedded ? html`<button type="button" class="icon-button" id="close-widget" title="${t("chat.minimize")}" aria-label="${t("chat.minimize")}">${icon("x")}</button>` : ""}
     </div>
-    ${queueNotice(t, state.queueAhead)}
+    ${queueNotice(t, state.queueAhead, state.nobodyOnline)}
     ${state.requestedAway ? requestedAwayNotice(ctx, state.requestedAway) : ""}
   </header>
   ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 && !state.leaveMessage ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}

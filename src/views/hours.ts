@@ -14,6 +14,7 @@ export interface HoursForm {
   days: { weekday: number; open: boolean; opensAt: string; closesAt: string }[];
   closedDates: string;
   offlineText: string;
+  noAgentText: string;
   offlineWhenNoAgent: boolean;
   offlineRequired: string[];
 }
@@ -39,6 +40,7 @@ export function hoursForm(settings: HoursSettings): HoursForm {
     }),
     closedDates: settings.closedDates.join("\n"),
     offlineText: settings.offlineText,
+    noAgentText: settings.noAgentText,
     offlineWhenNoAgent: settings.offlineWhenNoAgent,
     offlineRequired: settings.offlineRequired,
   };
@@ -96,6 +98,12 @@ export function hoursPage(ctx: ConsoleContext, state: HoursPageState): SafeHtml 
       ${invalid(errors, "offlineText")}>${form.offlineText}</textarea>
     ${fieldError(t, errors, "offlineText")}
     <p class="muted">${t("hours.offlineTextHint")}</p>
+
+    <label for="field-noAgentText">${t("hours.noAgentText")}</label>
+    <textarea id="field-noAgentText" name="noAgentText" rows="3" maxlength="${limits.offlineTextLength}" placeholder="${t("chat.nobodyOnline")}"
+      ${invalid(errors, "noAgentText")}>${form.noAgentText}</textarea>
+    ${fieldError(t, errors, "noAgentText")}
+    <p class="muted">${t("hours.noAgentTextHint")}</p>
 
     <fieldset>
       <legend>${t("hours.form")}</legend>

@@ -50,6 +50,24 @@ describe("the database", () => {
     expect(pragma("foreign_keys")).toBe(1);
   });
 
+  it("gives an upgraded shop the 30-minute idle close unless its owner chose 'never'", () => {
+    const opened = openDatabase(":memory:");
+    const all = embeddedMigrations();
+    const upTo = (tag: string) => all.slice(0, all.findIndex((m) => m.tag === tag));
+    const internals = opened.db as unknown as { dialect: { migrate(m: unknown, s: unknown, c: unknown): void }; session: unknown };
+    internals.dialect.migrate(upTo("0008_nobody_online"), internals.session, { migrationsFolder: "embedded" });
+    const { sqlite } = opened;
+    sqlite.run("INSERT INTO businesses (id, name, widget_key, identity_secret) VALUES (1, 'untouched', 'k1', 's'), (2, 'chose never', 'k2', 's'), (3, 'chose 90', 'k3', 's')");
+    sqlite.run("UPDATE businesses SET idle_close_minutes = 90 WHERE id = 3");
+    sqlite.run("INSERT INTO audit_log (business_id, action, subject) VALUES (2, 'business.idle_close_changed', 'business:2'), (3, 'business.idle_close_changed', 'business:3')");
+    expect(migrate(opened)).toBe(all.length - upTo("0008_nobody_online").length);
+    expect(sqlite.query("SELECT id, idle_close_minutes AS minutes FROM businesses ORDER BY id").all()).toEqual([
+      { id: 1, minutes: 30 },
+      { id: 2, minutes: 0 },
+      { id: 3, minutes: 90 },
+    ]);
+  });
+
   it("rejects a second message with the same client id in a conversation", () => {
     const opened = openDatabase(":memory:");
     migrate(opened);

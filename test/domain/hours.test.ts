@@ -14,6 +14,7 @@ const settings = (overrides: Partial<HoursInput> = {}): HoursInput => ({
   days: [],
   closedDates: [],
   offlineText: "",
+  noAgentText: "",
   offlineWhenNoAgent: false,
   offlineRequired: [],
   ...overrides,
@@ -116,6 +117,7 @@ describe("saving business hours", () => {
       days: [{ weekday: 2, opensAt: "9:30", closesAt: "24:00" }, { weekday: 1, opensAt: "09:00", closesAt: "18:00" }],
       closedDates: ["2026-12-25", " 2026-01-01 ", "", "2026-12-25"],
       offlineText: "  We are closed.  ",
+      noAgentText: " Back in a moment. ",
       offlineWhenNoAgent: true,
       offlineRequired: ["email", "name"],
     }));
@@ -124,6 +126,7 @@ describe("saving business hours", () => {
       days: [{ weekday: 1, opensAt: "09:00", closesAt: "18:00" }, { weekday: 2, opensAt: "09:30", closesAt: "24:00" }],
       closedDates: ["2026-01-01", "2026-12-25"],
       offlineText: "We are closed.",
+      noAgentText: "Back in a moment.",
       offlineWhenNoAgent: true,
       offlineRequired: ["name", "email"],
     });
@@ -154,6 +157,7 @@ describe("saving business hours", () => {
         ],
         closedDates: ["2026-02-30"],
         offlineText: "x".repeat(1001),
+        noAgentText: "x".repeat(1001),
         offlineRequired: ["fax"],
       })),
     );
@@ -166,6 +170,7 @@ describe("saving business hours", () => {
       "closesAt-4": "error.closesAt.invalid",
       closedDates: "error.closedDates.invalid",
       offlineText: "error.offlineText.tooLong",
+      noAgentText: "error.offlineText.tooLong",
       offlineRequired: "error.offlineRequired.invalid",
     });
     expect(readHours(ctx.db, ctx.business()).days).toEqual([{ weekday: 1, opensAt: "09:00", closesAt: "18:00" }]);

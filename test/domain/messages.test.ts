@@ -250,13 +250,16 @@ describe("returning visitors", () => {
 });
 
 describe("idle conversations", () => {
-  it("close by themselves once quiet past the shop's limit, and only then", async () => {
+  it("close by themselves once quiet past the shop's limit, 30 minutes unless the owner changes it, and only then", async () => {
     const ctx = setup();
+    expect(ctx.business.idleCloseMinutes).toBe(30);
     const agent = await addMember(ctx, "agent", "agent@example.com");
     const quiet = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [agent.id]).conversation;
     const lively = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [agent.id]).conversation;
     const now = Date.now();
-    expect(closeIdleConversations(ctx.db, ignoreEvents, now + 60 * 60_000)).toBe(0); // off by default
+    expect(closeIdleConversations(ctx.db, ignoreEvents, now + 29 * 60_000)).toBe(0);
+    ctx.sqlite.run("UPDATE businesses SET idle_close_minutes = 0");
+    expect(closeIdleConversations(ctx.db, ignoreEvents, now + 10 * 60 * 60_000)).toBe(0); // 0: never
     ctx.sqlite.run("UPDATE businesses SET idle_close_minutes = 30");
     ctx.sqlite.run("UPDATE messages SET created_at = ? WHERE conversation_id = ?", [now - 31 * 60_000, quiet.id]);
     expect(closeIdleConversations(ctx.db, ignoreEvents, now)).toBe(1);

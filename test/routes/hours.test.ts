@@ -17,6 +17,7 @@ async function closeTheShop(ctx: TestApp, overrides: { offlineText?: string; off
     days: [{ weekday: notToday, opensAt: "09:00", closesAt: "18:00" }],
     closedDates: [],
     offlineText: overrides.offlineText ?? "",
+    noAgentText: "",
     offlineWhenNoAgent: false,
     offlineRequired: overrides.offlineRequired ?? [],
   });
@@ -41,6 +42,7 @@ const hoursForm = {
   "closesAt-2": "18:00",
   closedDates: "2026-12-25\n2026-10-01",
   offlineText: "Back at nine.",
+  noAgentText: "Everyone is busy; we will be right with you.",
   offlineWhenNoAgent: "on",
   "required-email": "on",
 };
@@ -57,6 +59,7 @@ describe("the business-hours page", () => {
     expect(findBusiness(ctx.db, ctx.business.id)).toMatchObject({
       timezone: "Asia/Shanghai",
       offlineText: "Back at nine.",
+      noAgentText: "Everyone is busy; we will be right with you.",
       offlineWhenNoAgent: true,
       offlineRequired: ["email"],
     });

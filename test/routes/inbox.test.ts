@@ -15,6 +15,7 @@ async function visitorLeaves(ctx: TestApp, form: { name?: string; phone?: string
     days: [{ weekday: notToday, opensAt: "09:00", closesAt: "18:00" }],
     closedDates: [],
     offlineText: "",
+    noAgentText: "",
     offlineWhenNoAgent: false,
     offlineRequired: [],
   });
