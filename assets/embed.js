@@ -104,6 +104,8 @@
     }
     postJson("/identify", body)
       .then((answer) => {
+        // What Kefu left out of the product (an http:// image, say), for the shop's developer.
+        for (const warning of answer.warnings || []) console.warn("kefu:", warning);
         // This browser now stands for another visitor: show that visitor's conversation.
         if (answer.reload) location.reload();
       })

@@ -5,7 +5,7 @@ import { and, eq, gt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { conversations, messages, type Product, visitors } from "../db/schema";
 import { currentConversation } from "./conversations";
-import { ValidationError } from "./errors";
+import type { FieldProblem } from "./errors";
 import { optionalText, webUrl } from "./fields";
 import type { ConversationEvents } from "./events";
 import { limits } from "./limits";
@@ -14,24 +14,37 @@ import { randomToken } from "./tokens";
 
 export type { Product };
 
-/** The card as stored: text trimmed and bounded, the link http(s), the image https only. */
-export function checkProduct(input: { title?: string; image?: string; price?: string; url?: string; description?: string }): Product {
-  const problems: ValidationError["fields"] = {};
+/**
+ * The card as stored: text trimmed and bounded, the link http(s), the image https only. What is
+ * wrong is left out and named in `dropped` (a shop's http:// image costs the card its picture,
+ * not the card); without a usable title there is no card at all.
+ */
+export function usableProduct(input: { title?: string; image?: string; price?: string; url?: string; description?: string }): {
+  product: Product | null;
+  dropped: Record<string, FieldProblem>;
+} {
+  const dropped: Record<string, FieldProblem> = {};
   const text = (field: "title" | "price" | "description", max: number) => {
     const checked = optionalText(input[field], max);
-    if (checked.problem) problems[field] = checked.problem;
-    return checked.text;
+    if (checked.problem) dropped[field] = checked.problem;
+    return checked.problem ? undefined : checked.text;
   };
   const title = text("title", limits.productTitleLength);
-  if (!title) problems.title = { key: "product.title" };
+  if (!title && !dropped.title) dropped.title = { key: "product.title" };
   const price = text("price", limits.productPriceLength);
   const description = text("description", limits.productDescriptionLength);
-  const url = input.url?.trim() || undefined;
-  if (url && !webUrl(url)) problems.url = { key: "product.url" };
-  const image = input.image?.trim() || undefined;
-  if (image && !webUrl(image, ["https:"])) problems.image = { key: "product.image" };
-  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
-  return { title: title!, ...(image && { image }), ...(price && { price }), ...(url && { url }), ...(description && { description }) };
+  let url = input.url?.trim() || undefined;
+  if (url && !webUrl(url)) {
+    dropped.url = { key: "product.url" };
+    url = undefined;
+  }
+  let image = input.image?.trim() || undefined;
+  if (image && !webUrl(image, ["https:"])) {
+    dropped.image = { key: "product.image" };
+    image = undefined;
+  }
+  if (!title) return { product: null, dropped };
+  return { product: { title, ...(image && { image }), ...(price && { price }), ...(url && { url }), ...(description && { description }) }, dropped };
 }
 
 const productKey = (product: Product) => product.url ?? product.title;

@@ -6,7 +6,7 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { NotFoundError, problemOf, ValidationError } from "../domain/errors";
 import { limits } from "../domain/limits";
-import { checkProduct, showProduct } from "../domain/products";
+import { showProduct, usableProduct } from "../domain/products";
 import { RateLimiter } from "../domain/rate-limiter";
 import { updateVisitorContext } from "../domain/visitor-context";
 import { identifyVisitor } from "../domain/visitor-identity";
@@ -36,15 +36,18 @@ export function widgetReportRoutes(deps: AppDeps, hub: Hub) {
       "/chat/:widgetKey/identify",
       ({ params, business, visitor, page, body, cookie, request, set }) => {
         try {
-          const product = body.product ? checkProduct(body.product) : null;
+          // A product the shop described badly loses what is wrong with it, never the visitor's details.
+          const { product, dropped } = body.product ? usableProduct(body.product) : { product: null, dropped: {} };
           const identified = identifyVisitor(db, secret, business!, visitor!, body.visitor ?? {});
           if (identified.token) setVisitorCookie(cookie, identified.token, request, config, params.widgetKey);
           const productChanged = product !== null && JSON.stringify(product) !== JSON.stringify(identified.visitor.product);
           if (product) showProduct(db, hub, identified.visitor.id, product);
           // Agents' panels follow only a change: the widget reports on every page load.
           if (identified.visitor !== visitor || productChanged) hub.visitorChanged(findVisitor(db, business!.id, identified.visitor.id)!);
-          // Another record now: the page reloads to show that visitor's conversation.
-          return { reload: identified.token !== null, verified: identified.visitor.verified };
+          // Another record now: the page reloads to show that visitor's conversation. What was left
+          // out of the product is said, for the shop's developer in the browser's console.
+          const warnings = Object.entries(dropped).map(([field, problem]) => `product.${field}: ${page.t(problem.key, problem.params)}`);
+          return { reload: identified.token !== null, verified: identified.visitor.verified, ...(warnings.length > 0 && { warnings }) };
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           const [field] = Object.keys(error.fields);

@@ -5,7 +5,7 @@ import { ValidationError } from "../../src/domain/errors";
 import { type ConversationEvents, ignoreEvents } from "../../src/domain/events";
 import { limits } from "../../src/domain/limits";
 import { type Message, sendVisitorMessage } from "../../src/domain/messages";
-import { checkProduct, postProductCard, showProduct } from "../../src/domain/products";
+import { postProductCard, showProduct, usableProduct } from "../../src/domain/products";
 import { createAnonymousVisitor, type Visitor } from "../../src/domain/visitors";
 import { testApp } from "../support";
 
@@ -35,27 +35,27 @@ function setup() {
 }
 
 describe("checking a product", () => {
-  const fieldsOf = (input: Parameters<typeof checkProduct>[0]) => {
-    try {
-      checkProduct(input);
-    } catch (error) {
-      if (error instanceof ValidationError) return Object.keys(error.fields);
-      throw error;
-    }
-    return [];
-  };
+  const fieldsOf = (input: Parameters<typeof usableProduct>[0]) => Object.keys(usableProduct(input).dropped);
 
   it("keeps the card's fields trimmed and leaves out empty ones", () => {
-    expect(checkProduct({ title: " Jade teapot ", price: " ¥128 ", url: " https://shop.example.com/teapot ", image: "", description: "  " })).toEqual({
-      title: "Jade teapot",
-      price: "¥128",
-      url: "https://shop.example.com/teapot",
+    expect(usableProduct({ title: " Jade teapot ", price: " ¥128 ", url: " https://shop.example.com/teapot ", image: "", description: "  " })).toEqual({
+      product: { title: "Jade teapot", price: "¥128", url: "https://shop.example.com/teapot" },
+      dropped: {},
     });
   });
 
-  it("needs a title", () => {
-    expect(fieldsOf({})).toEqual(["title"]);
+  it("needs a title: without one there is no card", () => {
+    expect(usableProduct({})).toEqual({ product: null, dropped: { title: { key: "product.title" } } });
+    expect(usableProduct({ title: "   ", url: "https://shop.example.com/teapot" }).product).toBeNull();
     expect(fieldsOf({ title: "   ", url: "https://shop.example.com/teapot" })).toEqual(["title"]);
+  });
+
+  it("drops what is wrong and keeps the rest of the card", () => {
+    expect(usableProduct({ title: "Teapot", price: "¥128", image: "http://shop.example.com/teapot.jpg" })).toEqual({
+      product: { title: "Teapot", price: "¥128" },
+      dropped: { image: { key: "product.image" } },
+    });
+    expect(usableProduct({ title: "Teapot", url: "javascript:alert(1)" })).toEqual({ product: { title: "Teapot" }, dropped: { url: { key: "product.url" } } });
   });
 
   it("links to http or https pages only", () => {

@@ -314,8 +314,6 @@ describe("identifying the visitor from the host page", () => {
       { visitor: { name: "Li Lei", avatar: "http://shop.example.com/li.png" }, product: teapot },
       { visitor: { name: "李".repeat(limits.nameLength + 1) }, product: teapot },
       { visitor: { name: "Li Lei", attributes: Object.fromEntries(Array.from({ length: limits.attributesPerVisitor + 1 }, (_, i) => [`k${i}`, "v"])) } },
-      { visitor: { name: "Li Lei" }, product: { title: "Jade teapot", image: "http://shop.example.com/teapot.jpg" } },
-      { visitor: { name: "Li Lei" }, product: { price: "¥128" } },
     ];
     for (const body of cases) {
       const response = await identify(ctx, client, body);
@@ -324,6 +322,23 @@ describe("identifying the visitor from the host page", () => {
     }
     expect(allVisitors(ctx)).toEqual(before);
     expect(ctx.db.select().from(conversations).all()).toEqual([]);
+  });
+
+  it("keeps the visitor's details when the product is described badly, drops only what is wrong, and says why", async () => {
+    const ctx = testApp();
+    const client = await browser(ctx);
+    const response = await identify(ctx, client, {
+      visitor: { name: "Li Lei" },
+      product: { title: "Jade teapot", price: "¥128", image: "http://shop.example.com/teapot.jpg" },
+    });
+    expect(response.status).toBe(200);
+    expect((await response.json()).warnings).toEqual(["product.image: The product image must be an https:// address."]);
+    expect(visitorOf(ctx, client)).toMatchObject({ name: "Li Lei", product: { title: "Jade teapot", price: "¥128" } });
+
+    const untitled = await identify(ctx, client, { visitor: { name: "Li Lei", email: "li@example.com" }, product: { price: "¥99" } });
+    expect(untitled.status).toBe(200);
+    expect((await untitled.json()).warnings).toEqual(["product.title: A product needs a title."]);
+    expect(visitorOf(ctx, client)).toMatchObject({ email: "li@example.com", product: { title: "Jade teapot" } });
   });
 
   it("names the field in a refusal", async () => {
