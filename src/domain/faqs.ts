@@ -12,7 +12,7 @@ import type { ConversationEvents } from "./events";
 import { NotFoundError, ValidationError } from "./errors";
 import { checkRequiredText, problems } from "./fields";
 import { limits } from "./limits";
-import { type Message, type SendResult, sendVisitorMessage, touchConversation } from "./messages";
+import { type Message, type SendResult, sendSelfServiceMessage, touchConversation } from "./messages";
 import type { Visitor } from "./visitors";
 
 export type Faq = typeof faqs.$inferSelect;
@@ -96,9 +96,9 @@ export interface FaqAsked extends SendResult {
 }
 
 /**
- * The visitor picked a question. It is sent as their own message (so a conversation starts,
- * routes and notifies exactly as for a typed one, and every refusal of a typed one applies), and
- * the answer follows in the same conversation as an automatic reply. The reply's client id is
+ * The visitor picked a question. It is sent as their own message, with every refusal of a typed
+ * one, but queues nobody (sendSelfServiceMessage): the answer may be all they needed. The answer
+ * follows in the same conversation as an automatic reply. The reply's client id is
  * derived from the question's with a character visitors' ids cannot hold, so a retried pick
  * returns both stored messages and a pick interrupted between the two still gets its answer.
  */
@@ -113,7 +113,7 @@ export function askFaq(
   channel: Channel = "widget",
 ): FaqAsked {
   const faq = findFaq(db, visitor.businessId, faqId);
-  const asked = sendVisitorMessage(db, events, visitor, { clientId, body: faq.question, meta: { faq: faq.id } }, onlineAgentIds, pool, channel);
+  const asked = sendSelfServiceMessage(db, events, visitor, { clientId, body: faq.question, meta: { faq: faq.id } }, onlineAgentIds, pool, channel);
   const replyClientId = `faq:${clientId}`;
   const answered = db.transaction((tx) => {
     const inserted = tx

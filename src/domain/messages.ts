@@ -247,6 +247,56 @@ export function sendVisitorMessage(
   return result;
 }
 
+/**
+ * A visitor's message that needs no agent: a question picked from the FAQ, answered at once. It
+ * goes into their current conversation if they have one; otherwise into one of its own, closed at
+ * once, so that nobody is queued or notified for an answer that may have sufficed. Their next
+ * typed message starts and routes a conversation as usual, with this exchange above it.
+ */
+export function sendSelfServiceMessage(
+  db: Database,
+  events: ConversationEvents,
+  visitor: Visitor,
+  draft: Draft,
+  onlineAgentIds: readonly number[],
+  pool: Pool,
+  channel: Channel,
+): SendResult {
+  checkDraft(draft);
+  const result = db.transaction((tx) => {
+    if (isBlocked(db, visitor.id)) throw new RuleError({ key: "chat.blocked" });
+    const existing = alreadySent(db, visitor.id, draft.clientId);
+    if (existing) {
+      const conversation = tx.select().from(conversations).where(eq(conversations.id, existing.conversationId)).get()!;
+      return { message: existing, conversation, created: false, started: false };
+    }
+    if (currentConversation(db, visitor.id)) return null;
+    const conversation = tx
+      .insert(conversations)
+      .values({
+        businessId: visitor.businessId,
+        visitorId: visitor.id,
+        status: "closed",
+        closedAt: Date.now(),
+        channel,
+        sourcePage: visitor.currentPage,
+        groupId: pool.groupId,
+        requestedAgentId: pool.requestedAgentId,
+      })
+      .returning()
+      .get();
+    const message = tx
+      .insert(messages)
+      .values({ conversationId: conversation.id, sender: "visitor", kind: "text", body: draft.body, meta: draft.meta, clientId: draft.clientId })
+      .returning()
+      .get();
+    return { message, conversation: touchConversation(tx, conversation, message), created: true, started: false };
+  }, { behavior: "immediate" });
+  if (!result) return sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, pool, channel);
+  if (result.created) events.messageCreated(result.message, result.conversation);
+  return result;
+}
+
 /** An agent answers in a conversation they have; a waiting one must be taken first. */
 export function sendAgentMessage(
   db: Database,

@@ -5,7 +5,8 @@ import { type ConversationEvents, ignoreEvents } from "../../src/domain/events";
 import { addFaq, askFaq, deleteFaq, listFaqs, moveFaq, updateFaq } from "../../src/domain/faqs";
 import { addInfoTab, deleteInfoTab, listInfoTabs, moveInfoTab, updateInfoTab } from "../../src/domain/info-tabs";
 import { limits } from "../../src/domain/limits";
-import type { Message } from "../../src/domain/messages";
+import { type Conversation, currentConversation } from "../../src/domain/conversations";
+import { type Message, sendVisitorMessage, threadPage } from "../../src/domain/messages";
 import { blockVisitor, createAnonymousVisitor } from "../../src/domain/visitors";
 import { translator } from "../../src/i18n";
 import { messageView } from "../../src/views/message";
@@ -39,8 +40,13 @@ function auditActions(ctx: Awaited<ReturnType<typeof shop>>) {
 /** Events that keep what was announced, in order. */
 function recordingEvents() {
   const created: Message[] = [];
-  const events: ConversationEvents = { ...ignoreEvents, messageCreated: (message) => created.push(message) };
-  return { events, created };
+  const changed: Conversation[] = [];
+  const events: ConversationEvents = {
+    ...ignoreEvents,
+    messageCreated: (message) => created.push(message),
+    conversationChanged: (conversation) => changed.push(conversation),
+  };
+  return { events, created, changed };
 }
 
 const clientId = () => crypto.randomUUID();
@@ -160,20 +166,37 @@ describe("info tabs", () => {
 });
 
 describe("asking an FAQ", () => {
-  it("sends the question as the visitor's message and the answer as an automatic reply in the same conversation", async () => {
+  it("sends the question as the visitor's message and the answer as an automatic reply, and queues nobody: the answer may suffice", async () => {
     const ctx = await shop();
     const agent = await addMember(ctx, "agent", "agent@example.com");
     const faq = addFaq(ctx.db, ctx.owner, { question: "How long does shipping take?", answer: "3–5 days." });
-    const { events, created } = recordingEvents();
-    const asked = askFaq(ctx.db, events, ctx.newVisitor(), faq.id, clientId(), [agent.id]);
+    const { events, created, changed } = recordingEvents();
+    const visitor = ctx.newVisitor();
+    const asked = askFaq(ctx.db, events, visitor, faq.id, clientId(), [agent.id]);
     expect(asked.created).toBe(true);
     expect(asked.message).toMatchObject({ sender: "visitor", kind: "text", body: "How long does shipping take?", meta: { faq: faq.id } });
     expect(asked.reply).toMatchObject({ sender: "system", kind: "text", body: "3–5 days.", meta: { auto: "faq", faq: faq.id } });
     expect(asked.reply.conversationId).toBe(asked.message.conversationId);
-    // Routed like a typed first message: the online agent has it, and the reply comes last.
-    expect(asked.conversation).toMatchObject({ agentId: agent.id, status: "open", lastMessageId: asked.reply.id });
-    expect(created.at(0)?.id).toBe(asked.message.id);
-    expect(created.at(-1)?.id).toBe(asked.reply.id);
+    // Not routed: no agent has it, nothing waits, no agent is told; the exchange is kept, closed.
+    expect(asked.conversation).toMatchObject({ agentId: null, status: "closed", lastMessageId: asked.reply.id });
+    expect(changed).toEqual([]);
+    expect(created.map((message) => message.id)).toEqual([asked.message.id, asked.reply.id]);
+    expect(currentConversation(ctx.db, visitor.id)).toBeUndefined();
+
+    // Writing is what asks for a person: a conversation routed as usual, the exchange above it.
+    const typed = sendVisitorMessage(ctx.db, ignoreEvents, visitor, { clientId: clientId(), body: "And to Canada?" }, [agent.id]);
+    expect(typed.conversation).toMatchObject({ agentId: agent.id, status: "open" });
+    expect(threadPage(ctx.db, visitor.id).messages.map((message) => message.body).slice(0, 3)).toEqual(["How long does shipping take?", "3–5 days.", "And to Canada?"]);
+  });
+
+  it("asks and answers in the visitor's current conversation when there is one", async () => {
+    const ctx = await shop();
+    const agent = await addMember(ctx, "agent", "agent@example.com");
+    const faq = addFaq(ctx.db, ctx.owner, { question: "Q?", answer: "A." });
+    const visitor = ctx.newVisitor();
+    const started = sendVisitorMessage(ctx.db, ignoreEvents, visitor, { clientId: clientId(), body: "hello" }, [agent.id]);
+    const asked = askFaq(ctx.db, ignoreEvents, visitor, faq.id, clientId(), [agent.id]);
+    expect(asked.conversation).toMatchObject({ id: started.conversation.id, status: "open", agentId: agent.id, lastMessageId: asked.reply.id });
   });
 
   it("answers a repeated pick with the stored messages and stores nothing more", async () => {
