@@ -315,6 +315,25 @@
     return true;
   }
 
+  // ---- voice messages' length ----
+
+  // A recording made in a browser (WebM from MediaRecorder) states no duration, and the player
+  // shows 0:00 until it was played through. Seeking past the end makes the browser find it.
+  document.addEventListener(
+    "loadedmetadata",
+    (event) => {
+      const audio = event.target;
+      if (!(audio instanceof HTMLAudioElement) || Number.isFinite(audio.duration)) return;
+      audio.addEventListener("durationchange", function found() {
+        if (!Number.isFinite(audio.duration)) return;
+        audio.removeEventListener("durationchange", found);
+        audio.currentTime = 0;
+      });
+      audio.currentTime = 1e101;
+    },
+    true,
+  );
+
   // ---- wiring ----
 
   document.addEventListener("click", (event) => {

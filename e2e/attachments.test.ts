@@ -237,6 +237,23 @@ describe("files between a visitor and an agent", () => {
     await confirmed(visitor, "audio.attachment-audio").waitFor();
     const clip = confirmed(agent, "audio.attachment-audio");
     await clip.waitFor();
+    // The player knows how long it is before anyone plays it (a browser's WebM states no length).
+    for (const page of [visitor, agent]) {
+      const duration = await confirmed(page, "audio.attachment-audio")
+        .last()
+        .evaluate((audio: HTMLAudioElement) =>
+          Number.isFinite(audio.duration) && audio.currentTime === 0
+            ? audio.duration
+            : new Promise<number>((resolve) => {
+                const done = () => Number.isFinite(audio.duration) && audio.currentTime === 0 && resolve(audio.duration);
+                audio.addEventListener("durationchange", done);
+                audio.addEventListener("seeked", done);
+                setTimeout(() => resolve(audio.duration), 5000);
+              }),
+        );
+      expect(duration).toBeGreaterThan(1);
+      expect(duration).toBeLessThan(10);
+    }
     const row = attachmentRows().at(-1)!;
     expect(row.mime_type).toBe("audio/webm");
     expect(row.original_name).toMatch(/^voice-\d{8}-\d{6}\.webm$/);
