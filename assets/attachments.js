@@ -38,16 +38,6 @@
     if (box) box.scrollTop = box.scrollHeight;
   }
 
-  /** Message times in the reader's zone, as chat.js shows the ones it swaps in. */
-  function localTimes(root) {
-    for (const time of root.querySelectorAll("time[datetime]:not([data-local])")) {
-      const at = new Date(time.dateTime);
-      const clock = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      time.textContent = at.toDateString() === new Date().toDateString() ? clock : `${at.toLocaleDateString()} ${clock}`;
-      time.dataset.local = "";
-    }
-  }
-
   function element(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -149,10 +139,8 @@
           const holder = document.createElement("div");
           holder.innerHTML = xhr.responseText; // our own server's escaped fragment
           const confirmed = holder.firstElementChild;
-          if (confirmed) {
-            localTimes(confirmed);
-            message.replaceWith(confirmed);
-          }
+          // chat.js puts its time in the reader's zone, as for any message the thread gains.
+          if (confirmed) message.replaceWith(confirmed);
         }
         return;
       }

@@ -46,14 +46,75 @@
     return max;
   }
 
-  /** Message times in the reader's own zone: the time of day today, with the date before that. */
+  // ---- times, days and runs of messages, in the reader's zone and the page's language ----
+
+  const GROUPED_WITHIN_MS = 5 * 60 * 1000;
+  const lang = () => document.documentElement.lang || undefined;
+  const clockOf = (at) => at.toLocaleTimeString(lang(), { hour: "numeric", minute: "2-digit" });
+
+  /** In the thread the time of day (a day heading says which day); elsewhere the date too, before today. */
   function localTimes(root) {
     const today = new Date().toDateString();
     for (const time of root.querySelectorAll("time[datetime]:not([data-local])")) {
       const at = new Date(time.dateTime);
-      const clock = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      time.textContent = at.toDateString() === today ? clock : `${at.toLocaleDateString()} ${clock}`;
+      const dated = at.toDateString() !== today && !time.closest("#thread");
+      time.textContent = dated ? `${at.toLocaleDateString(lang(), { month: "short", day: "numeric" })} ${clockOf(at)}` : clockOf(at);
       time.dataset.local = "";
+    }
+  }
+
+  /** "Today", "Yesterday" (今天, 昨天), else the date. */
+  function dayLabel(at) {
+    const midnight = (date) => new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+    const daysAgo = Math.round((midnight(new Date()) - midnight(at)) / 86400000);
+    if (daysAgo === 0 || daysAgo === 1) {
+      const word = new Intl.RelativeTimeFormat(lang(), { numeric: "auto" }).format(-daysAgo, "day");
+      return word.charAt(0).toLocaleUpperCase(lang()) + word.slice(1);
+    }
+    const year = at.getFullYear() !== new Date().getFullYear() ? { year: "numeric" } : {};
+    return at.toLocaleDateString(lang(), { weekday: "short", month: "long", day: "numeric", ...year });
+  }
+
+  function daySeparator(label) {
+    const separator = document.createElement("div");
+    separator.className = "day-separator";
+    separator.setAttribute("role", "separator");
+    const text = document.createElement("span");
+    text.textContent = label;
+    separator.append(text);
+    return separator;
+  }
+
+  /**
+   * Heads each day of the thread with its name, and marks a message that follows one from the
+   * same author within a few minutes as "grouped" (no repeated name, closer together). Headings
+   * carry no data-seq, so hx-upsert orders messages around them; they are placed again after
+   * every change, from the messages' own times.
+   */
+  function decorateThread() {
+    const thread = byId("thread");
+    if (!thread) return;
+    localTimes(thread);
+    let day = null;
+    let previous = null;
+    for (const node of [...thread.children]) {
+      if (node.classList.contains("day-separator")) continue;
+      const time = node.querySelector("time[datetime]");
+      const at = time ? new Date(time.dateTime) : new Date(); // a pending bubble: now
+      const heading = node.previousElementSibling?.classList.contains("day-separator") ? node.previousElementSibling : null;
+      const startsDay = at.toDateString() !== day;
+      if (startsDay) {
+        const label = dayLabel(at);
+        if (!heading) node.before(daySeparator(label));
+        else if (heading.textContent !== label) heading.firstChild.textContent = label;
+        day = at.toDateString();
+      } else heading?.remove();
+      const author = node.classList.contains("event") ? null : `${node.classList.contains("mine")}|${node.querySelector(".author")?.textContent ?? ""}`;
+      node.classList.toggle("grouped", !startsDay && author !== null && previous?.author === author && at - previous.at < GROUPED_WITHIN_MS);
+      previous = { author, at };
+    }
+    for (const heading of thread.querySelectorAll(":scope > .day-separator")) {
+      if (!heading.nextElementSibling || heading.nextElementSibling.classList.contains("day-separator")) heading.remove();
     }
   }
 
@@ -370,6 +431,17 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     localTimes(document);
+    const thread = byId("thread");
+    if (thread) {
+      // Every way a message arrives (a push, a catch-up, an upload's answer, earlier pages) changes
+      // the thread's children; the headings and groups follow. Our own changes are dropped.
+      const observer = new MutationObserver(() => {
+        decorateThread();
+        observer.takeRecords();
+      });
+      observer.observe(thread, { childList: true });
+      decorateThread();
+    }
     scrollToBottom();
     scroller()?.addEventListener("scroll", () => {
       if (atBottom()) {

@@ -1030,6 +1030,29 @@ describe("the visitor page speaks the browser's language", () => {
     }
   });
 
+  it("tells times and days in the page's language, not the browser's, and groups one author's run of messages", async () => {
+    // An English browser on a page the shop (or the widget's setLocale) put in Chinese.
+    const context = await newContext({ locale: "en-US" });
+    try {
+      const page = await open(context, `${chatPath}?locale=zh-CN`);
+      expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
+      await startConversation(page, "第一条。");
+      await send(page, "第二条。");
+      await message(page, "第二条。", "mine").waitFor();
+      await send(page, "第三条。");
+      await message(page, "第三条。", "mine").waitFor();
+      const times = await page.locator("#thread time").allTextContents();
+      expect(times.length).toBeGreaterThan(1);
+      for (const time of times) expect(time).toMatch(/^\d{1,2}:\d{2}$/);
+      await expect(page.locator("#thread > .day-separator").allTextContents()).resolves.toEqual(["今天"]);
+      // The second of two quick messages in a row from the visitor continues the first one's run.
+      await expect(message(page, "第三条。", "mine").getAttribute("class")).resolves.toContain("grouped");
+      await expect(message(page, "第一条。", "mine").getAttribute("class")).resolves.not.toContain("grouped");
+    } finally {
+      await context.close();
+    }
+  });
+
   it("is in English for an en-US browser", async () => {
     const context = await newContext({ locale: "en-US" });
     try {
