@@ -136,6 +136,41 @@ describe("canned replies with a placeholder Kefu cannot fill", () => {
   });
 });
 
+describe("the composer's keys", () => {
+  it("closes the canned list, then the emoji picker, with Esc; inserts an emoji at the caret; and moves between conversations with Alt+↑/↓", async () => {
+    const { visitor, agent } = await conversationWith("Do you ship to Macau?");
+    const composer = agent.locator("#composer textarea[name=body]");
+    await composer.pressSequentially("/");
+    await agent.locator(".canned-list").waitFor();
+    await composer.press("Escape");
+    await agent.locator(".canned-list").waitFor({ state: "detached" });
+    await composer.fill("Yes ");
+    await agent.locator(".emoji-toggle").click();
+    const picker = agent.locator(".emoji-picker:not([hidden])");
+    await picker.waitFor();
+    await agent.keyboard.press("ArrowRight");
+    await agent.keyboard.press("Enter");
+    await picker.waitFor({ state: "hidden" });
+    await expect(composer.inputValue()).resolves.toBe("Yes 😃");
+    await agent.locator(".emoji-toggle").click();
+    await picker.waitFor();
+    await agent.keyboard.press("Escape");
+    await picker.waitFor({ state: "hidden" });
+    await expect(agent.evaluate(() => document.activeElement?.getAttribute("name"))).resolves.toBe("body");
+
+    // The visitor's page has the picker too, and no canned replies.
+    await visitor.locator(".emoji-toggle").click();
+    await visitor.locator(".emoji-picker:not([hidden]) .emoji").first().click();
+    await expect(visitor.locator("#composer textarea[name=body]").inputValue()).resolves.toBe("😀");
+    await expect(visitor.locator("script[src*='canned-replies']").count()).resolves.toBe(0);
+
+    const current = await agent.locator("#my-conversations > li[aria-current]").getAttribute("id");
+    await composer.press("Alt+ArrowDown");
+    await agent.waitForURL((url) => !url.pathname.endsWith(current!.replace("conversation-", "")));
+    await Promise.all([visitor.context().close(), agent.context().close()]);
+  });
+});
+
 describe("ratings", () => {
   it("asks the visitor for a rating, who answers on the chat page, and the agent sees it in the thread", async () => {
     const { visitor, agent } = await conversationWith("Thanks for the help!");

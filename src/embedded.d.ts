@@ -48,7 +48,11 @@ declare module "*/assets/attachments.js" {
   const path: string;
   export default path;
 }
-declare module "*/assets/composer-tools.js" {
+declare module "*/assets/emoji.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/assets/canned-replies.js" {
   const path: string;
   export default path;
 }

@@ -109,7 +109,7 @@ ${replySection(ctx, "shared", replies.shared, typed)}
 }
 
 /**
- * Tells assets/composer-tools.js where this conversation's canned replies are (with their
+ * Tells assets/canned-replies.js where this conversation's canned replies are (with their
  * placeholders filled for it) and what to say around them, in the page's language.
  */
 export function cannedRepliesTemplate(t: Translate, conversationId: number): SafeHtml {

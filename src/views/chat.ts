@@ -80,7 +80,7 @@ export function queueNotice(t: Translate, ahead: number | null, nobodyOnline: st
   return html`<p id="queue-position" class="queue" role="status">${ahead === 0 ? t("chat.queueNext") : t("chat.queueAhead", { ahead })}</p>`;
 }
 
-/** Opens the emoji picker (assets/composer-tools.js builds it); carries its group names. */
+/** Opens the emoji picker (assets/emoji.js builds it); carries its group names. */
 function emojiToggle(t: Translate): SafeHtml {
   const groups = ["smileys", "gestures", "hearts", "animals", "food", "activities", "travel", "objects", "symbols"] as const;
   const names = Object.fromEntries(groups.map((group) => [group, t(`emoji.group.${group}`)]));

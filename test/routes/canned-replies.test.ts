@@ -201,11 +201,13 @@ describe("the composer's canned replies", () => {
     const page = await (await client.get(`/console/conversations/${conversation.id}`)).text();
     expect(page).toContain(`<template id="canned-replies" data-src="/console/conversations/${conversation.id}/canned-replies"`);
     expect(page).toContain('class="icon-button emoji-toggle" aria-label="Insert emoji"');
-    expect(page).toContain("composer-tools.js");
+    expect(page).toContain("emoji.js");
+    expect(page).toContain("canned-replies.js");
     const chat = await (await new Client(ctx.app).get(`/chat/${ctx.business.widgetKey}`, { "accept-language": "zh-CN" })).text();
     expect(chat).toContain('aria-label="插入表情"');
     expect(chat).toContain("&quot;smileys&quot;:&quot;笑脸&quot;");
-    // Visitors have no canned replies.
+    // Visitors have no canned replies, nor their script.
     expect(chat).not.toContain('id="canned-replies"');
+    expect(chat).not.toContain("canned-replies.js");
   });
 });
