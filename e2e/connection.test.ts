@@ -7,11 +7,9 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import type { Browser, BrowserContext, FrameLocator, Page } from "playwright-core";
-import { type Kefu, launchBrowser, postForm, sessionCookie, shotsDir, startKefu, startTcpProxy, type TcpProxy } from "./support";
+import { type Kefu, launchBrowser, setUpShop, shotsDir, startHostShop, startKefu, startTcpProxy, type TcpProxy } from "./support";
 
 setDefaultTimeout(60_000);
-
-const owner = { name: "Mei", email: "mei@example.com", password: "a long password" };
 
 let kefu: Kefu;
 let browser: Browser;
@@ -19,7 +17,7 @@ let ownerCookie: string;
 let widgetKey: string;
 let visitorProxy: TcpProxy;
 let agentProxy: TcpProxy;
-let host: ReturnType<typeof Bun.serve>;
+let host: ReturnType<typeof startHostShop>;
 let visitorContext: BrowserContext;
 let agentContext: BrowserContext;
 let shop: Page;
@@ -46,25 +44,11 @@ async function timeToReconnecting(proxy: TcpProxy, notice: ReturnType<Page["loca
 
 beforeAll(async () => {
   [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
-  const setup = await postForm(kefu, "/setup", owner);
-  expect(setup.status).toBe(303);
-  ownerCookie = sessionCookie(setup);
-  const db = new Database(join(kefu.dataDir, "kefu.db"), { readonly: true });
-  ({ widgetKey } = db.query("SELECT widget_key AS widgetKey FROM businesses").get() as { widgetKey: string });
-  db.close();
+  ({ ownerCookie, widgetKey } = await setUpShop(kefu));
   [visitorProxy, agentProxy] = await Promise.all([startTcpProxy(kefu.url), startTcpProxy(kefu.url)]);
   // The shop's page loads the widget from Kefu through the visitor's proxy, so the chat page in
   // its iframe, and that page's socket, go through it too.
-  host = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch: () =>
-      new Response(
-        `<!doctype html><html><head><meta charset="utf-8"><title>Host shop</title></head><body><h1>Host shop</h1>
-<script async src="${visitorProxy.url}/widget.js" data-key="${widgetKey}"></script></body></html>`,
-        { headers: { "content-type": "text/html; charset=utf-8" } },
-      ),
-  });
+  host = startHostShop(visitorProxy.url, widgetKey);
   visitorContext = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 800 } });
   agentContext = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 800 } });
   for (const context of [visitorContext, agentContext]) context.setDefaultTimeout(10_000);
@@ -73,7 +57,7 @@ beforeAll(async () => {
   agent = await agentContext.newPage();
   await agent.goto(`${agentProxy.url}/console`);
   shop = await visitorContext.newPage();
-  await shop.goto(`http://localhost:${host.port}/`);
+  await shop.goto(host.url);
   await shop.locator("[data-kefu] .launcher").click();
   const composer = widget(shop).locator("#composer textarea[name=body]");
   await composer.fill("Is anyone there?");
@@ -88,7 +72,7 @@ afterAll(async () => {
   await visitorContext?.close();
   await agentContext?.close();
   await browser?.close();
-  host?.stop(true);
+  host?.stop();
   await visitorProxy?.stop();
   await agentProxy?.stop();
   await kefu?.stop();

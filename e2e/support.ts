@@ -1,5 +1,6 @@
 // Drives the built binary (dist/kefu) and a real Chromium. Both must exist: a missing one is an
 // error that fails the suite, never a reason to skip it.
+import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createConnection, createServer, type Socket } from "node:net";
@@ -248,6 +249,41 @@ export function postForm(
     headers: { "content-type": "application/x-www-form-urlencoded", "accept-language": "en", origin: kefu.url, ...headers },
     body: new URLSearchParams(form).toString(),
   });
+}
+
+/** Sets up a fresh Kefu's shop: creates the owner, signed in, and reads the shop's widget key. */
+export async function setUpShop(
+  kefu: Pick<Kefu, "url" | "dataDir">,
+  owner = { name: "Mei", email: "mei@example.com", password: "a long password" },
+): Promise<{ ownerCookie: string; widgetKey: string }> {
+  const setup = await postForm(kefu, "/setup", owner);
+  if (setup.status !== 303) throw new Error(`setup answered ${setup.status}`);
+  const db = new Database(join(kefu.dataDir, "kefu.db"), { readonly: true });
+  try {
+    const { widgetKey } = db.query("SELECT widget_key AS widgetKey FROM businesses").get() as { widgetKey: string };
+    return { ownerCookie: sessionCookie(setup), widgetKey };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A shop's page with the widget snippet, on another site than Kefu: it answers on localhost while
+ * tests reach Kefu at 127.0.0.1, so the chat runs as a third-party iframe. `kefuUrl` is where the
+ * page loads the widget from (Kefu, or a proxy in front of it).
+ */
+export function startHostShop(kefuUrl: string, widgetKey: string): { url: string; stop(): void } {
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: () =>
+      new Response(
+        `<!doctype html><html><head><meta charset="utf-8"><title>Host shop</title></head><body><h1>Host shop</h1>
+<script async src="${kefuUrl}/widget.js" data-key="${widgetKey}"></script></body></html>`,
+        { headers: { "content-type": "text/html; charset=utf-8" } },
+      ),
+  });
+  return { url: `http://localhost:${server.port}/`, stop: () => server.stop(true) };
 }
 
 /** The `name=value` pair of the session cookie a response sets. */

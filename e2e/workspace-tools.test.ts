@@ -1,11 +1,9 @@
 // The agent's tools as an agent and a visitor use them, against the built binary: a canned reply
 // typed with "/" (to a visitor in the widget on a shop's page of another origin), and a rating
 // asked for, answered on the chat page and shown in the agent's thread. (Attachments: e2e/attachments.test.ts; live visitors: e2e/live-visitors.test.ts.)
-import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { type Kefu, launchBrowser, postForm, sessionCookie, shotsDir, startKefu } from "./support";
+import { type Kefu, launchBrowser, postForm, setUpShop, shotsDir, startHostShop, startKefu } from "./support";
 
 setDefaultTimeout(30_000);
 
@@ -17,29 +15,18 @@ let ownerCookie: string;
 let chatPath: string;
 let widgetKey: string;
 /** A shop's page with the widget, on another site (localhost) than Kefu (127.0.0.1). */
-let host: ReturnType<typeof Bun.serve>;
+let host: ReturnType<typeof startHostShop>;
 
 beforeAll(async () => {
   [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
-  const setup = await postForm(kefu, "/setup", owner);
-  expect(setup.status).toBe(303);
-  ownerCookie = sessionCookie(setup);
-  const db = new Database(join(kefu.dataDir, "kefu.db"), { readonly: true });
-  ({ widgetKey } = db.query("SELECT widget_key AS widgetKey FROM businesses").get() as { widgetKey: string });
-  db.close();
+  ({ ownerCookie, widgetKey } = await setUpShop(kefu, owner));
   chatPath = `/chat/${widgetKey}`;
-  host = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch: () =>
-      new Response(`<!doctype html><html><head><meta charset="utf-8"><title>Host shop</title></head><body><h1>Host shop</h1>
-<script async src="${kefu.url}/widget.js" data-key="${widgetKey}"></script></body></html>`, { headers: { "content-type": "text/html; charset=utf-8" } }),
-  });
+  host = startHostShop(kefu.url, widgetKey);
 });
 
 afterAll(async () => {
   await browser?.close();
-  host?.stop(true);
+  host?.stop();
   await kefu?.stop();
 });
 
@@ -99,7 +86,7 @@ describe("canned replies with a placeholder Kefu cannot fill", () => {
       expect(added.status).toBe(303);
     }
     const shop = await (await newContext()).newPage();
-    await shop.goto(`http://localhost:${host.port}/`);
+    await shop.goto(host.url);
     await shop.locator("[data-kefu] .launcher").click();
     const widget = shop.frameLocator("[data-kefu] iframe");
     await widget.locator("#composer textarea[name=body]").fill("Where is my order?");

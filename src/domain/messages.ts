@@ -157,12 +157,23 @@ function startConversation(
       return { conversation: reopened, reopened: last };
     }
   }
-  const conversation = db
+  return { conversation: insertConversation(db, visitor, pool, channel, { status: "queued" }), reopened: null };
+}
+
+/** A new conversation of the visitor's, for the pool they asked for, from the page they are on. */
+function insertConversation(
+  db: Queryable,
+  visitor: Visitor,
+  pool: Pool,
+  channel: Channel,
+  state: Pick<Conversation, "status"> & Partial<Pick<Conversation, "closedAt">>,
+): Conversation {
+  return db
     .insert(conversations)
     .values({
       businessId: visitor.businessId,
       visitorId: visitor.id,
-      status: "queued",
+      ...state,
       channel,
       sourcePage: visitor.currentPage,
       groupId: pool.groupId,
@@ -170,7 +181,14 @@ function startConversation(
     })
     .returning()
     .get();
-  return { conversation, reopened: null };
+}
+
+/** A retried send: the message already stored under this client id, answered instead of a second one. */
+function retried(db: Queryable, visitorId: number, clientId: string): SendResult | null {
+  const existing = alreadySent(db, visitorId, clientId);
+  if (!existing) return null;
+  const conversation = db.select().from(conversations).where(eq(conversations.id, existing.conversationId)).get()!;
+  return { message: existing, conversation, created: false, started: false };
 }
 
 /**
@@ -195,11 +213,8 @@ export function sendVisitorMessage(
   const result = db.transaction((tx) => {
     // Read now, not from the visitor the socket resolved at connect: a block applies at once.
     if (isBlocked(db, visitor.id)) throw new RuleError({ key: "chat.blocked" });
-    const existing = alreadySent(db, visitor.id, draft.clientId);
-    if (existing) {
-      const conversation = tx.select().from(conversations).where(eq(conversations.id, existing.conversationId)).get()!;
-      return { message: existing, conversation, created: false, started: false };
-    }
+    const again = retried(db, visitor.id, draft.clientId);
+    if (again) return again;
     let conversation = currentConversation(db, visitor.id);
     const business = conversation ? null : businessOf(db, visitor.businessId);
     const started = business ? startConversation(db, business, visitor, pool, channel, onlineAgentIds) : null;
@@ -265,26 +280,10 @@ export function sendSelfServiceMessage(
   checkDraft(draft);
   const result = db.transaction((tx) => {
     if (isBlocked(db, visitor.id)) throw new RuleError({ key: "chat.blocked" });
-    const existing = alreadySent(db, visitor.id, draft.clientId);
-    if (existing) {
-      const conversation = tx.select().from(conversations).where(eq(conversations.id, existing.conversationId)).get()!;
-      return { message: existing, conversation, created: false, started: false };
-    }
+    const again = retried(db, visitor.id, draft.clientId);
+    if (again) return again;
     if (currentConversation(db, visitor.id)) return null;
-    const conversation = tx
-      .insert(conversations)
-      .values({
-        businessId: visitor.businessId,
-        visitorId: visitor.id,
-        status: "closed",
-        closedAt: Date.now(),
-        channel,
-        sourcePage: visitor.currentPage,
-        groupId: pool.groupId,
-        requestedAgentId: pool.requestedAgentId,
-      })
-      .returning()
-      .get();
+    const conversation = insertConversation(tx, visitor, pool, channel, { status: "closed", closedAt: Date.now() });
     const message = tx
       .insert(messages)
       .values({ conversationId: conversation.id, sender: "visitor", kind: "text", body: draft.body, meta: draft.meta, clientId: draft.clientId })
