@@ -1,7 +1,8 @@
 // A sliding-window limit per key: after `limit` events within `windowMs` for a key, the key is
 // refused until its oldest event leaves the window. Sign-in counts failures per IP and per
 // account; the chat counts each visitor's messages. Kept in memory: a restart forgives, which is
-// acceptable for a single-process server.
+// acceptable for a single-process server. Time is the monotonic clock's: a wall clock stepped
+// back (NTP, a VM restored) would otherwise lock every key out for the size of the step.
 
 export class RateLimiter {
   private readonly events = new Map<string, number[]>();
@@ -9,7 +10,7 @@ export class RateLimiter {
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
     // Bounds memory when an attacker cycles through many keys.
     private readonly maxKeys = 50_000,
   ) {}

@@ -45,4 +45,19 @@ describe("RateLimiter", () => {
     expect(throttle.retryAfterMs(["a"])).toBe(0);
     expect(throttle.retryAfterMs(["c"])).toBeGreaterThan(0);
   });
+
+  it("keeps time with the monotonic clock: a wall clock stepped back an hour locks nobody out", () => {
+    const realNow = Date.now;
+    let wall = realNow();
+    Date.now = () => wall;
+    try {
+      const throttle = new RateLimiter(2, 10_000);
+      throttle.record(["visitor:1"]);
+      throttle.record(["visitor:1"]);
+      wall -= 60 * 60_000;
+      expect(throttle.retryAfterMs(["visitor:1"])).toBeLessThanOrEqual(10_000);
+    } finally {
+      Date.now = realNow;
+    }
+  });
 });
