@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { createApp } from "../src/app";
 import { addAgent } from "../src/domain/agents";
 import { silentLog } from "../src/log";
-import { openDataDir } from "../src/server";
+import { openDataDir } from "../src/data-dir";
 
 const messageCount = Number(process.argv[2] ?? 100_000);
 const conversationCount = Number(process.argv[3] ?? Math.round(messageCount / 10));

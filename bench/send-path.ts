@@ -17,7 +17,7 @@ import type { ConversationEvents } from "../src/domain/events";
 import { sendVisitorMessage } from "../src/domain/messages";
 import { createAnonymousVisitor, type Visitor } from "../src/domain/visitors";
 import { Hub } from "../src/realtime/hub";
-import { openDataDir } from "../src/server";
+import { openDataDir } from "../src/data-dir";
 
 const visitorCount = Number(process.argv[2] ?? 1000);
 const rounds = Number(process.argv[3] ?? 20);

@@ -1,7 +1,7 @@
 // The build: the compiled binary, copied alone into an empty directory, serves and administers.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../package.json";
 import { type Kefu, runKefu, startKefu } from "./support";
@@ -139,6 +139,25 @@ describe("the kefu binary", () => {
     const again = await runKefu(kefu.kefu, ["backup", file, "--data-dir", kefu.dataDir], kefu.dir);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toContain("already exists");
+  });
+
+  it("refuses a second server on its data dir, and a migrate beside it, with exit code 3", async () => {
+    for (const args of [["serve", "--port", "0"], ["migrate"]]) {
+      const result = await runKefu(kefu.kefu, [...args, "--data-dir", kefu.dataDir], kefu.dir);
+      expect(result.exitCode).toBe(3);
+      expect(result.stderr).toContain(`kefu: another Kefu is already serving ${kefu.dataDir}. Stop it first`);
+    }
+  });
+
+  it("refuses, with exit code 4, a data dir whose database was lost beside its secret", async () => {
+    const dataDir = join(kefu.dir, "lost-data");
+    mkdirSync(dataDir);
+    copyFileSync(join(kefu.dataDir, "secret"), join(dataDir, "secret"));
+    writeFileSync(join(dataDir, "kefu.db"), "");
+    const result = await runKefu(kefu.kefu, ["serve", "--port", "0", "--data-dir", dataDir], kefu.dir);
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain("is missing or empty, but this data dir already has a shop's secret or uploaded files");
+    expect(statSync(join(dataDir, "kefu.db")).size).toBe(0);
   });
 
   it("still answers /healthz after the commands ran beside it", async () => {

@@ -1,16 +1,18 @@
 #!/usr/bin/env bun
-// The `kefu` command. Exit codes: 0 done, 1 the command failed, 2 the command line is wrong.
-import { existsSync, mkdirSync, statSync } from "node:fs";
+// The `kefu` command. Exit codes: 0 done, 1 the command failed, 2 the command line is wrong, 3
+// another Kefu serves the data dir, 4 the data dir's database is refused (data-dir.ts).
+import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { addAgent } from "./domain/agents";
 import { ensureDefaultBusiness } from "./domain/businesses";
 import { ValidationError } from "./domain/errors";
 import { type Command, parseCommandLine, usage } from "./cli";
 import { UsageError } from "./config";
-import { appliedMigrationCount, migrate, openDatabase } from "./db/client";
+import { DataDirError, databaseFile, lockDataDir, openCheckedDatabase, openDataDir } from "./data-dir";
+import { appliedMigrationCount, openDatabase } from "./db/client";
 import { translator } from "./i18n";
 import { createLog } from "./log";
-import { databaseFile, openDataDir, startServer } from "./server";
+import { startServer } from "./server";
 import { version } from "./version";
 
 async function run(command: Command): Promise<number> {
@@ -22,12 +24,16 @@ async function run(command: Command): Promise<number> {
       console.log(`kefu ${version}`);
       return 0;
     case "migrate": {
-      mkdirSync(command.config.dataDir, { recursive: true, mode: 0o700 });
-      const opened = openDatabase(join(command.config.dataDir, databaseFile));
-      const applied = migrate(opened);
-      console.log(applied ? `Applied ${applied} migration(s).` : `The database is up to date (${appliedMigrationCount(opened.sqlite)} migrations).`);
-      opened.close();
-      return 0;
+      // Not under a running server: it would meet a schema changing beneath it.
+      const lock = lockDataDir(command.config.dataDir);
+      try {
+        const { opened, applied } = openCheckedDatabase(command.config.dataDir);
+        console.log(applied ? `Applied ${applied} migration(s).` : `The database is up to date (${appliedMigrationCount(opened.sqlite)} migrations).`);
+        opened.close();
+        return 0;
+      } finally {
+        lock.close();
+      }
     }
     case "backup": {
       const source = join(command.config.dataDir, databaseFile);
@@ -91,6 +97,9 @@ try {
   if (error instanceof UsageError) {
     console.error(`kefu: ${error.message}\nRun "kefu --help" for usage.`);
     process.exitCode = 2;
+  } else if (error instanceof DataDirError) {
+    console.error(`kefu: ${error.message}`);
+    process.exitCode = error.exitCode;
   } else {
     console.error(`kefu: ${(error as Error).message}`);
     process.exitCode = 1;

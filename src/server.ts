@@ -1,29 +1,15 @@
 // Opening everything a running Kefu needs, in one place shared by `kefu serve` and the tests.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "./app";
 import type { Config } from "./config";
-import { migrate, type OpenedDatabase, openDatabase } from "./db/client";
+import { lockDataDir, openDataDir } from "./data-dir";
 import { ownerExists } from "./domain/agents";
-import { ensureDefaultBusiness } from "./domain/businesses";
 import { closeIdleConversations } from "./domain/conversations";
 import { deleteExpiredSessions } from "./domain/sessions";
 import type { Log } from "./log";
 import { loadOrCreateServerSecret } from "./server-secret";
 
-export const databaseFile = "kefu.db";
 const sweepMs = 30_000;
-
-/** Creates the data dir on first run, opens the database and brings it up to date. */
-export function openDataDir(dataDir: string): OpenedDatabase {
-  // Owner-only: the directory holds the database and the server secret.
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  mkdirSync(join(dataDir, "uploads"), { recursive: true });
-  const opened = openDatabase(join(dataDir, databaseFile));
-  migrate(opened);
-  ensureDefaultBusiness(opened.db);
-  return opened;
-}
 
 export interface RunningServer {
   url: string;
@@ -33,8 +19,16 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Serves the data dir, which it holds (lockDataDir) until stopped; throws DataDirError when it cannot. */
 export function startServer(config: Config, log: Log): RunningServer {
-  const opened = openDataDir(config.dataDir);
+  const lock = lockDataDir(config.dataDir);
+  let opened: ReturnType<typeof openDataDir>;
+  try {
+    opened = openDataDir(config.dataDir);
+  } catch (error) {
+    lock.close();
+    throw error;
+  }
   const secret = loadOrCreateServerSecret(config.dataDir);
   deleteExpiredSessions(opened.db);
   const app = createApp({
@@ -68,6 +62,7 @@ export function startServer(config: Config, log: Log): RunningServer {
       clearInterval(sweeper);
       await app.stop(true);
       opened.close();
+      lock.close();
     },
   };
 }

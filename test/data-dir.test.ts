@@ -1,0 +1,108 @@
+import { Database } from "bun:sqlite";
+import { describe, expect, it } from "bun:test";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DataDirError, databaseFile, lockDataDir, openCheckedDatabase, openDataDir } from "../src/data-dir";
+import { loadOrCreateServerSecret } from "../src/server-secret";
+
+const newDataDir = () => join(mkdtempSync(join(tmpdir(), "kefu-data-dir-")), "data");
+
+function refusal(open: () => unknown): DataDirError {
+  try {
+    open();
+  } catch (error) {
+    if (error instanceof DataDirError) return error;
+    throw error;
+  }
+  throw new Error("the data dir was accepted");
+}
+
+/** A data dir that has served a shop: its database with messages, its secret and an upload. */
+function usedDataDir(): string {
+  const dataDir = newDataDir();
+  const opened = openDataDir(dataDir);
+  opened.sqlite.run("INSERT INTO visitors (business_id, external_id) VALUES (1, 'v')");
+  opened.sqlite.run("INSERT INTO conversations (business_id, visitor_id) VALUES (1, 1)");
+  const insert = opened.sqlite.prepare("INSERT INTO messages (conversation_id, sender, body, client_id) VALUES (1, 'visitor', ?, ?)");
+  for (let i = 0; i < 2000; i++) insert.run(`message ${i} ${"x".repeat(200)}`, `c-${i}`);
+  opened.sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  opened.close();
+  loadOrCreateServerSecret(dataDir);
+  writeFileSync(join(dataDir, "uploads", "a-file"), "bytes");
+  return dataDir;
+}
+
+describe("one process per data dir", () => {
+  it("refuses a second holder with exit code 3 and says what to do, and lets one in once the first let go", () => {
+    const dataDir = newDataDir();
+    const first = lockDataDir(dataDir);
+    const second = refusal(() => lockDataDir(dataDir));
+    expect(second.exitCode).toBe(3);
+    expect(second.message).toContain(`another Kefu is already serving ${dataDir}`);
+    first.close();
+    lockDataDir(dataDir).close();
+  });
+});
+
+describe("a database Kefu will not serve", () => {
+  it("starts a new shop in an empty data dir, and in a data dir with an empty kefu.db and nothing else", () => {
+    openDataDir(newDataDir()).close();
+    const dataDir = newDataDir();
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, databaseFile), "");
+    const opened = openDataDir(dataDir);
+    expect(opened.sqlite.query("SELECT count(*) AS n FROM businesses").get()).toEqual({ n: 1 });
+    opened.close();
+  });
+
+  it("refuses an empty or missing kefu.db beside a shop's secret or uploads: nobody may take its /setup", () => {
+    const emptied = usedDataDir();
+    // As a restore gone wrong leaves it: an empty kefu.db, its WAL files removed.
+    for (const name of ["-wal", "-shm"]) rmSync(join(emptied, databaseFile + name), { force: true });
+    writeFileSync(join(emptied, databaseFile), "");
+    const refused = refusal(() => openDataDir(emptied));
+    expect(refused.exitCode).toBe(4);
+    expect(refused.message).toContain("is missing or empty, but this data dir already has a shop's secret or uploaded files");
+    expect(statSync(join(emptied, databaseFile)).size).toBe(0);
+
+    const uploadsOnly = newDataDir();
+    mkdirSync(join(uploadsOnly, "uploads"), { recursive: true });
+    writeFileSync(join(uploadsOnly, "uploads", "a-file"), "bytes");
+    expect(refusal(() => openDataDir(uploadsOnly)).exitCode).toBe(4);
+  });
+
+  it("refuses a damaged database and names what quick_check found", () => {
+    const dataDir = usedDataDir();
+    const path = join(dataDir, databaseFile);
+    // Scribble over a page in the middle of the file, as a bad disk or a torn copy would.
+    const file = openSync(path, "r+");
+    const pageSize = 4096;
+    const middle = Math.floor(statSync(path).size / pageSize / 2) * pageSize;
+    const header = Buffer.alloc(16);
+    readSync(file, header, 0, 16, 0);
+    writeSync(file, Buffer.alloc(pageSize, 0xa5), 0, pageSize, middle);
+    closeSync(file);
+    expect(header.toString("latin1", 0, 15)).toBe("SQLite format 3");
+    const refused = refusal(() => openDataDir(dataDir));
+    expect(refused.exitCode).toBe(4);
+    expect(refused.message).toContain("is damaged");
+  });
+
+  it("refuses a database a newer Kefu wrote, and a database that is not Kefu's", () => {
+    const dataDir = usedDataDir();
+    const db = new Database(join(dataDir, databaseFile));
+    db.run("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('from-the-future', ?)", [Date.now() + 365 * 86_400_000]);
+    db.close();
+    const newer = refusal(() => openCheckedDatabase(dataDir));
+    expect(newer.exitCode).toBe(4);
+    expect(newer.message).toContain("was written by a newer Kefu: it has 1 migration(s) this version does not know");
+
+    const other = newDataDir();
+    mkdirSync(other, { recursive: true });
+    const foreign = new Database(join(other, databaseFile));
+    foreign.run("CREATE TABLE notes (text TEXT)");
+    foreign.close();
+    expect(refusal(() => openDataDir(other)).message).toContain("is not a Kefu database");
+  });
+});
