@@ -1,10 +1,12 @@
 // Invariant 1 through the JSON API against the built binary: every send the API acknowledged
-// (201 or 200) survives a `kill -9` in the middle of a burst, exactly once. Sets everything up
+// (201 or 200) survives a `kill -9` in the middle of a burst, exactly once; and a clean stop
+// (SIGTERM) in the middle of one answers every send truthfully. Sets everything up
 // the way a person would: the CLI adds the owner, the profile form makes the token, a visitor
 // opens the conversation over the chat WebSocket while the owner's console socket is online.
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { rmSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { binaryInEmptyDir, postForm, runKefu, sessionCookie } from "./support";
@@ -75,6 +77,11 @@ describe("the JSON API and a crash", () => {
   const { dir, kefu } = binaryInEmptyDir();
   const dataDir = join(dir, "kefu-data");
   let server: Server | null = null;
+  // Made by the first test (the crash), used again by the second (the clean stop).
+  let token = "";
+  let conversationId = 0;
+  let widgetKey = "";
+  let cookie = "";
 
   afterAll(async () => {
     if (server && server.proc.exitCode === null) {
@@ -93,18 +100,18 @@ describe("the JSON API and a crash", () => {
 
     const login = await postForm({ url: base }, "/login", { email, password });
     expect(login.status).toBe(303);
-    const cookie = sessionCookie(login);
+    cookie = sessionCookie(login);
 
     // The token, made through the profile page's form like a person would.
     const created = await postForm({ url: base }, "/console/profile/api-tokens", { name: "crash test" }, { cookie });
     expect(created.status).toBe(200);
-    const token = (await created.text()).match(/id="new-api-token"[^>]*>(kefu_[A-Za-z0-9_-]+)</)?.[1];
+    token = (await created.text()).match(/id="new-api-token"[^>]*>(kefu_[A-Za-z0-9_-]+)</)?.[1] ?? "";
     if (!token) throw new Error("the profile page did not show the new token");
     const api = (path: string, init: RequestInit = {}) =>
       fetch(`${base}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
 
     const settings = await (await fetch(`${base}/console/settings`, { headers: { cookie } })).text();
-    const widgetKey = settings.match(/id="widget-key" readonly value="([^"]+)"/)?.[1];
+    widgetKey = settings.match(/id="widget-key" readonly value="([^"]+)"/)?.[1] ?? "";
     if (!widgetKey) throw new Error("no widget key on the settings page");
 
     // The owner is online (console socket open), so the visitor's conversation is assigned to them.
@@ -122,6 +129,7 @@ describe("the JSON API and a crash", () => {
     const listed = (await (await api("/conversations")).json()) as { conversations: { id: number; agentId: number | null }[] };
     expect(listed.conversations).toHaveLength(1);
     const conversation = listed.conversations[0]!;
+    conversationId = conversation.id;
     expect(conversation.agentId).not.toBeNull();
     visitorSocket.close();
     agentSocket.close();
@@ -213,6 +221,82 @@ describe("the JSON API and a crash", () => {
       }[];
       const stored = new Map(rows.map((row) => [row.clientId, row.n]));
       expect(clientIds.filter((clientId) => stored.get(clientId) !== 1)).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("answers every send in flight at SIGTERM truthfully, closes the sockets with 1001, and exits within the drain time", async () => {
+    server = await serve(kefu, dir, dataDir);
+    const base = server.url;
+    const wsBase = base.replace(/^http/, "ws");
+    const agentSocket = await openSocket(`${wsBase}/ws/agent`, { cookie, origin: base });
+    const visitorCookie = (await fetch(`${base}/chat/${widgetKey}`)).headers.getSetCookie().find((line) => line.startsWith("kefu_visitor="))!.split(";")[0]!;
+    const visitorSocket = await openSocket(`${wsBase}/chat/${widgetKey}/ws`, { cookie: visitorCookie, origin: base });
+    const closedWith = (ws: WebSocket) => new Promise<number>((resolve) => ws.addEventListener("close", (event) => resolve(event.code)));
+    const closes = Promise.all([closedWith(agentSocket), closedWith(visitorSocket)]);
+
+    // One send whose body is still arriving when the signal comes: the stop waits for it.
+    const slowId = crypto.randomUUID();
+    const slowBody = JSON.stringify({ body: `stop ${slowId}`, clientId: slowId });
+    const { port } = new URL(base);
+    const slow = connect({ host: "127.0.0.1", port: Number(port) });
+    let slowAnswer = "";
+    slow.on("data", (chunk) => (slowAnswer += chunk.toString()));
+    const slowClosed = new Promise<void>((resolve) => slow.on("close", () => resolve()));
+    await new Promise<void>((resolve) => slow.on("connect", () => resolve()));
+    slow.write(
+      `POST /api/v1/conversations/${conversationId}/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(slowBody)}\r\nConnection: close\r\n\r\n${slowBody.slice(0, 10)}`,
+    );
+
+    const acknowledged = new Set<string>();
+    const unanswered = new Set<string>();
+    let stoppedAt = 0;
+    let stopping = false;
+    const running = server;
+    const worker = async () => {
+      for (let sent = 0; sent < 200; sent++) {
+        const clientId = crypto.randomUUID();
+        let response: Response;
+        try {
+          response = await fetch(`${base}/api/v1/conversations/${conversationId}/messages`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+            body: JSON.stringify({ body: `stop ${clientId}`, clientId }),
+          });
+        } catch {
+          unanswered.add(clientId); // refused or cut: it must not have been stored
+          return;
+        }
+        if (response.status === 429) return;
+        expect([200, 201]).toContain(response.status);
+        acknowledged.add(clientId);
+        if (acknowledged.size >= 100 && !stopping) {
+          stopping = true;
+          stoppedAt = performance.now();
+          running.proc.kill("SIGTERM");
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    await Bun.sleep(300);
+    slow.end(slowBody.slice(10));
+    await slowClosed;
+    expect(slowAnswer).toStartWith("HTTP/1.1 201");
+    acknowledged.add(slowId);
+    expect(await running.proc.exited).toBe(0);
+    const stopMs = performance.now() - stoppedAt;
+    console.log(`SIGTERM: ${acknowledged.size} sends acknowledged, ${unanswered.size} refused, stopped in ${stopMs.toFixed(0)} ms`);
+    expect(stopping).toBe(true);
+    expect(stopMs).toBeLessThan(11_000);
+    expect(await closes).toEqual([1001, 1001]);
+
+    const db = new Database(join(dataDir, "kefu.db"), { readonly: true });
+    try {
+      const stored = new Set((db.query("SELECT client_id AS clientId FROM messages WHERE body LIKE 'stop %'").all() as { clientId: string }[]).map((row) => row.clientId));
+      expect([...acknowledged].filter((clientId) => !stored.has(clientId))).toEqual([]);
+      expect([...unanswered].filter((clientId) => stored.has(clientId))).toEqual([]);
     } finally {
       db.close();
     }

@@ -7,6 +7,8 @@ import { ownerExists } from "./domain/agents";
 import { closeIdleConversations } from "./domain/conversations";
 import { deleteExpiredSessions } from "./domain/sessions";
 import type { Log } from "./log";
+import { limits } from "./domain/limits";
+import { socketCloseCodes } from "./realtime/socket-support";
 import { loadOrCreateServerSecret } from "./server-secret";
 
 const sweepMs = 30_000;
@@ -57,9 +59,14 @@ export function startServer(config: Config, log: Log): RunningServer {
     port,
     needsSetup: !ownerExists(opened.db),
     async stop() {
-      // Close open WebSockets too: pages reconnect by themselves, and a graceful stop that
-      // waited for every agent's all-day socket would never end.
       clearInterval(sweeper);
+      // New connections are refused from here on, while the requests in flight finish (each
+      // answer the truth: a send answered 201 is stored). Sockets close now, with a code pages
+      // reconnect on: waiting for an agent's all-day socket would never end.
+      const drained = app.server!.stop(false);
+      for (const socket of app.hub.sockets) socket.close(socketCloseCodes.goingAway, "server restarting");
+      const finished = await Promise.race([drained.then(() => true), Bun.sleep(limits.shutdownDrainMs).then(() => false)]);
+      if (!finished) log.warn("stopping with requests still in flight", { waitedMs: limits.shutdownDrainMs });
       await app.stop(true);
       opened.close();
       lock.close();

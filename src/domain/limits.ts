@@ -27,6 +27,8 @@ export const limits = {
   socketFrameBytes: 64 * 1024,
   // Bun pings idle sockets; one that does not answer within this many seconds is closed.
   socketIdleSeconds: 30,
+  /** How long a stopping server lets the requests in flight finish before it ends them. */
+  shutdownDrainMs: 10_000,
   offlineTextLength: 1000,
   closedDates: 100,
   phoneLength: 32,

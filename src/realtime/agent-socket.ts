@@ -93,6 +93,7 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
       if (query.conversation !== undefined && !conversationFor(signedIn.agent, query.conversation)) {
         return ws.close(socketCloseCodes.notFound, "no such conversation");
       }
+      hub.sockets.add(ws);
       hub.agents.connected(signedIn.agent.id);
     },
     message(ws, data) {
@@ -114,6 +115,7 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
       );
     },
     close(ws) {
+      hub.sockets.delete(ws);
       if (ws.data.signedIn) hub.agents.disconnected(ws.data.signedIn.agent.id);
     },
   });

@@ -42,6 +42,8 @@ const samePoolAs = (a: Conversation, b: Conversation) => a.groupId === b.groupId
 export class Hub implements ConversationEvents {
   readonly agents: Presence;
   readonly visitors: Presence;
+  /** Every open socket of both audiences, so a stopping server can close them all. */
+  readonly sockets = new Set<{ close(code?: number, reason?: string): void }>();
   /** Since when each agent who had a console open since the start has had none. */
   private readonly absentSince = new Map<number, number>();
   private readonly startedAt = Date.now();

@@ -7,8 +7,12 @@ import { type Audience, threadUpsert } from "../views/message";
 import { type Frame, parseFrame } from "./frames";
 import type { ClientEvent } from "./hub";
 
-/** Close codes outside hx-ws's reconnect list, so a refused page does not retry forever. */
+/**
+ * Close codes. Those of 4000 and up are outside hx-ws's reconnect list, so a refused page does not
+ * retry forever; `goingAway` (1001) is in it: the server is stopping, pages come back after.
+ */
 export const socketCloseCodes = {
+  goingAway: 1001,
   unauthorized: 4401,
   /** The visitor or their address is blocked: the page shows only "chat is unavailable". */
   blocked: 4403,

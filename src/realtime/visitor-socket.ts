@@ -120,6 +120,7 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
         const { visitor, blocked } = ws.data;
         if (blocked) return ws.close(socketCloseCodes.blocked, "chat unavailable");
         if (!visitor) return ws.close(socketCloseCodes.unauthorized, "no visitor");
+        hub.sockets.add(ws);
         hub.visitors.connected(visitor.id);
       },
       message(ws, data) {
@@ -128,6 +129,7 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
         handle({ visitor, ip, pool, channel, page, send: (text) => ws.send(text), subscribe: (topic) => ws.subscribe(topic) }, data);
       },
       close(ws) {
+        hub.sockets.delete(ws);
         // A socket refused at open was never counted as connected.
         if (ws.data.visitor && !ws.data.blocked) hub.visitors.disconnected(ws.data.visitor.id);
       },
