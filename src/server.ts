@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createApp } from "./app";
 import type { Config } from "./config";
 import { lockDataDir, openDataDir } from "./data-dir";
+import { checkpointEveryMs, checkpointOnTimer } from "./db/client";
 import { ownerExists } from "./domain/agents";
 import { closeIdleConversations } from "./domain/conversations";
 import { deleteExpiredSessions } from "./domain/sessions";
@@ -42,6 +43,14 @@ export function startServer(config: Config, log: Log): RunningServer {
     log,
   }).listen({ port: config.port, hostname: config.host });
   const port = app.server!.port!;
+  const wal = checkpointOnTimer(opened);
+  const checkpointer = setInterval(() => {
+    try {
+      wal.checkpoint();
+    } catch (error) {
+      log.error("checkpoint failed", { error });
+    }
+  }, checkpointEveryMs);
   // Housekeeping on a timer: conversations quiet past their shop's idle limit close by
   // themselves; agents gone past their shop's auto-away and hold times become away and lose
   // their conversations to the queue.
@@ -60,6 +69,7 @@ export function startServer(config: Config, log: Log): RunningServer {
     needsSetup: !ownerExists(opened.db),
     async stop() {
       clearInterval(sweeper);
+      clearInterval(checkpointer);
       // New connections are refused from here on, while the requests in flight finish (each
       // answer the truth: a send answered 201 is stored). Sockets close now, with a code pages
       // reconnect on: waiting for an agent's all-day socket would never end.
