@@ -99,6 +99,9 @@ export const messageLimits = {
   replayCap: 200,
   visitorBurst: 20,
   visitorBurstWindowMs: 10_000,
+  // An agent, across all their pages and sockets: faster than anyone types or picks replies.
+  agentBurst: 20,
+  agentBurstWindowMs: 10_000,
 } as const;
 
 // Attachments (domain/attachments.ts). A business picks its own maximum between these bounds.

@@ -8,6 +8,7 @@ import type { Agent } from "../domain/agents";
 import { type Conversation, findConversationForAgent } from "../domain/conversations";
 import { NotFoundError } from "../domain/errors";
 import { markRead, sendAgentMessage } from "../domain/messages";
+import { messageLimits } from "../domain/limits";
 import { RateLimiter } from "../domain/rate-limiter";
 import { findSignedIn } from "../domain/sessions";
 import { originMatches } from "../routes/csrf";
@@ -15,6 +16,7 @@ import { signedInContext } from "../routes/session";
 import { threadUpsert } from "../views/message";
 import type { PageContext } from "../views/page";
 import type { Hub } from "./hub";
+import { admitFrame, FrameBudget } from "./frame-budget";
 import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
@@ -29,7 +31,10 @@ interface AgentConnection {
 
 export function agentSocket(deps: AppDeps, hub: Hub) {
   const { db, secret, config } = deps;
+  // One budget per connection, keyed by its context (the same object for all its frames).
+  const budgets = new WeakMap<object, FrameBudget>();
   const typing = new RateLimiter(3, 2000);
+  const sending = new RateLimiter(messageLimits.agentBurst, messageLimits.agentBurstWindowMs);
 
   function conversationFor(agent: Agent, conversationId: number | undefined): Conversation | null {
     if (conversationId === undefined) return null;
@@ -58,6 +63,8 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
           return;
         case "send":
           if (!conversation) return reply({ type: "error", clientId: frame.clientId, message: t("error.notFound") });
+          if (sending.retryAfterMs([String(agent.id)]) > 0) return reply({ type: "error", clientId: frame.clientId, message: t("message.slowDown") });
+          sending.record([String(agent.id)]);
           guarded(deps, reply, t, () => {
             const sent = sendAgentMessage(db, hub, agent, conversation.id, { clientId: frame.clientId, body: frame.body });
             // A retry of a stored message is answered with it, so the page can confirm the bubble.
@@ -98,6 +105,9 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
     },
     message(ws, data) {
       const { sessionToken, page, query } = ws.data;
+      // Before the session is read again: a flood must cost next to nothing.
+      if (!budgets.has(ws.data)) budgets.set(ws.data, new FrameBudget());
+      if (!admitFrame(budgets.get(ws.data)!, data, ws, page.t)) return;
       // Re-check the session on every frame: disabling an agent or signing out ends their socket.
       const signedIn = sessionToken ? findSignedIn(db, secret, sessionToken) : null;
       if (!signedIn) return ws.close(socketCloseCodes.unauthorized, "sign in again");

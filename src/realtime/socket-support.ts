@@ -17,6 +17,8 @@ export const socketCloseCodes = {
   /** The visitor or their address is blocked: the page shows only "chat is unavailable". */
   blocked: 4403,
   notFound: 4404,
+  /** Far past its frame allowances (frame-budget.ts): a scripted flood, not a page. */
+  tooManyFrames: 4429,
 } as const;
 
 /**

@@ -19,6 +19,7 @@ import { threadUpsert } from "../views/message";
 import type { PageContext } from "../views/page";
 import type { Frame } from "./frames";
 import type { ClientEvent, Hub } from "./hub";
+import { admitFrame, FrameBudget } from "./frame-budget";
 import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
@@ -36,6 +37,8 @@ interface VisitorConnection {
 
 export function visitorSocket(deps: AppDeps, hub: Hub) {
   const { db, config } = deps;
+  // One budget per connection, keyed by its context (the same object for all its frames).
+  const budgets = new WeakMap<object, FrameBudget>();
   const sending = new RateLimiter(messageLimits.visitorBurst, messageLimits.visitorBurstWindowMs);
   const typing = new RateLimiter(3, 2000);
 
@@ -126,6 +129,8 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
       message(ws, data) {
         const { visitor, ip, pool, channel, page } = ws.data;
         if (!visitor) return;
+        if (!budgets.has(ws.data)) budgets.set(ws.data, new FrameBudget());
+        if (!admitFrame(budgets.get(ws.data)!, data, ws, page.t)) return;
         handle({ visitor, ip, pool, channel, page, send: (text) => ws.send(text), subscribe: (topic) => ws.subscribe(topic) }, data);
       },
       close(ws) {
