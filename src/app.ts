@@ -4,7 +4,7 @@ import type { Database as SQLite } from "bun:sqlite";
 import { Elysia } from "elysia";
 import type { Config } from "./config";
 import type { Database } from "./db/client";
-import { NotFoundError, RuleError } from "./domain/errors";
+import { isStorageFull, NotFoundError, RuleError } from "./domain/errors";
 import { attachmentLimits, limits } from "./domain/limits";
 import { RateLimiter } from "./domain/rate-limiter";
 import { localeFromAcceptLanguage, translator } from "./i18n";
@@ -105,6 +105,10 @@ export function createApp(options: AppOptions) {
       if (error instanceof NotFoundError || code === "NOT_FOUND") return notFound(page);
       if (error instanceof RuleError) {
         return new Response(page.t(error.problem.key, error.problem.params), { status: 409 });
+      }
+      if (isStorageFull(error)) {
+        deps.log.error("disk full", { method: request.method, url: request.url });
+        return new Response(page.t("error.storageFull"), { status: 507, headers: { "content-type": "text/plain; charset=utf-8" } });
       }
       if (code === "VALIDATION" || code === "PARSE") {
         const detail = code === "VALIDATION" ? validationSummary(error) : "the body could not be read";

@@ -254,8 +254,14 @@ async function storeContent(uploadsDir: string, sha256: string, bytes: Uint8Arra
   }
   mkdirSync(join(uploadsDir, "attachments", sha256.slice(0, 2)), { recursive: true });
   const temp = join(uploadsDir, "attachments", sha256.slice(0, 2), `.${sha256}.${randomToken(8)}.tmp`);
-  await Bun.write(temp, bytes);
-  renameSync(temp, target);
+  try {
+    await Bun.write(temp, bytes);
+    renameSync(temp, target);
+  } catch (error) {
+    // A full disk leaves half a file behind: never keep it.
+    rmSync(temp, { force: true });
+    throw error;
+  }
   return { path, wrote: true };
 }
 

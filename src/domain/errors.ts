@@ -26,6 +26,15 @@ export class RuleError extends Error {
   }
 }
 
+/**
+ * The disk (or the database's room on it) is full: SQLite's SQLITE_FULL, or a file write's ENOSPC
+ * or EDQUOT. Nothing of the attempted change was kept; answered 507, never as an internal error.
+ */
+export function isStorageFull(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === "SQLITE_FULL" || code === "ENOSPC" || code === "EDQUOT" || /database or disk is full|no space left on device/i.test(String(message));
+}
+
 /** What to tell the person about a refusal: the rule broken, or the first bad field. */
 export function problemOf(error: RuleError | ValidationError): FieldProblem {
   return error instanceof RuleError ? error.problem : Object.values(error.fields)[0]!;

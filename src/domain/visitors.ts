@@ -4,7 +4,7 @@ import { and, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { agents, visitors } from "../db/schema";
 import { recordAudit } from "./audit";
-import { NotFoundError, ValidationError } from "./errors";
+import { isStorageFull, NotFoundError, ValidationError } from "./errors";
 import { limits } from "./limits";
 import { keyedHash, randomToken } from "./tokens";
 
@@ -61,16 +61,22 @@ export function findVisitor(db: Queryable, businessId: number, visitorId: number
 
 /** A returning visitor: count the visit and remember where they are now. */
 export function recordVisit(db: Database, visitorId: number, visit: VisitContext): void {
-  db.update(visitors)
-    .set({
-      lastSeenAt: Date.now(),
-      visitCount: sql`${visitors.visitCount} + 1`,
-      lastIp: visit.ip,
-      userAgent: clip(visit.userAgent, 300),
-      currentPage: clip(visit.page, 1000),
-    })
-    .where(eq(visitors.id, visitorId))
-    .run();
+  try {
+    db.update(visitors)
+      .set({
+        lastSeenAt: Date.now(),
+        visitCount: sql`${visitors.visitCount} + 1`,
+        lastIp: visit.ip,
+        userAgent: clip(visit.userAgent, 300),
+        currentPage: clip(visit.page, 1000),
+      })
+      .where(eq(visitors.id, visitorId))
+      .run();
+  } catch (error) {
+    // A page view is worth a row only when there is room for it: on a full disk the visitor
+    // still reads their conversation.
+    if (!isStorageFull(error)) throw error;
+  }
 }
 
 /**

@@ -129,6 +129,7 @@ export const en = {
   "error.forbiddenTitle": "Not allowed",
   "error.badRequest": "The request is not valid: {detail}",
   "error.internal": "Something went wrong on the server. Try again; if it keeps happening, check the server log.",
+  "error.storageFull": "The server's disk is full, so nothing was saved. Try again later; the shop's administrator must free some space.",
 
   "message.empty": "Write something first.",
   "message.tooLong": "A message can be at most {max} characters.",

@@ -129,6 +129,7 @@ export const zhCN: Dictionary = {
   "error.forbiddenTitle": "无权访问",
   "error.badRequest": "请求无效：{detail}",
   "error.internal": "服务器出错了。请重试；如果反复出现，请查看服务器日志。",
+  "error.storageFull": "服务器磁盘已满，未能保存。请稍后再试；需要店铺管理员清理磁盘空间。",
 
   "message.empty": "请先输入内容。",
   "message.tooLong": "每条消息最多 {max} 个字符。",

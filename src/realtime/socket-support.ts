@@ -1,6 +1,6 @@
 // What both WebSocket routes share: close codes and the guard around frame handling.
 import type { AppDeps } from "../app";
-import { problemOf, RuleError, ValidationError } from "../domain/errors";
+import { isStorageFull, problemOf, RuleError, ValidationError } from "../domain/errors";
 import { threadAfter } from "../domain/messages";
 import type { Translate } from "../i18n";
 import { type Audience, threadUpsert } from "../views/message";
@@ -39,6 +39,10 @@ export function guarded(
     if (error instanceof RuleError || error instanceof ValidationError) {
       const problem = problemOf(error);
       return reply({ type: "error", clientId, message: t(problem.key, problem.params) });
+    }
+    if (isStorageFull(error)) {
+      deps.log.error("disk full", {});
+      return reply({ type: "error", clientId, message: t("error.storageFull") });
     }
     deps.log.error("socket frame failed", { error });
     reply({ type: "error", clientId, message: t("error.internal") });

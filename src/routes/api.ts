@@ -6,7 +6,7 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { findApiTokenAgent } from "../domain/api-tokens";
 import { closeConversation, type Conversation, conversationPage, findConversationForAgent } from "../domain/conversations";
-import { NotFoundError, RuleError, ValidationError } from "../domain/errors";
+import { isStorageFull, NotFoundError, RuleError, ValidationError } from "../domain/errors";
 import { messageLimits } from "../domain/limits";
 import { conversationMessagesAfter, type Message, sendAgentMessage } from "../domain/messages";
 import { RateLimiter } from "../domain/rate-limiter";
@@ -50,6 +50,10 @@ export function apiErrorResponse(code: string | number, error: unknown, request:
   }
   if (code === "VALIDATION") return json(400, { error: translate("error.badRequest", { detail: schemaProblem(error) }) });
   if (code === "PARSE") return json(400, { error: translate("error.badRequest", { detail: "the body is not valid JSON" }) });
+  if (isStorageFull(error)) {
+    log.error("disk full", { method: request.method, url: request.url });
+    return json(507, { error: translate("error.storageFull") });
+  }
   log.error("api request failed", { method: request.method, url: request.url, error });
   return json(500, { error: translate("error.internal") });
 }
