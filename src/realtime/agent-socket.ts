@@ -16,7 +16,7 @@ import { signedInContext } from "../routes/session";
 import { threadUpsert } from "../views/message";
 import type { PageContext } from "../views/page";
 import type { Hub } from "./hub";
-import { admitFrame, FrameBudget } from "./frame-budget";
+import { FrameBudgets } from "./frame-budget";
 import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
@@ -31,8 +31,9 @@ interface AgentConnection {
 
 export function agentSocket(deps: AppDeps, hub: Hub) {
   const { db, secret, config } = deps;
-  // One budget per connection, keyed by its context (the same object for all its frames).
-  const budgets = new WeakMap<object, FrameBudget>();
+  const budgets = new FrameBudgets();
+  // Sockets counted as connected at open (not refused there), so counted out at close.
+  const admitted = new WeakSet<object>();
   const typing = new RateLimiter(3, 2000);
   const sending = new RateLimiter(messageLimits.agentBurst, messageLimits.agentBurstWindowMs);
 
@@ -88,7 +89,9 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
     });
   }
 
-  return new Elysia().use(signedInContext(deps)).ws("/ws/agent", {
+  return new Elysia()
+    .use(signedInContext(deps))
+    .ws("/ws/agent", {
     query: schema.Object({ conversation: schema.Optional(schema.Numeric({ minimum: 1 })), locale: schema.Optional(schema.String({ maxLength: 10 })) }),
     // Cross-site WebSocket hijacking: see visitor-socket.ts. Only our own pages may connect.
     beforeHandle({ request, status }) {
@@ -100,14 +103,16 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
       if (query.conversation !== undefined && !conversationFor(signedIn.agent, query.conversation)) {
         return ws.close(socketCloseCodes.notFound, "no such conversation");
       }
+      if (!budgets.admitSocket(`agent:${signedIn.agent.id}`)) return ws.close(socketCloseCodes.tooManyFrames, "too many sockets");
+      admitted.add(ws.data);
       hub.sockets.add(ws);
       hub.agents.connected(signedIn.agent.id);
     },
     message(ws, data) {
       const { sessionToken, page, query } = ws.data;
-      // Before the session is read again: a flood must cost next to nothing.
-      if (!budgets.has(ws.data)) budgets.set(ws.data, new FrameBudget());
-      if (!admitFrame(budgets.get(ws.data)!, data, ws, page.t)) return;
+      // Before the session is read again: a flood must cost next to nothing. The context object
+      // lives as long as the socket: it keys the socket's own counts.
+      if (!ws.data.signedIn || !budgets.admit(ws.data, `agent:${ws.data.signedIn.agent.id}`, data, ws, page.t)) return;
       // Re-check the session on every frame: disabling an agent or signing out ends their socket.
       const signedIn = sessionToken ? findSignedIn(db, secret, sessionToken) : null;
       if (!signedIn) return ws.close(socketCloseCodes.unauthorized, "sign in again");
@@ -126,7 +131,7 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
     },
     close(ws) {
       hub.sockets.delete(ws);
-      if (ws.data.signedIn) hub.agents.disconnected(ws.data.signedIn.agent.id);
+      if (ws.data.signedIn && admitted.has(ws.data)) hub.agents.disconnected(ws.data.signedIn.agent.id);
     },
   });
 }

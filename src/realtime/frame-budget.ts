@@ -3,8 +3,10 @@
 // pushing 15 KB messages nonstop) stalls every honest chat on the server. Each frame type has an
 // allowance per socket per window, sized from what an honest page sends; past it a frame is
 // ignored (a message is refused by name, so its bubble says so), and a socket far past any
-// allowance is closed with 4429, which pages do not reconnect on. Counted before anything else
-// looks at the frame, so a refused one costs almost nothing.
+// allowance is closed with 4429, which pages do not reconnect on. A visitor's or an agent's pages
+// share a larger allowance too, and may open only so many sockets per window, so reconnecting
+// buys a flood nothing. Counted before anything else looks at the frame: a refused one costs
+// almost nothing.
 import type { Translate } from "../i18n";
 import type { Frame } from "./frames";
 import { socketCloseCodes } from "./socket-support";
@@ -32,26 +34,31 @@ export const frameAllowances: Record<Counted, number> = {
 /** Past this many times an allowance within one window, the socket is closed. */
 const floodFactor = 4;
 
+/** One visitor's or agent's pages together may send this many times one socket's allowances (several tabs). */
+const identityFactor = 3;
+
+/** Sockets one visitor or agent may open per window: pages reconnect with a backoff, never faster. */
+const opensPerWindow = 20;
+
+/** Identities whose counts are kept at once, bounding memory when an attacker cycles through many. */
+const maxIdentities = 50_000;
+
 const counted = new Set<string>(Object.keys(frameAllowances));
 
-/** One socket's counts: a fixed window, a few numbers, so 10,000 idle sockets cost little. */
-export class FrameBudget {
+/** Counts of one socket or one identity: a fixed window, a few numbers, so idle sockets cost little. */
+class FrameCounts {
   private windowStart = 0;
-  private readonly counts = new Map<Counted, number>();
+  private readonly counts = new Map<Counted | "open", number>();
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
-
-  /** "ok" to handle the frame, "over" to ignore it, "flood" to close the socket. */
-  take(type: Counted): "ok" | "over" | "flood" {
-    const now = this.now();
+  /** This many of `type` so far in the current window, this one included. */
+  add(type: Counted | "open", now: number): number {
     if (now - this.windowStart >= frameWindowMs) {
       this.windowStart = now;
       this.counts.clear();
     }
     const count = (this.counts.get(type) ?? 0) + 1;
     this.counts.set(type, count);
-    const allowed = frameAllowances[type];
-    return count <= allowed ? "ok" : count > allowed * floodFactor ? "flood" : "over";
+    return count;
   }
 }
 
@@ -61,17 +68,49 @@ interface Socket {
 }
 
 /**
- * Counts a frame against its socket's budget: true to handle it. An over-allowance message is
- * answered with an error naming it ("slow down"); other frames over it are dropped unanswered.
+ * The frame budgets of one audience's sockets: each socket's own, and each identity's (a visitor's
+ * or an agent's pages together), so that a flood gains nothing by reconnecting again and again.
  */
-export function admitFrame(budget: FrameBudget, data: unknown, socket: Socket, t: Translate): boolean {
-  const type = typeof data === "object" && data !== null && counted.has(String((data as { type?: unknown }).type)) ? ((data as { type: Counted }).type) : "invalid";
-  const verdict = budget.take(type);
-  if (verdict === "ok") return true;
-  if (verdict === "flood") socket.close(socketCloseCodes.tooManyFrames, "too many frames");
-  else if (type === "send" || type === "faq") {
-    const clientId = (data as { clientId?: unknown }).clientId;
-    socket.send(JSON.stringify({ type: "error", clientId: typeof clientId === "string" ? clientId.slice(0, 64) : undefined, message: t("message.slowDown") }));
+export class FrameBudgets {
+  private readonly sockets = new WeakMap<object, FrameCounts>();
+  private readonly identities = new Map<string, FrameCounts>();
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  private identity(key: string): FrameCounts {
+    let counts = this.identities.get(key);
+    if (counts) return counts;
+    counts = new FrameCounts();
+    this.identities.set(key, counts);
+    if (this.identities.size > maxIdentities) this.identities.delete(this.identities.keys().next().value!);
+    return counts;
   }
-  return false;
+
+  /** A socket opening for `identity`; false when it opens them faster than any page would. */
+  admitSocket(identity: string): boolean {
+    return this.identity(identity).add("open", this.now()) <= opensPerWindow;
+  }
+
+  /**
+   * Counts a frame against its socket (`socketKey`: an object that lives as long as the socket)
+   * and its identity; true to handle it. An over-allowance message is answered with an error
+   * naming it ("slow down"); other frames over it are dropped unanswered; a flood closes the socket.
+   */
+  admit(socketKey: object, identity: string, data: unknown, socket: Socket, t: Translate): boolean {
+    const type = typeof data === "object" && data !== null && counted.has(String((data as { type?: unknown }).type)) ? (data as { type: Counted }).type : "invalid";
+    let mine = this.sockets.get(socketKey);
+    if (!mine) this.sockets.set(socketKey, (mine = new FrameCounts()));
+    const now = this.now();
+    const allowed = frameAllowances[type];
+    const ofSocket = mine.add(type, now);
+    const ofIdentity = this.identity(identity).add(type, now);
+    if (ofSocket <= allowed && ofIdentity <= allowed * identityFactor) return true;
+    if (ofSocket > allowed * floodFactor || ofIdentity > allowed * identityFactor * floodFactor) {
+      socket.close(socketCloseCodes.tooManyFrames, "too many frames");
+    } else if (type === "send" || type === "faq") {
+      const clientId = (data as { clientId?: unknown }).clientId;
+      socket.send(JSON.stringify({ type: "error", clientId: typeof clientId === "string" ? clientId.slice(0, 64) : undefined, message: t("message.slowDown") }));
+    }
+    return false;
+  }
 }

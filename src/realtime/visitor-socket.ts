@@ -19,7 +19,7 @@ import { threadUpsert } from "../views/message";
 import type { PageContext } from "../views/page";
 import type { Frame } from "./frames";
 import type { ClientEvent, Hub } from "./hub";
-import { admitFrame, FrameBudget } from "./frame-budget";
+import { FrameBudgets } from "./frame-budget";
 import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
@@ -37,8 +37,9 @@ interface VisitorConnection {
 
 export function visitorSocket(deps: AppDeps, hub: Hub) {
   const { db, config } = deps;
-  // One budget per connection, keyed by its context (the same object for all its frames).
-  const budgets = new WeakMap<object, FrameBudget>();
+  const budgets = new FrameBudgets();
+  // Sockets counted as connected at open (not refused there), so counted out at close.
+  const admitted = new WeakSet<object>();
   const sending = new RateLimiter(messageLimits.visitorBurst, messageLimits.visitorBurstWindowMs);
   const typing = new RateLimiter(3, 2000);
 
@@ -123,20 +124,21 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
         const { visitor, blocked } = ws.data;
         if (blocked) return ws.close(socketCloseCodes.blocked, "chat unavailable");
         if (!visitor) return ws.close(socketCloseCodes.unauthorized, "no visitor");
+        if (!budgets.admitSocket(`visitor:${visitor.id}`)) return ws.close(socketCloseCodes.tooManyFrames, "too many sockets");
+        admitted.add(ws.data);
         hub.sockets.add(ws);
         hub.visitors.connected(visitor.id);
       },
       message(ws, data) {
         const { visitor, ip, pool, channel, page } = ws.data;
-        if (!visitor) return;
-        if (!budgets.has(ws.data)) budgets.set(ws.data, new FrameBudget());
-        if (!admitFrame(budgets.get(ws.data)!, data, ws, page.t)) return;
+        // The context object lives as long as the socket: it keys the socket's own counts.
+        if (!visitor || !budgets.admit(ws.data, `visitor:${visitor.id}`, data, ws, page.t)) return;
         handle({ visitor, ip, pool, channel, page, send: (text) => ws.send(text), subscribe: (topic) => ws.subscribe(topic) }, data);
       },
       close(ws) {
         hub.sockets.delete(ws);
         // A socket refused at open was never counted as connected.
-        if (ws.data.visitor && !ws.data.blocked) hub.visitors.disconnected(ws.data.visitor.id);
+        if (ws.data.visitor && admitted.has(ws.data)) hub.visitors.disconnected(ws.data.visitor.id);
       },
     });
 }
