@@ -6,6 +6,7 @@ import type { Config } from "./config";
 import type { Database } from "./db/client";
 import { isStorageFull, NotFoundError, RuleError } from "./domain/errors";
 import { attachmentLimits, limits } from "./domain/limits";
+import { ConcurrencyLimit } from "./domain/concurrency-limit";
 import { RateLimiter } from "./domain/rate-limiter";
 import { localeFromAcceptLanguage, translator } from "./i18n";
 import type { Log } from "./log";
@@ -53,17 +54,21 @@ export interface AppDeps {
   uploadsDir: string;
   log: Log;
   loginThrottle: RateLimiter;
+  /** Password checks anyone can start (sign-in): a few at once, a short line, then refused. */
+  passwordChecks: ConcurrencyLimit;
   /** How long a closed last socket still counts as online (a reload must not flap). */
   presenceGraceMs: number;
 }
 
-export type AppOptions = Omit<AppDeps, "loginThrottle" | "presenceGraceMs"> & Partial<Pick<AppDeps, "loginThrottle" | "presenceGraceMs">>;
+export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "presenceGraceMs"> &
+  Partial<Pick<AppDeps, "loginThrottle" | "passwordChecks" | "presenceGraceMs">>;
 
 
 export function createApp(options: AppOptions) {
   const deps: AppDeps = {
     ...options,
     loginThrottle: options.loginThrottle ?? new RateLimiter(limits.loginFailuresPerWindow, limits.loginWindowMs),
+    passwordChecks: options.passwordChecks ?? new ConcurrencyLimit(limits.passwordChecksAtOnce, limits.passwordChecksWaiting),
     presenceGraceMs: options.presenceGraceMs ?? 5000,
   };
   const pageFor = (request: Request) => {

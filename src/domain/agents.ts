@@ -9,6 +9,7 @@ import { NotFoundError, RuleError, ValidationError } from "./errors";
 import { checkEmail, checkName, checkPassword, checkRole, normalizeEmail, problems, type Role } from "./fields";
 import { checkGreeting } from "./greetings";
 import { limits } from "./limits";
+import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./passwords";
 import { readablePassword } from "./tokens";
 
 type AgentRow = typeof agents.$inferSelect;
@@ -21,10 +22,6 @@ const { passwordHash: _hash, ...publicColumns } = getTableColumns(agents);
 export function toAgent(row: AgentRow): Agent {
   const { passwordHash: _omit, ...agent } = row;
   return agent;
-}
-
-export function hashPassword(password: string): Promise<string> {
-  return Bun.password.hash(password);
 }
 
 export interface NewAgent {
@@ -103,19 +100,14 @@ export function ownerExists(db: Database): boolean {
   return db.select({ id: agents.id }).from(agents).where(eq(agents.role, "owner")).limit(1).get() !== undefined;
 }
 
-// Verified against when the email is unknown, so that case costs the same time as a wrong
-// password and response times do not reveal which emails have accounts.
-const unknownAccountHash =
-  "$argon2id$v=19$m=65536,t=2,p=1$zY0H9wTYIz0k4qDDOEMEDY9yNvV74kqe01UegWfdQrg$WsM7weQ0cAf+Tn626ipzGIbarlMgYVVVnP8q7qsExyw";
-
 /** The agent with this email and password, or null; disabled agents cannot sign in. */
 export async function verifyCredentials(db: Database, email: string, password: string): Promise<Agent | null> {
   const row = db.select().from(agents).where(eq(agents.email, normalizeEmail(email))).get();
   if (!row) {
-    await Bun.password.verify(password, unknownAccountHash);
+    await verifyAgainstDecoy(password);
     return null;
   }
-  const ok = await Bun.password.verify(password, row.passwordHash);
+  const ok = await verifyPassword(password, row.passwordHash);
   return ok && !row.disabled ? toAgent(row) : null;
 }
 
@@ -227,7 +219,7 @@ export async function changePassword(
   const row = db.select().from(agents).where(eq(agents.id, agentId)).get();
   if (!row) throw new NotFoundError("agent");
   const problem = checkPassword(next);
-  if (!(await Bun.password.verify(current, row.passwordHash))) {
+  if (!(await verifyPassword(current, row.passwordHash))) {
     throw new ValidationError({ current: { key: "password.wrongCurrent" }, ...(problem ? { password: problem } : {}) });
   }
   if (problem) throw new ValidationError({ password: problem });

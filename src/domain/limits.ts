@@ -22,6 +22,9 @@ export const limits = {
   avatarBytes: 512 * 1024,
   loginFailuresPerWindow: 10,
   loginWindowMs: 5 * 60 * 1000,
+  // Sign-in password checks running at once (one per core), and how many may wait for one.
+  passwordChecksAtOnce: 2,
+  passwordChecksWaiting: 16,
   sessionLifetimeMs: 30 * 24 * 60 * 60 * 1000,
   formBodyBytes: 1024 * 1024,
   socketFrameBytes: 64 * 1024,

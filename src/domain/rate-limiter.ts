@@ -39,6 +39,11 @@ export class RateLimiter {
     }
   }
 
+  /** Takes back the newest event of each key: an attempt counted before its outcome that went well. */
+  release(keys: string[]): void {
+    for (const key of keys) this.events.get(key)?.pop();
+  }
+
   forgive(key: string): void {
     this.events.delete(key);
   }

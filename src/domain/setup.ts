@@ -3,7 +3,8 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { agents } from "../db/schema";
-import { type Agent, hashPassword, insertAgent, toAgent } from "./agents";
+import { type Agent, insertAgent, toAgent } from "./agents";
+import { hashPassword } from "./passwords";
 import { NotFoundError, ValidationError } from "./errors";
 import { checkEmail, checkName, checkPassword, problems } from "./fields";
 

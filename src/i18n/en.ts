@@ -69,6 +69,7 @@ export const en = {
   "login.submit": "Sign in",
   "login.failed": "Wrong email or password.",
   "login.throttled": "Too many failed sign-ins. Try again in {minutes} min.",
+  "login.busy": "Too many sign-ins at this moment. Try again in a few seconds.",
   "login.signedOut": "You are signed out.",
 
   "password.changeTitle": "Choose your password",

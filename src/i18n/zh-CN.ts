@@ -69,6 +69,7 @@ export const zhCN: Dictionary = {
   "login.submit": "登录",
   "login.failed": "邮箱或密码错误。",
   "login.throttled": "登录失败次数过多，请 {minutes} 分钟后再试。",
+  "login.busy": "此刻登录的人太多，请几秒后再试。",
   "login.signedOut": "您已退出登录。",
 
   "password.changeTitle": "设置您的密码",

@@ -24,7 +24,7 @@ const setupBody = t.Object({
 });
 
 export function authRoutes(deps: AppDeps) {
-  const { db, secret, config, loginThrottle } = deps;
+  const { db, secret, config, loginThrottle, passwordChecks } = deps;
 
   function signIn(
     agentId: number,
@@ -62,12 +62,22 @@ export function authRoutes(deps: AppDeps) {
           set.headers["retry-after"] = String(Math.ceil(waitMs / 1000));
           return loginPage(page, { email: body.email, error: page.t("login.throttled", { minutes: Math.ceil(waitMs / 60_000) }) });
         }
-        const agent = await verifyCredentials(db, body.email, body.password);
+        // Counted before the password is checked: forty attempts at once must not all pass the
+        // throttle while the first ones are still hashing. A sign-in that succeeds is taken back.
+        loginThrottle.record(keys);
+        const checked = await passwordChecks.run(() => verifyCredentials(db, body.email, body.password));
+        if (!checked) {
+          loginThrottle.release(keys);
+          set.status = 503;
+          set.headers["retry-after"] = "2";
+          return loginPage(page, { email: body.email, error: page.t("login.busy") });
+        }
+        const agent = checked.value;
         if (!agent) {
-          loginThrottle.record(keys);
           set.status = 401;
           return loginPage(page, { email: body.email, error: page.t("login.failed") });
         }
+        loginThrottle.release(keys);
         loginThrottle.forgive(keys[1]!);
         signIn(agent.id, request, server, cookie);
         return redirect("/console", 303);

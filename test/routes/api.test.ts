@@ -7,6 +7,7 @@ import { addAgent, setAgentDisabled } from "../../src/domain/agents";
 import { createApiToken } from "../../src/domain/api-tokens";
 import { closeConversation } from "../../src/domain/conversations";
 import { ignoreEvents } from "../../src/domain/events";
+import { ConcurrencyLimit } from "../../src/domain/concurrency-limit";
 import { RateLimiter } from "../../src/domain/rate-limiter";
 import { sendVisitorMessage } from "../../src/domain/messages";
 import { randomToken } from "../../src/domain/tokens";
@@ -213,6 +214,7 @@ describe("API authentication", () => {
       uploadsDir: "",
       log: silentLog,
       loginThrottle: new RateLimiter(10, 1000),
+      passwordChecks: new ConcurrencyLimit(2, 16),
       presenceGraceMs: 50,
     };
     const app = new Elysia().use(apiRoutes(deps, ctx.app.hub, { requestsPerMinute: 2 }));

@@ -1,6 +1,61 @@
 import { describe, expect, it } from "bun:test";
 import { sessions } from "../../src/db/schema";
+import { RateLimiter } from "../../src/domain/rate-limiter";
 import { Client, addMember, signedIn, testApp } from "../support";
+
+describe("sign-in under a burst of attempts", () => {
+  it("counts each attempt before its password is checked: of 40 at once from one address, at most the limit are checked", async () => {
+    const ctx = testApp();
+    await addMember(ctx, "agent", "ann@example.com", "the right password");
+    const verify = Bun.password.verify;
+    let checked = 0;
+    Bun.password.verify = (...args: Parameters<typeof verify>) => {
+      checked++;
+      return verify(...args);
+    };
+    try {
+      const attempts = await Promise.all(
+        Array.from({ length: 40 }, () => new Client(ctx.app).post("/login", { email: "ann@example.com", password: "a wrong password" })),
+      );
+      const statuses = attempts.map((response) => response.status);
+      expect(checked).toBeLessThanOrEqual(10);
+      expect(statuses.filter((status) => status === 401)).toHaveLength(checked);
+      expect(statuses.every((status) => status === 401 || status === 429 || status === 503)).toBe(true);
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(30 - statuses.filter((status) => status === 503).length);
+    } finally {
+      Bun.password.verify = verify;
+    }
+  });
+
+  it("checks at most two passwords at once and refuses with 503 past a short line, counting none of those refused", async () => {
+    const ctx = testApp({ loginThrottle: new RateLimiter(1000, 60_000) });
+    await addMember(ctx, "agent", "ann@example.com", "the right password");
+    const verify = Bun.password.verify;
+    let running = 0;
+    let most = 0;
+    Bun.password.verify = async (...args: Parameters<typeof verify>) => {
+      most = Math.max(most, ++running);
+      try {
+        return await verify(...args);
+      } finally {
+        running--;
+      }
+    };
+    try {
+      const attempts = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => new Client(ctx.app, { "x-forwarded-for": `10.0.0.${i}` }).post("/login", { email: "ann@example.com", password: "a wrong password" })),
+      );
+      expect(most).toBeLessThanOrEqual(2);
+      const busy = attempts.filter((response) => response.status === 503);
+      expect(busy.length).toBe(40 - 2 - 16);
+      expect(await busy[0]!.text()).toContain("Too many sign-ins at this moment.");
+      const signedIn = await new Client(ctx.app).post("/login", { email: "ann@example.com", password: "the right password" });
+      expect(signedIn.status).toBe(303);
+    } finally {
+      Bun.password.verify = verify;
+    }
+  });
+});
 
 describe("first-run setup", () => {
   it("asks for the owner while none exists", async () => {
