@@ -281,10 +281,12 @@
   // ---- the composer has the keyboard when a conversation opens or becomes the agent's ----
 
   function focusComposer() {
-    // On a touch screen focus would open the keyboard over the thread the agent came to read.
+    // On a touch screen focus would open the keyboard over the thread the agent came to read;
+    // and focus the agent has put elsewhere (a note, a search) stays there.
     if (window.matchMedia("(pointer: coarse)").matches) return;
+    const elsewhere = document.activeElement && document.activeElement !== document.body;
     const input = document.querySelector("#conversation-footer[data-state=composer] textarea[name=body]:not([data-focused])");
-    if (!input) return;
+    if (!input || elsewhere) return;
     input.dataset.focused = "";
     input.focus();
   }

@@ -326,7 +326,7 @@ describe("a conversation that waits for an agent", () => {
     // Looking into a waiting conversation is not answering it: not seen yet.
     await Bun.sleep(300);
     expect(await visitor.locator("#thread > .message.mine.seen").count()).toBe(0);
-    await agent.locator("#conversation-actions button", { hasText: "Take" }).click();
+    await agent.locator("#conversation-footer button", { hasText: "Take" }).click();
     await agent.locator("#conversation-actions button", { hasText: "Close" }).waitFor();
     await agent.locator(`#my-conversations > li#conversation-${conversationId}`).waitFor();
     await agent.locator(`#waiting-conversations > li#conversation-${conversationId}`).waitFor({ state: "detached" });

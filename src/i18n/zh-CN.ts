@@ -125,6 +125,7 @@ export const zhCN: Dictionary = {
   "transfer.groups": "分组（重新排队）",
   "transfer.fullShort": "已满",
   "transfer.loadHint": "当前会话数 / 最多接待数",
+  "transfer.nobodyReady": "现在没有同事可以接手：大家都离开、离线或已满。",
   "error.csrf": "该请求不是来自客服系统页面。请刷新页面后重试。",
   "error.notFound": "未找到。",
   "error.forbidden": "只有所有者和管理员可以执行此操作。",

@@ -33,7 +33,7 @@ function stateLine(ctx: ConsoleContext, facts: FooterFacts, state: Exclude<Foote
   }
   if (state === "closed") {
     return html`<p>${icon("check")} ${t("workspace.closedAt")} ${messageTime(conversation.closedAt ?? Date.now())}</p>
-  ${facts.newer ? html`<a class="button secondary" href="/console/conversations/${facts.newer.id}">${t("workspace.newerConversation")}</a>` : ""}`;
+  ${facts.newer ? html`<a class="button" href="/console/conversations/${facts.newer.id}">${t("workspace.newerConversation")}</a>` : ""}`;
   }
   return html`<p>${icon("user")} ${t("workspace.withAgent", { name: facts.summary.agentName ?? "" })}</p>`;
 }

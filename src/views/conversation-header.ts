@@ -23,7 +23,8 @@ export function visitorStatus(t: Translate, online: boolean): SafeHtml {
 
 /** The visitor's name above the thread; replaced by id when an agent renames them. */
 export function conversationTitle(t: Translate, visitor: { id: number; name: string | null }): SafeHtml {
-  return html`<strong id="conversation-visitor-name" class="conversation-name">${visitorName(t, visitor)}</strong>`;
+  const name = visitorName(t, visitor);
+  return html`<strong id="conversation-visitor-name" class="conversation-name" title="${name}">${name}</strong>`;
 }
 
 const readinessText: Record<Exclude<Readiness, "ready">, "chat.away" | "chat.offline" | "transfer.fullShort"> = { away: "chat.away", offline: "chat.offline", full: "transfer.fullShort" };
@@ -54,6 +55,7 @@ function transferPicker(t: Translate, conversation: Conversation, targets: Trans
           )}</fieldset>`
         : ""
     }
+    ${colleagues.some((colleague) => colleague.readiness === "ready") || targets.groups.length ? "" : html`<p class="muted">${t("transfer.nobodyReady")}</p>`}
     <label for="transfer-note-${conversation.id}">${t("transfer.note")}</label>
     <textarea id="transfer-note-${conversation.id}" name="note" rows="2" maxlength="${limits.transferNoteLength}"></textarea>
     <button type="submit">${t("transfer.submit")}</button>
