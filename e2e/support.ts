@@ -1,5 +1,6 @@
 // Drives the built binary (dist/kefu) and a real Chromium. Both must exist: a missing one is an
 // error that fails the suite, never a reason to skip it.
+import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createConnection, createServer, type Socket } from "node:net";
@@ -233,6 +234,16 @@ export async function launchBrowser(): Promise<Browser> {
       "--use-fake-ui-for-media-stream",
     ],
   });
+}
+
+/** The rows of one query of a running Kefu's database, opened read-only: what the pages show against what is stored. */
+export function queryKefu<T>(kefu: Pick<Kefu, "dataDir">, sql: string, ...params: (string | number)[]): T[] {
+  const db = new Database(join(kefu.dataDir, "kefu.db"), { readonly: true });
+  try {
+    return db.query(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
 }
 
 /** A form POST from one of Kefu's own pages (it passes the CSRF check). */

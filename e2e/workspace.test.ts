@@ -2,11 +2,9 @@
 // B), against the built binary in real Chromium: the owner answers with a limit of one
 // conversation, visitors write from the chat page, and the console is looked at from a phone to
 // a wide screen, in English and Chinese. The steps share one server and run in order.
-import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { type Kefu, launchBrowser, postForm, sessionCookie, shotsDir, startKefu } from "./support";
+import { type Kefu, launchBrowser, postForm, queryKefu, sessionCookie, shotsDir, startKefu } from "./support";
 
 setDefaultTimeout(30_000);
 
@@ -21,14 +19,7 @@ let ownerId: number;
 let colleagueId: number;
 const contexts: BrowserContext[] = [];
 
-function query<T>(sql: string, ...params: (string | number)[]): T[] {
-  const db = new Database(join(kefu.dataDir, "kefu.db"), { readonly: true });
-  try {
-    return db.query(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string, ...params: (string | number)[]) => queryKefu<T>(kefu, sql, ...params);
 
 beforeAll(async () => {
   [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
@@ -40,7 +31,7 @@ beforeAll(async () => {
   // A colleague who has never signed in: the transfer picker must say they cannot take anything.
   const added = await postForm(kefu, "/console/team", { name: "Bo Wang", email: "bo@example.com", role: "agent" }, { cookie: ownerCookie, "hx-request": "true" });
   expect(added.status).toBe(200);
-  [{ id: ownerId }, { id: colleagueId }] = query<{ id: number }>("SELECT id FROM agents ORDER BY id");
+  [ownerId, colleagueId] = query<{ id: number }>("SELECT id FROM agents ORDER BY id").map((agent) => agent.id) as [number, number];
   await setCapacity(1);
 });
 
@@ -119,8 +110,8 @@ function contrast(foreground: string, background: string): number {
 
 describe("the workspace, as the owner answers with a limit of one conversation", () => {
   let agent: Page;
-  let first: { id: number; visitorId: number };
-  let second: { id: number; visitorId: number };
+  let first: ReturnType<typeof conversationOf>;
+  let second: ReturnType<typeof conversationOf>;
   let secondVisitor: Page;
 
   it("counts what waits in a tab that stays in sight, and previews what the visitor wrote", async () => {
