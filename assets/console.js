@@ -278,6 +278,12 @@
     else document.querySelector(".panel-toggle")?.focus();
   });
 
+  // Esc closes the visitor panel where it covers the thread.
+  document.addEventListener("keydown", (event) => {
+    const workspace = document.querySelector(".workspace[data-screen=panel]");
+    if (event.key === "Escape" && workspace && !event.defaultPrevented) workspace.querySelector("#visitor-panel [data-show-screen=thread]")?.click();
+  });
+
   // ---- the composer has the keyboard when a conversation opens or becomes the agent's ----
 
   function focusComposer() {

@@ -250,6 +250,15 @@ describe("the workspace, as the owner answers with a limit of one conversation",
         const overflowing = await page.locator(".conversation-header").evaluate((element) => element.scrollWidth > element.clientWidth);
         expect(overflowing).toBe(false);
         await shot(page, `thread-${width}-${locale}`);
+        if (width === 1024) {
+          // Below 1280 px the visitor panel is a drawer over the thread: opened from the header, closed by Esc.
+          expect(await page.locator("#visitor-panel").isVisible()).toBe(false);
+          await page.locator(".panel-toggle").click();
+          expect(await page.locator("#visitor-panel").isVisible()).toBe(true);
+          await shot(page, `panel-drawer-${width}-${locale}`);
+          await page.keyboard.press("Escape");
+          expect(await page.locator("#visitor-panel").isVisible()).toBe(false);
+        }
       }
       await page.context().close();
     }
@@ -307,6 +316,9 @@ describe("the workspace, as the owner answers with a limit of one conversation",
       expect(await visible(".conversation")).toBe(true);
       expect(await visible("#visitor-panel")).toBe(false);
       for (const height of await targets(".conversation-header a, .conversation-header button, .conversation-header summary")) expect(height).toBeGreaterThanOrEqual(44);
+      // The thread fills the screen down to the composer at its foot.
+      const composer = await page.locator("#conversation-footer").boundingBox();
+      expect(composer!.y + composer!.height).toBeGreaterThan(844 - 4);
       // The page is as wide as the phone: nothing to scroll sideways.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await shot(page, `phone-thread-${locale}`);
