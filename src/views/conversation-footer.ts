@@ -10,15 +10,15 @@ import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { messageTime } from "./message";
 
-export type FooterState = "composer" | "waiting" | "elsewhere" | "closed";
+type FooterState = "composer" | "waiting" | "elsewhere" | "closed";
 
-export interface FooterFacts {
+interface FooterFacts {
   summary: ConversationSummary;
   /** The visitor's newer conversation, when this one is closed and they came back. */
   newer: Pick<Conversation, "id"> | null;
 }
 
-export function footerState(conversation: Conversation, viewerId: number): FooterState {
+function footerState(conversation: Conversation, viewerId: number): FooterState {
   if (conversation.status === "queued") return "waiting";
   if (conversation.status === "closed") return "closed";
   return conversation.agentId === viewerId ? "composer" : "elsewhere";

@@ -10,8 +10,7 @@ import { messageTime } from "./message";
 import { ratingStars } from "./rating";
 import { visitorName } from "./visitor-name";
 
-export const conversationListNames = ["mine", "waiting", "all"] as const;
-export type ConversationListName = (typeof conversationListNames)[number];
+export type ConversationListName = "mine" | "waiting" | "all";
 
 /** The list's element id; the hub pushes items into it. */
 export function conversationListId(list: ConversationListName): string {

@@ -58,6 +58,6 @@ describe("the workspace's lists, live", () => {
     const mark = thread.frames.length;
     expect((await client.post(`/console/visitors/${visitorId}/contact`, { name: "Li Lei", email: "", phone: "" })).status).toBe(200);
     const pushed = await thread.next((f) => f.includes('hx-target="#conversation-visitor-name"'), 2000, mark);
-    expect(pushed).toContain('<strong id="conversation-visitor-name" class="conversation-name">Li Lei</strong>');
+    expect(pushed).toContain('<strong id="conversation-visitor-name" class="conversation-name" title="Li Lei">Li Lei</strong>');
   });
 });

@@ -197,11 +197,11 @@ describe("renaming the visitor", () => {
     const { agent, client } = await signedIn(ctx, "agent");
     const { visitor, conversation } = await visitorWrites(ctx, "hi", [agent.id]);
     const page = await (await client.get(`/console/conversations/${conversation.id}`)).text();
-    expect(page).toContain(`<strong id="conversation-visitor-name" class="conversation-name">Visitor #${visitor.id}</strong>`);
+    expect(page).toContain(`<strong id="conversation-visitor-name" class="conversation-name" title="Visitor #${visitor.id}">Visitor #${visitor.id}</strong>`);
     const renamed = await client.post(`/console/visitors/${visitor.id}/contact`, { name: "Wang Fang", email: "", phone: "" }, htmx);
     expect(renamed.status).toBe(200);
     expect(await renamed.text()).toContain(
-      '<hx-partial hx-target="#conversation-visitor-name" hx-swap="outerHTML"><strong id="conversation-visitor-name" class="conversation-name">Wang Fang</strong></hx-partial>',
+      '<hx-partial hx-target="#conversation-visitor-name" hx-swap="outerHTML"><strong id="conversation-visitor-name" class="conversation-name" title="Wang Fang">Wang Fang</strong></hx-partial>',
     );
   });
 });
