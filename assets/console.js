@@ -202,11 +202,12 @@
     // Until the agent picks a tab: the open conversation's list, else Mine when it has
     // anything, else Waiting when it has (views/workspace.ts renders the same first).
     function automatic() {
-      const [mine, waiting] = ["mine", "waiting"].map((name) => tabs.find((tab) => tab.dataset.list === name));
+      const [mine, waiting, all] = ["mine", "waiting", "all"].map((name) => tabs.find((tab) => tab.dataset.list === name));
       const current = currentConversation();
-      const holds = (tab) => current && list(tab)?.querySelector(`[data-conversation="${current}"]`);
+      const holds = (tab) => tab && current && list(tab)?.querySelector(`[data-conversation="${current}"]`);
       if (holds(waiting) && !holds(mine)) return waiting;
       if (holds(mine)) return mine;
+      if (holds(all)) return all;
       return list(mine)?.children.length === 0 && list(waiting)?.children.length ? waiting : mine;
     }
 

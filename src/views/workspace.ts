@@ -55,6 +55,8 @@ function firstTab(state: WorkspaceState): ConversationListName {
   const holds = (items: ConversationSummary[]) => items.some((summary) => summary.conversation.id === current);
   if (current !== undefined && holds(state.waiting)) return "waiting";
   if (current !== undefined && holds(state.mine)) return "mine";
+  // A colleague's conversation, open before an owner's or admin's eyes.
+  if (current !== undefined && state.all && holds(state.all)) return "all";
   return state.mine.length === 0 && state.waiting.length > 0 ? "waiting" : "mine";
 }
 

@@ -163,6 +163,11 @@ describe("the conversation lists", () => {
     expect(ownerPage).toMatch(/id="tab-waiting"[^>]*aria-selected="true"/);
     expect(ownerPage).toMatch(/id="tab-all"[^>]*>\s*All <span class="count" id="count-all" data-count="3">3<\/span>/);
     expect(from(ownerPage, "all-conversations")).toContain(`<span class="item-owner">${agent.displayName}</span>`);
+    // Looking at a colleague's conversation, the owner sees it in All.
+    const colleagues = ctx.db.select().from(conversations).where(eq(conversations.agentId, agent.id)).get()!;
+    const looking = await (await owner.client.get(`/console/conversations/${colleagues.id}`)).text();
+    expect(looking).toMatch(/id="tab-all"[^>]*aria-selected="true"/);
+    expect(from(looking, "all-conversations")).toContain(`id="all-conversation-${colleagues.id}" data-last="${colleagues.lastMessageId}" data-conversation="${colleagues.id}" aria-current="true"`);
   });
 
   it("say how long a waiting visitor has waited", async () => {
