@@ -44,7 +44,7 @@ function colleagueChoice(t: Translate, colleague: AgentLoad): SafeHtml {
 function transferPicker(t: Translate, conversation: Conversation, targets: TransferTargets): SafeHtml {
   const colleagues = targets.colleagues.filter((colleague) => colleague.id !== conversation.agentId);
   if (colleagues.length === 0 && targets.groups.length === 0) return html``;
-  return html`<details class="popover transfer-picker">
+  return html`<details class="popover-form transfer-picker">
   <summary class="bar-button" title="${t("transfer.title")}">${icon("arrow-right-left")} <span class="bar-label">${t("transfer.title")}</span></summary>
   <form class="popover-panel" hx-post="/console/conversations/${conversation.id}/transfer" hx-target="#conversation-actions" hx-swap="outerHTML">
     ${colleagues.length ? html`<fieldset><legend>${t("transfer.agents")}</legend>${colleagues.map((colleague) => colleagueChoice(t, colleague))}</fieldset>` : ""}
@@ -65,7 +65,7 @@ function transferPicker(t: Translate, conversation: Conversation, targets: Trans
 
 /** The ⋯ menu: blocking (and unblocking), kept out of reach of a stray click. */
 function moreMenu(t: Translate, conversation: Conversation, blocked: boolean, ip: string | null): SafeHtml {
-  return html`<details class="popover more-menu">
+  return html`<details class="popover-form more-menu">
   <summary class="bar-button icon-only" aria-label="${t("workspace.more")}" title="${t("workspace.more")}">${icon("ellipsis")}</summary>
   <div class="popover-panel">${
     blocked
