@@ -3,7 +3,7 @@
 // conversation, visitors write from the chat page, and the console is looked at from a phone to
 // a wide screen, in English and Chinese. The steps share one server and run in order.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { type Kefu, launchBrowser, postForm, queryKefu, sessionCookie, shotsDir, startKefu } from "./support";
 
 setDefaultTimeout(30_000);
@@ -106,6 +106,17 @@ function contrast(foreground: string, background: string): number {
   };
   const [light, dark] = [luminance(foreground), luminance(background)].sort((a, b) => b - a) as [number, number];
   return (light + 0.05) / (dark + 0.05);
+}
+
+/** Every link and button on screen has a name: its visible text, an aria-label or a title. */
+async function expectNamed(page: Page): Promise<void> {
+  const unnamed = await page.locator("a, button, summary").evaluateAll((all) =>
+    all
+      .filter((element) => element.checkVisibility())
+      .filter((element) => !((element as HTMLElement).innerText.trim() || element.getAttribute("aria-label") || element.getAttribute("title")))
+      .map((element) => element.outerHTML.slice(0, 120)),
+  );
+  expect(unnamed).toEqual([]);
 }
 
 describe("the workspace, as the owner answers with a limit of one conversation", () => {
@@ -275,11 +286,7 @@ describe("the workspace, as the owner answers with a limit of one conversation",
     const names = await agent.locator("nav a").evaluateAll((links) => links.map((link) => (link as HTMLElement).innerText.trim() || link.getAttribute("title")));
     expect(names).toContain("Business hours");
     expect(await agent.locator("nav a[href='/console/hours']").getAttribute("title")).toBe("Business hours");
-    for (const link of await agent.locator("a, button").all()) {
-      if (!(await link.isVisible())) continue;
-      const name = await link.evaluate((element) => (element.getAttribute("aria-label") ?? element.textContent ?? "").trim() || element.getAttribute("title"));
-      expect(name, await link.evaluate((element) => element.outerHTML.slice(0, 120))).toBeTruthy();
-    }
+    await expectNamed(agent);
     // The first Tab on a page reaches the skip link, which takes the keyboard to the main content.
     const lists = await person({ agent: true });
     await lists.goto(`${kefu.url}/console`);
@@ -308,6 +315,7 @@ describe("the workspace, as the owner answers with a limit of one conversation",
       expect(await visible(".inbox")).toBe(true);
       expect(await visible(".conversation")).toBe(false);
       await shot(page, `phone-list-${locale}`);
+      await expectNamed(page);
       const targets = async (selector: string) =>
         page.locator(selector).evaluateAll((all) => all.filter((element) => element.checkVisibility()).map((element) => Math.round(element.getBoundingClientRect().height)));
       for (const height of await targets("nav a, .inbox-tabs [role=tab], .conversation-list a")) expect(height).toBeGreaterThanOrEqual(44);
@@ -324,6 +332,7 @@ describe("the workspace, as the owner answers with a limit of one conversation",
       // The page is as wide as the phone: nothing to scroll sideways.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await shot(page, `phone-thread-${locale}`);
+      await expectNamed(page);
 
       await page.locator(".panel-toggle").click();
       expect(await visible("#visitor-panel")).toBe(true);

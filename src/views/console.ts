@@ -76,7 +76,7 @@ export function consolePage(
     </select>
   </form>
   ${availabilitySwitch(t, agent.availability)}
-  <a class="who" href="/console/profile" id="signed-in-agent">${avatar(agent)} <span class="who-name">${agent.displayName}</span></a>
+  <a class="who" href="/console/profile" id="signed-in-agent" title="${agent.displayName}">${avatar(agent)} <span class="who-name">${agent.displayName}</span></a>
   <form method="post" action="/logout" class="inline">
     <button type="submit" class="secondary small" title="${t("nav.signOut")}">${icon("log-out")} <span class="sign-out-label">${t("nav.signOut")}</span></button>
   </form>
