@@ -176,7 +176,8 @@
     if (fragment && tasks.some((task) => task.swapSpec?.style !== "none")) return;
     if (!fragment) event.preventDefault();
     const reason = reasonOf(ctx);
-    if (reason) showProblem(source, reason);
+    // A whole page's text is no reason: its first few lines say enough.
+    if (reason) showProblem(source, reason.slice(0, 300));
   });
 
   // ---- the workspace's lists: tabs with their counts ----
