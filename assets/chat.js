@@ -171,8 +171,6 @@
       const sorted = [...items].sort((a, b) => Number(b.dataset.last) - Number(a.dataset.last));
       if (sorted.some((item, index) => item !== items[index])) list.append(...sorted);
     }
-    const current = document.querySelector(".conversation[data-conversation]")?.dataset.conversation;
-    if (current) byId(`conversation-${current}`)?.setAttribute("aria-current", "true");
   }
 
   // ---- pending messages: the outbox ----

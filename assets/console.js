@@ -1,7 +1,9 @@
-// The agent console's alerts, as each agent chose them on the preferences page: a sound (made
-// here with WebAudio: no audio files) at their volume, and desktop notifications, when a visitor
-// writes or a new visitor waits while the tab is hidden; and the unread count in the tab title.
-// The preferences arrive as data attributes on the .console root (src/views/console.ts).
+// The agent console's behaviour beyond htmx. Alerts, as each agent chose them on the preferences
+// page: a sound (made here with WebAudio: no audio files) at their volume, and desktop
+// notifications, when a visitor writes or a new visitor waits while the tab is hidden; the
+// unread count in the tab title. The preferences arrive as data attributes on the .console root
+// (src/views/console.ts). And the workspace: refusals said where the agent clicked, the lists'
+// tabs and counts, waiting times, the phone's screens, the composer's focus.
 (() => {
   "use strict";
 
@@ -133,6 +135,174 @@
   document.addEventListener("htmx:ws:after:message:incoming", updateTitle);
   document.addEventListener("htmx:after:swap", updateTitle);
 
+  // ---- refusals: the reason beside what was clicked ----
+
+  // A refused action answers 4xx with its reason as plain text (or, from older routes, a page or
+  // a fragment with a role=alert). Unless the answer re-renders what it targets (a form with its
+  // errors), nothing would show it: it is said here, next to the element that asked, for every
+  // hx-* request of the console.
+  const problems = new WeakMap();
+
+  function reasonOf(ctx) {
+    const text = ctx.text ?? "";
+    if (!/html/.test(ctx.response.headers.get("content-type") ?? "")) return text.trim();
+    const doc = new DOMParser().parseFromString(text, "text/html");
+    const said = doc.querySelector("[role=alert]") ?? doc.querySelector("main p, p") ?? doc.body;
+    return (said?.textContent ?? "").replace(/\s+/g, " ").trim();
+  }
+
+  function showProblem(source, reason) {
+    problems.get(source)?.remove();
+    const note = document.createElement(source.tagName === "FORM" ? "p" : "span");
+    note.className = "request-problem";
+    note.setAttribute("role", "alert");
+    note.textContent = reason; // never parsed as HTML
+    if (source.tagName === "FORM") source.append(note);
+    else source.after(note);
+    problems.set(source, note);
+  }
+
+  document.addEventListener("htmx:before:request", (event) => {
+    const source = event.detail.ctx?.sourceElement;
+    if (source) problems.get(source)?.remove();
+  });
+
+  document.addEventListener("htmx:before:swap", (event) => {
+    const { ctx, tasks } = event.detail;
+    const source = ctx.sourceElement;
+    if (!ctx.response || ctx.response.status < 400 || !source?.isConnected) return;
+    const fragment = /html/.test(ctx.response.headers.get("content-type") ?? "") && !/^\s*<(!doctype|html)/i.test(ctx.text ?? "");
+    // A fragment that re-renders its target (say a form with its errors) shows the reason itself.
+    if (fragment && tasks.some((task) => task.swapSpec?.style !== "none")) return;
+    if (!fragment) event.preventDefault();
+    const reason = reasonOf(ctx);
+    // A whole page's text is no reason: its first few lines say enough.
+    if (reason) showProblem(source, reason.slice(0, 300));
+  });
+
+  // ---- the workspace's lists: tabs with their counts ----
+
+  const currentConversation = () => document.querySelector(".conversation[data-conversation]")?.dataset.conversation;
+
+  function inboxTabs() {
+    const tablist = document.querySelector(".inbox-tabs");
+    if (!tablist) return;
+    const tabs = [...tablist.querySelectorAll("[role=tab]")];
+    const list = (tab) => byId(tab.getAttribute("aria-controls"))?.querySelector(".conversation-list");
+    let chosen = false;
+
+    function select(tab) {
+      for (const other of tabs) {
+        const on = other === tab;
+        other.setAttribute("aria-selected", String(on));
+        other.tabIndex = on ? 0 : -1;
+        byId(other.getAttribute("aria-controls")).hidden = !on;
+      }
+    }
+
+    // Until the agent picks a tab: the open conversation's list, else Mine when it has
+    // anything, else Waiting when it has (views/workspace.ts renders the same first).
+    function automatic() {
+      const [mine, waiting, all] = ["mine", "waiting", "all"].map((name) => tabs.find((tab) => tab.dataset.list === name));
+      const current = currentConversation();
+      const holds = (tab) => tab && current && list(tab)?.querySelector(`[data-conversation="${current}"]`);
+      if (holds(waiting) && !holds(mine)) return waiting;
+      if (holds(mine)) return mine;
+      if (holds(all)) return all;
+      return list(mine)?.children.length === 0 && list(waiting)?.children.length ? waiting : mine;
+    }
+
+    function follow() {
+      for (const tab of tabs) {
+        const count = tab.querySelector(".count");
+        const items = list(tab)?.children.length ?? 0;
+        if (count && count.dataset.count !== String(items)) {
+          count.textContent = String(items);
+          count.dataset.count = String(items);
+        }
+      }
+      const current = currentConversation();
+      if (current) for (const item of document.querySelectorAll(`.conversation-list > [data-conversation="${current}"]`)) item.setAttribute("aria-current", "true");
+      if (!chosen) select(automatic());
+    }
+
+    tablist.addEventListener("click", (event) => {
+      const tab = event.target.closest("[role=tab]");
+      if (!tab) return;
+      chosen = true;
+      select(tab);
+    });
+    tablist.addEventListener("keydown", (event) => {
+      const at = tabs.indexOf(document.activeElement);
+      const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[event.key];
+      if (at < 0 || to === undefined) return;
+      event.preventDefault();
+      const tab = tabs[(to + tabs.length) % tabs.length];
+      chosen = true;
+      select(tab);
+      tab.focus();
+    });
+    const observer = new MutationObserver(follow);
+    for (const tab of tabs) {
+      const items = list(tab);
+      if (items) observer.observe(items, { childList: true });
+    }
+    follow();
+  }
+
+  // ---- how long visitors have waited, counting on ----
+
+  function countElapsed() {
+    const words = byId("elapsed-texts")?.dataset;
+    if (!words) return;
+    for (const time of document.querySelectorAll("time[data-elapsed]")) {
+      const minutes = Math.floor(Math.max(0, Date.now() - Date.parse(time.dateTime)) / 60000);
+      time.textContent =
+        minutes < 1
+          ? words.underMinute
+          : minutes < 60
+            ? words.minutes.replace("{n}", minutes)
+            : words.hours.replace("{h}", Math.floor(minutes / 60)).replace("{m}", minutes % 60);
+    }
+  }
+
+  // ---- the workspace's screens: list, thread and visitor panel, one at a time on a phone ----
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-show-screen]");
+    const workspace = document.querySelector(".workspace");
+    if (!button || !workspace) return;
+    // The panel's button also closes it again (a drawer between 900 and 1200 px).
+    const screen = button.dataset.showScreen === "panel" && workspace.dataset.screen === "panel" ? "thread" : button.dataset.showScreen;
+    workspace.dataset.screen = screen;
+    for (const toggle of document.querySelectorAll(".panel-toggle")) toggle.setAttribute("aria-expanded", String(screen === "panel"));
+    if (screen === "panel") byId("visitor-panel")?.querySelector("[data-show-screen]")?.focus();
+    else document.querySelector(".panel-toggle")?.focus();
+  });
+
+  // Esc closes the visitor panel where it covers the thread.
+  document.addEventListener("keydown", (event) => {
+    const workspace = document.querySelector(".workspace[data-screen=panel]");
+    if (event.key === "Escape" && workspace && !event.defaultPrevented) workspace.querySelector("#visitor-panel [data-show-screen=thread]")?.click();
+  });
+
+  // ---- the composer has the keyboard when a conversation opens or becomes the agent's ----
+
+  function focusComposer() {
+    // On a touch screen focus would open the keyboard over the thread the agent came to read;
+    // and focus the agent has put elsewhere (a note, a search) stays there.
+    if (window.matchMedia("(pointer: coarse)").matches) return;
+    const elsewhere = document.activeElement && document.activeElement !== document.body;
+    const input = document.querySelector("#conversation-footer[data-state=composer] textarea[name=body]:not([data-focused])");
+    if (!input || elsewhere) return;
+    input.dataset.focused = "";
+    input.focus();
+  }
+  document.addEventListener("htmx:after:swap", () => {
+    describeSendKey();
+    focusComposer();
+  });
+
   // ---- the preferences page ----
 
   function preferencesForm() {
@@ -170,5 +340,8 @@
     watchWaiting();
     preferencesForm();
     describeSendKey();
+    inboxTabs();
+    focusComposer();
+    setInterval(countElapsed, 20000);
   });
 })();

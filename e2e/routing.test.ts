@@ -251,8 +251,11 @@ describe("auto mode, two agents of capacity 1, four visitors", () => {
     await send(fourth, "fourth visitor");
     await fourth.locator("#queue-position", { hasText: "1 ahead of you in line." }).waitFor();
     const [thirdId, fourthId] = [conversationOf(s, "third visitor").id, conversationOf(s, "fourth visitor").id];
-    // Both consoles see both waiting, live.
-    for (const page of [anaConsole, boConsole]) for (const id of [thirdId, fourthId]) await item(page, "waiting", id).waitFor();
+    // Both consoles see both waiting, live: in the Waiting tab, whose count says so over the agent's own list.
+    for (const page of [anaConsole, boConsole]) {
+      for (const id of [thirdId, fourthId]) await item(page, "waiting", id).waitFor({ state: "attached" });
+      await page.locator("#count-waiting", { hasText: "2" }).waitFor();
+    }
     expect(conversationOf(s, "third visitor")).toMatchObject({ status: "queued", agentId: null });
     expect(conversationOf(s, "fourth visitor")).toMatchObject({ status: "queued", agentId: null });
     await shot(fourth, "1-auto-fourth-visitor-waiting");
@@ -264,7 +267,9 @@ describe("auto mode, two agents of capacity 1, four visitors", () => {
     await anaConsole.waitForURL(`**/console/conversations/${anas.id}`);
     await socketOpen(anaConsole);
     await anaConsole.locator("#conversation-actions button", { hasText: "Close" }).click();
-    await anaConsole.locator("#conversation-actions .badge", { hasText: "Closed" }).waitFor();
+    // The page reloads into the closed conversation.
+    await anaConsole.locator("#conversation-footer[data-state=closed]", { hasText: "Closed" }).waitFor();
+    await socketOpen(anaConsole);
 
     // ... and the head of the line is hers at once: the third visitor sees her join, no reload.
     await third.locator("#thread .event", { hasText: "Ana joined the conversation" }).waitFor();
@@ -276,7 +281,8 @@ describe("auto mode, two agents of capacity 1, four visitors", () => {
     await item(anaConsole, "my", thirdId).waitFor();
     for (const page of [anaConsole, boConsole]) {
       await item(page, "waiting", thirdId).waitFor({ state: "detached" });
-      await item(page, "waiting", fourthId).waitFor();
+      await item(page, "waiting", fourthId).waitFor({ state: "attached" });
+      await page.locator("#count-waiting", { hasText: "1" }).waitFor();
     }
     await shot(third, "1-auto-third-visitor-assigned");
     await shot(fourth, "1-auto-fourth-visitor-next");
@@ -463,10 +469,12 @@ describe("a blocked visitor", () => {
     await item(anaConsole, "my", id).locator("a").click();
     await anaConsole.waitForURL(`**/console/conversations/${id}`);
     await socketOpen(anaConsole);
-    await anaConsole.locator("#conversation-actions summary", { hasText: "Block" }).click();
+    await anaConsole.locator("#conversation-actions summary[aria-label='More actions']").click();
     await anaConsole.fill("#conversation-actions input[name=reason]", "spam links");
     await anaConsole.locator("#conversation-actions button.danger", { hasText: "Block" }).click();
+    // Blocking closes the conversation: the page reloads into it, closed.
     await anaConsole.locator("#conversation-actions .badge", { hasText: "Blocked" }).waitFor();
+    await anaConsole.locator("#conversation-footer[data-state=closed]").waitFor();
     await shot(anaConsole, "4-block-console");
 
     // The open chat page reloads into "Chat is not available.", with no composer.
@@ -526,8 +534,8 @@ describe("transfer", () => {
     await giverPage.waitForURL(`**/console/conversations/${id}`);
     await socketOpen(giverPage);
     await giverPage.locator("#conversation-actions summary", { hasText: "Transfer" }).click();
-    await giverPage.selectOption("#conversation-actions select[name=to]", `agent:${receiver.id}`);
-    await giverPage.fill("#conversation-actions input[name=note]", "knows invoices");
+    await giverPage.locator(`#conversation-actions input[name=to][value="agent:${receiver.id}"]`).check();
+    await giverPage.fill("#conversation-actions textarea[name=note]", "knows invoices");
     await giverPage.locator("#conversation-actions form button[type=submit]", { hasText: "Transfer" }).click();
 
     // The receiver's list gains it, with an alert; the giver's list loses it; nobody reloads.
@@ -538,7 +546,7 @@ describe("transfer", () => {
       { polling: 25 },
     );
     await item(giverPage, "my", id).waitFor({ state: "detached" });
-    await giverPage.locator("#conversation-actions .badge", { hasText: "Another agent has this conversation" }).waitFor();
+    await giverPage.locator("#conversation-footer[data-state=elsewhere]", { hasText: `${receiver.name} is answering this conversation.` }).waitFor();
     await giverPage.locator("#thread .event", { hasText: `Transferred to ${receiver.name} (${giver.name}: knows invoices)` }).waitFor();
 
     // The visitor is told who helps now; the note is for agents only.

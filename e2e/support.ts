@@ -236,6 +236,16 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** The rows of one query of a running Kefu's database, opened read-only: what the pages show against what is stored. */
+export function queryKefu<T>(kefu: Pick<Kefu, "dataDir">, sql: string, ...params: (string | number)[]): T[] {
+  const db = new Database(join(kefu.dataDir, "kefu.db"), { readonly: true });
+  try {
+    return db.query(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
 /** A form POST from one of Kefu's own pages (it passes the CSRF check). */
 export function postForm(
   kefu: Pick<Kefu, "url">,

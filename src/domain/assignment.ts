@@ -65,8 +65,9 @@ const available = and(
 
 // Counted per candidate through conversations(agent_id, status), so the cost follows the number
 // of online agents, not the number of open conversations in the business.
-const openCount = sql`(SELECT count(*) FROM ${conversations} WHERE ${conversations.agentId} = ${agents.id} AND ${conversations.status} = 'open')`;
-const hasRoomNow = sql`${openCount} < coalesce(${agents.maxConcurrentChats}, (SELECT ${businesses.maxConcurrentChats} FROM ${businesses} WHERE ${businesses.id} = ${agents.businessId}))`;
+const openCount = sql<number>`(SELECT count(*) FROM ${conversations} WHERE ${conversations.agentId} = ${agents.id} AND ${conversations.status} = 'open')`;
+const capacity = sql<number>`coalesce(${agents.maxConcurrentChats}, (SELECT ${businesses.maxConcurrentChats} FROM ${businesses} WHERE ${businesses.id} = ${agents.businessId}))`;
+const hasRoomNow = sql`${openCount} < ${capacity}`;
 
 const poolParams = (pool: Pool) => ({ groupId: pool.groupId, requestedAgentId: pool.requestedAgentId });
 
@@ -103,6 +104,37 @@ export function anyAgentOnline(db: Queryable, businessId: number, onlineAgentIds
   if (onlineAgentIds.length === 0) return false;
   const found = prepared(db, "anyAgentOnline", (db) => db.select({ id: agents.id }).from(agents).where(available).limit(1).prepare());
   return found.get({ businessId, online: JSON.stringify(onlineAgentIds), ...poolParams(pool) }) !== undefined;
+}
+
+/** Whether an agent could be given a conversation now, and if not, why: the rules above, as words. */
+export type Readiness = "ready" | "away" | "offline" | "full";
+
+export interface AgentLoad {
+  id: number;
+  displayName: string;
+  readiness: Readiness;
+  /** Open conversations, against their capacity: "3/5". */
+  open: number;
+  capacity: number;
+}
+
+/** The business's active agents with their load and readiness, by name (the transfer picker). */
+export function agentLoads(db: Queryable, businessId: number, onlineAgentIds: readonly number[]): AgentLoad[] {
+  const online = new Set(onlineAgentIds);
+  return db
+    .select({ id: agents.id, displayName: agents.displayName, availability: agents.availability, open: openCount, capacity })
+    .from(agents)
+    // Joined so that drizzle names every column with its table: alone, the select list drops the
+    // names and the count's "id" would mean the conversation's.
+    .innerJoin(businesses, eq(businesses.id, agents.businessId))
+    .where(and(eq(agents.businessId, businessId), eq(agents.disabled, false)))
+    .orderBy(asc(agents.displayName), asc(agents.id))
+    .all()
+    .map(({ availability, ...load }) => ({
+      ...load,
+      // No console open counts as offline, whatever they chose when they last had one.
+      readiness: !online.has(load.id) || availability === "offline" ? "offline" : availability === "away" ? "away" : load.open >= load.capacity ? "full" : "ready",
+    }));
 }
 
 /** Whether `agent` serves the pool of `conversation` (may see it wait and take it). */

@@ -4,6 +4,7 @@ import { isWeChat } from "./user-agent";
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
+import { alias } from "drizzle-orm/sqlite-core";
 import { agents, businesses, conversations, groups, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
 import { anyone, chooseAgent, drainQueue, hasRoom, samePool, serves, waitingFor } from "./assignment";
@@ -40,6 +41,17 @@ export function lastClosedConversation(db: Queryable, visitorId: number): Conver
     .get();
 }
 
+/** The visitor's latest conversation started after `conversation`, if any: where a closed one's page points. */
+export function newerConversation(db: Queryable, conversation: Pick<Conversation, "id" | "visitorId">): Conversation | undefined {
+  return db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.visitorId, conversation.visitorId), gt(conversations.id, conversation.id)))
+    .orderBy(desc(conversations.id))
+    .limit(1)
+    .get();
+}
+
 export function findConversationForAgent(db: Queryable, businessId: number, conversationId: number): Conversation {
   const conversation = db
     .select()
@@ -56,14 +68,26 @@ export interface ConversationSummary {
   visitorBlocked: boolean;
   /** Where the visitor last came from, offered when an agent blocks them. */
   visitorIp: string | null;
-  lastBody: string | null;
-  lastMeta: Message["meta"];
-  lastSender: Message["sender"] | null;
+  /** Who has it; null while it waits. */
+  agentName: string | null;
+  /** The visitor's last message, what the lists show: never the shop's greeting or its events. */
+  visitorBody: string | null;
+  visitorKind: Message["kind"] | null;
+  /** When anything was last said or happened in it. */
   lastAt: number | null;
+  /** While it waits: since when (its start, or its last return to the queue). */
+  waitingSince: number | null;
   unread: number;
 }
 
 const unreadFromVisitor = sql<number>`(SELECT count(*) FROM ${messages} m WHERE m.conversation_id = ${conversations.id} AND m.sender = 'visitor' AND m.read_at IS NULL)`;
+// Both walk the (conversation, id) index back from the end.
+const lastFromVisitor = sql`(SELECT v.id FROM ${messages} v WHERE v.conversation_id = ${conversations.id} AND v.sender = 'visitor' ORDER BY v.id DESC LIMIT 1)`;
+const queuedAgain = sql<number | null>`(SELECT q.created_at FROM ${messages} q WHERE q.conversation_id = ${conversations.id} AND q.sender = 'system' AND q.body IN ('requeued', 'transferred') ORDER BY q.id DESC LIMIT 1)`;
+const waitingSince = sql<number | null>`CASE WHEN ${conversations.status} = 'queued' THEN coalesce(${queuedAgain}, ${conversations.openedAt}) END`;
+
+const lastMessage = alias(messages, "last_message");
+const visitorMessage = alias(messages, "visitor_message");
 
 function summaryQuery(db: Queryable) {
   return db
@@ -72,15 +96,18 @@ function summaryQuery(db: Queryable) {
       visitorName: visitors.name,
       visitorBlocked: visitors.blocked,
       visitorIp: visitors.lastIp,
-      lastBody: messages.body,
-      lastMeta: messages.meta,
-      lastSender: messages.sender,
-      lastAt: messages.createdAt,
+      agentName: agents.displayName,
+      visitorBody: visitorMessage.body,
+      visitorKind: visitorMessage.kind,
+      lastAt: lastMessage.createdAt,
+      waitingSince,
       unread: unreadFromVisitor,
     })
     .from(conversations)
     .innerJoin(visitors, eq(visitors.id, conversations.visitorId))
-    .leftJoin(messages, eq(messages.id, conversations.lastMessageId));
+    .leftJoin(agents, eq(agents.id, conversations.agentId))
+    .leftJoin(lastMessage, eq(lastMessage.id, conversations.lastMessageId))
+    .leftJoin(visitorMessage, eq(visitorMessage.id, lastFromVisitor));
 }
 
 function summaries(db: Queryable, where: ReturnType<typeof and>, limit: number): ConversationSummary[] {
@@ -99,6 +126,11 @@ export function listAgentConversations(db: Queryable, agent: Pick<Actor, "id" | 
 /** Conversations nobody has yet that the agent serves (see assignment.ts), oldest activity last. */
 export function listWaiting(db: Queryable, agent: Pick<Actor, "id" | "businessId">, limit = 100) {
   return summaries(db, and(eq(conversations.businessId, agent.businessId), eq(conversations.status, "queued"), waitingFor(agent.id)), limit);
+}
+
+/** Every conversation of the business that is not closed (open or waiting): the managers' "All". */
+export function listBusinessConversations(db: Queryable, businessId: number, limit = 100) {
+  return summaries(db, and(eq(conversations.businessId, businessId), ne(conversations.status, "closed")), limit);
 }
 
 export function summarize(db: Queryable, conversationId: number): ConversationSummary {
@@ -197,7 +229,7 @@ export function takeConversation(db: Database, events: ConversationEvents, agent
 }
 
 /** Closes `before` and notes it in the thread; call inside a transaction. */
-function close(tx: Queryable, before: Conversation, meta: Record<string, unknown>) {
+function close(tx: Queryable, before: Conversation, meta: Record<string, unknown>, options: { offerRating: boolean } = { offerRating: true }) {
   const closed = tx
     .update(conversations)
     .set({ status: "closed", closedAt: Date.now() })
@@ -205,7 +237,7 @@ function close(tx: Queryable, before: Conversation, meta: Record<string, unknown
     .returning()
     .get()!;
   // The visitor may be offered a rating (domain/ratings.ts), just above the close line.
-  const offer = offerRatingOnClose(tx, before, closed);
+  const offer = options.offerRating ? offerRatingOnClose(tx, before, closed) : null;
   const event = insertSystemMessage(tx, offer?.conversation ?? closed, "closed", meta);
   return { before, closed: { ...(offer?.conversation ?? closed), lastMessageId: event.id }, event, offered: offer?.card ?? null };
 }
@@ -225,6 +257,19 @@ export function closeConversation(db: Database, events: ConversationEvents, agen
     return close(tx, before, { agentId: agent.id, agentName: agentName(tx, agent.id) });
   }, { behavior: "immediate" });
   return announceClosed(events, result);
+}
+
+/**
+ * Blocking a visitor ends their conversation, waiting or open: the usual close line, in the
+ * blocking agent's name, and no rating asked of someone who was just shut out.
+ */
+export function closeForBlock(db: Database, events: ConversationEvents, agent: Actor, visitorId: number): Conversation | null {
+  const result = db.transaction((tx) => {
+    const before = currentConversation(tx, visitorId);
+    if (!before || before.businessId !== agent.businessId) return null;
+    return close(tx, before, { agentId: agent.id, agentName: agentName(tx, agent.id) }, { offerRating: false });
+  }, { behavior: "immediate" });
+  return result ? announceClosed(events, result) : null;
 }
 
 /**

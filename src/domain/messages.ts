@@ -343,12 +343,18 @@ export function sendAgentMessage(
 const ofVisitor = (db: Queryable, visitorId: number) =>
   inArray(messages.conversationId, db.select({ id: conversations.id }).from(conversations).where(eq(conversations.visitorId, visitorId)));
 
-/** One page of a visitor's thread (all their conversations), oldest first, before `beforeId`. */
-export function threadPage(db: Queryable, visitorId: number, beforeId?: number, limit: number = messageLimits.historyPage) {
+/** Whose messages a thread shows: all of a visitor's conversations, or one (a closed conversation's page). */
+export type ThreadScope = { visitorId: number } | { conversationId: number };
+
+const inThread = (db: Queryable, scope: ThreadScope) =>
+  "conversationId" in scope ? eq(messages.conversationId, scope.conversationId) : ofVisitor(db, scope.visitorId);
+
+/** One page of a thread, oldest first, before `beforeId`. */
+export function threadPage(db: Queryable, scope: ThreadScope, beforeId?: number, limit: number = messageLimits.historyPage) {
   const rows = db
     .select()
     .from(messages)
-    .where(and(ofVisitor(db, visitorId), beforeId === undefined ? undefined : lt(messages.id, beforeId)))
+    .where(and(inThread(db, scope), beforeId === undefined ? undefined : lt(messages.id, beforeId)))
     .orderBy(desc(messages.id))
     .limit(limit + 1)
     .all();
@@ -361,9 +367,9 @@ export function threadPage(db: Queryable, visitorId: number, beforeId?: number, 
  * any other. Past the cap only `context` messages follow it, and `reachesLatest` is false: such
  * a page must not resume its socket from there (it would be told to reload, again and again).
  */
-export function threadAround(db: Queryable, visitorId: number, messageId: number, context: number = messageLimits.historyPage, cap: number = messageLimits.replayCap) {
-  const upTo = threadPage(db, visitorId, messageId + 1, context + 1);
-  const after = db.select().from(messages).where(and(ofVisitor(db, visitorId), gt(messages.id, messageId))).orderBy(asc(messages.id)).limit(cap + 1).all();
+export function threadAround(db: Queryable, scope: ThreadScope, messageId: number, context: number = messageLimits.historyPage, cap: number = messageLimits.replayCap) {
+  const upTo = threadPage(db, scope, messageId + 1, context + 1);
+  const after = db.select().from(messages).where(and(inThread(db, scope), gt(messages.id, messageId))).orderBy(asc(messages.id)).limit(cap + 1).all();
   const reachesLatest = after.length <= cap;
   return { messages: [...upTo.messages, ...(reachesLatest ? after : after.slice(0, context))], hasEarlier: upTo.hasEarlier, reachesLatest };
 }

@@ -55,6 +55,7 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
         case "resume":
           connection.subscribe(topics.agent(agent.id, locale));
           connection.subscribe(topics.businessAgents(agent.businessId, locale));
+          if (agent.role !== "agent") connection.subscribe(topics.businessManagers(agent.businessId, locale));
           for (const topic of hub.waitingTopics(agent, locale)) connection.subscribe(topic);
           // A console that is listening now may be given what waits (and will see it arrive).
           hub.drainQueue(agent.businessId);

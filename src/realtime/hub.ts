@@ -21,7 +21,8 @@ import { agentStatus, nobodyOnlineText, queueNotice } from "../views/chat";
 import { html, type SafeHtml } from "../views/html";
 import { threadUpsert } from "../views/message";
 import { visitorName } from "../views/visitor-name";
-import { conversationItem, conversationItemId, visitorStatus } from "../views/workspace";
+import { conversationItem, conversationItemId, type ConversationListName, conversationListId } from "../views/conversation-item";
+import { conversationTitle, visitorStatus } from "../views/conversation-header";
 import type { Visitor } from "../domain/visitors";
 import { visitorPanelPartial } from "../views/visitor-panel";
 import type { Broker } from "./broker";
@@ -115,6 +116,10 @@ export class Hub implements ConversationEvents {
     if (previous?.agentId && (previous.agentId !== conversation.agentId || conversation.status === "closed")) {
       this.send((locale) => topics.agent(previous.agentId!, locale), () => ({ type: "remove", id: itemId }));
       this.sendUnreadTotal(previous.agentId);
+    }
+    if (conversation.status === "closed" && previous?.status !== "closed") {
+      const allItemId = conversationItemId(conversation.id, "all");
+      this.send((locale) => topics.businessManagers(conversation.businessId, locale), () => ({ type: "remove", id: allItemId }));
     }
     this.refreshListItem(conversation);
     const handedOver = previous?.status === "open" && conversation.status === "open" && previous.agentId !== conversation.agentId;
@@ -228,7 +233,14 @@ export class Hub implements ConversationEvents {
 
   /** The visitor's details or page changed: agents looking at their thread see the panel follow. */
   visitorChanged(visitor: Visitor): void {
-    this.send((locale) => topics.agentThread(visitor.id, locale), (locale) => visitorPanelPartial(translator(locale), visitor));
+    this.send(
+      (locale) => topics.agentThread(visitor.id, locale),
+      (locale) => {
+        const t = translator(locale);
+        return html`${visitorPanelPartial(t, visitor)}
+<hx-partial hx-target="#conversation-visitor-name" hx-swap="outerHTML">${conversationTitle(t, visitor)}</hx-partial>`;
+      },
+    );
   }
 
   /** An agent renamed the visitor: their line in the conversation lists shows the new name. */
@@ -248,23 +260,22 @@ export class Hub implements ConversationEvents {
   }
 
   /**
-   * Updates the conversation's line in its agent's list, or in the business's waiting queue,
-   * and the agent's unread total when asked; returns the summary it rendered.
+   * Updates the conversation's line in its agent's list, or in the waiting lists of those it
+   * waits for, and in the owners' and admins' "All"; and the agent's unread total when asked.
+   * Returns the summary it rendered.
    */
   private refreshListItem(conversation: Conversation, unreadChanged = true): ConversationSummary | null {
     if (conversation.status === "closed") return null;
     const summary = summarize(this.db, conversation.id);
     const online = this.visitors.isOnline(conversation.visitorId);
+    const item = (locale: Locale, list: ConversationListName) =>
+      html`<hx-upsert hx-target="#${conversationListId(list)}" key="data-last">${conversationItem(translator(locale), summary, { online, current: false, list })}</hx-upsert>`;
     const waiting = conversation.status === "queued" || conversation.agentId === null;
-    const list = waiting ? "waiting-conversations" : "my-conversations";
     const targets: ((locale: Locale) => string)[] = waiting
       ? waitingAudiences(conversation).map((audience) => (locale: Locale) => topics.waiting(conversation.businessId, audience, locale))
       : [(locale: Locale) => topics.agent(conversation.agentId!, locale)];
-    for (const topic of targets) {
-      this.send(topic, (locale) =>
-        html`<hx-upsert hx-target="#${list}" key="data-last">${conversationItem(translator(locale), summary, { online, current: false })}</hx-upsert>`,
-      );
-    }
+    for (const topic of targets) this.send(topic, (locale) => item(locale, waiting ? "waiting" : "mine"));
+    this.send((locale) => topics.businessManagers(conversation.businessId, locale), (locale) => item(locale, "all"));
     if (unreadChanged && conversation.agentId !== null && conversation.status === "open") this.sendUnreadTotal(conversation.agentId);
     return summary;
   }

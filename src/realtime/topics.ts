@@ -30,6 +30,8 @@ export const topics = {
   agent: (agentId: number, locale: Locale) => `agent:${agentId}:${locale}`,
   /** Every agent of a business: shop-wide counts such as the inbox. */
   businessAgents: (businessId: number, locale: Locale) => `business:${businessId}:agents:${locale}`,
+  /** A business's owners and admins: every conversation not closed (the workspace's "All"). */
+  businessManagers: (businessId: number, locale: Locale) => `business:${businessId}:managers:${locale}`,
   /** Agents shown one kind of waiting conversation (see `waitingAudiences`). */
   waiting: (businessId: number, audience: WaitingAudience, locale: Locale) => `business:${businessId}:waiting:${audience}:${locale}`,
 };

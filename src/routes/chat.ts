@@ -78,7 +78,7 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
           visitor = created.visitor;
           setVisitorCookie(cookie, created.token, request, config, params.widgetKey);
         }
-        const history = threadPage(db, visitor.id);
+        const history = threadPage(db, { visitorId: visitor.id });
         const conversation = currentConversation(db, visitor.id);
         const pool = linkPool(db, business.id, query);
         // Before the first message of an exclusive link, the header already shows who will answer.
@@ -121,7 +121,7 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
       "/chat/:widgetKey/messages",
       ({ params, query, visitor, page }) => {
         if (!visitor) throw new NotFoundError("visitor");
-        const history = threadPage(db, visitor.id, query.before);
+        const history = threadPage(db, { visitorId: visitor.id }, query.before);
         return html`${earlierControl(page.t, earlierUrl(params.widgetKey, history.hasEarlier, history.messages[0]?.id))}
 ${threadUpsert(page.t, history.messages, "visitor")}`;
       },

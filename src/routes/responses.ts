@@ -21,6 +21,11 @@ export function pageResponse(request: Request, body: SafeHtml, status = 200, hea
   });
 }
 
+/** Why an action was refused, as plain text: the console shows it beside what was clicked (console.js). */
+export function refusal(reason: string, status: number): Response {
+  return new Response(reason, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
 export function forbidden(page: PageContext): Response {
   return htmlResponse(messagePage(page, page.t("error.forbiddenTitle"), page.t("error.forbidden"), { href: "/console", label: page.t("notFound.back") }), 403);
 }

@@ -10,6 +10,7 @@ import { addVisitorNote, addVisitorTag, businessTags, listVisitorNotes, listVisi
 import { findVisitor } from "../domain/visitors";
 import type { Hub } from "../realtime/hub";
 import type { ConsoleContext } from "../views/console";
+import { conversationTitle } from "../views/conversation-header";
 import { html } from "../views/html";
 import { contactEditor, notesSection, tagsSection, visitorSummary } from "../views/visitor-panel";
 import { consoleContext } from "./console-context";
@@ -50,7 +51,8 @@ export function visitorProfileRoutes(deps: AppDeps, hub: Hub) {
           hub.visitorChanged(visitor);
           if (visitor.name !== before.name) hub.visitorRenamed(visitor.id);
           return html`${contactEditor(ctx.t, visitor, { saved: true })}
-<hx-partial hx-target="#visitor-summary" hx-swap="outerHTML">${visitorSummary(ctx.t, visitor)}</hx-partial>`;
+<hx-partial hx-target="#visitor-summary" hx-swap="outerHTML">${visitorSummary(ctx.t, visitor)}</hx-partial>
+<hx-partial hx-target="#conversation-visitor-name" hx-swap="outerHTML">${conversationTitle(ctx.t, visitor)}</hx-partial>`;
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;

@@ -1,65 +1,115 @@
-// The agent's workspace: the conversation lists, one conversation, taking and closing.
+// The agent's workspace: the conversation lists, one conversation, taking, transferring,
+// blocking and closing. A change answers with the conversation's new state (views/workspace.ts
+// conversationUpdate), or with a reload once it is closed: a closed conversation's page is
+// another page (its own messages only, nothing live). A refusal answers with its reason alone,
+// as plain text, which console.js shows beside what was clicked.
 import { requestRating } from "../domain/ratings";
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import {
   type Conversation,
   closeConversation,
+  closeForBlock,
   findConversationForAgent,
   listAgentConversations,
+  listBusinessConversations,
   listWaiting,
+  newerConversation,
   summarize,
   takeConversation,
   transferConversation,
 } from "../domain/conversations";
-import { type Agent, listAgents } from "../domain/agents";
+import { agentLoads } from "../domain/assignment";
 import { listGroups } from "../domain/groups";
 import { problemOf, RuleError, ValidationError } from "../domain/errors";
 import { type BlockedIp, blockVisitorAndIp } from "../domain/blocked-ips";
 import { blockVisitor, findVisitor, unblockVisitor } from "../domain/visitors";
-import { visitorProfile } from "../domain/visitor-profile";
-import type { Translate } from "../i18n";
-import { threadAround, threadPage } from "../domain/messages";
+import { visitorConversations, visitorProfile } from "../domain/visitor-profile";
+import { type ThreadScope, threadAround, threadPage } from "../domain/messages";
 import { messageInConversation } from "../domain/search";
 import type { Hub } from "../realtime/hub";
+import type { ConsoleContext } from "../views/console";
+import type { TransferTargets } from "../views/conversation-header";
 import { html } from "../views/html";
 import { earlierControl, messageDomId, threadUpsert } from "../views/message";
-import { conversationActions, type TransferTargets, workspacePage, type WorkspaceState } from "../views/workspace";
+import { conversationUpdate, workspacePage, type WorkspaceState } from "../views/workspace";
 import { consoleContext } from "./console-context";
+import { refusal } from "./responses";
 import { chatPageUrl } from "./visitor-cookie";
 
 const conversationParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+
+/** An open or waiting conversation's thread is the visitor's whole history; a closed one's page shows only its own. */
+const threadScope = (conversation: Conversation): ThreadScope =>
+  conversation.status === "closed" ? { conversationId: conversation.id } : { visitorId: conversation.visitorId };
 
 export function workspaceRoutes(deps: AppDeps, hub: Hub) {
   const { db, config } = deps;
   const earlierUrl = (conversationId: number, hasEarlier: boolean, firstId: number | undefined) =>
     hasEarlier && firstId !== undefined ? `/console/conversations/${conversationId}/messages?before=${firstId}` : null;
 
-  function state(ctx: { agent: { id: number; businessId: number }; business: { widgetKey: string } }, request: Request): Omit<WorkspaceState, "open" | "socketUrl"> {
+  function lists(ctx: ConsoleContext, request: Request): Omit<WorkspaceState, "open" | "socketUrl"> {
     const mine = listAgentConversations(db, ctx.agent);
     const waiting = listWaiting(db, ctx.agent);
+    const all = ctx.agent.role === "agent" ? null : listBusinessConversations(db, ctx.agent.businessId);
     return {
       mine,
       waiting,
-      onlineVisitorIds: new Set([...mine, ...waiting].map((s) => s.conversation.visitorId).filter((id) => hub.visitors.isOnline(id))),
+      all,
+      onlineVisitorIds: new Set([...mine, ...waiting, ...(all ?? [])].map((s) => s.conversation.visitorId).filter((id) => hub.visitors.isOnline(id))),
       chatLink: chatPageUrl(config, request, ctx.business.widgetKey),
     };
   }
 
+  function transferTargets(businessId: number): TransferTargets {
+    return {
+      colleagues: agentLoads(db, businessId, hub.agents.onlineIds()),
+      groups: listGroups(db, businessId).map(({ id, name }) => ({ id, name })),
+    };
+  }
+
+  /** The conversation's state after a change; a closed one's page reloads into its closed view. */
+  function update(ctx: ConsoleContext, conversation: Conversation, set: { headers: Record<string, string | number> }) {
+    if (conversation.status === "closed") {
+      set.headers["hx-refresh"] = "true";
+      return "";
+    }
+    return conversationUpdate(ctx, {
+      summary: summarize(db, conversation.id),
+      transferTargets: transferTargets(ctx.agent.businessId),
+      newer: null,
+      visitorConversations: visitorConversations(db, ctx.agent.businessId, conversation.visitorId),
+    });
+  }
+
+  /** The change, or, when a rule or a check says no, its reason in the agent's words (nothing changed). */
+  function changeOrRefuse<T>(ctx: ConsoleContext, change: () => T): T | Response {
+    try {
+      return change();
+    } catch (error) {
+      if (!(error instanceof RuleError || error instanceof ValidationError)) throw error;
+      const problem = problemOf(error);
+      return refusal(ctx.t(problem.key, problem.params), error instanceof RuleError ? 409 : 422);
+    }
+  }
+
   return new Elysia()
     .use(consoleContext(deps))
-    .get("/console", ({ ctx, request }) => workspacePage(ctx, { ...state(ctx, request), open: null, socketUrl: "/ws/agent" }))
+    .get("/console", ({ ctx, request }) => workspacePage(ctx, { ...lists(ctx, request), open: null, socketUrl: "/ws/agent" }))
     .get(
       "/console/conversations/:id",
       ({ ctx, params, query, request }) => {
         const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
+        const closed = conversation.status === "closed";
         // Opened at a message (a search result): the thread around it, with that message marked.
         const found = query.at === undefined ? null : messageInConversation(db, conversation, query.at);
-        const history = found ? threadAround(db, conversation.visitorId, found.id) : { ...threadPage(db, conversation.visitorId), reachesLatest: true };
+        const scope = threadScope(conversation);
+        const history = found ? threadAround(db, scope, found.id) : { ...threadPage(db, scope), reachesLatest: true };
         return workspacePage(ctx, {
-          ...state(ctx, request),
-          // A thread that stops short of its newest messages must not resume live from its end.
-          socketUrl: history.reachesLatest ? `/ws/agent?conversation=${conversation.id}` : "/ws/agent",
+          ...lists(ctx, request),
+          // Nothing of a closed conversation goes on live, and a thread that stops short of its
+          // newest messages must not resume from its end.
+          socketUrl: history.reachesLatest && !closed ? `/ws/agent?conversation=${conversation.id}` : "/ws/agent",
           open: {
             summary: summarize(db, conversation.id),
             messages: history.messages,
@@ -68,6 +118,7 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
             transferTargets: transferTargets(ctx.agent.businessId),
             visitor: findVisitor(db, ctx.agent.businessId, conversation.visitorId)!,
             visitorProfile: visitorProfile(db, ctx.agent.businessId, conversation.visitorId),
+            newer: closed ? (newerConversation(db, conversation) ?? null) : null,
             found: found && { domId: messageDomId(found.clientId), latestUrl: history.reachesLatest ? null : `/console/conversations/${conversation.id}` },
           },
         });
@@ -78,25 +129,27 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
       "/console/conversations/:id/messages",
       ({ ctx, params, query }) => {
         const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
-        const history = threadPage(db, conversation.visitorId, query.before);
+        const history = threadPage(db, threadScope(conversation), query.before);
         return html`${earlierControl(ctx.t, earlierUrl(conversation.id, history.hasEarlier, history.messages[0]?.id))}
 ${threadUpsert(ctx.t, history.messages, "agent")}`;
       },
       { params: conversationParams, query: t.Object({ before: t.Numeric({ minimum: 1 }) }) },
     )
+    // Asked for by chat.js when the conversation changed under the page (taken, handed over, closed).
     .get(
       "/console/conversations/:id/actions",
-      ({ ctx, params }) => actions(ctx, findConversationForAgent(db, ctx.agent.businessId, params.id)),
+      ({ ctx, params, set }) => update(ctx, findConversationForAgent(db, ctx.agent.businessId, params.id), set),
       { params: conversationParams },
     )
     .post(
       "/console/conversations/:id/take",
-      ({ ctx, params, query, set }) => {
-        const bar = changeOrExplain(ctx, params.id, set, () => takeConversation(db, hub, ctx.agent, params.id));
-        // Taken from the waiting list: go straight to the conversation.
-        if (query.open && set.status !== 409) set.headers["hx-redirect"] = `/console/conversations/${params.id}`;
-        return bar;
-      },
+      ({ ctx, params, query, set }) =>
+        changeOrRefuse(ctx, () => {
+          const taken = takeConversation(db, hub, ctx.agent, params.id);
+          // Taken from the waiting list: go straight to the conversation.
+          if (query.open) set.headers["hx-redirect"] = `/console/conversations/${params.id}`;
+          return update(ctx, taken, set);
+        }),
       { params: conversationParams, query: t.Object({ open: t.Optional(t.Literal("1")) }) },
     )
     .post(
@@ -104,23 +157,17 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
       ({ ctx, params, body, set }) => {
         const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
         const reason = body.reason ?? "";
-        let blockedIp: BlockedIp | null = null;
-        if (body.blockIp && ctx.agent.role === "agent") {
-          set.status = 403;
-          return actions(ctx, conversation, ctx.t("blocked.ipManagersOnly"));
-        }
-        try {
+        if (body.blockIp && ctx.agent.role === "agent") return refusal(ctx.t("blocked.ipManagersOnly"), 403);
+        return changeOrRefuse(ctx, () => {
+          let blockedIp: BlockedIp | null = null;
           if (body.blockIp) blockedIp = blockVisitorAndIp(db, ctx.agent, conversation.visitorId, reason).blockedIp;
           else blockVisitor(db, ctx.agent, conversation.visitorId, reason);
-        } catch (error) {
-          if (!(error instanceof ValidationError)) throw error;
-          set.status = 422;
-          const problem = problemOf(error);
-          return actions(ctx, conversation, ctx.t(problem.key, problem.params));
-        }
-        hub.reloadVisitorPages(conversation.visitorId);
-        if (blockedIp) hub.ipBlocked(ctx.agent.businessId, blockedIp.ip);
-        return actions(ctx, conversation);
+          // Nobody answers a blocked visitor: their conversation ends with them.
+          closeForBlock(db, hub, ctx.agent, conversation.visitorId);
+          hub.reloadVisitorPages(conversation.visitorId);
+          if (blockedIp) hub.ipBlocked(ctx.agent.businessId, blockedIp.ip);
+          return update(ctx, findConversationForAgent(db, ctx.agent.businessId, params.id), set);
+        });
       },
       {
         params: conversationParams,
@@ -129,27 +176,19 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
     )
     .post(
       "/console/conversations/:id/unblock",
-      ({ ctx, params }) => {
+      ({ ctx, params, set }) => {
         const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
         unblockVisitor(db, ctx.agent, conversation.visitorId);
-        return actions(ctx, conversation);
+        return update(ctx, conversation, set);
       },
       { params: conversationParams },
     )
     .post(
       "/console/conversations/:id/transfer",
       ({ ctx, params, body, set }) => {
-        try {
-          const [kind, id] = body.to.split(":");
-          const to = kind === "group" ? { groupId: Number(id) } : { agentId: Number(id) };
-          const moved = transferConversation(db, hub, ctx.agent, params.id, { to, note: body.note ?? "" }, hub.agents.onlineIds());
-          return actions(ctx, moved);
-        } catch (error) {
-          if (!(error instanceof RuleError || error instanceof ValidationError)) throw error;
-          set.status = error instanceof RuleError ? 409 : 422;
-          const problem = problemOf(error);
-          return actions(ctx, findConversationForAgent(db, ctx.agent.businessId, params.id), ctx.t(problem.key, problem.params));
-        }
+        const [kind, id] = body.to.split(":");
+        const to = kind === "group" ? { groupId: Number(id) } : { agentId: Number(id) };
+        return changeOrRefuse(ctx, () => update(ctx, transferConversation(db, hub, ctx.agent, params.id, { to, note: body.note ?? "" }, hub.agents.onlineIds()), set));
       },
       {
         params: conversationParams,
@@ -158,43 +197,13 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
     )
     .post(
       "/console/conversations/:id/close",
-      ({ ctx, params, set }) => changeOrExplain(ctx, params.id, set, () => closeConversation(db, hub, ctx.agent, params.id)),
+      ({ ctx, params, set }) => changeOrRefuse(ctx, () => update(ctx, closeConversation(db, hub, ctx.agent, params.id), set)),
       { params: conversationParams },
     )
     // Asks the visitor for a rating (once per conversation).
     .post(
       "/console/conversations/:id/rating-request",
-      ({ ctx, params, set }) => changeOrExplain(ctx, params.id, set, () => requestRating(db, hub, ctx.agent, params.id)),
+      ({ ctx, params, set }) => changeOrRefuse(ctx, () => update(ctx, requestRating(db, hub, ctx.agent, params.id), set)),
       { params: conversationParams },
     );
-
-  function transferTargets(businessId: number): TransferTargets {
-    return {
-      colleagues: listAgents(db, businessId).filter((agent) => !agent.disabled),
-      groups: listGroups(db, businessId).map(({ id, name }) => ({ id, name })),
-    };
-  }
-
-  type Viewer = { t: Translate; agent: Pick<Agent, "id" | "businessId" | "role"> };
-
-  function actions(ctx: Viewer, conversation: Conversation, error?: string) {
-    return conversationActions(ctx.t, conversation, ctx.agent, summarize(db, conversation.id), transferTargets(ctx.agent.businessId), error);
-  }
-
-  /** The conversation's action bar after a change; when a rule refuses it, the bar says why. */
-  function changeOrExplain(
-    ctx: Viewer,
-    conversationId: number,
-    set: { status?: number | string },
-    change: () => Parameters<typeof conversationActions>[1],
-  ) {
-    try {
-      return actions(ctx, change());
-    } catch (error) {
-      if (!(error instanceof RuleError)) throw error;
-      set.status = 409;
-      const conversation = findConversationForAgent(db, ctx.agent.businessId, conversationId);
-      return actions(ctx, conversation, ctx.t(error.problem.key));
-    }
-  }
 }

@@ -6,7 +6,7 @@ import { html, type SafeHtml } from "./html";
 import { type IconName, icon } from "./icons";
 import { documentPage, type PageContext } from "./page";
 
-export type Section = "conversations" | "inbox" | "settings" | "team" | "groups" | "deploy" | "visitorWindow" | "profile" | "cannedReplies" | "liveVisitors" | "search" | "history";
+export type Section = "conversations" | "inbox" | "settings" | "hours" | "team" | "groups" | "deploy" | "visitorWindow" | "profile" | "cannedReplies" | "liveVisitors" | "search" | "history";
 
 export interface ConsoleContext extends PageContext {
   agent: Agent;
@@ -29,8 +29,10 @@ export function inboxBadge(count: number): SafeHtml {
   return html`<span id="inbox-count" class="unread" ${count ? "" : html`hidden`}>${count || ""}</span>`;
 }
 
+/** An icon and its name; where the navigation is a rail of icons, the name is still read out and shown on hover. */
 function navLink(ctx: ConsoleContext, current: Section, section: Section, href: string, iconName: IconName, extra?: SafeHtml): SafeHtml {
-  return html`<a href="${href}" ${current === section ? html`aria-current="page"` : ""}>${icon(iconName)} ${ctx.t(`nav.${section}`)}${extra}</a>`;
+  const name = ctx.t(`nav.${section}`);
+  return html`<a href="${href}" ${current === section ? html`aria-current="page"` : ""} title="${name}">${icon(iconName)} <span class="nav-label">${name}</span>${extra}</a>`;
 }
 
 /** The agent's own status for new chats, in the header; the route answers with it re-rendered. */
@@ -64,6 +66,7 @@ export function consolePage(
     // follow the agent around the console; conversation pages also name their conversation.
     html`<div class="console" hx-ws:connect="${socketWithLocale(options.socketUrl ?? "/ws/agent", ctx.locale)}" hx-config='{"ws": {"pauseOnBackground": false}}' data-agent="${agent.id}"
   data-sound="${agent.sound}" data-sound-volume="${agent.soundVolume}" data-desktop-notifications="${agent.desktopNotifications ? "on" : "off"}" data-send-key="${agent.sendKey}">
+<a class="skip-link" href="#main">${t("nav.skip")}</a>
 <header>
   <div class="brand">${icon("message-square")} ${ctx.business.name}</div>
   <form class="locale-switch" hx-post="/console/locale" hx-trigger="change" hx-swap="none">
@@ -73,9 +76,9 @@ export function consolePage(
     </select>
   </form>
   ${availabilitySwitch(t, agent.availability)}
-  <a class="who" href="/console/profile" id="signed-in-agent">${avatar(agent)} <span class="who-name">${agent.displayName}</span></a>
+  <a class="who" href="/console/profile" id="signed-in-agent" title="${agent.displayName}">${avatar(agent)} <span class="who-name">${agent.displayName}</span></a>
   <form method="post" action="/logout" class="inline">
-    <button type="submit" class="secondary small">${icon("log-out")} ${t("nav.signOut")}</button>
+    <button type="submit" class="secondary small" title="${t("nav.signOut")}">${icon("log-out")} <span class="sign-out-label">${t("nav.signOut")}</span></button>
   </form>
 </header>
 <nav aria-label="${t("app.name")}">
@@ -86,13 +89,14 @@ export function consolePage(
   ${navLink(ctx, section, "inbox", "/console/inbox", "inbox", html` ${inboxBadge(ctx.unhandledOfflineMessages)}`)}
   ${navLink(ctx, section, "cannedReplies", "/console/canned-replies", "message-square-text")}
   ${navLink(ctx, section, "settings", "/console/settings", "settings")}
+  ${manager ? navLink(ctx, section, "hours", "/console/hours", "calendar-clock") : ""}
   ${manager ? navLink(ctx, section, "team", "/console/team", "users") : ""}
   ${manager ? navLink(ctx, section, "groups", "/console/groups", "network") : ""}
   ${manager ? navLink(ctx, section, "visitorWindow", "/console/visitor-window", "app-window") : ""}
   ${manager ? navLink(ctx, section, "deploy", "/console/deploy", "code") : ""}
   ${navLink(ctx, section, "profile", "/console/profile", "user")}
 </nav>
-<main id="main">
+<main id="main" tabindex="-1">
 ${content}
 </main>
 </div>`,

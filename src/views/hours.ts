@@ -68,7 +68,7 @@ export function hoursPage(ctx: ConsoleContext, state: HoursPageState): SafeHtml 
   const checked = (on: boolean) => (on ? html`checked` : "");
   return consolePage(
     ctx,
-    "settings",
+    "hours",
     t("hours.title"),
     html`<h1>${t("hours.title")}</h1>
 <section class="card panel hours-settings">

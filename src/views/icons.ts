@@ -1,11 +1,17 @@
 // Lucide icons, embedded at build time and inlined into the page (no extra requests).
 import appWindow from "lucide-static/icons/app-window.svg" with { type: "text" };
+import arrowLeft from "lucide-static/icons/arrow-left.svg" with { type: "text" };
+import arrowRightLeft from "lucide-static/icons/arrow-right-left.svg" with { type: "text" };
+import ban from "lucide-static/icons/ban.svg" with { type: "text" };
+import calendarClock from "lucide-static/icons/calendar-clock.svg" with { type: "text" };
 import check from "lucide-static/icons/check.svg" with { type: "text" };
 import circleAlert from "lucide-static/icons/circle-alert.svg" with { type: "text" };
 import circleHelp from "lucide-static/icons/circle-help.svg" with { type: "text" };
+import clock from "lucide-static/icons/clock.svg" with { type: "text" };
 import code from "lucide-static/icons/code.svg" with { type: "text" };
 import copy from "lucide-static/icons/copy.svg" with { type: "text" };
 import download from "lucide-static/icons/download.svg" with { type: "text" };
+import ellipsis from "lucide-static/icons/ellipsis.svg" with { type: "text" };
 import eye from "lucide-static/icons/eye.svg" with { type: "text" };
 import fileText from "lucide-static/icons/file-text.svg" with { type: "text" };
 import history from "lucide-static/icons/history.svg" with { type: "text" };
@@ -17,6 +23,7 @@ import messageSquare from "lucide-static/icons/message-square.svg" with { type: 
 import messageSquareText from "lucide-static/icons/message-square-text.svg" with { type: "text" };
 import mic from "lucide-static/icons/mic.svg" with { type: "text" };
 import network from "lucide-static/icons/network.svg" with { type: "text" };
+import panelRight from "lucide-static/icons/panel-right.svg" with { type: "text" };
 import paperclip from "lucide-static/icons/paperclip.svg" with { type: "text" };
 import pencil from "lucide-static/icons/pencil.svg" with { type: "text" };
 import qrCode from "lucide-static/icons/qr-code.svg" with { type: "text" };
@@ -24,6 +31,7 @@ import search from "lucide-static/icons/search.svg" with { type: "text" };
 import send from "lucide-static/icons/send.svg" with { type: "text" };
 import settings from "lucide-static/icons/settings.svg" with { type: "text" };
 import smile from "lucide-static/icons/smile.svg" with { type: "text" };
+import star from "lucide-static/icons/star.svg" with { type: "text" };
 import user from "lucide-static/icons/user.svg" with { type: "text" };
 import users from "lucide-static/icons/users.svg" with { type: "text" };
 import x from "lucide-static/icons/x.svg" with { type: "text" };
@@ -31,12 +39,18 @@ import { type SafeHtml, trustedHtml } from "./html";
 
 const sources = {
   "app-window": appWindow,
+  "arrow-left": arrowLeft,
+  "arrow-right-left": arrowRightLeft,
+  ban,
+  "calendar-clock": calendarClock,
   check,
   "circle-alert": circleAlert,
   "circle-help": circleHelp,
+  clock,
   code,
   copy,
   download,
+  ellipsis,
   eye,
   "file-text": fileText,
   history,
@@ -48,6 +62,7 @@ const sources = {
   "message-square-text": messageSquareText,
   mic,
   network,
+  "panel-right": panelRight,
   paperclip,
   pencil,
   "qr-code": qrCode,
@@ -55,6 +70,7 @@ const sources = {
   send,
   settings,
   smile,
+  star,
   user,
   users,
   x,

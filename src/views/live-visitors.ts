@@ -10,17 +10,10 @@ import { type ConsoleContext, consolePage } from "./console";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { currentPage } from "./visitor-panel";
+import { elapsed } from "./elapsed";
 
 export const liveVisitorsRefreshSeconds = 5;
 
-
-/** "4 min", "1 h 20 min": how long since their first page connected. */
-export function timeOnSite(t: Translate, since: number, now: number = Date.now()): string {
-  const minutes = Math.floor(Math.max(0, now - since) / 60_000);
-  if (minutes < 1) return t("liveVisitors.underMinute");
-  if (minutes < 60) return t("liveVisitors.minutes", { n: minutes });
-  return t("liveVisitors.hours", { h: Math.floor(minutes / 60), m: minutes % 60 });
-}
 
 function chatCell(t: Translate, visitor: LiveVisitor, viewerId: number): SafeHtml {
   const conversation = visitor.conversation;
@@ -41,7 +34,7 @@ function visitorRow(t: Translate, visitor: LiveVisitor, viewerId: number, now: n
   return html`<tr id="live-visitor-${visitor.id}" data-visitor="${visitor.id}">
   <td><span class="dot online" aria-hidden="true"></span> <strong>${visitorName(t, visitor)}</strong></td>
   <td class="live-page">${currentPage(visitor) ?? html`<span class="muted">${t("liveVisitors.unknownPage")}</span>`}</td>
-  <td><time class="on-site" datetime="${new Date(visitor.onlineSince).toISOString()}" data-local>${timeOnSite(t, visitor.onlineSince, now)}</time></td>
+  <td><time class="on-site" datetime="${new Date(visitor.onlineSince).toISOString()}" data-local>${elapsed(t, visitor.onlineSince, now)}</time></td>
   <td class="muted">${hints}</td>
   <td>${chatCell(t, visitor, viewerId)}</td>
 </tr>`;

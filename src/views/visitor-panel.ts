@@ -180,6 +180,7 @@ const kept = (id: string) => html`<div id="${id}" hx-preserve></div>`;
 export function visitorPanel(t: Translate, visitor: Visitor, profile?: VisitorProfile | "kept"): SafeHtml {
   const attributes = Object.entries(visitor.attributes ?? {});
   return html`<aside id="visitor-panel" class="visitor-panel" data-visitor="${visitor.id}" aria-label="${t("visitorPanel.title")}">
+  <button type="button" class="bar-button screen-back" data-show-screen="thread">${icon("arrow-left")} ${t("workspace.backToConversation")}</button>
   ${visitorSummary(t, visitor)}
   ${profile === "kept" ? kept("visitor-edit") : profile ? contactEditor(t, visitor) : ""}
   ${

@@ -1,151 +1,111 @@
-// The agent's workspace: my conversations and the waiting queue on the left, one conversation on
-// the right. List items are fragments too, pushed live by the realtime hub.
+// The agent's workspace: the conversation lists on the left (tabs Mine, Waiting and, for owners
+// and admins, All, each with its count), one conversation in the middle, the visitor on the
+// right. Below 900 px wide the three are separate screens (data-screen, switched by console.js).
 import type { Visitor } from "../domain/visitors";
-import type { VisitorProfile } from "../domain/visitor-profile";
-import { visitorPanel } from "./visitor-panel";
-import type { Agent } from "../domain/agents";
-import type { ConversationSummary } from "../domain/conversations";
+import type { VisitorConversation, VisitorProfile } from "../domain/visitor-profile";
+import { conversationsSection, visitorPanel } from "./visitor-panel";
+import type { Conversation, ConversationSummary } from "../domain/conversations";
 import type { Message } from "../domain/messages";
 import type { Translate } from "../i18n";
-import { composer, threadPanel } from "./chat";
+import { threadPanel } from "./chat";
 import { foundMessageMarker, olderPartNotice } from "./search";
 import { cannedRepliesTemplate } from "./canned-replies";
 import { type ConsoleContext, consolePage } from "./console";
+import { conversationItem, type ConversationListName, conversationListId } from "./conversation-item";
+import { conversationActions, conversationTitle, type TransferTargets, visitorStatus } from "./conversation-header";
+import { conversationFooter, footerPartial } from "./conversation-footer";
+import { elapsedTexts } from "./elapsed";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
-import { limits } from "../domain/limits";
-import { messageTime, systemText } from "./message";
-import { ratingAction, ratingStars } from "./rating";
 import { visitorName } from "./visitor-name";
-
-
-export function conversationItemId(conversationId: number): string {
-  return `conversation-${conversationId}`;
-}
-
-export function conversationItem(
-  t: Translate,
-  summary: ConversationSummary,
-  options: { online: boolean; current: boolean },
-): SafeHtml {
-  const { conversation } = summary;
-  const name = visitorName(t, { id: conversation.visitorId, name: summary.visitorName });
-  const preview =
-    summary.lastSender === "system" ? systemText(t, { body: summary.lastBody ?? "", meta: summary.lastMeta }) : (summary.lastBody ?? "").slice(0, 80);
-  return html`<li id="${conversationItemId(conversation.id)}" data-last="${conversation.lastMessageId ?? 0}" ${options.current ? html`aria-current="true"` : ""}>
-  <a href="/console/conversations/${conversation.id}">
-    <span class="dot ${options.online ? "online" : "offline"}" data-visitor-dot="${conversation.visitorId}"></span>
-    <span class="item-main"><strong>${name}</strong><span class="preview">${preview}</span></span>
-    <span class="item-side">${summary.lastAt ? messageTime(summary.lastAt) : ""}${conversation.rating !== null ? ratingStars(t, conversation.rating) : ""}${summary.unread > 0 ? html`<span class="unread">${summary.unread}</span>` : ""}</span>
-  </a>
-  ${
-    conversation.status === "queued"
-      ? html`<button class="small take" hx-post="/console/conversations/${conversation.id}/take?open=1" hx-swap="none">${t("workspace.take")}</button>`
-      : ""
-  }
-</li>`;
-}
 
 export interface WorkspaceState {
   mine: ConversationSummary[];
   waiting: ConversationSummary[];
+  /** Every conversation not closed, for owners and admins; null for agents, who have no "All". */
+  all: ConversationSummary[] | null;
   onlineVisitorIds: ReadonlySet<number>;
   chatLink: string;
   socketUrl: string;
-  open: null | {
-    summary: ConversationSummary;
-    messages: Message[];
-    earlierUrl: string | null;
-    visitorOnline: boolean;
-    transferTargets: TransferTargets;
-    visitor: Visitor;
-    /** The team's notes, tags and the visitor's conversations, for the visitor panel. */
-    visitorProfile: VisitorProfile;
-    /** Opened at a message (`?at=`): its DOM id; `latestUrl` when the thread shown stops before the newest messages. */
-    found?: { domId: string; latestUrl: string | null } | null;
-  };
+  open: null | OpenConversation;
 }
 
-/** Who a conversation can be handed to: colleagues, and groups (back to the queue for them). */
-export interface TransferTargets {
-  colleagues: Pick<Agent, "id" | "displayName">[];
-  groups: { id: number; name: string }[];
+export interface OpenConversation {
+  summary: ConversationSummary;
+  messages: Message[];
+  earlierUrl: string | null;
+  visitorOnline: boolean;
+  transferTargets: TransferTargets;
+  visitor: Visitor;
+  /** The team's notes, tags and the visitor's conversations, for the visitor panel. */
+  visitorProfile: VisitorProfile;
+  /** A closed conversation's visitor came back: their newer conversation. */
+  newer: Pick<Conversation, "id"> | null;
+  /** Opened at a message (`?at=`): its DOM id; `latestUrl` when the thread shown stops before the newest messages. */
+  found?: { domId: string; latestUrl: string | null } | null;
 }
 
-function transferForm(t: Translate, conversation: ConversationSummary["conversation"], targets: TransferTargets): SafeHtml {
-  const receivers = targets.colleagues.filter((colleague) => colleague.id !== conversation.agentId);
-  if (receivers.length === 0 && targets.groups.length === 0) return html``;
-  return html`<details class="popover-form"><summary>${t("transfer.title")}</summary>
-    <form hx-post="/console/conversations/${conversation.id}/transfer" hx-target="#conversation-actions" hx-swap="outerHTML">
-      <select name="to" aria-label="${t("transfer.to")}">
-        ${receivers.length ? html`<optgroup label="${t("transfer.agents")}">${receivers.map((colleague) => html`<option value="agent:${colleague.id}">${colleague.displayName}</option>`)}</optgroup>` : ""}
-        ${targets.groups.length ? html`<optgroup label="${t("transfer.groups")}">${targets.groups.map((group) => html`<option value="group:${group.id}">${group.name}</option>`)}</optgroup>` : ""}
-      </select>
-      <input name="note" maxlength="${limits.transferNoteLength}" aria-label="${t("transfer.note")}" placeholder="${t("transfer.note")}">
-      <button class="small" type="submit">${t("transfer.submit")}</button>
-    </form></details>`;
-}
-
-export function conversationActions(
-  t: Translate,
-  conversation: ConversationSummary["conversation"],
-  viewer: Pick<Agent, "id" | "role">,
-  visitor: Pick<ConversationSummary, "visitorBlocked" | "visitorIp">,
-  targets: TransferTargets,
-  error?: string,
-): SafeHtml {
-  const agentId = viewer.id;
-  // Blocking an address can shut out many people: owners and admins only.
-  const ip = viewer.role !== "agent" ? visitor.visitorIp : null;
-  return html`<div id="conversation-actions" class="actions">
-  ${error ? html`<span class="field-error" role="alert">${error}</span>` : ""}
-  ${conversation.status === "open" ? transferForm(t, conversation, targets) : ""}
-  ${
-    visitor.visitorBlocked
-      ? html`<span class="badge off">${t("workspace.blocked")}</span>
-    <button class="secondary small" hx-post="/console/conversations/${conversation.id}/unblock" hx-target="#conversation-actions" hx-swap="outerHTML">${t("workspace.unblock")}</button>`
-      : html`<details class="popover-form block-visitor"><summary>${t("workspace.block")}</summary>
-    <form hx-post="/console/conversations/${conversation.id}/block" hx-target="#conversation-actions" hx-swap="outerHTML">
-      <input name="reason" maxlength="${limits.blockReasonLength}" aria-label="${t("workspace.blockReason")}" placeholder="${t("workspace.blockReason")}">
-      ${ip ? html`<label class="check"><input type="checkbox" name="blockIp" value="1"> ${t("blocked.alsoIp", { ip })}</label>` : ""}
-      <button class="danger small" type="submit">${t("workspace.block")}</button>
-    </form></details>`
-  }
-  ${conversation.status === "queued" ? html`<button hx-post="/console/conversations/${conversation.id}/take" hx-target="#conversation-actions" hx-swap="outerHTML">${t("workspace.take")}</button>` : ""}
-  ${ratingAction(t, conversation, viewer)}
-  ${conversation.status === "open" && conversation.agentId === agentId ? html`<button class="secondary" hx-post="/console/conversations/${conversation.id}/close" hx-target="#conversation-actions" hx-swap="outerHTML" hx-confirm="${t("workspace.closeConfirm")}">${t("workspace.close")}</button>` : ""}
-  ${conversation.status === "closed" ? html`<span class="badge">${t("workspace.closed")}</span>` : ""}
-  ${conversation.status === "open" && conversation.agentId !== agentId ? html`<span class="badge">${t("workspace.someoneElse")}</span>` : ""}
-</div>`;
-}
-
-export function visitorStatus(t: Translate, online: boolean): SafeHtml {
-  return html`<small id="visitor-status" class="presence ${online ? "online" : "offline"}">${online ? t("chat.online") : t("chat.offline")}</small>`;
-}
-
-function list(t: Translate, id: string, title: string, items: ConversationSummary[], state: WorkspaceState): SafeHtml {
+/**
+ * Which tab shows first: the open conversation's list, else Mine when it has anything, else
+ * Waiting when it has. console.js applies the same rule as the lists change, until the agent
+ * picks a tab.
+ */
+function firstTab(state: WorkspaceState): ConversationListName {
   const current = state.open?.summary.conversation.id;
-  return html`<h2>${title}</h2>
-<ul id="${id}" class="conversation-list" data-empty="${t("workspace.none")}">${items.map((summary) =>
-    conversationItem(t, summary, { online: state.onlineVisitorIds.has(summary.conversation.visitorId), current: summary.conversation.id === current }),
-  )}</ul>`;
+  const holds = (items: ConversationSummary[]) => items.some((summary) => summary.conversation.id === current);
+  if (current !== undefined && holds(state.waiting)) return "waiting";
+  if (current !== undefined && holds(state.mine)) return "mine";
+  // A colleague's conversation, open before an owner's or admin's eyes.
+  if (current !== undefined && state.all && holds(state.all)) return "all";
+  return state.mine.length === 0 && state.waiting.length > 0 ? "waiting" : "mine";
 }
 
-export function workspacePage(ctx: ConsoleContext, state: WorkspaceState): SafeHtml {
+const tabKeys = { mine: "workspace.mine", waiting: "workspace.waiting", all: "workspace.all" } as const;
+
+function inbox(t: Translate, state: WorkspaceState): SafeHtml {
+  const current = state.open?.summary.conversation.id;
+  const lists: [ConversationListName, ConversationSummary[]][] = [["mine", state.mine], ["waiting", state.waiting]];
+  if (state.all) lists.push(["all", state.all]);
+  const selected = firstTab(state);
+  return html`<aside class="inbox" aria-label="${t("conversations.title")}">
+  <div class="inbox-tabs" role="tablist" aria-label="${t("conversations.title")}" data-auto>
+    ${lists.map(
+      ([list, items]) => html`<button type="button" role="tab" id="tab-${list}" aria-controls="panel-${list}" aria-selected="${String(list === selected)}" ${list === selected ? "" : html`tabindex="-1"`} data-list="${list}">
+      ${t(tabKeys[list])} <span class="count" id="count-${list}" data-count="${items.length}">${items.length}</span></button>`,
+    )}
+  </div>
+  ${lists.map(
+    ([list, items]) => html`<div role="tabpanel" id="panel-${list}" aria-labelledby="tab-${list}" ${list === selected ? "" : html`hidden`}>
+    <ul id="${conversationListId(list)}" class="conversation-list" data-list="${list}" data-empty="${t(list === "waiting" ? "workspace.noneWaiting" : "workspace.none")}">${items.map((summary) =>
+      conversationItem(t, summary, { online: state.onlineVisitorIds.has(summary.conversation.visitorId), current: summary.conversation.id === current, list }),
+    )}</ul>
+  </div>`,
+  )}
+  <p class="alerts"><a href="/console/preferences" id="alert-preferences" data-waiting-alert="${t("prefs.waitingAlert")}">${icon("settings")} ${t("prefs.title")}</a></p>
+</aside>`;
+}
+
+function conversationPane(ctx: ConsoleContext, open: OpenConversation): SafeHtml {
   const { t } = ctx;
-  const open = state.open;
-  const pane = open
-    ? html`<section class="conversation" data-conversation="${open.summary.conversation.id}" data-visitor="${open.summary.conversation.visitorId}">
+  const { conversation } = open.summary;
+  const visitor = { id: conversation.visitorId, name: open.summary.visitorName };
+  return html`<section class="conversation" data-conversation="${conversation.id}" data-visitor="${conversation.visitorId}" aria-label="${visitorName(t, visitor)}">
   <header class="conversation-header">
-    <div><strong>${visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName })}</strong> ${visitorStatus(t, open.visitorOnline)}</div>
-    ${conversationActions(t, open.summary.conversation, ctx.agent, open.summary, open.transferTargets)}
+    <a class="bar-button icon-only screen-back" href="/console" aria-label="${t("workspace.backToList")}" title="${t("workspace.backToList")}">${icon("arrow-left")}</a>
+    <div class="conversation-who">${conversationTitle(t, visitor)} ${visitorStatus(t, open.visitorOnline)}</div>
+    ${conversationActions(t, conversation, ctx.agent, open.summary, open.transferTargets)}
+    <button type="button" class="bar-button icon-only panel-toggle" data-show-screen="panel" aria-label="${t("visitorPanel.title")}" title="${t("visitorPanel.title")}">${icon("panel-right")}</button>
   </header>
-  ${threadPanel(ctx, open, "agent", visitorName(t, { id: open.summary.conversation.visitorId, name: open.summary.visitorName }), open.found ? foundMessageMarker(open.found.domId) : undefined)}
-  ${open.found?.latestUrl ? olderPartNotice(t, open.found.latestUrl) : composer(ctx)}
-  ${cannedRepliesTemplate(t, open.summary.conversation.id)}
+  ${threadPanel(ctx, open, "agent", visitorName(t, visitor), open.found ? foundMessageMarker(open.found.domId) : undefined)}
+  ${open.found?.latestUrl ? olderPartNotice(t, open.found.latestUrl) : conversationFooter(ctx, { summary: open.summary, newer: open.newer })}
+  ${cannedRepliesTemplate(t, conversation.id)}
 </section>
-${visitorPanel(t, open.visitor, open.visitorProfile)}`
-    : html`<section class="conversation empty" id="conversations-empty">
+${visitorPanel(t, open.visitor, open.visitorProfile)}`;
+}
+
+function emptyPane(ctx: ConsoleContext, state: WorkspaceState): SafeHtml {
+  const { t } = ctx;
+  return html`<section class="conversation empty" id="conversations-empty">
   ${icon("inbox")}
   <p><strong>${state.mine.length || state.waiting.length ? t("workspace.pick") : t("conversations.empty")}</strong></p>
   <p>${t("conversations.emptyHint")}</p>
@@ -153,22 +113,37 @@ ${visitorPanel(t, open.visitor, open.visitorProfile)}`
   <div class="copy-field" x-data="{ copied: false }">
     <input id="chat-link" readonly value="${state.chatLink}" x-ref="link">
     <button type="button" class="secondary" @click="navigator.clipboard.writeText($refs.link.value); copied = true">${icon("copy")} <span x-show="!copied">${t("team.copy")}</span><span x-show="copied" x-cloak>${t("team.copied")}</span></button>
-    <a class="button secondary" href="${state.chatLink}" target="_blank" rel="noopener">${icon("link")}</a>
+    <a class="button secondary" href="${state.chatLink}" target="_blank" rel="noopener" aria-label="${t("workspace.openChatLink")}" title="${t("workspace.openChatLink")}">${icon("link")}</a>
   </div>
 </section>`;
+}
+
+export function workspacePage(ctx: ConsoleContext, state: WorkspaceState): SafeHtml {
+  const { t } = ctx;
   return consolePage(
     ctx,
     "conversations",
     t("conversations.title"),
     html`<h1 class="visually-hidden">${t("conversations.title")}</h1>
-<div class="workspace">
-  <aside class="inbox">
-    ${list(t, "my-conversations", t("workspace.mine"), state.mine, state)}
-    ${list(t, "waiting-conversations", t("workspace.waiting"), state.waiting, state)}
-    <p class="alerts"><a href="/console/preferences" id="alert-preferences" data-waiting-alert="${t("prefs.waitingAlert")}">${icon("settings")} ${t("prefs.title")}</a></p>
-  </aside>
-  ${pane}
-</div>`,
+<div class="workspace" data-screen="${state.open ? "thread" : "list"}">
+  ${inbox(t, state)}
+  ${state.open ? conversationPane(ctx, state.open) : emptyPane(ctx, state)}
+</div>
+${elapsedTexts(t)}`,
     { socketUrl: state.socketUrl },
   );
+}
+
+/**
+ * What a change of the open conversation re-renders: its action bar (the response's own swap),
+ * the footer when its state changed, and the visitor panel's list of conversations, whose
+ * status ("Waiting", "Open") changed with it.
+ */
+export function conversationUpdate(
+  ctx: ConsoleContext,
+  update: { summary: ConversationSummary; transferTargets: TransferTargets; newer: Pick<Conversation, "id"> | null; visitorConversations: VisitorConversation[] },
+): SafeHtml {
+  return html`${conversationActions(ctx.t, update.summary.conversation, ctx.agent, update.summary, update.transferTargets)}
+${footerPartial(ctx, { summary: update.summary, newer: update.newer })}
+<hx-partial hx-target="#visitor-conversations" hx-swap="outerHTML">${conversationsSection(ctx.t, update.visitorConversations)}</hx-partial>`;
 }

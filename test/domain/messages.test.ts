@@ -134,10 +134,10 @@ describe("reading a thread", () => {
     const ctx = setup();
     const visitor = ctx.newVisitor();
     const sent = Array.from({ length: 25 }, (_, i) => sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(`m${i}`), []).message);
-    const latest = threadPage(ctx.db, visitor.id);
+    const latest = threadPage(ctx.db, { visitorId: visitor.id });
     expect(latest.messages.map((m) => m.body)).toEqual(sent.slice(5).map((m) => m.body));
     expect(latest.hasEarlier).toBe(true);
-    const earlier = threadPage(ctx.db, visitor.id, latest.messages[0]!.id);
+    const earlier = threadPage(ctx.db, { visitorId: visitor.id }, latest.messages[0]!.id);
     expect(earlier.messages.map((m) => m.body)).toEqual(["m0", "m1", "m2", "m3", "m4"]);
     expect(earlier.hasEarlier).toBe(false);
   });

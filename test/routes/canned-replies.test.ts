@@ -196,8 +196,10 @@ describe("the composer's canned replies", () => {
 
   it("is named by the open conversation's page, and every composer has an emoji button", async () => {
     const ctx = testApp();
-    const { client } = await signedIn(ctx, "agent");
+    const { agent, client } = await signedIn(ctx, "agent");
     const conversation = conversationOf(ctx);
+    // The composer is there while the conversation is the agent's.
+    ctx.db.update(conversations).set({ status: "open", agentId: agent.id }).where(eq(conversations.id, conversation.id)).run();
     const page = await (await client.get(`/console/conversations/${conversation.id}`)).text();
     expect(page).toContain(`<template id="canned-replies" data-src="/console/conversations/${conversation.id}/canned-replies"`);
     expect(page).toContain('class="icon-button emoji-toggle" aria-label="Insert emoji"');

@@ -53,7 +53,7 @@ describe("the live visitors page", () => {
     expect(page).toContain("Wang Fang");
     expect(page).toContain('<a href="https://shop.example/tea" target="_blank" rel="noopener noreferrer">Oolong &lt;tea&gt;</a>');
     expect(page).toContain("zh-CN · Asia/Shanghai");
-    expect(page).toContain("Under a minute");
+    expect(page).toContain("&lt; 1 min");
     expect(page).toContain("Online now: 1");
     expect(page).toContain('hx-get="/console/visitors/list" hx-trigger="every 5s');
     expect(page).toContain(`hx-get="/console/visitors/${visitor.id}/message"`);

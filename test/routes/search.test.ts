@@ -149,6 +149,8 @@ describe("opening a conversation at a message", () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "agent");
     const { conversationId, messages } = chat(ctx, Array.from({ length: 60 }, (_, i) => `line ${i}`));
+    // Still the agent's: a closed conversation's page has no composer and nothing live.
+    ctx.sqlite.run("UPDATE conversations SET status = 'open', agent_id = (SELECT id FROM agents) WHERE id = ?", [conversationId]);
     const target = messages[10]!;
     const plain = await (await client.get(`/console/conversations/${conversationId}`)).text();
     expect(plain).not.toContain(`data-seq="${target.id}"`);
