@@ -186,7 +186,7 @@ describe("asking an FAQ", () => {
     // Writing is what asks for a person: a conversation routed as usual, the exchange above it.
     const typed = sendVisitorMessage(ctx.db, ignoreEvents, visitor, { clientId: clientId(), body: "And to Canada?" }, [agent.id]);
     expect(typed.conversation).toMatchObject({ agentId: agent.id, status: "open" });
-    expect(threadPage(ctx.db, visitor.id).messages.map((message) => message.body).slice(0, 3)).toEqual(["How long does shipping take?", "3–5 days.", "And to Canada?"]);
+    expect(threadPage(ctx.db, { visitorId: visitor.id }).messages.map((message) => message.body).slice(0, 3)).toEqual(["How long does shipping take?", "3–5 days.", "And to Canada?"]);
   });
 
   it("asks and answers in the visitor's current conversation when there is one", async () => {
