@@ -138,10 +138,10 @@ describe("the console, as people use it", () => {
     await page.fill("#team-add #field-email", member.email);
     await page.selectOption("#team-add #field-role", "agent");
     await page.click("#team-add button[type=submit]");
-    await page.locator("#temporary-password").waitFor();
-    temporaryPassword = (await page.textContent("#temporary-password"))!.trim();
+    await page.locator("#team-notices .password-notice code").waitFor();
+    temporaryPassword = (await page.textContent("#team-notices .password-notice code"))!.trim();
     expect(temporaryPassword).toMatch(/^[A-Za-z0-9]{14}$/);
-    expect(await text(page, "#team-add [role=status]")).toContain(`${member.name} was added.`);
+    expect(await text(page, "#team-notices [role=status]")).toContain(`${member.name} was added.`);
     const row = page.locator("#team-rows tr", { hasText: member.email });
     await row.waitFor();
     expect(await page.locator("#team-rows tr").count()).toBe(2);
@@ -150,7 +150,7 @@ describe("the console, as people use it", () => {
     expect(await page.inputValue("#team-add #field-email")).toBe("");
     await shot(page, "05-team-added");
     await page.reload();
-    expect(await page.locator("#temporary-password").count()).toBe(0);
+    expect(await page.locator("#team-notices .password-notice").count()).toBe(0);
     expect(await page.locator("#team-rows tr", { hasText: member.email }).count()).toBe(1);
   });
 

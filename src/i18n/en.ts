@@ -256,6 +256,11 @@ export const en = {
   "team.lastOwner": "The last owner cannot be demoted or disabled.",
   "team.ownerByAdmin": "Only an owner can change an owner or make someone an owner.",
   "team.self": "You cannot disable or demote yourself here.",
+  "team.resetSelf": "Change your own password on your profile.",
+  "team.resetPassword": "Reset password",
+  "team.resetConfirm": "Give {name} a new temporary password? They are signed out at once and must choose a new password at their next sign-in.",
+  "team.passwordReset": "{name} has a new temporary password. Give it to them; it is shown only once and must be changed at their next sign-in:",
+  "team.dismiss": "Dismiss",
 
   "role.owner": "Owner",
   "role.admin": "Admin",

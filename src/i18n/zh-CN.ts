@@ -256,6 +256,11 @@ export const zhCN: Dictionary = {
   "team.lastOwner": "不能降级或停用最后一位所有者。",
   "team.ownerByAdmin": "只有所有者可以修改所有者，或把别人设为所有者。",
   "team.self": "不能在这里停用或降级自己。",
+  "team.resetSelf": "请在个人资料中修改自己的密码。",
+  "team.resetPassword": "重置密码",
+  "team.resetConfirm": "为 {name} 生成新的临时密码？对方会立即被退出登录，下次登录时必须设置新密码。",
+  "team.passwordReset": "{name} 的临时密码已重置。请把下面的密码告诉对方；它只显示这一次，下次登录时必须修改：",
+  "team.dismiss": "关闭",
 
   "role.owner": "所有者",
   "role.admin": "管理员",

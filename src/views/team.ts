@@ -4,6 +4,7 @@ import type { Agent } from "../domain/agents";
 import { roles } from "../domain/fields";
 import { limits } from "../domain/limits";
 import { avatar, type ConsoleContext, consolePage } from "./console";
+import type { Translate } from "../i18n";
 import { field, type FieldErrors } from "./form";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
@@ -27,7 +28,13 @@ export function teamRow(ctx: ConsoleContext, member: Agent, groupNames: readonly
       hx-post="/console/team/${member.id}/capacity" hx-trigger="change" hx-target="#agent-${member.id}" hx-swap="outerHTML">
   </td>
   <td>${member.disabled ? html`<span class="badge off">${t("team.disabled")}</span>` : html`<span class="badge">${t("team.active")}</span>`}</td>
-  <td>
+  <td class="row-actions">
+    ${
+      self || (member.role === "owner" && ctx.agent.role !== "owner")
+        ? ""
+        : html`<button class="secondary small" hx-post="/console/team/${member.id}/password" hx-target="#agent-${member.id}" hx-swap="outerHTML"
+            hx-confirm="${t("team.resetConfirm", { name: member.displayName })}">${t("team.resetPassword")}</button>`
+    }
     ${
       self
         ? ""
@@ -44,7 +51,22 @@ export function teamRow(ctx: ConsoleContext, member: Agent, groupNames: readonly
 export interface AddMemberState {
   values?: { name?: string; email?: string; role?: string };
   errors?: FieldErrors;
-  added?: { name: string; temporaryPassword: string };
+}
+
+/**
+ * A member's temporary password, shown once: after adding them or resetting theirs. Each stays
+ * until dismissed or the page is left, so adding a second member keeps the first one's.
+ */
+export function passwordNotice(t: Translate, member: Pick<Agent, "id" | "displayName">, temporaryPassword: string, reason: "added" | "reset"): SafeHtml {
+  const id = `temporary-password-${member.id}`;
+  return html`<div class="notice ok password-notice" role="status" x-data="{ copied: false }">
+  <p>${t(reason === "added" ? "team.added" : "team.passwordReset", { name: member.displayName })}</p>
+  <p><code class="secret" id="${id}" x-ref="secret">${temporaryPassword}</code>
+  <button type="button" class="secondary small" @click="navigator.clipboard.writeText($refs.secret.textContent); copied = true">
+    ${icon("copy")} <span x-show="!copied">${t("team.copy")}</span><span x-show="copied" x-cloak>${t("team.copied")}</span>
+  </button></p>
+  <button type="button" class="dismiss" aria-label="${t("team.dismiss")}" title="${t("team.dismiss")}" @click="$root.remove()">${icon("x")}</button>
+</div>`;
 }
 
 export function addMemberSection(ctx: ConsoleContext, state: AddMemberState = {}): SafeHtml {
@@ -54,17 +76,6 @@ export function addMemberSection(ctx: ConsoleContext, state: AddMemberState = {}
   const assignable = ctx.agent.role === "owner" ? roles : roles.filter((role) => role !== "owner");
   return html`<section class="card panel" id="team-add">
   <h2>${t("team.add")}</h2>
-  ${
-    state.added
-      ? html`<div class="notice ok" role="status" x-data="{ copied: false }">
-    <p>${t("team.added", { name: state.added.name })}</p>
-    <p><code class="secret" id="temporary-password" x-ref="secret">${state.added.temporaryPassword}</code>
-    <button type="button" class="secondary small" @click="navigator.clipboard.writeText($refs.secret.textContent); copied = true">
-      ${icon("copy")} <span x-show="!copied">${t("team.copy")}</span><span x-show="copied" x-cloak>${t("team.copied")}</span>
-    </button></p>
-  </div>`
-      : ""
-  }
   <form hx-post="/console/team" hx-target="#team-add" hx-swap="outerHTML" novalidate>
     ${field(t, errors, { name: "name", label: t("field.name"), value: values.name, required: true, maxlength: limits.nameLength })}
     ${field(t, errors, { name: "email", label: t("field.email"), type: "email", value: values.email, required: true, maxlength: limits.emailLength })}
@@ -89,6 +100,7 @@ export function teamPage(ctx: ConsoleContext, members: Agent[], groupNames: Read
   <thead><tr><th>${t("field.name")}</th><th>${t("field.email")}</th><th>${t("field.role")}</th><th>${t("groups.title")}</th><th>${t("team.capacity")}</th><th>${t("team.status")}</th><th>${t("team.actions")}</th></tr></thead>
   <tbody id="team-rows">${members.map((member) => teamRow(ctx, member, groupNames.get(member.id) ?? []))}</tbody>
 </table></div>
+<div id="team-notices" class="panel team-notices"></div>
 ${addMemberSection(ctx)}`,
   );
 }
