@@ -303,10 +303,10 @@ describe("claim mode", () => {
     const s = await shop();
     // The owner switches routing on the Settings page, in their browser.
     const settings = await ownerPage(s, "/console/settings");
-    await settings.selectOption("#setting-routing select[name=routingMode]", "claim");
-    await settings.locator("#setting-routing button[type=submit]").click();
-    await settings.locator("#setting-routing .notice", { hasText: "Saved" }).waitFor();
-    expect(await settings.locator("#setting-routing select[name=routingMode]").inputValue()).toBe("claim");
+    await settings.check("#settings-routing input[name=routingMode][value=claim]");
+    await Promise.all([settings.waitForNavigation(), settings.click(".save-bar button[type=submit]")]);
+    await settings.locator(".save-bar [role=status]", { hasText: "Saved: Routing." }).waitFor();
+    expect(await settings.isChecked("#settings-routing input[name=routingMode][value=claim]")).toBe(true);
     expect(query(s, "SELECT routing_mode AS mode FROM businesses")).toEqual([{ mode: "claim" }]);
     await settings.context().close();
 

@@ -11,6 +11,7 @@ const owner = { name: "Mei Owner", email: "mei@example.com", password: "a long p
 let kefu: Kefu;
 let browser: Browser;
 let ownerCookie: string;
+let agentCookie: string;
 
 beforeAll(async () => {
   [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
@@ -19,6 +20,10 @@ beforeAll(async () => {
   ownerCookie = sessionCookie(setup);
   const added = await postForm(kefu, "/console/team", { name: "Bo Agent", email: "bo@example.com", role: "agent" }, { cookie: ownerCookie });
   expect(added.status).toBe(200);
+  const temporary = (await added.text()).match(/id="temporary-password-\d+"[^>]*>([^<]+)</)![1]!;
+  const login = await postForm(kefu, "/login", { email: "bo@example.com", password: temporary });
+  agentCookie = sessionCookie(login);
+  expect((await postForm(kefu, "/console/password", { current: temporary, password: "bo's own password" }, { cookie: agentCookie })).status).toBe(303);
 });
 
 afterAll(async () => {
@@ -102,6 +107,73 @@ describe("a switch turned off again", () => {
     expect(await page.textContent("#deploy-identity [role=status]")).toBe("Saved.");
     await page.reload();
     expect(await box.isChecked()).toBe(false);
+  });
+});
+
+describe("the Settings page", () => {
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    context = await signedInContext();
+    page = await context.newPage();
+    await page.goto(`${kefu.url}/console/settings`);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  const status = () => page.locator(".save-bar [role=status]").innerText();
+
+  it("saves every section with the one save bar, and says what was saved", async () => {
+    expect(await page.locator("main button[type=submit]").count()).toBe(1);
+    await page.fill("#field-name", "Lotus Tea House");
+    await page.click("#field-ratingEnabled");
+    expect(await status()).toBe("You have unsaved changes.");
+    expect(await page.locator(".save-bar a", { hasText: "Discard changes" }).isVisible()).toBe(true);
+    // The bar floats at the bottom of the window while there is something to save.
+    const bar = await page.locator(".save-bar").boundingBox();
+    expect(bar!.y + bar!.height).toBeGreaterThan(760);
+    expect(bar!.y + bar!.height).toBeLessThanOrEqual(800);
+    await page.screenshot({ path: `${shotsDir}/settings-unsaved.png` });
+
+    const [response] = await Promise.all([page.waitForNavigation(), page.click(".save-bar button[type=submit]")]);
+    expect(response?.status()).toBe(200);
+    expect(await status()).toBe("Saved: Shop and Conversations.");
+    expect(await page.locator("#settings-shop .saved-mark").count()).toBe(1);
+    await page.reload();
+    expect(await page.inputValue("#field-name")).toBe("Lotus Tea House");
+    expect(await page.isChecked("#field-ratingEnabled")).toBe(false);
+  });
+
+  it("shows each wrong field's problem beside it, lists them above the form, and saves nothing", async () => {
+    await page.fill("#field-name", "Not saved");
+    await page.fill("#field-capacity", "lots");
+    await page.fill("#field-holdMinutes", "-3");
+    const [response] = await Promise.all([page.waitForNavigation(), page.click(".save-bar button[type=submit]")]);
+    expect(response?.status()).toBe(422);
+    expect(await page.locator("#field-capacity-error").innerText()).toBe("Enter a whole number from 1 to 100.");
+    expect(await page.locator("#field-holdMinutes-error").innerText()).toBe("Enter a whole number of minutes from 0 to 1440.");
+    expect(await page.locator("#settings-problems li").count()).toBe(2);
+    expect(await page.inputValue("#field-capacity")).toBe("lots");
+    expect(await status()).toBe("Nothing was saved: fix the settings marked in red.");
+    await shot(page, "errors");
+    await page.click("#settings-problems a[href='#field-capacity']");
+    await page.goto(`${kefu.url}/console/settings`);
+    expect(await page.inputValue("#field-name")).toBe("Lotus Tea House");
+    expect(await page.inputValue("#field-capacity")).toBe("5");
+  });
+
+  it("sends an agent, who may not change the shop's settings, to their own preferences", async () => {
+    const agent = await signedInContext(agentCookie);
+    try {
+      const agentPage = await agent.newPage();
+      await agentPage.goto(`${kefu.url}/console/settings`);
+      expect(new URL(agentPage.url()).pathname).toBe("/console/preferences");
+    } finally {
+      await agent.close();
+    }
   });
 });
 
