@@ -2,6 +2,8 @@
 import appWindow from "lucide-static/icons/app-window.svg" with { type: "text" };
 import check from "lucide-static/icons/check.svg" with { type: "text" };
 import circleAlert from "lucide-static/icons/circle-alert.svg" with { type: "text" };
+import circleCheck from "lucide-static/icons/circle-check.svg" with { type: "text" };
+import circleDashed from "lucide-static/icons/circle-dashed.svg" with { type: "text" };
 import circleHelp from "lucide-static/icons/circle-help.svg" with { type: "text" };
 import code from "lucide-static/icons/code.svg" with { type: "text" };
 import copy from "lucide-static/icons/copy.svg" with { type: "text" };
@@ -33,6 +35,8 @@ const sources = {
   "app-window": appWindow,
   check,
   "circle-alert": circleAlert,
+  "circle-check": circleCheck,
+  "circle-dashed": circleDashed,
   "circle-help": circleHelp,
   code,
   copy,

@@ -91,9 +91,9 @@ function savedMark(page: Page, setting: Setting): SafeHtml | "" {
 }
 
 /** One setting: its label and hint, beside its control (above it when `wide`). */
-function row(page: Page, spec: { name: string; setting: Setting; hint?: MessageKey; control: SafeHtml; wide?: boolean }): SafeHtml {
+function row(page: Page, spec: { name: string; setting: Setting; hint?: MessageKey; control: SafeHtml; wide?: boolean; toggle?: boolean }): SafeHtml {
   const { t } = page;
-  return html`<div class="setting${spec.wide ? " wide" : ""}">
+  return html`<div class="setting${spec.wide ? " wide" : ""}${spec.toggle ? " toggle" : ""}">
   <div class="setting-text">
     <label for="field-${spec.name}">${t(fieldLabels[spec.name]!)}${savedMark(page, spec.setting)}</label>
     ${spec.hint ? html`<p class="hint" id="field-${spec.name}-hint">${t(spec.hint)}</p>` : ""}
@@ -119,6 +119,7 @@ function switchRow(page: Page, name: "ratingEnabled" | "typingPreview", hint: Me
     name,
     setting: name,
     hint,
+    toggle: true,
     control: html`<input type="hidden" name="${name}" value="off"><input type="checkbox" role="switch" class="switch" id="field-${name}" name="${name}" value="on" ${on ? html`checked` : ""} ${described(page.errors, name, true)}>`,
   });
 }
