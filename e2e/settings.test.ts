@@ -238,3 +238,36 @@ describe("temporary passwords on the Team page", () => {
     }
   });
 });
+
+describe("first-run setup", () => {
+  let fresh: Kefu;
+
+  beforeAll(async () => {
+    fresh = await startKefu();
+  });
+
+  afterAll(async () => {
+    await fresh?.stop();
+  });
+
+  it("names the shop and takes the browser's time zone", async () => {
+    const context = await browser.newContext({ locale: "zh-CN", timezoneId: "Asia/Shanghai", viewport: { width: 390, height: 844 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${fresh.url}/setup`);
+      expect(await page.locator(".setup-timezone").innerText()).toContain("Asia/Shanghai");
+      await page.screenshot({ path: `${shotsDir}/settings-setup-390-zh-CN.png`, fullPage: true });
+      await page.fill("#field-shopName", "莲花茶馆");
+      await page.fill("#field-name", "梅");
+      await page.fill("#field-email", "mei@example.com");
+      await page.fill("#field-password", "a long password");
+      await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+      expect(new URL(page.url()).pathname).toBe("/console");
+      expect((await page.locator("header .brand").innerText()).trim()).toBe("莲花茶馆");
+      await page.goto(`${fresh.url}/console/hours`);
+      expect(await page.inputValue("select[name=timezone]")).toBe("Asia/Shanghai");
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -53,7 +53,10 @@ export const en = {
   "nav.language": "Language",
 
   "setup.title": "Set up Kefu",
-  "setup.intro": "Create the owner account. The owner manages the team and every setting.",
+  "setup.intro": "Name your shop and create the owner account. The owner manages the team and every setting.",
+  "setup.ownerName": "Your name",
+  "setup.timezone": "Time zone, from your browser:",
+  "setup.timezoneHint": ". You can change it later under Business hours.",
   "setup.submit": "Create owner and sign in",
 
   "field.name": "Name",

@@ -53,7 +53,10 @@ export const zhCN: Dictionary = {
   "nav.language": "语言",
 
   "setup.title": "初始化客服系统",
-  "setup.intro": "创建所有者账号。所有者管理团队和全部设置。",
+  "setup.intro": "为店铺命名并创建所有者账号。所有者管理团队和全部设置。",
+  "setup.ownerName": "您的姓名",
+  "setup.timezone": "时区（取自您的浏览器）：",
+  "setup.timezoneHint": "。之后可以在“营业时间”中修改。",
   "setup.submit": "创建所有者并登录",
 
   "field.name": "姓名",
