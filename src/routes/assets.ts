@@ -7,6 +7,7 @@ import hxWs from "htmx.org/dist/ext/hx-ws.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import chat from "../../assets/chat.js" with { type: "file" };
 import css from "../../assets/kefu.css" with { type: "file" };
+import consoleCss from "../../assets/console.css" with { type: "file" };
 import demo from "../../assets/demo.js" with { type: "file" };
 import embed from "../../assets/embed.js" with { type: "file" };
 import widget from "../../assets/widget.js" with { type: "file" };
@@ -26,6 +27,7 @@ const files: Record<string, { path: string; type: string; ours?: boolean }> = {
   "alpine.js": { path: alpine, type: script },
   "chat.js": { path: chat, type: script, ours: true },
   "kefu.css": { path: css, type: "text/css; charset=utf-8" },
+  "console.css": { path: consoleCss, type: "text/css; charset=utf-8" },
   "embed.js": { path: embed, type: script, ours: true },
   "demo.js": { path: demo, type: script, ours: true },
   "widget.js": { path: widget, type: script, ours: true },

@@ -18,6 +18,7 @@ export function documentPage(ctx: PageContext, title: string, body: SafeHtml, op
 <title>${title} · ${ctx.t("app.name")}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assetUrl("kefu.css")}">
+${options.console ? html`<link rel="stylesheet" href="${assetUrl("console.css")}">` : ""}
 <script src="${assetUrl("alpine.js")}" defer></script>
 </head>
 <body>
