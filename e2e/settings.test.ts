@@ -218,6 +218,8 @@ describe("temporary passwords on the Team page", () => {
 
   it("resets a member's password, who then signs in with the new one and must choose their own", async () => {
     const row = page.locator("#team-rows tr", { hasText: "bo@example.com" });
+    await row.locator(".row-menu summary").click();
+    await shot(page, "team-menu");
     await row.locator("button", { hasText: "Reset password" }).click();
     const notice = page.locator("#team-notices .password-notice");
     await notice.waitFor();

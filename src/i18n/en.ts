@@ -268,6 +268,7 @@ export const en = {
   "team.active": "active",
   "team.status": "Status",
   "team.actions": "Actions",
+  "team.actionsFor": "Actions for {name}",
   "team.capacity": "Max chats",
   "team.capacityHint": "Open conversations at once; empty uses the shop's default from Settings.",
   "team.changeRole": "Change role",

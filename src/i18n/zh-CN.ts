@@ -268,6 +268,7 @@ export const zhCN: Dictionary = {
   "team.active": "正常",
   "team.status": "状态",
   "team.actions": "操作",
+  "team.actionsFor": "{name} 的操作",
   "team.capacity": "最大接待数",
   "team.capacityHint": "同时接待的会话数；留空则使用设置中的店铺默认值。",
   "team.changeRole": "修改角色",

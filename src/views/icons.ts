@@ -8,6 +8,7 @@ import circleHelp from "lucide-static/icons/circle-help.svg" with { type: "text"
 import code from "lucide-static/icons/code.svg" with { type: "text" };
 import copy from "lucide-static/icons/copy.svg" with { type: "text" };
 import download from "lucide-static/icons/download.svg" with { type: "text" };
+import ellipsis from "lucide-static/icons/ellipsis.svg" with { type: "text" };
 import eye from "lucide-static/icons/eye.svg" with { type: "text" };
 import fileText from "lucide-static/icons/file-text.svg" with { type: "text" };
 import history from "lucide-static/icons/history.svg" with { type: "text" };
@@ -41,6 +42,7 @@ const sources = {
   code,
   copy,
   download,
+  ellipsis,
   eye,
   "file-text": fileText,
   history,

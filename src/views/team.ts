@@ -9,13 +9,37 @@ import { field, type FieldErrors } from "./form";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 
+/** What can be done to another member, folded under "⋯" so the row fits beside its columns. */
+function memberMenu(ctx: ConsoleContext, member: Agent): SafeHtml {
+  const { t } = ctx;
+  const row = `#agent-${member.id}`;
+  // An admin cannot reset an owner's password (agents.ts refuses it too).
+  const mayReset = member.role !== "owner" || ctx.agent.role === "owner";
+  return html`<details class="row-menu" @click.outside="$el.open = false">
+  <summary class="button secondary small" aria-label="${t("team.actionsFor", { name: member.displayName })}" title="${t("team.actions")}">${icon("ellipsis")}</summary>
+  <div class="menu">
+    ${
+      mayReset
+        ? html`<button type="button" class="secondary small" hx-post="/console/team/${member.id}/password" hx-target="${row}" hx-swap="outerHTML"
+      hx-confirm="${t("team.resetConfirm", { name: member.displayName })}">${t("team.resetPassword")}</button>`
+        : ""
+    }
+    ${
+      member.disabled
+        ? html`<button type="button" class="secondary small" hx-post="/console/team/${member.id}/enable" hx-target="${row}" hx-swap="outerHTML">${t("team.enable")}</button>`
+        : html`<button type="button" class="danger small" hx-post="/console/team/${member.id}/disable" hx-target="${row}" hx-swap="outerHTML"
+      hx-confirm="${t("team.disableConfirm", { name: member.displayName })}">${t("team.disable")}</button>`
+    }
+  </div>
+</details>`;
+}
+
 /** `groupNames`: the member's groups; none means they answer every group. */
 export function teamRow(ctx: ConsoleContext, member: Agent, groupNames: readonly string[], error?: string): SafeHtml {
   const { t } = ctx;
   const self = member.id === ctx.agent.id;
   return html`<tr id="agent-${member.id}">
-  <td><span class="who">${avatar(member)} ${member.displayName} ${self ? html`<span class="badge">${t("team.you")}</span>` : ""}</span></td>
-  <td>${member.email}</td>
+  <td><span class="who">${avatar(member)} <span class="member-name"><span>${member.displayName} ${self ? html`<span class="badge">${t("team.you")}</span>` : ""}</span><small class="muted">${member.email}</small></span></span></td>
   <td>
     <select name="role" aria-label="${t("team.changeRole")}" hx-post="/console/team/${member.id}/role" hx-trigger="change" hx-target="#agent-${member.id}" hx-swap="outerHTML">
         ${roles.map((role) => html`<option value="${role}" ${role === member.role ? html`selected` : ""}>${t(`role.${role}`)}</option>`)}
@@ -29,20 +53,7 @@ export function teamRow(ctx: ConsoleContext, member: Agent, groupNames: readonly
   </td>
   <td>${member.disabled ? html`<span class="badge off">${t("team.disabled")}</span>` : html`<span class="badge">${t("team.active")}</span>`}</td>
   <td class="row-actions">
-    ${
-      self || (member.role === "owner" && ctx.agent.role !== "owner")
-        ? ""
-        : html`<button class="secondary small" hx-post="/console/team/${member.id}/password" hx-target="#agent-${member.id}" hx-swap="outerHTML"
-            hx-confirm="${t("team.resetConfirm", { name: member.displayName })}">${t("team.resetPassword")}</button>`
-    }
-    ${
-      self
-        ? ""
-        : member.disabled
-          ? html`<button class="secondary small" hx-post="/console/team/${member.id}/enable" hx-target="#agent-${member.id}" hx-swap="outerHTML">${t("team.enable")}</button>`
-          : html`<button class="danger small" hx-post="/console/team/${member.id}/disable" hx-target="#agent-${member.id}" hx-swap="outerHTML"
-              hx-confirm="${t("team.disableConfirm", { name: member.displayName })}">${t("team.disable")}</button>`
-    }
+    ${self ? "" : memberMenu(ctx, member)}
     ${error ? html`<p class="field-error" role="alert">${error}</p>` : ""}
   </td>
 </tr>`;
@@ -96,8 +107,8 @@ export function teamPage(ctx: ConsoleContext, members: Agent[], groupNames: Read
     "team",
     t("team.title"),
     html`<h1>${t("team.title")}</h1>
-<div class="table-scroll"><table>
-  <thead><tr><th>${t("field.name")}</th><th>${t("field.email")}</th><th>${t("field.role")}</th><th>${t("groups.title")}</th><th>${t("team.capacity")}</th><th>${t("team.status")}</th><th>${t("team.actions")}</th></tr></thead>
+<div class="table-scroll"><table class="team-table">
+  <thead><tr><th>${t("field.name")}</th><th>${t("field.role")}</th><th>${t("groups.title")}</th><th>${t("team.capacity")}</th><th>${t("team.status")}</th><th>${t("team.actions")}</th></tr></thead>
   <tbody id="team-rows">${members.map((member) => teamRow(ctx, member, groupNames.get(member.id) ?? []))}</tbody>
 </table></div>
 <div id="team-notices" class="panel team-notices"></div>
