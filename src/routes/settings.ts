@@ -32,18 +32,23 @@ const settingsBody = t.Object({
 const typedNumber = (typed: string | undefined) => (typed === undefined ? undefined : Number(typed.trim() || "x"));
 const lastOf = (value: string | string[] | undefined) => (Array.isArray(value) ? value.at(-1) : value);
 
-function settingsChange(body: typeof settingsBody.static): SettingsChange {
+/** One value per field: the last of a switch's "off" and "on", and the list of kinds ticked. */
+function typedSettings(body: typeof settingsBody.static): TypedSettings {
+  return { ...body, ratingEnabled: lastOf(body.ratingEnabled), typingPreview: lastOf(body.typingPreview), uploadKinds: body.uploadKinds === undefined ? undefined : [body.uploadKinds].flat() };
+}
+
+function settingsChange(body: TypedSettings): SettingsChange {
   // The file size carries the kinds: no kind ticked sends none, which accepts no files.
   const uploads = body.uploadMaxMb === undefined && body.uploadKinds === undefined
     ? undefined
-    : { megabytes: typedNumber(body.uploadMaxMb ?? "")!, kinds: [body.uploadKinds ?? []].flat() };
+    : { megabytes: typedNumber(body.uploadMaxMb ?? "")!, kinds: body.uploadKinds ?? [] };
   return {
     name: body.name,
     welcomeText: body.welcomeText,
     idleCloseMinutes: typedNumber(body.idleCloseMinutes),
     reopenMinutes: typedNumber(body.reopenMinutes),
-    ratingEnabled: lastOf(body.ratingEnabled),
-    typingPreview: lastOf(body.typingPreview),
+    ratingEnabled: body.ratingEnabled,
+    typingPreview: body.typingPreview,
     routingMode: body.routingMode,
     capacity: typedNumber(body.capacity),
     holdMinutes: typedNumber(body.holdMinutes),
@@ -60,15 +65,16 @@ export function settingsRoutes(deps: AppDeps, hub: Hub) {
     .post(
       "/console/settings",
       ({ ctx, body, set }) => {
+        const typed = typedSettings(body);
         try {
-          const { business, changed } = updateSettings(db, ctx.agent, settingsChange(body));
+          const { business, changed } = updateSettings(db, ctx.agent, settingsChange(typed));
           // Back to automatic, or more room per agent: what waits may be assigned now.
           if (changed.includes("routingMode") || changed.includes("capacity")) hub.drainQueue(business.id);
           return settingsPage({ ...ctx, business }, { saved: changed });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return settingsPage(ctx, { typed: body as TypedSettings, errors: error.fields });
+          return settingsPage(ctx, { typed, errors: error.fields });
         }
       },
       { beforeHandle: managersOnly, body: settingsBody },

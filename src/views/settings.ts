@@ -12,8 +12,21 @@ import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { sectionNav } from "./section-nav";
 
-/** What was posted, as the form sends it: a switch sends "off", then "on" when ticked. */
-export type TypedSettings = Partial<Record<string, string | string[]>>;
+/** What was posted: one value per field (a switch's "on" or "off"), and the kinds ticked. */
+export interface TypedSettings {
+  name?: string;
+  welcomeText?: string;
+  idleCloseMinutes?: string;
+  reopenMinutes?: string;
+  ratingEnabled?: string;
+  typingPreview?: string;
+  routingMode?: string;
+  capacity?: string;
+  holdMinutes?: string;
+  autoAwayMinutes?: string;
+  uploadMaxMb?: string;
+  uploadKinds?: string[];
+}
 
 export interface SettingsState {
   errors?: FieldErrors;
@@ -65,7 +78,9 @@ const fieldLabels: Record<string, MessageKey> = {
 /** Where the list of problems leads for each field; the upload rules' inputs are attachment.ts's. */
 const fieldAnchor = (name: string) => (name === "uploadMaxMb" || name === "uploadKinds" ? "field-uploadRules" : `field-${name}`);
 
-const lastOf = (value: string | string[] | undefined) => (Array.isArray(value) ? value.at(-1) : value);
+/** The kinds as posted, when the upload rules were (no kind ticked is then none); else undefined, the stored ones. */
+const typedKinds = (typed: TypedSettings | undefined) =>
+  typed?.uploadMaxMb !== undefined || typed?.uploadKinds !== undefined ? (typed.uploadKinds ?? []) : undefined;
 
 /** Ties a control to its hint and its error for screen readers. */
 function described(errors: FieldErrors, name: string, hint: boolean): SafeHtml | "" {
@@ -81,9 +96,8 @@ interface Page {
 }
 
 /** The value shown: what was typed after a refusal, else what is stored. */
-function shown(page: Page, name: string, stored: string | number): string {
-  const typed = lastOf(page.state.typed?.[name]);
-  return typed ?? String(stored);
+function shown(page: Page, name: Exclude<keyof TypedSettings, "uploadKinds">, stored: string | number): string {
+  return page.state.typed?.[name] ?? String(stored);
 }
 
 function savedMark(page: Page, setting: Setting): SafeHtml | "" {
@@ -114,7 +128,8 @@ function minutesRow(page: Page, name: "idleCloseMinutes" | "reopenMinutes" | "ho
 
 /** On or off. The hidden "off" goes first, so an unticked switch still says off. */
 function switchRow(page: Page, name: "ratingEnabled" | "typingPreview", hint: MessageKey): SafeHtml {
-  const on = page.state.typed ? lastOf(page.state.typed[name]) === "on" : page.business[name];
+  const typed = page.state.typed?.[name];
+  const on = typed === undefined ? page.business[name] : typed === "on";
   return row(page, {
     name,
     setting: name,
@@ -187,7 +202,6 @@ export function settingsPage(ctx: ConsoleContext, state: SettingsState = {}): Sa
   const { t, business } = ctx;
   const page: Page = { t, business, state, errors: state.errors ?? {} };
   const welcomeText = shown(page, "welcomeText", business.welcomeText);
-  const typedKinds = state.typed ? [state.typed.uploadKinds ?? []].flat() : undefined;
   const nav = sectionNav(
     t("settings.sections"),
     sections.map((id) => ({ href: `#settings-${id}`, label: t(sectionTitles[id]) })),
@@ -256,7 +270,7 @@ ${section(
   "attachment.settingsHint",
   html`<div class="setting wide upload-rules">
     <label for="field-uploadRules">${t("attachment.maxMb")}${savedMark(page, "uploads")}</label>
-    ${uploadRulesInput(t, business, { uploadMaxMb: lastOf(state.typed?.uploadMaxMb), uploadKinds: typedKinds, errors: page.errors })}
+    ${uploadRulesInput(t, business, { uploadMaxMb: state.typed?.uploadMaxMb, uploadKinds: typedKinds(state.typed), errors: page.errors })}
   </div>`,
 )}
 ${saveBar(page, ctx.locale)}

@@ -108,6 +108,17 @@ describe("the Settings page", () => {
     expect(audited(ctx)).toEqual([]);
   });
 
+  it("shows the stored value of every setting a refused post left out", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    const response = await client.post("/console/settings", { capacity: "lots" });
+    expect(response.status).toBe(422);
+    const page = await response.text();
+    expect(page).toMatch(/id="field-ratingEnabled" name="ratingEnabled" value="on" checked/);
+    expect(page).toMatch(/value="pdf" checked/);
+    expect(page).toContain('value="lots"');
+  });
+
   it("says so when a save changes nothing, and audits nothing", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "owner");
