@@ -40,17 +40,20 @@ type Actor = { id: number; businessId: number };
 
 const invalid = (field: string, problem: FieldProblem) => new ValidationError({ [field]: problem });
 
-/** A whole number of minutes from 0 to `max`. */
-function minutes(field: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) throw invalid(field, { key: "error.minutes.range", params: { max } });
-  return value;
-}
+type MinutesSetting = "idleCloseMinutes" | "reopenMinutes" | "holdMinutes" | "autoAwayMinutes";
 
-/** "on" or "off", as a switch posts it. */
-function onOff(field: string, value: string): boolean {
-  if (value !== "on" && value !== "off") throw invalid(field, { key: "prefs.invalidSwitch" });
-  return value === "on";
-}
+/** A whole number of minutes from 0 to the setting's limit, stored in the column of its name. */
+const minutes = (setting: MinutesSetting, action: string) => (value: number): Checked => {
+  const max = limits[setting];
+  if (!Number.isInteger(value) || value < 0 || value > max) throw invalid(setting, { key: "error.minutes.range", params: { max } });
+  return { columns: { [setting]: value }, action, detail: { minutes: value } };
+};
+
+/** "on" or "off", as a switch posts it, stored in the column of its name. */
+const onOff = (setting: "ratingEnabled" | "typingPreview", action: string) => (value: string): Checked => {
+  if (value !== "on" && value !== "off") throw invalid(setting, { key: "prefs.invalidSwitch" });
+  return { columns: { [setting]: value === "on" }, action, detail: { enabled: value === "on" } };
+};
 
 const checks: { [S in Setting]-?: (value: NonNullable<SettingsChange[S]>) => Checked } = {
   name(name) {
@@ -59,22 +62,10 @@ const checks: { [S in Setting]-?: (value: NonNullable<SettingsChange[S]>) => Che
     return { columns: { name: name.trim() }, action: "business.renamed", detail: { name: name.trim() } };
   },
   welcomeText: (text) => ({ columns: { welcomeText: checkGreeting(text, "welcomeText") }, action: "business.welcome_changed" }),
-  idleCloseMinutes(value) {
-    const idleCloseMinutes = minutes("idleCloseMinutes", value, limits.idleCloseMinutes);
-    return { columns: { idleCloseMinutes }, action: "business.idle_close_changed", detail: { minutes: idleCloseMinutes } };
-  },
-  reopenMinutes(value) {
-    const reopenMinutes = minutes("reopenMinutes", value, limits.reopenMinutes);
-    return { columns: { reopenMinutes }, action: "business.reopen_changed", detail: { minutes: reopenMinutes } };
-  },
-  ratingEnabled(value) {
-    const enabled = onOff("ratingEnabled", value);
-    return { columns: { ratingEnabled: enabled }, action: "business.rating_changed", detail: { enabled } };
-  },
-  typingPreview(value) {
-    const enabled = onOff("typingPreview", value);
-    return { columns: { typingPreview: enabled }, action: "business.typing_preview_changed", detail: { enabled } };
-  },
+  idleCloseMinutes: minutes("idleCloseMinutes", "business.idle_close_changed"),
+  reopenMinutes: minutes("reopenMinutes", "business.reopen_changed"),
+  ratingEnabled: onOff("ratingEnabled", "business.rating_changed"),
+  typingPreview: onOff("typingPreview", "business.typing_preview_changed"),
   routingMode(mode) {
     // Auto: conversations are assigned by the rules of assignment.ts. Claim: agents take them.
     if (mode !== "auto" && mode !== "claim") throw invalid("routingMode", { key: "error.routingMode.invalid" });
@@ -86,14 +77,8 @@ const checks: { [S in Setting]-?: (value: NonNullable<SettingsChange[S]>) => Che
     }
     return { columns: { maxConcurrentChats: capacity }, action: "business.capacity_changed", detail: { capacity } };
   },
-  holdMinutes(value) {
-    const holdMinutes = minutes("holdMinutes", value, limits.holdMinutes);
-    return { columns: { holdMinutes }, action: "business.hold_changed", detail: { minutes: holdMinutes } };
-  },
-  autoAwayMinutes(value) {
-    const autoAwayMinutes = minutes("autoAwayMinutes", value, limits.autoAwayMinutes);
-    return { columns: { autoAwayMinutes }, action: "business.auto_away_changed", detail: { minutes: autoAwayMinutes } };
-  },
+  holdMinutes: minutes("holdMinutes", "business.hold_changed"),
+  autoAwayMinutes: minutes("autoAwayMinutes", "business.auto_away_changed"),
   uploads({ megabytes, kinds }) {
     // The largest file in whole megabytes, and the kinds accepted (attachments.ts); none accepts no files.
     const { minMegabytes: min, maxMegabytes: max } = attachmentLimits;
