@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { auditLog, businesses } from "../../src/db/schema";
-import { signedIn, testApp } from "../support";
+import { listeningApps, signedIn, TestSocket, testApp, visitChat, wsUrl } from "../support";
 
 type TestApp = ReturnType<typeof testApp>;
 
@@ -137,5 +137,32 @@ describe("the Settings page", () => {
     expect(page).toContain('<p class="field-error" id="field-typingPreview-error">Choose on or off.</p>');
     expect(page).toContain("Kinds of files accepted</a>:");
     expect(audited(ctx)).toEqual([]);
+  });
+});
+
+describe("a routing change", () => {
+  const start = listeningApps();
+
+  it("gives what waits to an available agent as soon as routing goes back to automatic", async () => {
+    const ctx = start();
+    const { client: owner } = await signedIn(ctx, "owner");
+    expect((await owner.post("/console/settings", { routingMode: "claim" })).status).toBe(200);
+    const { agent, client } = await signedIn(ctx, "agent");
+    const lobby = new TestSocket(wsUrl(ctx, "/ws/agent"), { cookie: client.cookie!, origin: ctx.base });
+    await lobby.opened;
+    lobby.send({ type: "resume", after: 0 });
+    const cookie = await visitChat(ctx.base, ctx.business.widgetKey);
+    const visitor = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { cookie, origin: ctx.base });
+    await visitor.opened;
+    visitor.send({ type: "resume", after: 0 });
+    visitor.send({ type: "send", clientId: crypto.randomUUID(), body: "anyone there?" });
+    await lobby.next((frame) => frame.includes("anyone there?"));
+    const conversation = () => ctx.sqlite.query("SELECT status, agent_id AS agentId FROM conversations").get();
+    expect(conversation()).toEqual({ status: "queued", agentId: null });
+
+    expect((await owner.post("/console/settings", { routingMode: "auto" })).status).toBe(200);
+    expect(conversation()).toEqual({ status: "open", agentId: agent.id });
+    lobby.close();
+    visitor.close();
   });
 });
