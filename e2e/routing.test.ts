@@ -80,7 +80,7 @@ async function addMember(s: Shop, name: string): Promise<Member> {
   const added = await postForm(s.kefu, "/console/team", { name, email, role: "agent" }, { cookie: s.ownerCookie, "hx-request": "true" });
   expect(added.status).toBe(200);
   const answer = await added.text();
-  const temporaryPassword = answer.match(/<code class="secret" id="temporary-password"[^>]*>([^<]+)<\/code>/)?.[1];
+  const temporaryPassword = answer.match(/<code class="secret" id="temporary-password-\d+"[^>]*>([^<]+)<\/code>/)?.[1];
   if (!temporaryPassword) throw new Error(`no temporary password in the Team page's answer:\n${answer}`);
   const [row] = query<{ id: number; mustChange: number; availability: string }>(
     s,

@@ -125,7 +125,8 @@ describe("sign-in", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(await refused.text()).toContain("Try again in 5 min.");
     expect(attacker.cookie).toBeNull();
-  });
+    // Eleven real Argon2 hashes and checks: well under a second on a quiet machine, seconds on a busy one.
+  }, 20_000);
 
   it("sends a signed-out visitor of the console to the sign-in page", async () => {
     const ctx = testApp();

@@ -162,7 +162,8 @@ describe("temporary passwords", () => {
     expect((await again.get("/console")).headers.get("location")).toBe("/console/password");
     expect((await again.post("/console/password", { current: password!, password: "my own secret" })).headers.get("location")).toBe("/console");
     expect(ctx.db.select().from(auditLog).all().map((row) => [row.agentId, row.action, row.subject])).toEqual([[owner.id, "agent.password_reset", `agent:${member.id}`]]);
-  });
+    // Nine real Argon2 hashes and checks: seconds on a busy machine.
+  }, 20_000);
 
   it("lets an admin reset an agent's password but not an owner's, and nobody their own here", async () => {
     const ctx = testApp();
