@@ -193,8 +193,10 @@ function saveBar(page: Page, locale: string): SafeHtml {
   <p class="save-status ${refused ? "error" : ""}" role="status">
     <span x-show="!changed">${status}</span><span x-show="changed" x-cloak>${t("settings.unsaved")}</span>
   </p>
-  <a class="button secondary" href="/console/settings" ${refused ? "" : html`x-show="changed" x-cloak`}>${t("settings.discard")}</a>
-  <button type="submit">${t("settings.saveChanges")}</button>
+  <div class="save-actions">
+    <a class="button secondary" href="/console/settings" ${refused ? "" : html`x-show="changed" x-cloak`}>${t("settings.discard")}</a>
+    <button type="submit">${t("settings.saveChanges")}</button>
+  </div>
 </div>`;
 }
 
