@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import { auditLog, businesses } from "../../src/db/schema";
+import { auditLog, businesses, visitors } from "../../src/db/schema";
+import { sendVisitorMessage } from "../../src/domain/messages";
 import { listeningApps, signedIn, TestSocket, testApp, visitChat, wsUrl } from "../support";
 
 type TestApp = ReturnType<typeof testApp>;
@@ -148,21 +149,18 @@ describe("a routing change", () => {
     const { client: owner } = await signedIn(ctx, "owner");
     expect((await owner.post("/console/settings", { routingMode: "claim" })).status).toBe(200);
     const { agent, client } = await signedIn(ctx, "agent");
+    // The agent's console is open, so they are available.
     const lobby = new TestSocket(wsUrl(ctx, "/ws/agent"), { cookie: client.cookie!, origin: ctx.base });
     await lobby.opened;
     lobby.send({ type: "resume", after: 0 });
-    const cookie = await visitChat(ctx.base, ctx.business.widgetKey);
-    const visitor = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { cookie, origin: ctx.base });
-    await visitor.opened;
-    visitor.send({ type: "resume", after: 0 });
-    visitor.send({ type: "send", clientId: crypto.randomUUID(), body: "anyone there?" });
-    await lobby.next((frame) => frame.includes("anyone there?"));
+    await visitChat(ctx.base, ctx.business.widgetKey);
+    const visitor = ctx.db.select().from(visitors).get()!;
+    sendVisitorMessage(ctx.db, ctx.app.hub, visitor, { clientId: crypto.randomUUID(), body: "anyone there?" }, [agent.id]);
     const conversation = () => ctx.sqlite.query("SELECT status, agent_id AS agentId FROM conversations").get();
     expect(conversation()).toEqual({ status: "queued", agentId: null });
 
     expect((await owner.post("/console/settings", { routingMode: "auto" })).status).toBe(200);
     expect(conversation()).toEqual({ status: "open", agentId: agent.id });
     lobby.close();
-    visitor.close();
   });
 });
