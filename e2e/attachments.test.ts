@@ -28,7 +28,7 @@ beforeAll(async () => {
   expect(setup.status).toBe(303);
   ownerCookie = sessionCookie(setup);
   // Every conversation of this file goes to the owner, however many there are.
-  expect((await postForm(kefu, "/console/settings/capacity", { capacity: "100" }, { cookie: ownerCookie })).status).toBe(200);
+  expect((await postForm(kefu, "/console/settings", { capacity: "100" }, { cookie: ownerCookie })).status).toBe(200);
   const consolePage = await (await fetch(`${kefu.url}/console`, { headers: { cookie: ownerCookie, "accept-language": "en" } })).text();
   const link = consolePage.match(/<input id="chat-link" readonly value="([^"]+)"/)?.[1];
   if (!link) throw new Error("no #chat-link on /console");

@@ -42,7 +42,7 @@ beforeAll(async () => {
   ownerCookie = sessionCookie(setup);
   // One agent answers every conversation of this file: lift the per-agent limit (default 5) so
   // that no visitor waits in the queue unless a test wants it to.
-  const capacity = await postForm(kefu, "/console/settings/capacity", { capacity: "100" }, { cookie: ownerCookie });
+  const capacity = await postForm(kefu, "/console/settings", { capacity: "100" }, { cookie: ownerCookie });
   expect(capacity.status).toBe(200);
   const consolePage = await (await fetch(`${kefu.url}/console`, { headers: { cookie: ownerCookie, "accept-language": "en" } })).text();
   const link = consolePage.match(/<input id="chat-link" readonly value="([^"]+)"/)?.[1];

@@ -7,7 +7,7 @@ import { type Kefu, launchBrowser, shotsDir, startKefu } from "./support";
 
 setDefaultTimeout(30_000);
 
-const owner = { name: "Mei Owner", email: "mei@example.com", password: "a long password" };
+const owner = { shop: "Mei's Tea", name: "Mei Owner", email: "mei@example.com", password: "a long password" };
 const member = { name: "Bo Agent", email: "bo@example.com", newPassword: "bo's own password" };
 
 let kefu: Kefu;
@@ -56,20 +56,24 @@ describe("the console, as people use it", () => {
   it("shows a field error for each bad setup field", async () => {
     const empty = await submitAndWait(page, "button[type=submit]");
     expect(empty?.status()).toBe(422);
+    expect(await text(page, "#field-shopName-error")).toBe("Enter a name.");
     expect(await text(page, "#field-name-error")).toBe("Enter a name.");
     expect(await text(page, "#field-email-error")).toBe("Enter an email address like name@example.com.");
     expect(await text(page, "#field-password-error")).toBe("Use at least 8 characters.");
     expect(await page.getAttribute("#field-email", "aria-invalid")).toBe("true");
 
+    await page.fill("#field-shopName", owner.shop);
     await page.fill("#field-name", owner.name);
     await page.fill("#field-email", "mei-at-example");
     await page.fill("#field-password", owner.password);
     const badEmail = await submitAndWait(page, "button[type=submit]");
     expect(badEmail?.status()).toBe(422);
+    expect(await page.locator("#field-shopName-error").count()).toBe(0);
     expect(await page.locator("#field-name-error").count()).toBe(0);
     expect(await page.locator("#field-password-error").count()).toBe(0);
     expect(await text(page, "#field-email-error")).toBe("Enter an email address like name@example.com.");
     // What was typed is kept, except the password.
+    expect(await page.inputValue("#field-shopName")).toBe(owner.shop);
     expect(await page.inputValue("#field-name")).toBe(owner.name);
     expect(await page.inputValue("#field-email")).toBe("mei-at-example");
     expect(await page.inputValue("#field-password")).toBe("");
@@ -82,6 +86,7 @@ describe("the console, as people use it", () => {
     const response = await submitAndWait(page, "button[type=submit]");
     expect(response?.status()).toBe(200);
     expect(new URL(page.url()).pathname).toBe("/console");
+    expect(await text(page, "header .brand")).toBe(owner.shop);
   });
 
   it("shows who is signed in and the console navigation", async () => {
@@ -126,7 +131,7 @@ describe("the console, as people use it", () => {
 
   it("switches back to English", async () => {
     await Promise.all([page.waitForEvent("load"), page.selectOption("#locale", "en")]);
-    await page.locator("nav a", { hasText: "Conversations" }).waitFor();
+    await page.locator(".console > nav a", { hasText: "Conversations" }).waitFor();
     expect(await text(page, "main h1")).toBe("Settings");
     expect(await page.getAttribute("html", "lang")).toBe("en");
   });
@@ -138,10 +143,10 @@ describe("the console, as people use it", () => {
     await page.fill("#team-add #field-email", member.email);
     await page.selectOption("#team-add #field-role", "agent");
     await page.click("#team-add button[type=submit]");
-    await page.locator("#temporary-password").waitFor();
-    temporaryPassword = (await page.textContent("#temporary-password"))!.trim();
+    await page.locator("#team-notices .password-notice code").waitFor();
+    temporaryPassword = (await page.textContent("#team-notices .password-notice code"))!.trim();
     expect(temporaryPassword).toMatch(/^[A-Za-z0-9]{14}$/);
-    expect(await text(page, "#team-add [role=status]")).toContain(`${member.name} was added.`);
+    expect(await text(page, "#team-notices [role=status]")).toContain(`${member.name} was added.`);
     const row = page.locator("#team-rows tr", { hasText: member.email });
     await row.waitFor();
     expect(await page.locator("#team-rows tr").count()).toBe(2);
@@ -150,7 +155,7 @@ describe("the console, as people use it", () => {
     expect(await page.inputValue("#team-add #field-email")).toBe("");
     await shot(page, "05-team-added");
     await page.reload();
-    expect(await page.locator("#temporary-password").count()).toBe(0);
+    expect(await page.locator("#team-notices .password-notice").count()).toBe(0);
     expect(await page.locator("#team-rows tr", { hasText: member.email }).count()).toBe(1);
   });
 

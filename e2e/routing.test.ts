@@ -80,7 +80,7 @@ async function addMember(s: Shop, name: string): Promise<Member> {
   const added = await postForm(s.kefu, "/console/team", { name, email, role: "agent" }, { cookie: s.ownerCookie, "hx-request": "true" });
   expect(added.status).toBe(200);
   const answer = await added.text();
-  const temporaryPassword = answer.match(/<code class="secret" id="temporary-password"[^>]*>([^<]+)<\/code>/)?.[1];
+  const temporaryPassword = answer.match(/<code class="secret" id="temporary-password-\d+"[^>]*>([^<]+)<\/code>/)?.[1];
   if (!temporaryPassword) throw new Error(`no temporary password in the Team page's answer:\n${answer}`);
   const [row] = query<{ id: number; mustChange: number; availability: string }>(
     s,
@@ -309,10 +309,10 @@ describe("claim mode", () => {
     const s = await shop();
     // The owner switches routing on the Settings page, in their browser.
     const settings = await ownerPage(s, "/console/settings");
-    await settings.selectOption("#setting-routing select[name=routingMode]", "claim");
-    await settings.locator("#setting-routing button[type=submit]").click();
-    await settings.locator("#setting-routing .notice", { hasText: "Saved" }).waitFor();
-    expect(await settings.locator("#setting-routing select[name=routingMode]").inputValue()).toBe("claim");
+    await settings.check("#settings-routing input[name=routingMode][value=claim]");
+    await Promise.all([settings.waitForNavigation(), settings.click(".save-bar button[type=submit]")]);
+    await settings.locator(".save-bar [role=status]", { hasText: "Saved: Routing." }).waitFor();
+    expect(await settings.isChecked("#settings-routing input[name=routingMode][value=claim]")).toBe(true);
     expect(query(s, "SELECT routing_mode AS mode FROM businesses")).toEqual([{ mode: "claim" }]);
     await settings.context().close();
 

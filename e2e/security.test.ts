@@ -39,7 +39,7 @@ describe("cross-site request refusal", () => {
   it("saves the shop name from a same-origin form", async () => {
     const response = await postForm(kefu, "/console/settings", { name: "Tea House" }, { cookie });
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain("Saved.");
+    expect(await response.text()).toContain("Saved: Shop.");
     expect(await settings()).toBe("Tea House");
   });
 

@@ -98,6 +98,11 @@ export function createApp(options: AppOptions) {
         });
       }
     })
+    // A form whose boxes are all unticked posts an empty body, which Bun passes on as no body at
+    // all and Elysia then leaves undefined ("Expected object"): an empty form is an empty object.
+    .onTransform({ as: "global" }, (context) => {
+      if (context.body === undefined && isFormPost(context.request)) context.body = {};
+    })
     .mapResponse(({ responseValue, set, request }) => {
       if (responseValue instanceof SafeHtml) {
         return pageResponse(request, responseValue, typeof set.status === "number" ? set.status : 200, set.headers as Record<string, string>);
@@ -153,6 +158,11 @@ export function createApp(options: AppOptions) {
     .use(apiRoutes(deps, hub))
     .onStop(() => hub.stop());
   return Object.assign(app, { hub });
+}
+
+function isFormPost(request: Request): boolean {
+  const type = request.headers.get("content-type") ?? "";
+  return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data");
 }
 
 /** "email: Expected string" from Elysia's validation error, without its internals. */

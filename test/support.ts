@@ -45,7 +45,8 @@ export class Client {
     if (init.form instanceof FormData) body = init.form;
     else if (init.form) {
       headers.set("content-type", "application/x-www-form-urlencoded");
-      body = new URLSearchParams(init.form).toString();
+      // As a browser posts it and Bun's server hands it on: an empty form is no body at all.
+      body = new URLSearchParams(init.form).toString() || null;
     }
     if (init.method && init.method !== "GET" && !headers.has("sec-fetch-site")) headers.set("sec-fetch-site", "same-origin");
     const response = await this.app.handle(new Request(origin + path, { ...init, headers, body }));

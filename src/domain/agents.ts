@@ -191,6 +191,32 @@ export function setAgentDisabled(db: Database, actor: Actor, agentId: number, di
   }, { behavior: "immediate" });
 }
 
+/**
+ * A new temporary password for a member who lost theirs, shown once to whoever reset it and to be
+ * changed at their next sign-in. Every session of theirs ends: whoever knew the old one is out.
+ */
+export async function resetPassword(db: Database, actor: Actor, agentId: number): Promise<{ agent: Agent; temporaryPassword: string }> {
+  const target = findAgent(db, actor.businessId, agentId);
+  // Your own password is changed on your profile, where the current one is asked for.
+  if (target.id === actor.id) throw new RuleError({ key: "team.resetSelf" });
+  guardTeamChange(actor, target);
+  const temporaryPassword = readablePassword();
+  const passwordHash = await hashPassword(temporaryPassword);
+  const agent = db.transaction((tx) => {
+    const updated = tx
+      .update(agents)
+      .set({ passwordHash, mustChangePassword: true })
+      .where(and(eq(agents.businessId, actor.businessId), eq(agents.id, agentId)))
+      .returning()
+      .get();
+    if (!updated) throw new NotFoundError("agent");
+    tx.delete(sessions).where(eq(sessions.agentId, agentId)).run();
+    recordAudit(tx, actor, "agent.password_reset", `agent:${agentId}`);
+    return toAgent(updated);
+  }, { behavior: "immediate" });
+  return { agent, temporaryPassword };
+}
+
 export function updateProfile(db: Database, agent: Actor, profile: { name: string; avatar?: string | null; greeting?: string }): Agent {
   const problem = checkName(profile.name);
   if (problem) throw new ValidationError({ name: problem });

@@ -199,7 +199,7 @@ export function timezoneChoices(current: string): string[] {
 }
 
 /** The IANA name as Intl spells it, or null for anything Intl does not know or a fixed offset. */
-function canonicalTimezone(name: string): string | null {
+export function canonicalTimezone(name: string): string | null {
   const trimmed = name.trim();
   if (trimmed.length > 64 || !/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(trimmed)) return null;
   try {

@@ -18,6 +18,9 @@ const loginBody = t.Object({
 });
 
 const setupBody = t.Object({
+  // Optional for scripts that set up a server by hand; the page always sends both.
+  shopName: t.Optional(t.String({ maxLength: 1000 })),
+  timezone: t.Optional(t.String({ maxLength: 100 })),
   name: t.String({ maxLength: 1000 }),
   email: t.String({ maxLength: 1000 }),
   password: t.String({ maxLength: 1000 }),
@@ -104,7 +107,8 @@ export function authRoutes(deps: AppDeps) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return setupPage(page, { name: body.name, email: body.email, errors: error.fields });
+          const serverTimezone = ensureDefaultBusiness(db).timezone;
+          return setupPage(page, { shopName: body.shopName, name: body.name, email: body.email, errors: error.fields, serverTimezone });
         }
       },
       { body: setupBody },

@@ -1,5 +1,6 @@
-// The Deployment page (部署, owners and admins): the widget's look, the sites that may embed it,
-// verified visitors, and the codes and links that put Kefu on a shop's site.
+// The Deployment page (部署, owners and admins): the code to paste and whether it was found on a
+// site, the widget's look with its preview, the sites that may embed it, verified visitors, and
+// the links that put Kefu on a shop's site.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { listAgents } from "../domain/agents";
@@ -12,8 +13,10 @@ import {
 } from "../domain/businesses";
 import { ValidationError } from "../domain/errors";
 import { listGroups } from "../domain/groups";
+import { findInstallation } from "../domain/installation";
 import type { ConsoleContext } from "../views/console";
-import { type DeployContext, deployPage, type DeployState, identitySection } from "../views/deploy";
+import { type DeployContext, deployPage, type DeployState, identitySection, installationPath, installationStatus, previewPath } from "../views/deploy";
+import { widgetPreview } from "../views/widget-preview";
 import { isHtmx } from "./client";
 import { consoleContext, managersOnly } from "./console-context";
 import { chatPageUrl } from "./visitor-cookie";
@@ -21,12 +24,17 @@ import { chatPageUrl } from "./visitor-cookie";
 export function deployRoutes(deps: AppDeps) {
   const { db, config } = deps;
 
+  /** Found on a site that is not Kefu: neither the address this page is on nor the public URL (/demo is Kefu's own). */
+  const installation = (ctx: ConsoleContext, request: Request) =>
+    findInstallation(db, ctx.agent.businessId, [new URL(request.url).origin, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])]);
+
   function deployContext(ctx: ConsoleContext, request: Request): DeployContext {
     return {
       base: config.publicUrl ?? new URL(request.url).origin,
       chatPage: chatPageUrl(config, request, ctx.business.widgetKey),
       agents: listAgents(db, ctx.agent.businessId).filter((agent) => !agent.disabled),
       groups: listGroups(db, ctx.agent.businessId),
+      installation: installation(ctx, request),
     };
   }
 
@@ -53,14 +61,33 @@ export function deployRoutes(deps: AppDeps) {
     .use(consoleContext(deps))
     .onBeforeHandle(managersOnly)
     .get("/console/deploy", ({ ctx, request }) => deployPage(ctx, deployContext(ctx, request)))
+    .get(installationPath, ({ ctx, request }) => installationStatus(ctx, installation(ctx, request)))
+    .get(
+      previewPath,
+      // What the form holds now, saved or not; the preview falls back to the defaults for anything unusable.
+      ({ ctx, query }) =>
+        widgetPreview(ctx.t, { color: query.color ?? "", title: query.title ?? "", position: query.position ?? "", greeting: query.greeting ?? "" }, ctx.business.name),
+      {
+        query: t.Object({
+          color: t.Optional(t.String({ maxLength: 100 })),
+          title: t.Optional(t.String({ maxLength: 1000 })),
+          position: t.Optional(t.String({ maxLength: 20 })),
+          greeting: t.Optional(t.String({ maxLength: 10_000 })),
+        }),
+      },
+    )
     .post(
       "/console/deploy/appearance",
-      ({ ctx, body, request, set }) => save(ctx, request, set, "appearance", { appearance: body }, () => setWidgetAppearance(db, ctx.agent, body)),
+      ({ ctx, body, request, set }) => {
+        // Two radio buttons, one of them ticked; none ticked is a position the domain refuses.
+        const appearance = { ...body, position: body.position ?? "" };
+        return save(ctx, request, set, "appearance", { appearance }, () => setWidgetAppearance(db, ctx.agent, appearance));
+      },
       {
         body: t.Object({
           color: t.String({ maxLength: 100 }),
           title: t.String({ maxLength: 1000 }),
-          position: t.String({ maxLength: 20 }),
+          position: t.Optional(t.String({ maxLength: 20 })),
           greeting: t.String({ maxLength: 10_000 }),
         }),
       },

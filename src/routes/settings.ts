@@ -1,140 +1,82 @@
-// The shop's settings (owners and admins change them; agents may read them).
+// The shop's settings: owners and admins save them as one form; agents, who cannot change them,
+// are sent to their own preferences.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
-import {
-  type Business,
-  renameBusiness,
-  setDefaultCapacity,
-  setAutoAwayMinutes,
-  setHoldMinutes,
-  setIdleCloseMinutes,
-  setReopenMinutes,
-  setRoutingMode,
-  setRatingEnabled,
-  setTypingPreview,
-  setUploadRules,
-  setWelcomeText,
-} from "../domain/businesses";
 import { ValidationError } from "../domain/errors";
+import { type SettingsChange, updateSettings } from "../domain/settings";
 import type { Hub } from "../realtime/hub";
-import type { ConsoleContext } from "../views/console";
-import { type SettingsState, settingsPage } from "../views/settings";
-import { consoleContext, managersOnly } from "./console-context";
+import { settingsPage, type TypedSettings } from "../views/settings";
+import { consoleContext, managersOnly, redirectTo } from "./console-context";
+
+const text = (maxLength: number) => t.Optional(t.String({ maxLength }));
+/** Repeated fields: a switch sends "off" then "on", and ticked kinds one value each. */
+const values = (maxItems: number) => t.Optional(t.Union([t.String({ maxLength: 20 }), t.Array(t.String({ maxLength: 20 }), { maxItems })]));
+
+// Every field is optional: a setting left out of a post stays as it is. The page's form sends them all.
+const settingsBody = t.Object({
+  name: text(1000),
+  welcomeText: text(10_000),
+  idleCloseMinutes: text(20),
+  reopenMinutes: text(20),
+  ratingEnabled: values(2),
+  typingPreview: values(2),
+  routingMode: text(20),
+  capacity: text(20),
+  holdMinutes: text(20),
+  autoAwayMinutes: text(20),
+  uploadMaxMb: text(20),
+  uploadKinds: values(20),
+});
 
 /** A number typed in a form; empty is not 0, so it fails validation like any other non-number. */
-const typedNumber = (typed: string) => Number(typed.trim() || "x");
+const typedNumber = (typed: string | undefined) => (typed === undefined ? undefined : Number(typed.trim() || "x"));
+const lastOf = (value: string | string[] | undefined) => (Array.isArray(value) ? value.at(-1) : value);
+
+/** One value per field: the last of a switch's "off" and "on", and the list of kinds ticked. */
+function typedSettings(body: typeof settingsBody.static): TypedSettings {
+  return { ...body, ratingEnabled: lastOf(body.ratingEnabled), typingPreview: lastOf(body.typingPreview), uploadKinds: body.uploadKinds === undefined ? undefined : [body.uploadKinds].flat() };
+}
+
+function settingsChange(body: TypedSettings): SettingsChange {
+  // The file size carries the kinds: no kind ticked sends none, which accepts no files.
+  const uploads = body.uploadMaxMb === undefined && body.uploadKinds === undefined
+    ? undefined
+    : { megabytes: typedNumber(body.uploadMaxMb ?? "")!, kinds: body.uploadKinds ?? [] };
+  return {
+    name: body.name,
+    welcomeText: body.welcomeText,
+    idleCloseMinutes: typedNumber(body.idleCloseMinutes),
+    reopenMinutes: typedNumber(body.reopenMinutes),
+    ratingEnabled: body.ratingEnabled,
+    typingPreview: body.typingPreview,
+    routingMode: body.routingMode,
+    capacity: typedNumber(body.capacity),
+    holdMinutes: typedNumber(body.holdMinutes),
+    autoAwayMinutes: typedNumber(body.autoAwayMinutes),
+    uploads,
+  };
+}
 
 export function settingsRoutes(deps: AppDeps, hub: Hub) {
   const { db } = deps;
-
-  /** Applies one change and shows the page saved, or shows what was typed with what is wrong. */
-  function save(
-    ctx: ConsoleContext,
-    set: { status?: number | string },
-    saved: SettingsState["saved"],
-    typed: Omit<SettingsState, "saved" | "errors">,
-    change: () => Business,
-  ) {
-    try {
-      return settingsPage({ ...ctx, business: change() }, { saved });
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      set.status = 422;
-      return settingsPage(ctx, { ...typed, errors: error.fields });
-    }
-  }
-
   return new Elysia()
     .use(consoleContext(deps))
-    .get("/console/settings", ({ ctx }) => settingsPage(ctx))
+    .get("/console/settings", ({ ctx, request }) => (ctx.agent.role === "agent" ? redirectTo(request, "/console/preferences") : settingsPage(ctx)))
     .post(
       "/console/settings",
-      ({ ctx, body, set }) => save(ctx, set, "name", { name: body.name }, () => renameBusiness(db, ctx.agent, body.name)),
-      { beforeHandle: managersOnly, body: t.Object({ name: t.String({ maxLength: 1000 }) }) },
-    )
-    .post(
-      "/console/settings/welcome",
-      ({ ctx, body, set }) =>
-        save(ctx, set, "welcome", { welcomeText: body.welcomeText }, () => setWelcomeText(db, ctx.agent, body.welcomeText)),
-      { beforeHandle: managersOnly, body: t.Object({ welcomeText: t.String({ maxLength: 10_000 }) }) },
-    )
-    .post(
-      "/console/settings/idle",
-      ({ ctx, body, set }) =>
-        save(ctx, set, "idle", { idleCloseMinutes: body.idleCloseMinutes }, () =>
-          setIdleCloseMinutes(db, ctx.agent, typedNumber(body.idleCloseMinutes)),
-        ),
-      { beforeHandle: managersOnly, body: t.Object({ idleCloseMinutes: t.String({ maxLength: 20 }) }) },
-    )
-    .post(
-      "/console/settings/routing",
-      ({ ctx, body, set }) =>
-        save(ctx, set, "routing", { routingMode: body.routingMode }, () => {
-          const business = setRoutingMode(db, ctx.agent, body.routingMode);
-          // Back to automatic: what waits is assigned now.
-          hub.drainQueue(business.id);
-          return business;
-        }),
-      { beforeHandle: managersOnly, body: t.Object({ routingMode: t.String({ maxLength: 20 }) }) },
-    )
-    .post(
-      "/console/settings/hold",
-      ({ ctx, body, set }) =>
-        save(ctx, set, "hold", { holdMinutes: body.holdMinutes }, () => setHoldMinutes(db, ctx.agent, typedNumber(body.holdMinutes))),
-      { beforeHandle: managersOnly, body: t.Object({ holdMinutes: t.String({ maxLength: 20 }) }) },
-    )
-    .post(
-      "/console/settings/auto-away",
-      ({ ctx, body, set }) =>
-        save(ctx, set, "autoAway", { autoAwayMinutes: body.autoAwayMinutes }, () =>
-          setAutoAwayMinutes(db, ctx.agent, typedNumber(body.autoAwayMinutes)),
-        ),
-      { beforeHandle: managersOnly, body: t.Object({ autoAwayMinutes: t.String({ maxLength: 20 }) }) },
-    )
-    .post(
-      "/console/settings/reopen",
-      ({ ctx, body, set }) =>
-        save(ctx, set, "reopen", { reopenMinutes: body.reopenMinutes }, () => setReopenMinutes(db, ctx.agent, typedNumber(body.reopenMinutes))),
-      { beforeHandle: managersOnly, body: t.Object({ reopenMinutes: t.String({ maxLength: 20 }) }) },
-    )
-    .post(
-      "/console/settings/capacity",
-      ({ ctx, body, set }) =>
-        save(ctx, set, "capacity", { capacity: body.capacity }, () => {
-          const business = setDefaultCapacity(db, ctx.agent, typedNumber(body.capacity));
-          // More room per agent: waiting visitors may be taken now.
-          hub.drainQueue(business.id);
-          return business;
-        }),
-      { beforeHandle: managersOnly, body: t.Object({ capacity: t.String({ maxLength: 20 }) }) },
-    )
-    .post(
-      "/console/settings/rating",
-      ({ ctx, body, set }) =>
-        save(ctx, set, "rating", { ratingEnabled: body.ratingEnabled }, () => setRatingEnabled(db, ctx.agent, body.ratingEnabled)),
-      { beforeHandle: managersOnly, body: t.Object({ ratingEnabled: t.String({ maxLength: 20 }) }) },
-    )
-    .post(
-      "/console/settings/typing-preview",
-      ({ ctx, body, set }) =>
-        save(ctx, set, "typingPreview", { typingPreview: body.typingPreview }, () => setTypingPreview(db, ctx.agent, body.typingPreview)),
-      { beforeHandle: managersOnly, body: t.Object({ typingPreview: t.String({ maxLength: 20 }) }) },
-    )
-    .post(
-      "/console/settings/uploads",
       ({ ctx, body, set }) => {
-        // No box ticked sends no field; one sends a string; several, a list.
-        const kinds = body.uploadKinds === undefined ? [] : typeof body.uploadKinds === "string" ? [body.uploadKinds] : body.uploadKinds;
-        return save(ctx, set, "uploads", { uploadMaxMb: body.uploadMaxMb, uploadKinds: kinds }, () =>
-          setUploadRules(db, ctx.agent, typedNumber(body.uploadMaxMb), kinds),
-        );
+        const typed = typedSettings(body);
+        try {
+          const { business, changed } = updateSettings(db, ctx.agent, settingsChange(typed));
+          // Back to automatic, or more room per agent: what waits may be assigned now.
+          if (changed.includes("routingMode") || changed.includes("capacity")) hub.drainQueue(business.id);
+          return settingsPage({ ...ctx, business }, { saved: changed });
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return settingsPage(ctx, { typed, errors: error.fields });
+        }
       },
-      {
-        beforeHandle: managersOnly,
-        body: t.Object({
-          uploadMaxMb: t.String({ maxLength: 20 }),
-          uploadKinds: t.Optional(t.Union([t.String({ maxLength: 20 }), t.Array(t.String({ maxLength: 20 }), { maxItems: 20 })])),
-        }),
-      },
+      { beforeHandle: managersOnly, body: settingsBody },
     );
 }

@@ -1,12 +1,13 @@
 // The Team page (owners and admins): add members, change roles, disable and enable.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
-import { addAgent, changeRole, findAgent, listAgents, setAgentCapacity, setAgentDisabled } from "../domain/agents";
+import { type Agent, addAgent, changeRole, findAgent, listAgents, resetPassword, setAgentCapacity, setAgentDisabled } from "../domain/agents";
 import { problemOf, RuleError, ValidationError } from "../domain/errors";
 import { groupNamesByAgent } from "../domain/groups";
-import { addMemberSection, teamPage, teamRow } from "../views/team";
+import { addMemberSection, passwordNotice, teamPage, teamRow } from "../views/team";
 import { html } from "../views/html";
 import type { Hub } from "../realtime/hub";
+import type { ConsoleContext } from "../views/console";
 import { consoleContext, managersOnly } from "./console-context";
 
 const memberParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
@@ -32,7 +33,8 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
             { businessId: ctx.agent.businessId, email: body.email, name: body.name, role: body.role },
             ctx.agent,
           );
-          return html`${addMemberSection(ctx, { added: { name: agent.displayName, temporaryPassword: temporaryPassword! } })}
+          return html`${addMemberSection(ctx)}
+<hx-partial hx-target="#team-notices" hx-swap="beforeend">${passwordNotice(ctx.t, agent, temporaryPassword!, "added")}</hx-partial>
 <hx-partial hx-target="#team-rows" hx-swap="beforeend">${teamRow(ctx, agent, [])}</hx-partial>`;
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
@@ -68,6 +70,19 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
       { params: memberParams, body: t.Object({ capacity: t.String({ maxLength: 20 }) }) },
     )
     .post(
+      "/console/team/:id/password",
+      async ({ ctx, params, set }) => {
+        try {
+          const { agent, temporaryPassword } = await resetPassword(db, ctx.agent, params.id);
+          return html`${teamRow(ctx, agent, groupNames(ctx, agent.id))}
+<hx-partial hx-target="#team-notices" hx-swap="beforeend">${passwordNotice(ctx.t, agent, temporaryPassword, "reset")}</hx-partial>`;
+        } catch (error) {
+          return unchangedRow(ctx, params.id, set, error);
+        }
+      },
+      { params: memberParams },
+    )
+    .post(
       "/console/team/:id/disable",
       ({ ctx, params, set }) => changeRowOrExplain(ctx, params.id, set, () => setAgentDisabled(db, ctx.agent, params.id, true)),
       { params: memberParams },
@@ -78,21 +93,23 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
       { params: memberParams },
     );
 
+  function groupNames(ctx: ConsoleContext, agentId: number): string[] {
+    return groupNamesByAgent(db, ctx.agent.businessId).get(agentId) ?? [];
+  }
+
   /** Renders the changed row; when a rule refuses the change, the unchanged row says why. */
-  function changeRowOrExplain(
-    ctx: Parameters<typeof teamRow>[0],
-    agentId: number,
-    set: { status?: number | string },
-    change: () => Parameters<typeof teamRow>[1],
-  ) {
-    const groupNames = () => groupNamesByAgent(db, ctx.agent.businessId).get(agentId) ?? [];
+  function changeRowOrExplain(ctx: ConsoleContext, agentId: number, set: { status?: number | string }, change: () => Agent) {
     try {
-      return teamRow(ctx, change(), groupNames());
+      return teamRow(ctx, change(), groupNames(ctx, agentId));
     } catch (error) {
-      if (!(error instanceof RuleError || error instanceof ValidationError)) throw error;
-      const problem = problemOf(error);
-      set.status = error instanceof RuleError ? 409 : 422;
-      return teamRow(ctx, findAgent(db, ctx.agent.businessId, agentId), groupNames(), ctx.t(problem.key, problem.params));
+      return unchangedRow(ctx, agentId, set, error);
     }
+  }
+
+  function unchangedRow(ctx: ConsoleContext, agentId: number, set: { status?: number | string }, error: unknown) {
+    if (!(error instanceof RuleError || error instanceof ValidationError)) throw error;
+    const problem = problemOf(error);
+    set.status = error instanceof RuleError ? 409 : 422;
+    return teamRow(ctx, findAgent(db, ctx.agent.businessId, agentId), groupNames(ctx, agentId), ctx.t(problem.key, problem.params));
   }
 }

@@ -76,11 +76,6 @@ export function composerStatus(): SafeHtml {
 
 // ---- the settings section (views/settings.ts places it) ----
 
-/** What agents read instead of the form: "Up to 10 MB: images, PDF". */
-export function uploadRulesSummary(t: Translate, business: UploadRules): string {
-  return t("attachment.summary", { max: megabytes(business.uploadMaxBytes), kinds: kindList(t, acceptedKinds(business)) });
-}
-
 /** The largest file in megabytes and a checkbox per kind, with what was typed after a refusal. */
 export function uploadRulesInput(t: Translate, business: UploadRules, typed: { uploadMaxMb?: string; uploadKinds?: string[]; errors?: FieldErrors }): SafeHtml {
   const errors = typed.errors ?? {};

@@ -2,7 +2,8 @@
 // (they work before any script loads).
 import { limits } from "../domain/limits";
 import { html, type SafeHtml } from "./html";
-import { field, type FieldErrors, notice } from "./form";
+import { timezoneChoices } from "../domain/hours";
+import { field, fieldError, type FieldErrors, invalid, notice } from "./form";
 import { icon } from "./icons";
 import { documentPage, type PageContext } from "./page";
 
@@ -37,7 +38,7 @@ ${field(t, {}, { name: "password", label: t("field.password"), type: "password",
 
 export function setupPage(
   ctx: PageContext,
-  state: { name?: string; email?: string; errors?: FieldErrors } = {},
+  state: { shopName?: string; name?: string; email?: string; errors?: FieldErrors; serverTimezone?: string } = {},
 ): SafeHtml {
   const { t } = ctx;
   const errors = state.errors ?? {};
@@ -46,12 +47,33 @@ export function setupPage(
     t("setup.title"),
     html`<p class="muted">${t("setup.intro")}</p>
 <form method="post" action="/setup" novalidate>
-${field(t, errors, { name: "name", label: t("field.name"), value: state.name, autocomplete: "name", required: true, autofocus: true, maxlength: limits.nameLength })}
+${field(t, errors, { name: "shopName", label: t("field.businessName"), value: state.shopName, autocomplete: "organization", required: true, autofocus: true, maxlength: limits.businessNameLength })}
+${field(t, errors, { name: "name", label: t("setup.ownerName"), value: state.name, autocomplete: "name", required: true, maxlength: limits.nameLength })}
 ${field(t, errors, { name: "email", label: t("field.email"), type: "email", value: state.email, autocomplete: "username", required: true, maxlength: limits.emailLength })}
 ${field(t, errors, { name: "password", label: t("field.password"), type: "password", autocomplete: "new-password", required: true })}
+${timezoneField(ctx, errors, state.serverTimezone ?? "UTC")}
 <div class="actions"><button type="submit">${t("setup.submit")}</button></div>
 </form>`,
   );
+}
+
+/**
+ * The shop's time zone, taken from the browser by script (a hidden field; empty without scripts,
+ * and the server keeps its default). A zone the server does not know is asked for with a list.
+ */
+function timezoneField(ctx: PageContext, errors: FieldErrors, serverTimezone: string): SafeHtml {
+  const { t } = ctx;
+  if (errors.timezone) {
+    return html`<label for="field-timezone">${t("hours.timezone")}</label>
+<select id="field-timezone" name="timezone" ${invalid(errors, "timezone")}>
+  ${timezoneChoices(serverTimezone).map((zone) => html`<option value="${zone}" ${zone === serverTimezone ? html`selected` : ""}>${zone}</option>`)}
+</select>
+${fieldError(t, errors, "timezone")}`;
+  }
+  return html`<div x-data="{ zone: Intl.DateTimeFormat().resolvedOptions().timeZone || '' }">
+  <input type="hidden" name="timezone" value="" :value="zone">
+  <p class="muted setup-timezone" x-show="zone" x-cloak>${t("setup.timezone")} <strong x-text="zone"></strong>${t("setup.timezoneHint")}</p>
+</div>`;
 }
 
 export function passwordForm(ctx: PageContext, action: string, errors: FieldErrors = {}): SafeHtml {

@@ -1,17 +1,21 @@
-// The Deployment page (部署, owners and admins): how the widget looks, which sites may embed it,
-// verified visitors, and every way to put Kefu in front of visitors (script snippets, a plain
-// HTML button, chat links and their QR codes), each ready to copy.
+// The Deployment page (部署, owners and admins): first the code to paste and whether it has been
+// found on a site, then how the widget looks (with a preview that follows the form before it is
+// saved), which sites may embed it, verified visitors, and the links and QR codes that reach the
+// chat without code.
 import type { Agent } from "../domain/agents";
 import type { WidgetAppearance } from "../domain/businesses";
 import type { Group } from "../domain/groups";
+import type { Installation } from "../domain/installation";
 import { limits } from "../domain/limits";
-import type { MessageKey, Translate } from "../i18n";
+import type { Locale, MessageKey, Translate } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
 import { copyLink, copyText, field, fieldError, type FieldErrors, invalid, notice } from "./form";
 import { brandColors } from "./brand";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { qrSvg } from "./qr";
+import { sectionNav } from "./section-nav";
+import { widgetPreview } from "./widget-preview";
 
 /** What the page shows besides the business itself. */
 export interface DeployContext {
@@ -22,6 +26,7 @@ export interface DeployContext {
   /** The active agents, each with an exclusive link. */
   agents: Pick<Agent, "id" | "displayName">[];
   groups: Pick<Group, "id" | "name">[];
+  installation: Installation | null;
 }
 
 export interface DeployState {
@@ -30,6 +35,46 @@ export interface DeployState {
   /** What was typed, shown again with what is wrong. */
   appearance?: WidgetAppearance;
   origins?: string;
+}
+
+export const installationPath = "/console/deploy/installation";
+export const previewPath = "/console/deploy/preview";
+
+/** "3 minutes ago", in the page's language. */
+function timeAgo(locale: Locale, at: number, now = Date.now()): string {
+  const format = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+  const seconds = Math.round((at - now) / 1000);
+  for (const [unit, size] of [["day", 86_400], ["hour", 3600], ["minute", 60]] as const) {
+    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return format.format(0, "second");
+}
+
+/**
+ * Whether the snippet has been seen on a site. Until it has, it asks again every few seconds, so
+ * it turns green while the owner opens their site in another tab.
+ */
+export function installationStatus(ctx: Pick<ConsoleContext, "t" | "locale">, installation: Installation | null): SafeHtml {
+  const { t } = ctx;
+  if (installation) {
+    const site = new URL(installation.site).host;
+    return html`<div id="installation" class="installation found" role="status">
+  ${icon("circle-check")}
+  <div>
+    <p><strong>${t("deploy.installed")}</strong></p>
+    <p class="muted">${t("deploy.installedOn")} <a href="${installation.page}" target="_blank" rel="noopener nofollow">${site}</a> · <time datetime="${new Date(installation.seenAt).toISOString()}" data-local>${timeAgo(ctx.locale, installation.seenAt)}</time></p>
+  </div>
+  <button type="button" class="secondary small" hx-get="${installationPath}" hx-target="#installation" hx-swap="outerHTML">${t("deploy.checkAgain")}</button>
+</div>`;
+  }
+  return html`<div id="installation" class="installation waiting" role="status" hx-get="${installationPath}" hx-trigger="every 10s" hx-swap="outerHTML">
+  ${icon("circle-dashed")}
+  <div>
+    <p><strong>${t("deploy.notInstalled")}</strong></p>
+    <p class="muted">${t("deploy.notInstalledHint")}</p>
+  </div>
+  <button type="button" class="secondary small" hx-get="${installationPath}" hx-target="#installation" hx-swap="outerHTML">${t("deploy.checkAgain")}</button>
+</div>`;
 }
 
 function appearanceSection(ctx: ConsoleContext, state: DeployState): SafeHtml {
@@ -45,24 +90,35 @@ function appearanceSection(ctx: ConsoleContext, state: DeployState): SafeHtml {
     ["right", "deploy.positionRight"],
     ["left", "deploy.positionLeft"],
   ];
+  // The form asks for the preview again as it changes (htmx GET with its fields); Save posts it.
   return html`<section class="card panel" id="deploy-appearance">
   <h2>${t("deploy.appearance")}</h2>
   ${state.saved === "appearance" ? notice("ok", t("settings.saved")) : ""}
-  <form method="post" action="/console/deploy/appearance#deploy-appearance" novalidate>
+  <div class="appearance">
+  <form method="post" action="/console/deploy/appearance#deploy-appearance" novalidate
+    hx-get="${previewPath}" hx-trigger="input delay:150ms, change" hx-target="#widget-preview" hx-swap="outerHTML" hx-sync="this:replace">
     <label for="field-color">${t("deploy.color")}</label>
-    <input id="field-color" name="color" type="color" value="${typed.color}" ${invalid(errors, "color")}>
+    <div class="color-field" x-data="{ color: '${brandColors(typed.color).brand}' }">
+      <input id="field-color" name="color" type="color" value="${typed.color}" x-model="color" ${invalid(errors, "color")}>
+      <code x-text="color">${typed.color}</code>
+    </div>
     ${fieldError(t, errors, "color")}
     ${field(t, errors, { name: "title", label: t("deploy.titleField"), value: typed.title, maxlength: limits.widgetTitleLength })}
     <p class="muted">${t("deploy.titleHint")}</p>
-    <label for="field-position">${t("deploy.position")}</label>
-    <select id="field-position" name="position" ${invalid(errors, "position")}>
-      ${positions.map(([value, label]) => html`<option value="${value}" ${typed.position === value ? html`selected` : ""}>${t(label)}</option>`)}
-    </select>
+    <fieldset class="position-choice" ${invalid(errors, "position")}>
+      <legend>${t("deploy.position")}</legend>
+      ${positions.map(([value, label]) => html`<label class="check"><input type="radio" name="position" value="${value}" ${typed.position === value ? html`checked` : ""}> ${t(label)}</label>`)}
+    </fieldset>
     ${fieldError(t, errors, "position")}
     ${field(t, errors, { name: "greeting", label: t("deploy.greeting"), value: typed.greeting, maxlength: limits.widgetGreetingLength })}
     <p class="muted">${t("deploy.greetingHint")}</p>
     <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
   </form>
+  <figure class="widget-preview-frame">
+    <figcaption><strong>${t("deploy.preview")}</strong> <span class="muted">${t("deploy.livePreviewHint")}</span></figcaption>
+    ${widgetPreview(t, typed, business.name)}
+  </figure>
+  </div>
 </section>`;
 }
 
@@ -155,28 +211,36 @@ function plainHtmlSnippet(t: Translate, business: ConsoleContext["business"], ch
 </form>`;
 }
 
-function codeBlock(t: Translate, id: string, title: MessageKey, hint: MessageKey, code: string, preview: SafeHtml): SafeHtml {
+function codeBlock(t: Translate, id: string, title: MessageKey, hint: MessageKey, code: string, after: SafeHtml): SafeHtml {
   return html`<div class="deploy-code" id="${id}">
   <h3>${t(title)}</h3>
   <p class="muted">${t(hint)}</p>
   ${copyText(t, { id: `${id}-code`, label: t("deploy.code"), text: code, rows: code.split("\n").length + 1 })}
-  <p class="deploy-preview-label">${t("deploy.preview")}</p>
-  ${preview}
+  ${after}
 </div>`;
 }
 
-function codesSection(ctx: ConsoleContext, page: DeployContext): SafeHtml {
+/** The snippet to paste, whether it has been found on a site, and the other ways in, folded. */
+function installSection(ctx: ConsoleContext, page: DeployContext): SafeHtml {
   const { t, business } = ctx;
   const plain = plainHtmlSnippet(t, business, page.chatPage);
-  const demo = (mode: "mini" | "window", title: MessageKey) =>
-    html`<iframe class="deploy-preview" src="/demo?key=${business.widgetKey}&mode=${mode}" loading="lazy" title="${t("deploy.previewOf", { name: t(title) })}"></iframe>`;
-  return html`<section class="card panel" id="deploy-codes">
+  const mini = scriptSnippet(page.base, business.widgetKey, "mini");
+  const demo = (mode: "mini" | "window") =>
+    html`<p><a href="/demo?key=${business.widgetKey}&mode=${mode}" target="_blank" rel="noopener">${icon("app-window")} ${t("deploy.tryDemo")}</a></p>`;
+  return html`<section class="card panel" id="deploy-install">
   <h2>${t("deploy.codes")}</h2>
   <p class="muted">${t("deploy.codesHint")}</p>
-  <p class="muted">${t("deploy.settingsHint")}</p>
-  ${codeBlock(t, "code-mini", "deploy.mini", "deploy.miniHint", scriptSnippet(page.base, business.widgetKey, "mini"), demo("mini", "deploy.mini"))}
-  ${codeBlock(t, "code-window", "deploy.window", "deploy.windowHint", scriptSnippet(page.base, business.widgetKey, "window"), demo("window", "deploy.window"))}
-  ${codeBlock(t, "code-html", "deploy.plainHtml", "deploy.plainHtmlHint", plain.value, html`<div class="deploy-preview-inline">${plain}</div>`)}
+  <div class="deploy-code" id="code-mini">
+    ${copyText(t, { id: "code-mini-code", label: t("deploy.code"), text: mini, rows: mini.split("\n").length + 1 })}
+  </div>
+  ${installationStatus(ctx, page.installation)}
+  <p class="muted">${t("deploy.miniHint")} ${t("deploy.settingsHint")}</p>
+  ${demo("mini")}
+  <details class="other-ways">
+    <summary>${t("deploy.otherWays")}</summary>
+    ${codeBlock(t, "code-window", "deploy.window", "deploy.windowHint", scriptSnippet(page.base, business.widgetKey, "window"), demo("window"))}
+    ${codeBlock(t, "code-html", "deploy.plainHtml", "deploy.plainHtmlHint", plain.value, html`<p class="deploy-preview-label">${t("deploy.preview")}</p><div class="deploy-preview-inline">${plain}</div>`)}
+  </details>
 </section>`;
 }
 
@@ -215,20 +279,31 @@ function linksSection(ctx: ConsoleContext, page: DeployContext): SafeHtml {
 </section>`;
 }
 
+const pageSections: [string, MessageKey][] = [
+  ["deploy-install", "deploy.install"],
+  ["deploy-appearance", "deploy.appearance"],
+  ["deploy-origins", "deploy.origins"],
+  ["deploy-identity", "deploy.identity"],
+  ["deploy-links", "deploy.links"],
+];
+
 export function deployPage(ctx: ConsoleContext, page: DeployContext, state: DeployState = {}): SafeHtml {
   const { t } = ctx;
   return consolePage(
     ctx,
     "deploy",
     t("deploy.title"),
-    html`<div class="deploy">
-<h1>${t("deploy.title")}</h1>
-<p class="muted panel">${t("deploy.intro")}</p>
+    html`<h1>${t("deploy.title")}</h1>
+<p class="muted lead">${t("deploy.intro")}</p>
+<div class="sectioned deploy">
+${sectionNav(t("deploy.sections"), pageSections.map(([id, label]) => ({ href: `#${id}`, label: t(label) })))}
+<div class="sections">
+${installSection(ctx, page)}
 ${appearanceSection(ctx, state)}
 ${originsSection(ctx, state)}
 ${identitySection(ctx, state)}
-${codesSection(ctx, page)}
 ${linksSection(ctx, page)}
+</div>
 </div>`,
   );
 }

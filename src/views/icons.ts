@@ -6,6 +6,8 @@ import ban from "lucide-static/icons/ban.svg" with { type: "text" };
 import calendarClock from "lucide-static/icons/calendar-clock.svg" with { type: "text" };
 import check from "lucide-static/icons/check.svg" with { type: "text" };
 import circleAlert from "lucide-static/icons/circle-alert.svg" with { type: "text" };
+import circleCheck from "lucide-static/icons/circle-check.svg" with { type: "text" };
+import circleDashed from "lucide-static/icons/circle-dashed.svg" with { type: "text" };
 import circleHelp from "lucide-static/icons/circle-help.svg" with { type: "text" };
 import clock from "lucide-static/icons/clock.svg" with { type: "text" };
 import code from "lucide-static/icons/code.svg" with { type: "text" };
@@ -45,6 +47,8 @@ const sources = {
   "calendar-clock": calendarClock,
   check,
   "circle-alert": circleAlert,
+  "circle-check": circleCheck,
+  "circle-dashed": circleDashed,
   "circle-help": circleHelp,
   clock,
   code,

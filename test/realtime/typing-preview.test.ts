@@ -80,21 +80,21 @@ describe("the typing preview", () => {
     const page = async () => (await fetch(`${ctx.base}/chat/${ctx.business.widgetKey}`)).text();
     expect(await page()).not.toContain(notice);
     const { client: owner } = await signedIn(ctx, "owner");
-    const saved = await owner.post("/console/settings/typing-preview", { typingPreview: "on" });
+    const saved = await owner.post("/console/settings", { typingPreview: "on" });
     expect(saved.status).toBe(200);
     const shown = await page();
     expect(shown).toContain(`<p id="typing-preview-notice" class="typing-preview-notice">${notice}</p>`);
     expect(shown.indexOf('id="typing-preview-notice"')).toBeGreaterThan(shown.indexOf('id="composer"'));
     const chinese = await (await fetch(`${ctx.base}/chat/${ctx.business.widgetKey}?locale=zh-CN`)).text();
     expect(chinese).toContain("客服可以在您发送之前看到您正在输入的内容。");
-    expect((await owner.post("/console/settings/typing-preview", { typingPreview: "off" })).status).toBe(200);
+    expect((await owner.post("/console/settings", { typingPreview: "off" })).status).toBe(200);
     expect(await page()).not.toContain(notice);
   });
 
   it("is a setting only managers change", async () => {
     const ctx = start();
     const { client } = await signedIn(ctx, "agent");
-    expect((await client.post("/console/settings/typing-preview", { typingPreview: "on" })).status).toBe(403);
+    expect((await client.post("/console/settings", { typingPreview: "on" })).status).toBe(403);
     expect(ctx.db.select({ on: businesses.typingPreview }).from(businesses).get()!.on).toBe(false);
   });
 });

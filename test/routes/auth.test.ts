@@ -89,6 +89,47 @@ describe("first-run setup", () => {
     expect(ctx.sqlite.query("SELECT email, role FROM agents").all()).toEqual([{ email: "mei@example.com", role: "owner" }]);
   });
 
+  it("asks for the shop's name first, and takes the time zone from the browser in a hidden field", async () => {
+    const ctx = testApp();
+    const page = await (await new Client(ctx.app).get("/setup")).text();
+    expect(page.indexOf('name="shopName"')).toBeLessThan(page.indexOf('name="name"'));
+    expect(page).toContain('<input type="hidden" name="timezone" value="" :value="zone">');
+    expect(page).toContain("Intl.DateTimeFormat().resolvedOptions().timeZone");
+  });
+
+  it("names the shop and sets its time zone as the browser reports it", async () => {
+    const ctx = testApp();
+    const created = await new Client(ctx.app).post("/setup", {
+      shopName: "  Lotus Tea House ",
+      timezone: "asia/shanghai",
+      name: "Mei",
+      email: "mei@example.com",
+      password: "a long password",
+    });
+    expect(created.status).toBe(303);
+    expect(ctx.sqlite.query("SELECT name, timezone FROM businesses").get()).toEqual({ name: "Lotus Tea House", timezone: "Asia/Shanghai" });
+  });
+
+  it("keeps the server's default time zone when the browser sent none", async () => {
+    const ctx = testApp();
+    const created = await new Client(ctx.app).post("/setup", { shopName: "Lotus", timezone: "", name: "Mei", email: "mei@example.com", password: "a long password" });
+    expect(created.status).toBe(303);
+    expect(ctx.sqlite.query("SELECT name, timezone FROM businesses").get()).toEqual({ name: "Lotus", timezone: "UTC" });
+  });
+
+  it("refuses an empty shop name and a time zone that is not one, asks for the zone from a list, and creates nothing", async () => {
+    const ctx = testApp();
+    const response = await new Client(ctx.app).post("/setup", { shopName: " ", timezone: "Mars/Olympus_Mons", name: "Mei", email: "mei@example.com", password: "a long password" });
+    expect(response.status).toBe(422);
+    const page = await response.text();
+    expect(page).toContain('<p class="field-error" id="field-shopName-error">Enter a name.</p>');
+    expect(page).toContain('<p class="field-error" id="field-timezone-error">Choose a time zone from the list.</p>');
+    expect(page).toContain('<option value="Asia/Shanghai" >');
+    expect(page).toContain('<option value="UTC" selected>');
+    expect(ctx.sqlite.query("SELECT count(*) AS n FROM agents").get()).toEqual({ n: 0 });
+    expect(ctx.sqlite.query("SELECT name, timezone FROM businesses").get()).toEqual({ name: "Kefu", timezone: "UTC" });
+  });
+
   it("lets only one of two racing setup requests create an owner", async () => {
     const ctx = testApp();
     const results = await Promise.all(
@@ -139,7 +180,8 @@ describe("sign-in", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(await refused.text()).toContain("Try again in 5 min.");
     expect(attacker.cookie).toBeNull();
-  });
+    // Eleven real Argon2 hashes and checks: well under a second on a quiet machine, seconds on a busy one.
+  }, 20_000);
 
   it("sends a signed-out visitor of the console to the sign-in page", async () => {
     const ctx = testApp();

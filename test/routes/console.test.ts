@@ -49,10 +49,12 @@ describe("the console shell", () => {
     expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
   });
 
-  it("lets agents read the settings but not change them", async () => {
+  it("sends agents, who cannot change the shop's settings, to their own preferences", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "agent");
-    expect((await client.get("/console/settings")).status).toBe(200);
+    const settings = await client.get("/console/settings");
+    expect(settings.status).toBe(303);
+    expect(settings.headers.get("location")).toBe("/console/preferences");
     expect((await client.post("/console/settings", { name: "Mine now" })).status).toBe(403);
     expect(ctx.sqlite.query("SELECT name FROM businesses").get()).toEqual({ name: "Kefu" });
   });
@@ -138,15 +140,15 @@ describe("capacity setting", () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "owner");
     for (const bad of ["0", "101", "2.5", "many", ""]) {
-      const refused = await client.post("/console/settings/capacity", { capacity: bad });
+      const refused = await client.post("/console/settings", { capacity: bad });
       expect(refused.status).toBe(422);
       expect(await refused.text()).toContain("Enter a whole number from 1 to 100.");
     }
-    expect((await client.post("/console/settings/capacity", { capacity: "3" })).status).toBe(200);
+    expect((await client.post("/console/settings", { capacity: "3" })).status).toBe(200);
     expect(ctx.sqlite.query("SELECT max_concurrent_chats AS n FROM businesses").get()).toEqual({ n: 3 });
     expect(ctx.sqlite.query("SELECT action FROM audit_log").all()).toEqual([{ action: "business.capacity_changed" }]);
     const { client: agent } = await signedIn(ctx, "agent");
-    expect((await agent.post("/console/settings/capacity", { capacity: "9" })).status).toBe(403);
+    expect((await agent.post("/console/settings", { capacity: "9" })).status).toBe(403);
   });
 });
 
@@ -154,10 +156,10 @@ describe("welcome message setting", () => {
   it("saves the shop's welcome message, refuses one that is too long, and records the change", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "owner");
-    const long = await client.post("/console/settings/welcome", { welcomeText: "好".repeat(1001) });
+    const long = await client.post("/console/settings", { welcomeText: "好".repeat(1001) });
     expect(long.status).toBe(422);
     expect(await long.text()).toContain("Use at most 1000 characters.");
-    expect((await client.post("/console/settings/welcome", { welcomeText: "  Hello {visitor_name}!  " })).status).toBe(200);
+    expect((await client.post("/console/settings", { welcomeText: "  Hello {visitor_name}!  " })).status).toBe(200);
     expect(ctx.sqlite.query("SELECT welcome_text AS text FROM businesses").get()).toEqual({ text: "Hello {visitor_name}!" });
     expect(ctx.sqlite.query("SELECT action FROM audit_log").all()).toEqual([{ action: "business.welcome_changed" }]);
   });
@@ -168,11 +170,11 @@ describe("idle close setting", () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "owner");
     for (const bad of ["-1", "1441", "soon"]) {
-      const refused = await client.post("/console/settings/idle", { idleCloseMinutes: bad });
+      const refused = await client.post("/console/settings", { idleCloseMinutes: bad });
       expect(refused.status).toBe(422);
       expect(await refused.text()).toContain("Enter a whole number of minutes from 0 to 1440.");
     }
-    expect((await client.post("/console/settings/idle", { idleCloseMinutes: "45" })).status).toBe(200);
+    expect((await client.post("/console/settings", { idleCloseMinutes: "45" })).status).toBe(200);
     expect(ctx.sqlite.query("SELECT idle_close_minutes AS n FROM businesses").get()).toEqual({ n: 45 });
     expect(ctx.sqlite.query("SELECT action FROM audit_log").all()).toEqual([{ action: "business.idle_close_changed" }]);
   });
@@ -182,13 +184,13 @@ describe("routing settings", () => {
   it("saves the routing mode, hold and reopen times, refuses bad values, and records each change", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "owner");
-    const badMode = await client.post("/console/settings/routing", { routingMode: "random" });
+    const badMode = await client.post("/console/settings", { routingMode: "random" });
     expect(badMode.status).toBe(422);
     expect(await badMode.text()).toContain("Choose automatic or claiming.");
     const minuteSettings = [
-      ["/console/settings/hold", "holdMinutes"],
-      ["/console/settings/reopen", "reopenMinutes"],
-      ["/console/settings/auto-away", "autoAwayMinutes"],
+      ["/console/settings", "holdMinutes"],
+      ["/console/settings", "reopenMinutes"],
+      ["/console/settings", "autoAwayMinutes"],
     ] as const;
     for (const [path, field] of minuteSettings) {
       const refused = await client.post(path, { [field]: "1441" });
@@ -196,10 +198,10 @@ describe("routing settings", () => {
       expect(await refused.text()).toContain("Enter a whole number of minutes from 0 to 1440.");
     }
     expect(ctx.sqlite.query("SELECT count(*) AS n FROM audit_log").get()).toEqual({ n: 0 });
-    expect((await client.post("/console/settings/routing", { routingMode: "claim" })).status).toBe(200);
-    expect((await client.post("/console/settings/hold", { holdMinutes: "0" })).status).toBe(200);
-    expect((await client.post("/console/settings/reopen", { reopenMinutes: "30" })).status).toBe(200);
-    expect((await client.post("/console/settings/auto-away", { autoAwayMinutes: "15" })).status).toBe(200);
+    expect((await client.post("/console/settings", { routingMode: "claim" })).status).toBe(200);
+    expect((await client.post("/console/settings", { holdMinutes: "0" })).status).toBe(200);
+    expect((await client.post("/console/settings", { reopenMinutes: "30" })).status).toBe(200);
+    expect((await client.post("/console/settings", { autoAwayMinutes: "15" })).status).toBe(200);
     expect(
       ctx.sqlite.query("SELECT routing_mode AS mode, hold_minutes AS hold, reopen_minutes AS reopen, auto_away_minutes AS away FROM businesses").get(),
     ).toEqual({ mode: "claim", hold: 0, reopen: 30, away: 15 });
@@ -214,7 +216,7 @@ describe("routing settings", () => {
   it("are not for plain agents to change", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "agent");
-    expect((await client.post("/console/settings/routing", { routingMode: "claim" })).status).toBe(403);
+    expect((await client.post("/console/settings", { routingMode: "claim" })).status).toBe(403);
     expect(ctx.sqlite.query("SELECT routing_mode AS mode FROM businesses").get()).toEqual({ mode: "auto" });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { auditLog } from "../../src/db/schema";
+import { auditLog, businesses, visitors } from "../../src/db/schema";
 import { setAgentDisabled } from "../../src/domain/agents";
 import { findBusiness } from "../../src/domain/businesses";
 import { createGroup } from "../../src/domain/groups";
@@ -33,8 +33,11 @@ describe("the Deploy page", () => {
     expect(page).toContain(escapeHtml(`<script async src="http://kefu.test/widget.js" data-key="${key}"></script>`));
     expect(page).toContain(escapeHtml(`<script async src="http://kefu.test/widget.js" data-key="${key}" data-mode="window"></script>`));
     expect(page).toContain(escapeHtml("window.kefuSettings = { /* optional: visitor: { id, name, email, userHash }"));
-    expect(page).toContain(`<iframe class="deploy-preview" src="/demo?key=${key}&mode=mini" loading="lazy"`);
-    expect(page).toContain(`<iframe class="deploy-preview" src="/demo?key=${key}&mode=window" loading="lazy"`);
+    expect(page).toContain(`<a href="/demo?key=${key}&mode=mini" target="_blank" rel="noopener">`);
+    expect(page).toContain(`<a href="/demo?key=${key}&mode=window" target="_blank" rel="noopener">`);
+    // The snippet to paste comes first, then the appearance.
+    expect(page.indexOf('id="deploy-install"')).toBeLessThan(page.indexOf('id="deploy-appearance"'));
+    expect(page.indexOf('id="code-mini-code"')).toBeLessThan(page.indexOf('id="deploy-appearance"'));
     // The plain HTML button: as code to copy, and rendered as its own preview.
     const button = `<form action="${chat}" method="get" target="_blank">\n  <button type="submit" style="`;
     expect(page).toContain(escapeHtml(button));
@@ -90,7 +93,9 @@ describe("the Deploy page", () => {
     expect(page).toContain("Saved.");
     expect(business(ctx)).toMatchObject({ widgetColor: "#ff5500", widgetTitle: "Ask us", widgetPosition: "left", widgetGreeting: "Questions? We're here." });
     expect(page).toContain('value="#ff5500"');
-    expect(page).toContain('<option value="left" selected>');
+    expect(page).toContain('<input type="radio" name="position" value="left" checked>');
+    // The preview shows what was saved.
+    expect(page).toContain('<div id="widget-preview" class="widget-preview at-left" style="--brand:#ff5500;--on-brand:#111111;');
     expect(page).toContain("background:#ff5500;");
     expect(page).toContain(">Ask us</button>\n</form>");
     expect(auditActions(ctx)).toEqual(["business.widget_appearance_changed"]);
@@ -191,5 +196,82 @@ describe("the Deploy page", () => {
     expect((await client.post("/console/deploy/origins", { origins: "https://evil.example" }, crossSite)).status).toBe(403);
     expect((await client.post("/console/deploy/identity/rotate", {}, crossSite)).status).toBe(403);
     expect(business(ctx)).toEqual(ctx.business);
+  });
+});
+
+describe("the installation check on the Deploy page", () => {
+  /** A visitor whose widget reported `page`, seen `minutesAgo` minutes ago. */
+  function visitorOn(ctx: TestApp, page: string | null, minutesAgo: number, businessId = ctx.business.id) {
+    ctx.db
+      .insert(visitors)
+      .values({ businessId, externalId: crypto.randomUUID(), currentPage: page, lastSeenAt: Date.now() - minutesAgo * 60_000 })
+      .run();
+  }
+
+  it("says the chat was not found until a visitor is seen on a page outside Kefu, and asks again by itself", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    // Kefu's own demo page, a page that is not a web address, and a visitor with no page do not count.
+    visitorOn(ctx, `http://kefu.test/demo?key=${ctx.business.widgetKey}`, 1);
+    visitorOn(ctx, "javascript:alert(1)", 1);
+    visitorOn(ctx, null, 1);
+    const page = await (await client.get("/console/deploy")).text();
+    expect(page).toContain('<div id="installation" class="installation waiting" role="status" hx-get="/console/deploy/installation" hx-trigger="every 10s"');
+    expect(page).toContain("Not found on a site yet");
+    expect(page.indexOf('id="installation"')).toBeLessThan(page.indexOf('id="deploy-appearance"'));
+
+    visitorOn(ctx, "https://shop.example.com/products/mug?colour=blue", 3);
+    visitorOn(ctx, "https://old.example.org/", 90);
+    const response = await client.get("/console/deploy/installation", { "hx-request": "true" });
+    expect(response.status).toBe(200);
+    const status = await response.text();
+    expect(status).toStartWith('<div id="installation" class="installation found" role="status">');
+    expect(status).not.toContain("every 10s");
+    expect(status).toContain("Installation found");
+    expect(status).toContain('<a href="https://shop.example.com/products/mug?colour=blue" target="_blank" rel="noopener nofollow">shop.example.com</a>');
+    expect(status).toContain(">3 minutes ago</time>");
+  });
+
+  it("does not count another shop's visitors, nor Kefu's public address", async () => {
+    const ctx = testApp({ config: { publicUrl: "https://chat.example.com", trustProxy: false } });
+    const { client } = await signedIn(ctx, "owner");
+    const other = ctx.db.insert(businesses).values({ name: "Other", widgetKey: "other", identitySecret: "s" }).returning().get();
+    visitorOn(ctx, "https://other-shop.example/", 1, other.id);
+    visitorOn(ctx, "https://chat.example.com/demo", 1);
+    expect(await (await client.get("/console/deploy/installation")).text()).toContain("Not found on a site yet");
+  });
+
+  it("is for owners and admins only", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "agent");
+    expect((await client.get("/console/deploy/installation")).status).toBe(403);
+    expect((await client.get("/console/deploy/preview?color=%23000000")).status).toBe(403);
+  });
+});
+
+describe("the appearance preview", () => {
+  const preview = async (client: Awaited<ReturnType<typeof signedIn>>["client"], query: Record<string, string>) =>
+    (await client.get(`/console/deploy/preview?${new URLSearchParams(query)}`, { "hx-request": "true" })).text();
+
+  it("draws the chat window from the form's unsaved values, with text that contrasts with the colour", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    const pale = await preview(client, { color: "#FDE047", title: "Ask <us>", position: "left", greeting: "Hi there" });
+    expect(pale).toStartWith('<div id="widget-preview" class="widget-preview at-left" style="--brand:#fde047;--on-brand:#111111;--brand-ink:');
+    expect(pale).toContain("<strong>Ask &lt;us&gt;</strong>");
+    expect(pale).toContain('<p class="preview-greeting">Hi there</p>');
+    const dark = await preview(client, { color: "#1e3a8a", title: "", position: "right", greeting: "" });
+    expect(dark).toContain('class="widget-preview at-right" style="--brand:#1e3a8a;--on-brand:#ffffff;');
+    expect(dark).toContain("<strong>Kefu</strong>");
+    expect(dark).not.toContain("preview-greeting");
+    expect(business(ctx)).toEqual(ctx.business);
+  });
+
+  it("falls back to the default colour for anything that is not a colour, so nothing else reaches the style", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    const drawn = await preview(client, { color: "red;background:url(https://evil.example)", title: "", position: "top", greeting: "" });
+    expect(drawn).toContain('class="widget-preview at-right" style="--brand:#2563eb;--on-brand:#ffffff;');
+    expect(drawn).not.toContain("evil");
   });
 });

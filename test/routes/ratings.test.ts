@@ -165,12 +165,12 @@ describe("the rating setting", () => {
   it("offers the visitor a card when the agent closes the conversation, only while it is on", async () => {
     const ctx = await setup();
     const { client: owner } = await signedIn(ctx, "owner");
-    expect((await owner.post("/console/settings/rating", { ratingEnabled: "off" })).status).toBe(200);
+    expect((await owner.post("/console/settings", { ratingEnabled: "off" })).status).toBe(200);
     await ctx.client.post(`/console/conversations/${ctx.conversation.id}/close`);
     expect(ctx.row().ratingRequestedAt).toBeNull();
     expect(await (await ctx.browser.get(`/chat/${ctx.business.widgetKey}`)).text()).not.toContain("rating-form");
 
-    expect((await owner.post("/console/settings/rating", { ratingEnabled: "on" })).status).toBe(200);
+    expect((await owner.post("/console/settings", { ratingEnabled: "on" })).status).toBe(200);
     const next = await visitorWithConversation(ctx, [ctx.agent.id]);
     await ctx.client.post(`/console/conversations/${next.conversation.id}/close`);
     const page = await (await next.browser.get(`/chat/${ctx.business.widgetKey}`)).text();
@@ -180,13 +180,13 @@ describe("the rating setting", () => {
 
   it("is the managers' to change, and refuses anything but on or off", async () => {
     const ctx = await setup();
-    expect((await ctx.client.post("/console/settings/rating", { ratingEnabled: "off" })).status).toBe(403);
+    expect((await ctx.client.post("/console/settings", { ratingEnabled: "off" })).status).toBe(403);
     const { client: owner } = await signedIn(ctx, "owner");
-    const wrong = await owner.post("/console/settings/rating", { ratingEnabled: "maybe" });
+    const wrong = await owner.post("/console/settings", { ratingEnabled: "maybe" });
     expect(wrong.status).toBe(422);
     expect(await wrong.text()).toContain("Choose on or off.");
     const settings = await (await owner.get("/console/settings")).text();
-    expect(settings).toContain('action="/console/settings/rating"');
+    expect(settings).toContain('<input type="checkbox" role="switch" class="switch" id="field-ratingEnabled" name="ratingEnabled" value="on" checked');
     expect(settings).toContain("Offer a rating when a conversation closes");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { agents, businesses } from "../../src/db/schema";
+import { agents, auditLog, businesses, sessions } from "../../src/db/schema";
 import { addAgent } from "../../src/domain/agents";
 import { createGroup, setGroupMembers } from "../../src/domain/groups";
 import { addMember, Client, signedIn, testApp } from "../support";
@@ -24,7 +24,7 @@ describe("the Team page", () => {
     const response = await owner.post("/console/team", { name: "Li Lei", email: "lilei@example.com", role: "agent" });
     expect(response.status).toBe(200);
     const fragment = await response.text();
-    const password = fragment.match(/id="temporary-password"[^>]*>([^<]+)</)?.[1];
+    const password = fragment.match(/id="temporary-password-\d+"[^>]*>([^<]+)</)?.[1];
     expect(password).toMatch(/^[A-Za-z0-9]{14}$/);
     expect(fragment).toContain('<hx-partial hx-target="#team-rows" hx-swap="beforeend">');
     expect(await (await owner.get("/console/team")).text()).not.toContain(password!);
@@ -115,6 +115,89 @@ describe("the Team page", () => {
     const { client: owner } = await signedIn(ctx, "owner");
     const response = await owner.post("/console/team/abc/disable");
     expect(response.status).toBe(400);
+  });
+});
+
+describe("temporary passwords", () => {
+  const temporaryPassword = (fragment: string, agentId: number) => fragment.match(new RegExp(`id="temporary-password-${agentId}"[^>]*>([^<]+)<`))?.[1];
+
+  it("keeps the first member's password notice when a second member is added", async () => {
+    const ctx = testApp();
+    const { client: owner } = await signedIn(ctx, "owner");
+    const page = await (await owner.get("/console/team")).text();
+    expect(page).toContain('<div id="team-notices"');
+    const first = await (await owner.post("/console/team", { name: "Li Lei", email: "lilei@example.com", role: "agent" })).text();
+    const second = await (await owner.post("/console/team", { name: "Han Mei", email: "hanmei@example.com", role: "agent" })).text();
+    for (const fragment of [first, second]) {
+      // The add form is swapped out and in again; each notice is added beside the others, never inside it.
+      const form = fragment.slice(0, fragment.indexOf("<hx-partial"));
+      expect(form).toStartWith('<section class="card panel" id="team-add">');
+      expect(form).not.toContain("temporary-password");
+      expect(fragment).toContain('<hx-partial hx-target="#team-notices" hx-swap="beforeend"><div class="notice ok password-notice"');
+    }
+    expect(second).toContain("Han Mei was added.");
+    expect(second).not.toContain("Li Lei");
+  });
+
+  it("resets a member's password: a new temporary one shown once, the old one refused, their sessions ended, a new password required", async () => {
+    const ctx = testApp();
+    const { agent: owner, client } = await signedIn(ctx, "owner");
+    const { agent: member, client: memberBrowser } = await signedIn(ctx, "agent", "li@example.com");
+    expect(await (await client.get("/console/team")).text()).toContain(`hx-post="/console/team/${member.id}/password"`);
+
+    const response = await client.post(`/console/team/${member.id}/password`, {}, { "hx-request": "true" });
+    expect(response.status).toBe(200);
+    const fragment = await response.text();
+    expect(fragment).toStartWith(`<tr id="agent-${member.id}">`);
+    expect(fragment).toContain("li has a new temporary password.");
+    const password = temporaryPassword(fragment, member.id);
+    expect(password).toMatch(/^[A-Za-z0-9]{14}$/);
+    expect(await (await client.get("/console/team")).text()).not.toContain(password!);
+
+    expect((await memberBrowser.get("/console")).headers.get("location")).toBe("/login");
+    expect(ctx.db.select().from(sessions).all().map((session) => session.agentId)).toEqual([owner.id]);
+    expect((await new Client(ctx.app).post("/login", { email: "li@example.com", password: "correct horse" })).status).toBe(401);
+    const again = new Client(ctx.app);
+    expect((await again.post("/login", { email: "li@example.com", password: password! })).status).toBe(303);
+    expect((await again.get("/console")).headers.get("location")).toBe("/console/password");
+    expect((await again.post("/console/password", { current: password!, password: "my own secret" })).headers.get("location")).toBe("/console");
+    expect(ctx.db.select().from(auditLog).all().map((row) => [row.agentId, row.action, row.subject])).toEqual([[owner.id, "agent.password_reset", `agent:${member.id}`]]);
+    // Nine real Argon2 hashes and checks: seconds on a busy machine.
+  }, 20_000);
+
+  it("lets an admin reset an agent's password but not an owner's, and nobody their own here", async () => {
+    const ctx = testApp();
+    const { agent: owner, client: ownerClient } = await signedIn(ctx, "owner");
+    const { agent: admin, client } = await signedIn(ctx, "admin");
+    const member = await addMember(ctx, "agent", "li@example.com");
+    const page = await (await client.get("/console/team")).text();
+    expect(page).not.toContain(`hx-post="/console/team/${owner.id}/password"`);
+    expect(page).not.toContain(`hx-post="/console/team/${admin.id}/password"`);
+
+    const refused = await client.post(`/console/team/${owner.id}/password`);
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain("Only an owner can change an owner");
+    const own = await ownerClient.post(`/console/team/${owner.id}/password`);
+    expect(own.status).toBe(409);
+    expect(await own.text()).toContain("Change your own password on your profile.");
+    expect((await new Client(ctx.app).post("/login", { email: owner.email, password: "correct horse" })).status).toBe(303);
+    expect(ctx.db.select().from(auditLog).all()).toEqual([]);
+
+    expect((await client.post(`/console/team/${member.id}/password`)).status).toBe(200);
+  });
+
+  it("is not for agents, and treats another shop's member as not found", async () => {
+    const ctx = testApp();
+    const { client: owner } = await signedIn(ctx, "owner");
+    const { client: agent } = await signedIn(ctx, "agent");
+    const colleague = await addMember(ctx, "agent", "li@example.com");
+    expect((await agent.post(`/console/team/${colleague.id}/password`)).status).toBe(403);
+    const other = ctx.db.insert(businesses).values({ name: "Other", widgetKey: "other", identitySecret: "s" }).returning().get();
+    const { agent: stranger } = await addAgent(ctx.db, { businessId: other.id, email: "stranger@example.com", name: "Stranger", role: "agent", password: "correct horse" });
+    expect((await owner.post(`/console/team/${stranger.id}/password`)).status).toBe(404);
+    for (const email of ["li@example.com", "stranger@example.com"]) {
+      expect((await new Client(ctx.app).post("/login", { email, password: "correct horse" })).status).toBe(303);
+    }
   });
 });
 
