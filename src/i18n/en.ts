@@ -121,6 +121,7 @@ export const en = {
   "transfer.notOpen": "Only an open conversation can be transferred.",
   "transfer.received": "A conversation was transferred to you",
   "transfer.same": "This agent already has the conversation.",
+  "transfer.chooseSomeone": "Choose a colleague or a group to hand the conversation to.",
   "transfer.unavailable": "{name} is not online and available, so they cannot take it now.",
   "transfer.full": "{name} already has as many conversations as they can take.",
   "transfer.title": "Transfer",

@@ -121,6 +121,7 @@ export const zhCN: Dictionary = {
   "transfer.notOpen": "只能转接进行中的会话。",
   "transfer.received": "有一个会话转接给您",
   "transfer.same": "该客服已经在处理这个会话。",
+  "transfer.chooseSomeone": "请选择要转接给哪位同事或哪个分组。",
   "transfer.unavailable": "{name} 当前不在线或不可接待，暂时无法转接。",
   "transfer.full": "{name} 的接待数已满。",
   "transfer.title": "转接",

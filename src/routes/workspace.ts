@@ -185,14 +185,17 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
     )
     .post(
       "/console/conversations/:id/transfer",
-      ({ ctx, params, body, set }) => {
-        const [kind, id] = body.to.split(":");
-        const to = kind === "group" ? { groupId: Number(id) } : { agentId: Number(id) };
-        return changeOrRefuse(ctx, () => update(ctx, transferConversation(db, hub, ctx.agent, params.id, { to, note: body.note ?? "" }, hub.agents.onlineIds()), set));
-      },
+      ({ ctx, params, body, set }) =>
+        changeOrRefuse(ctx, () => {
+          // No colleague or group picked: the picker's radio buttons send nothing.
+          if (!body.to) throw new ValidationError({ to: { key: "transfer.chooseSomeone" } });
+          const [kind, id] = body.to.split(":");
+          const to = kind === "group" ? { groupId: Number(id) } : { agentId: Number(id) };
+          return update(ctx, transferConversation(db, hub, ctx.agent, params.id, { to, note: body.note ?? "" }, hub.agents.onlineIds()), set);
+        }),
       {
         params: conversationParams,
-        body: t.Object({ to: t.String({ pattern: "^(agent|group):[1-9][0-9]{0,15}$" }), note: t.Optional(t.String({ maxLength: 2000 })) }),
+        body: t.Object({ to: t.Optional(t.String({ pattern: "^(agent|group):[1-9][0-9]{0,15}$" })), note: t.Optional(t.String({ maxLength: 2000 })) }),
       },
     )
     .post(

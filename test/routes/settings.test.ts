@@ -14,7 +14,7 @@ function settingsForm(changes: [string, string][] = []): FormData {
     ["ratingEnabled", "off"],
     ["ratingEnabled", "on"],
     ["typingPreview", "off"],
-    ["idleCloseMinutes", "0"],
+    ["idleCloseMinutes", "30"],
     ["reopenMinutes", "0"],
     ["routingMode", "auto"],
     ["capacity", "5"],
@@ -105,7 +105,7 @@ describe("the Settings page", () => {
     expect(page).toContain('value="Renamed"');
     expect(page).toMatch(/id="field-ratingEnabled" name="ratingEnabled" value="on"\s+aria-describedby/);
     expect(page).toContain("Nothing was saved: fix the settings marked in red.");
-    expect(stored(ctx)).toMatchObject({ name: "Kefu", maxConcurrentChats: 5, idleCloseMinutes: 0, ratingEnabled: true });
+    expect(stored(ctx)).toMatchObject({ name: "Kefu", maxConcurrentChats: 5, idleCloseMinutes: 30, ratingEnabled: true });
     expect(audited(ctx)).toEqual([]);
   });
 
