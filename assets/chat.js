@@ -273,6 +273,9 @@
   document.addEventListener("htmx:ws:close", (event) => {
     // Refused as blocked (socketCloseCodes.blocked): the reloaded page says only that chat is unavailable.
     if (event.detail.code === 4403) return location.reload();
+    // The console's session ended (signed out elsewhere, disabled, a new password): the reloaded
+    // page is the sign-in page.
+    if (event.detail.code === 4401 && document.querySelector(".console")) return location.reload();
     showConnection("lost");
   });
   // The browser knows first when the network goes; the socket may take a while to notice.

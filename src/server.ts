@@ -58,6 +58,8 @@ export function startServer(config: Config, log: Log): RunningServer {
     try {
       closeIdleConversations(opened.db, app.hub);
       app.hub.sweepAbsentAgents();
+      // Sessions that expired meanwhile: their sockets close too.
+      app.hub.sessionsChanged();
     } catch (error) {
       log.error("housekeeping failed", { error });
     }

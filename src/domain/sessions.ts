@@ -1,6 +1,6 @@
 // Agent sessions. The cookie holds a random token; the database holds only its keyed hash, so
 // a copy of the database (a backup, say) cannot be used to sign in.
-import { and, eq, gt, lt } from "drizzle-orm";
+import { and, eq, gt, inArray, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { agents, sessions } from "../db/schema";
 import { type Agent, toAgent } from "./agents";
@@ -54,6 +54,18 @@ export function findSignedIn(db: Database, secret: string, token: string, now = 
       .run();
   }
   return { agent: toAgent(row.agent), sessionId: row.session.id };
+}
+
+/** Of these sessions, the ones still live: not ended, not expired, their agent not disabled. */
+export function liveSessionIds(db: Database, sessionIds: readonly number[], now = Date.now()): Set<number> {
+  if (sessionIds.length === 0) return new Set();
+  const rows = db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .innerJoin(agents, eq(agents.id, sessions.agentId))
+    .where(and(inArray(sessions.id, [...sessionIds]), gt(sessions.expiresAt, now), eq(agents.disabled, false)))
+    .all();
+  return new Set(rows.map((row) => row.id));
 }
 
 export function endSession(db: Database, secret: string, token: string): void {

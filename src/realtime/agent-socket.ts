@@ -1,16 +1,16 @@
 // The agent's WebSocket, /ws/agent?conversation=ID. Authenticated by the session cookie at the
-// upgrade and again on every frame, so a disabled agent or an ended session stops at once. The
-// conversation is looked up inside the agent's business: another shop's id is simply not found.
+// upgrade; a session that ends (sign-out, disabled agent, new password, expiry) closes its sockets
+// at once through the hub. The conversation is looked up inside the agent's business: another
+// shop's id is simply not found.
 import { isLocale, translator } from "../i18n";
 import { Elysia, t as schema } from "elysia";
 import type { AppDeps } from "../app";
-import type { Agent } from "../domain/agents";
+import { type Agent, findAgent } from "../domain/agents";
 import { type Conversation, findConversationForAgent } from "../domain/conversations";
 import { NotFoundError } from "../domain/errors";
 import { markRead, sendAgentMessage } from "../domain/messages";
 import { messageLimits } from "../domain/limits";
 import { RateLimiter } from "../domain/rate-limiter";
-import { findSignedIn } from "../domain/sessions";
 import { originMatches } from "../routes/csrf";
 import { signedInContext } from "../routes/session";
 import { threadUpsert } from "../views/message";
@@ -30,7 +30,7 @@ interface AgentConnection {
 }
 
 export function agentSocket(deps: AppDeps, hub: Hub) {
-  const { db, secret, config } = deps;
+  const { db, config } = deps;
   const budgets = new FrameBudgets();
   // Sockets counted as connected at open (not refused there), so counted out at close.
   const admitted = new WeakSet<object>();
@@ -68,7 +68,8 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
           if (sending.retryAfterMs([String(agent.id)]) > 0) return reply({ type: "error", clientId: frame.clientId, message: t("message.slowDown") });
           sending.record([String(agent.id)]);
           guarded(deps, reply, t, () => {
-            const sent = sendAgentMessage(db, hub, agent, conversation.id, { clientId: frame.clientId, body: frame.body });
+            // Signed under the name the agent has now, which may have changed since the socket opened.
+            const sent = sendAgentMessage(db, hub, findAgent(db, agent.businessId, agent.id), conversation.id, { clientId: frame.clientId, body: frame.body });
             // A retry of a stored message is answered with it, so the page can confirm the bubble.
             if (!sent.created) connection.send(String(threadUpsert(t, [sent.message], "agent")));
           }, frame.clientId);
@@ -107,16 +108,15 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
       if (!budgets.admitSocket(`agent:${signedIn.agent.id}`)) return ws.close(socketCloseCodes.tooManyFrames, "too many sockets");
       admitted.add(ws.data);
       hub.sockets.add(ws);
+      hub.agentSocketOpened(ws, signedIn.agent.id, signedIn.sessionId);
       hub.agents.connected(signedIn.agent.id);
     },
     message(ws, data) {
-      const { sessionToken, page, query } = ws.data;
-      // Before the session is read again: a flood must cost next to nothing. The context object
-      // lives as long as the socket: it keys the socket's own counts.
-      if (!ws.data.signedIn || !budgets.admit(ws.data, `agent:${ws.data.signedIn.agent.id}`, data, ws, page.t)) return;
-      // Re-check the session on every frame: disabling an agent or signing out ends their socket.
-      const signedIn = sessionToken ? findSignedIn(db, secret, sessionToken) : null;
-      if (!signedIn) return ws.close(socketCloseCodes.unauthorized, "sign in again");
+      // The session was resolved at the upgrade; when it ends the hub closes this socket
+      // (sessionsChanged), so no frame reads it again. The context object lives as long as the
+      // socket: it keys the socket's own frame counts.
+      const { signedIn, page, query } = ws.data;
+      if (!signedIn || !budgets.admit(ws.data, `agent:${signedIn.agent.id}`, data, ws, page.t)) return;
       handle(
         {
           agent: signedIn.agent,
@@ -132,6 +132,7 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
     },
     close(ws) {
       hub.sockets.delete(ws);
+      hub.agentSocketClosed(ws);
       if (ws.data.signedIn && admitted.has(ws.data)) hub.agents.disconnected(ws.data.signedIn.agent.id);
     },
   });

@@ -14,6 +14,7 @@ import type { ConversationEvents } from "../domain/events";
 import type { Message } from "../domain/messages";
 import { findBusiness } from "../domain/businesses";
 import { unhandledCount } from "../domain/offline-messages";
+import { liveSessionIds } from "../domain/sessions";
 import { nobodyOnline } from "../domain/hours";
 import { inboxBadge } from "../views/console";
 import { type Locale, locales, translator } from "../i18n";
@@ -27,6 +28,7 @@ import type { Visitor } from "../domain/visitors";
 import { visitorPanelPartial } from "../views/visitor-panel";
 import type { Broker } from "./broker";
 import { Presence } from "./presence";
+import { socketCloseCodes } from "./socket-support";
 import { agentWaitingAudiences, topics, waitingAudiences } from "./topics";
 
 export type ClientEvent =
@@ -45,6 +47,8 @@ export class Hub implements ConversationEvents {
   readonly visitors: Presence;
   /** Every open socket of both audiences, so a stopping server can close them all. */
   readonly sockets = new Set<{ close(code?: number, reason?: string): void }>();
+  /** Each open agent socket with the session it was opened with. */
+  private readonly agentSockets = new Map<{ close(code?: number, reason?: string): void }, { agentId: number; sessionId: number }>();
   /** Since when each agent who had a console open since the start has had none. */
   private readonly absentSince = new Map<number, number>();
   private readonly startedAt = Date.now();
@@ -328,6 +332,26 @@ export class Hub implements ConversationEvents {
 <hx-upsert hx-target="#thread" key="data-seq"><div class="message event presence" id="presence-${Date.now()}" data-seq="${conversation?.lastMessageId ?? 0}.5"><span>${t(online ? "event.visitorOnline" : "event.visitorOffline")}</span></div></hx-upsert>`;
       },
     );
+  }
+
+  /** An agent's socket, opened with a session: closed when that session ends (sessionsChanged). */
+  agentSocketOpened(socket: { close(code?: number, reason?: string): void }, agentId: number, sessionId: number): void {
+    this.agentSockets.set(socket, { agentId, sessionId });
+  }
+
+  agentSocketClosed(socket: { close(code?: number, reason?: string): void }): void {
+    this.agentSockets.delete(socket);
+  }
+
+  /**
+   * Sessions may have ended (sign-out, a disabled agent, a new password, expiry): the sockets
+   * opened with one that is no longer live close at once, with the code the console answers by
+   * going to sign-in. `agentId` narrows the check to one agent's sockets.
+   */
+  sessionsChanged(agentId?: number): void {
+    const open = [...this.agentSockets].filter(([, of]) => agentId === undefined || of.agentId === agentId);
+    const live = liveSessionIds(this.db, [...new Set(open.map(([, of]) => of.sessionId))]);
+    for (const [socket, of] of open) if (!live.has(of.sessionId)) socket.close(socketCloseCodes.unauthorized, "signed out");
   }
 
   stop(): void {

@@ -1,6 +1,7 @@
 // Sign-in, sign-out and first-run setup.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
+import type { Hub } from "../realtime/hub";
 import { ownerExists, verifyCredentials } from "../domain/agents";
 import { ensureDefaultBusiness } from "../domain/businesses";
 import { NotFoundError, ValidationError } from "../domain/errors";
@@ -26,7 +27,7 @@ const setupBody = t.Object({
   password: t.String({ maxLength: 1000 }),
 });
 
-export function authRoutes(deps: AppDeps) {
+export function authRoutes(deps: AppDeps, hub: Hub) {
   const { db, secret, config, loginThrottle, passwordChecks } = deps;
 
   function signIn(
@@ -87,8 +88,10 @@ export function authRoutes(deps: AppDeps) {
       },
       { body: loginBody },
     )
-    .post("/logout", ({ sessionToken, cookie, redirect }) => {
+    .post("/logout", ({ signedIn, sessionToken, cookie, redirect }) => {
       if (sessionToken) endSession(db, secret, sessionToken);
+      // This browser's console sockets end with the session.
+      if (signedIn) hub.sessionsChanged(signedIn.agent.id);
       cookie[sessionCookieName]!.remove();
       return redirect("/login?signed-out", 303);
     })

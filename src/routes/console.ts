@@ -47,6 +47,8 @@ export function consoleRoutes(deps: AppDeps, hub: Hub) {
       async ({ ctx, sessionId, body, set, redirect }) => {
         try {
           await changePassword(db, ctx.agent.id, body.current, body.password, sessionId);
+          // Every other session of the agent ended: so do their consoles' sockets.
+          hub.sessionsChanged(ctx.agent.id);
           return redirect("/console", 303);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;

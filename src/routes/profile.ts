@@ -1,6 +1,7 @@
 // An agent's own profile: name, avatar, password and API tokens.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
+import type { Hub } from "../realtime/hub";
 import { changePassword, updateProfile } from "../domain/agents";
 import { createApiToken, listApiTokens, revokeApiToken } from "../domain/api-tokens";
 import { storeAvatar } from "../domain/avatars";
@@ -12,7 +13,7 @@ import { isHtmx } from "./client";
 import { consoleContext } from "./console-context";
 import { chatPageUrl } from "./visitor-cookie";
 
-export function profileRoutes(deps: AppDeps) {
+export function profileRoutes(deps: AppDeps, hub: Hub) {
   const { db, secret, uploadsDir, config } = deps;
   // The page's own link, with the agent's exclusive one (专属链接) on it.
   const page = (ctx: ConsoleContext, request: Request, state?: ProfileState) =>
@@ -52,6 +53,8 @@ export function profileRoutes(deps: AppDeps) {
       async ({ ctx, sessionId, body, request, set }) => {
         try {
           await changePassword(db, ctx.agent.id, body.current, body.password, sessionId);
+          // Every other session of the agent ended: so do their consoles' sockets.
+          hub.sessionsChanged(ctx.agent.id);
           return page(ctx, request, { saved: "password" });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;

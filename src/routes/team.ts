@@ -74,6 +74,8 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
       async ({ ctx, params, set }) => {
         try {
           const { agent, temporaryPassword } = await resetPassword(db, ctx.agent, params.id);
+          // Their sessions ended with the old password: so do their consoles' sockets.
+          hub.sessionsChanged(agent.id);
           return html`${teamRow(ctx, agent, groupNames(ctx, agent.id))}
 <hx-partial hx-target="#team-notices" hx-swap="beforeend">${passwordNotice(ctx.t, agent, temporaryPassword, "reset")}</hx-partial>`;
         } catch (error) {
@@ -84,7 +86,13 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
     )
     .post(
       "/console/team/:id/disable",
-      ({ ctx, params, set }) => changeRowOrExplain(ctx, params.id, set, () => setAgentDisabled(db, ctx.agent, params.id, true)),
+      ({ ctx, params, set }) =>
+        changeRowOrExplain(ctx, params.id, set, () => {
+          const disabled = setAgentDisabled(db, ctx.agent, params.id, true);
+          // Signed out everywhere: their open consoles stop receiving at once.
+          hub.sessionsChanged(disabled.id);
+          return disabled;
+        }),
       { params: memberParams },
     )
     .post(
