@@ -11,6 +11,7 @@ import { checkGreeting } from "./greetings";
 import { limits } from "./limits";
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./passwords";
 import { readablePassword } from "./tokens";
+import { isManager, mayChangeMember } from "./permissions";
 
 type AgentRow = typeof agents.$inferSelect;
 /** An agent as the rest of the app sees one: never with the password hash. */
@@ -129,10 +130,8 @@ function keepAnOwner(tx: Queryable, businessId: number, losingOwnerId: number): 
 }
 
 function guardTeamChange(actor: Actor, target: Agent, newRole?: Role): void {
-  if (actor.role === "agent") throw new RuleError({ key: "error.forbidden" });
-  if (actor.role !== "owner" && (target.role === "owner" || newRole === "owner")) {
-    throw new RuleError({ key: "team.ownerByAdmin" });
-  }
+  if (!isManager(actor)) throw new RuleError({ key: "error.forbidden" });
+  if (!mayChangeMember(actor, target, newRole)) throw new RuleError({ key: "team.ownerByAdmin" });
 }
 
 export function changeRole(db: Database, actor: Actor, agentId: number, role: string): Agent {

@@ -9,6 +9,7 @@ import { recordAudit } from "./audit";
 import { type FieldProblem, NotFoundError, ValidationError } from "./errors";
 import { checkRequiredText, problems, type Role } from "./fields";
 import { limits } from "./limits";
+import { mayChangeCannedReplies } from "./permissions";
 
 export type CannedReply = typeof cannedReplies.$inferSelect;
 export type CannedScope = "personal" | "shared";
@@ -74,7 +75,7 @@ export function findCannedReply(db: Queryable, actor: CannedActor, replyId: numb
 }
 
 function checkChange(actor: CannedActor, scope: CannedScope): void {
-  if (scope === "shared" && actor.role === "agent") throw new SharedRepliesForbiddenError();
+  if (!mayChangeCannedReplies(actor, scope)) throw new SharedRepliesForbiddenError();
 }
 
 /** `/Hello ` is taken as `Hello`: people type the slash they will type in the composer. */

@@ -13,13 +13,14 @@ import type { Conversation } from "./conversations";
 import { ValidationError } from "./errors";
 import { limits } from "./limits";
 import type { Message } from "./messages";
+import { maySeeAllConversations } from "./permissions";
 
 export const conversationLists = ["closed", "open", "mine", "waiting"] as const;
 export type ConversationListName = (typeof conversationLists)[number];
 
 /** "All open" shows every agent's conversations: owners and admins only. */
 export function mayViewList(viewer: Pick<Actor, "role">, list: ConversationListName): boolean {
-  return list !== "open" || viewer.role !== "agent";
+  return list !== "open" || maySeeAllConversations(viewer);
 }
 
 export type RatingFilter = 1 | 2 | 3 | 4 | 5 | "rated" | "unrated";

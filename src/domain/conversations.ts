@@ -14,6 +14,7 @@ import type { ConversationEvents } from "./events";
 import { insertGreeting } from "./greetings";
 import { insertSystemMessage, type Message } from "./messages";
 import { offerRatingOnClose } from "./ratings";
+import { mayActOnConversation } from "./permissions";
 
 export type Conversation = typeof conversations.$inferSelect;
 
@@ -253,7 +254,7 @@ export function closeConversation(db: Database, events: ConversationEvents, agen
   const result = db.transaction((tx) => {
     const before = findConversationForAgent(tx, agent.businessId, conversationId);
     if (before.status === "closed") throw new RuleError({ key: "conversation.alreadyClosed" });
-    if (agent.role === "agent" && before.agentId !== agent.id) throw new RuleError({ key: "conversation.notYours" });
+    if (!mayActOnConversation(agent, before)) throw new RuleError({ key: "conversation.notYours" });
     return close(tx, before, { agentId: agent.id, agentName: agentName(tx, agent.id) });
   }, { behavior: "immediate" });
   return announceClosed(events, result);
@@ -386,7 +387,7 @@ export function transferConversation(
   const result = db.transaction((tx) => {
     const before = findConversationForAgent(tx, actor.businessId, conversationId);
     if (before.status !== "open") throw new RuleError({ key: "transfer.notOpen" });
-    if (actor.role === "agent" && before.agentId !== actor.id) throw new RuleError({ key: "conversation.notYours" });
+    if (!mayActOnConversation(actor, before)) throw new RuleError({ key: "conversation.notYours" });
     const fromName = agentName(tx, actor.id);
     const withNote = note ? { note } : {};
     if ("groupId" in transfer.to) {

@@ -11,6 +11,7 @@ import { NotFoundError, RuleError, ValidationError } from "./errors";
 import type { ConversationEvents } from "./events";
 import { limits } from "./limits";
 import { insertSystemMessage, type Message } from "./messages";
+import { mayActOnConversation } from "./permissions";
 
 /** The two system messages of a rating: the card that asks, and the line with the answer. */
 export const ratingEvents = { requested: "rating-requested", rated: "rated" } as const;
@@ -52,7 +53,7 @@ export function requestRating(db: Database, events: ConversationEvents, agent: A
   const result = db.transaction((tx) => {
     const before = findConversationForAgent(tx, agent.businessId, conversationId);
     if (before.status !== "open") throw new RuleError({ key: "rating.notOpen" });
-    if (agent.role === "agent" && before.agentId !== agent.id) throw new RuleError({ key: "rating.notYours" });
+    if (!mayActOnConversation(agent, before)) throw new RuleError({ key: "rating.notYours" });
     if (before.rating !== null) throw new RuleError({ key: "rating.alreadyRated" });
     const agentName = tx.select({ name: agents.displayName }).from(agents).where(eq(agents.id, agent.id)).get()?.name ?? "";
     const { widgetKey } = tx.select({ widgetKey: businesses.widgetKey }).from(businesses).where(eq(businesses.id, before.businessId)).get()!;

@@ -19,6 +19,7 @@ import type { Hub } from "./hub";
 import { FrameBudgets } from "./frame-budget";
 import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
+import { maySeeAllConversations } from "../domain/permissions";
 
 interface AgentConnection {
   agent: Agent;
@@ -55,7 +56,7 @@ export function agentSocket(deps: AppDeps, hub: Hub) {
         case "resume":
           connection.subscribe(topics.agent(agent.id, locale));
           connection.subscribe(topics.businessAgents(agent.businessId, locale));
-          if (agent.role !== "agent") connection.subscribe(topics.businessManagers(agent.businessId, locale));
+          if (maySeeAllConversations(agent)) connection.subscribe(topics.businessManagers(agent.businessId, locale));
           for (const topic of hub.waitingTopics(agent, locale)) connection.subscribe(topic);
           // A console that is listening now may be given what waits (and will see it arrive).
           hub.drainQueue(agent.businessId);

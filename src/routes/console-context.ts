@@ -10,6 +10,7 @@ import type { ConsoleContext } from "../views/console";
 import { isHtmx } from "./client";
 import { forbidden } from "./responses";
 import { signedInContext } from "./session";
+import { mayManageShop } from "../domain/permissions";
 
 export const passwordChangePath = "/console/password";
 
@@ -47,5 +48,5 @@ export function consoleContext(deps: AppDeps) {
 
 /** A guard for pages only owners and admins may use. */
 export function managersOnly({ ctx }: { ctx: ConsoleContext }): Response | undefined {
-  if (ctx.agent.role === "agent") return forbidden(ctx);
+  if (!mayManageShop(ctx.agent)) return forbidden(ctx);
 }

@@ -7,6 +7,7 @@ import { type SettingsChange, updateSettings } from "../domain/settings";
 import type { Hub } from "../realtime/hub";
 import { settingsPage, type TypedSettings } from "../views/settings";
 import { consoleContext, managersOnly, redirectTo } from "./console-context";
+import { mayManageShop } from "../domain/permissions";
 
 const text = (maxLength: number) => t.Optional(t.String({ maxLength }));
 /** Repeated fields: a switch sends "off" then "on", and ticked kinds one value each. */
@@ -61,7 +62,7 @@ export function settingsRoutes(deps: AppDeps, hub: Hub) {
   const { db } = deps;
   return new Elysia()
     .use(consoleContext(deps))
-    .get("/console/settings", ({ ctx, request }) => (ctx.agent.role === "agent" ? redirectTo(request, "/console/preferences") : settingsPage(ctx)))
+    .get("/console/settings", ({ ctx, request }) => (mayManageShop(ctx.agent) ? settingsPage(ctx) : redirectTo(request, "/console/preferences")))
     .post(
       "/console/settings",
       ({ ctx, body, set }) => {

@@ -9,6 +9,8 @@ import { html } from "../views/html";
 import type { Hub } from "../realtime/hub";
 import type { ConsoleContext } from "../views/console";
 import { consoleContext, managersOnly } from "./console-context";
+import { roles } from "../domain/fields";
+import { assignableRoles } from "../domain/permissions";
 
 const memberParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 
@@ -23,7 +25,7 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
     .post(
       "/console/team",
       async ({ ctx, body, set }) => {
-        if (body.role === "owner" && ctx.agent.role !== "owner") {
+        if (body.role === "owner" && !assignableRoles(ctx.agent, roles).includes("owner")) {
           set.status = 422;
           return addMemberSection(ctx, { values: body, errors: { role: { key: "team.ownerByAdmin" } } });
         }

@@ -36,6 +36,7 @@ import { conversationUpdate, workspacePage, type WorkspaceState } from "../views
 import { consoleContext } from "./console-context";
 import { refusal } from "./responses";
 import { chatPageUrl } from "./visitor-cookie";
+import { mayBlockIps, maySeeAllConversations } from "../domain/permissions";
 
 const conversationParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 
@@ -51,7 +52,7 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
   function lists(ctx: ConsoleContext, request: Request): Omit<WorkspaceState, "open" | "socketUrl"> {
     const mine = listAgentConversations(db, ctx.agent);
     const waiting = listWaiting(db, ctx.agent);
-    const all = ctx.agent.role === "agent" ? null : listBusinessConversations(db, ctx.agent.businessId);
+    const all = maySeeAllConversations(ctx.agent) ? listBusinessConversations(db, ctx.agent.businessId) : null;
     return {
       mine,
       waiting,
@@ -157,7 +158,7 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
       ({ ctx, params, body, set }) => {
         const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
         const reason = body.reason ?? "";
-        if (body.blockIp && ctx.agent.role === "agent") return refusal(ctx.t("blocked.ipManagersOnly"), 403);
+        if (body.blockIp && !mayBlockIps(ctx.agent)) return refusal(ctx.t("blocked.ipManagersOnly"), 403);
         return changeOrRefuse(ctx, () => {
           let blockedIp: BlockedIp | null = null;
           if (body.blockIp) blockedIp = blockVisitorAndIp(db, ctx.agent, conversation.visitorId, reason).blockedIp;

@@ -8,6 +8,7 @@ import type { Translate } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
 import { field, type FieldErrors, notice, textArea } from "./form";
 import { html, type SafeHtml } from "./html";
+import { mayChangeCannedReplies } from "../domain/permissions";
 
 export const cannedRepliesPath = "/console/canned-replies";
 
@@ -37,7 +38,7 @@ function valuesFor(typed: CannedTypedForm | undefined, form: string, stored: Can
 }
 
 function mayChange(ctx: ConsoleContext, scope: CannedScope): boolean {
-  return scope === "personal" || ctx.agent.role !== "agent";
+  return mayChangeCannedReplies(ctx.agent, scope);
 }
 
 function replyItem(ctx: ConsoleContext, reply: CannedReply, typed?: CannedTypedForm): SafeHtml {

@@ -5,6 +5,7 @@ import { type Locale, locales, type Translate } from "../i18n";
 import { html, type SafeHtml } from "./html";
 import { type IconName, icon } from "./icons";
 import { documentPage, type PageContext } from "./page";
+import { mayManageShop } from "../domain/permissions";
 
 export type Section = "conversations" | "inbox" | "settings" | "hours" | "team" | "groups" | "deploy" | "visitorWindow" | "profile" | "cannedReplies" | "liveVisitors" | "search" | "history";
 
@@ -58,7 +59,7 @@ export function consolePage(
   options: { socketUrl?: string } = {},
 ): SafeHtml {
   const { t, agent } = ctx;
-  const manager = agent.role !== "agent";
+  const manager = mayManageShop(agent);
   return documentPage(
     ctx,
     title,

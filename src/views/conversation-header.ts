@@ -10,6 +10,7 @@ import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { ratingAction } from "./rating";
 import { visitorName } from "./visitor-name";
+import { mayActOnConversation, mayBlockIps } from "../domain/permissions";
 
 /** Who a conversation can be handed to: colleagues as they are now, and groups (back to the queue for them). */
 export interface TransferTargets {
@@ -88,15 +89,13 @@ export function conversationActions(
   visitor: Pick<ConversationSummary, "visitorBlocked" | "visitorIp">,
   targets: TransferTargets,
 ): SafeHtml {
-  const mine = conversation.agentId === viewer.id;
-  const open = conversation.status === "open";
-  // Blocking an address can shut out many people: owners and admins only.
-  const ip = viewer.role !== "agent" ? visitor.visitorIp : null;
+  const mayAct = conversation.status === "open" && mayActOnConversation(viewer, conversation);
+  const ip = mayBlockIps(viewer) ? visitor.visitorIp : null;
   return html`<div id="conversation-actions" class="conversation-actions">
   ${visitor.visitorBlocked ? html`<span class="badge off">${t("workspace.blocked")}</span>` : ""}
-  ${open && (mine || viewer.role !== "agent") ? transferPicker(t, conversation, targets) : ""}
+  ${mayAct ? transferPicker(t, conversation, targets) : ""}
   ${ratingAction(t, conversation, viewer)}
   ${moreMenu(t, conversation, visitor.visitorBlocked, ip)}
-  ${open && mine ? html`<button class="bar-button primary" hx-post="/console/conversations/${conversation.id}/close" hx-target="#conversation-actions" hx-swap="outerHTML" hx-confirm="${t("workspace.closeConfirm")}" title="${t("workspace.close")}">${icon("check")} <span class="bar-label">${t("workspace.close")}</span></button>` : ""}
+  ${mayAct ? html`<button class="bar-button primary" hx-post="/console/conversations/${conversation.id}/close" hx-target="#conversation-actions" hx-swap="outerHTML" hx-confirm="${t("workspace.closeConfirm")}" title="${t("workspace.close")}">${icon("check")} <span class="bar-label">${t("workspace.close")}</span></button>` : ""}
 </div>`;
 }

@@ -8,6 +8,7 @@ import { maxStars, type RatingCardMeta, ratingEvents, starsText } from "../domai
 import type { Translate } from "../i18n";
 import { html, type SafeHtml } from "./html";
 import { type Audience, messageDomId, messageTime } from "./message";
+import { mayActOnConversation } from "../domain/permissions";
 
 /** What a refused answer shows again: the problems, and the comment as typed. */
 export interface RatingFormState {
@@ -93,7 +94,7 @@ function ratingCard(t: Translate, message: Message, meta: RatingCardMeta, form: 
 export function ratingAction(t: Translate, conversation: Conversation, viewer: { id: number; role: string }): SafeHtml {
   if (conversation.rating !== null) return html`<span class="badge rating-badge" title="${t("rating.ratedLabel")}">${ratingStars(t, conversation.rating)}</span>`;
   if (conversation.ratingRequestedAt !== null) return html`<span class="badge">${t("rating.requested")}</span>`;
-  const mayAsk = conversation.status === "open" && (conversation.agentId === viewer.id || viewer.role !== "agent");
+  const mayAsk = conversation.status === "open" && mayActOnConversation(viewer, conversation);
   if (!mayAsk) return html``;
   return html`<button class="secondary small" hx-post="/console/conversations/${conversation.id}/rating-request" hx-target="#conversation-actions" hx-swap="outerHTML" title="${t("rating.requestHint")}">${t("rating.request")}</button>`;
 }

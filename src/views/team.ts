@@ -8,13 +8,13 @@ import type { Translate } from "../i18n";
 import { field, type FieldErrors } from "./form";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
+import { assignableRoles, mayChangeMember } from "../domain/permissions";
 
 /** What can be done to another member, folded under "⋯" so the row fits beside its columns. */
 function memberMenu(ctx: ConsoleContext, member: Agent): SafeHtml {
   const { t } = ctx;
   const row = `#agent-${member.id}`;
-  // An admin cannot reset an owner's password (agents.ts refuses it too).
-  const mayReset = member.role !== "owner" || ctx.agent.role === "owner";
+  const mayReset = mayChangeMember(ctx.agent, member);
   return html`<details class="row-menu" @click.outside="$el.open = false">
   <summary class="button secondary small" aria-label="${t("team.actionsFor", { name: member.displayName })}" title="${t("team.actions")}">${icon("ellipsis")}</summary>
   <div class="menu">
@@ -84,7 +84,7 @@ export function addMemberSection(ctx: ConsoleContext, state: AddMemberState = {}
   const { t } = ctx;
   const values = state.values ?? {};
   const errors = state.errors ?? {};
-  const assignable = ctx.agent.role === "owner" ? roles : roles.filter((role) => role !== "owner");
+  const assignable = assignableRoles(ctx.agent, roles);
   return html`<section class="card panel" id="team-add">
   <h2>${t("team.add")}</h2>
   <form hx-post="/console/team" hx-target="#team-add" hx-swap="outerHTML" novalidate>

@@ -9,6 +9,7 @@ import { type ConsoleContext, consolePage } from "./console";
 import { field, type FieldErrors, notice, textArea } from "./form";
 import { html, type SafeHtml } from "./html";
 import { richText } from "./rich-text";
+import { mayManageShop } from "../domain/permissions";
 
 export const visitorWindowPath = "/console/visitor-window";
 
@@ -58,7 +59,7 @@ ${textArea(t, errors, { id: `${form}-body`, name: "body", label: t("infoTabs.bod
 function faqItem(ctx: ConsoleContext, faq: Faq, place: { first: boolean; last: boolean }, typed?: TypedForm): SafeHtml {
   const { t } = ctx;
   const form = `faq-${faq.id}`;
-  if (ctx.agent.role === "agent") {
+  if (!mayManageShop(ctx.agent)) {
     return html`<li class="window-item" id="${form}"><p><strong>${faq.question}</strong></p><div class="info-text">${richText(faq.answer)}</div></li>`;
   }
   const { values, errors } = valuesFor(typed, form, { question: faq.question, answer: faq.answer });
@@ -74,7 +75,7 @@ function faqItem(ctx: ConsoleContext, faq: Faq, place: { first: boolean; last: b
 function tabItem(ctx: ConsoleContext, tab: InfoTab, place: { first: boolean; last: boolean }, typed?: TypedForm): SafeHtml {
   const { t } = ctx;
   const form = `tab-${tab.id}`;
-  if (ctx.agent.role === "agent") {
+  if (!mayManageShop(ctx.agent)) {
     return html`<li class="window-item" id="${form}"><p><strong>${tab.title}</strong></p><div class="info-text">${richText(tab.body)}</div></li>`;
   }
   const { values, errors } = valuesFor(typed, form, { title: tab.title, body: tab.body });
@@ -89,7 +90,7 @@ function tabItem(ctx: ConsoleContext, tab: InfoTab, place: { first: boolean; las
 
 /** The form that adds one more, or why there can be no more. */
 function addForm(ctx: ConsoleContext, spec: { form: string; action: string; title: string; submit: string; full: string | null; fields: (values: Record<string, string>, errors: FieldErrors) => SafeHtml }, typed?: TypedForm): SafeHtml {
-  if (ctx.agent.role === "agent") return html``;
+  if (!mayManageShop(ctx.agent)) return html``;
   if (spec.full) return html`<p class="muted">${spec.full}</p>`;
   const { values, errors } = valuesFor(typed, spec.form, {});
   return html`<form method="post" action="${spec.action}#${spec.form}" id="${spec.form}" class="window-add" novalidate>
@@ -112,7 +113,7 @@ export function visitorWindowPage(ctx: ConsoleContext, content: VisitorWindowCon
     html`<h1>${t("visitorWindow.title")}</h1>
 <div class="panel visitor-window-settings">
 <p class="muted">${t("visitorWindow.intro")} <a href="${content.chatPage}" target="_blank" rel="noopener">${t("visitorWindow.openChat")}</a></p>
-${ctx.agent.role === "agent" ? notice("ok", t("visitorWindow.readOnly")) : ""}
+${!mayManageShop(ctx.agent) ? notice("ok", t("visitorWindow.readOnly")) : ""}
 <section class="card" id="faqs">
   <h2>${t("faq.title")} <small class="muted">${count(faqs.length, limits.faqsPerBusiness)}</small></h2>
   <p class="muted">${t("faq.hint")}</p>

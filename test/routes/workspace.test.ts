@@ -210,3 +210,25 @@ describe("renaming the visitor", () => {
     );
   });
 });
+
+describe("who may act on a colleague's conversation (domain/permissions.ts)", () => {
+  it("offers an admin Close and Transfer on a colleague's conversation, which the admin may do, and offers an agent neither", async () => {
+    const ctx = testApp();
+    const colleague = await signedIn(ctx, "agent", "colleague@example.com");
+    const { conversation } = await visitorWrites(ctx, "hello", [colleague.agent.id]);
+    expect(row(ctx, conversation.id).agentId).toBe(colleague.agent.id);
+
+    const agent = await signedIn(ctx, "agent", "other-agent@example.com");
+    const seenByAgent = from(await (await agent.client.get(`/console/conversations/${conversation.id}`)).text(), "conversation-actions");
+    expect(seenByAgent).not.toContain(`/console/conversations/${conversation.id}/close`);
+    expect(seenByAgent).not.toContain(`/console/conversations/${conversation.id}/transfer`);
+    expect((await agent.client.post(`/console/conversations/${conversation.id}/close`, {}, htmx)).status).toBe(409);
+
+    const admin = await signedIn(ctx, "admin");
+    const seenByAdmin = from(await (await admin.client.get(`/console/conversations/${conversation.id}`)).text(), "conversation-actions");
+    expect(seenByAdmin).toContain(`hx-post="/console/conversations/${conversation.id}/close"`);
+    expect(seenByAdmin).toContain(`/console/conversations/${conversation.id}/transfer`);
+    expect((await admin.client.post(`/console/conversations/${conversation.id}/close`, {}, htmx)).status).toBe(200);
+    expect(row(ctx, conversation.id).status).toBe("closed");
+  });
+});
