@@ -270,12 +270,15 @@
     markRead();
   });
 
+  let leaving = false;
+  window.addEventListener("beforeunload", () => (leaving = true));
+
   document.addEventListener("htmx:ws:close", (event) => {
     // Refused as blocked (socketCloseCodes.blocked): the reloaded page says only that chat is unavailable.
     if (event.detail.code === 4403) return location.reload();
     // The console's session ended (signed out elsewhere, disabled, a new password): the reloaded
-    // page is the sign-in page.
-    if (event.detail.code === 4401 && document.querySelector(".console")) return location.reload();
+    // page is the sign-in page. Not when this page is already on its way out (its own Sign out).
+    if (event.detail.code === 4401 && document.querySelector(".console")) return leaving || location.reload();
     showConnection("lost");
   });
   // The browser knows first when the network goes; the socket may take a while to notice.
