@@ -5,7 +5,6 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { agentCard, shownAvailability } from "../domain/agents";
 import type { Business } from "../domain/businesses";
-import type { Pool } from "../domain/assignment";
 import { currentConversation, queuePosition } from "../domain/conversations";
 import { listGroups } from "../domain/groups";
 import { listFaqs } from "../domain/faqs";
@@ -23,27 +22,17 @@ import { chatPage } from "../views/chat";
 import { html } from "../views/html";
 import { type LeaveMessageState, leaveMessageForm, leaveMessageOutcome } from "../views/leave-message";
 import { earlierControl, threadUpsert } from "../views/message";
+import { type ChatLink, chatLink } from "./chat-links";
 import { frameAncestors } from "./embedding";
 import { allowFraming } from "./security-headers";
 import { linkPool, linkQuery, setVisitorCookie, visitorCookiePath, visitorFromCookie } from "./visitor-cookie";
 
-/** The socket's query: what the page was opened with that the first message and the replies need. */
-function socketQuery(pool: Pool, link: typeof linkQuery.static, locale: string): string {
-  const query = new URLSearchParams();
-  if (pool.requestedAgentId !== null) query.set("agent", String(pool.requestedAgentId));
-  else if (pool.groupId !== null) query.set("group", String(pool.groupId));
-  query.set("locale", locale);
-  if (link.embed === "1") query.set("embed", "1");
-  if (link.via === "wechat") query.set("via", "wechat");
-  return `?${query.toString()}`;
-}
-
 export function chatRoutes(deps: AppDeps, hub: Hub) {
   const { db, secret, config } = deps;
-  const earlierUrl = (widgetKey: string, hasEarlier: boolean, firstId: number | undefined) =>
-    hasEarlier && firstId !== undefined ? `${visitorCookiePath(widgetKey)}/messages?before=${firstId}` : null;
-  const leaveMessageState = (business: Business, widgetKey: string): LeaveMessageState => ({
-    action: `${visitorCookiePath(widgetKey)}/leave-message`,
+  const earlierUrl = (widgetKey: string, opened: ChatLink, hasEarlier: boolean, firstId: number | undefined) =>
+    hasEarlier && firstId !== undefined ? chatLink(widgetKey, opened, { path: "/messages", before: firstId }) : null;
+  const leaveMessageState = (business: Business, widgetKey: string, opened: ChatLink): LeaveMessageState => ({
+    action: chatLink(widgetKey, opened, { path: "/leave-message" }),
     offlineText: business.offlineText,
     required: business.offlineRequired,
   });
@@ -86,23 +75,23 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
         const chatPath = visitorCookiePath(params.widgetKey);
         const offline = !conversation && offlineReason(db, business, { onlineAgentIds: hub.agents.onlineIds(), pool }) !== null;
         const picking = !conversation && !offline && business.groupPicker && pool.groupId === null && pool.requestedAgentId === null;
-        const groupChoices = picking ? listGroups(db, business.id).map((group) => ({ name: group.name, url: `${chatPath}?group=${group.id}` })) : [];
+        const groupChoices = picking ? listGroups(db, business.id).map((group) => ({ name: group.name, url: chatLink(params.widgetKey, query, { group: group.id }) })) : [];
         return chatPage(page, {
           business,
           agent,
           queueAhead: conversation ? queuePosition(db, conversation) : null,
           agentAvailability,
           groupChoices: groupChoices.length > 0 ? groupChoices : null,
-          requestedAway: !conversation && agent && pool.requestedAgentId && agentAvailability !== "online" ? { name: agent.displayName, anyoneUrl: chatPath } : null,
+          requestedAway: !conversation && agent && pool.requestedAgentId && agentAvailability !== "online" ? { name: agent.displayName, anyoneUrl: chatLink(params.widgetKey, query) } : null,
           messages: history.messages,
-          earlierUrl: earlierUrl(params.widgetKey, history.hasEarlier, history.messages[0]?.id),
+          earlierUrl: earlierUrl(params.widgetKey, query, history.hasEarlier, history.messages[0]?.id),
           // The socket carries the link's group or agent: the first message is routed by it.
           // The page's language, not the upgrade's Accept-Language: browsers may send another.
-          socketUrl: `${chatPath}/ws${socketQuery(pool, query, page.locale)}`,
+          socketUrl: chatLink(params.widgetKey, query, { path: "/ws", group: pool.groupId, agent: pool.requestedAgentId, locale: page.locale }),
           chatPath,
           embedded: embedded ? { origins: business.allowedOrigins } : null,
           // A visitor already in a conversation keeps it; otherwise, offline means "leave a message".
-          leaveMessage: offline ? leaveMessageState(business, params.widgetKey) : null,
+          leaveMessage: offline ? leaveMessageState(business, params.widgetKey, query) : null,
           faqs: listFaqs(db, business.id),
           infoTabs: listInfoTabs(db, business.id),
         });
@@ -114,21 +103,21 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
       ({ params, query, visitor, page }) => {
         if (!visitor) throw new NotFoundError("visitor");
         const history = threadPage(db, visitor.id, query.before);
-        return html`${earlierControl(page.t, earlierUrl(params.widgetKey, history.hasEarlier, history.messages[0]?.id))}
+        return html`${earlierControl(page.t, earlierUrl(params.widgetKey, query, history.hasEarlier, history.messages[0]?.id))}
 ${threadUpsert(page.t, history.messages, "visitor")}`;
       },
-      { query: t.Object({ before: t.Numeric({ minimum: 1 }) }) },
+      { query: t.Composite([linkQuery, t.Object({ before: t.Numeric({ minimum: 1 }) })]) },
     )
     .post(
       "/chat/:widgetKey/leave-message",
-      ({ params, business, visitor, ip, blocked, page, body, set }) => {
+      ({ params, query, business, visitor, ip, blocked, page, body, set }) => {
         if (!business) throw new NotFoundError("chat");
         if (blocked) {
           set.status = 403;
           return leaveMessageOutcome("error", page.t("chat.blocked"));
         }
         if (!visitor) throw new NotFoundError("visitor");
-        const form = { ...leaveMessageState(business, params.widgetKey), values: body };
+        const form = { ...leaveMessageState(business, params.widgetKey, query), values: body };
         const visitorKey = [`visitor:${visitor.id}`];
         const ipKey = ip ? [`ip:${ip}`] : [];
         const wait = Math.max(messagesByVisitor.retryAfterMs(visitorKey), messagesByIp.retryAfterMs(ipKey));
@@ -149,6 +138,7 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
         return leaveMessageOutcome("ok", page.t("leave.thanks"));
       },
       {
+        query: linkQuery,
         body: t.Object({
           name: t.String({ maxLength: 1000 }),
           phone: t.String({ maxLength: 1000 }),
