@@ -50,7 +50,11 @@
       if (root.hasAttribute("data-closed")) unread += 1;
       toParent({ type: "message", body: message.querySelector(".bubble")?.textContent ?? "" });
     }
-    if (proactive && !document.getElementById("composer")) return location.reload();
+    if (proactive && !document.getElementById("composer")) {
+      // The loader opens first: the reloaded page starts closed, and its init carries "open".
+      if (embedded && root.hasAttribute("data-closed")) toParent({ type: "open" });
+      return location.reload();
+    }
     if (!embedded) return;
     if (proactive && root.hasAttribute("data-closed")) toParent({ type: "open" });
     toParent({ type: "unread", count: unread });

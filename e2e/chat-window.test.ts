@@ -93,6 +93,12 @@ async function hostPage(context: BrowserContext, settings: unknown = {}): Promis
   return page;
 }
 
+/** The visitor the newest chat page made, and an agent's first message to them from Live visitors. */
+async function writeFirst(text: string): Promise<void> {
+  const [visitor] = query("SELECT max(id) AS id FROM visitors") as { id: number }[];
+  await asOwner(`/console/visitors/${visitor!.id}/message`, { body: text, clientId: crypto.randomUUID() });
+}
+
 /** Shows the picker with two groups, and takes it away again after `run`. */
 async function withGroupPicker(run: (groups: { id: number; name: string }[]) => Promise<void>): Promise<void> {
   await asOwner("/console/groups", { name: "Sales" });
@@ -103,6 +109,19 @@ async function withGroupPicker(run: (groups: { id: number; name: string }[]) => 
     await run(groups);
   } finally {
     for (const group of groups) await asOwner(`/console/groups/${group.id}/delete`, {});
+  }
+}
+
+/** The shop's calendar day today and tomorrow (its time zone is UTC here). */
+const closedDays = () => [0, 1].map((days) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10)).join(" ");
+
+/** Closed today: the chat page offers the leave-a-message form until `run` is done. */
+async function whileClosed(run: () => Promise<void>): Promise<void> {
+  await asOwner("/console/hours", { timezone: "UTC", closedDates: closedDays(), offlineText: "" });
+  try {
+    await run();
+  } finally {
+    await asOwner("/console/hours", { timezone: "UTC", closedDates: "", offlineText: "" });
   }
 }
 
@@ -125,6 +144,34 @@ describe("the group picker in the widget", () => {
         { groupId: sales!.id },
       ]);
       expect(errors).toEqual([]);
+      await context.close();
+    });
+  });
+});
+
+describe("an agent who writes first", () => {
+  it("opens the widget of a visitor who sees the group picker, on the conversation", async () => {
+    await withGroupPicker(async () => {
+      const context = await newContext();
+      const page = await hostPage(context);
+      await widget(page).locator(".group-picker").waitFor({ state: "attached" });
+      await writeFirst("Hello! Can I help you choose a tea?");
+      await panel(page).waitFor({ state: "visible" });
+      await widget(page).locator("#thread .message.theirs", { hasText: "Hello! Can I help you choose a tea?" }).waitFor();
+      await widget(page).locator("#composer").waitFor();
+      await context.close();
+    });
+  });
+
+  it("opens the widget of a visitor who sees the leave-a-message form, on the conversation", async () => {
+    await whileClosed(async () => {
+      const context = await newContext();
+      const page = await hostPage(context);
+      await widget(page).locator("#leave-message").waitFor({ state: "attached" });
+      await writeFirst("We are closed, but I am here: how can I help?");
+      await panel(page).waitFor({ state: "visible" });
+      await widget(page).locator("#thread .message.theirs", { hasText: "We are closed, but I am here" }).waitFor();
+      await widget(page).locator("#composer").waitFor();
       await context.close();
     });
   });
