@@ -15,6 +15,7 @@ import { and, asc, eq, gte, isNull, or, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
 import { agentGroups, agents, businesses, conversations, groups } from "../db/schema";
+import type { Agent } from "./agents";
 import { assignConversation, type Conversation, lastClosedConversation, requeueConversation } from "./conversations";
 import type { ConversationEvents } from "./events";
 
@@ -103,6 +104,15 @@ export function anyAgentOnline(db: Queryable, businessId: number, onlineAgentIds
   if (onlineAgentIds.length === 0) return false;
   const found = prepared(db, "anyAgentOnline", (db) => db.select({ id: agents.id }).from(agents).where(available).limit(1).prepare());
   return found.get({ businessId, online: JSON.stringify(onlineAgentIds), ...poolParams(pool) }) !== undefined;
+}
+
+/** Up to `limit` of the agents who serve the pool and are online now: the team a visitor is shown. */
+export function onlineTeam(db: Queryable, businessId: number, onlineAgentIds: readonly number[], pool: Pool, limit = 3): Pick<Agent, "displayName" | "avatar">[] {
+  if (onlineAgentIds.length === 0) return [];
+  const team = prepared(db, "onlineTeam", (db) =>
+    db.select({ displayName: agents.displayName, avatar: agents.avatar }).from(agents).where(available).orderBy(asc(agents.id)).limit(placeholder("limit")).prepare(),
+  );
+  return team.all({ businessId, online: JSON.stringify(onlineAgentIds), limit, ...poolParams(pool) });
 }
 
 /** Whether `agent` serves the pool of `conversation` (may see it wait and take it). */
