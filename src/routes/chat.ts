@@ -4,13 +4,14 @@
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { agentCard, shownAvailability } from "../domain/agents";
+import { onlineTeam } from "../domain/assignment";
 import type { Business } from "../domain/businesses";
 import { currentConversation, queuePosition } from "../domain/conversations";
 import { listGroups } from "../domain/groups";
 import { listFaqs } from "../domain/faqs";
 import { listInfoTabs } from "../domain/info-tabs";
 import { NotFoundError, ValidationError } from "../domain/errors";
-import { offlineReason } from "../domain/hours";
+import { isWithinHours, nextOpening, offlineReason } from "../domain/hours";
 import { limits } from "../domain/limits";
 import { threadPage } from "../domain/messages";
 import { leaveMessage } from "../domain/offline-messages";
@@ -20,7 +21,7 @@ import type { Hub } from "../realtime/hub";
 import { messagePage } from "../views/auth";
 import { chatPage } from "../views/chat";
 import { html } from "../views/html";
-import { type LeaveMessageState, leaveMessageForm, leaveMessageOutcome } from "../views/leave-message";
+import { type LeaveMessageState, leaveMessageForm, leaveMessageRefused, leaveMessageSent } from "../views/leave-message";
 import { earlierControl, threadUpsert } from "../views/message";
 import { type ChatLink, chatLink } from "./chat-links";
 import { frameAncestors } from "./embedding";
@@ -74,6 +75,9 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
         const agentAvailability = shownAvailability(agent, agentId ? hub.agents.isOnline(agentId) : false);
         const chatPath = visitorCookiePath(params.widgetKey);
         const offline = !conversation && offlineReason(db, business, { onlineAgentIds: hub.agents.onlineIds(), pool }) !== null;
+        // For the header: outside the hours, when the shop is back; else the faces of who may
+        // answer, those serving the conversation's pool or the link's.
+        const closedNow = !isWithinHours(db, business);
         const picking = !conversation && !offline && business.groupPicker && pool.groupId === null && pool.requestedAgentId === null;
         const groupChoices = picking ? listGroups(db, business.id).map((group) => ({ name: group.name, url: chatLink(params.widgetKey, query, { group: group.id }) })) : [];
         return chatPage(page, {
@@ -81,6 +85,9 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
           agent,
           queueAhead: conversation ? queuePosition(db, conversation) : null,
           agentAvailability,
+          ongoing: conversation !== undefined,
+          team: closedNow ? [] : onlineTeam(db, business.id, hub.agents.onlineIds(), conversation ?? pool),
+          nextOpening: closedNow ? nextOpening(db, business) : null,
           groupChoices: groupChoices.length > 0 ? groupChoices : null,
           requestedAway: !conversation && agent && pool.requestedAgentId && agentAvailability !== "online" ? { name: agent.displayName, anyoneUrl: chatLink(params.widgetKey, query) } : null,
           messages: history.messages,
@@ -114,7 +121,7 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
         if (!business) throw new NotFoundError("chat");
         if (blocked) {
           set.status = 403;
-          return leaveMessageOutcome("error", page.t("chat.blocked"));
+          return leaveMessageRefused(page.t("chat.blocked"));
         }
         if (!visitor) throw new NotFoundError("visitor");
         const form = { ...leaveMessageState(business, params.widgetKey, query), values: body };
@@ -135,7 +142,7 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
         hub.inboxChanged(business.id);
         messagesByVisitor.record(visitorKey);
         messagesByIp.record(ipKey);
-        return leaveMessageOutcome("ok", page.t("leave.thanks"));
+        return leaveMessageSent(page.t);
       },
       {
         query: linkQuery,

@@ -2,10 +2,12 @@
 import appWindow from "lucide-static/icons/app-window.svg" with { type: "text" };
 import check from "lucide-static/icons/check.svg" with { type: "text" };
 import circleAlert from "lucide-static/icons/circle-alert.svg" with { type: "text" };
+import circleCheck from "lucide-static/icons/circle-check.svg" with { type: "text" };
 import circleHelp from "lucide-static/icons/circle-help.svg" with { type: "text" };
 import code from "lucide-static/icons/code.svg" with { type: "text" };
 import copy from "lucide-static/icons/copy.svg" with { type: "text" };
 import download from "lucide-static/icons/download.svg" with { type: "text" };
+import ellipsis from "lucide-static/icons/ellipsis.svg" with { type: "text" };
 import eye from "lucide-static/icons/eye.svg" with { type: "text" };
 import fileText from "lucide-static/icons/file-text.svg" with { type: "text" };
 import history from "lucide-static/icons/history.svg" with { type: "text" };
@@ -33,10 +35,12 @@ const sources = {
   "app-window": appWindow,
   check,
   "circle-alert": circleAlert,
+  "circle-check": circleCheck,
   "circle-help": circleHelp,
   code,
   copy,
   download,
+  ellipsis,
   eye,
   "file-text": fileText,
   history,

@@ -1,8 +1,9 @@
-// The visitor's chat page as HTTP answers it: the links it builds to itself, and what it shows.
+// The visitor's chat page as HTTP and its socket answer it: the links it builds to itself, and its header.
 import { describe, expect, it } from "bun:test";
 import { createGroup } from "../../src/domain/groups";
+import { saveHours } from "../../src/domain/hours";
 import { messageLimits } from "../../src/domain/limits";
-import { addMember, Client, testApp } from "../support";
+import { addMember, chatting, Client, type ListeningApp, listeningApps, signedIn, TestSocket, testApp, wsUrl } from "../support";
 
 type Ctx = ReturnType<typeof testApp>;
 
@@ -76,5 +77,65 @@ describe("the chat page's links to itself", () => {
     const left = await visitor.post(action!, { name: "Lin", phone: "", email: "lin@example.com", message: "Call me" }, { "accept-language": "en" });
     expect(left.status).toBe(200);
     expect(await left.text()).toContain("谢谢！我们已收到您的留言");
+  });
+});
+
+describe("the chat window's header", () => {
+  const start = listeningApps();
+
+  async function agentOnline(ctx: ListeningApp, email: string) {
+    const { client } = await signedIn(ctx, "agent", email);
+    const socket = new TestSocket(wsUrl(ctx, "/ws/agent"), { cookie: client.cookie!, origin: ctx.base });
+    await socket.opened;
+    return socket;
+  }
+
+  const chatPage = async (ctx: ListeningApp, headers: Record<string, string> = {}) =>
+    (await fetch(`${ctx.base}/chat/${ctx.business.widgetKey}`, { headers: { "accept-language": "en", ...headers } })).text();
+
+  it("shows the window title with up to three of the online team and how soon they reply, in the shop's colour", async () => {
+    const ctx = start();
+    ctx.sqlite.run("UPDATE businesses SET widget_title = 'Tea House <support>', widget_color = '#fde047'");
+    for (const name of ["ana", "bo", "cy", "di"]) await agentOnline(ctx, `${name}@example.com`);
+    const page = await chatPage(ctx);
+    expect(page).toContain('style="--brand:#fde047;--on-brand:#111111;');
+    expect(page).toContain("<strong>Tea House &lt;support&gt;</strong>");
+    const team = page.slice(page.indexOf('<span class="team"'), page.indexOf('<small class="reply-time"'));
+    expect(team.match(/class="avatar\b/g)).toHaveLength(3);
+    expect(page).toContain('<small class="reply-time">Usually replies in a few minutes</small>');
+    // Nothing goes on yet: no ⋯ menu's "End chat" to offer.
+    expect(page).toMatch(/<div id="agent-status" class="agent-status"\s*>/);
+  });
+
+  it("says when the shop is back outside its hours, in the reader's language, and shows no faces", async () => {
+    const ctx = start();
+    await agentOnline(ctx, "ana@example.com");
+    const owner = await addMember(ctx, "owner", "owner@example.com");
+    const today = new Date().toISOString().slice(0, 10);
+    const everyDay = [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, opensAt: "09:00", closesAt: "18:00" }));
+    saveHours(ctx.db, owner, { timezone: "UTC", days: everyDay, closedDates: [today], offlineText: "", offlineWhenNoAgent: false, offlineRequired: [] });
+    expect(await chatPage(ctx)).toContain('<small class="reply-time">Back tomorrow at 09:00</small>');
+    const zh = await chatPage(ctx, { "accept-language": "zh-CN" });
+    expect(zh).toContain('<small class="reply-time">明天 09:00 恢复在线</small>');
+    expect(zh).not.toMatch(/class="avatar\s*" aria-hidden="true">a</);
+    expect(await chatPage(ctx)).not.toMatch(/class="avatar\s*" aria-hidden="true">a</);
+  });
+
+  it("announces new messages: the thread is a polite live region", async () => {
+    const ctx = start();
+    expect(await chatPage(ctx)).toContain('<div id="thread" class="thread" data-side="visitor" role="log" aria-live="polite">');
+  });
+
+  it("stops offering to end the chat and saying the agent is online once the visitor ended it", async () => {
+    const ctx = start();
+    const { visitor } = await chatting(ctx);
+    const status = await visitor.next((f) => f.includes('hx-target="#agent-status"') && f.includes("data-agent"));
+    expect(status).toContain("data-ongoing");
+    expect(status).toContain('class="presence online"');
+    const mark = visitor.frames.length;
+    visitor.send({ type: "end" });
+    const ended = await visitor.next((f) => f.includes('hx-target="#agent-status"'), 2000, mark);
+    expect(ended).not.toContain("data-ongoing");
+    expect(ended).not.toContain("presence");
   });
 });
