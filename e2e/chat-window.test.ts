@@ -177,31 +177,24 @@ describe("the group picker in the widget", () => {
 });
 
 describe("an agent who writes first", () => {
-  it("opens the widget of a visitor who sees the group picker, on the conversation", async () => {
-    await withGroupPicker(async () => {
-      const context = await newContext();
-      const page = await hostPage(context);
-      await widget(page).locator(".group-picker").waitFor({ state: "attached" });
-      await writeFirst("Hello! Can I help you choose a tea?");
-      await panel(page).waitFor({ state: "visible" });
-      await widget(page).locator("#thread .message.theirs", { hasText: "Hello! Can I help you choose a tea?" }).waitFor();
-      await widget(page).locator("#composer").waitFor();
-      await context.close();
+  const instead = [
+    { shown: "the group picker", selector: ".group-picker", during: withGroupPicker },
+    { shown: "the leave-a-message form", selector: "#leave-message", during: whileClosed },
+  ];
+  for (const { shown, selector, during } of instead) {
+    it(`opens the widget of a visitor who sees ${shown}, on the conversation`, async () => {
+      await during(async () => {
+        const context = await newContext();
+        const page = await hostPage(context);
+        await widget(page).locator(selector).waitFor({ state: "attached" });
+        await writeFirst("Hello! Can I help you choose a tea?");
+        await panel(page).waitFor({ state: "visible" });
+        await widget(page).locator("#thread .message.theirs", { hasText: "Hello! Can I help you choose a tea?" }).waitFor();
+        await widget(page).locator("#composer").waitFor();
+        await context.close();
+      });
     });
-  });
-
-  it("opens the widget of a visitor who sees the leave-a-message form, on the conversation", async () => {
-    await whileClosed(async () => {
-      const context = await newContext();
-      const page = await hostPage(context);
-      await widget(page).locator("#leave-message").waitFor({ state: "attached" });
-      await writeFirst("We are closed, but I am here: how can I help?");
-      await panel(page).waitFor({ state: "visible" });
-      await widget(page).locator("#thread .message.theirs", { hasText: "We are closed, but I am here" }).waitFor();
-      await widget(page).locator("#composer").waitFor();
-      await context.close();
-    });
-  });
+  }
 });
 
 // ---- the shop's colour and title ----
@@ -528,7 +521,7 @@ describe("the chat window on a phone", () => {
 
 describe("how the chat window looks", () => {
   for (const colour of ["#2563eb", "#fde047", "#1e3a8a"]) {
-    it(`in ${colour}, on a desktop and a phone, in English and Chinese`, async () => {
+    it(`in ${colour}, on a desktop and a phone, in English and Chinese: readable, and no wider than the window`, async () => {
       await asOwner("/console/deploy/appearance", { color: colour, title: "Tea House support", position: "right", greeting: "" });
       const agent = await agentConsole();
       for (const [locale, viewport] of [["en-US", desktop], ["zh-CN", phone]] as const) {
@@ -542,8 +535,13 @@ describe("how the chat window looks", () => {
         const standalone = await context.newPage();
         await standalone.goto(`${kefu.url}/chat/${widgetKey}`);
         await chatReady(standalone, false);
-        await standalone.locator("#composer").waitFor();
         await standalone.screenshot({ path: `${shotsDir}/chat-page-${colour.slice(1)}-${locale}-${viewport === phone ? "phone" : "desktop"}.png` });
+        // Readable on the shop's colour, and nothing wider than the window, in the frame and the page.
+        for (const chat of [chatFrame(page), standalone]) {
+          const header = await painted(chat.locator(".chat-header"));
+          expect(contrastRatio(header.background, header.color)).toBeGreaterThanOrEqual(4.5);
+          await expect(chat.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).resolves.toBe(true);
+        }
         await context.close();
       }
       await agent.context().close();
