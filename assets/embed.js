@@ -2,7 +2,8 @@
 // page by postMessage only: it answers only the page that framed it, and only when that page's
 // origin is among the shop's allowed sites (none listed: any). It reports the visitor's page,
 // identity and product to Kefu, and unread replies to the loader while the panel is closed.
-// On the chat page opened directly, it only reports the browser's language and time zone.
+// On the chat page opened directly, it reports the browser's language and time zone, and tells of
+// a reply that comes while the tab is hidden: a count in the title and a short chime.
 (() => {
   "use strict";
 
@@ -35,28 +36,84 @@
     }).catch(() => {});
   }
 
+  // An agent's first word to a browsing visitor (data-proactive, also when caught up after a
+  // reconnect) opens a closed widget, and reloads a page that showed the group picker or the
+  // leave-a-message form instead of the composer into the conversation, once the widget is open
+  // (its init then carries "open"). The loader hears us only once its init told us who framed
+  // us: until then the answer waits.
+  let agentWroteFirst = false;
+  let reloadWhenOpen = false;
+  function answerAgent() {
+    agentWroteFirst = false;
+    reloadWhenOpen = !document.getElementById("composer");
+    if (embedded && root.hasAttribute("data-closed")) toParent({ type: "open" });
+    else if (reloadWhenOpen) location.reload();
+  }
+
   // The other side's new messages, once per arrival. In the widget they raise the loader's badge
-  // while the panel is closed. An agent's first word to a browsing visitor (data-proactive, also
-  // when caught up after a reconnect) opens a closed widget, and reloads a page that showed the
-  // group picker or the leave-a-message form instead of the composer into the conversation.
+  // while the panel is closed.
   document.addEventListener("htmx:ws:after:message:incoming", () => {
     let proactive = false;
+    let arrived = 0;
     for (const message of document.querySelectorAll("#thread > .message.theirs[data-seq]")) {
       const seq = Number(message.dataset.seq) || 0;
       if (seq <= newestTheirs) continue;
       newestTheirs = seq;
+      arrived += 1;
       proactive ||= message.hasAttribute("data-proactive");
       if (!embedded) continue;
       if (root.hasAttribute("data-closed")) unread += 1;
       toParent({ type: "message", body: message.querySelector(".bubble")?.textContent ?? "" });
     }
-    if (proactive && !document.getElementById("composer")) return location.reload();
-    if (!embedded) return;
-    if (proactive && root.hasAttribute("data-closed")) toParent({ type: "open" });
+    if (proactive) {
+      agentWroteFirst = true;
+      if (!embedded || parentOrigin) answerAgent();
+    }
+    if (!embedded) return arrived && document.hidden && missedWhileHidden(arrived);
     toParent({ type: "unread", count: unread });
   });
 
-  if (!embedded) return report(null);
+  // ---- the chat page in a tab of its own ----
+
+  const title = document.title;
+  let missed = 0;
+  let audio = null;
+
+  function missedWhileHidden(count) {
+    missed += count;
+    document.title = `(${missed}) ${title}`;
+    if (!audio) return;
+    // Two soft rising notes.
+    for (const [frequency, start] of [[880, 0], [1320, 0.14]]) {
+      const tone = audio.createOscillator();
+      const volume = audio.createGain();
+      const at = audio.currentTime + start;
+      tone.frequency.value = frequency;
+      volume.gain.setValueAtTime(0.12, at);
+      volume.gain.exponentialRampToValueAtTime(0.0001, at + 0.4);
+      tone.connect(volume).connect(audio.destination);
+      tone.start(at);
+      tone.stop(at + 0.45);
+    }
+  }
+
+  if (!embedded) {
+    // Browsers start audio only after the person has used the page (typed, clicked).
+    for (const type of ["pointerdown", "keydown"]) {
+      addEventListener(type, () => {
+        audio ||= window.AudioContext ? new AudioContext() : null;
+        audio?.resume().catch(() => {});
+      }, { capture: true });
+    }
+    document.addEventListener("visibilitychange", () => {
+      if (document.hidden || !missed) return;
+      missed = 0;
+      document.title = title;
+    });
+    return report(null);
+  }
+
+  // ---- in the widget's frame ----
 
   function newestSeq() {
     let newest = 0;
@@ -113,6 +170,7 @@
   }
 
   function setOpen(open) {
+    if (open && reloadWhenOpen) return location.reload();
     if (open) {
       root.removeAttribute("data-closed");
       unread = 0;
@@ -137,7 +195,9 @@
         report(data.page);
         identify(data.visitor, data.product);
         setOpen(Boolean(data.open));
-        return toParent({ type: "unread", count: unread });
+        toParent({ type: "unread", count: unread });
+        if (agentWroteFirst) answerAgent();
+        return;
       case "page":
         return report(data.page);
       case "user":
@@ -150,6 +210,11 @@
   });
 
   document.getElementById("close-widget")?.addEventListener("click", () => toParent({ type: "close" }));
+  // Esc closes the widget (the loader puts focus back on its button), unless the page used it to
+  // close something of its own first: a menu, the emoji picker.
+  addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !event.defaultPrevented && !event.isComposing) toParent({ type: "close" });
+  });
 
   toParent({ type: "ready" });
 })();

@@ -49,18 +49,19 @@
   const ICON_CLOSE =
     '<svg viewBox="0 0 24 24" width="24" height="24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" aria-hidden="true"><path d="M18 6 6 18M6 6l12 12"/></svg>';
 
-  function css(side, colour) {
+  function css(side, colour, text) {
     return `:host{all:initial}
 *{box-sizing:border-box;font:14px/1.4 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif}
-.launcher{position:fixed;${side}:20px;bottom:20px;width:56px;height:56px;border:0;border-radius:50%;background:${colour};color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;z-index:2147483000}
+.launcher{position:fixed;${side}:20px;bottom:20px;width:56px;height:56px;border:0;border-radius:50%;background:${colour};color:${text};cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;z-index:2147483000}
 .badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;line-height:20px;text-align:center}
-.bubble{position:fixed;${side}:20px;bottom:88px;max-width:260px;padding:10px 30px 10px 14px;border-radius:12px;background:#fff;color:#111;box-shadow:0 4px 14px rgba(0,0,0,.18);cursor:pointer;z-index:2147483000}
-.bubble button{position:absolute;top:4px;right:4px;border:0;background:none;color:#666;cursor:pointer;font-size:16px;line-height:1}
+.bubble{position:fixed;${side}:20px;bottom:88px;max-width:260px;padding:10px 40px 10px 14px;border-radius:12px;background:#fff;color:#111;box-shadow:0 4px 14px rgba(0,0,0,.18);cursor:pointer;z-index:2147483000}
+.bubble button{position:absolute;top:0;right:0;width:44px;height:44px;border:0;background:none;color:#555;cursor:pointer;font-size:18px;line-height:1}
 .panel{position:fixed;${side}:20px;bottom:88px;width:380px;height:min(620px,calc(100vh - 108px));border-radius:12px;overflow:hidden;background:#fff;box-shadow:0 8px 30px rgba(0,0,0,.3);z-index:2147483001}
 .panel iframe{width:100%;height:100%;border:0;display:block}
 .panel.full{inset:0;width:100%;height:100%;border-radius:0}
 .panel .down{position:absolute;inset:0;display:flex;flex-direction:column;gap:12px;align-items:center;justify-content:center;padding:24px;text-align:center;color:#333;background:#fff}
-.panel .down a{color:${colour}}
+.panel .down a{color:inherit}
+.panel .down button{padding:10px 18px;border:0;border-radius:8px;background:${colour};color:${text};cursor:pointer}
 [hidden]{display:none!important}`;
   }
 
@@ -70,7 +71,8 @@
     const root = host.attachShadow({ mode: "open" });
     const side = config.position === "left" ? "left" : "right";
     const style = document.createElement("style");
-    style.textContent = css(side, /^#[0-9a-f]{6}$/i.test(config.color) ? config.color : "#2563eb");
+    const hex = (value, fallback) => (/^#[0-9a-f]{6}$/i.test(value) ? value : fallback);
+    style.textContent = css(side, hex(config.color, "#2563eb"), hex(config.textColor, "#fff"));
     const launcher = document.createElement("button");
     launcher.className = "launcher";
     launcher.type = "button";
@@ -92,7 +94,7 @@
       const dismiss = document.createElement("button");
       dismiss.type = "button";
       dismiss.textContent = "×";
-      dismiss.setAttribute("aria-label", "×");
+      dismiss.setAttribute("aria-label", config.dismiss || "×");
       dismiss.addEventListener("click", safe((event) => {
         event.stopPropagation();
         hideBubble();
@@ -142,20 +144,33 @@
     panel.append(frame);
     ui.root.append(panel);
     ui.panel = panel;
-    // Unreachable, or refused by the shop's allowed sites: say so in the panel, not in the page.
+    watchLoading();
+  }
+
+  // Unreachable, or refused by the shop's allowed sites: say so in the panel, not in the page,
+  // with a way to try again and one to open the chat in a tab of its own.
+  function watchLoading() {
     setTimeout(safe(() => {
       if (ready) return;
       const down = document.createElement("div");
       down.className = "down";
       const line = document.createElement("p");
       line.textContent = config.unavailable;
+      const retry = document.createElement("button");
+      retry.type = "button";
+      retry.textContent = config.retry;
+      retry.addEventListener("click", safe(() => {
+        down.remove();
+        frame.src = chatUrl(true);
+        watchLoading();
+      }));
       const link = document.createElement("a");
       link.href = chatUrl(false);
       link.target = "_blank";
       link.rel = "noopener";
       link.textContent = config.openInTab;
-      down.append(line, link);
-      panel.append(down);
+      down.append(line, retry, link);
+      ui.panel.append(down);
     }), 15000);
   }
 
@@ -195,8 +210,9 @@
       }
       case "open": // an agent wrote first to this visitor
         return api.open();
-      case "close":
-        return api.close();
+      case "close": // the chat page's own close button, or Esc inside it
+        api.close();
+        return ui.launcher.focus();
       case "unread":
         if (Number.isSafeInteger(data.count) && data.count >= 0) setUnread(isOpen ? 0 : data.count);
         return;

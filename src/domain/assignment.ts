@@ -15,6 +15,7 @@ import { and, asc, eq, gte, isNull, or, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
 import { agentGroups, agents, businesses, conversations, groups } from "../db/schema";
+import type { Agent } from "./agents";
 import { assignConversation, type Conversation, lastClosedConversation, requeueConversation } from "./conversations";
 import type { ConversationEvents } from "./events";
 
@@ -135,6 +136,15 @@ export function agentLoads(db: Queryable, businessId: number, onlineAgentIds: re
       // No console open counts as offline, whatever they chose when they last had one.
       readiness: !online.has(load.id) || availability === "offline" ? "offline" : availability === "away" ? "away" : load.open >= load.capacity ? "full" : "ready",
     }));
+}
+
+/** Up to `limit` of the agents who serve the pool and are online now: the team a visitor is shown. */
+export function onlineTeam(db: Queryable, businessId: number, onlineAgentIds: readonly number[], pool: Pool, limit = 3): Pick<Agent, "displayName" | "avatar">[] {
+  if (onlineAgentIds.length === 0) return [];
+  const team = prepared(db, "onlineTeam", (db) =>
+    db.select({ displayName: agents.displayName, avatar: agents.avatar }).from(agents).where(available).orderBy(asc(agents.id)).limit(placeholder("limit")).prepare(),
+  );
+  return team.all({ businessId, online: JSON.stringify(onlineAgentIds), limit, ...poolParams(pool) });
 }
 
 /** Whether `agent` serves the pool of `conversation` (may see it wait and take it). */

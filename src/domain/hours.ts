@@ -166,6 +166,36 @@ export function isWithinHours(db: Queryable, business: Business, now: number = D
   );
 }
 
+/** When the shop opens next: in how many days (0: today), on which weekday, at what time of its own clock. */
+export interface NextOpening {
+  inDays: number;
+  weekday: number;
+  opensAt: string;
+}
+
+/**
+ * The next opening after `now`, for a visitor who came outside the hours (with no weekly schedule,
+ * the next day that is not a closed date opens at midnight); null past two weeks of closed days.
+ */
+export function nextOpening(db: Queryable, business: Business, now: number = Date.now()): NextOpening | null {
+  const hours = readHours(db, business);
+  const closedDates = hours.closedDates;
+  const days = hours.days.length ? hours.days : weekdays.map((weekday) => ({ weekday, opensAt: "00:00", closesAt: "24:00" }));
+  const clock = localClock(business.timezone, now);
+  const today = Date.parse(`${clock.date}T00:00:00Z`);
+  for (let inDays = 0; inDays <= 14; inDays++) {
+    const day = new Date(today + inDays * 86_400_000);
+    if (closedDates.includes(day.toISOString().slice(0, 10))) continue;
+    const weekday = day.getUTCDay();
+    const opensAt = days
+      .filter((span) => span.weekday === weekday && (inDays > 0 || minutesOf(span.opensAt) > clock.minutes))
+      .map((span) => span.opensAt)
+      .sort()[0];
+    if (opensAt) return { inDays, weekday, opensAt };
+  }
+  return null;
+}
+
 export type OfflineReason = "hours" | "noAgent";
 
 /**

@@ -134,7 +134,7 @@ export class Hub implements ConversationEvents {
       );
     }
     this.send((locale) => topics.agentThread(conversation.visitorId, locale), () => ({ type: "conversation", id: conversation.id }));
-    this.sendAgentStatus(conversation.visitorId);
+    this.sendAgentStatus(conversation.visitorId, conversation.businessId);
     if (conversation.status === "queued") this.sendQueuePositions(conversation);
     if (previous?.status === "queued" && (conversation.status !== "queued" || !samePoolAs(previous, conversation))) this.sendQueuePositions(previous);
     // Out of the line: the visitor's place-in-line notice goes away.
@@ -292,18 +292,18 @@ export class Hub implements ConversationEvents {
     );
   }
 
-  /** The visitor's header: who answers them, and whether that agent is online. */
-  private sendAgentStatus(visitorId: number): void {
+  /** The visitor's header: who answers them, whether that agent is online, and whether a chat goes on. */
+  private sendAgentStatus(visitorId: number, businessId: number): void {
     const conversation = currentConversation(this.db, visitorId);
     const agent = conversation?.agentId ? agentCard(this.db, conversation.agentId) : null;
-    const business = conversation ? findBusiness(this.db, conversation.businessId) : undefined;
-    if (!conversation || !business) return;
-    const availability = shownAvailability(agent, conversation.agentId !== null && this.agents.isOnline(conversation.agentId));
+    const business = findBusiness(this.db, businessId);
+    if (!business) return;
+    const availability = shownAvailability(agent, conversation?.agentId != null && this.agents.isOnline(conversation.agentId));
     this.send(
       (locale) => topics.visitorThread(visitorId, locale),
       (locale) => {
         const t = translator(locale);
-        return html`<hx-partial hx-target="#agent-status" hx-swap="outerHTML">${agentStatus({ t, locale }, business, agent, availability)}</hx-partial>
+        return html`<hx-partial hx-target="#agent-status" hx-swap="outerHTML">${agentStatus({ t, locale }, business, agent, availability, conversation !== undefined)}</hx-partial>
 <hx-partial hx-target="#typing" hx-swap="innerHTML">${t("thread.typing", { name: agent?.displayName ?? business.name })}</hx-partial>`;
       },
     );
@@ -314,11 +314,11 @@ export class Hub implements ConversationEvents {
     const agent = this.db.select({ businessId: agents.businessId }).from(agents).where(eq(agents.id, agentId)).get();
     if (agent) this.sendWaitingNotices(agent.businessId);
     const open = this.db
-      .select({ visitorId: conversations.visitorId })
+      .select({ visitorId: conversations.visitorId, businessId: conversations.businessId })
       .from(conversations)
       .where(and(eq(conversations.agentId, agentId), eq(conversations.status, "open")))
       .all();
-    for (const { visitorId } of open) this.sendAgentStatus(visitorId);
+    for (const { visitorId, businessId } of open) this.sendAgentStatus(visitorId, businessId);
   }
 
   private visitorPresenceChanged(visitorId: number, online: boolean): void {

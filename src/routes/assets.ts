@@ -20,15 +20,15 @@ import { acceptsGzip } from "./client";
 
 const script = "text/javascript; charset=utf-8";
 
-/** `ours`: Kefu's own readable scripts, minified when first served (the others come minified). */
+/** `ours`: Kefu's own readable scripts and stylesheet, minified when first served (the others come minified). */
 const files: Record<string, { path: string; type: string; ours?: boolean }> = {
   "htmx.js": { path: htmx, type: script },
   "hx-ws.js": { path: hxWs, type: script },
   "hx-upsert.js": { path: hxUpsert, type: script },
   "alpine.js": { path: alpine, type: script },
   "chat.js": { path: chat, type: script, ours: true },
-  "kefu.css": { path: css, type: "text/css; charset=utf-8" },
-  "console.css": { path: consoleCss, type: "text/css; charset=utf-8" },
+  "kefu.css": { path: css, type: "text/css; charset=utf-8", ours: true },
+  "console.css": { path: consoleCss, type: "text/css; charset=utf-8", ours: true },
   "embed.js": { path: embed, type: script, ours: true },
   "demo.js": { path: demo, type: script, ours: true },
   "widget.js": { path: widget, type: script, ours: true },
@@ -39,6 +39,8 @@ const files: Record<string, { path: string; type: string; ours?: boolean }> = {
 };
 
 const minifier = new Bun.Transpiler({ loader: "js", target: "browser", minifyWhitespace: true });
+// Comments and runs of white space out; the stylesheet's strings hold no double spaces or braces.
+const minifyCss = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\s+/g, " ").replace(/ ?([{};,]) ?/g, "$1").trim();
 
 // Each body is made once per process, on first request: the files are small and never change.
 const bodies = new Map<string, { plain: Uint8Array<ArrayBuffer>; gzipped: Uint8Array<ArrayBuffer> }>();
@@ -47,8 +49,9 @@ async function bodyOf(name: AssetName) {
   let body = bodies.get(name);
   if (!body) {
     const file = files[name]!;
+    const text = file.ours ? await Bun.file(file.path).text() : "";
     const plain = file.ours
-      ? new TextEncoder().encode(minifier.transformSync(await Bun.file(file.path).text()))
+      ? new TextEncoder().encode(name === "kefu.css" ? minifyCss(text) : minifier.transformSync(text))
       : new Uint8Array(await Bun.file(file.path).arrayBuffer());
     body = { plain, gzipped: Bun.gzipSync(plain, { level: 9 }) };
     bodies.set(name, body);

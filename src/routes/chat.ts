@@ -5,13 +5,13 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { agentCard, shownAvailability } from "../domain/agents";
 import type { Business } from "../domain/businesses";
-import { anyone, type Pool } from "../domain/assignment";
+import { anyone, onlineTeam } from "../domain/assignment";
 import { currentConversation, queuePosition } from "../domain/conversations";
 import { listGroups } from "../domain/groups";
 import { listFaqs } from "../domain/faqs";
 import { listInfoTabs } from "../domain/info-tabs";
 import { NotFoundError, ValidationError } from "../domain/errors";
-import { nobodyOnline, type OfflineReason, offlineReason } from "../domain/hours";
+import { isWithinHours, nextOpening, nobodyOnline, type OfflineReason, offlineReason } from "../domain/hours";
 import { limits } from "../domain/limits";
 import { threadPage } from "../domain/messages";
 import { leaveMessage } from "../domain/offline-messages";
@@ -22,30 +22,20 @@ import { messagePage } from "../views/auth";
 import { chatPage, nobodyOnlineText } from "../views/chat";
 import type { Translate } from "../i18n";
 import { html } from "../views/html";
-import { type LeaveMessageState, leaveMessageForm, leaveMessageOutcome } from "../views/leave-message";
+import { type LeaveMessageState, leaveMessageForm, leaveMessageRefused, leaveMessageSent } from "../views/leave-message";
 import { earlierControl, threadUpsert } from "../views/message";
+import { type ChatLink, chatLink } from "./chat-links";
 import { frameAncestors } from "./embedding";
 import { allowFraming } from "./security-headers";
 import { linkPool, linkQuery, setVisitorCookie, visitorCookiePath, visitorFromCookie } from "./visitor-cookie";
 
-/** The socket's query: what the page was opened with that the first message and the replies need. */
-function socketQuery(pool: Pool, link: typeof linkQuery.static, locale: string): string {
-  const query = new URLSearchParams();
-  if (pool.requestedAgentId !== null) query.set("agent", String(pool.requestedAgentId));
-  else if (pool.groupId !== null) query.set("group", String(pool.groupId));
-  query.set("locale", locale);
-  if (link.embed === "1") query.set("embed", "1");
-  if (link.via === "wechat") query.set("via", "wechat");
-  return `?${query.toString()}`;
-}
-
 export function chatRoutes(deps: AppDeps, hub: Hub) {
   const { db, secret, config } = deps;
-  const earlierUrl = (widgetKey: string, hasEarlier: boolean, firstId: number | undefined) =>
-    hasEarlier && firstId !== undefined ? `${visitorCookiePath(widgetKey)}/messages?before=${firstId}` : null;
+  const earlierUrl = (widgetKey: string, opened: ChatLink, hasEarlier: boolean, firstId: number | undefined) =>
+    hasEarlier && firstId !== undefined ? chatLink(widgetKey, opened, { path: "/messages", before: firstId }) : null;
   // Outside hours the shop's offline text; in hours with nobody online, its nobody-online text.
-  const leaveMessageState = (business: Business, widgetKey: string, reason: OfflineReason, t: Translate): LeaveMessageState => ({
-    action: `${visitorCookiePath(widgetKey)}/leave-message`,
+  const leaveMessageState = (business: Business, widgetKey: string, opened: ChatLink, reason: OfflineReason, t: Translate): LeaveMessageState => ({
+    action: chatLink(widgetKey, opened, { path: "/leave-message" }),
     offlineText: reason === "noAgent" ? nobodyOnlineText(t, business) : business.offlineText,
     required: business.offlineRequired,
   });
@@ -92,25 +82,31 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
         // Told at once, before the first message too, rather than "You are next in line" forever.
         const waitingPool = conversation ? (conversation.status === "queued" ? conversation : null) : offline ? null : pool;
         const nobodyOnlineNow = waitingPool !== null && nobodyOnline(db, business.id, onlineAgentIds, waitingPool);
+        // For the header: outside the hours, when the shop is back; else the faces of who may
+        // answer, those serving the conversation's pool or the link's.
+        const closedNow = !isWithinHours(db, business);
         const picking = !conversation && !offline && business.groupPicker && pool.groupId === null && pool.requestedAgentId === null;
-        const groupChoices = picking ? listGroups(db, business.id).map((group) => ({ name: group.name, url: `${chatPath}?group=${group.id}` })) : [];
+        const groupChoices = picking ? listGroups(db, business.id).map((group) => ({ name: group.name, url: chatLink(params.widgetKey, query, { group: group.id }) })) : [];
         return chatPage(page, {
           business,
           agent,
           queueAhead: conversation ? queuePosition(db, conversation) : null,
           nobodyOnline: nobodyOnlineNow ? nobodyOnlineText(page.t, business) : null,
           agentAvailability,
+          ongoing: conversation !== undefined,
+          team: closedNow ? [] : onlineTeam(db, business.id, onlineAgentIds, conversation ?? pool),
+          nextOpening: closedNow ? nextOpening(db, business) : null,
           groupChoices: groupChoices.length > 0 ? groupChoices : null,
-          requestedAway: !conversation && agent && pool.requestedAgentId && agentAvailability !== "online" ? { name: agent.displayName, anyoneUrl: chatPath } : null,
+          requestedAway: !conversation && agent && pool.requestedAgentId && agentAvailability !== "online" ? { name: agent.displayName, anyoneUrl: chatLink(params.widgetKey, query) } : null,
           messages: history.messages,
-          earlierUrl: earlierUrl(params.widgetKey, history.hasEarlier, history.messages[0]?.id),
+          earlierUrl: earlierUrl(params.widgetKey, query, history.hasEarlier, history.messages[0]?.id),
           // The socket carries the link's group or agent: the first message is routed by it.
           // The page's language, not the upgrade's Accept-Language: browsers may send another.
-          socketUrl: `${chatPath}/ws${socketQuery(pool, query, page.locale)}`,
+          socketUrl: chatLink(params.widgetKey, query, { path: "/ws", group: pool.groupId, agent: pool.requestedAgentId, locale: page.locale }),
           chatPath,
           embedded: embedded ? { origins: business.allowedOrigins } : null,
           // A visitor already in a conversation keeps it; otherwise, offline means "leave a message".
-          leaveMessage: reason ? leaveMessageState(business, params.widgetKey, reason, page.t) : null,
+          leaveMessage: reason ? leaveMessageState(business, params.widgetKey, query, reason, page.t) : null,
           faqs: listFaqs(db, business.id),
           infoTabs: listInfoTabs(db, business.id),
         });
@@ -122,22 +118,22 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
       ({ params, query, visitor, page }) => {
         if (!visitor) throw new NotFoundError("visitor");
         const history = threadPage(db, { visitorId: visitor.id }, query.before);
-        return html`${earlierControl(page.t, earlierUrl(params.widgetKey, history.hasEarlier, history.messages[0]?.id))}
+        return html`${earlierControl(page.t, earlierUrl(params.widgetKey, query, history.hasEarlier, history.messages[0]?.id))}
 ${threadUpsert(page.t, history.messages, "visitor")}`;
       },
-      { query: t.Object({ before: t.Numeric({ minimum: 1 }) }) },
+      { query: t.Composite([linkQuery, t.Object({ before: t.Numeric({ minimum: 1 }) })]) },
     )
     .post(
       "/chat/:widgetKey/leave-message",
-      ({ params, business, visitor, ip, blocked, page, body, set }) => {
+      ({ params, query, business, visitor, ip, blocked, page, body, set }) => {
         if (!business) throw new NotFoundError("chat");
         if (blocked) {
           set.status = 403;
-          return leaveMessageOutcome("error", page.t("chat.blocked"));
+          return leaveMessageRefused(page.t("chat.blocked"));
         }
         if (!visitor) throw new NotFoundError("visitor");
         const reason = offlineReason(db, business, { onlineAgentIds: hub.agents.onlineIds(), pool: anyone }) ?? "hours";
-        const form = { ...leaveMessageState(business, params.widgetKey, reason, page.t), values: body };
+        const form = { ...leaveMessageState(business, params.widgetKey, query, reason, page.t), values: body };
         const visitorKey = [`visitor:${visitor.id}`];
         const ipKey = ip ? [`ip:${ip}`] : [];
         const wait = Math.max(messagesByVisitor.retryAfterMs(visitorKey), messagesByIp.retryAfterMs(ipKey));
@@ -155,9 +151,10 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
         hub.inboxChanged(business.id);
         messagesByVisitor.record(visitorKey);
         messagesByIp.record(ipKey);
-        return leaveMessageOutcome("ok", page.t("leave.thanks"));
+        return leaveMessageSent(page.t);
       },
       {
+        query: linkQuery,
         body: t.Object({
           name: t.String({ maxLength: 1000 }),
           phone: t.String({ maxLength: 1000 }),

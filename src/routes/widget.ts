@@ -8,6 +8,7 @@ import { businesses } from "../db/schema";
 import { type Business, findBusinessByWidgetKey } from "../domain/businesses";
 import { NotFoundError } from "../domain/errors";
 import { localeFromAcceptLanguage, translator } from "../i18n";
+import { brandColors } from "../views/brand";
 import { demoPage } from "../views/demo";
 import { assetResponse } from "./assets";
 import { mayEmbed } from "./embedding";
@@ -17,13 +18,21 @@ import { chatPageUrl } from "./visitor-cookie";
 export interface WidgetConfig {
   title: string;
   color: string;
+  /** The launcher icon's colour: white or near-black, whichever reads on `color`. */
+  textColor: string;
   position: Business["widgetPosition"];
   greeting: string;
   chatUrl: string;
   /** Shown in the panel when the chat page does not load. */
   unavailable: string;
   openInTab: string;
+  retry: string;
+  /** The name of the greeting bubble's close button. */
+  dismiss: string;
 }
+
+// Short enough that a shop sees a new colour or title on its site within a minute (README, "Appearance").
+const configCacheControl = "public, max-age=30";
 
 export function widgetRoutes(deps: AppDeps) {
   const { db, config } = deps;
@@ -35,7 +44,7 @@ export function widgetRoutes(deps: AppDeps) {
       const headers = {
         "content-type": "application/json; charset=utf-8",
         "access-control-allow-origin": origin ?? "*",
-        "cache-control": "public, max-age=300",
+        "cache-control": configCacheControl,
         vary: "origin, accept-language",
       };
       if (!business) return Response.json({ error: "No shop has this widget key." }, { status: 404, headers });
@@ -43,14 +52,18 @@ export function widgetRoutes(deps: AppDeps) {
         return Response.json({ error: "This site is not among the shop's allowed sites." }, { status: 403, headers });
       }
       const t = translator(localeFromAcceptLanguage(request.headers.get("accept-language")));
+      const { brand, onBrand } = brandColors(business.widgetColor);
       const widget: WidgetConfig = {
         title: business.widgetTitle || business.name,
-        color: business.widgetColor,
+        color: brand,
+        textColor: onBrand,
         position: business.widgetPosition,
         greeting: business.widgetGreeting,
         chatUrl: chatPageUrl(config, request, business.widgetKey),
         unavailable: t("widget.unavailable"),
         openInTab: t("widget.openInTab"),
+        retry: t("widget.retry"),
+        dismiss: t("widget.dismiss"),
       };
       return Response.json(widget, { headers });
     })

@@ -3,7 +3,9 @@
 import { limits, messageLimits } from "../domain/limits";
 import type { LeftMessage, OfflineField } from "../domain/offline-messages";
 import { field, type FieldErrors, notice } from "./form";
+import type { Translate } from "../i18n";
 import { html, type SafeHtml } from "./html";
+import { icon } from "./icons";
 import type { PageContext } from "./page";
 
 export interface LeaveMessageState {
@@ -45,7 +47,15 @@ export function leaveMessageForm(ctx: PageContext, state: LeaveMessageState): Sa
 </section>`;
 }
 
-/** What replaces the form once it is done with: the thanks, or why it cannot be used. */
-export function leaveMessageOutcome(kind: "ok" | "error", text: string): SafeHtml {
-  return html`<section id="leave-message" class="leave-message">${notice(kind, text)}</section>`;
+/** What replaces the form once the message is stored: plainly sent, and what happens next. */
+export function leaveMessageSent(t: Translate): SafeHtml {
+  return html`<section id="leave-message" class="leave-message sent" role="status">${icon("circle-check")}
+  <h2>${t("leave.sentTitle")}</h2>
+  <p>${t("leave.thanks")}</p>
+</section>`;
+}
+
+/** What replaces the form when it cannot be used. */
+export function leaveMessageRefused(text: string): SafeHtml {
+  return html`<section id="leave-message" class="leave-message">${notice("error", text)}</section>`;
 }

@@ -71,9 +71,10 @@ export function visitorSide(ctx: PageContext, content: VisitorWindowContent): Sa
 </aside>`;
 }
 
-/** The header's toggle for the panel on narrow screens: "FAQ" when there are questions, else "Info". */
+/** The header's toggle for the panel on narrow screens, an icon named "FAQ" when there are questions, else "Info". */
 export function visitorSideToggle(ctx: PageContext, content: VisitorWindowContent): SafeHtml {
   const { t } = ctx;
   if (!content.faqs.length && !content.infoTabs.length) return html``;
-  return html`<button type="button" class="secondary small chat-side-toggle" aria-controls="chat-side" aria-expanded="false" :aria-expanded="side" @click="side = !side">${icon("circle-help")} ${t(content.faqs.length ? "faq.title" : "infoTabs.toggle")}</button>`;
+  const name = t(content.faqs.length ? "faq.title" : "infoTabs.toggle");
+  return html`<button type="button" class="icon-button chat-side-toggle" title="${name}" aria-controls="chat-side" aria-expanded="false" :aria-expanded="side" @click="side = !side">${icon("circle-help")}<span class="visually-hidden">${name}</span></button>`;
 }

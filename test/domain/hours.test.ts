@@ -3,7 +3,7 @@ import { auditLog, businessHours, closedDates } from "../../src/db/schema";
 import { anyone } from "../../src/domain/assignment";
 import { findBusiness } from "../../src/domain/businesses";
 import { ValidationError } from "../../src/domain/errors";
-import { type HoursInput, isWithinHours, offlineReason, readHours, saveHours } from "../../src/domain/hours";
+import { type HoursInput, isWithinHours, nextOpening, offlineReason, readHours, saveHours } from "../../src/domain/hours";
 import { addMember, testApp } from "../support";
 
 const at = (iso: string) => Date.parse(iso);
@@ -106,6 +106,32 @@ describe("business hours", () => {
     const ctx = await shop({ closedDates: ["2026-12-25"] });
     expect(isWithinHours(ctx.db, ctx.business(), at("2026-12-25T12:00:00Z"))).toBe(false);
     expect(isWithinHours(ctx.db, ctx.business(), at("2026-12-26T12:00:00Z"))).toBe(true);
+  });
+});
+
+describe("the next opening, which a visitor outside the hours is told", () => {
+  const weekdaysNineToSix = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, opensAt: "09:00", closesAt: "18:00" }));
+
+  it("is later today before the shop opens, and the next working day after it closed", async () => {
+    const ctx = await shop({ days: weekdaysNineToSix });
+    // 2026-01-05 is a Monday.
+    expect(nextOpening(ctx.db, ctx.business(), at("2026-01-05T07:30:00Z"))).toEqual({ inDays: 0, weekday: 1, opensAt: "09:00" });
+    expect(nextOpening(ctx.db, ctx.business(), at("2026-01-05T18:00:00Z"))).toEqual({ inDays: 1, weekday: 2, opensAt: "09:00" });
+    // Friday evening: Monday.
+    expect(nextOpening(ctx.db, ctx.business(), at("2026-01-09T20:00:00Z"))).toEqual({ inDays: 3, weekday: 1, opensAt: "09:00" });
+  });
+
+  it("skips closed dates, and reads the day on the shop's own clock", async () => {
+    const ctx = await shop({ timezone: "Asia/Shanghai", days: weekdaysNineToSix, closedDates: ["2026-01-06", "2026-01-07"] });
+    // Monday 2026-01-05 15:00 UTC is 23:00 in Shanghai; Tuesday and Wednesday are closed there.
+    expect(nextOpening(ctx.db, ctx.business(), at("2026-01-05T15:00:00Z"))).toEqual({ inDays: 3, weekday: 4, opensAt: "09:00" });
+  });
+
+  it("is the next midnight after a closed date of a shop open around the clock, and none after two weeks closed", async () => {
+    const ctx = await shop({ closedDates: ["2026-12-25"] });
+    expect(nextOpening(ctx.db, ctx.business(), at("2026-12-25T12:00:00Z"))).toEqual({ inDays: 1, weekday: 6, opensAt: "00:00" });
+    const away = await shop({ days: weekdaysNineToSix, closedDates: Array.from({ length: 20 }, (_, day) => `2026-02-${String(day + 1).padStart(2, "0")}`) });
+    expect(nextOpening(away.db, away.business(), at("2026-01-31T20:00:00Z"))).toBeNull();
   });
 });
 

@@ -112,7 +112,7 @@ describe("an agent's preferences", () => {
       const page = await (await client.get(`/console/conversations/${conversation.id}`)).text();
       return page.slice(page.indexOf('id="composer"'));
     };
-    expect(await composer()).toContain("Enter to send, Shift+Enter for a new line");
+    expect(await composer()).toContain('placeholder="Write a message…"');
     await client.post("/console/preferences", valid);
     expect(await composer()).toContain("(Ctrl+Enter to send, Enter for a new line)");
   });

@@ -139,7 +139,7 @@ describe("the visitor's chat page", () => {
     expect(page.indexOf('id="side-tab-faq"')).toBeLessThan(page.indexOf(`id="side-tab-tab-${tab.id}"`));
     expect(page).toContain("Line one\n&lt;script&gt;x&lt;/script&gt; ");
     expect(page).toContain('<a href="https://shop.example/returns" target="_blank" rel="noopener nofollow ugc">');
-    expect(page).toContain('class="secondary small chat-side-toggle"');
+    expect(page).toContain('class="icon-button chat-side-toggle" title="FAQ"');
   });
 
   it("leaves the questions out while the leave-a-message form replaces the composer, and keeps the tabs", async () => {

@@ -86,6 +86,25 @@ describe("the widget config", () => {
     expect(await (await new Client(ctx.app).get(configPath(ctx), { origin: shop })).json()).toMatchObject({ title: "Li's Teas" });
   });
 
+  it("gives the launcher's icon the text colour that reads on the shop's colour", async () => {
+    const ctx = testApp();
+    const colours = async (widgetColor: string) => {
+      setShop(ctx, { widgetColor });
+      const config = await (await new Client(ctx.app).get(configPath(ctx), { origin: shop })).json();
+      return [config.color, config.textColor];
+    };
+    expect(await colours("#fde047")).toEqual(["#fde047", "#111111"]);
+    expect(await colours("#1e3a8a")).toEqual(["#1e3a8a", "#ffffff"]);
+  });
+
+  it("lets browsers keep it under a minute, so a change of appearance shows within one", async () => {
+    const ctx = testApp();
+    const response = await new Client(ctx.app).get(configPath(ctx), { origin: shop });
+    const maxAge = Number(/max-age=(\d+)/.exec(response.headers.get("cache-control") ?? "")?.[1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(maxAge).toBeLessThan(60);
+  });
+
   it("points the widget at the public URL when one is configured", async () => {
     const ctx = testApp({ config: { publicUrl: "https://chat.example.com", trustProxy: false } });
     const config = await (await new Client(ctx.app).get(configPath(ctx), { origin: shop })).json();
