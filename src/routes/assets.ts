@@ -51,7 +51,7 @@ async function bodyOf(name: AssetName) {
     const file = files[name]!;
     const text = file.ours ? await Bun.file(file.path).text() : "";
     const plain = file.ours
-      ? new TextEncoder().encode(name === "kefu.css" ? minifyCss(text) : minifier.transformSync(text))
+      ? new TextEncoder().encode(file.type.startsWith("text/css") ? minifyCss(text) : minifier.transformSync(text))
       : new Uint8Array(await Bun.file(file.path).arrayBuffer());
     body = { plain, gzipped: Bun.gzipSync(plain, { level: 9 }) };
     bodies.set(name, body);

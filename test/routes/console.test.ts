@@ -111,6 +111,22 @@ describe("health and assets", () => {
     expect((await client.get("/assets/../package.json")).status).toBe(404);
   });
 
+  it("serves our stylesheets as the same rules without comments and runs of white space", async () => {
+    const ctx = testApp();
+    const client = new Client(ctx.app);
+    for (const [name, rule] of [
+      ["kefu.css", "[hidden]{display: none !important;}"],
+      ["console.css", ".skip-link:focus{top: .5rem;}"],
+    ]) {
+      const response = await client.get(`/assets/${name}`);
+      expect(response.headers.get("content-type")).toBe("text/css; charset=utf-8");
+      const css = await response.text();
+      expect(css).toContain(rule!);
+      expect(css).not.toContain("/*");
+      expect(css).not.toMatch(/\s{2}/);
+    }
+  });
+
   it("sends a content security policy that forbids framing and inline scripts", async () => {
     const ctx = testApp();
     const response = await new Client(ctx.app).get("/login");
