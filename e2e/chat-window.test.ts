@@ -44,7 +44,7 @@ beforeAll(async () => {
   });
   hostUrl = `http://localhost:${host.port}`;
   // Every test's visitor goes to the owner: room for all of them.
-  await asOwner("/console/settings/capacity", { capacity: "100" });
+  await asOwner("/console/settings", { capacity: "100" });
 });
 
 afterAll(async () => {
@@ -144,11 +144,11 @@ const closedDays = () => [0, 1].map((days) => new Date(Date.now() + days * 86_40
 
 /** Closed today: the chat page offers the leave-a-message form until `run` is done. */
 async function whileClosed(run: () => Promise<void>): Promise<void> {
-  await asOwner("/console/hours", { timezone: "UTC", closedDates: closedDays(), offlineText: "" });
+  await asOwner("/console/hours", { timezone: "UTC", closedDates: closedDays(), offlineText: "", noAgentText: "" });
   try {
     await run();
   } finally {
-    await asOwner("/console/hours", { timezone: "UTC", closedDates: "", offlineText: "" });
+    await asOwner("/console/hours", { timezone: "UTC", closedDates: "", offlineText: "", noAgentText: "" });
   }
 }
 
