@@ -28,6 +28,7 @@ export const en = {
   "demo.returns": "Returns",
   "nav.conversations": "Conversations",
   "nav.settings": "Settings",
+  "nav.preferences": "Preferences",
   "nav.team": "Team",
   "nav.profile": "Profile",
   "nav.groups": "Groups",

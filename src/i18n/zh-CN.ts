@@ -28,6 +28,7 @@ export const zhCN: Dictionary = {
   "demo.returns": "退换货",
   "nav.conversations": "会话",
   "nav.settings": "设置",
+  "nav.preferences": "偏好设置",
   "nav.team": "团队",
   "nav.profile": "个人资料",
   "nav.groups": "分组",

@@ -38,7 +38,7 @@ export function preferencesPage(ctx: ConsoleContext, state: PreferencesState = {
   const invalid = (name: string) => (errors[name] ? html`aria-invalid="true" ${described(name)}` : "");
   return consolePage(
     ctx,
-    "profile",
+    "preferences",
     t("prefs.title"),
     html`<h1>${t("prefs.title")}</h1>
 <section class="card panel preferences" id="preferences">

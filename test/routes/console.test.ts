@@ -13,10 +13,13 @@ describe("the console shell", () => {
     expect(page).toContain('action="/logout"');
   });
 
-  it("hides the Team link from agents", async () => {
+  it("shows agents no shop settings they cannot change: their preferences instead, and no Team", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "agent");
-    expect(await (await client.get("/console")).text()).not.toContain('href="/console/team"');
+    const page = await (await client.get("/console")).text();
+    expect(page).not.toContain('href="/console/team"');
+    expect(page).not.toContain('href="/console/settings"');
+    expect(page).toContain('href="/console/preferences"');
   });
 
   it("speaks the browser's language until the agent chooses one, then remembers the choice", async () => {
