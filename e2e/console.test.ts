@@ -197,7 +197,7 @@ describe("the console, as people use it", () => {
   });
 
   it("hides the Team page from an agent", async () => {
-    expect(await navTexts(page)).toEqual(["Conversations", "Live visitors", "History", "Search", "Inbox", "Canned replies", "Settings", "Profile"]);
+    expect(await navTexts(page)).toEqual(["Conversations", "Live visitors", "History", "Search", "Inbox", "Canned replies", "Preferences", "Profile"]);
     const response = await page.goto(`${kefu.url}/console/team`);
     expect(response?.status()).toBe(403);
     expect(await page.textContent("body")).toContain("Only owners and admins can do this.");

@@ -56,12 +56,14 @@ export interface AppDeps {
   loginThrottle: RateLimiter;
   /** Password checks anyone can start (sign-in): a few at once, a short line, then refused. */
   passwordChecks: ConcurrencyLimit;
+  /** New visitors stored per address a minute (visitor-cookie.ts). */
+  newVisitors: RateLimiter;
   /** How long a closed last socket still counts as online (a reload must not flap). */
   presenceGraceMs: number;
 }
 
-export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "presenceGraceMs"> &
-  Partial<Pick<AppDeps, "loginThrottle" | "passwordChecks" | "presenceGraceMs">>;
+export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "newVisitors" | "presenceGraceMs"> &
+  Partial<Pick<AppDeps, "loginThrottle" | "passwordChecks" | "newVisitors" | "presenceGraceMs">>;
 
 
 export function createApp(options: AppOptions) {
@@ -69,6 +71,7 @@ export function createApp(options: AppOptions) {
     ...options,
     loginThrottle: options.loginThrottle ?? new RateLimiter(limits.loginFailuresPerWindow, limits.loginWindowMs),
     passwordChecks: options.passwordChecks ?? new ConcurrencyLimit(limits.passwordChecksAtOnce, limits.passwordChecksWaiting),
+    newVisitors: options.newVisitors ?? new RateLimiter(limits.newVisitorsPerIpMinute, 60_000),
     presenceGraceMs: options.presenceGraceMs ?? 5000,
   };
   const pageFor = (request: Request) => {

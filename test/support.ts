@@ -7,9 +7,11 @@ import { type AppOptions, createApp } from "../src/app";
 import { migrate, openDatabase } from "../src/db/client";
 import { addAgent } from "../src/domain/agents";
 import { ensureDefaultBusiness } from "../src/domain/businesses";
+import { findVisitorByToken } from "../src/domain/visitors";
 import { silentLog } from "../src/log";
 
 export const origin = "http://kefu.test";
+const testSecret = "0".repeat(64);
 
 export function testApp(overrides: Partial<AppOptions> = {}) {
   const opened = openDatabase(":memory:");
@@ -18,7 +20,7 @@ export function testApp(overrides: Partial<AppOptions> = {}) {
   const app = createApp({
     db: opened.db,
     sqlite: opened.sqlite,
-    secret: "0".repeat(64),
+    secret: testSecret,
     config: { publicUrl: null, trustProxy: false },
     uploadsDir: mkdtempSync(join(tmpdir(), "kefu-uploads-")),
     log: silentLog,
@@ -65,6 +67,24 @@ export class Client {
   post(path: string, form: Record<string, string> | FormData = {}, headers: Record<string, string> = {}) {
     return this.request(path, { method: "POST", form, headers });
   }
+}
+
+/**
+ * Opens the chat page as a browser does, page and script: the page gives the browser its token,
+ * and the script's first report (as embed.js sends it) stores the visitor. Returns that visitor.
+ */
+export async function openChat(ctx: TestApp, browser: Client = new Client(ctx.app), business: { id: number; widgetKey: string } = ctx.business) {
+  const { widgetKey } = business;
+  const page = await browser.get(`/chat/${widgetKey}`);
+  if (page.status !== 200) throw new Error(`chat page answered ${page.status}`);
+  const report = await browser.request(`/chat/${widgetKey}/context`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ language: "en", timezone: "UTC" }),
+  });
+  if (report.status !== 200) throw new Error(`the page's report answered ${report.status}`);
+  const token = decodeURIComponent(browser.cookie!.split("=")[1]!);
+  return { browser, visitor: findVisitorByToken(ctx.db, testSecret, business.id, token)! };
 }
 
 export async function addMember(ctx: TestApp, role: "owner" | "admin" | "agent", email: string, password = "correct horse") {

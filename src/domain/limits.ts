@@ -24,6 +24,10 @@ export const limits = {
   loginWindowMs: 5 * 60 * 1000,
   // Sign-in password checks running at once (one per core), and how many may wait for one.
   passwordChecksAtOnce: 2,
+  // Visitors one address may bring a minute (offices and mobile carriers share addresses), and
+  // messages from all the visitors of one address per visitorBurstWindowMs.
+  newVisitorsPerIpMinute: 120,
+  messagesPerIpWindow: 60,
   passwordChecksWaiting: 16,
   sessionLifetimeMs: 30 * 24 * 60 * 60 * 1000,
   formBodyBytes: 1024 * 1024,

@@ -41,6 +41,8 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
   // Sockets counted as connected at open (not refused there), so counted out at close.
   const admitted = new WeakSet<object>();
   const sending = new RateLimiter(messageLimits.visitorBurst, messageLimits.visitorBurstWindowMs);
+  // All the visitors of one address together: a script rotating cookies gains nothing.
+  const sendingFromIp = new RateLimiter(limits.messagesPerIpWindow, messageLimits.visitorBurstWindowMs);
   const typing = new RateLimiter(3, 2000);
 
   /** A picked FAQ question; one deleted since the page loaded is refused by name, like any refused message. */
@@ -71,10 +73,12 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
             return reply({ type: "error", clientId: frame.clientId, message: t("chat.blocked") });
           }
           const key = `visitor:${visitor.id}`;
-          if (sending.retryAfterMs([key]) > 0) {
+          const fromIp = [`ip:${connection.ip}`];
+          if (sending.retryAfterMs([key]) > 0 || sendingFromIp.retryAfterMs(fromIp) > 0) {
             return reply({ type: "error", clientId: frame.clientId, message: t("message.slowDown") });
           }
           sending.record([key]);
+          sendingFromIp.record(fromIp);
           // A refused message is named in the error, so the page can offer to retry it.
           guarded(deps, reply, t, () => {
             if (frame.type === "faq") return ask(connection, frame, reply);
@@ -108,7 +112,8 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
   return new Elysia()
     .derive(({ params, query, cookie, request, server }) => {
       const link = query as typeof linkQuery.static;
-      const visitorRequest = visitorFromCookie(deps, (params as { widgetKey: string }).widgetKey, cookie, request, server, link.locale);
+      // The page is running: its socket is where a new visitor is stored.
+      const visitorRequest = visitorFromCookie(deps, (params as { widgetKey: string }).widgetKey, cookie, request, server, link.locale, true);
       // Resolved once, at the upgrade: who the link the visitor came by asks for.
       const pool = visitorRequest.business ? linkPool(db, visitorRequest.business.id, link) : anyone;
       return { ...visitorRequest, pool, channel: arrivalChannel(link, request.headers.get("user-agent")) };

@@ -152,7 +152,7 @@ export function attachmentRoutes(deps: AppDeps, hub: Hub) {
 
   const visitorRoutes = new Elysia()
     .derive(({ params, query, cookie, request, server }) => ({
-      ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request, server, (query as { locale?: string }).locale),
+      ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request, server, (query as { locale?: string }).locale, request.method === "POST"),
     }))
     .post(
       "/chat/:widgetKey/attachments",

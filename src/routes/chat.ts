@@ -16,7 +16,7 @@ import { limits } from "../domain/limits";
 import { threadPage } from "../domain/messages";
 import { leaveMessage } from "../domain/offline-messages";
 import { RateLimiter } from "../domain/rate-limiter";
-import { createAnonymousVisitor, recordVisit } from "../domain/visitors";
+import { newVisitorToken, recordVisit } from "../domain/visitors";
 import type { Hub } from "../realtime/hub";
 import { messagePage } from "../views/auth";
 import { chatPage, nobodyOnlineText } from "../views/chat";
@@ -44,12 +44,13 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
   const messagesByIp = new RateLimiter(limits.offlineMessagesPerIpHour, 60 * 60_000);
 
   return new Elysia()
+    // Fetching a page stores no visitor; posting from it (the leave-a-message form) does.
     .derive(({ params, query, cookie, request, server }) => ({
-      ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request, server, (query as { locale?: string }).locale),
+      ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request, server, (query as { locale?: string }).locale, request.method === "POST"),
     }))
     .get(
       "/chat/:widgetKey",
-      ({ params, query, business, visitor: known, ip, blocked, page, cookie, request, set }) => {
+      ({ params, query, business, visitor, unstoredToken, ip, blocked, page, cookie, request, set }) => {
         if (!business) throw new NotFoundError("chat");
         const embedded = query.embed === "1";
         // Only the widget's page may be framed, by the shop's allowed sites.
@@ -60,16 +61,11 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
           set.status = 403;
           return messagePage(page, business.name, page.t("chat.blocked"));
         }
-        const visit = { ip, userAgent: request.headers.get("user-agent"), page: request.headers.get("referer") };
-        let visitor = known;
-        if (visitor) recordVisit(db, visitor.id, visit);
-        else {
-          const created = createAnonymousVisitor(db, secret, business.id, visit);
-          visitor = created.visitor;
-          setVisitorCookie(cookie, created.token, request, config, params.widgetKey);
-        }
-        const history = threadPage(db, { visitorId: visitor.id });
-        const conversation = currentConversation(db, visitor.id);
+        // A new browser gets a token, and is stored only once its page connects or writes.
+        if (visitor) recordVisit(db, visitor.id, { ip, userAgent: request.headers.get("user-agent"), page: request.headers.get("referer") });
+        else if (!unstoredToken) setVisitorCookie(cookie, newVisitorToken(secret, business.id), request, config, params.widgetKey);
+        const history = visitor ? threadPage(db, { visitorId: visitor.id }) : { messages: [], hasEarlier: false };
+        const conversation = visitor ? currentConversation(db, visitor.id) : undefined;
         const pool = linkPool(db, business.id, query);
         // Before the first message of an exclusive link, the header already shows who will answer.
         const agentId = conversation ? conversation.agentId : pool.requestedAgentId;

@@ -7,7 +7,7 @@ import type { Queryable } from "../db/client";
 import { type Pool, resolvePool } from "../domain/assignment";
 import { isIpBlocked } from "../domain/blocked-ips";
 import { type Business, findBusinessByWidgetKey } from "../domain/businesses";
-import { findVisitorByToken, type Visitor } from "../domain/visitors";
+import { findVisitorByToken, isVisitorToken, storeVisitor, type Visitor } from "../domain/visitors";
 import { isLocale, localeFromAcceptLanguage, translator } from "../i18n";
 import type { PageContext } from "../views/page";
 import { clientIp, isHttps } from "./client";
@@ -63,25 +63,40 @@ export interface VisitorRequest {
    */
   blocked: boolean;
   page: PageContext;
+  /** The cookie's token when Kefu signed it for this business but no visitor is stored for it yet. */
+  unstoredToken: string | null;
 }
 
 export function visitorFromCookie(
-  { db, secret, config }: Pick<AppDeps, "db" | "secret" | "config">,
+  { db, secret, config, newVisitors }: Pick<AppDeps, "db" | "secret" | "config" | "newVisitors">,
   widgetKey: string,
   cookie: Record<string, { value?: unknown }>,
   request: Request,
   server: Server<unknown> | null,
   /** The widget's `setLocale`/`kefuSettings.locale`, before the browser's own languages. */
   chosenLocale?: string,
+  /**
+   * Store the visitor of a signed token that has none yet: for what a visitor's page does once it
+   * runs (its socket, its reports, a message, a file), never for fetching the page itself.
+   */
+  store = false,
 ): VisitorRequest {
   const locale = isLocale(chosenLocale) ? chosenLocale : localeFromAcceptLanguage(request.headers.get("accept-language"));
   const page = { t: translator(locale), locale };
   const business = findBusinessByWidgetKey(db, widgetKey) ?? null;
-  const token = cookie[visitorCookieName]?.value;
-  const visitor = business && typeof token === "string" && token ? (findVisitorByToken(db, secret, business.id, token) ?? null) : null;
+  const cookieValue = cookie[visitorCookieName]?.value;
+  const token = typeof cookieValue === "string" && cookieValue ? cookieValue : null;
+  let visitor = business && token ? (findVisitorByToken(db, secret, business.id, token) ?? null) : null;
   const ip = clientIp(request, server, config.trustProxy);
-  const blocked = business !== null && (visitor?.blocked === true || isIpBlocked(db, business.id, ip));
-  return { business, visitor, ip, blocked, page };
+  const ipBlocked = business !== null && isIpBlocked(db, business.id, ip);
+  const unstoredToken = business && token && !visitor && isVisitorToken(secret, business.id, token) ? token : null;
+  // One address may bring only so many new visitors a minute: rotating cookies buys no rows.
+  if (store && unstoredToken && !ipBlocked && newVisitors.retryAfterMs([`ip:${ip}`]) === 0) {
+    newVisitors.record([`ip:${ip}`]);
+    visitor = storeVisitor(db, secret, business!.id, unstoredToken, { ip, userAgent: request.headers.get("user-agent"), page: request.headers.get("referer") });
+  }
+  const blocked = business !== null && (visitor?.blocked === true || ipBlocked);
+  return { business, visitor, ip, blocked, page, unstoredToken: visitor ? null : unstoredToken };
 }
 
 /**

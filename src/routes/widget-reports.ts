@@ -22,7 +22,7 @@ export function widgetReportRoutes(deps: AppDeps, hub: Hub) {
 
   return new Elysia()
     .derive(({ params, cookie, request, server }) => ({
-      ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request, server),
+      ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request, server, undefined, true),
     }))
     .onBeforeHandle(({ business, visitor, blocked, status }) => {
       if (!business) throw new NotFoundError("chat");

@@ -215,6 +215,7 @@ describe("API authentication", () => {
       log: silentLog,
       loginThrottle: new RateLimiter(10, 1000),
       passwordChecks: new ConcurrencyLimit(2, 16),
+      newVisitors: new RateLimiter(60, 60_000),
       presenceGraceMs: 50,
     };
     const app = new Elysia().use(apiRoutes(deps, ctx.app.hub, { requestsPerMinute: 2 }));

@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import { addAgent } from "../../src/domain/agents";
 import { attachments, businesses, conversations, messages, visitors } from "../../src/db/schema";
 import * as files from "../fixtures/files";
-import { Client, listeningApps, signedIn, TestSocket, testApp, visitChat, wsUrl } from "../support";
+import { Client, listeningApps, openChat, signedIn, testApp, TestSocket, visitChat, wsUrl } from "../support";
 
 function setup() {
   const uploadsDir = mkdtempSync(join(tmpdir(), "kefu-attachment-routes-"));
@@ -19,9 +19,7 @@ type Setup = ReturnType<typeof setup>;
 
 /** A visitor who has opened the chat page and holds its cookie. */
 async function visitor(ctx: Setup) {
-  const client = new Client(ctx.app, { "accept-language": "en" });
-  expect((await client.get(ctx.chatPath)).status).toBe(200);
-  return client;
+  return (await openChat(ctx, new Client(ctx.app, { "accept-language": "en" }))).browser;
 }
 
 function upload(content: Uint8Array, name: string, clientId = crypto.randomUUID(), type = "application/octet-stream") {

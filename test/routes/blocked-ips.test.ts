@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { businesses } from "../../src/db/schema";
 import { sendVisitorMessage } from "../../src/domain/messages";
-import { findVisitor } from "../../src/domain/visitors";
-import { Client, listeningApp, signedIn, TestSocket, testApp } from "../support";
+import { Client, listeningApp, openChat, signedIn, testApp, TestSocket } from "../support";
 
 // Behind a trusted proxy the client's address is the X-Forwarded-For hop, so tests can choose it.
 const proxied = { config: { publicUrl: null, trustProxy: true } };
@@ -99,9 +98,7 @@ describe("blocking an IP address by hand", () => {
 
 describe("blocking a visitor's address from their conversation", () => {
   async function conversationFrom(ctx: Context, ip: string) {
-    await visitorOn(ctx, ip).get(chatPath(ctx));
-    const { id } = ctx.sqlite.query("SELECT id FROM visitors ORDER BY id DESC").get() as { id: number };
-    const visitor = findVisitor(ctx.db, ctx.business.id, id)!;
+    const { visitor } = await openChat(ctx, visitorOn(ctx, ip));
     return sendVisitorMessage(ctx.db, ctx.app.hub, visitor, { clientId: crypto.randomUUID(), body: "hello" }, []).conversation;
   }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "bun:test";
 import { createGroup } from "../../src/domain/groups";
 import { saveHours } from "../../src/domain/hours";
 import { messageLimits } from "../../src/domain/limits";
-import { addMember, chatting, Client, type ListeningApp, listeningApps, signedIn, TestSocket, testApp, wsUrl } from "../support";
+import { addMember, chatting, Client, listeningApps, openChat, signedIn, testApp, TestSocket, type ListeningApp, wsUrl } from "../support";
 
 type Ctx = ReturnType<typeof testApp>;
 
@@ -13,10 +13,6 @@ const hrefs = (page: string, pattern: RegExp) => [...page.matchAll(pattern)].map
 
 /** How the widget opens the page, in Chinese, and how WeChat's menu link does. */
 const embedded = "embed=1&locale=zh-CN";
-
-function newestVisitorId(ctx: Ctx): number {
-  return (ctx.sqlite.query("SELECT max(id) AS id FROM visitors").get() as { id: number }).id;
-}
 
 /** A closed conversation of the visitor holding more than two pages of messages. */
 function longHistory(ctx: Ctx, visitorId: number) {
@@ -53,9 +49,8 @@ describe("the chat page's links to itself", () => {
 
   it("keeps them on the earlier-messages link, whose messages come in the chosen language", async () => {
     const ctx = testApp();
-    const visitor = new Client(ctx.app);
-    await visitor.get(`/chat/${ctx.business.widgetKey}`);
-    longHistory(ctx, newestVisitorId(ctx));
+    const { browser: visitor, visitor: stored } = await openChat(ctx);
+    longHistory(ctx, stored.id);
     const page = await (await visitor.get(`/chat/${ctx.business.widgetKey}?${embedded}`)).text();
     const [earlier] = hrefs(page, /<div id="earlier"><button[^>]* hx-get="([^"]+)"/g);
     expect(earlier).toMatch(new RegExp(`^/chat/${ctx.business.widgetKey}/messages\\?before=\\d+&locale=zh-CN&embed=1$`));

@@ -2,7 +2,7 @@
 // unticked box sends nothing, and a form of only unticked boxes sends an empty body. None of them
 // may answer 400 ("Expected object"): off is a value, and an empty list is a list.
 import { describe, expect, it } from "bun:test";
-import { visitors } from "../../src/db/schema";
+
 import { createApiToken } from "../../src/domain/api-tokens";
 import { blockIp } from "../../src/domain/blocked-ips";
 import { addCannedReply } from "../../src/domain/canned-replies";
@@ -13,7 +13,7 @@ import { addInfoTab } from "../../src/domain/info-tabs";
 import { sendVisitorMessage } from "../../src/domain/messages";
 import { leaveMessage } from "../../src/domain/offline-messages";
 import { addVisitorTag } from "../../src/domain/visitor-profile";
-import { addMember, Client, signedIn, testApp } from "../support";
+import { addMember, openChat, signedIn, testApp } from "../support";
 
 interface Control {
   name: string;
@@ -116,8 +116,7 @@ describe("the console's forms", () => {
     addInfoTab(ctx.db, owner, { title: "Returns", body: "Thirty days." });
     createApiToken(ctx.db, "0".repeat(64), owner.id, "Shop sync");
     blockIp(ctx.db, owner, "203.0.113.9", "spam");
-    await new Client(ctx.app).get(`/chat/${ctx.business.widgetKey}`);
-    const visitor = ctx.db.select().from(visitors).get()!;
+    const { visitor } = await openChat(ctx);
     const { conversation } = sendVisitorMessage(ctx.db, ignoreEvents, visitor, { clientId: crypto.randomUUID(), body: "hi" }, [owner.id]);
     addVisitorTag(ctx.db, owner, visitor.id, "vip");
     leaveMessage(ctx.db, ctx.business, null, { name: "Ann", phone: "", email: "ann@example.com", message: "Call me" });

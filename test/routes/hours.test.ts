@@ -4,7 +4,7 @@ import { findBusiness } from "../../src/domain/businesses";
 import { saveHours } from "../../src/domain/hours";
 import { ignoreEvents } from "../../src/domain/events";
 import { sendVisitorMessage } from "../../src/domain/messages";
-import { addMember, Client, signedIn, testApp } from "../support";
+import { addMember, Client, openChat, signedIn, testApp } from "../support";
 
 type TestApp = ReturnType<typeof testApp>;
 
@@ -136,8 +136,7 @@ describe("the visitor page outside business hours", () => {
 
   it("keeps the composer for a visitor already in a conversation", async () => {
     const ctx = testApp();
-    const { visitor } = await visitorOf(ctx);
-    const known = ctx.db.select().from(visitors).get()!;
+    const { browser: visitor, visitor: known } = await openChat(ctx);
     sendVisitorMessage(ctx.db, ignoreEvents, known, { clientId: "before-closing-1", body: "still there?" }, []);
     await closeTheShop(ctx);
     const page = await (await visitor.get(`/chat/${ctx.business.widgetKey}`)).text();
@@ -187,7 +186,7 @@ describe("the visitor page outside business hours", () => {
   it("refuses a blocked visitor", async () => {
     const ctx = testApp();
     await closeTheShop(ctx);
-    const { visitor } = await visitorOf(ctx);
+    const { browser: visitor } = await openChat(ctx);
     ctx.sqlite.run("UPDATE visitors SET blocked = 1");
     const response = await visitor.post(leaveMessageUrl(ctx), { ...noContact, message: "let me in" });
     expect(response.status).toBe(403);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
-import { agents, visitors } from "../../src/db/schema";
+import { agents } from "../../src/db/schema";
 import { ignoreEvents } from "../../src/domain/events";
 import { sendVisitorMessage } from "../../src/domain/messages";
-import { Client, signedIn, testApp } from "../support";
+import { Client, openChat, signedIn, testApp } from "../support";
 
 type Ctx = ReturnType<typeof testApp>;
 
@@ -105,8 +105,7 @@ describe("an agent's preferences", () => {
   it("shows the Ctrl+Enter hint in the composer placeholder of an agent who chose it", async () => {
     const ctx = testApp();
     const { agent, client } = await signedIn(ctx, "agent");
-    await new Client(ctx.app).get(`/chat/${ctx.business.widgetKey}`);
-    const visitor = ctx.db.select().from(visitors).get()!;
+    const { visitor } = await openChat(ctx);
     const { conversation } = sendVisitorMessage(ctx.db, ignoreEvents, visitor, { clientId: `client-${crypto.randomUUID()}`, body: "hi" }, [agent.id]);
     const composer = async () => {
       const page = await (await client.get(`/console/conversations/${conversation.id}`)).text();

@@ -1,17 +1,15 @@
 import { describe, expect, it } from "bun:test";
-import { desc, eq } from "drizzle-orm";
-import { conversations, messages, visitors } from "../../src/db/schema";
+import { eq } from "drizzle-orm";
+import { conversations, messages } from "../../src/db/schema";
 import { ignoreEvents } from "../../src/domain/events";
 import { sendVisitorMessage } from "../../src/domain/messages";
-import { chatting, Client, listeningApps, signedIn, testApp } from "../support";
+import { chatting, Client, listeningApps, openChat, signedIn, testApp } from "../support";
 
 type Ctx = ReturnType<typeof testApp>;
 
 /** A visitor of the chat page (a browser with their cookie) who has started a conversation. */
 async function visitorWithConversation(ctx: Ctx, onlineAgentIds: number[]) {
-  const browser = new Client(ctx.app);
-  expect((await browser.get(`/chat/${ctx.business.widgetKey}`)).status).toBe(200);
-  const visitor = ctx.db.select().from(visitors).orderBy(desc(visitors.id)).limit(1).get()!;
+  const { browser, visitor } = await openChat(ctx);
   const { conversation } = sendVisitorMessage(ctx.db, ignoreEvents, visitor, { clientId: `client-${crypto.randomUUID()}`, body: "hi" }, onlineAgentIds);
   return { browser, visitor, conversation };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { auditLog, businesses, visitors } from "../../src/db/schema";
 import { sendVisitorMessage } from "../../src/domain/messages";
-import { listeningApps, signedIn, TestSocket, testApp, visitChat, wsUrl } from "../support";
+import { listeningApps, openChat, signedIn, testApp, TestSocket, wsUrl } from "../support";
 
 type TestApp = ReturnType<typeof testApp>;
 
@@ -153,8 +153,7 @@ describe("a routing change", () => {
     const lobby = new TestSocket(wsUrl(ctx, "/ws/agent"), { cookie: client.cookie!, origin: ctx.base });
     await lobby.opened;
     lobby.send({ type: "resume", after: 0 });
-    await visitChat(ctx.base, ctx.business.widgetKey);
-    const visitor = ctx.db.select().from(visitors).get()!;
+    const { visitor } = await openChat(ctx);
     sendVisitorMessage(ctx.db, ctx.app.hub, visitor, { clientId: crypto.randomUUID(), body: "anyone there?" }, [agent.id]);
     const conversation = () => ctx.sqlite.query("SELECT status, agent_id AS agentId FROM conversations").get();
     expect(conversation()).toEqual({ status: "queued", agentId: null });

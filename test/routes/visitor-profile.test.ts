@@ -4,16 +4,14 @@ import { auditLog, businesses, conversations, visitorNotes, visitorTags, visitor
 import { createAnonymousVisitor } from "../../src/domain/visitors";
 import { translator } from "../../src/i18n";
 import { visitorPanelPartial } from "../../src/views/visitor-panel";
-import { Client, signedIn, testApp } from "../support";
+import { openChat, signedIn, testApp } from "../support";
 
 type TestApp = ReturnType<typeof testApp>;
 const htmx = { "hx-request": "true" };
 
 /** A visitor who opened the chat page, with a conversation that `agentId` has. */
 async function visitorInChat(ctx: TestApp, agentId: number) {
-  const browser = new Client(ctx.app);
-  await browser.get(`/chat/${ctx.business.widgetKey}`);
-  const visitor = ctx.db.select().from(visitors).all().at(-1)!;
+  const { browser, visitor } = await openChat(ctx);
   const conversation = ctx.db.insert(conversations).values({ businessId: ctx.business.id, visitorId: visitor.id, agentId, status: "open" }).returning().get();
   return { browser, visitor, conversation };
 }

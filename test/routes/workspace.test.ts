@@ -4,16 +4,14 @@ import { describe, expect, it } from "bun:test";
 import { desc, eq } from "drizzle-orm";
 import { agents, conversations, messages, visitors } from "../../src/db/schema";
 import { sendAgentMessage, sendVisitorMessage } from "../../src/domain/messages";
-import { Client, signedIn, testApp } from "../support";
+import { openChat, signedIn, testApp } from "../support";
 
 type Ctx = ReturnType<typeof testApp>;
 const htmx = { "hx-request": "true" };
 
 /** A visitor of the chat page who wrote `body`; `onlineAgentIds` may be given the conversation. */
 async function visitorWrites(ctx: Ctx, body: string, onlineAgentIds: number[] = []) {
-  const browser = new Client(ctx.app);
-  expect((await browser.get(`/chat/${ctx.business.widgetKey}`)).status).toBe(200);
-  const visitor = ctx.db.select().from(visitors).orderBy(desc(visitors.id)).limit(1).get()!;
+  const { browser, visitor } = await openChat(ctx);
   const { conversation } = sendVisitorMessage(ctx.db, ctx.app.hub, visitor, { clientId: crypto.randomUUID(), body }, onlineAgentIds);
   return { browser, visitor, conversation };
 }
