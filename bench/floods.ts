@@ -22,8 +22,8 @@ const argument = (name: string, fallback: number) => {
 };
 const runs = argument("runs", 3);
 const phaseMs = argument("phase-seconds", 5) * 1000;
-const honestVisitors = argument("visitors", 20);
-const honestRate = argument("rate", 100); // messages per second, all honest visitors together
+const honestVisitors = argument("visitors", 40);
+const honestRate = argument("rate", 40); // messages per second, all honest visitors together (1/s each)
 const agentCount = 5;
 const password = "bench-password-123";
 
@@ -83,7 +83,9 @@ async function oneRun(): Promise<Map<string, { p50: number; p99: number; honest:
   for (const [i, email] of emails.entries()) {
     await run([kefu, "user", "add", "--data-dir", dataDir, "--email", email, "--name", `Agent ${i}`, "--role", i === 0 ? "owner" : "agent", "--password", password], dir);
   }
-  const server: Subprocess = Bun.spawn([kefu, "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir], { cwd: dir, stdout: "pipe", stderr: "ignore" });
+  // Behind a proxy, as in production: each visitor has an address of their own (X-Forwarded-For),
+  // so per-address limits see many visitors, not one.
+  const server: Subprocess = Bun.spawn([kefu, "--port", "0", "--host", "127.0.0.1", "--trust-proxy", "--data-dir", dataDir], { cwd: dir, stdout: "pipe", stderr: "ignore" });
   let output = "";
   void (async () => {
     for await (const chunk of server.stdout as ReadableStream<Uint8Array>) output += new TextDecoder().decode(chunk);
@@ -121,12 +123,13 @@ async function oneRun(): Promise<Map<string, { p50: number; p99: number; honest:
     const visitors: WebSocket[] = [];
     let attackerCookie = "";
     for (let i = 0; i <= honestVisitors; i++) {
-      const cookie = cookieOf(await fetch(`${base}/chat/${widgetKey}`), "kefu_visitor");
+      const address = { "x-forwarded-for": `10.1.${i >> 8}.${i & 255}` };
+      const cookie = cookieOf(await fetch(`${base}/chat/${widgetKey}`, { headers: address }), "kefu_visitor");
       if (i === honestVisitors) {
         attackerCookie = cookie;
         break;
       }
-      const visitor = await socket(`${ws}/chat/${widgetKey}/ws`, { cookie, origin: base }, (frame) => {
+      const visitor = await socket(`${ws}/chat/${widgetKey}/ws`, { cookie, origin: base, ...address }, (frame) => {
         const match = /id="message-([0-9a-f-]{36})"/.exec(frame);
         const at = match && sentAt.get(match[1]!);
         if (at) {
@@ -161,7 +164,8 @@ async function oneRun(): Promise<Map<string, { p50: number; p99: number; honest:
       let closed = 0;
       if (phase.side) {
         const [path, cookie] = phase.side === "visitor" ? [`/chat/${widgetKey}/ws`, attackerCookie] : [`/ws/agent?conversation=${assigned.id}`, agentCookies.get(assigned.agentId)!];
-        const attacker = Bun.spawn([process.execPath, attackerScript, `${ws}${path}`, JSON.stringify({ cookie, origin: base }), JSON.stringify(phase.frames), "1000000", String(phaseMs)], { stdout: "pipe" });
+        const headers = { cookie, origin: base, "x-forwarded-for": "10.9.9.9" };
+        const attacker = Bun.spawn([process.execPath, attackerScript, `${ws}${path}`, JSON.stringify(headers), JSON.stringify(phase.frames), "1000000", String(phaseMs)], { stdout: "pipe" });
         const outcome = JSON.parse(await new Response(attacker.stdout).text()) as { codes: Record<string, number> };
         closed = outcome.codes["4429"] ?? 0;
       } else await Bun.sleep(phaseMs);

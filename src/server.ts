@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { createApp } from "./app";
 import type { Config } from "./config";
-import { lockDataDir, openDataDir } from "./data-dir";
+import { closeCleanly, lockDataDir, openDataDir } from "./data-dir";
 import { checkpointEveryMs, checkpointOnTimer } from "./db/client";
 import { ownerExists } from "./domain/agents";
 import { closeIdleConversations } from "./domain/conversations";
@@ -80,7 +80,7 @@ export function startServer(config: Config, log: Log): RunningServer {
       const finished = await Promise.race([drained.then(() => true), Bun.sleep(limits.shutdownDrainMs).then(() => false)]);
       if (!finished) log.warn("stopping with requests still in flight", { waitedMs: limits.shutdownDrainMs });
       await app.stop(true);
-      opened.close();
+      closeCleanly(opened, config.dataDir);
       lock.close();
     },
   };

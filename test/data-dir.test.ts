@@ -3,7 +3,7 @@ import { describe, expect, it } from "bun:test";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DataDirError, databaseFile, lockDataDir, openCheckedDatabase, openDataDir } from "../src/data-dir";
+import { closeCleanly, DataDirError, databaseFile, lockDataDir, openCheckedDatabase, openDataDir } from "../src/data-dir";
 import { loadOrCreateServerSecret } from "../src/server-secret";
 
 const newDataDir = () => join(mkdtempSync(join(tmpdir(), "kefu-data-dir-")), "data");
@@ -104,5 +104,29 @@ describe("a database Kefu will not serve", () => {
     foreign.run("CREATE TABLE notes (text TEXT)");
     foreign.close();
     expect(refusal(() => openDataDir(other)).message).toContain("is not a Kefu database");
+  });
+});
+
+describe("the check at start", () => {
+  it("reads every page unless the database is exactly as a clean stop left it, and again after anything touched it", async () => {
+    const dataDir = usedDataDir();
+    const first = openCheckedDatabase(dataDir);
+    expect(first.fullCheck).toBe(true);
+    closeCleanly(first.opened, dataDir);
+    const second = openCheckedDatabase(dataDir);
+    expect(second.fullCheck).toBe(false);
+    // This start took the clean stop's mark: a crash now leaves none, so the next start checks in full.
+    second.opened.close();
+    const afterCrash = openCheckedDatabase(dataDir);
+    expect(afterCrash.fullCheck).toBe(true);
+    closeCleanly(afterCrash.opened, dataDir);
+    // Something wrote to the file while Kefu was stopped (a restore, a copy, a bad disk).
+    await Bun.sleep(5);
+    const db = new Database(join(dataDir, databaseFile));
+    db.run("UPDATE businesses SET name = 'Touched'");
+    db.close();
+    const touched = openCheckedDatabase(dataDir);
+    expect(touched.fullCheck).toBe(true);
+    touched.opened.close();
   });
 });
