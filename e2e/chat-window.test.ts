@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bu
 import { join } from "node:path";
 import type { Browser, BrowserContext, BrowserContextOptions, Frame, FrameLocator, Page } from "playwright-core";
 import { brandColors, contrastRatio } from "../src/views/brand";
-import { type Kefu, launchBrowser, postForm, sessionCookie, shotsDir, startKefu } from "./support";
+import { type Kefu, launchBrowser, openConsole, postForm, sessionCookie, shotsDir, startKefu } from "./support";
 
 setDefaultTimeout(60_000);
 
@@ -219,13 +219,7 @@ async function painted(locator: { evaluate<R>(fn: (element: Element) => R): Prom
 }
 
 /** The agent's console, signed in as the owner; opening it makes the owner an online agent. */
-async function agentConsole(): Promise<Page> {
-  const context = await newContext();
-  await context.addCookies([{ name: "kefu_session", value: ownerCookie.slice("kefu_session=".length), url: kefu.url }]);
-  const page = await context.newPage();
-  await page.goto(`${kefu.url}/console`);
-  return page;
-}
+const agentConsole = async (): Promise<Page> => openConsole(await newContext(), kefu.url, ownerCookie);
 
 async function sendFromWidget(page: Page, text: string): Promise<void> {
   await chatReady(chatFrame(page), true);

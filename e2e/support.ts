@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { createConnection, createServer, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const binaryPath = resolve(import.meta.dir, "../dist/kefu");
 export const chromiumPath = "/usr/bin/chromium";
@@ -294,6 +294,14 @@ export function startHostShop(kefuUrl: string, widgetKey: string): { url: string
       ),
   });
   return { url: `http://localhost:${server.port}/`, stop: () => server.stop(true) };
+}
+
+/** The console in a page of `context`, signed in with `sessionCookie` (`kefu_session=...`): an online agent. */
+export async function openConsole(context: BrowserContext, kefuUrl: string, sessionCookie: string): Promise<Page> {
+  await context.addCookies([{ name: "kefu_session", value: sessionCookie.slice("kefu_session=".length), url: kefuUrl }]);
+  const page = await context.newPage();
+  await page.goto(`${kefuUrl}/console`);
+  return page;
 }
 
 /** The `name=value` pair of the session cookie a response sets. */

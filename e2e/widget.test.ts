@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bu
 import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
-import { type Kefu, launchBrowser, postForm, sessionCookie, shotsDir, startKefu } from "./support";
+import { type Kefu, launchBrowser, openConsole, postForm, sessionCookie, shotsDir, startKefu } from "./support";
 
 setDefaultTimeout(30_000);
 
@@ -76,13 +76,8 @@ async function newContext(options: BrowserContextOptions = {}): Promise<BrowserC
   return context;
 }
 
-async function agentConsole(): Promise<Page> {
-  const context = await newContext();
-  await context.addCookies([{ name: "kefu_session", value: ownerCookie.slice("kefu_session=".length), url: kefu.url }]);
-  const page = await context.newPage();
-  await page.goto(`${kefu.url}/console`);
-  return page;
-}
+/** The agent's console, signed in as the owner; opening it makes the owner an online agent. */
+const agentConsole = async (): Promise<Page> => openConsole(await newContext(), kefu.url, ownerCookie);
 
 const launcher = (page: Page) => page.locator("[data-kefu] .launcher");
 const badge = (page: Page) => page.locator("[data-kefu] .badge");
