@@ -386,6 +386,19 @@ export function threadAfter(db: Queryable, visitorId: number, afterId: number, c
   return rows.length > cap ? { messages: [], tooMany: true } : { messages: rows, tooMany: false };
 }
 
+/** What an agent's socket following these conversations missed: their messages after `afterId`, unless too many. */
+export function threadsAfter(db: Queryable, conversationIds: readonly number[], afterId: number, cap: number = messageLimits.replayCap) {
+  if (conversationIds.length === 0) return { messages: [], tooMany: false };
+  const rows = db
+    .select()
+    .from(messages)
+    .where(and(inArray(messages.conversationId, [...conversationIds]), gt(messages.id, afterId)))
+    .orderBy(asc(messages.id))
+    .limit(cap + 1)
+    .all();
+  return rows.length > cap ? { messages: [], tooMany: true } : { messages: rows, tooMany: false };
+}
+
 /** Messages of one conversation after an id, for the JSON API. */
 export function conversationMessagesAfter(db: Queryable, conversationId: number, afterId: number, limit: number) {
   return db

@@ -9,12 +9,11 @@ import { setAwayAfterAbsence } from "../domain/agents";
 import { groupIdsOfAgent } from "../domain/groups";
 import { visitorsOnIp } from "../domain/blocked-ips";
 import { agentCard, shownAvailability } from "../domain/agents";
-import { type Conversation, type ConversationSummary, currentConversation, queueFrom, queueHeads, summarize, unreadTotal } from "../domain/conversations";
+import { type Conversation, type ConversationSummary, currentConversation, openConversationsOf, queueFrom, queueHeads, summarize, unreadTotal } from "../domain/conversations";
 import type { ConversationEvents } from "../domain/events";
-import type { Message } from "../domain/messages";
+import { type Message, threadsAfter } from "../domain/messages";
 import { findBusiness } from "../domain/businesses";
 import { unhandledCount } from "../domain/offline-messages";
-import { liveSessionIds } from "../domain/sessions";
 import { nobodyOnline } from "../domain/hours";
 import { inboxBadge } from "../views/console";
 import { type Locale, locales, translator } from "../i18n";
@@ -27,8 +26,8 @@ import { conversationTitle, visitorStatus } from "../views/conversation-header";
 import type { Visitor } from "../domain/visitors";
 import { visitorPanelPartial } from "../views/visitor-panel";
 import type { Broker } from "./broker";
+import { type AgentSocketHandle, AgentSockets } from "./agent-sockets";
 import { Presence } from "./presence";
-import { socketCloseCodes } from "./socket-support";
 import { agentWaitingAudiences, topics, waitingAudiences } from "./topics";
 
 export type ClientEvent =
@@ -47,8 +46,8 @@ export class Hub implements ConversationEvents {
   readonly visitors: Presence;
   /** Every open socket of both audiences, so a stopping server can close them all. */
   readonly sockets = new Set<{ close(code?: number, reason?: string): void }>();
-  /** Each open agent socket with the session it was opened with. */
-  private readonly agentSockets = new Map<{ close(code?: number, reason?: string): void }, { agentId: number; sessionId: number }>();
+  /** Each open agent socket, by agent: closed when its session ends, subscribed to what it follows. */
+  readonly agentSockets = new AgentSockets();
   /** Since when each agent who had a console open since the start has had none. */
   private readonly absentSince = new Map<number, number>();
   private readonly startedAt = Date.now();
@@ -88,6 +87,8 @@ export class Hub implements ConversationEvents {
   }
 
   messageCreated(message: Message, conversation: Conversation): void {
+    // Before anything of it is published: the agent's following sockets get its first message too.
+    this.agentSockets.follow(conversation);
     this.send(
       (locale) => topics.visitorThread(conversation.visitorId, locale),
       (locale) => threadUpsert(translator(locale), [message], "visitor"),
@@ -112,6 +113,10 @@ export class Hub implements ConversationEvents {
 
   conversationChanged(conversation: Conversation, previous: Conversation | null): void {
     const itemId = conversationItemId(conversation.id);
+    if (previous?.agentId && (previous.agentId !== conversation.agentId || conversation.status !== "open")) {
+      this.agentSockets.unfollow(previous.agentId, conversation.visitorId);
+    }
+    this.agentSockets.follow(conversation);
     if (previous?.status === "queued" && (conversation.status !== "queued" || !samePoolAs(previous, conversation))) {
       for (const audience of waitingAudiences(previous)) {
         this.send((locale) => topics.waiting(previous.businessId, audience, locale), () => ({ type: "remove", id: itemId }));
@@ -334,24 +339,27 @@ export class Hub implements ConversationEvents {
     );
   }
 
-  /** An agent's socket, opened with a session: closed when that session ends (sessionsChanged). */
-  agentSocketOpened(socket: { close(code?: number, reason?: string): void }, agentId: number, sessionId: number): void {
-    this.agentSockets.set(socket, { agentId, sessionId });
-  }
-
-  agentSocketClosed(socket: { close(code?: number, reason?: string): void }): void {
-    this.agentSockets.delete(socket);
+  /**
+   * The socket follows every open conversation its agent has: subscribed to each one's thread
+   * now (and to those assigned later, see AgentSockets.follow), after being sent what it missed
+   * since `after`, in the same synchronous step (invariant 3).
+   */
+  followConversations(socket: AgentSocketHandle & { send(text: string): void }, after: number): void {
+    const t = translator(socket.locale);
+    const open = openConversationsOf(this.db, socket.agentId);
+    const missed = threadsAfter(this.db, open.map((c) => c.id), after);
+    if (missed.tooMany) socket.send(JSON.stringify({ type: "reload" } satisfies ClientEvent));
+    else if (missed.messages.length) socket.send(String(threadUpsert(t, missed.messages, "agent")));
+    socket.followed ??= new Set();
+    for (const conversation of open) this.agentSockets.follow(conversation);
   }
 
   /**
    * Sessions may have ended (sign-out, a disabled agent, a new password, expiry): the sockets
-   * opened with one that is no longer live close at once, with the code the console answers by
-   * going to sign-in. `agentId` narrows the check to one agent's sockets.
+   * opened with one that is no longer live close at once. `agentId` narrows the check.
    */
   sessionsChanged(agentId?: number): void {
-    const open = [...this.agentSockets].filter(([, of]) => agentId === undefined || of.agentId === agentId);
-    const live = liveSessionIds(this.db, [...new Set(open.map(([, of]) => of.sessionId))]);
-    for (const [socket, of] of open) if (!live.has(of.sessionId)) socket.close(socketCloseCodes.unauthorized, "signed out");
+    this.agentSockets.closeEndedSessions(this.db, agentId);
   }
 
   stop(): void {
