@@ -150,6 +150,11 @@ export function listBusinessConversations(db: Queryable, businessId: number, lim
   return summaries(db, and(eq(conversations.businessId, businessId), ne(conversations.status, "closed")), limit);
 }
 
+/** The line of every conversation not closed, of every business: what the lists' memory starts from. */
+export function openSummaries(db: Queryable): ConversationSummary[] {
+  return summaryQuery(db).where(ne(conversations.status, "closed")).all();
+}
+
 export function summarize(db: Queryable, conversationId: number): ConversationSummary {
   return prepared(db, "summarize", (db) =>
     summaryQuery(db).where(eq(conversations.id, sql.placeholder("conversationId"))).prepare(),

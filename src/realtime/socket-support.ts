@@ -5,7 +5,7 @@ import { threadAfter } from "../domain/messages";
 import type { Translate } from "../i18n";
 import { type Audience, threadUpsert } from "../views/message";
 
-import type { ClientEvent } from "./hub";
+import type { ClientEvent } from "./publisher";
 
 /**
  * Close codes. Those of 4000 and up are outside hx-ws's reconnect list, so a refused page does not
