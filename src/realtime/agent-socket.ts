@@ -16,6 +16,7 @@ import { originMatches } from "../routes/csrf";
 import { signedInContext } from "../routes/session";
 import { threadUpsert } from "../views/message";
 import type { AgentSocketHandle } from "./agent-sockets";
+import type { Broker } from "./broker";
 import type { Hub } from "./hub";
 import type { ClientEvent } from "./publisher";
 import { FrameBudgets } from "./frame-budget";
@@ -33,6 +34,7 @@ class AgentSocketState implements AgentSocketHandle {
   socket: Socket<AgentSocketState | null> | null = null;
 
   constructor(
+    private readonly broker: Broker,
     readonly agent: Agent,
     readonly sessionId: number,
     readonly locale: Locale,
@@ -51,11 +53,11 @@ class AgentSocketState implements AgentSocketHandle {
   }
 
   subscribe(topic: string): void {
-    this.socket?.subscribe(topic);
+    if (this.socket) this.broker.subscribe(this.socket, topic);
   }
 
   unsubscribe(topic: string): void {
-    this.socket?.unsubscribe(topic);
+    if (this.socket) this.broker.unsubscribe(this.socket, topic);
   }
 
   send(text: string): void {
@@ -189,7 +191,7 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
     if (viewing === undefined) return upgradeSocket(server, request, notFound, null);
     // The console page's language, named in the socket's URL.
     const locale = isLocale(query.locale) ? query.locale : page.locale;
-    return upgradeSocket(server, request, route, new AgentSocketState(signedIn.agent, signedIn.sessionId, locale, viewing));
+    return upgradeSocket(server, request, route, new AgentSocketState(hub.broker, signedIn.agent, signedIn.sessionId, locale, viewing));
   });
 }
 

@@ -86,7 +86,7 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       switch (frame.type) {
         case "resume":
           replayThread(deps, (text) => ws.send(text), t, visitor.id, frame.after, "visitor");
-          ws.subscribe(topics.visitorThread(visitor.id, locale));
+          hub.broker.subscribe(ws, topics.visitorThread(visitor.id, locale));
           return;
         case "send":
         case "faq": {
