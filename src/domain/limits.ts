@@ -112,7 +112,7 @@ export const messageLimits = {
   agentBurstWindowMs: 10_000,
   // An agent across all their conversations: one socket may carry them all (an agent client
   // answering many chats at once), but not a flood.
-  agentTotalBurst: 300,
+  agentTotalBurst: 150,
 } as const;
 
 // Attachments (domain/attachments.ts). A business picks its own maximum between these bounds.
