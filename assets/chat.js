@@ -331,10 +331,6 @@
         return byId(frame.id)?.remove();
       case "reload":
         return location.reload();
-      case "notify":
-        // Sound and desktop notification follow the agent's preferences (console.js).
-        document.dispatchEvent(new CustomEvent("kefu:notify", { detail: { title: frame.title, body: frame.body } }));
-        return;
       case "conversation": {
         const open = document.querySelector(".conversation[data-conversation]");
         if (open && open.dataset.conversation === String(frame.id)) {

@@ -101,8 +101,15 @@
     }
   }
 
-  // A visitor wrote in one of my conversations, or one was handed to me (the server's "notify").
-  document.addEventListener("kefu:notify", (event) => alertAgent(event.detail.title, event.detail.body));
+  // A visitor wrote in one of my conversations, or one was handed to me: the server's alert comes
+  // in the same frame as the list's change, as a new #agent-alert carrying its title and body.
+  let lastAlert = byId("agent-alert");
+  document.addEventListener("htmx:ws:after:message:incoming", () => {
+    const alert = byId("agent-alert");
+    if (!alert || alert === lastAlert) return;
+    lastAlert = alert;
+    alertAgent(alert.dataset.title ?? "", alert.dataset.body ?? "");
+  });
 
   // A new visitor waits: an item appears in the waiting list that was not there before. (Items
   // are replaced in place when they change, so only a new id counts.)

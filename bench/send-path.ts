@@ -37,6 +37,8 @@ const hub = new Hub(
       publishedBytes += data.length;
     },
     hasSubscribers: (topic) => !topic.startsWith("thread:"),
+    subscribe() {},
+    unsubscribe() {},
   },
   5000,
 );

@@ -39,6 +39,7 @@ import { widgetReportRoutes } from "./routes/widget-reports";
 import { ratingRoutes } from "./routes/ratings";
 import { preferenceRoutes } from "./routes/preferences";
 import { agentSocket } from "./realtime/agent-socket";
+import { GroupCommit } from "./realtime/group-commit";
 import { bunBroker } from "./realtime/broker";
 import { Hub } from "./realtime/hub";
 import { visitorSocket } from "./realtime/visitor-socket";
@@ -81,6 +82,7 @@ export function createApp(options: AppOptions) {
 
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
   const hub = new Hub(deps.db, bunBroker(() => app.server), deps.presenceGraceMs);
+  const commits = new GroupCommit(deps.sqlite, hub, deps.log);
   const app = new Elysia({
     // Room for the largest file a business may allow; routes/attachments.ts bounds every other body.
     serve: { maxRequestBodySize: attachmentLimits.maxMegabytes * 1024 * 1024 + attachmentLimits.multipartOverheadBytes },
@@ -156,8 +158,8 @@ export function createApp(options: AppOptions) {
     .use(widgetReportRoutes(deps, hub))
     .use(ratingRoutes(deps, hub))
     .use(preferenceRoutes(deps))
-    .use(visitorSocket(deps, hub))
-    .use(agentSocket(deps, hub))
+    .use(visitorSocket(deps, hub, commits))
+    .use(agentSocket(deps, hub, commits))
     .use(apiRoutes(deps, hub))
     .onStop(() => hub.stop());
   return Object.assign(app, { hub });

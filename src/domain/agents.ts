@@ -1,7 +1,8 @@
 // Agents: the people who answer visitors. Every read and write is scoped to the business of
 // whoever acts, so an id from another shop is simply not found.
-import { and, asc, count, eq, getTableColumns, gt, inArray, ne } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, gt, inArray, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
+import { prepared } from "../db/prepared";
 import { agents, businesses, sessions } from "../db/schema";
 import type { Locale } from "../i18n";
 import { recordAudit } from "./audit";
@@ -95,6 +96,13 @@ export function findAgent(db: Queryable, businessId: number, agentId: number): A
     .get();
   if (!agent) throw new NotFoundError("agent");
   return agent;
+}
+
+/** The agent's name as it is now (messages are signed with it), from a statement prepared once. */
+export function agentDisplayName(db: Queryable, agentId: number): string | undefined {
+  return prepared(db, "agentDisplayName", (db) =>
+    db.select({ name: agents.displayName }).from(agents).where(eq(agents.id, sql.placeholder("agentId"))).prepare(),
+  ).get({ agentId })?.name;
 }
 
 export function ownerExists(db: Database): boolean {

@@ -169,6 +169,12 @@ export function waitingFor(agentId: number) {
   );
 }
 
+/** The change took a waiting conversation out of its line: taken, closed, or moved to another pool. */
+export function leftItsLine(conversation: Conversation, previous: Conversation | null): previous is Conversation {
+  if (previous?.status !== "queued") return false;
+  return conversation.status !== "queued" || previous.groupId !== conversation.groupId || previous.requestedAgentId !== conversation.requestedAgentId;
+}
+
 /** Conversations in the same pool wait in one line: same group, same requested agent. */
 export function samePool(conversation: Pick<Conversation, "groupId" | "requestedAgentId">) {
   return and(

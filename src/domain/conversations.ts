@@ -6,7 +6,7 @@ import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
 import { alias } from "drizzle-orm/sqlite-core";
 import { agents, businesses, conversations, groups, messages, visitors } from "../db/schema";
-import type { Actor } from "./agents";
+import { type Actor, agentDisplayName } from "./agents";
 import { anyone, chooseAgent, drainQueue, hasRoom, samePool, serves, waitingFor } from "./assignment";
 import { NotFoundError, RuleError, ValidationError } from "./errors";
 import { limits } from "./limits";
@@ -31,6 +31,15 @@ export function currentConversation(db: Queryable, visitorId: number): Conversat
   ).get({ visitorId });
 }
 
+/** The open conversations an agent has. */
+export function openConversationsOf(db: Queryable, agentId: number): Conversation[] {
+  return db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.agentId, agentId), eq(conversations.status, "open")))
+    .all();
+}
+
 /** The visitor's most recently closed conversation, if any. */
 export function lastClosedConversation(db: Queryable, visitorId: number): Conversation | undefined {
   return db
@@ -53,12 +62,19 @@ export function newerConversation(db: Queryable, conversation: Pick<Conversation
     .get();
 }
 
+/** The conversation with this id in the business, if any: an agent's lookup, scoped (invariant 4). */
+export function conversationOfBusiness(db: Queryable, businessId: number, conversationId: number): Conversation | undefined {
+  return prepared(db, "conversationOfBusiness", (db) =>
+    db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.businessId, sql.placeholder("businessId")), eq(conversations.id, sql.placeholder("conversationId"))))
+      .prepare(),
+  ).get({ businessId, conversationId });
+}
+
 export function findConversationForAgent(db: Queryable, businessId: number, conversationId: number): Conversation {
-  const conversation = db
-    .select()
-    .from(conversations)
-    .where(and(eq(conversations.businessId, businessId), eq(conversations.id, conversationId)))
-    .get();
+  const conversation = conversationOfBusiness(db, businessId, conversationId);
   if (!conversation) throw new NotFoundError("conversation");
   return conversation;
 }
@@ -134,6 +150,11 @@ export function listBusinessConversations(db: Queryable, businessId: number, lim
   return summaries(db, and(eq(conversations.businessId, businessId), ne(conversations.status, "closed")), limit);
 }
 
+/** The line of every conversation not closed, of every business: what the lists' memory starts from. */
+export function openSummaries(db: Queryable): ConversationSummary[] {
+  return summaryQuery(db).where(ne(conversations.status, "closed")).all();
+}
+
 export function summarize(db: Queryable, conversationId: number): ConversationSummary {
   return prepared(db, "summarize", (db) =>
     summaryQuery(db).where(eq(conversations.id, sql.placeholder("conversationId"))).prepare(),
@@ -176,13 +197,8 @@ export function conversationPage(db: Queryable, businessId: number, status: Conv
   return { conversations: page, next: rows.length > limit ? page[page.length - 1]!.id : null };
 }
 
-function agentName(db: Queryable, agentId: number): string {
-  return (
-    prepared(db, "agentName", (db) => db.select({ name: agents.displayName }).from(agents).where(eq(agents.id, sql.placeholder("agentId"))).prepare()).get({
-      agentId,
-    })?.name ?? ""
-  );
-}
+/** The name an event line shows for an agent ("" for one deleted since). */
+const agentName = (db: Queryable, agentId: number): string => agentDisplayName(db, agentId) ?? "";
 
 /**
  * Gives a waiting conversation to `agentId` and notes it in the thread, followed by the agent's

@@ -106,9 +106,13 @@ export const messageLimits = {
   replayCap: 200,
   visitorBurst: 20,
   visitorBurstWindowMs: 10_000,
-  // An agent, across all their pages and sockets: faster than anyone types or picks replies.
+  // An agent in one conversation, across all their pages and sockets: faster than anyone types or
+  // picks replies.
   agentBurst: 20,
   agentBurstWindowMs: 10_000,
+  // An agent across all their conversations: one socket may carry them all (an agent client
+  // answering many chats at once), but not a flood.
+  agentTotalBurst: 150,
 } as const;
 
 // Attachments (domain/attachments.ts). A business picks its own maximum between these bounds.

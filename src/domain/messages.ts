@@ -307,34 +307,46 @@ export function sendAgentMessage(
   checkDraft(draft);
   const placeholder = unfilledPlaceholder(draft.body);
   if (placeholder) throw new ValidationError({ body: { key: "canned.unfilled", params: { placeholder } } });
-  const result = db.transaction((tx) => {
-    const conversation = findConversationForAgent(tx, agent.businessId, conversationId);
-    const existing = tx
-      .select()
-      .from(messages)
-      .where(and(eq(messages.conversationId, conversation.id), eq(messages.clientId, draft.clientId)))
-      .get();
+  // The hot statements run on `db` inside the transaction: same connection (see db/prepared.ts).
+  const result = db.transaction(() => {
+    const conversation = findConversationForAgent(db, agent.businessId, conversationId);
+    const existing = prepared(db, "agentMessageByClientId", (db) =>
+      db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.conversationId, sql.placeholder("conversationId")), eq(messages.clientId, sql.placeholder("clientId"))))
+        .prepare(),
+    ).get({ conversationId: conversation.id, clientId: draft.clientId });
     if (existing) return { message: existing, conversation, created: false, started: false };
     if (conversation.status === "closed") throw new RuleError({ key: "conversation.alreadyClosed" });
     if (conversation.agentId !== agent.id) throw new RuleError({ key: "conversation.notYours" });
-    const message = tx
-      .insert(messages)
-      .values({
-        conversationId: conversation.id,
-        sender: "agent",
-        agentId: agent.id,
-        kind: draft.kind ?? "text",
-        body: draft.body,
-        // The name as it was when sent: the visitor's history does not change with a rename.
-        meta: { agentName: agent.displayName, ...draft.attach?.(tx, conversation) },
-        clientId: draft.clientId,
-      })
-      .returning()
-      .get();
+    const message = prepared(db, "insertAgentMessage", (db) =>
+      db
+        .insert(messages)
+        .values({
+          conversationId: sql.placeholder("conversationId"),
+          sender: "agent",
+          agentId: sql.placeholder("agentId"),
+          kind: sql.placeholder("kind"),
+          body: sql.placeholder("body"),
+          meta: sql`${sql.placeholder("meta")}`,
+          clientId: sql.placeholder("clientId"),
+        })
+        .returning()
+        .prepare(),
+    ).get({
+      conversationId: conversation.id,
+      agentId: agent.id,
+      kind: draft.kind ?? "text",
+      body: draft.body,
+      // The name as it was when sent: the visitor's history does not change with a rename.
+      meta: JSON.stringify({ agentName: agent.displayName, ...draft.attach?.(db, conversation) }),
+      clientId: draft.clientId,
+    })!;
     if (conversation.firstResponseAt === null) {
-      tx.update(conversations).set({ firstResponseAt: message.createdAt }).where(eq(conversations.id, conversation.id)).run();
+      db.update(conversations).set({ firstResponseAt: message.createdAt }).where(eq(conversations.id, conversation.id)).run();
     }
-    return { message, conversation: touchConversation(tx, conversation, message), created: true, started: false };
+    return { message, conversation: touchConversation(db, conversation, message), created: true, started: false };
   }, { behavior: "immediate" });
   if (result.created) events.messageCreated(result.message, result.conversation);
   return result;
@@ -380,6 +392,19 @@ export function threadAfter(db: Queryable, visitorId: number, afterId: number, c
     .select()
     .from(messages)
     .where(and(ofVisitor(db, visitorId), gt(messages.id, afterId)))
+    .orderBy(asc(messages.id))
+    .limit(cap + 1)
+    .all();
+  return rows.length > cap ? { messages: [], tooMany: true } : { messages: rows, tooMany: false };
+}
+
+/** What an agent's socket following these conversations missed: their messages after `afterId`, unless too many. */
+export function threadsAfter(db: Queryable, conversationIds: readonly number[], afterId: number, cap: number = messageLimits.replayCap) {
+  if (conversationIds.length === 0) return { messages: [], tooMany: false };
+  const rows = db
+    .select()
+    .from(messages)
+    .where(and(inArray(messages.conversationId, [...conversationIds]), gt(messages.id, afterId)))
     .orderBy(asc(messages.id))
     .limit(cap + 1)
     .all();

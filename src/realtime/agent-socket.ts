@@ -1,140 +1,203 @@
-// The agent's WebSocket, /ws/agent?conversation=ID. Authenticated by the session cookie at the
-// upgrade; a session that ends (sign-out, disabled agent, new password, expiry) closes its sockets
-// at once through the hub. The conversation is looked up inside the agent's business: another
-// shop's id is simply not found.
-import { isLocale, translator } from "../i18n";
-import { Elysia, t as schema } from "elysia";
+// The agent's WebSocket, /ws/agent[?conversation=ID]. Authenticated by the session cookie at the
+// upgrade and kept on the socket; a session that ends (sign-out, disabled agent, new password,
+// expiry) closes its sockets at once through the hub. One socket may carry all of the agent's
+// conversations: `follow` subscribes it to every one they have, and a frame may name the
+// conversation it is about, looked up inside the agent's business on each frame (another shop's
+// id is simply not found); without one, the conversation the page has open.
+import { Elysia } from "elysia";
 import type { AppDeps } from "../app";
-import { type Agent, findAgent } from "../domain/agents";
-import { type Conversation, findConversationForAgent } from "../domain/conversations";
-import { NotFoundError } from "../domain/errors";
+import { type Agent, agentDisplayName } from "../domain/agents";
+import { type Conversation, conversationOfBusiness } from "../domain/conversations";
 import { markRead, sendAgentMessage } from "../domain/messages";
 import { messageLimits } from "../domain/limits";
 import { RateLimiter } from "../domain/rate-limiter";
+import { isLocale, type Locale, type Translate, translator } from "../i18n";
 import { originMatches } from "../routes/csrf";
 import { signedInContext } from "../routes/session";
 import { threadUpsert } from "../views/message";
-import type { PageContext } from "../views/page";
+import type { AgentSocketHandle } from "./agent-sockets";
+import type { Broker } from "./broker";
 import type { Hub } from "./hub";
+import type { ClientEvent } from "./publisher";
 import { FrameBudgets } from "./frame-budget";
+import { type AgentFrame, parseAgentFrame } from "./frames";
+import type { GroupCommit } from "./group-commit";
 import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
+import { type Socket, type SocketRoute, upgradeSocket } from "./socket-route";
 import { topics } from "./topics";
 import { maySeeAllConversations } from "../domain/permissions";
 
-interface AgentConnection {
-  agent: Agent;
-  conversation: Conversation | null;
-  page: PageContext;
-  send(data: string): void;
-  subscribe(topic: string): void;
-  close(code: number, reason: string): void;
-}
+/** What one agent socket keeps: who, in which language, and which threads it carries. */
+class AgentSocketState implements AgentSocketHandle {
+  readonly t: Translate;
+  followed: Set<number> | null = null;
+  socket: Socket<AgentSocketState | null> | null = null;
 
-export function agentSocket(deps: AppDeps, hub: Hub) {
-  const { db, config } = deps;
-  const budgets = new FrameBudgets();
-  // Sockets counted as connected at open (not refused there), so counted out at close.
-  const admitted = new WeakSet<object>();
-  const typing = new RateLimiter(3, 2000);
-  const sending = new RateLimiter(messageLimits.agentBurst, messageLimits.agentBurstWindowMs);
-
-  function conversationFor(agent: Agent, conversationId: number | undefined): Conversation | null {
-    if (conversationId === undefined) return null;
-    try {
-      return findConversationForAgent(db, agent.businessId, conversationId);
-    } catch (error) {
-      if (error instanceof NotFoundError) return null;
-      throw error;
-    }
+  constructor(
+    private readonly broker: Broker,
+    readonly agent: Agent,
+    readonly sessionId: number,
+    readonly locale: Locale,
+    /** The conversation the page has open: the one frames that name none are about. */
+    readonly viewing: Conversation | null,
+  ) {
+    this.t = translator(locale);
   }
 
-  function handle(connection: AgentConnection, data: unknown): void {
-    const { agent, conversation, page } = connection;
-    const { t, locale } = page;
-    onFrame(deps, connection.send, t, data, (frame, reply) => {
+  get agentId(): number {
+    return this.agent.id;
+  }
+
+  get viewingVisitorId(): number | null {
+    return this.viewing?.visitorId ?? null;
+  }
+
+  subscribe(topic: string): void {
+    if (this.socket) this.broker.subscribe(this.socket, topic);
+  }
+
+  unsubscribe(topic: string): void {
+    if (this.socket) this.broker.unsubscribe(this.socket, topic);
+  }
+
+  send(text: string): void {
+    this.socket?.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.socket?.close(code, reason);
+  }
+}
+
+export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
+  const { db, config } = deps;
+  // One socket may carry all of an agent's chats: room for many at once, still far from a flood.
+  const budgets = new FrameBudgets({ send: messageLimits.agentTotalBurst });
+  const typing = new RateLimiter(3, 2000);
+  const sendingIn = new RateLimiter(messageLimits.agentBurst, messageLimits.agentBurstWindowMs);
+  const sending = new RateLimiter(messageLimits.agentTotalBurst, messageLimits.agentBurstWindowMs);
+
+  /** The conversation a frame is about: the one it names, in the agent's business, or the page's. */
+  function conversationOf(state: AgentSocketState, frame: { conversation?: number }): Conversation | null {
+    if (frame.conversation === undefined) return state.viewing ? (conversationOfBusiness(db, state.agent.businessId, state.viewing.id) ?? null) : null;
+    return conversationOfBusiness(db, state.agent.businessId, frame.conversation) ?? null;
+  }
+
+  function send(state: AgentSocketState, frame: Extract<AgentFrame, { type: "send" }>, reply: (event: ClientEvent) => void): void {
+    const { agent, t } = state;
+    const conversation = conversationOf(state, frame);
+    if (!conversation) return reply({ type: "error", clientId: frame.clientId, message: t("error.notFound") });
+    const inConversation = [`${agent.id}:${conversation.id}`];
+    const ofAgent = [String(agent.id)];
+    if (sendingIn.retryAfterMs(inConversation) > 0 || sending.retryAfterMs(ofAgent) > 0) {
+      return reply({ type: "error", clientId: frame.clientId, message: t("message.slowDown") });
+    }
+    sendingIn.record(inConversation);
+    sending.record(ofAgent);
+    // Committed with the other sends of this moment (group-commit.ts); announced after the commit.
+    commits.run(
+      (events) => {
+        // Signed under the name the agent has now, which may have changed since the socket opened.
+        const author = { ...agent, displayName: agentDisplayName(db, agent.id) ?? agent.displayName };
+        return sendAgentMessage(db, events, author, conversation.id, { clientId: frame.clientId, body: frame.body });
+      },
+      (sent) => {
+        // A retry of a stored message is answered with it, so the page can confirm the bubble.
+        if (!sent.created) state.send(String(threadUpsert(t, [sent.message], "agent")));
+      },
+      (error) => guarded(deps, reply, t, () => {
+        throw error;
+      }, frame.clientId),
+    );
+  }
+
+  function handle(state: AgentSocketState, data: unknown): void {
+    const { agent, t, locale } = state;
+    onFrame(deps, (text) => state.send(text), t, data, parseAgentFrame, (frame, reply) => {
       switch (frame.type) {
         case "resume":
-          connection.subscribe(topics.agent(agent.id, locale));
-          connection.subscribe(topics.businessAgents(agent.businessId, locale));
-          if (maySeeAllConversations(agent)) connection.subscribe(topics.businessManagers(agent.businessId, locale));
-          for (const topic of hub.waitingTopics(agent, locale)) connection.subscribe(topic);
+          state.subscribe(topics.agent(agent.id, locale));
+          state.subscribe(topics.businessAgents(agent.businessId, locale));
+          if (maySeeAllConversations(agent)) state.subscribe(topics.businessManagers(agent.businessId, locale));
+          for (const topic of hub.waitingTopics(agent, locale)) state.subscribe(topic);
           // A console that is listening now may be given what waits (and will see it arrive).
           hub.drainQueue(agent.businessId);
-          if (!conversation) return;
-          replayThread(deps, connection.send, t, conversation.visitorId, frame.after, "agent");
-          connection.subscribe(topics.agentThread(conversation.visitorId, locale));
+          if (!state.viewing) return;
+          replayThread(deps, (text) => state.send(text), t, state.viewing.visitorId, frame.after, "agent");
+          state.subscribe(topics.agentThread(state.viewing.visitorId, locale));
+          return;
+        case "follow":
+          state.subscribe(topics.agent(agent.id, locale));
+          hub.followConversations(state, frame.after);
           return;
         case "send":
-          if (!conversation) return reply({ type: "error", clientId: frame.clientId, message: t("error.notFound") });
-          if (sending.retryAfterMs([String(agent.id)]) > 0) return reply({ type: "error", clientId: frame.clientId, message: t("message.slowDown") });
-          sending.record([String(agent.id)]);
-          guarded(deps, reply, t, () => {
-            // Signed under the name the agent has now, which may have changed since the socket opened.
-            const sent = sendAgentMessage(db, hub, findAgent(db, agent.businessId, agent.id), conversation.id, { clientId: frame.clientId, body: frame.body });
-            // A retry of a stored message is answered with it, so the page can confirm the bubble.
-            if (!sent.created) connection.send(String(threadUpsert(t, [sent.message], "agent")));
-          }, frame.clientId);
-          return;
-        case "typing":
+          return send(state, frame, reply);
+        case "typing": {
+          const conversation = conversationOf(state, frame);
           if (conversation && typing.retryAfterMs([String(agent.id)]) === 0) {
             typing.record([String(agent.id)]);
             hub.typing(conversation.visitorId, "agent");
           }
           return;
+        }
         case "end":
           return reply({ type: "error", message: t("error.badRequest", { detail: "agents close conversations with the Close button" }) });
-        case "read":
+        case "read": {
           // Only the agent who has the conversation reads for the shop; a colleague looking in
           // must not clear their unread count or show the visitor "seen".
+          const conversation = conversationOf(state, frame);
           if (conversation && conversation.agentId === agent.id) markRead(db, hub, conversation.visitorId, "agent", frame.upTo);
           return;
+        }
       }
     });
   }
 
-  return new Elysia()
-    .use(signedInContext(deps))
-    .ws("/ws/agent", {
-    query: schema.Object({ conversation: schema.Optional(schema.Numeric({ minimum: 1 })), locale: schema.Optional(schema.String({ maxLength: 10 })) }),
-    // Cross-site WebSocket hijacking: see visitor-socket.ts. Only our own pages may connect.
-    beforeHandle({ request, status }) {
-      if (!originMatches(request, config.publicUrl)) return status(403, "Forbidden origin");
-    },
+  const route: SocketRoute<AgentSocketState | null> = {
     open(ws) {
-      const { signedIn, query } = ws.data;
-      if (!signedIn) return ws.close(socketCloseCodes.unauthorized, "sign in again");
-      if (query.conversation !== undefined && !conversationFor(signedIn.agent, query.conversation)) {
-        return ws.close(socketCloseCodes.notFound, "no such conversation");
-      }
-      if (!budgets.admitSocket(`agent:${signedIn.agent.id}`)) return ws.close(socketCloseCodes.tooManyFrames, "too many sockets");
-      admitted.add(ws.data);
+      const state = ws.data.state;
+      if (!state) return ws.close(socketCloseCodes.unauthorized, "sign in again");
+      if (!budgets.admitSocket(`agent:${state.agent.id}`)) return ws.close(socketCloseCodes.tooManyFrames, "too many sockets");
+      state.socket = ws;
       hub.sockets.add(ws);
-      hub.agentSocketOpened(ws, signedIn.agent.id, signedIn.sessionId);
-      hub.agents.connected(signedIn.agent.id);
+      hub.agentSockets.add(state);
+      hub.agents.connected(state.agent.id);
     },
     message(ws, data) {
-      // The session was resolved at the upgrade; when it ends the hub closes this socket
-      // (sessionsChanged), so no frame reads it again. The context object lives as long as the
-      // socket: it keys the socket's own frame counts.
-      const { signedIn, page, query } = ws.data;
-      if (!signedIn || !budgets.admit(ws.data, `agent:${signedIn.agent.id}`, data, ws, page.t)) return;
-      handle(
-        {
-          agent: signedIn.agent,
-          conversation: conversationFor(signedIn.agent, query.conversation),
-          // The console page's language, named in the socket's URL.
-          page: isLocale(query.locale) ? { t: translator(query.locale), locale: query.locale } : { t: page.t, locale: page.locale },
-          send: (text) => ws.send(text),
-          subscribe: (topic) => ws.subscribe(topic),
-          close: (code, reason) => ws.close(code, reason),
-        },
-        data,
-      );
+      // The session was resolved at the upgrade; when it ends the hub closes this socket, so no
+      // frame reads it again. ws.data lives as long as the socket: it keys the socket's own counts.
+      const state = ws.data.state;
+      if (!state?.socket || !budgets.admit(ws.data, `agent:${state.agent.id}`, data, ws, state.t)) return;
+      handle(state, data);
     },
     close(ws) {
       hub.sockets.delete(ws);
-      hub.agentSocketClosed(ws);
-      if (ws.data.signedIn && admitted.has(ws.data)) hub.agents.disconnected(ws.data.signedIn.agent.id);
+      const state = ws.data.state;
+      // A socket refused at open was never counted as connected.
+      if (!state?.socket) return;
+      hub.agentSockets.delete(state);
+      hub.agents.disconnected(state.agent.id);
+      state.socket = null;
     },
+  };
+
+  return new Elysia().use(signedInContext(deps)).get("/ws/agent", ({ request, server, query, signedIn, page, status }) => {
+    // Cross-site WebSocket hijacking: see visitor-socket.ts. Only our own pages may connect.
+    if (!originMatches(request, config.publicUrl)) return status(403, "Forbidden origin");
+    const conversationId = query.conversation === undefined ? undefined : Number(query.conversation);
+    if (conversationId !== undefined && !(Number.isSafeInteger(conversationId) && conversationId >= 1)) return status(400, "conversation must be a positive integer");
+    if (!signedIn) return upgradeSocket(server, request, route, null);
+    const viewing = conversationId === undefined ? null : conversationOfBusiness(db, signedIn.agent.businessId, conversationId);
+    if (viewing === undefined) return upgradeSocket(server, request, notFound, null);
+    // The console page's language, named in the socket's URL.
+    const locale = isLocale(query.locale) ? query.locale : page.locale;
+    return upgradeSocket(server, request, route, new AgentSocketState(hub.broker, signedIn.agent, signedIn.sessionId, locale, viewing));
   });
 }
+
+/** A socket for a conversation not found in the agent's business: closed at once, with a code pages do not retry. */
+const notFound: SocketRoute<null> = {
+  open: (ws) => ws.close(socketCloseCodes.notFound, "no such conversation"),
+  message() {},
+  close() {},
+};

@@ -1,11 +1,20 @@
-// The one way the app sends to topics. The default delivers through Bun's in-process pub/sub; a
-// Redis/Valkey broker for several instances can replace it without changing any caller.
+// The one way the app sends to topics and subscribes sockets to them. The default delivers
+// through Bun's in-process pub/sub; a Redis/Valkey broker for several processes can replace it
+// without changing any caller: it would relay its channels to the local sockets subscribed here.
 import type { Server } from "bun";
+
+/** A socket that can listen on topics (Bun's ServerWebSocket). */
+export interface Subscriber {
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+}
 
 export interface Broker {
   publish(topic: string, data: string): void;
   /** Whether anyone listens on a topic, so a rendering nobody would receive can be skipped. */
   hasSubscribers(topic: string): boolean;
+  subscribe(socket: Subscriber, topic: string): void;
+  unsubscribe(socket: Subscriber, topic: string): void;
 }
 
 /** Bun's server.publish; before the server listens (or in tests without one) it sends nothing. */
@@ -16,6 +25,12 @@ export function bunBroker(server: () => Server<unknown> | null | undefined): Bro
     },
     hasSubscribers(topic) {
       return (server()?.subscriberCount(topic) ?? 0) > 0;
+    },
+    subscribe(socket, topic) {
+      socket.subscribe(topic);
+    },
+    unsubscribe(socket, topic) {
+      socket.unsubscribe(topic);
     },
   };
 }

@@ -19,6 +19,7 @@ export const frameWindowMs = 10_000;
 export const frameAllowances: Record<Counted, number> = {
   // A page resumes once per connection; each replay is bounded by replayCap messages.
   resume: 3,
+  follow: 3,
   // Sent when new messages are shown or the page is looked at again.
   read: 30,
   // chat.js sends "typing" at most every 2 seconds, one more after a burst with the preview on.
@@ -74,8 +75,12 @@ interface Socket {
 export class FrameBudgets {
   private readonly sockets = new WeakMap<object, FrameCounts>();
   private readonly identities = new Map<string, FrameCounts>();
+  private readonly allowances: Record<Counted, number>;
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  /** `more`: allowances of this audience above the defaults (an agent socket carries many chats). */
+  constructor(more: Partial<Record<Counted, number>> = {}, private readonly now: () => number = () => performance.now()) {
+    this.allowances = { ...frameAllowances, ...more };
+  }
 
   private identity(key: string): FrameCounts {
     let counts = this.identities.get(key);
@@ -101,7 +106,7 @@ export class FrameBudgets {
     let mine = this.sockets.get(socketKey);
     if (!mine) this.sockets.set(socketKey, (mine = new FrameCounts()));
     const now = this.now();
-    const allowed = frameAllowances[type];
+    const allowed = this.allowances[type];
     const ofSocket = mine.add(type, now);
     const ofIdentity = this.identity(identity).add(type, now);
     if (ofSocket <= allowed && ofIdentity <= allowed * identityFactor) return true;

@@ -4,8 +4,8 @@ import { isStorageFull, problemOf, RuleError, ValidationError } from "../domain/
 import { threadAfter } from "../domain/messages";
 import type { Translate } from "../i18n";
 import { type Audience, threadUpsert } from "../views/message";
-import { type Frame, parseFrame } from "./frames";
-import type { ClientEvent } from "./hub";
+
+import type { ClientEvent } from "./publisher";
 
 /**
  * Close codes. Those of 4000 and up are outside hx-ws's reconnect list, so a refused page does not
@@ -50,16 +50,17 @@ export function guarded(
 }
 
 /** Parses one incoming frame and hands it to `handle`, guarded; a frame not of ours is an error event. */
-export function onFrame(
+export function onFrame<F>(
   deps: Pick<AppDeps, "log">,
   send: (data: string) => void,
   t: Translate,
   data: unknown,
-  handle: (frame: Frame, reply: (event: ClientEvent) => void) => void,
+  parse: (data: unknown) => F | null,
+  handle: (frame: F, reply: (event: ClientEvent) => void) => void,
 ): void {
   const reply = (event: ClientEvent) => send(JSON.stringify(event));
   guarded(deps, reply, t, () => {
-    const frame = parseFrame(data);
+    const frame = parse(data);
     if (!frame) return reply({ type: "error", message: t("error.badRequest", { detail: "unknown frame" }) });
     handle(frame, reply);
   });

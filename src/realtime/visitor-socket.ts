@@ -8,22 +8,26 @@ import { limits, messageLimits } from "../domain/limits";
 import { findBusiness } from "../domain/businesses";
 import { arrivalChannel, type Channel, endConversationByVisitor } from "../domain/conversations";
 import { markRead, sendVisitorMessage } from "../domain/messages";
-import { NotFoundError } from "../domain/errors";
+import { NotFoundError, RuleError } from "../domain/errors";
 import { askFaq } from "../domain/faqs";
 import { RateLimiter } from "../domain/rate-limiter";
 import type { Visitor } from "../domain/visitors";
-import { anyone, type Pool } from "../domain/assignment";
+import type { Pool } from "../domain/assignment";
 import { originMatches } from "../routes/csrf";
 import { linkPool, linkQuery, visitorFromCookie } from "../routes/visitor-cookie";
 import { threadUpsert } from "../views/message";
 import type { PageContext } from "../views/page";
-import type { Frame } from "./frames";
-import type { ClientEvent, Hub } from "./hub";
+import { parseVisitorFrame, type VisitorFrame } from "./frames";
+import type { GroupCommit } from "./group-commit";
+import { type Socket, type SocketRoute, upgradeSocket } from "./socket-route";
+import type { Hub } from "./hub";
+import type { ClientEvent } from "./publisher";
 import { FrameBudgets } from "./frame-budget";
 import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
-interface VisitorConnection {
+/** What one visitor socket keeps: who, from where, by which link, in which language. */
+interface VisitorSocketState {
   visitor: Visitor;
   ip: string | null;
   /** Who the link the visitor came by asks for; routes their first message. */
@@ -31,62 +35,73 @@ interface VisitorConnection {
   /** How they came: the widget's iframe, a link, or a WeChat menu; recorded on a new conversation. */
   channel: Channel;
   page: PageContext;
-  send(data: string): void;
-  subscribe(topic: string): void;
+  /** Open and counted as connected (a socket refused at open never was). */
+  admitted: boolean;
 }
 
-export function visitorSocket(deps: AppDeps, hub: Hub) {
+type VisitorSocket = Socket<VisitorSocketState | null>;
+
+export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
   const { db, config } = deps;
   const budgets = new FrameBudgets();
-  // Sockets counted as connected at open (not refused there), so counted out at close.
-  const admitted = new WeakSet<object>();
   const sending = new RateLimiter(messageLimits.visitorBurst, messageLimits.visitorBurstWindowMs);
   // All the visitors of one address together: a script rotating cookies gains nothing.
   const sendingFromIp = new RateLimiter(limits.messagesPerIpWindow, messageLimits.visitorBurstWindowMs);
   const typing = new RateLimiter(3, 2000);
 
-  /** A picked FAQ question; one deleted since the page loaded is refused by name, like any refused message. */
-  function ask(connection: VisitorConnection, frame: Extract<Frame, { type: "faq" }>, reply: (event: ClientEvent) => void): void {
-    const { t } = connection.page;
-    try {
-      const asked = askFaq(db, hub, connection.visitor, frame.id, frame.clientId, hub.agents.onlineIds(), connection.pool, connection.channel);
-      if (!asked.created) connection.send(String(threadUpsert(t, [asked.message, asked.reply], "visitor")));
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-      reply({ type: "error", clientId: frame.clientId, message: t("faq.gone") });
-    }
+  /** A typed message or a picked FAQ question, committed with the other sends of this moment (group-commit.ts). */
+  function send(ws: VisitorSocket, state: VisitorSocketState, frame: Extract<VisitorFrame, { type: "send" | "faq" }>, reply: (event: ClientEvent) => void): void {
+    const { visitor, page } = state;
+    const { t } = page;
+    commits.run(
+      (events) => {
+        if (frame.type === "faq") {
+          // A question deleted since the page loaded is refused by name, like any refused message.
+          try {
+            const asked = askFaq(db, events, visitor, frame.id, frame.clientId, hub.agents.onlineIds(), state.pool, state.channel);
+            return { created: asked.created, messages: [asked.message, asked.reply] };
+          } catch (error) {
+            if (error instanceof NotFoundError) throw new RuleError({ key: "faq.gone" });
+            throw error;
+          }
+        }
+        const sent = sendVisitorMessage(db, events, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds(), state.pool, state.channel);
+        return { created: sent.created, messages: [sent.message] };
+      },
+      // A retry of a stored message is answered with it, so the page can confirm the bubble.
+      (sent) => {
+        if (!sent.created) ws.send(String(threadUpsert(t, sent.messages, "visitor")));
+      },
+      // A refused message is named in the error, so the page can offer to retry it.
+      (error) => guarded(deps, reply, t, () => {
+        throw error;
+      }, frame.clientId),
+    );
   }
 
-  function handle(connection: VisitorConnection, data: unknown): void {
-    const { visitor, page } = connection;
+  function handle(ws: VisitorSocket, state: VisitorSocketState, data: unknown): void {
+    const { visitor, page } = state;
     const { t, locale } = page;
-    onFrame(deps, connection.send, t, data, (frame, reply) => {
+    onFrame(deps, (text) => ws.send(text), t, data, parseVisitorFrame, (frame, reply) => {
       switch (frame.type) {
         case "resume":
-          replayThread(deps, connection.send, t, visitor.id, frame.after, "visitor");
-          connection.subscribe(topics.visitorThread(visitor.id, locale));
+          replayThread(deps, (text) => ws.send(text), t, visitor.id, frame.after, "visitor");
+          hub.broker.subscribe(ws, topics.visitorThread(visitor.id, locale));
           return;
         case "send":
         case "faq": {
           // An address blocked after this socket opened; a visitor's own block is checked with the insert.
-          if (isIpBlocked(db, visitor.businessId, connection.ip)) {
+          if (isIpBlocked(db, visitor.businessId, state.ip)) {
             return reply({ type: "error", clientId: frame.clientId, message: t("chat.blocked") });
           }
           const key = `visitor:${visitor.id}`;
-          const fromIp = [`ip:${connection.ip}`];
+          const fromIp = [`ip:${state.ip}`];
           if (sending.retryAfterMs([key]) > 0 || sendingFromIp.retryAfterMs(fromIp) > 0) {
             return reply({ type: "error", clientId: frame.clientId, message: t("message.slowDown") });
           }
           sending.record([key]);
           sendingFromIp.record(fromIp);
-          // A refused message is named in the error, so the page can offer to retry it.
-          guarded(deps, reply, t, () => {
-            if (frame.type === "faq") return ask(connection, frame, reply);
-            const sent = sendVisitorMessage(db, hub, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds(), connection.pool, connection.channel);
-            // A retry of a stored message is answered with it, so the page can confirm the bubble.
-            if (!sent.created) connection.send(String(threadUpsert(t, [sent.message], "visitor")));
-          }, frame.clientId);
-          return;
+          return send(ws, state, frame, reply);
         }
         case "typing":
           if (frame.draft !== undefined && Array.from(frame.draft).length > limits.typingDraftLength) {
@@ -109,41 +124,50 @@ export function visitorSocket(deps: AppDeps, hub: Hub) {
     });
   }
 
-  return new Elysia()
-    .derive(({ params, query, cookie, request, server }) => {
-      const link = query as typeof linkQuery.static;
-      // The page is running: its socket is where a new visitor is stored.
-      const visitorRequest = visitorFromCookie(deps, (params as { widgetKey: string }).widgetKey, cookie, request, server, link.locale, true);
-      // Resolved once, at the upgrade: who the link the visitor came by asks for.
-      const pool = visitorRequest.business ? linkPool(db, visitorRequest.business.id, link) : anyone;
-      return { ...visitorRequest, pool, channel: arrivalChannel(link, request.headers.get("user-agent")) };
-    })
-    .ws("/chat/:widgetKey/ws", {
-      query: linkQuery,
+  const route: SocketRoute<VisitorSocketState | null> = {
+    open(ws) {
+      const state = ws.data.state;
+      if (!state) return ws.close(socketCloseCodes.unauthorized, "no visitor");
+      if (!budgets.admitSocket(`visitor:${state.visitor.id}`)) return ws.close(socketCloseCodes.tooManyFrames, "too many sockets");
+      state.admitted = true;
+      hub.sockets.add(ws);
+      hub.visitors.connected(state.visitor.id);
+    },
+    message(ws, data) {
+      const state = ws.data.state;
+      // ws.data lives as long as the socket: it keys the socket's own counts.
+      if (!state?.admitted || !budgets.admit(ws.data, `visitor:${state.visitor.id}`, data, ws, state.page.t)) return;
+      handle(ws, state, data);
+    },
+    close(ws) {
+      hub.sockets.delete(ws);
+      const state = ws.data.state;
+      if (state?.admitted) hub.visitors.disconnected(state.visitor.id);
+    },
+  };
+
+  return new Elysia().get(
+    "/chat/:widgetKey/ws",
+    ({ params, query, cookie, request, server, status }) => {
       // Cross-site WebSocket hijacking: browsers send the visitor's cookie with an upgrade from
       // any page, and the same-origin policy does not cover WebSockets. Accept only our Origin.
-      beforeHandle({ request, status }) {
-        if (!originMatches(request, config.publicUrl)) return status(403, "Forbidden origin");
-      },
-      open(ws) {
-        const { visitor, blocked } = ws.data;
-        if (blocked) return ws.close(socketCloseCodes.blocked, "chat unavailable");
-        if (!visitor) return ws.close(socketCloseCodes.unauthorized, "no visitor");
-        if (!budgets.admitSocket(`visitor:${visitor.id}`)) return ws.close(socketCloseCodes.tooManyFrames, "too many sockets");
-        admitted.add(ws.data);
-        hub.sockets.add(ws);
-        hub.visitors.connected(visitor.id);
-      },
-      message(ws, data) {
-        const { visitor, ip, pool, channel, page } = ws.data;
-        // The context object lives as long as the socket: it keys the socket's own counts.
-        if (!visitor || !budgets.admit(ws.data, `visitor:${visitor.id}`, data, ws, page.t)) return;
-        handle({ visitor, ip, pool, channel, page, send: (text) => ws.send(text), subscribe: (topic) => ws.subscribe(topic) }, data);
-      },
-      close(ws) {
-        hub.sockets.delete(ws);
-        // A socket refused at open was never counted as connected.
-        if (ws.data.visitor && admitted.has(ws.data)) hub.visitors.disconnected(ws.data.visitor.id);
-      },
-    });
+      if (!originMatches(request, config.publicUrl)) return status(403, "Forbidden origin");
+      // The page is running: its socket is where a new visitor is stored.
+      const { visitor, blocked, ip, business, page } = visitorFromCookie(deps, params.widgetKey, cookie, request, server, query.locale, true);
+      if (blocked) return upgradeSocket(server, request, refused, socketCloseCodes.blocked);
+      if (!visitor || !business) return upgradeSocket(server, request, route, null);
+      // Resolved once, at the upgrade: who the link the visitor came by asks for.
+      const pool = linkPool(db, business.id, query);
+      const channel = arrivalChannel(query, request.headers.get("user-agent"));
+      return upgradeSocket(server, request, route, { visitor, ip, pool, channel, page, admitted: false });
+    },
+    { query: linkQuery },
+  );
 }
+
+/** A blocked visitor's socket: closed at once with the code their page answers by showing "chat unavailable". */
+const refused: SocketRoute<number> = {
+  open: (ws) => ws.close(ws.data.state, "chat unavailable"),
+  message() {},
+  close() {},
+};

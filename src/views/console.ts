@@ -97,6 +97,7 @@ export function consolePage(
   ${manager ? navLink(ctx, section, "deploy", "/console/deploy", "code") : ""}
   ${navLink(ctx, section, "profile", "/console/profile", "user")}
 </nav>
+<span id="agent-alert" hidden></span>
 <main id="main" tabindex="-1">
 ${content}
 </main>

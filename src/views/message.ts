@@ -17,6 +17,11 @@ export function messageDomId(clientId: string): string {
   return `message-${clientId}`;
 }
 
+/** Agents' renderings name their conversation: one agent socket may carry several (`follow`). */
+export function conversationAttribute(message: Pick<Message, "conversationId">, audience: Audience): SafeHtml | "" {
+  return audience === "agent" ? html` data-conversation="${message.conversationId}"` : "";
+}
+
 export function messageTime(at: number): SafeHtml {
   const date = new Date(at);
   // Shown in UTC until chat.js rewrites it in the reader's own time zone.
@@ -47,7 +52,7 @@ export function systemText(t: Translate, message: Pick<Message, "body" | "meta">
 
 /** An answer the shop sent by itself (a chosen FAQ's): on the shop's side, labelled so nobody takes it for an agent's words. */
 function automaticReply(t: Translate, message: Message, audience: Audience): SafeHtml {
-  return html`<div class="message ${audience === "visitor" ? "theirs " : ""}auto" id="${messageDomId(message.clientId)}" data-seq="${message.id}">
+  return html`<div class="message ${audience === "visitor" ? "theirs " : ""}auto" id="${messageDomId(message.clientId)}" data-seq="${message.id}"${conversationAttribute(message, audience)}>
   <div class="author">${t("faq.autoReply")}</div>
   <div class="bubble">${richText(message.body)}</div>
   <div class="meta">${messageTime(message.createdAt)}</div>
@@ -58,7 +63,7 @@ export function messageView(t: Translate, message: Message, audience: Audience):
   if (message.sender === "system" && message.meta?.auto) return automaticReply(t, message, audience);
   if (isRatingEvent(message)) return ratingMessage(t, message, audience);
   if (message.sender === "system") {
-    return html`<div class="message event" id="${messageDomId(message.clientId)}" data-seq="${message.id}">
+    return html`<div class="message event" id="${messageDomId(message.clientId)}" data-seq="${message.id}"${conversationAttribute(message, audience)}>
   <span>${systemText(t, message, audience)}</span> ${messageTime(message.createdAt)}
 </div>`;
   }
@@ -70,7 +75,7 @@ export function messageView(t: Translate, message: Message, audience: Audience):
   const faqTag = audience === "agent" && message.sender === "visitor" && message.meta?.faq !== undefined ? html` <span class="faq-tag" title="${t("faq.tagHint")}">${t("faq.title")}</span>` : "";
   // An agent's first word to a browsing visitor (live visitors): their closed widget opens for it.
   const proactive = message.sender === "agent" && message.meta?.proactive === true;
-  return html`<div class="message ${mine ? "mine" : "theirs"}${message.readAt ? " seen" : ""}" id="${messageDomId(message.clientId)}" data-seq="${message.id}" ${proactive ? html`data-proactive` : ""}>
+  return html`<div class="message ${mine ? "mine" : "theirs"}${message.readAt ? " seen" : ""}" id="${messageDomId(message.clientId)}" data-seq="${message.id}"${conversationAttribute(message, audience)} ${proactive ? html`data-proactive` : ""}>
   ${author && (!mine || audience === "agent") ? html`<div class="author">${author}</div>` : ""}
   ${isAttachmentMessage(message) ? html`<div class="bubble attachment ${message.kind}">${attachmentView(t, message, audience)}</div>` : html`<div class="bubble">${message.kind === "product" && message.meta ? productCard(message.meta as unknown as Product) : richText(message.body)}</div>`}
   <div class="meta">${messageTime(message.createdAt)}${faqTag}${mine ? html` <span class="receipt">${t("message.seen")}</span>` : ""}</div>

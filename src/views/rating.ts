@@ -7,7 +7,7 @@ import type { Message } from "../domain/messages";
 import { maxStars, type RatingCardMeta, ratingEvents, starsText } from "../domain/ratings";
 import type { Translate } from "../i18n";
 import { html, type SafeHtml } from "./html";
-import { type Audience, messageDomId, messageTime } from "./message";
+import { type Audience, conversationAttribute, messageDomId, messageTime } from "./message";
 import { mayActOnConversation } from "../domain/permissions";
 
 /** What a refused answer shows again: the problems, and the comment as typed. */
@@ -42,12 +42,12 @@ export function ratingMessage(t: Translate, message: Message, audience: Audience
   const meta = (message.meta ?? {}) as Record<string, unknown>;
   const id = messageDomId(message.clientId);
   if (message.body === ratingEvents.rated) {
-    return html`<div class="message event rating-result" id="${id}" data-seq="${message.id}">
+    return html`<div class="message event rating-result" id="${id}" data-seq="${message.id}"${conversationAttribute(message, audience)}>
   <span>${t("rating.ratedLabel")} ${ratingStars(t, Number(meta.rating))}${meta.comment ? html` — <q>${String(meta.comment)}</q>` : ""}</span> ${messageTime(message.createdAt)}
 </div>`;
   }
   if (audience === "agent") {
-    return html`<div class="message event rating-asked" id="${id}" data-seq="${message.id}">
+    return html`<div class="message event rating-asked" id="${id}" data-seq="${message.id}"${conversationAttribute(message, audience)}>
   <span>${ratingText(t, message, "agent")}</span> ${messageTime(message.createdAt)}
 </div>`;
   }

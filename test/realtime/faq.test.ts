@@ -88,10 +88,13 @@ describe("picking an FAQ over the visitor socket", () => {
     const { agent } = await signedIn(ctx, "owner");
     const faq = addFaq(ctx.db, agent, { question: "Q?", answer: "A." });
     const visitor = await visitorSocket(ctx);
-    for (let i = 0; i < messageLimits.visitorBurst; i++) visitor.send({ type: "send", clientId: crypto.randomUUID(), body: `message ${i}` });
+    const sent = Array.from({ length: messageLimits.visitorBurst }, () => crypto.randomUUID());
+    sent.forEach((clientId, i) => visitor.send({ type: "send", clientId, body: `message ${i}` }));
     const pick = crypto.randomUUID();
     visitor.send({ type: "faq", id: faq.id, clientId: pick });
     expect(JSON.parse(await visitor.next((f) => f.includes(pick)))).toMatchObject({ type: "error", message: expect.stringContaining("too fast") });
+    // Stored sends are confirmed once their batch committed (group commit): all of the burst, and no more.
+    for (const clientId of sent) await visitor.next((f) => f.includes(clientId), 2000, 0);
     expect(messageCount(ctx)).toBe(messageLimits.visitorBurst);
   });
 });

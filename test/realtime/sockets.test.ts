@@ -134,8 +134,9 @@ describe("the visitor socket", () => {
     const conversation = ctx.sqlite.query("SELECT id FROM conversations").get() as { id: number };
     const moved = await first.client.post(`/console/conversations/${conversation.id}/transfer`, { to: `agent:${second.agent.id}`, note: "knows returns" });
     expect(moved.status).toBe(200);
-    await receiver.next((f) => f.includes('hx-target="#my-conversations"') && f.includes(`conversation-${conversation.id}`));
-    await receiver.next((f) => f.includes('"type":"notify"'));
+    // One frame: the conversation's line in their list with the alert that it was handed to them.
+    const received = await receiver.next((f) => f.includes('hx-target="#my-conversations"') && f.includes(`conversation-${conversation.id}`));
+    expect(received).toContain('id="agent-alert"');
     const told = await visitor.next((f) => f.includes("is now helping you"));
     expect(told).not.toContain("knows returns");
     const refused = await second.client.post(`/console/conversations/${conversation.id}/transfer`, { to: `agent:${first.agent.id}` });

@@ -61,3 +61,43 @@ describe("the workspace's lists, live", () => {
     expect(pushed).toContain('<strong id="conversation-visitor-name" class="conversation-name" title="Li Lei">Li Lei</strong>');
   });
 });
+
+describe("one frame per audience", () => {
+  it("brings the agent a visitor's message as one frame: the list's line, the unread total and the alert", async () => {
+    const ctx = start();
+    const { client } = await signedIn(ctx, "agent");
+    const lobby = await agentSocket(ctx, client.cookie!);
+    const visitor = await visitorWrites(ctx, "first words");
+    const { id } = ctx.sqlite.query("SELECT id FROM conversations").get() as { id: number };
+    await lobby.next((f) => f.includes("first words"));
+    // Quiet again: everything the opening brought has arrived.
+    await Bun.sleep(100);
+    const mark = lobby.frames.length;
+    visitor.send({ type: "send", clientId: crypto.randomUUID(), body: "are you there?" });
+    const frame = await lobby.next((f) => f.includes("are you there?"), 2000, mark);
+    expect(frame).toContain(`id="conversation-${id}"`);
+    expect(frame).toContain('hx-target="#unread-total"');
+    expect(frame).toContain('id="agent-alert"');
+    await Bun.sleep(100);
+    expect(lobby.frames.length - mark).toBe(1);
+  });
+
+  it("counts each unread message once when several are committed together", async () => {
+    const ctx = start();
+    const { client } = await signedIn(ctx, "agent");
+    const lobby = await agentSocket(ctx, client.cookie!);
+    const cookie = await visitChat(ctx.base, ctx.business.widgetKey);
+    const visitor = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { cookie, origin: ctx.base });
+    await visitor.opened;
+    visitor.send({ type: "resume", after: 0 });
+    // Sent in one go: the first opens the conversation, and all three commit in one batch.
+    const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    ids.forEach((clientId, i) => visitor.send({ type: "send", clientId, body: `line ${i}` }));
+    for (const clientId of ids) await visitor.next((f) => f.includes(clientId));
+    await lobby.next((f) => f.includes("line 2") && f.includes('id="unread-total"'));
+    await Bun.sleep(100);
+    const badges = lobby.frames.flatMap((f) => [...f.matchAll(/<span id="unread-total" class="unread" >(\d+)<\/span>/g)].map((m) => Number(m[1])));
+    expect(badges.at(-1)).toBe(3);
+    expect(Math.max(...badges)).toBe(3);
+  });
+});
