@@ -18,7 +18,7 @@
 //   npx bun bench/chat-load.ts --visitors 500 --active 50 --agents 5 --rate 100 --duration 5 --quiet-wait 0   # a small try
 //
 // Options (defaults in brackets):
-//   --target LIST [kefu,sqlite,bare]  which servers, in this order (all = the three; --kill9: kefu)
+//   --target LIST [kefu,sqlite,bare]  which servers, in this order (all = the three; --kill9: kefu only)
 //   --visitors N [10000]   visitors with a page and a socket
 //   --active N [1000]      how many of them chat (each opens a conversation, served by one agent)
 //   --agents N [100]       agents, each signed in with one /ws/agent socket
@@ -46,7 +46,7 @@
 //   --cpu-prof             with --from-source: write a CPU profile (markdown) of the server, kept
 //   --json FILE            also write every figure as JSON
 //   --keep                 keep the temp dirs (databases, server logs)
-//   --max-seconds S [3600] hard stop for the whole command: every child process is killed
+//   --max-seconds S [3600, --ladder 10800]  hard stop for the whole command: every child process is killed
 //
 // Everything goes to 127.0.0.1 only. Needs `ulimit -n` above visitors/workers + agents + a few hundred.
 import { statSync, writeFileSync } from "node:fs";
@@ -140,41 +140,37 @@ async function ladder(options: Options): Promise<LadderStep[]> {
   return steps;
 }
 
-/** One server, warm-up once, then N rounds of steady chat each ended by kill -9, restart and a database check. */
-async function killRounds(options: Options): Promise<{ target: TargetName; rounds: KillRound[] }[]> {
+/** Kefu once, warm-up once, then N rounds of steady chat each ended by kill -9, restart and a database check. */
+async function killRounds(options: Options): Promise<KillRound[]> {
   const shape = { visitors: options.visitors, active: options.active, agents: options.agents, rate: options.rate, seconds: options.duration };
-  const all: { target: TargetName; rounds: KillRound[] }[] = [];
-  for (const name of options.targets) {
-    console.log(`\n== ${targetTitles[name]} kill -9: ${shape.visitors} visitors (${shape.active} active), ${shape.agents} agents, ${shape.rate} msg/s, ${options.kill9} rounds of up to ${shape.seconds} s`);
-    const session = await Session.open(name, sessionOptions(options, shape));
-    const rounds: KillRound[] = [];
-    try {
-      await session.waitForQuiet();
-      const warmup = await session.warmup(shape.active, shape.rate / 2);
-      console.log(`  warm-up: ${warmup.counts.visitorAcked}/${warmup.counts.visitorSent} first messages confirmed, ${warmup.counts.toAgent} reached an agent`);
-      for (let round = 1; round <= options.kill9; round++) {
-        await sleep(1000);
-        const killAtMs = 1000 + Math.random() * Math.max(0, shape.seconds * 1000 - 2000);
-        const phase = await session.steady(shape.active, shape.rate, shape.seconds, killAtMs);
-        const check = session.checkDatabase()!;
-        rounds.push({ round, killedAtSeconds: killAtMs / 1000, restartMs: session.lastRestartMs, acknowledgedBefore: check.acknowledged, check });
-        console.log(
-          `  round ${round}: killed at ${(killAtMs / 1000).toFixed(2)} s after ${phase.counts.visitorAcked} + ${phase.counts.agentAcked} confirmations; restarted in ${session.lastRestartMs.toFixed(0)} ms; ` +
-            `acknowledged so far ${check.acknowledged}, missing ${check.acknowledgedMissing}, stored but not acknowledged ${check.storedUnacknowledged}`,
-        );
-        printPhaseLines(phase);
-        const ready = await session.reconnect();
-        console.log(`  reconnected ${ready.reduce((s, r) => s + r.visitorsOpen, 0)} visitors and ${ready.reduce((s, r) => s + r.agentsOpen, 0)} agents`);
-      }
-      const end = await session.close();
-      printKillRounds(name, rounds, end.database);
-    } catch (error) {
-      await session.abandon();
-      throw error;
+  console.log(`\n== Kefu kill -9: ${shape.visitors} visitors (${shape.active} active), ${shape.agents} agents, ${shape.rate} msg/s, ${options.kill9} rounds of up to ${shape.seconds} s`);
+  const session = await Session.open("kefu", sessionOptions(options, shape));
+  const rounds: KillRound[] = [];
+  try {
+    await session.waitForQuiet();
+    const warmup = await session.warmup(shape.active, shape.rate / 2);
+    console.log(`  warm-up: ${warmup.counts.visitorAcked}/${warmup.counts.visitorSent} first messages confirmed, ${warmup.counts.toAgent} reached an agent`);
+    for (let round = 1; round <= options.kill9; round++) {
+      await sleep(1000);
+      const killAtMs = 1000 + Math.random() * Math.max(0, shape.seconds * 1000 - 2000);
+      const phase = await session.steady(shape.active, shape.rate, shape.seconds, killAtMs);
+      const check = session.checkDatabase()!;
+      rounds.push({ round, killedAtSeconds: killAtMs / 1000, restartMs: session.lastRestartMs, check });
+      console.log(
+        `  round ${round}: killed at ${(killAtMs / 1000).toFixed(2)} s after ${phase.counts.visitorAcked} + ${phase.counts.agentAcked} confirmations; restarted in ${session.lastRestartMs.toFixed(0)} ms; ` +
+          `acknowledged so far ${check.acknowledged}, missing ${check.acknowledgedMissing}, stored but not acknowledged ${check.storedUnacknowledged}`,
+      );
+      printPhaseLines(phase);
+      const ready = await session.reconnect();
+      console.log(`  reconnected ${ready.reduce((s, r) => s + r.visitorsOpen, 0)} visitors and ${ready.reduce((s, r) => s + r.agentsOpen, 0)} agents`);
     }
-    all.push({ target: name, rounds });
+    const end = await session.close();
+    printKillRounds(rounds, end.database);
+  } catch (error) {
+    await session.abandon();
+    throw error;
   }
-  return all;
+  return rounds;
 }
 
 async function main(): Promise<void> {
@@ -207,9 +203,9 @@ async function main(): Promise<void> {
   let output: unknown;
   let ok: boolean;
   if (options.kill9) {
-    const all = await killRounds(options);
-    output = all;
-    ok = all.every(({ rounds }) => rounds.every((r) => r.check.acknowledgedMissing === 0));
+    const rounds = await killRounds(options);
+    output = rounds;
+    ok = rounds.every((r) => r.check.acknowledgedMissing === 0);
   } else if (options.ladder) {
     const steps = await ladder(options);
     output = steps;

@@ -74,12 +74,13 @@ export function parseOptions(argv: string[]): Options {
     kill9,
     json: get("json") ?? null,
     keep: argv.includes("--keep"),
-    maxSeconds: num("max-seconds", 3600, 10),
+    maxSeconds: num("max-seconds", argv.includes("--ladder") ? 3 * 3600 : 3600, 10),
   };
-  if (options.active > options.visitors) throw new Error("--active cannot exceed --visitors");
+  if (!options.ladder && options.active > options.visitors) throw new Error("--active cannot exceed --visitors");
   if (options.ladderRates.some((r) => !Number.isFinite(r) || r < 2)) throw new Error("--ladder-rates takes rates >= 2, comma-separated");
   if (options.cpuProf && !options.fromSource) throw new Error("--cpu-prof needs --from-source (the compiled binary takes no runtime flags)");
   if (options.kill9 && (options.ladder || options.repeat > 1)) throw new Error("--kill9 runs on its own, without --ladder or --repeat");
-  if (options.kill9 && targets.includes("bare")) throw new Error("--kill9 needs a target that stores messages (kefu, sqlite)");
+  // The relays keep conversations in memory only: after a restart they would be new ones.
+  if (options.kill9 && targets.some((t) => t !== "kefu")) throw new Error("--kill9 is for Kefu (--target kefu)");
   return options;
 }

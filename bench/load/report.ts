@@ -25,7 +25,6 @@ export interface KillRound {
   round: number;
   killedAtSeconds: number;
   restartMs: number;
-  acknowledgedBefore: number;
   check: DatabaseCheck;
 }
 
@@ -87,8 +86,9 @@ export function printPhaseLines(p: PhaseResult): void {
   console.log(
     `  server CPU ${p.serverCpuPercent.toFixed(0)}% of a core, ${p.cpuUsPerMessage.toFixed(0)} µs per confirmed message (${p.persisted}); ` +
       `load generator ${p.clientCpuPercent.toFixed(0)}%, other processes ${p.otherCpuPercent.toFixed(0)}%; max send lag ${p.maxSendLagMs.toFixed(1)} ms; ` +
-      `load generator stalls > 20 ms: ${p.stalls.length}${big.length ? ` (>= 50 ms at second ${big.map(([s, m]) => `${s}: ${m} ms`).join(", ")})` : ""}`,
+      `load generator stalls > 20 ms: ${p.stalls.length}${big.length ? ` (${big.length} of 50 ms or more, the longest ${Math.max(...big.map(([, m]) => m))} ms)` : ""}`,
   );
+  if (p.clientCpuPercent > 80) console.log(`  warning: the load generator used ${p.clientCpuPercent.toFixed(0)}% of a core: its own queueing is in these latencies (try --workers 2)`);
 }
 
 export function printRun(r: RunResult): void {
@@ -147,6 +147,7 @@ export function printSummary(results: RunResult[]): void {
   row("server CPU per first message (warm-up)", (t) => `${med(t, (r) => r.warmup.cpuUsPerMessage).toFixed(0)} µs`);
   row("first message: confirmation p50 / p99 ms", (t) => `${ms(med(t, (r) => r.warmup.all.visitorAck.p50))} / ${ms(med(t, (r) => r.warmup.all.visitorAck.p99))}`);
   row("server CPU while chatting (one core = 100%)", (t) => `${med(t, (r) => r.steady.serverCpuPercent).toFixed(0)}%`);
+  if (results.some((r) => r.setup.rssRestartedMB !== null)) row("server RSS restarted after the pages (no socket)", (t) => `${med(t, (r) => r.setup.rssRestartedMB ?? NaN).toFixed(1)} MB`);
   row("server RSS idle, all sockets", (t) => `${med(t, (r) => r.setup.rssIdleMB).toFixed(1)} MB`);
   row("server RSS peak", (t) => `${med(t, (r) => r.rssPeakMB).toFixed(1)} MB`);
   row("agent frames per confirmed message", (t) => med(t, (r) => r.steady.frames.agent / (r.steady.persisted || 1)).toFixed(2));
@@ -184,7 +185,7 @@ export const held = (run: RunResult, limitMs: number) => worst(run.steady) <= li
 
 export function printLadder(steps: LadderStep[], targets: TargetName[], limitMs: number): void {
   console.log(`\n## Ladder: the total rate raised step by step until a p99 passes ${limitMs} ms or anything is lost\n`);
-  console.log(`| msg/s (conversations, agents) | ${targets.map((t) => `${targetTitles[t]}: worst p99 ms, lost, CPU µs/msg`).join(" | ")} |`);
+  console.log(`| msg/s (conversations, agents) | ${targets.map((t) => `${targetTitles[t]}: worst p99 ms, lost, CPU µs/msg, other processes' CPU`).join(" | ")} |`);
   console.log(`|---|${targets.map(() => "---").join("|")}|`);
   for (const step of steps) {
     const any = Object.values(step.runs)[0];
@@ -192,19 +193,20 @@ export function printLadder(steps: LadderStep[], targets: TargetName[], limitMs:
       const run = step.runs[t];
       if (!run) return "—";
       const lost = lostTotal(run.steady) + lostTotal(run.warmup) + run.steady.doubled + run.steady.misdelivered;
-      return `${ms(worst(run.steady))}, ${lost}, ${run.steady.cpuUsPerMessage.toFixed(0)}${held(run, limitMs) ? "" : " **failed**"}`;
+      return `${ms(worst(run.steady))}, ${lost}, ${run.steady.cpuUsPerMessage.toFixed(0)}, ${run.steady.otherCpuPercent.toFixed(0)}%${held(run, limitMs) ? "" : " **failed**"}`;
     });
     console.log(`| ${step.rate.toLocaleString("en")} (${any?.active.toLocaleString("en")}, ${any?.agents}) | ${cells.join(" | ")} |`);
   }
   const highest = (t: TargetName) => Math.max(0, ...steps.filter((s) => s.runs[t] && held(s.runs[t]!, limitMs)).map((s) => s.rate));
-  console.log(`\nHighest rate that held: ${targets.map((t) => `${targetTitles[t]} ${highest(t).toLocaleString("en")} msg/s`).join(", ")}`);
+  console.log(`\n(Other processes' CPU: what the rest of the machine used during the step, 100% = one core; a failure under load is worth a rerun.)`);
+  console.log(`Highest rate that held: ${targets.map((t) => `${targetTitles[t]} ${highest(t).toLocaleString("en")} msg/s`).join(", ")}`);
   if (targets.includes("kefu") && targets.includes("sqlite") && highest("sqlite") > 0) {
     console.log(`Kefu / SQLite relay: ${(highest("kefu") / highest("sqlite")).toFixed(2)} (goal: at least 1); Kefu's budget: at least 10,000 msg/s -> ${highest("kefu") >= 10_000 ? "met" : "MISSED"}`);
   }
 }
 
-export function printKillRounds(target: TargetName, rounds: KillRound[], final: DatabaseCheck | null): void {
-  console.log(`\n## kill -9 during steady chat (${targetTitles[target]}): ${rounds.length} rounds\n`);
+export function printKillRounds(rounds: KillRound[], final: DatabaseCheck | null): void {
+  console.log(`\n## kill -9 of Kefu during steady chat: ${rounds.length} rounds\n`);
   console.log("| round | killed at | restart to listening | acknowledged so far | acknowledged but missing | stored, never acknowledged |");
   console.log("|---:|---:|---:|---:|---:|---:|");
   for (const r of rounds) {

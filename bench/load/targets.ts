@@ -178,7 +178,8 @@ async function widgetKeyOf(origin: string, ownerCookie: string): Promise<string>
  * chat, not a queue (whose waiting list every agent's console follows live).
  */
 async function allowConversations(origin: string, ownerCookie: string, perAgent: number): Promise<void> {
-  const response = await fetch(`${origin}/console/settings/capacity`, {
+  // The settings form takes any subset of its fields: a field left out stays as it is.
+  const response = await fetch(`${origin}/console/settings`, {
     method: "POST",
     headers: { cookie: `kefu_session=${ownerCookie}`, origin, "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ capacity: String(Math.min(100, Math.max(5, perAgent))) }),
