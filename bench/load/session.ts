@@ -210,10 +210,18 @@ export class Session {
     // Idle: every socket connected, nothing sent yet.
     const idleCpu0 = cpuMs(target.pid);
     const idleWall0 = performance.now();
-    await sleep(options.settle * 1000);
+    const idleCpuPerSecond: number[] = [];
+    for (let second = 0; second < options.settle; second++) {
+      const before = cpuMs(target.pid);
+      await sleep(Math.min(1, options.settle - second) * 1000);
+      idleCpuPerSecond.push(cpuMs(target.pid) - before);
+    }
     const idle = rssKiB(target.pid);
     const serverIdleCpuPercent = ((cpuMs(target.pid) - idleCpu0) / (performance.now() - idleWall0)) * 100;
-    console.log(`  idle RSS with ${visitorsOpen + agentsOpen} sockets: ${(idle / 1024).toFixed(1)} MB; server CPU while idle ${serverIdleCpuPercent.toFixed(1)}% of a core`);
+    console.log(
+      `  idle RSS with ${visitorsOpen + agentsOpen} sockets: ${(idle / 1024).toFixed(1)} MB; server CPU while idle ${serverIdleCpuPercent.toFixed(1)}% of a core ` +
+        `(ms in each second: ${idleCpuPerSecond.join(" ")})`,
+    );
     this.setup = {
       target: target.name,
       visitorsOpen,

@@ -157,6 +157,8 @@ class Phase {
 const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
 
 export async function workerMain(): Promise<void> {
+  // An orchestrator that died without closing us leaves nobody to: go too.
+  process.on("disconnect", () => process.exit(1));
   const fromParent = new Channel();
   const toChannel = (message: unknown) => fromParent.push(message);
   process.on("message", toChannel);
