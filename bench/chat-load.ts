@@ -70,23 +70,7 @@ interface Shape {
 }
 
 function sessionOptions(options: Options, shape: Shape): SessionOptions {
-  return {
-    visitors: shape.visitors,
-    agents: shape.agents,
-    perAgent: options.perAgent ?? Math.ceil(shape.active / shape.agents),
-    workers: options.workers,
-    concurrency: options.concurrency,
-    settle: options.settle,
-    drain: options.drain,
-    bodyBytes: options.bodyBytes,
-    consoleLists: options.consoleLists,
-    restartBeforeConnect: options.restartBeforeConnect,
-    quietWait: options.quietWait,
-    fromSource: options.fromSource,
-    cpuProf: options.cpuProf,
-    idleTimeout: options.idleTimeout,
-    keep: options.keep,
-  };
+  return { ...options, visitors: shape.visitors, agents: shape.agents, perAgent: options.perAgent ?? Math.ceil(shape.active / shape.agents) };
 }
 
 /** One target, fresh: pages, sockets, idle memory, warm-up, steady chat, database check. */

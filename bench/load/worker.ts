@@ -251,66 +251,63 @@ export async function workerMain(): Promise<void> {
     return any;
   }
 
-  function onVisitorFrame(slot: number, data: unknown): void {
-    phase.frames.visitor++;
+  /** Counts a frame; an event goes to onEvent, each message of a fragment to `visit`. */
+  function onFrame(side: "visitor" | "agent", data: unknown, visit: (id: string, seq: number, conversation: number | null) => void): void {
     const text = typeof data === "string" ? data : Buffer.from(data as ArrayBuffer).toString();
-    if (text.charCodeAt(0) === 123 /* { */) return onEvent("visitor", text);
-    const visitor = firstVisitor + slot;
-    const ours = eachMessage(text, (id, seq, _conversation) => {
-      if (seq > visitorSeq[slot]!) visitorSeq[slot] = seq;
-      const parsed = parseMessageId(id);
-      if (!parsed) return;
-      if (parsed.visitor !== visitor) return void phase.misdelivered.visitorSide++;
-      if (seenByVisitors.has(id)) return void phase.doubled.visitorSide++;
-      seenByVisitors.add(id);
-      const latency = nowMs() - parsed.sentUs / 1000;
-      if (parsed.kind === "R") {
-        phase.toVisitor++;
-        phase.toVisitorIds.push(id);
-        phase.record("toVisitor", parsed.sentUs, latency);
-      } else {
-        phase.visitorAcked++;
-        phase.visitorAckedIds.push(id);
-        phase.record("visitorAck", parsed.sentUs, latency);
-      }
-    });
-    if (!ours) bump(phase.otherFrames.visitor, "fragment");
+    phase.frames[side]++;
+    if (side === "agent") phase.frames.agentBytes += text.length;
+    if (text.charCodeAt(0) === 123 /* { */) return onEvent(side, text);
+    if (!eachMessage(text, visit)) bump(phase.otherFrames[side], "fragment");
   }
 
-  function onAgentFrame(slot: number, data: unknown): void {
-    phase.frames.agent++;
-    const text = typeof data === "string" ? data : Buffer.from(data as ArrayBuffer).toString();
-    phase.frames.agentBytes += text.length;
-    if (text.charCodeAt(0) === 123 /* { */) return onEvent("agent", text);
+  /** A message on a visitor's socket: their own confirmed, or their agent's answer. */
+  function visitorSaw(slot: number, id: string, seq: number): void {
+    if (seq > visitorSeq[slot]!) visitorSeq[slot] = seq;
+    const parsed = parseMessageId(id);
+    if (!parsed) return;
+    if (parsed.visitor !== firstVisitor + slot) return void phase.misdelivered.visitorSide++;
+    if (seenByVisitors.has(id)) return void phase.doubled.visitorSide++;
+    seenByVisitors.add(id);
+    const latency = nowMs() - parsed.sentUs / 1000;
+    if (parsed.kind === "R") {
+      phase.toVisitor++;
+      phase.toVisitorIds.push(id);
+      phase.record("toVisitor", parsed.sentUs, latency);
+    } else {
+      phase.visitorAcked++;
+      phase.visitorAckedIds.push(id);
+      phase.record("visitorAck", parsed.sentUs, latency);
+    }
+  }
+
+  /** A message on an agent's socket: a visitor's, to answer, or the agent's own answer confirmed. */
+  function agentSaw(slot: number, id: string, seq: number, conversation: number | null): void {
+    if (seq > agentSeq[slot]!) agentSeq[slot] = seq;
+    const parsed = parseMessageId(id);
+    if (!parsed) return;
     const agent = firstAgent + slot;
-    const ours = eachMessage(text, (id, seq, conversation) => {
-      if (seq > agentSeq[slot]!) agentSeq[slot] = seq;
-      const parsed = parseMessageId(id);
-      if (!parsed) return;
-      if (parsed.kind === "R") {
-        if (parsed.agent !== agent) return void phase.misdelivered.agentSide++;
-        if (seenByAgents.has(id)) return void phase.doubled.agentSide++;
-        seenByAgents.add(id);
-        phase.agentAcked++;
-        phase.agentAckedIds.push(id);
-        phase.record("agentAck", parsed.sentUs, nowMs() - parsed.sentUs / 1000);
-        return;
-      }
-      // A visitor's message reaching its agent: always the same agent and conversation.
-      const known = servedBy.get(parsed.visitor);
-      if (known && (known[0] !== agent || (conversation !== null && known[1] !== conversation))) return void phase.misdelivered.agentSide++;
-      if (!known && conversation !== null) {
-        servedBy.set(parsed.visitor, [agent, conversation]);
-        phase.served.push([parsed.visitor, agent, conversation]);
-      }
+    if (parsed.kind === "R") {
+      if (parsed.agent !== agent) return void phase.misdelivered.agentSide++;
       if (seenByAgents.has(id)) return void phase.doubled.agentSide++;
       seenByAgents.add(id);
-      phase.toAgent++;
-      phase.toAgentIds.push(id);
-      phase.record("toAgent", parsed.sentUs, nowMs() - parsed.sentUs / 1000);
-      if (parsed.kind === "V") answer(slot, conversation, id);
-    });
-    if (!ours) bump(phase.otherFrames.agent, "fragment");
+      phase.agentAcked++;
+      phase.agentAckedIds.push(id);
+      phase.record("agentAck", parsed.sentUs, nowMs() - parsed.sentUs / 1000);
+      return;
+    }
+    // A visitor's message reaching its agent: always the same agent and conversation.
+    const known = servedBy.get(parsed.visitor);
+    if (known && (known[0] !== agent || (conversation !== null && known[1] !== conversation))) return void phase.misdelivered.agentSide++;
+    if (!known && conversation !== null) {
+      servedBy.set(parsed.visitor, [agent, conversation]);
+      phase.served.push([parsed.visitor, agent, conversation]);
+    }
+    if (seenByAgents.has(id)) return void phase.doubled.agentSide++;
+    seenByAgents.add(id);
+    phase.toAgent++;
+    phase.toAgentIds.push(id);
+    phase.record("toAgent", parsed.sentUs, nowMs() - parsed.sentUs / 1000);
+    if (parsed.kind === "V") answer(slot, conversation, id);
   }
 
   function answer(slot: number, conversation: number | null, visitorMessage: string): void {
@@ -356,7 +353,8 @@ export async function workerMain(): Promise<void> {
     await pool(agentSockets.length, setup.concurrency, async (slot) => {
       if (agentSockets[slot]) return;
       const hello = () => [...(setup.consoleLists ? [{ type: "resume", after: 0 }] : []), { type: "follow", after: agentSeq[slot] }];
-      const ws = await connect(`${wsOrigin}/ws/agent?locale=${locale}`, { cookie: `kefu_session=${setup.agentCookies[slot]}` }, hello, (data) => onAgentFrame(slot, data), () => {
+      const saw = (id: string, seq: number, conversation: number | null) => agentSaw(slot, id, seq, conversation);
+      const ws = await connect(`${wsOrigin}/ws/agent?locale=${locale}`, { cookie: `kefu_session=${setup.agentCookies[slot]}` }, hello, (data) => onFrame("agent", data, saw), () => {
         agentSockets[slot] = null;
       });
       agentSockets[slot] = ws;
@@ -366,7 +364,8 @@ export async function workerMain(): Promise<void> {
       for (let attempt = 0; attempt < 3 && !visitorSockets[slot]; attempt++) {
         const headers = { cookie: `kefu_visitor=${tokens[slot]}`, "x-forwarded-for": visitorAddress(firstVisitor + slot) };
         const hello = () => [{ type: "resume", after: visitorSeq[slot] }];
-        const ws = await connect(`${wsOrigin}/chat/${widgetKey}/ws`, headers, hello, (data) => onVisitorFrame(slot, data), () => {
+        const saw = (id: string, seq: number) => visitorSaw(slot, id, seq);
+        const ws = await connect(`${wsOrigin}/chat/${widgetKey}/ws`, headers, hello, (data) => onFrame("visitor", data, saw), () => {
           visitorSockets[slot] = null;
         });
         visitorSockets[slot] = ws;
