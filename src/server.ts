@@ -6,6 +6,7 @@ import { closeCleanly, lockDataDir, openDataDir } from "./data-dir";
 import { checkpointEveryMs, checkpointOnTimer } from "./db/client";
 import { ownerExists } from "./domain/agents";
 import { closeIdleConversations } from "./domain/conversations";
+import { indexNextMessages, searchIndexEveryMs } from "./domain/search-index";
 import { deleteExpiredSessions } from "./domain/sessions";
 import type { Log } from "./log";
 import { limits } from "./domain/limits";
@@ -51,6 +52,21 @@ export function startServer(config: Config, log: Log): RunningServer {
       log.error("checkpoint failed", { error });
     }
   }, checkpointEveryMs);
+  // Search indexing, off the send path: a batch every second, and while more are waiting (at
+  // start, after a burst) the next batch as soon as the requests that queued meanwhile have run.
+  let indexingAgain: ReturnType<typeof setImmediate> | null = null;
+  const indexMessages = () => {
+    indexingAgain = null;
+    try {
+      if (indexNextMessages(opened.db)) indexingAgain = setImmediate(indexMessages);
+    } catch (error) {
+      log.error("search indexing failed", { error });
+    }
+  };
+  const indexer = setInterval(() => {
+    if (!indexingAgain) indexMessages();
+  }, searchIndexEveryMs);
+  indexMessages();
   // Housekeeping on a timer: conversations quiet past their shop's idle limit close by
   // themselves; agents gone past their shop's auto-away and hold times become away and lose
   // their conversations to the queue.
@@ -72,6 +88,8 @@ export function startServer(config: Config, log: Log): RunningServer {
     async stop() {
       clearInterval(sweeper);
       clearInterval(checkpointer);
+      clearInterval(indexer);
+      if (indexingAgain) clearImmediate(indexingAgain);
       // New connections are refused from here on, while the requests in flight finish (each
       // answer the truth: a send answered 201 is stored). Sockets close now, with a code pages
       // reconnect on: waiting for an agent's all-day socket would never end.

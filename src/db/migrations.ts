@@ -10,6 +10,7 @@ import widget from "../../migrations/0005_widget.sql" with { type: "text" };
 import agentWorkspace from "../../migrations/0006_agent_workspace.sql" with { type: "text" };
 import search from "../../migrations/0007_search.sql" with { type: "text" };
 import nobodyOnline from "../../migrations/0008_nobody_online.sql" with { type: "text" };
+import searchIndexBatches from "../../migrations/0009_search_index_batches.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -22,6 +23,7 @@ const sqlByTag: Record<string, string> = {
   "0006_agent_workspace": agentWorkspace,
   "0007_search": search,
   "0008_nobody_online": nobodyOnline,
+  "0009_search_index_batches": searchIndexBatches,
 };
 
 export interface Migration {

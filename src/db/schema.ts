@@ -4,6 +4,7 @@
 import { sql } from "drizzle-orm";
 import {
   type AnySQLiteColumn,
+  check,
   index,
   integer,
   primaryKey,
@@ -214,6 +215,17 @@ export const messages = sqliteTable(
     index("messages_conversation_id_idx").on(table.conversationId, table.id),
     uniqueIndex("messages_conversation_client_idx").on(table.conversationId, table.clientId),
   ],
+);
+
+// How far the search index has read `messages` (src/domain/search-index.ts): one row, the id of
+// the last message looked at. Every message above it waits for the next batch.
+export const searchIndexProgress = sqliteTable(
+  "search_index_progress",
+  {
+    id: integer("id").primaryKey(),
+    lastMessageId: integer("last_message_id").notNull(),
+  },
+  (table) => [check("search_index_progress_one_row", sql`${table.id} = 1`)],
 );
 
 export const attachments = sqliteTable(

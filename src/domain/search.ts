@@ -1,4 +1,4 @@
-// Searching a business's messages and visitors (migration 0007: trigram FTS5 indexes).
+// Searching a business's messages and visitors (migrations 0007 and 0009: trigram FTS5 indexes).
 //
 // Threat: the query is typed by a person and goes into an FTS5 MATCH expression, whose syntax
 // (OR, NEAR, column:, *, ^, quotes) could otherwise change what is searched or make SQLite
@@ -16,6 +16,7 @@ import type { Conversation } from "./conversations";
 import { NotFoundError, ValidationError } from "./errors";
 import { limits } from "./limits";
 import type { Message } from "./messages";
+import { indexWaitingMessages } from "./search-index";
 
 export interface SearchQuery {
   /** What was typed, tidied: control characters gone, spaces collapsed. */
@@ -118,6 +119,8 @@ export function searchMessages(
 ): MessageResults {
   if (query.terms.length === 0) return { hits: [], next: null, windowEnded: false };
   if (query.match !== null) {
+    // Messages are indexed in batches (search-index.ts): the ones sent since the last batch first.
+    indexWaitingMessages(db);
     const rows = db.all<HitRow>(sql`SELECT ${hitColumns}
       FROM messages_fts
       JOIN messages m ON m.id = messages_fts.rowid

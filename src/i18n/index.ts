@@ -31,11 +31,18 @@ export function localeFromAcceptLanguage(header: string | null | undefined): Loc
   return "en";
 }
 
+/** One translate function per language, made once: every page, socket and rendering shares it. */
+const translators = new Map<Locale, Translate>();
+
 export function translator(locale: Locale): Translate {
+  let translate = translators.get(locale);
+  if (translate) return translate;
   const dictionary = dictionaries[locale];
-  return (key, params) => {
+  translate = (key, params) => {
     const text = dictionary[key];
     if (!params) return text;
     return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
   };
+  translators.set(locale, translate);
+  return translate;
 }

@@ -88,6 +88,7 @@ describe("searching messages", () => {
   it("does not re-index a message when only its read time changes", () => {
     const ctx = testApp();
     const { messageIds } = chat(ctx, ["tracking number please"]);
+    expect(foundIds(ctx, "tracking")).toEqual(messageIds);
     const before = ctx.sqlite.query("SELECT count(*) AS n FROM messages_fts_data").get();
     ctx.sqlite.run("UPDATE messages SET read_at = 1 WHERE id = ?", [messageIds[0]!]);
     expect(ctx.sqlite.query("SELECT count(*) AS n FROM messages_fts_data").get()).toEqual(before);
