@@ -54,7 +54,7 @@ import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { type Options, parseOptions } from "./load/options";
 import { killChildren, openFileLimit, run, sleep } from "./load/processes";
-import { clean, held, type KillRound, type LadderStep, printKillRounds, printLadder, printPhaseLines, printRun, printSummary, type RunResult } from "./load/report";
+import { clean, held, type KillRound, type LadderStep, printKillRounds, printLadder, printRun, printSummary, type RunResult } from "./load/report";
 import { Session, type SessionOptions } from "./load/session";
 import { targetTitles, type TargetName } from "./load/targets";
 import { workerMain } from "./load/worker";
@@ -144,7 +144,10 @@ async function killRounds(options: Options): Promise<KillRound[]> {
         `  round ${round}: killed at ${(killAtMs / 1000).toFixed(2)} s after ${phase.counts.visitorAcked} + ${phase.counts.agentAcked} confirmations; restarted in ${session.lastRestartMs.toFixed(0)} ms; ` +
           `acknowledged so far ${check.acknowledged}, missing ${check.acknowledgedMissing}, stored but not acknowledged ${check.storedUnacknowledged}`,
       );
-      printPhaseLines(phase);
+      console.log(
+        `    in flight at the kill (sent, never confirmed): ${phase.lost.visitorAck} visitor + ${phase.lost.agentAck} agent messages; ` +
+          `errors: visitors ${JSON.stringify(phase.errors.visitor)}, agents ${JSON.stringify(phase.errors.agent)}`,
+      );
       const ready = await session.reconnect();
       console.log(`  reconnected ${ready.reduce((s, r) => s + r.visitorsOpen, 0)} visitors and ${ready.reduce((s, r) => s + r.agentsOpen, 0)} agents`);
     }

@@ -59,7 +59,7 @@ export function clean(run: RunResult): boolean {
   );
 }
 
-export function printPhaseLines(p: PhaseResult): void {
+function printPhaseLines(p: PhaseResult): void {
   const c = p.counts;
   console.log(
     `  sent ${c.visitorSent} + ${c.agentSent} answers, confirmed ${c.visitorAcked} + ${c.agentAcked}, refused ${c.visitorRefused} + ${c.agentRefused}, ` +
