@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { conversations, messages, visitors } from "../../src/db/schema";
 import { ValidationError } from "../../src/domain/errors";
-import { type ConversationEvents, ignoreEvents } from "../../src/domain/events";
+import { type DomainEvents, ignoreEvents } from "../../src/domain/events";
 import { limits } from "../../src/domain/limits";
 import { type Message, sendVisitorMessage } from "../../src/domain/messages";
 import { postProductCard, showProduct, usableProduct } from "../../src/domain/products";
@@ -16,7 +16,7 @@ const cups = { title: "Tea cups", url: "https://shop.example.com/cups" };
 function setup() {
   const ctx = testApp();
   const announced: Message[] = [];
-  const events: ConversationEvents = { ...ignoreEvents, messageCreated: (message) => announced.push(message) };
+  const events: DomainEvents = { ...ignoreEvents, messageCreated: (message) => announced.push(message) };
   const newVisitor = () => createAnonymousVisitor(ctx.db, "0".repeat(64), ctx.business.id, visit).visitor;
   let sent = 0;
   /** The visitor writes, which opens a conversation if they have none. */

@@ -23,8 +23,8 @@ function setup({ verification }: { verification: boolean }) {
   /** The stored row, token hash included. */
   const row = (id: number) => ctx.db.select().from(visitors).where(eq(visitors.id, id)).get();
   const customers = (id: string) => ctx.db.select().from(visitors).where(eq(visitors.externalId, `user:${id}`)).all();
-  const identify = (visitor: Parameters<typeof identifyVisitor>[3], claim: Parameters<typeof identifyVisitor>[4]) =>
-    identifyVisitor(ctx.db, secret, business, visitor, claim);
+  const identify = (visitor: Parameters<typeof identifyVisitor>[4], claim: Parameters<typeof identifyVisitor>[5]) =>
+    identifyVisitor(ctx.db, ignoreEvents, secret, business, visitor, claim);
   return { ...ctx, business, browser, row, customers, identify };
 }
 
