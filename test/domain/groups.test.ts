@@ -4,7 +4,7 @@ import { agentGroups, auditLog, businesses, conversations, groups, visitors } fr
 import { addAgent, setAgentDisabled } from "../../src/domain/agents";
 import { findBusiness } from "../../src/domain/businesses";
 import { NotFoundError, ValidationError } from "../../src/domain/errors";
-import { ignoreEvents } from "../../src/domain/events";
+import { type DomainEvents, ignoreEvents } from "../../src/domain/events";
 import {
   createGroup,
   deleteGroup,
@@ -142,6 +142,27 @@ describe("groups", () => {
     }
     expect(groupIdsOfAgent(ctx.db, li.id)).toEqual([sales.id]);
     expect(groupIdsOfAgent(ctx.db, stranger.id)).toEqual([]);
+  });
+
+  it("announces the agents moved in or out once committed, and nothing when the members stay", async () => {
+    const ctx = await shop();
+    const [li, wang, gone] = [await addMember(ctx, "agent", "li@example.com"), await addMember(ctx, "agent", "wang@example.com"), await addMember(ctx, "agent", "gone@example.com")];
+    const sales = createGroup(ctx.db, ctx.owner, "Sales");
+    setGroupMembers(ctx.db, ignoreEvents, ctx.owner, sales.id, [li.id, gone.id]);
+    setAgentDisabled(ctx.db, ignoreEvents, ctx.owner, gone.id, true);
+    const announced: string[] = [];
+    const events: DomainEvents = {
+      ...ignoreEvents,
+      groupsChanged: (businessId, agentIds) => announced.push(`groups:${businessId}:${agentIds?.join(",") ?? "all"}:${groupIdsOfAgent(ctx.db, wang.id)}`),
+      routingChanged: (businessId) => announced.push(`routing:${businessId}`),
+    };
+    setGroupMembers(ctx.db, events, ctx.owner, sales.id, [wang.id]);
+    // The disabled member keeps their place and is not told; the change was committed before it was announced.
+    expect(announced).toEqual([`groups:${ctx.business.id}:${li.id},${wang.id}:${sales.id}`, `routing:${ctx.business.id}`]);
+    setGroupMembers(ctx.db, events, ctx.owner, sales.id, [wang.id]);
+    expect(announced).toHaveLength(2);
+    deleteGroup(ctx.db, events, ctx.owner, sales.id);
+    expect(announced.slice(2)).toEqual([`groups:${ctx.business.id}:all:`, `routing:${ctx.business.id}`]);
   });
 
   it("keeps a disabled agent's memberships for when they are enabled again", async () => {

@@ -119,6 +119,17 @@ describe("the offline-messages inbox", () => {
     expect(listOfflineMessages(ctx.db, ctx.business.id, { handled: true }).entries.map((entry) => entry.handledByName)).toEqual(["mei"]);
   });
 
+  it("announces the inbox changed when a message is left and when it is handled, not when handled again", async () => {
+    const ctx = setup();
+    const mei = await addMember(ctx, "agent", "mei@example.com");
+    const changed: number[] = [];
+    const events: DomainEvents = { ...ignoreEvents, inboxChanged: (businessId) => changed.push(unhandledCount(ctx.db, businessId)) };
+    const message = leaveMessage(ctx.db, events, ctx.shop(), null, left());
+    markHandled(ctx.db, events, mei, message.id);
+    markHandled(ctx.db, events, mei, message.id);
+    expect(changed).toEqual([1, 0]);
+  });
+
   it("does not find another business's message", async () => {
     const ctx = setup();
     const agent = await addMember(ctx, "agent", "mei@example.com");

@@ -4,7 +4,7 @@ import { businesses, conversations, visitors } from "../../src/db/schema";
 import { type Business, findBusiness } from "../../src/domain/businesses";
 import { currentConversation } from "../../src/domain/conversations";
 import { ValidationError } from "../../src/domain/errors";
-import { ignoreEvents } from "../../src/domain/events";
+import { type DomainEvents, ignoreEvents } from "../../src/domain/events";
 import { limits } from "../../src/domain/limits";
 import { sendVisitorMessage } from "../../src/domain/messages";
 import { checkClaim, identifyVisitor, identityHash } from "../../src/domain/visitor-identity";
@@ -76,6 +76,17 @@ describe("identifying a visitor without identity verification", () => {
     expect(ctx.customers("42")).toEqual([]);
     expect(ctx.row(first.visitor.id)!.name).toBe("Li Lei");
     expect(findVisitorByToken(ctx.db, secret, ctx.business.id, first.token)?.id).toBe(first.visitor.id);
+  });
+
+  it("announces a change, saying when the name changed, and nothing for a page that says nothing new", () => {
+    const ctx = setup({ verification: false });
+    const { visitor } = ctx.browser();
+    const announced: string[] = [];
+    const events: DomainEvents = { ...ignoreEvents, visitorChanged: (changed, { renamed }) => announced.push(`${changed.name}:${renamed}`) };
+    const named = identifyVisitor(ctx.db, events, secret, ctx.business, visitor, { name: "Li Lei" }).visitor;
+    const emailed = identifyVisitor(ctx.db, events, secret, ctx.business, named, { name: "Li Lei", email: "li@example.com" }).visitor;
+    identifyVisitor(ctx.db, events, secret, ctx.business, emailed, { name: "Li Lei", email: "li@example.com" });
+    expect(announced).toEqual(["Li Lei:true", "Li Lei:false"]);
   });
 
   it("adds new attributes to those already stored", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
 import { auditLog, businesses, conversations, visitorNotes, visitorTags, visitors } from "../../src/db/schema";
 import { NotFoundError, RuleError, ValidationError } from "../../src/domain/errors";
-import { ignoreEvents } from "../../src/domain/events";
+import { type DomainEvents, ignoreEvents } from "../../src/domain/events";
 import {
   addVisitorNote,
   addVisitorTag,
@@ -78,11 +78,17 @@ describe("correcting a visitor's contact details", () => {
     expect(updateVisitorContact(ctx.db, ignoreEvents, ctx.agent, visitor.id, { name: "Corrected", email: "", phone: "" })).toMatchObject({ name: "Corrected", verified: true });
   });
 
-  it("writes no audit entry when nothing changed", async () => {
+  it("writes no audit entry and announces nothing when nothing changed", async () => {
     const ctx = await setup();
     const visitor = ctx.newVisitor();
-    updateVisitorContact(ctx.db, ignoreEvents, ctx.agent, visitor.id, { name: " ", email: "", phone: "" });
+    const announced: string[] = [];
+    const events: DomainEvents = { ...ignoreEvents, visitorChanged: (changed, { renamed }) => announced.push(`${changed.name}:${renamed}`) };
+    updateVisitorContact(ctx.db, events, ctx.agent, visitor.id, { name: " ", email: "", phone: "" });
     expect(ctx.db.select().from(auditLog).all()).toHaveLength(0);
+    expect(announced).toEqual([]);
+    updateVisitorContact(ctx.db, events, ctx.agent, visitor.id, { name: "", email: "fang@example.com", phone: "" });
+    updateVisitorContact(ctx.db, events, ctx.agent, visitor.id, { name: "Wang Fang", email: "fang@example.com", phone: "" });
+    expect(announced).toEqual(["null:false", "Wang Fang:true"]);
   });
 
   it("does not find another business's visitor", async () => {
