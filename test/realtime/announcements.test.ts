@@ -76,34 +76,31 @@ describe("what waits is assigned as soon as routing allows it", () => {
     expect(conversationOf(ctx, "third")).toEqual({ status: "open", agentId: agent.id });
   });
 
-  it("when an agent joins the group it waits for, whose console reloads to follow that group's list", async () => {
-    const ctx = start();
+  /** A visitor waits on Sales' link: the one agent online is in Support only, and the owner is away. */
+  async function waitingForSales(ctx: ListeningApp) {
     const owner = await signedIn(ctx, "owner");
     const { agent, client } = await signedIn(ctx, "agent");
     const sales = createGroup(ctx.db, owner.agent, "Sales");
     setGroupMembers(ctx.db, ignoreEvents, owner.agent, createGroup(ctx.db, owner.agent, "Support").id, [agent.id]);
-    const agentConsole = await consoleOf(ctx, client);
+    const [agentConsole, ownerConsole] = [await consoleOf(ctx, client), await consoleOf(ctx, owner.client)];
+    await owner.client.post("/console/availability", { availability: "away" });
     await visitorWrites(ctx, "price?", sales.id);
     expect(conversationOf(ctx, "price?")).toEqual({ status: "queued", agentId: null });
+    return { owner: owner.client, agent, sales, agentConsole, ownerConsole };
+  }
 
-    expect((await owner.client.post(`/console/groups/${sales.id}/members`, { agentIds: String(agent.id) })).status).toBe(200);
+  it("when an agent joins the group it waits for, whose console reloads to follow that group's list", async () => {
+    const ctx = start();
+    const { owner, agent, sales, agentConsole } = await waitingForSales(ctx);
+    expect((await owner.post(`/console/groups/${sales.id}/members`, { agentIds: String(agent.id) })).status).toBe(200);
     expect(conversationOf(ctx, "price?")).toEqual({ status: "open", agentId: agent.id });
     await agentConsole.next((f) => f === '{"type":"reload"}');
   });
 
   it("when the group it waits for is deleted, and every console of the shop reloads", async () => {
     const ctx = start();
-    const owner = await signedIn(ctx, "owner");
-    const { agent, client } = await signedIn(ctx, "agent");
-    const sales = createGroup(ctx.db, owner.agent, "Sales");
-    setGroupMembers(ctx.db, ignoreEvents, owner.agent, createGroup(ctx.db, owner.agent, "Support").id, [agent.id]);
-    const [agentConsole, ownerConsole] = [await consoleOf(ctx, client), await consoleOf(ctx, owner.client)];
-    // The owner looks on: only the agent is there to take the visitor.
-    await owner.client.post("/console/availability", { availability: "away" });
-    await visitorWrites(ctx, "price?", sales.id);
-    expect(conversationOf(ctx, "price?")).toEqual({ status: "queued", agentId: null });
-
-    expect((await owner.client.post(`/console/groups/${sales.id}/delete`)).status).toBe(200);
+    const { owner, agent, sales, agentConsole, ownerConsole } = await waitingForSales(ctx);
+    expect((await owner.post(`/console/groups/${sales.id}/delete`)).status).toBe(200);
     expect(conversationOf(ctx, "price?")).toEqual({ status: "open", agentId: agent.id });
     await agentConsole.next((f) => f === '{"type":"reload"}');
     await ownerConsole.next((f) => f === '{"type":"reload"}');
