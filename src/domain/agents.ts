@@ -7,6 +7,7 @@ import { agents, businesses, sessions } from "../db/schema";
 import type { Locale } from "../i18n";
 import { recordAudit } from "./audit";
 import { NotFoundError, RuleError, ValidationError } from "./errors";
+import type { DomainEvents } from "./events";
 import { checkEmail, checkName, checkPassword, checkRole, normalizeEmail, problems, type Role } from "./fields";
 import { checkGreeting } from "./greetings";
 import { limits } from "./limits";
@@ -161,11 +162,11 @@ export function changeRole(db: Database, actor: Actor, agentId: number, role: st
 }
 
 /** An agent's own maximum of open conversations; null means the business default. */
-export function setAgentCapacity(db: Database, actor: Actor, agentId: number, capacity: number | null): Agent {
+export function setAgentCapacity(db: Database, events: DomainEvents, actor: Actor, agentId: number, capacity: number | null): Agent {
   if (capacity !== null && (!Number.isInteger(capacity) || capacity < 1 || capacity > limits.maxConcurrentChats)) {
     throw new ValidationError({ capacity: { key: "error.capacity.range", params: { max: limits.maxConcurrentChats } } });
   }
-  return db.transaction((tx) => {
+  const agent = db.transaction((tx) => {
     const target = findAgent(tx, actor.businessId, agentId);
     guardTeamChange(actor, target);
     const updated = tx
@@ -177,11 +178,14 @@ export function setAgentCapacity(db: Database, actor: Actor, agentId: number, ca
     recordAudit(tx, actor, "agent.capacity_changed", `agent:${agentId}`, { capacity });
     return toAgent(updated!);
   }, { behavior: "immediate" });
+  // More room for this agent: waiting visitors may be theirs now.
+  events.routingChanged(actor.businessId);
+  return agent;
 }
 
 /** Disabling ends every session of that agent at once. */
-export function setAgentDisabled(db: Database, actor: Actor, agentId: number, disabled: boolean): Agent {
-  return db.transaction((tx) => {
+export function setAgentDisabled(db: Database, events: DomainEvents, actor: Actor, agentId: number, disabled: boolean): Agent {
+  const agent = db.transaction((tx) => {
     const target = findAgent(tx, actor.businessId, agentId);
     if (target.id === actor.id) throw new RuleError({ key: "team.self" });
     guardTeamChange(actor, target);
@@ -196,13 +200,20 @@ export function setAgentDisabled(db: Database, actor: Actor, agentId: number, di
     recordAudit(tx, actor, disabled ? "agent.disabled" : "agent.enabled", `agent:${agentId}`);
     return toAgent(updated!);
   }, { behavior: "immediate" });
+  if (disabled) events.sessionsEnded(agent.id);
+  return agent;
 }
 
 /**
  * A new temporary password for a member who lost theirs, shown once to whoever reset it and to be
  * changed at their next sign-in. Every session of theirs ends: whoever knew the old one is out.
  */
-export async function resetPassword(db: Database, actor: Actor, agentId: number): Promise<{ agent: Agent; temporaryPassword: string }> {
+export async function resetPassword(
+  db: Database,
+  events: DomainEvents,
+  actor: Actor,
+  agentId: number,
+): Promise<{ agent: Agent; temporaryPassword: string }> {
   const target = findAgent(db, actor.businessId, agentId);
   // Your own password is changed on your profile, where the current one is asked for.
   if (target.id === actor.id) throw new RuleError({ key: "team.resetSelf" });
@@ -221,6 +232,7 @@ export async function resetPassword(db: Database, actor: Actor, agentId: number)
     recordAudit(tx, actor, "agent.password_reset", `agent:${agentId}`);
     return toAgent(updated);
   }, { behavior: "immediate" });
+  events.sessionsEnded(agent.id);
   return { agent, temporaryPassword };
 }
 
@@ -244,6 +256,7 @@ export function setLocale(db: Database, agentId: number, locale: Locale): void {
  */
 export async function changePassword(
   db: Database,
+  events: DomainEvents,
   agentId: number,
   current: string,
   next: string,
@@ -261,6 +274,7 @@ export async function changePassword(
     tx.update(agents).set({ passwordHash, mustChangePassword: false }).where(eq(agents.id, agentId)).run();
     tx.delete(sessions).where(and(eq(sessions.agentId, agentId), ne(sessions.id, keepSessionId))).run();
   });
+  events.sessionsEnded(agentId);
 }
 
 /** What a visitor may see of an agent: the name and avatar, never the email or anything else. */
@@ -306,8 +320,11 @@ export function setAwayAfterAbsence(db: Database, absentSince: (agentId: number)
 }
 
 /** The agent's own choice; with an open console, only "online" agents are given new chats. */
-export function setAvailability(db: Database, agentId: number, availability: Availability): Agent {
+export function setAvailability(db: Database, events: DomainEvents, agentId: number, availability: Availability): Agent {
   const updated = db.update(agents).set({ availability }).where(eq(agents.id, agentId)).returning().get();
   if (!updated) throw new NotFoundError("agent");
+  events.availabilityChanged(agentId);
+  // Back to "online": the agent can take what is waiting, oldest first.
+  if (availability === "online") events.routingChanged(updated.businessId);
   return toAgent(updated);
 }

@@ -8,6 +8,7 @@ import { prepared } from "../db/prepared";
 import { agents, blockedIps, visitors } from "../db/schema";
 import { recordAudit } from "./audit";
 import { NotFoundError, ValidationError } from "./errors";
+import type { DomainEvents } from "./events";
 import { limits } from "./limits";
 import { blockVisitor, checkBlockReason, type Visitor } from "./visitors";
 
@@ -46,7 +47,14 @@ function isLocalAddress(ip: string): boolean {
 }
 
 /** Blocks an address for the actor's business. Blocking it again only changes the reason. */
-export function blockIp(db: Queryable, actor: Actor, ip: string, reason: string): BlockedIp {
+export function blockIp(db: Database, events: DomainEvents, actor: Actor, ip: string, reason: string): BlockedIp {
+  const blocked = addBlockedIp(db, actor, ip, reason);
+  events.ipBlocked(actor.businessId, blocked.ip);
+  return blocked;
+}
+
+/** Blocks an address inside the caller's transaction, which announces it once committed. */
+function addBlockedIp(db: Queryable, actor: Actor, ip: string, reason: string): BlockedIp {
   const address = canonicalIp(ip);
   if (!address) throw new ValidationError({ ip: { key: "blocked.ipInvalid" } });
   if (isLocalAddress(address)) throw new ValidationError({ ip: { key: "blocked.ipLocal" } });
@@ -64,18 +72,19 @@ export function blockIp(db: Queryable, actor: Actor, ip: string, reason: string)
 }
 
 /**
- * Blocks a visitor and the address they last came from, both or neither. Returns the IP block,
- * or null when we never saw the visitor's address.
+ * Blocks a visitor and the address they last came from, both or neither, inside the caller's
+ * transaction (see blockAndClose). Returns the IP block, or null when we never saw the visitor's
+ * address.
  */
 export function blockVisitorAndIp(
-  db: Database,
+  db: Queryable,
   actor: Actor,
   visitorId: number,
   reason: string,
 ): { visitor: Visitor; blockedIp: BlockedIp | null } {
   return db.transaction((tx) => {
     const visitor = blockVisitor(tx, actor, visitorId, reason);
-    return { visitor, blockedIp: visitor.lastIp ? blockIp(tx, actor, visitor.lastIp, reason) : null };
+    return { visitor, blockedIp: visitor.lastIp ? addBlockedIp(tx, actor, visitor.lastIp, reason) : null };
   });
 }
 

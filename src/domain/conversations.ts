@@ -8,13 +8,15 @@ import { alias } from "drizzle-orm/sqlite-core";
 import { agents, businesses, conversations, groups, messages, visitors } from "../db/schema";
 import { type Actor, agentDisplayName } from "./agents";
 import { anyone, chooseAgent, drainQueue, hasRoom, samePool, serves, waitingFor } from "./assignment";
+import { type BlockedIp, blockVisitorAndIp } from "./blocked-ips";
 import { NotFoundError, RuleError, ValidationError } from "./errors";
 import { limits } from "./limits";
-import type { ConversationEvents } from "./events";
+import type { ConversationEvents, DomainEvents } from "./events";
 import { insertGreeting } from "./greetings";
 import { insertSystemMessage, type Message } from "./messages";
 import { offerRatingOnClose } from "./ratings";
 import { mayActOnConversation } from "./permissions";
+import { blockVisitor } from "./visitors";
 
 export type Conversation = typeof conversations.$inferSelect;
 
@@ -277,16 +279,33 @@ export function closeConversation(db: Database, events: ConversationEvents, agen
 }
 
 /**
- * Blocking a visitor ends their conversation, waiting or open: the usual close line, in the
- * blocking agent's name, and no rating asked of someone who was just shut out.
+ * An agent blocks a visitor, and with `ip` the address they last came from (both or neither).
+ * Nobody answers a blocked visitor, so their conversation, waiting or open, ends with the block:
+ * the usual close line, in the blocking agent's name, and no rating asked of someone who was just
+ * shut out. Returns the closed conversation, if there was one.
  */
-export function closeForBlock(db: Database, events: ConversationEvents, agent: Actor, visitorId: number): Conversation | null {
+export function blockAndClose(
+  db: Database,
+  events: DomainEvents,
+  agent: Actor,
+  visitorId: number,
+  reason: string,
+  options: { ip: boolean },
+): Conversation | null {
   const result = db.transaction((tx) => {
+    let blockedIp: BlockedIp | null = null;
+    if (options.ip) blockedIp = blockVisitorAndIp(tx, agent, visitorId, reason).blockedIp;
+    else blockVisitor(tx, agent, visitorId, reason);
     const before = currentConversation(tx, visitorId);
-    if (!before || before.businessId !== agent.businessId) return null;
-    return close(tx, before, { agentId: agent.id, agentName: agentName(tx, agent.id) }, { offerRating: false });
+    const closed = before && before.businessId === agent.businessId
+      ? close(tx, before, { agentId: agent.id, agentName: agentName(tx, agent.id) }, { offerRating: false })
+      : null;
+    return { blockedIp, closed };
   }, { behavior: "immediate" });
-  return result ? announceClosed(events, result) : null;
+  const closed = result.closed ? announceClosed(events, result.closed) : null;
+  events.visitorBlocked(visitorId);
+  if (result.blockedIp) events.ipBlocked(agent.businessId, result.blockedIp.ip);
+  return closed;
 }
 
 /**

@@ -7,6 +7,7 @@ import { agentGroups, agents, conversations, groups } from "../db/schema";
 import { recordAudit } from "./audit";
 import { type Business, changeSettings } from "./businesses";
 import { NotFoundError, ValidationError } from "./errors";
+import type { DomainEvents } from "./events";
 import { checkName } from "./fields";
 import { limits } from "./limits";
 
@@ -118,8 +119,11 @@ export function renameGroup(db: Database, actor: GroupActor, groupId: number, na
   }, { behavior: "immediate" });
 }
 
-/** Its conversations keep their history but lose the group (any agent may then serve them); memberships go with it. */
-export function deleteGroup(db: Database, actor: GroupActor, groupId: number): void {
+/**
+ * Its conversations keep their history but lose the group (any agent may then serve them);
+ * memberships go with it, so every agent's groups, and what they serve, change.
+ */
+export function deleteGroup(db: Database, events: DomainEvents, actor: GroupActor, groupId: number): void {
   db.transaction((tx) => {
     const group = findGroup(tx, actor.businessId, groupId);
     tx.update(conversations)
@@ -129,15 +133,18 @@ export function deleteGroup(db: Database, actor: GroupActor, groupId: number): v
     tx.delete(groups).where(and(eq(groups.businessId, actor.businessId), eq(groups.id, group.id))).run();
     recordAudit(tx, actor, "group.deleted", `group:${group.id}`, { name: group.name });
   }, { behavior: "immediate" });
+  events.groupsChanged(actor.businessId, null);
+  events.routingChanged(actor.businessId);
 }
 
 /**
  * Makes the group's active members exactly `agentIds`, which must be active agents of the
- * business. Disabled agents keep their memberships, so enabling one again restores them.
+ * business. Disabled agents keep their memberships, so enabling one again restores them. The
+ * agents moved in or out are announced: new members may take the group's waiting visitors now.
  */
-export function setGroupMembers(db: Database, actor: GroupActor, groupId: number, agentIds: readonly number[]): void {
+export function setGroupMembers(db: Database, events: DomainEvents, actor: GroupActor, groupId: number, agentIds: readonly number[]): void {
   const wanted = [...new Set(agentIds)];
-  db.transaction((tx) => {
+  const moved = db.transaction((tx) => {
     const group = findGroup(tx, actor.businessId, groupId);
     const active = tx
       .select({ id: agents.id })
@@ -147,12 +154,18 @@ export function setGroupMembers(db: Database, actor: GroupActor, groupId: number
       .map((agent) => agent.id);
     const allowed = new Set(active);
     if (wanted.some((id) => !allowed.has(id))) throw new ValidationError({ agentIds: { key: "groups.unknownMember" } });
+    const members = tx.select({ agentId: agentGroups.agentId }).from(agentGroups).where(eq(agentGroups.groupId, group.id)).all();
+    const before = new Set(members.map((row) => row.agentId));
     if (active.length) {
       tx.delete(agentGroups).where(and(eq(agentGroups.groupId, group.id), inArray(agentGroups.agentId, active))).run();
     }
     if (wanted.length) tx.insert(agentGroups).values(wanted.map((agentId) => ({ agentId, groupId: group.id }))).run();
     recordAudit(tx, actor, "group.members_changed", `group:${group.id}`, { agentIds: wanted });
+    return active.filter((id) => before.has(id) !== wanted.includes(id));
   }, { behavior: "immediate" });
+  if (moved.length === 0) return;
+  events.groupsChanged(actor.businessId, moved);
+  events.routingChanged(actor.businessId);
 }
 
 /** Whether the visitor page asks which group to talk to before the first message. */

@@ -8,7 +8,7 @@ import type { Actor } from "./agents";
 import type { Business } from "./businesses";
 import { assignConversation, type Conversation, currentConversation } from "./conversations";
 import { type FieldProblem, NotFoundError, RuleError, ValidationError } from "./errors";
-import type { ConversationEvents } from "./events";
+import type { DomainEvents } from "./events";
 import { checkEmail, checkName, checkPhone, problems } from "./fields";
 import { limits, messageLimits } from "./limits";
 import type { Message } from "./messages";
@@ -52,6 +52,7 @@ function checkLeftMessage(required: readonly OfflineField[], input: LeftMessage)
  */
 export function leaveMessage(
   db: Database,
+  events: DomainEvents,
   business: Pick<Business, "id" | "offlineRequired">,
   visitorId: number | null,
   input: LeftMessage,
@@ -60,7 +61,7 @@ export function leaveMessage(
   if (found) throw new ValidationError(found);
   const orNull = (value: string) => value.trim() || null;
   const contact = { name: orNull(input.name), phone: orNull(input.phone), email: orNull(input.email) };
-  return db.transaction((tx) => {
+  const left = db.transaction((tx) => {
     if (visitorId !== null) {
       tx.update(visitors)
         .set({
@@ -77,6 +78,8 @@ export function leaveMessage(
       .returning()
       .get();
   });
+  events.inboxChanged(business.id);
+  return left;
 }
 
 export interface InboxEntry extends OfflineMessage {
@@ -130,20 +133,25 @@ function findOfflineMessage(db: Queryable, businessId: number, id: number): Inbo
   return { ...row.message, handledByName: row.handledByName };
 }
 
-/** Notes who dealt with a message and when; handling it twice keeps the first. */
-function markHandledIn(tx: Queryable, actor: Pick<Actor, "id" | "businessId">, id: number): void {
-  tx.update(offlineMessages)
+/** Notes who dealt with a message and when; handling it twice keeps the first. Says whether it was new. */
+function markHandledIn(tx: Queryable, actor: Pick<Actor, "id" | "businessId">, id: number): boolean {
+  const marked = tx
+    .update(offlineMessages)
     .set({ handled: true, handledBy: actor.id, handledAt: Date.now() })
     .where(and(eq(offlineMessages.businessId, actor.businessId), eq(offlineMessages.id, id), eq(offlineMessages.handled, false)))
-    .run();
+    .returning({ id: offlineMessages.id })
+    .get();
+  return marked !== undefined;
 }
 
-export function markHandled(db: Database, actor: Pick<Actor, "id" | "businessId">, id: number): InboxEntry {
-  return db.transaction((tx) => {
+export function markHandled(db: Database, events: DomainEvents, actor: Pick<Actor, "id" | "businessId">, id: number): InboxEntry {
+  const result = db.transaction((tx) => {
     findOfflineMessage(tx, actor.businessId, id);
-    markHandledIn(tx, actor, id);
-    return findOfflineMessage(tx, actor.businessId, id);
+    const marked = markHandledIn(tx, actor, id);
+    return { entry: findOfflineMessage(tx, actor.businessId, id), marked };
   });
+  if (result.marked) events.inboxChanged(actor.businessId);
+  return result.entry;
 }
 
 /**
@@ -151,13 +159,13 @@ export function markHandled(db: Database, actor: Pick<Actor, "id" | "businessId"
  * new one given to `agent`, which starts with what the visitor left so both sides see what is
  * being answered. The visitor finds it when they come back. Marks the message handled.
  */
-export function replyInChat(db: Database, events: ConversationEvents, agent: Actor, id: number): Conversation {
+export function replyInChat(db: Database, events: DomainEvents, agent: Actor, id: number): Conversation {
   const result = db.transaction((tx) => {
     const entry = findOfflineMessage(tx, agent.businessId, id);
     if (entry.visitorId === null) throw new RuleError({ key: "inbox.noVisitor" });
-    markHandledIn(tx, agent, id);
+    const marked = markHandledIn(tx, agent, id);
     const current = currentConversation(tx, entry.visitorId);
-    if (current) return { conversation: current, created: [] as Message[] };
+    if (current) return { conversation: current, created: [] as Message[], marked };
     const queued = tx
       .insert(conversations)
       .values({ businessId: agent.businessId, visitorId: entry.visitorId, status: "queued", channel: "widget" })
@@ -170,11 +178,13 @@ export function replyInChat(db: Database, events: ConversationEvents, agent: Act
       .returning()
       .get();
     const assigned = assignConversation(tx, queued, agent.id)!;
-    return { conversation: assigned.conversation, created: [left, ...assigned.messages] };
+    return { conversation: assigned.conversation, created: [left, ...assigned.messages], marked };
   }, { behavior: "immediate" });
   if (result.created.length) {
     for (const message of result.created) events.messageCreated(message, result.conversation);
     events.conversationChanged(result.conversation, null);
   }
+  if (result.marked) events.inboxChanged(agent.businessId);
+  events.offlineMessageAnswered(result.conversation.visitorId);
   return result.conversation;
 }

@@ -7,10 +7,11 @@ import { conversations, messages, type Product, visitors } from "../db/schema";
 import { currentConversation } from "./conversations";
 import type { FieldProblem } from "./errors";
 import { optionalText, webUrl } from "./fields";
-import type { ConversationEvents } from "./events";
+import type { ConversationEvents, DomainEvents } from "./events";
 import { limits } from "./limits";
 import { type Message, touchConversation } from "./messages";
 import { randomToken } from "./tokens";
+import { findVisitor } from "./visitors";
 
 export type { Product };
 
@@ -49,10 +50,17 @@ export function usableProduct(input: { title?: string; image?: string; price?: s
 
 const productKey = (product: Product) => product.url ?? product.title;
 
-/** Remembers the product on the visitor; into their current conversation's thread if new there. */
-export function showProduct(db: Database, events: ConversationEvents, visitorId: number, product: Product): Message | null {
+/**
+ * Remembers the product on the visitor; into their current conversation's thread if new there.
+ * Agents' panels follow only another product: the widget reports it on every page load.
+ */
+export function showProduct(db: Database, events: DomainEvents, visitorId: number, product: Product): Message | null {
+  const before = db.select({ businessId: visitors.businessId, product: visitors.product }).from(visitors).where(eq(visitors.id, visitorId)).get();
+  if (!before) return null;
   db.update(visitors).set({ product }).where(eq(visitors.id, visitorId)).run();
-  return postProductCard(db, events, visitorId);
+  const card = postProductCard(db, events, visitorId);
+  if (JSON.stringify(before.product) !== JSON.stringify(product)) events.visitorChanged(findVisitor(db, before.businessId, visitorId)!, { renamed: false });
+  return card;
 }
 
 /**

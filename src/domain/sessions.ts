@@ -4,6 +4,7 @@ import { and, eq, gt, inArray, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { agents, sessions } from "../db/schema";
 import { type Agent, toAgent } from "./agents";
+import type { DomainEvents } from "./events";
 import { limits } from "./limits";
 import { keyedHash, randomToken } from "./tokens";
 
@@ -68,8 +69,10 @@ export function liveSessionIds(db: Database, sessionIds: readonly number[], now 
   return new Set(rows.map((row) => row.id));
 }
 
-export function endSession(db: Database, secret: string, token: string): void {
-  db.delete(sessions).where(eq(sessions.tokenHash, keyedHash(secret, token))).run();
+/** Signs out: the session is gone, and so is everything that was opened with it. */
+export function endSession(db: Database, events: DomainEvents, secret: string, token: string): void {
+  const ended = db.delete(sessions).where(eq(sessions.tokenHash, keyedHash(secret, token))).returning({ agentId: sessions.agentId }).get();
+  if (ended) events.sessionsEnded(ended.agentId);
 }
 
 export function deleteExpiredSessions(db: Database, now = Date.now()): void {

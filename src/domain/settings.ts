@@ -8,6 +8,7 @@ import { attachmentKinds } from "./attachments";
 import { recordAudit } from "./audit";
 import type { Business } from "./businesses";
 import { type FieldProblem, ValidationError } from "./errors";
+import type { DomainEvents } from "./events";
 import { checkName } from "./fields";
 import { checkGreeting } from "./greetings";
 import { attachmentLimits, limits } from "./limits";
@@ -91,8 +92,11 @@ const checks: { [S in Setting]-?: (value: NonNullable<SettingsChange[S]>) => Che
   },
 };
 
+/** Settings that change who may take waiting conversations. */
+const routingSettings: readonly Setting[] = ["routingMode", "capacity"];
+
 /** Checks every setting given, then writes those that differ from what is stored. */
-export function updateSettings(db: Database, actor: Actor, change: SettingsChange): { business: Business; changed: Setting[] } {
+export function updateSettings(db: Database, events: DomainEvents, actor: Actor, change: SettingsChange): { business: Business; changed: Setting[] } {
   const checked: [Setting, Checked][] = [];
   let problems: Record<string, FieldProblem> = {};
   for (const setting of Object.keys(checks) as Setting[]) {
@@ -106,7 +110,7 @@ export function updateSettings(db: Database, actor: Actor, change: SettingsChang
     }
   }
   if (Object.keys(problems).length) throw new ValidationError(problems);
-  return db.transaction((tx) => {
+  const result = db.transaction((tx) => {
     const stored = tx.select().from(businesses).where(eq(businesses.id, actor.businessId)).get()!;
     const differs = ([, { columns }]: [Setting, Checked]) =>
       Object.entries(columns).some(([column, value]) => JSON.stringify(stored[column as keyof Business]) !== JSON.stringify(value));
@@ -121,4 +125,7 @@ export function updateSettings(db: Database, actor: Actor, change: SettingsChang
     for (const [, { action, detail }] of changes) recordAudit(tx, actor, action, `business:${actor.businessId}`, detail);
     return { business, changed: changes.map(([setting]) => setting) };
   });
+  // Back to automatic, or more room per agent: what waits may be assigned now.
+  if (result.changed.some((setting) => routingSettings.includes(setting))) events.routingChanged(actor.businessId);
+  return result;
 }

@@ -4,6 +4,7 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { visitors } from "../db/schema";
+import type { DomainEvents } from "./events";
 import { webUrl } from "./fields";
 import { limits } from "./limits";
 import { findVisitor, type Visitor } from "./visitors";
@@ -20,7 +21,7 @@ export interface ReportedContext {
 const normalized = (url: string | null) => (url ? new URL(url).href : undefined);
 
 /** Stores what is well-formed and ignores the rest: a report is a hint, never an error. */
-export function updateVisitorContext(db: Database, visitor: Pick<Visitor, "id" | "businessId">, reported: ReportedContext): Visitor {
+export function updateVisitorContext(db: Database, events: DomainEvents, visitor: Pick<Visitor, "id" | "businessId">, reported: ReportedContext): Visitor {
   const url = normalized(webUrl(reported.url));
   const referrer = normalized(webUrl(reported.referrer));
   const language = reported.language && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(reported.language) ? reported.language : undefined;
@@ -33,5 +34,7 @@ export function updateVisitorContext(db: Database, visitor: Pick<Visitor, "id" |
     ...(timezone && { timezone }),
   };
   db.update(visitors).set(change).where(eq(visitors.id, visitor.id)).run();
-  return findVisitor(db, visitor.businessId, visitor.id)!;
+  const updated = findVisitor(db, visitor.businessId, visitor.id)!;
+  events.visitorChanged(updated, { renamed: false });
+  return updated;
 }

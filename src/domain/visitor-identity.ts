@@ -8,6 +8,7 @@ import type { Database, Queryable } from "../db/client";
 import { visitors } from "../db/schema";
 import type { Business } from "./businesses";
 import { ValidationError } from "./errors";
+import type { DomainEvents } from "./events";
 import { optionalText, webUrl } from "./fields";
 import { limits } from "./limits";
 import { randomToken, keyedHash } from "./tokens";
@@ -78,7 +79,17 @@ export function checkClaim(claim: IdentityClaim) {
  * shared computer after sign-out). Without verification, the details are stored on the current
  * visitor as they say about themselves, never linking to anyone else's record.
  */
-export function identifyVisitor(db: Database, secret: string, business: Business, visitor: Visitor, claim: IdentityClaim): Identified {
+export function identifyVisitor(db: Database, events: DomainEvents, secret: string, business: Business, visitor: Visitor, claim: IdentityClaim): Identified {
+  const identified = identify(db, secret, business, visitor, claim);
+  // Agents' panels follow only a change: the widget reports on every page load. Another record
+  // may go by another name than this one did.
+  if (identified.visitor !== visitor) {
+    events.visitorChanged(identified.visitor, { renamed: identified.visitor.id !== visitor.id || identified.visitor.name !== visitor.name });
+  }
+  return identified;
+}
+
+function identify(db: Database, secret: string, business: Business, visitor: Visitor, claim: IdentityClaim): Identified {
   const checked = checkClaim(claim);
   const { id, attributes, ...details } = checked;
   const profile = Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined)) as Partial<

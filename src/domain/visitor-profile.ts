@@ -6,6 +6,7 @@ import type { Database, Queryable } from "../db/client";
 import { agents, conversations, visitorNotes, visitorTags, visitors } from "../db/schema";
 import { recordAudit } from "./audit";
 import { type FieldProblem, NotFoundError, RuleError, ValidationError } from "./errors";
+import type { DomainEvents } from "./events";
 import { checkEmail, checkName, checkPhone, checkRequiredText, problems } from "./fields";
 import { limits } from "./limits";
 import { findVisitor, type Visitor } from "./visitors";
@@ -68,21 +69,23 @@ function checkContact(input: ContactInput): Record<string, FieldProblem> | null 
  * their values: the audit log is read more widely than a visitor's details). A verified visitor
  * stays verified: the website vouched for their id, which an agent cannot change here.
  */
-export function updateVisitorContact(db: Database, actor: Actor, visitorId: number, input: ContactInput): Visitor {
+export function updateVisitorContact(db: Database, events: DomainEvents, actor: Actor, visitorId: number, input: ContactInput): Visitor {
   const found = checkContact(input);
   if (found) throw new ValidationError(found);
   const next = { name: input.name.trim() || null, email: input.email.trim() || null, phone: input.phone.trim() || null };
-  return db.transaction((tx) => {
+  const result = db.transaction((tx) => {
     const before = visitorOf(tx, actor.businessId, visitorId);
     const changed = (Object.keys(next) as (keyof typeof next)[]).filter((field) => before[field] !== next[field]);
-    if (changed.length === 0) return before;
+    if (changed.length === 0) return { visitor: before, changed };
     tx.update(visitors)
       .set(next)
       .where(and(eq(visitors.businessId, actor.businessId), eq(visitors.id, visitorId)))
       .run();
     recordAudit(tx, actor, "visitor.updated", `visitor:${visitorId}`, { fields: changed });
-    return visitorOf(tx, actor.businessId, visitorId);
+    return { visitor: visitorOf(tx, actor.businessId, visitorId), changed };
   });
+  if (result.changed.length > 0) events.visitorChanged(result.visitor, { renamed: result.changed.includes("name") });
+  return result.visitor;
 }
 
 /** A private note on the visitor, for the team only. */

@@ -7,7 +7,7 @@ import { setAwayAfterAbsence } from "../domain/agents";
 import { groupIdsOfAgent } from "../domain/groups";
 import { visitorsOnIp } from "../domain/blocked-ips";
 import { type Conversation, currentConversation, openConversationsOf } from "../domain/conversations";
-import type { ConversationEvents } from "../domain/events";
+import type { DomainEvents } from "../domain/events";
 import { type Message, threadsAfter } from "../domain/messages";
 import type { Visitor } from "../domain/visitors";
 import { type Locale, translator } from "../i18n";
@@ -21,7 +21,7 @@ import { ThreadFanout } from "./thread-fanout";
 import { agentWaitingAudiences, topics } from "./topics";
 import { VisitorHeaderFanout } from "./visitor-header-fanout";
 
-export class Hub implements ConversationEvents {
+export class Hub implements DomainEvents {
   readonly agents: Presence;
   readonly visitors: Presence;
   /** Every open socket of both audiences, so a stopping server can close them all. */
@@ -45,11 +45,11 @@ export class Hub implements ConversationEvents {
       {
         online: (id) => {
           this.absentSince.delete(id);
-          this.agentStatusChanged(id);
+          this.headers.agentStatusChanged(id);
         },
         offline: (id) => {
           this.absentSince.set(id, Date.now());
-          this.agentStatusChanged(id);
+          this.headers.agentStatusChanged(id);
         },
       },
       presenceGraceMs,
@@ -110,17 +110,24 @@ export class Hub implements ConversationEvents {
     return agentWaitingAudiences(agent.id, groupIdsOfAgent(this.db, agent.id)).map((audience) => topics.waiting(agent.businessId, audience, locale));
   }
 
-  /**
-   * The visitor's open pages reload: after a block, into "chat is not available"; after an agent
-   * answered their offline message, from the form into the conversation.
-   */
-  reloadVisitorPages(visitorId: number): void {
+  /** Back to automatic, more room, new members, an agent back online: what waits may be assigned now. */
+  routingChanged(businessId: number): void {
+    this.drainQueue(businessId);
+  }
+
+  /** The blocked visitor's open pages reload, into "chat is not available". */
+  visitorBlocked(visitorId: number): void {
     this.threads.reloadVisitorPages(visitorId);
   }
 
   /** An address was blocked: every online visitor of the business who last came from it reloads too. */
   ipBlocked(businessId: number, ip: string): void {
-    for (const visitorId of visitorsOnIp(this.db, businessId, ip, this.visitors.onlineIds())) this.reloadVisitorPages(visitorId);
+    for (const visitorId of visitorsOnIp(this.db, businessId, ip, this.visitors.onlineIds())) this.threads.reloadVisitorPages(visitorId);
+  }
+
+  /** The visitor's open pages reload, from the leave-a-message form into the conversation. */
+  offlineMessageAnswered(visitorId: number): void {
+    this.threads.reloadVisitorPages(visitorId);
   }
 
   /**
@@ -128,7 +135,7 @@ export class Hub implements ConversationEvents {
    * consoles concerned reload, to show and follow the lists they serve now. `agentIds` null: all
    * of the business's.
    */
-  reloadConsoles(businessId: number, agentIds: readonly number[] | null): void {
+  groupsChanged(businessId: number, agentIds: readonly number[] | null): void {
     const reload = (): ClientEvent => ({ type: "reload" });
     if (agentIds === null) this.publisher.send((locale) => topics.businessAgents(businessId, locale), reload);
     else for (const agentId of agentIds) this.publisher.send((locale) => topics.agent(agentId, locale), reload);
@@ -138,21 +145,18 @@ export class Hub implements ConversationEvents {
     this.lists.inboxChanged(businessId);
   }
 
-  visitorChanged(visitor: Visitor): void {
+  /** Agents on the visitor's thread see their panel follow; a new name shows on their line in the lists too. */
+  visitorChanged(visitor: Visitor, { renamed }: { renamed: boolean }): void {
     this.threads.visitorChanged(visitor);
-  }
-
-  /** An agent renamed the visitor: their line in the conversation lists shows the new name. */
-  visitorRenamed(visitorId: number): void {
-    this.lists.visitorChanged(visitorId, { reread: true });
+    if (renamed) this.lists.visitorChanged(visitor.id, { reread: true });
   }
 
   typing(visitorId: number, from: "visitor" | "agent", draft?: string): void {
     this.threads.typing(visitorId, from, draft);
   }
 
-  /** An agent opened or closed their last console, or chose another availability. */
-  agentStatusChanged(agentId: number): void {
+  /** Visitors talking to the agent see the availability they chose in their header. */
+  availabilityChanged(agentId: number): void {
     this.headers.agentStatusChanged(agentId);
   }
 
@@ -173,6 +177,11 @@ export class Hub implements ConversationEvents {
     else if (missed.messages.length) socket.send(String(threadUpsert(translator(socket.locale), missed.messages, "agent")));
     socket.followed ??= new Set();
     for (const conversation of open) this.agentSockets.follow(conversation);
+  }
+
+  /** The agent's sockets opened with a session that ended close at once. */
+  sessionsEnded(agentId: number): void {
+    this.sessionsChanged(agentId);
   }
 
   /**

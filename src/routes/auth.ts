@@ -88,10 +88,8 @@ export function authRoutes(deps: AppDeps, hub: Hub) {
       },
       { body: loginBody },
     )
-    .post("/logout", ({ signedIn, sessionToken, cookie, redirect }) => {
-      if (sessionToken) endSession(db, secret, sessionToken);
-      // This browser's console sockets end with the session.
-      if (signedIn) hub.sessionsChanged(signedIn.agent.id);
+    .post("/logout", ({ sessionToken, cookie, redirect }) => {
+      if (sessionToken) endSession(db, hub, secret, sessionToken);
       cookie[sessionCookieName]!.remove();
       return redirect("/login?signed-out", 303);
     })

@@ -27,8 +27,7 @@ export function blockedRoutes(deps: AppDeps, hub: Hub) {
       "/console/blocked/ips",
       ({ ctx, body, set }) => {
         try {
-          const blocked = blockIp(db, ctx.agent, body.ip, body.reason ?? "");
-          hub.ipBlocked(ctx.agent.businessId, blocked.ip);
+          blockIp(db, hub, ctx.agent, body.ip, body.reason ?? "");
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;

@@ -138,13 +138,12 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
           return leaveMessageForm(page, { ...form, problem: page.t("leave.tooMany", { minutes: Math.ceil(wait / 60_000) }) });
         }
         try {
-          leaveMessage(db, business, visitor.id, body);
+          leaveMessage(db, hub, business, visitor.id, body);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
           return leaveMessageForm(page, { ...form, errors: error.fields });
         }
-        hub.inboxChanged(business.id);
         messagesByVisitor.record(visitorKey);
         messagesByIp.record(ipKey);
         return leaveMessageSent(page.t);

@@ -33,10 +33,7 @@ export function consoleRoutes(deps: AppDeps, hub: Hub) {
     .post(
       "/console/availability",
       ({ ctx, body }) => {
-        const agent = setAvailability(db, ctx.agent.id, body.availability);
-        hub.agentStatusChanged(agent.id);
-        // Back to "online": the agent can take what is waiting, oldest first.
-        if (agent.availability === "online") hub.drainQueue(agent.businessId);
+        const agent = setAvailability(db, hub, ctx.agent.id, body.availability);
         return availabilitySwitch(ctx.t, agent.availability);
       },
       { body: t.Object({ availability: t.Union(availabilities.map((value) => t.Literal(value))) }) },
@@ -46,9 +43,7 @@ export function consoleRoutes(deps: AppDeps, hub: Hub) {
       passwordChangePath,
       async ({ ctx, sessionId, body, set, redirect }) => {
         try {
-          await changePassword(db, ctx.agent.id, body.current, body.password, sessionId);
-          // Every other session of the agent ended: so do their consoles' sockets.
-          hub.sessionsChanged(ctx.agent.id);
+          await changePassword(db, hub, ctx.agent.id, body.current, body.password, sessionId);
           return redirect("/console", 303);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;

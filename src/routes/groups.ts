@@ -84,14 +84,7 @@ export function groupRoutes(deps: AppDeps, hub: Hub) {
       "/console/groups/:id/members",
       ({ ctx, params, body, request, set }) => {
         const agentIds = body.agentIds ?? [];
-        return changeCard(ctx, request, set, params.id, { agentIds }, () => {
-          const membersBefore = new Set(listGroups(db, ctx.agent.businessId).find((group) => group.id === params.id)?.members.map((m) => m.id));
-          setGroupMembers(db, ctx.agent, params.id, agentIds);
-          const changed = [...new Set([...membersBefore, ...agentIds])].filter((id) => membersBefore.has(id) !== agentIds.includes(id));
-          hub.reloadConsoles(ctx.agent.businessId, changed);
-          // New members may take the group's waiting visitors now.
-          hub.drainQueue(ctx.agent.businessId);
-        });
+        return changeCard(ctx, request, set, params.id, { agentIds }, () => setGroupMembers(db, hub, ctx.agent, params.id, agentIds));
       },
       // No box ticked sends no field at all: the group then has no members.
       { params: groupParams, body: t.Object({ agentIds: t.Optional(t.Array(t.Numeric({ minimum: 1 }), { maxItems: 1000 })) }) },
@@ -99,10 +92,7 @@ export function groupRoutes(deps: AppDeps, hub: Hub) {
     .post(
       "/console/groups/:id/delete",
       ({ ctx, params, request }) => {
-        deleteGroup(db, ctx.agent, params.id);
-        // Its waiting visitors are now anyone's: every console's waiting list changes.
-        hub.reloadConsoles(ctx.agent.businessId, null);
-        hub.drainQueue(ctx.agent.businessId);
+        deleteGroup(db, hub, ctx.agent, params.id);
         return groupList(ctx, groupsContext(ctx, request), listGroups(db, ctx.agent.businessId));
       },
       { params: groupParams },

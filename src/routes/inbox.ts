@@ -25,8 +25,7 @@ export function inboxRoutes(deps: AppDeps, hub: Hub) {
     .post(
       "/console/inbox/:id/handled",
       ({ ctx, params }) => {
-        const entry = markHandled(db, ctx.agent, params.id);
-        hub.inboxChanged(ctx.agent.businessId);
+        const entry = markHandled(db, hub, ctx.agent, params.id);
         return html`${inboxEntry(ctx, entry)}
 <hx-partial hx-target="#inbox-count" hx-swap="outerHTML">${inboxBadge(unhandledCount(db, ctx.agent.businessId))}</hx-partial>`;
       },
@@ -36,8 +35,6 @@ export function inboxRoutes(deps: AppDeps, hub: Hub) {
       "/console/inbox/:id/reply",
       ({ ctx, params, request }) => {
         const conversation = replyInChat(db, hub, ctx.agent, params.id);
-        hub.inboxChanged(ctx.agent.businessId);
-        hub.reloadVisitorPages(conversation.visitorId);
         return redirectTo(request, `/console/conversations/${conversation.id}`);
       },
       { params: entryParams },

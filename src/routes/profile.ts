@@ -52,9 +52,7 @@ export function profileRoutes(deps: AppDeps, hub: Hub) {
       "/console/profile/password",
       async ({ ctx, sessionId, body, request, set }) => {
         try {
-          await changePassword(db, ctx.agent.id, body.current, body.password, sessionId);
-          // Every other session of the agent ended: so do their consoles' sockets.
-          hub.sessionsChanged(ctx.agent.id);
+          await changePassword(db, hub, ctx.agent.id, body.current, body.password, sessionId);
           return page(ctx, request, { saved: "password" });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;

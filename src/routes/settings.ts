@@ -68,9 +68,7 @@ export function settingsRoutes(deps: AppDeps, hub: Hub) {
       ({ ctx, body, set }) => {
         const typed = typedSettings(body);
         try {
-          const { business, changed } = updateSettings(db, ctx.agent, settingsChange(typed));
-          // Back to automatic, or more room per agent: what waits may be assigned now.
-          if (changed.includes("routingMode") || changed.includes("capacity")) hub.drainQueue(business.id);
+          const { business, changed } = updateSettings(db, hub, ctx.agent, settingsChange(typed));
           return settingsPage({ ...ctx, business }, { saved: changed });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;

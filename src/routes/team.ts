@@ -64,10 +64,7 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
         const text = body.capacity.trim();
         // Empty means "the business default"; anything else must be a whole number in range.
         const capacity = text === "" ? null : /^\d+$/.test(text) ? Number(text) : Number.NaN;
-        const row = changeRowOrExplain(ctx, params.id, set, () => setAgentCapacity(db, ctx.agent, params.id, capacity));
-        // More room for this agent: waiting visitors may be taken now.
-        hub.drainQueue(ctx.agent.businessId);
-        return row;
+        return changeRowOrExplain(ctx, params.id, set, () => setAgentCapacity(db, hub, ctx.agent, params.id, capacity));
       },
       { params: memberParams, body: t.Object({ capacity: t.String({ maxLength: 20 }) }) },
     )
@@ -75,9 +72,7 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
       "/console/team/:id/password",
       async ({ ctx, params, set }) => {
         try {
-          const { agent, temporaryPassword } = await resetPassword(db, ctx.agent, params.id);
-          // Their sessions ended with the old password: so do their consoles' sockets.
-          hub.sessionsChanged(agent.id);
+          const { agent, temporaryPassword } = await resetPassword(db, hub, ctx.agent, params.id);
           return html`${teamRow(ctx, agent, groupNames(ctx, agent.id))}
 <hx-partial hx-target="#team-notices" hx-swap="beforeend">${passwordNotice(ctx.t, agent, temporaryPassword, "reset")}</hx-partial>`;
         } catch (error) {
@@ -89,17 +84,12 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
     .post(
       "/console/team/:id/disable",
       ({ ctx, params, set }) =>
-        changeRowOrExplain(ctx, params.id, set, () => {
-          const disabled = setAgentDisabled(db, ctx.agent, params.id, true);
-          // Signed out everywhere: their open consoles stop receiving at once.
-          hub.sessionsChanged(disabled.id);
-          return disabled;
-        }),
+        changeRowOrExplain(ctx, params.id, set, () => setAgentDisabled(db, hub, ctx.agent, params.id, true)),
       { params: memberParams },
     )
     .post(
       "/console/team/:id/enable",
-      ({ ctx, params, set }) => changeRowOrExplain(ctx, params.id, set, () => setAgentDisabled(db, ctx.agent, params.id, false)),
+      ({ ctx, params, set }) => changeRowOrExplain(ctx, params.id, set, () => setAgentDisabled(db, hub, ctx.agent, params.id, false)),
       { params: memberParams },
     );
 

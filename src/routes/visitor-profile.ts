@@ -46,10 +46,7 @@ export function visitorProfileRoutes(deps: AppDeps, hub: Hub) {
       ({ ctx, params, body, set }) => {
         const before = visitorOf(ctx, params.id);
         try {
-          const visitor = updateVisitorContact(db, ctx.agent, params.id, body);
-          // Every agent looking at this visitor sees the new details (their forms are kept).
-          hub.visitorChanged(visitor);
-          if (visitor.name !== before.name) hub.visitorRenamed(visitor.id);
+          const visitor = updateVisitorContact(db, hub, ctx.agent, params.id, body);
           return html`${contactEditor(ctx.t, visitor, { saved: true })}
 <hx-partial hx-target="#visitor-summary" hx-swap="outerHTML">${visitorSummary(ctx.t, visitor)}</hx-partial>
 <hx-partial hx-target="#conversation-visitor-name" hx-swap="outerHTML">${conversationTitle(ctx.t, visitor)}</hx-partial>`;

@@ -1,7 +1,6 @@
 // What the chat page in the widget's iframe reports from the host site (assets/embed.js): who the
 // visitor is (identity, verified or not), the product they look at, and where they are. Only the
 // visitor's own record changes; nothing here trusts the host page beyond what identity.ts allows.
-import { findVisitor } from "../domain/visitors";
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { NotFoundError, problemOf, ValidationError } from "../domain/errors";
@@ -38,12 +37,9 @@ export function widgetReportRoutes(deps: AppDeps, hub: Hub) {
         try {
           // A product the shop described badly loses what is wrong with it, never the visitor's details.
           const { product, dropped } = body.product ? usableProduct(body.product) : { product: null, dropped: {} };
-          const identified = identifyVisitor(db, secret, business!, visitor!, body.visitor ?? {});
+          const identified = identifyVisitor(db, hub, secret, business!, visitor!, body.visitor ?? {});
           if (identified.token) setVisitorCookie(cookie, identified.token, request, config, params.widgetKey);
-          const productChanged = product !== null && JSON.stringify(product) !== JSON.stringify(identified.visitor.product);
           if (product) showProduct(db, hub, identified.visitor.id, product);
-          // Agents' panels follow only a change: the widget reports on every page load.
-          if (identified.visitor !== visitor || productChanged) hub.visitorChanged(findVisitor(db, business!.id, identified.visitor.id)!);
           // Another record now: the page reloads to show that visitor's conversation. What was left
           // out of the product is said, for the shop's developer in the browser's console.
           const warnings = Object.entries(dropped).map(([field, problem]) => `product.${field}: ${page.t(problem.key, problem.params)}`);
@@ -76,7 +72,7 @@ export function widgetReportRoutes(deps: AppDeps, hub: Hub) {
     .post(
       "/chat/:widgetKey/context",
       ({ visitor, body }) => {
-        hub.visitorChanged(updateVisitorContext(db, visitor!, body));
+        updateVisitorContext(db, hub, visitor!, body);
         return { ok: true };
       },
       { body: t.Object({ url: text(2000), title: text(2000), referrer: text(2000), language: text(100), timezone: text(100) }) },

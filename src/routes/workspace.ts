@@ -8,8 +8,8 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import {
   type Conversation,
+  blockAndClose,
   closeConversation,
-  closeForBlock,
   findConversationForAgent,
   listAgentConversations,
   listBusinessConversations,
@@ -22,8 +22,7 @@ import {
 import { agentLoads } from "../domain/assignment";
 import { listGroups } from "../domain/groups";
 import { problemOf, RuleError, ValidationError } from "../domain/errors";
-import { type BlockedIp, blockVisitorAndIp } from "../domain/blocked-ips";
-import { blockVisitor, findVisitor, unblockVisitor } from "../domain/visitors";
+import { findVisitor, unblockVisitor } from "../domain/visitors";
 import { visitorConversations, visitorProfile } from "../domain/visitor-profile";
 import { type ThreadScope, threadAround, threadPage } from "../domain/messages";
 import { messageInConversation } from "../domain/search";
@@ -160,13 +159,7 @@ ${threadUpsert(ctx.t, history.messages, "agent")}`;
         const reason = body.reason ?? "";
         if (body.blockIp && !mayBlockIps(ctx.agent)) return refusal(ctx.t("blocked.ipManagersOnly"), 403);
         return changeOrRefuse(ctx, () => {
-          let blockedIp: BlockedIp | null = null;
-          if (body.blockIp) blockedIp = blockVisitorAndIp(db, ctx.agent, conversation.visitorId, reason).blockedIp;
-          else blockVisitor(db, ctx.agent, conversation.visitorId, reason);
-          // Nobody answers a blocked visitor: their conversation ends with them.
-          closeForBlock(db, hub, ctx.agent, conversation.visitorId);
-          hub.reloadVisitorPages(conversation.visitorId);
-          if (blockedIp) hub.ipBlocked(ctx.agent.businessId, blockedIp.ip);
+          blockAndClose(db, hub, ctx.agent, conversation.visitorId, reason, { ip: body.blockIp === "1" });
           return update(ctx, findConversationForAgent(db, ctx.agent.businessId, params.id), set);
         });
       },

@@ -18,7 +18,7 @@ describe("agent loads", () => {
     );
     ctx.db.update(agents).set({ maxConcurrentChats: 2 }).where(eq(agents.id, cy!.id)).run();
     ctx.db.update(agents).set({ disabled: true }).where(eq(agents.id, gone!.id)).run();
-    setAvailability(ctx.db, bo!.id, "away");
+    setAvailability(ctx.db, ignoreEvents, bo!.id, "away");
     for (let i = 0; i < 3; i++) {
       const { visitor } = createAnonymousVisitor(ctx.db, "0".repeat(64), ctx.business.id, { ip: null, userAgent: null, page: null });
       // Ana takes one, then Cy (fewer) fills up to their own limit of two.

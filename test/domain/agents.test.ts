@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { addAgent, changeRole, setAgentDisabled, verifyCredentials } from "../../src/domain/agents";
 import { RuleError, ValidationError } from "../../src/domain/errors";
+import { ignoreEvents } from "../../src/domain/events";
 import { addMember, testApp } from "../support";
 
 describe("agents", () => {
@@ -36,23 +37,23 @@ describe("agents", () => {
     const ctx = testApp();
     const first = await addMember(ctx, "owner", "first@example.com");
     const second = await addMember(ctx, "owner", "second@example.com");
-    setAgentDisabled(ctx.db, first, second.id, true);
+    setAgentDisabled(ctx.db, ignoreEvents, first, second.id, true);
     expect(() => changeRole(ctx.db, first, first.id, "admin")).toThrow(RuleError);
-    setAgentDisabled(ctx.db, first, second.id, false);
+    setAgentDisabled(ctx.db, ignoreEvents, first, second.id, false);
     expect(changeRole(ctx.db, first, first.id, "admin").role).toBe("admin");
   });
 
   it("never lets anyone disable themselves", async () => {
     const ctx = testApp();
     const owner = await addMember(ctx, "owner", "owner@example.com");
-    expect(() => setAgentDisabled(ctx.db, owner, owner.id, true)).toThrow(RuleError);
+    expect(() => setAgentDisabled(ctx.db, ignoreEvents, owner, owner.id, true)).toThrow(RuleError);
   });
 
   it("does not sign in a disabled agent, even with the right password", async () => {
     const ctx = testApp();
     const owner = await addMember(ctx, "owner", "owner@example.com");
     const agent = await addMember(ctx, "agent", "agent@example.com");
-    setAgentDisabled(ctx.db, owner, agent.id, true);
+    setAgentDisabled(ctx.db, ignoreEvents, owner, agent.id, true);
     expect(await verifyCredentials(ctx.db, "agent@example.com", "correct horse")).toBeNull();
   });
 });

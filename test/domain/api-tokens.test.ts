@@ -3,6 +3,7 @@ import { apiTokens } from "../../src/db/schema";
 import { setAgentDisabled } from "../../src/domain/agents";
 import { apiTokenLimits, createApiToken, findApiTokenAgent, listApiTokens, revokeApiToken } from "../../src/domain/api-tokens";
 import { NotFoundError, RuleError, ValidationError } from "../../src/domain/errors";
+import { ignoreEvents } from "../../src/domain/events";
 import { keyedHash } from "../../src/domain/tokens";
 import { addMember, testApp } from "../support";
 
@@ -54,9 +55,9 @@ describe("API tokens", () => {
   it("stops the tokens of a disabled agent, and lets them work again once re-enabled", async () => {
     const ctx = await setup();
     const { token } = createApiToken(ctx.db, secret, ctx.agent.id, "script");
-    setAgentDisabled(ctx.db, ctx.owner, ctx.agent.id, true);
+    setAgentDisabled(ctx.db, ignoreEvents, ctx.owner, ctx.agent.id, true);
     expect(findApiTokenAgent(ctx.db, secret, token)).toBeNull();
-    setAgentDisabled(ctx.db, ctx.owner, ctx.agent.id, false);
+    setAgentDisabled(ctx.db, ignoreEvents, ctx.owner, ctx.agent.id, false);
     expect(findApiTokenAgent(ctx.db, secret, token)?.agent.id).toBe(ctx.agent.id);
   });
 

@@ -10,6 +10,7 @@ import {
   visitorsOnIp,
 } from "../../src/domain/blocked-ips";
 import { NotFoundError, ValidationError } from "../../src/domain/errors";
+import { ignoreEvents } from "../../src/domain/events";
 import { createAnonymousVisitor, findVisitor } from "../../src/domain/visitors";
 import { addMember, testApp } from "../support";
 
@@ -41,7 +42,7 @@ describe("blocked IP addresses", () => {
     const ctx = testApp();
     const admin = await addMember(ctx, "admin", "admin@example.com");
     const other = otherBusiness(ctx);
-    const blocked = blockIp(ctx.db, admin, "2001:DB8::7", "  spam  ");
+    const blocked = blockIp(ctx.db, ignoreEvents, admin, "2001:DB8::7", "  spam  ");
     expect(blocked).toMatchObject({ ip: "2001:db8::7", reason: "spam", blockedBy: admin.id, businessId: ctx.business.id });
     expect(isIpBlocked(ctx.db, ctx.business.id, "2001:db8:0:0:0:0:0:7")).toBe(true);
     expect(isIpBlocked(ctx.db, other.id, "2001:db8::7")).toBe(false);
@@ -54,8 +55,8 @@ describe("blocked IP addresses", () => {
   it("treats blocking a blocked address again as a new reason, not a second block", async () => {
     const ctx = testApp();
     const admin = await addMember(ctx, "admin", "admin@example.com");
-    const first = blockIp(ctx.db, admin, "203.0.113.7", "spam");
-    const again = blockIp(ctx.db, admin, "::ffff:203.0.113.7", "abuse");
+    const first = blockIp(ctx.db, ignoreEvents, admin, "203.0.113.7", "spam");
+    const again = blockIp(ctx.db, ignoreEvents, admin, "::ffff:203.0.113.7", "abuse");
     expect(again).toMatchObject({ id: first.id, reason: "abuse" });
     expect(listBlockedIps(ctx.db, ctx.business.id).map((row) => row.blockedIp.reason)).toEqual(["abuse"]);
   });
@@ -63,8 +64,8 @@ describe("blocked IP addresses", () => {
   it("refuses a bad address or a long reason and stores nothing", async () => {
     const ctx = testApp();
     const admin = await addMember(ctx, "admin", "admin@example.com");
-    expect(() => blockIp(ctx.db, admin, "<script>", "")).toThrow(expect.objectContaining({ fields: { ip: { key: "blocked.ipInvalid" } } }));
-    expect(() => blockIp(ctx.db, admin, "203.0.113.7", "x".repeat(201))).toThrow(
+    expect(() => blockIp(ctx.db, ignoreEvents, admin, "<script>", "")).toThrow(expect.objectContaining({ fields: { ip: { key: "blocked.ipInvalid" } } }));
+    expect(() => blockIp(ctx.db, ignoreEvents, admin, "203.0.113.7", "x".repeat(201))).toThrow(
       expect.objectContaining({ fields: { reason: { key: "error.reason.tooLong", params: { max: 200 } } } }),
     );
     expect(ctx.sqlite.query("SELECT count(*) AS n FROM blocked_ips").get()).toEqual({ n: 0 });
@@ -75,8 +76,8 @@ describe("blocked IP addresses", () => {
     const ctx = testApp();
     const admin = await addMember(ctx, "admin", "admin@example.com");
     const other = otherBusiness(ctx);
-    const theirs = blockIp(ctx.db, { id: admin.id, businessId: other.id }, "198.51.100.1", "");
-    const ours = blockIp(ctx.db, admin, "203.0.113.7", "");
+    const theirs = blockIp(ctx.db, ignoreEvents, { id: admin.id, businessId: other.id }, "198.51.100.1", "");
+    const ours = blockIp(ctx.db, ignoreEvents, admin, "203.0.113.7", "");
     expect(listBlockedIps(ctx.db, ctx.business.id)).toEqual([{ blockedIp: ours, blockedByName: admin.displayName }]);
     expect(() => unblockIp(ctx.db, admin, theirs.id)).toThrow(NotFoundError);
     expect(isIpBlocked(ctx.db, other.id, "198.51.100.1")).toBe(true);

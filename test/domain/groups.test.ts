@@ -4,6 +4,7 @@ import { agentGroups, auditLog, businesses, conversations, groups, visitors } fr
 import { addAgent, setAgentDisabled } from "../../src/domain/agents";
 import { findBusiness } from "../../src/domain/businesses";
 import { NotFoundError, ValidationError } from "../../src/domain/errors";
+import { type DomainEvents, ignoreEvents } from "../../src/domain/events";
 import {
   createGroup,
   deleteGroup,
@@ -101,8 +102,8 @@ describe("groups", () => {
     const theirs = createGroup(ctx.db, { id: ctx.owner.id, businessId: other.id }, "Theirs");
     expect(() => findGroup(ctx.db, ctx.business.id, theirs.id)).toThrow(NotFoundError);
     expect(() => renameGroup(ctx.db, ctx.owner, theirs.id, "Mine")).toThrow(NotFoundError);
-    expect(() => deleteGroup(ctx.db, ctx.owner, theirs.id)).toThrow(NotFoundError);
-    expect(() => setGroupMembers(ctx.db, ctx.owner, theirs.id, [ctx.owner.id])).toThrow(NotFoundError);
+    expect(() => deleteGroup(ctx.db, ignoreEvents, ctx.owner, theirs.id)).toThrow(NotFoundError);
+    expect(() => setGroupMembers(ctx.db, ignoreEvents, ctx.owner, theirs.id, [ctx.owner.id])).toThrow(NotFoundError);
     expect(findGroup(ctx.db, other.id, theirs.id).name).toBe("Theirs");
     expect(listGroups(ctx.db, ctx.business.id)).toEqual([]);
   });
@@ -113,15 +114,15 @@ describe("groups", () => {
     const wang = await addMember(ctx, "agent", "wang@example.com");
     const sales = createGroup(ctx.db, ctx.owner, "Sales");
     const support = createGroup(ctx.db, ctx.owner, "Support");
-    setGroupMembers(ctx.db, ctx.owner, sales.id, [wang.id, li.id, li.id]);
-    setGroupMembers(ctx.db, ctx.owner, support.id, [li.id]);
+    setGroupMembers(ctx.db, ignoreEvents, ctx.owner, sales.id, [wang.id, li.id, li.id]);
+    setGroupMembers(ctx.db, ignoreEvents, ctx.owner, support.id, [li.id]);
     const [listedSales, listedSupport] = listGroups(ctx.db, ctx.business.id);
     expect(listedSales).toMatchObject({ name: "Sales", memberCount: 2, members: [{ id: li.id, displayName: "li" }, { id: wang.id, displayName: "wang" }] });
     expect(listedSupport).toMatchObject({ name: "Support", memberCount: 1 });
     expect(groupIdsOfAgent(ctx.db, li.id).sort()).toEqual([sales.id, support.id].sort());
     expect(groupIdsOfAgent(ctx.db, ctx.owner.id)).toEqual([]);
 
-    setGroupMembers(ctx.db, ctx.owner, sales.id, []);
+    setGroupMembers(ctx.db, ignoreEvents, ctx.owner, sales.id, []);
     expect(listGroups(ctx.db, ctx.business.id)[0]!.memberCount).toBe(0);
     expect(groupIdsOfAgent(ctx.db, li.id)).toEqual([support.id]);
     expect(auditActions(ctx).filter((action) => action === "group.members_changed")).toHaveLength(3);
@@ -131,16 +132,37 @@ describe("groups", () => {
     const ctx = await shop();
     const li = await addMember(ctx, "agent", "li@example.com");
     const gone = await addMember(ctx, "agent", "gone@example.com");
-    setAgentDisabled(ctx.db, ctx.owner, gone.id, true);
+    setAgentDisabled(ctx.db, ignoreEvents, ctx.owner, gone.id, true);
     const other = otherBusiness(ctx);
     const { agent: stranger } = await addAgent(ctx.db, { businessId: other.id, email: "x@other.example", name: "X", role: "agent", password: "correct horse" });
     const sales = createGroup(ctx.db, ctx.owner, "Sales");
-    setGroupMembers(ctx.db, ctx.owner, sales.id, [li.id]);
+    setGroupMembers(ctx.db, ignoreEvents, ctx.owner, sales.id, [li.id]);
     for (const agentIds of [[li.id, gone.id], [stranger.id], [999_999]]) {
-      expect(refusal(() => setGroupMembers(ctx.db, ctx.owner, sales.id, agentIds))).toEqual({ agentIds: { key: "groups.unknownMember" } });
+      expect(refusal(() => setGroupMembers(ctx.db, ignoreEvents, ctx.owner, sales.id, agentIds))).toEqual({ agentIds: { key: "groups.unknownMember" } });
     }
     expect(groupIdsOfAgent(ctx.db, li.id)).toEqual([sales.id]);
     expect(groupIdsOfAgent(ctx.db, stranger.id)).toEqual([]);
+  });
+
+  it("announces the agents moved in or out once committed, and nothing when the members stay", async () => {
+    const ctx = await shop();
+    const [li, wang, gone] = [await addMember(ctx, "agent", "li@example.com"), await addMember(ctx, "agent", "wang@example.com"), await addMember(ctx, "agent", "gone@example.com")];
+    const sales = createGroup(ctx.db, ctx.owner, "Sales");
+    setGroupMembers(ctx.db, ignoreEvents, ctx.owner, sales.id, [li.id, gone.id]);
+    setAgentDisabled(ctx.db, ignoreEvents, ctx.owner, gone.id, true);
+    const announced: string[] = [];
+    const events: DomainEvents = {
+      ...ignoreEvents,
+      groupsChanged: (businessId, agentIds) => announced.push(`groups:${businessId}:${agentIds?.join(",") ?? "all"}:${groupIdsOfAgent(ctx.db, wang.id)}`),
+      routingChanged: (businessId) => announced.push(`routing:${businessId}`),
+    };
+    setGroupMembers(ctx.db, events, ctx.owner, sales.id, [wang.id]);
+    // The disabled member keeps their place and is not told; the change was committed before it was announced.
+    expect(announced).toEqual([`groups:${ctx.business.id}:${li.id},${wang.id}:${sales.id}`, `routing:${ctx.business.id}`]);
+    setGroupMembers(ctx.db, events, ctx.owner, sales.id, [wang.id]);
+    expect(announced).toHaveLength(2);
+    deleteGroup(ctx.db, events, ctx.owner, sales.id);
+    expect(announced.slice(2)).toEqual([`groups:${ctx.business.id}:all:`, `routing:${ctx.business.id}`]);
   });
 
   it("keeps a disabled agent's memberships for when they are enabled again", async () => {
@@ -148,25 +170,25 @@ describe("groups", () => {
     const li = await addMember(ctx, "agent", "li@example.com");
     const wang = await addMember(ctx, "agent", "wang@example.com");
     const sales = createGroup(ctx.db, ctx.owner, "Sales");
-    setGroupMembers(ctx.db, ctx.owner, sales.id, [li.id, wang.id]);
-    setAgentDisabled(ctx.db, ctx.owner, li.id, true);
+    setGroupMembers(ctx.db, ignoreEvents, ctx.owner, sales.id, [li.id, wang.id]);
+    setAgentDisabled(ctx.db, ignoreEvents, ctx.owner, li.id, true);
     expect(listGroups(ctx.db, ctx.business.id)[0]!.members.map((m) => m.id)).toEqual([wang.id]);
-    setGroupMembers(ctx.db, ctx.owner, sales.id, []);
-    setAgentDisabled(ctx.db, ctx.owner, li.id, false);
+    setGroupMembers(ctx.db, ignoreEvents, ctx.owner, sales.id, []);
+    setAgentDisabled(ctx.db, ignoreEvents, ctx.owner, li.id, false);
     expect(listGroups(ctx.db, ctx.business.id)[0]!.members.map((m) => m.id)).toEqual([li.id]);
   });
 
   it("deletes a group, its memberships, and the group of its conversations, which stay", async () => {
     const ctx = await shop();
     const sales = createGroup(ctx.db, ctx.owner, "Sales");
-    setGroupMembers(ctx.db, ctx.owner, sales.id, [ctx.owner.id]);
+    setGroupMembers(ctx.db, ignoreEvents, ctx.owner, sales.id, [ctx.owner.id]);
     const visitor = ctx.db.insert(visitors).values({ businessId: ctx.business.id, externalId: "v1" }).returning().get();
     const conversation = ctx.db
       .insert(conversations)
       .values({ businessId: ctx.business.id, visitorId: visitor.id, groupId: sales.id })
       .returning()
       .get();
-    deleteGroup(ctx.db, ctx.owner, sales.id);
+    deleteGroup(ctx.db, ignoreEvents, ctx.owner, sales.id);
     expect(ctx.db.select().from(groups).all()).toEqual([]);
     expect(ctx.db.select().from(agentGroups).all()).toEqual([]);
     expect(ctx.db.select().from(conversations).where(eq(conversations.id, conversation.id)).get()?.groupId).toBeNull();

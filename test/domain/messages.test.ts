@@ -187,10 +187,10 @@ describe("assignment and availability", () => {
     const ctx = setup();
     const away = await addMember(ctx, "agent", "away@example.com");
     const online = await addMember(ctx, "agent", "online@example.com");
-    setAvailability(ctx.db, away.id, "away");
+    setAvailability(ctx.db, ignoreEvents, away.id, "away");
     const first = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [away.id, online.id]).conversation;
     expect(first.agentId).toBe(online.id);
-    setAvailability(ctx.db, online.id, "offline");
+    setAvailability(ctx.db, ignoreEvents, online.id, "offline");
     const second = sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [away.id, online.id]).conversation;
     expect(second).toMatchObject({ agentId: null, status: "queued" });
   });
@@ -243,7 +243,7 @@ describe("returning visitors", () => {
     const again = sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), [busy.id, idle.id]).conversation;
     expect(again.agentId).toBe(busy.id);
     closeConversation(ctx.db, ignoreEvents, busy, again.id);
-    setAvailability(ctx.db, busy.id, "away");
+    setAvailability(ctx.db, ignoreEvents, busy.id, "away");
     const third = sendVisitorMessage(ctx.db, ignoreEvents, visitor, draft(), [busy.id, idle.id]).conversation;
     expect(third.agentId).toBe(idle.id);
   });
@@ -280,9 +280,9 @@ describe("transfer", () => {
     const attempt = (online: number[], toAgentId = to.id) =>
       transferConversation(ctx.db, ignoreEvents, from, conversation.id, { to: { agentId: toAgentId }, note: "VIP customer" }, online);
     expect(() => attempt([from.id])).toThrow(expect.objectContaining({ problem: expect.objectContaining({ key: "transfer.unavailable" }) }));
-    setAvailability(ctx.db, to.id, "away");
+    setAvailability(ctx.db, ignoreEvents, to.id, "away");
     expect(() => attempt([from.id, to.id])).toThrow(RuleError);
-    setAvailability(ctx.db, to.id, "online");
+    setAvailability(ctx.db, ignoreEvents, to.id, "online");
     ctx.sqlite.run("UPDATE agents SET max_concurrent_chats = 1 WHERE id = ?", [to.id]);
     sendVisitorMessage(ctx.db, ignoreEvents, ctx.newVisitor(), draft(), [to.id]);
     expect(() => attempt([from.id, to.id])).toThrow(expect.objectContaining({ problem: expect.objectContaining({ key: "transfer.full" }) }));

@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { businesses, conversations, messages, offlineMessages, visitors } from "../../src/db/schema";
 import type { Conversation } from "../../src/domain/conversations";
 import { NotFoundError, RuleError, ValidationError } from "../../src/domain/errors";
-import { type ConversationEvents, ignoreEvents } from "../../src/domain/events";
+import { type DomainEvents, ignoreEvents } from "../../src/domain/events";
 import { sendVisitorMessage } from "../../src/domain/messages";
 import {
   type LeftMessage,
@@ -40,7 +40,7 @@ describe("leaving a message", () => {
   it("stores the message with whatever contact details were given, trimmed", () => {
     const ctx = setup();
     const visitor = ctx.newVisitor();
-    const stored = leaveMessage(ctx.db, ctx.shop(), visitor.id, left({ name: "  Wang Fang ", phone: "+86 138 0013 8000", message: "  Hello \n there  " }));
+    const stored = leaveMessage(ctx.db, ignoreEvents, ctx.shop(), visitor.id, left({ name: "  Wang Fang ", phone: "+86 138 0013 8000", message: "  Hello \n there  " }));
     expect(stored).toMatchObject({ businessId: ctx.business.id, visitorId: visitor.id, name: "Wang Fang", phone: "+86 138 0013 8000", email: null, body: "Hello \n there", handled: false });
   });
 
@@ -48,26 +48,26 @@ describe("leaving a message", () => {
     const ctx = setup();
     const visitor = ctx.newVisitor();
     ctx.sqlite.run("UPDATE visitors SET name = 'Known Name' WHERE id = ?", [visitor.id]);
-    leaveMessage(ctx.db, ctx.shop(), visitor.id, left({ name: "Typed Name", email: "fang@example.com" }));
+    leaveMessage(ctx.db, ignoreEvents, ctx.shop(), visitor.id, left({ name: "Typed Name", email: "fang@example.com" }));
     const row = ctx.db.select().from(visitors).all().find((v) => v.id === visitor.id)!;
     expect(row).toMatchObject({ name: "Known Name", email: "fang@example.com", phone: null });
   });
 
   it("requires the message always, and the contact fields the business chose", () => {
     const ctx = setup();
-    expect(problemsOf(() => leaveMessage(ctx.db, ctx.shop(), null, left({ message: "   " })))).toEqual({ message: "message.empty" });
-    expect(problemsOf(() => leaveMessage(ctx.db, ctx.shop(["name", "phone", "email"]), null, left()))).toEqual({
+    expect(problemsOf(() => leaveMessage(ctx.db, ignoreEvents, ctx.shop(), null, left({ message: "   " })))).toEqual({ message: "message.empty" });
+    expect(problemsOf(() => leaveMessage(ctx.db, ignoreEvents, ctx.shop(["name", "phone", "email"]), null, left()))).toEqual({
       name: "error.name.required",
       phone: "error.phone.required",
       email: "error.email.required",
     });
-    expect(leaveMessage(ctx.db, ctx.shop(["email"]), null, left({ email: "a@example.com" })).email).toBe("a@example.com");
+    expect(leaveMessage(ctx.db, ignoreEvents, ctx.shop(["email"]), null, left({ email: "a@example.com" })).email).toBe("a@example.com");
   });
 
   it("checks the shape and length of every field that is filled in, and stores nothing when one is wrong", () => {
     const ctx = setup();
     const found = problemsOf(() =>
-      leaveMessage(ctx.db, ctx.shop(), null, {
+      leaveMessage(ctx.db, ignoreEvents, ctx.shop(), null, {
         name: "n".repeat(81),
         phone: "call me maybe",
         email: "not-an-email",
@@ -81,7 +81,7 @@ describe("leaving a message", () => {
       message: "message.tooLong",
     });
     for (const phone of ["123", "1".repeat(33), "+86 138<script>"]) {
-      expect(problemsOf(() => leaveMessage(ctx.db, ctx.shop(), null, left({ phone })))).toEqual({ phone: "error.phone.invalid" });
+      expect(problemsOf(() => leaveMessage(ctx.db, ignoreEvents, ctx.shop(), null, left({ phone })))).toEqual({ phone: "error.phone.invalid" });
     }
     expect(ctx.db.select().from(offlineMessages).all()).toEqual([]);
   });
@@ -90,8 +90,8 @@ describe("leaving a message", () => {
 describe("the offline-messages inbox", () => {
   it("lists the business's waiting messages newest first, a page at a time by id", () => {
     const ctx = setup();
-    const ids = [1, 2, 3, 4, 5].map((n) => leaveMessage(ctx.db, ctx.shop(), null, left({ message: `message ${n}` })).id);
-    leaveMessage(ctx.db, { id: ctx.otherBusiness.id, offlineRequired: [] }, null, left({ message: "another shop's" }));
+    const ids = [1, 2, 3, 4, 5].map((n) => leaveMessage(ctx.db, ignoreEvents, ctx.shop(), null, left({ message: `message ${n}` })).id);
+    leaveMessage(ctx.db, ignoreEvents, { id: ctx.otherBusiness.id, offlineRequired: [] }, null, left({ message: "another shop's" }));
 
     const first = listOfflineMessages(ctx.db, ctx.business.id, { handled: false, limit: 2 });
     expect(first.entries.map((entry) => entry.body)).toEqual(["message 5", "message 4"]);
@@ -108,22 +108,33 @@ describe("the offline-messages inbox", () => {
     const ctx = setup();
     const mei = await addMember(ctx, "agent", "mei@example.com");
     const lei = await addMember(ctx, "agent", "lei@example.com");
-    const message = leaveMessage(ctx.db, ctx.shop(), null, left());
+    const message = leaveMessage(ctx.db, ignoreEvents, ctx.shop(), null, left());
     const before = Date.now();
-    const handled = markHandled(ctx.db, mei, message.id);
+    const handled = markHandled(ctx.db, ignoreEvents, mei, message.id);
     expect(handled).toMatchObject({ handled: true, handledBy: mei.id, handledByName: "mei" });
     expect(handled.handledAt!).toBeGreaterThanOrEqual(before);
-    expect(markHandled(ctx.db, lei, message.id).handledBy).toBe(mei.id);
+    expect(markHandled(ctx.db, ignoreEvents, lei, message.id).handledBy).toBe(mei.id);
     expect(unhandledCount(ctx.db, ctx.business.id)).toBe(0);
     expect(listOfflineMessages(ctx.db, ctx.business.id, { handled: false }).entries).toEqual([]);
     expect(listOfflineMessages(ctx.db, ctx.business.id, { handled: true }).entries.map((entry) => entry.handledByName)).toEqual(["mei"]);
   });
 
+  it("announces the inbox changed when a message is left and when it is handled, not when handled again", async () => {
+    const ctx = setup();
+    const mei = await addMember(ctx, "agent", "mei@example.com");
+    const changed: number[] = [];
+    const events: DomainEvents = { ...ignoreEvents, inboxChanged: (businessId) => changed.push(unhandledCount(ctx.db, businessId)) };
+    const message = leaveMessage(ctx.db, events, ctx.shop(), null, left());
+    markHandled(ctx.db, events, mei, message.id);
+    markHandled(ctx.db, events, mei, message.id);
+    expect(changed).toEqual([1, 0]);
+  });
+
   it("does not find another business's message", async () => {
     const ctx = setup();
     const agent = await addMember(ctx, "agent", "mei@example.com");
-    const theirs = leaveMessage(ctx.db, { id: ctx.otherBusiness.id, offlineRequired: [] }, null, left());
-    expect(() => markHandled(ctx.db, agent, theirs.id)).toThrow(NotFoundError);
+    const theirs = leaveMessage(ctx.db, ignoreEvents, { id: ctx.otherBusiness.id, offlineRequired: [] }, null, left());
+    expect(() => markHandled(ctx.db, ignoreEvents, agent, theirs.id)).toThrow(NotFoundError);
     expect(() => replyInChat(ctx.db, ignoreEvents, agent, theirs.id)).toThrow(NotFoundError);
     expect(ctx.db.select().from(offlineMessages).get()!.handled).toBe(false);
   });
@@ -132,10 +143,12 @@ describe("the offline-messages inbox", () => {
 describe("replying to an offline message in chat", () => {
   function recordingEvents() {
     const seen: string[] = [];
-    const events: ConversationEvents = {
+    const events: DomainEvents = {
+      ...ignoreEvents,
       messageCreated: (message) => seen.push(`message:${message.sender}:${message.body}`),
       conversationChanged: (conversation: Conversation, previous) => seen.push(`changed:${conversation.status}:${previous === null}`),
-      messagesRead: () => {},
+      inboxChanged: (businessId) => seen.push(`inbox:${businessId}`),
+      offlineMessageAnswered: (visitorId) => seen.push(`answered:${visitorId}`),
     };
     return { seen, events };
   }
@@ -144,7 +157,7 @@ describe("replying to an offline message in chat", () => {
     const ctx = setup();
     const agent = await addMember(ctx, "agent", "mei@example.com");
     const visitor = ctx.newVisitor();
-    const message = leaveMessage(ctx.db, ctx.shop(), visitor.id, left({ message: "Is the red one back in stock?" }));
+    const message = leaveMessage(ctx.db, ignoreEvents, ctx.shop(), visitor.id, left({ message: "Is the red one back in stock?" }));
     const { seen, events } = recordingEvents();
 
     const conversation = replyInChat(ctx.db, events, agent, message.id);
@@ -153,7 +166,13 @@ describe("replying to an offline message in chat", () => {
     expect(thread.map((m) => `${m.sender}:${m.body}`)).toEqual(["visitor:Is the red one back in stock?", "system:joined"]);
     expect(thread[0]!.createdAt).toBe(message.createdAt);
     expect(conversation.lastMessageId).toBe(thread.at(-1)!.id);
-    expect(seen).toEqual(["message:visitor:Is the red one back in stock?", "message:system:joined", "changed:open:true"]);
+    expect(seen).toEqual([
+      "message:visitor:Is the red one back in stock?",
+      "message:system:joined",
+      "changed:open:true",
+      `inbox:${ctx.business.id}`,
+      `answered:${visitor.id}`,
+    ]);
     expect(ctx.db.select().from(offlineMessages).get()).toMatchObject({ handled: true, handledBy: agent.id });
   });
 
@@ -162,17 +181,17 @@ describe("replying to an offline message in chat", () => {
     const agent = await addMember(ctx, "agent", "mei@example.com");
     const visitor = ctx.newVisitor();
     const waiting = sendVisitorMessage(ctx.db, ignoreEvents, visitor, { clientId: "waiting-visitor-1", body: "anyone?" }, []).conversation;
-    const message = leaveMessage(ctx.db, ctx.shop(), visitor.id, left());
+    const message = leaveMessage(ctx.db, ignoreEvents, ctx.shop(), visitor.id, left());
     const { seen, events } = recordingEvents();
     expect(replyInChat(ctx.db, events, agent, message.id).id).toBe(waiting.id);
     expect(ctx.db.select().from(conversations).all()).toHaveLength(1);
-    expect(seen).toEqual([]);
+    expect(seen).toEqual([`inbox:${ctx.business.id}`, `answered:${visitor.id}`]);
   });
 
   it("refuses a message that no visitor left", async () => {
     const ctx = setup();
     const agent = await addMember(ctx, "agent", "mei@example.com");
-    const message = leaveMessage(ctx.db, ctx.shop(), null, left());
+    const message = leaveMessage(ctx.db, ignoreEvents, ctx.shop(), null, left());
     expect(() => replyInChat(ctx.db, ignoreEvents, agent, message.id)).toThrow(RuleError);
     expect(ctx.db.select().from(conversations).all()).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { conversations, messages, visitors } from "../../src/db/schema";
 import { ValidationError } from "../../src/domain/errors";
-import { type ConversationEvents, ignoreEvents } from "../../src/domain/events";
+import { type DomainEvents, ignoreEvents } from "../../src/domain/events";
 import { limits } from "../../src/domain/limits";
 import { type Message, sendVisitorMessage } from "../../src/domain/messages";
 import { postProductCard, showProduct, usableProduct } from "../../src/domain/products";
@@ -16,7 +16,12 @@ const cups = { title: "Tea cups", url: "https://shop.example.com/cups" };
 function setup() {
   const ctx = testApp();
   const announced: Message[] = [];
-  const events: ConversationEvents = { ...ignoreEvents, messageCreated: (message) => announced.push(message) };
+  const panels: (string | undefined)[] = [];
+  const events: DomainEvents = {
+    ...ignoreEvents,
+    messageCreated: (message) => announced.push(message),
+    visitorChanged: (visitor) => panels.push(visitor.product?.title),
+  };
   const newVisitor = () => createAnonymousVisitor(ctx.db, "0".repeat(64), ctx.business.id, visit).visitor;
   let sent = 0;
   /** The visitor writes, which opens a conversation if they have none. */
@@ -31,7 +36,7 @@ function setup() {
       .all();
   const close = (conversationId: number) =>
     ctx.db.update(conversations).set({ status: "closed", closedAt: Date.now() }).where(eq(conversations.id, conversationId)).run();
-  return { ...ctx, events, announced, newVisitor, chat, cards, close };
+  return { ...ctx, events, announced, panels, newVisitor, chat, cards, close };
 }
 
 describe("checking a product", () => {
@@ -114,6 +119,8 @@ describe("showing a product", () => {
     expect(ctx.cards(visitor.id).map((card) => card.body)).toEqual(["Jade teapot", "Tea cups"]);
     expect(ctx.announced).toHaveLength(2);
     expect(ctx.db.select({ product: visitors.product }).from(visitors).where(eq(visitors.id, visitor.id)).get()).toEqual({ product: cups });
+    // Agents' panels follow each other product, never the same one reported again.
+    expect(ctx.panels).toEqual(["Jade teapot", "Jade teapot, 20% off", "Tea cups"]);
   });
 
   it("tells products without a link apart by their title", () => {

@@ -20,12 +20,12 @@ async function setup() {
   const ctx = testApp();
   const owner = await addMember(ctx, "owner", "owner@example.com");
   // The owner is not part of the routing under test.
-  setAvailability(ctx.db, owner.id, "offline");
+  setAvailability(ctx.db, ignoreEvents, owner.id, "offline");
   const newVisitor = () => createAnonymousVisitor(ctx.db, "0".repeat(64), ctx.business.id, visit).visitor;
   const configure = (changes: Partial<typeof businesses.$inferInsert>) => ctx.db.update(businesses).set(changes).where(eq(businesses.id, ctx.business.id)).run();
   const group = (name: string, members: number[]) => {
     const created = createGroup(ctx.db, owner, name);
-    setGroupMembers(ctx.db, owner, created.id, members);
+    setGroupMembers(ctx.db, ignoreEvents, owner, created.id, members);
     return created;
   };
   return { ...ctx, owner, newVisitor, configure, group };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
 import { visitors } from "../../src/db/schema";
+import { ignoreEvents } from "../../src/domain/events";
 import { limits } from "../../src/domain/limits";
 import { updateVisitorContext } from "../../src/domain/visitor-context";
 import { createAnonymousVisitor } from "../../src/domain/visitors";
@@ -29,40 +30,40 @@ function setup() {
 describe("updating what the widget reports of the visitor", () => {
   it("stores the page, its title, the referrer, the language and the time zone", () => {
     const ctx = setup();
-    const updated = updateVisitorContext(ctx.db, ctx.visitor, shopPage);
+    const updated = updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, shopPage);
     expect(updated).toMatchObject({ currentPage: shopPage.url, pageTitle: "Teapots", referrer: shopPage.referrer, language: "zh-CN", timezone: "Asia/Shanghai" });
     expect(ctx.context()).toEqual({ currentPage: shopPage.url, pageTitle: "Teapots", referrer: shopPage.referrer, language: "zh-CN", timezone: "Asia/Shanghai" });
   });
 
   it("keeps only http and https addresses, leaving the last good ones in place", () => {
     const ctx = setup();
-    updateVisitorContext(ctx.db, ctx.visitor, shopPage);
+    updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, shopPage);
     for (const url of ["javascript:alert(1)", "data:text/html,<b>hi</b>", "file:///etc/passwd", "ftp://shop.example.com/", "/teapots", "not a url", `https://shop.example.com/${"a".repeat(limits.urlLength)}`]) {
-      updateVisitorContext(ctx.db, ctx.visitor, { url, title: "Injected", referrer: url });
+      updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, { url, title: "Injected", referrer: url });
     }
     expect(ctx.context()).toMatchObject({ currentPage: shopPage.url, pageTitle: "Teapots", referrer: shopPage.referrer });
-    updateVisitorContext(ctx.db, ctx.visitor, { url: "http://shop.example.com/cups", referrer: "http://blog.example.com/" });
+    updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, { url: "http://shop.example.com/cups", referrer: "http://blog.example.com/" });
     expect(ctx.context()).toMatchObject({ currentPage: "http://shop.example.com/cups", referrer: "http://blog.example.com/" });
   });
 
   it("stores an address in its normal form", () => {
     const ctx = setup();
-    updateVisitorContext(ctx.db, ctx.visitor, { url: "HTTPS://Shop.Example.com/tea pots" });
+    updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, { url: "HTTPS://Shop.Example.com/tea pots" });
     expect(ctx.context()!.currentPage).toBe("https://shop.example.com/tea%20pots");
   });
 
   it("clips a long title, counting characters, and clears it for a page without one", () => {
     const ctx = setup();
-    updateVisitorContext(ctx.db, ctx.visitor, { url: shopPage.url, title: `  ${"茶".repeat(limits.pageTitleLength + 50)}  ` });
+    updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, { url: shopPage.url, title: `  ${"茶".repeat(limits.pageTitleLength + 50)}  ` });
     expect(ctx.context()!.pageTitle).toBe("茶".repeat(limits.pageTitleLength));
-    updateVisitorContext(ctx.db, ctx.visitor, { url: "https://shop.example.com/cups", title: "   " });
+    updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, { url: "https://shop.example.com/cups", title: "   " });
     expect(ctx.context()).toMatchObject({ currentPage: "https://shop.example.com/cups", pageTitle: null });
   });
 
   it("ignores a title reported without a page", () => {
     const ctx = setup();
-    updateVisitorContext(ctx.db, ctx.visitor, shopPage);
-    updateVisitorContext(ctx.db, ctx.visitor, { title: "Another page" });
+    updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, shopPage);
+    updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, { title: "Another page" });
     expect(ctx.context()!.pageTitle).toBe("Teapots");
   });
 
@@ -73,7 +74,7 @@ describe("updating what the widget reports of the visitor", () => {
       ["zh-Hans-CN", "America/Argentina/Buenos_Aires"],
       ["yue", "Etc/GMT+8"],
     ] as const) {
-      updateVisitorContext(ctx.db, ctx.visitor, { language, timezone });
+      updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, { language, timezone });
       expect(ctx.context()).toMatchObject({ language, timezone });
     }
     for (const [language, timezone] of [
@@ -82,7 +83,7 @@ describe("updating what the widget reports of the visitor", () => {
       ["english", "x".repeat(65)],
       ["zh-CN; drop table", "Asia/Shanghai\n"],
     ]) {
-      updateVisitorContext(ctx.db, ctx.visitor, { language, timezone });
+      updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, { language, timezone });
     }
     expect(ctx.context()).toMatchObject({ language: "yue", timezone: "Etc/GMT+8" });
   });
@@ -90,7 +91,7 @@ describe("updating what the widget reports of the visitor", () => {
   it("notes that the visitor was just seen, even when nothing reported is kept", () => {
     const ctx = setup();
     ctx.db.update(visitors).set({ lastSeenAt: 1000 }).where(eq(visitors.id, ctx.visitor.id)).run();
-    const updated = updateVisitorContext(ctx.db, ctx.visitor, { url: "javascript:alert(1)" });
+    const updated = updateVisitorContext(ctx.db, ignoreEvents, ctx.visitor, { url: "javascript:alert(1)" });
     expect(updated.lastSeenAt).toBeGreaterThan(Date.now() - 60_000);
   });
 });

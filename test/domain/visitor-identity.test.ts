@@ -4,7 +4,7 @@ import { businesses, conversations, visitors } from "../../src/db/schema";
 import { type Business, findBusiness } from "../../src/domain/businesses";
 import { currentConversation } from "../../src/domain/conversations";
 import { ValidationError } from "../../src/domain/errors";
-import { ignoreEvents } from "../../src/domain/events";
+import { type DomainEvents, ignoreEvents } from "../../src/domain/events";
 import { limits } from "../../src/domain/limits";
 import { sendVisitorMessage } from "../../src/domain/messages";
 import { checkClaim, identifyVisitor, identityHash } from "../../src/domain/visitor-identity";
@@ -23,8 +23,8 @@ function setup({ verification }: { verification: boolean }) {
   /** The stored row, token hash included. */
   const row = (id: number) => ctx.db.select().from(visitors).where(eq(visitors.id, id)).get();
   const customers = (id: string) => ctx.db.select().from(visitors).where(eq(visitors.externalId, `user:${id}`)).all();
-  const identify = (visitor: Parameters<typeof identifyVisitor>[3], claim: Parameters<typeof identifyVisitor>[4]) =>
-    identifyVisitor(ctx.db, secret, business, visitor, claim);
+  const identify = (visitor: Parameters<typeof identifyVisitor>[4], claim: Parameters<typeof identifyVisitor>[5]) =>
+    identifyVisitor(ctx.db, ignoreEvents, secret, business, visitor, claim);
   return { ...ctx, business, browser, row, customers, identify };
 }
 
@@ -76,6 +76,17 @@ describe("identifying a visitor without identity verification", () => {
     expect(ctx.customers("42")).toEqual([]);
     expect(ctx.row(first.visitor.id)!.name).toBe("Li Lei");
     expect(findVisitorByToken(ctx.db, secret, ctx.business.id, first.token)?.id).toBe(first.visitor.id);
+  });
+
+  it("announces a change, saying when the name changed, and nothing for a page that says nothing new", () => {
+    const ctx = setup({ verification: false });
+    const { visitor } = ctx.browser();
+    const announced: string[] = [];
+    const events: DomainEvents = { ...ignoreEvents, visitorChanged: (changed, { renamed }) => announced.push(`${changed.name}:${renamed}`) };
+    const named = identifyVisitor(ctx.db, events, secret, ctx.business, visitor, { name: "Li Lei" }).visitor;
+    const emailed = identifyVisitor(ctx.db, events, secret, ctx.business, named, { name: "Li Lei", email: "li@example.com" }).visitor;
+    identifyVisitor(ctx.db, events, secret, ctx.business, emailed, { name: "Li Lei", email: "li@example.com" });
+    expect(announced).toEqual(["Li Lei:true", "Li Lei:false"]);
   });
 
   it("adds new attributes to those already stored", () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
 import { auditLog, businesses, conversations, visitorNotes, visitorTags, visitors } from "../../src/db/schema";
 import { NotFoundError, RuleError, ValidationError } from "../../src/domain/errors";
+import { type DomainEvents, ignoreEvents } from "../../src/domain/events";
 import {
   addVisitorNote,
   addVisitorTag,
@@ -40,7 +41,7 @@ describe("correcting a visitor's contact details", () => {
     const ctx = await setup();
     const visitor = ctx.newVisitor();
     ctx.db.update(visitors).set({ phone: "+86 138 0000 0000" }).where(eq(visitors.id, visitor.id)).run();
-    const updated = updateVisitorContact(ctx.db, ctx.agent, visitor.id, { name: "  Wang Fang ", email: "fang@example.com", phone: "" });
+    const updated = updateVisitorContact(ctx.db, ignoreEvents, ctx.agent, visitor.id, { name: "  Wang Fang ", email: "fang@example.com", phone: "" });
     expect(updated).toMatchObject({ name: "Wang Fang", email: "fang@example.com", phone: null });
     const [entry] = ctx.db.select().from(auditLog).all();
     expect(entry).toMatchObject({ businessId: ctx.business.id, agentId: ctx.agent.id, action: "visitor.updated", subject: `visitor:${visitor.id}` });
@@ -51,13 +52,13 @@ describe("correcting a visitor's contact details", () => {
     const ctx = await setup();
     const visitor = ctx.newVisitor();
     const fields = fieldsOf(() =>
-      updateVisitorContact(ctx.db, ctx.agent, visitor.id, { name: "x".repeat(81), email: "not an email", phone: "call me maybe" }),
+      updateVisitorContact(ctx.db, ignoreEvents, ctx.agent, visitor.id, { name: "x".repeat(81), email: "not an email", phone: "call me maybe" }),
     );
     expect(fields).toEqual({ name: "error.name.tooLong", email: "error.email.invalid", phone: "error.phone.invalid" });
-    expect(fieldsOf(() => updateVisitorContact(ctx.db, ctx.agent, visitor.id, { name: "", email: `${"a".repeat(250)}@example.com`, phone: "" }))).toEqual({
+    expect(fieldsOf(() => updateVisitorContact(ctx.db, ignoreEvents, ctx.agent, visitor.id, { name: "", email: `${"a".repeat(250)}@example.com`, phone: "" }))).toEqual({
       email: "error.email.invalid",
     });
-    expect(fieldsOf(() => updateVisitorContact(ctx.db, ctx.agent, visitor.id, { name: "", email: "", phone: "1".repeat(33) }))).toEqual({
+    expect(fieldsOf(() => updateVisitorContact(ctx.db, ignoreEvents, ctx.agent, visitor.id, { name: "", email: "", phone: "1".repeat(33) }))).toEqual({
       phone: "error.phone.invalid",
     });
     expect(findVisitor(ctx.db, ctx.business.id, visitor.id)).toMatchObject({ name: null, email: null, phone: null });
@@ -67,27 +68,33 @@ describe("correcting a visitor's contact details", () => {
   it("accepts exactly 80 characters of name, counted as characters rather than bytes", async () => {
     const ctx = await setup();
     const visitor = ctx.newVisitor();
-    expect(updateVisitorContact(ctx.db, ctx.agent, visitor.id, { name: "王".repeat(80), email: "", phone: "" }).name).toBe("王".repeat(80));
+    expect(updateVisitorContact(ctx.db, ignoreEvents, ctx.agent, visitor.id, { name: "王".repeat(80), email: "", phone: "" }).name).toBe("王".repeat(80));
   });
 
   it("keeps a verified visitor verified after an agent edits them", async () => {
     const ctx = await setup();
     const visitor = ctx.newVisitor();
     ctx.db.update(visitors).set({ verified: true, name: "From the shop" }).where(eq(visitors.id, visitor.id)).run();
-    expect(updateVisitorContact(ctx.db, ctx.agent, visitor.id, { name: "Corrected", email: "", phone: "" })).toMatchObject({ name: "Corrected", verified: true });
+    expect(updateVisitorContact(ctx.db, ignoreEvents, ctx.agent, visitor.id, { name: "Corrected", email: "", phone: "" })).toMatchObject({ name: "Corrected", verified: true });
   });
 
-  it("writes no audit entry when nothing changed", async () => {
+  it("writes no audit entry and announces nothing when nothing changed", async () => {
     const ctx = await setup();
     const visitor = ctx.newVisitor();
-    updateVisitorContact(ctx.db, ctx.agent, visitor.id, { name: " ", email: "", phone: "" });
+    const announced: string[] = [];
+    const events: DomainEvents = { ...ignoreEvents, visitorChanged: (changed, { renamed }) => announced.push(`${changed.name}:${renamed}`) };
+    updateVisitorContact(ctx.db, events, ctx.agent, visitor.id, { name: " ", email: "", phone: "" });
     expect(ctx.db.select().from(auditLog).all()).toHaveLength(0);
+    expect(announced).toEqual([]);
+    updateVisitorContact(ctx.db, events, ctx.agent, visitor.id, { name: "", email: "fang@example.com", phone: "" });
+    updateVisitorContact(ctx.db, events, ctx.agent, visitor.id, { name: "Wang Fang", email: "fang@example.com", phone: "" });
+    expect(announced).toEqual(["null:false", "Wang Fang:true"]);
   });
 
   it("does not find another business's visitor", async () => {
     const ctx = await setup();
     const theirs = ctx.newVisitor(ctx.other.id);
-    expect(() => updateVisitorContact(ctx.db, ctx.agent, theirs.id, { name: "Mine now", email: "", phone: "" })).toThrow(NotFoundError);
+    expect(() => updateVisitorContact(ctx.db, ignoreEvents, ctx.agent, theirs.id, { name: "Mine now", email: "", phone: "" })).toThrow(NotFoundError);
     expect(findVisitor(ctx.db, ctx.other.id, theirs.id)!.name).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 // Chat links that name a group or an agent, the group picker, "offline when nobody is online",
 // and the waiting lists each agent is shown: through the real HTTP routes and WebSockets.
 import { describe, expect, it } from "bun:test";
+import { ignoreEvents } from "../../src/domain/events";
 import { createGroup, setGroupMembers } from "../../src/domain/groups";
 import { addMember, type ListeningApp, listeningApps, signedIn, TestSocket, visitChat, wsUrl } from "../support";
 
@@ -32,8 +33,8 @@ describe("a group's chat link", () => {
     const sales = await signedIn(ctx, "agent", "sales@example.com");
     const support = await signedIn(ctx, "agent", "support@example.com");
     const salesGroup = createGroup(ctx.db, owner, "Sales");
-    setGroupMembers(ctx.db, owner, salesGroup.id, [sales.agent.id]);
-    setGroupMembers(ctx.db, owner, createGroup(ctx.db, owner, "Support").id, [support.agent.id]);
+    setGroupMembers(ctx.db, ignoreEvents, owner, salesGroup.id, [sales.agent.id]);
+    setGroupMembers(ctx.db, ignoreEvents, owner, createGroup(ctx.db, owner, "Support").id, [support.agent.id]);
     const supportConsole = await open(ctx, "/ws/agent", support.client.cookie!);
 
     // Nobody of Sales online yet: the visitor waits, and Support's console is not told.
@@ -72,7 +73,7 @@ describe("a group's chat link", () => {
     const moved = await signedIn(ctx, "agent", "moved@example.com");
     const stays = await signedIn(ctx, "agent", "stays@example.com");
     const sales = createGroup(ctx.db, admin.agent, "Sales");
-    setGroupMembers(ctx.db, admin.agent, sales.id, [moved.agent.id, stays.agent.id]);
+    setGroupMembers(ctx.db, ignoreEvents, admin.agent, sales.id, [moved.agent.id, stays.agent.id]);
     const [movedConsole, staysConsole] = [await open(ctx, "/ws/agent", moved.client.cookie!), await open(ctx, "/ws/agent", stays.client.cookie!)];
     expect((await admin.client.post(`/console/groups/${sales.id}/members`, { agentIds: String(stays.agent.id) })).status).toBe(200);
     await movedConsole.next((f) => f === '{"type":"reload"}');

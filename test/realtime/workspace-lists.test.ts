@@ -2,6 +2,7 @@
 // and admins' "All" list, never an agent's; and a renamed visitor's name over their thread.
 import { describe, expect, it } from "bun:test";
 import { setAvailability } from "../../src/domain/agents";
+import { ignoreEvents } from "../../src/domain/events";
 import { topics } from "../../src/realtime/topics";
 import { type ListeningApp, listeningApps, signedIn, TestSocket, visitChat, wsUrl } from "../support";
 
@@ -29,7 +30,7 @@ describe("the workspace's lists, live", () => {
     const ctx = start();
     const owner = await signedIn(ctx, "owner");
     // Away: the conversation goes to the agent, and the owner only looks on.
-    setAvailability(ctx.db, owner.agent.id, "away");
+    setAvailability(ctx.db, ignoreEvents, owner.agent.id, "away");
     const agent = await signedIn(ctx, "agent");
     const ownerLobby = await agentSocket(ctx, owner.client.cookie!);
     const agentLobby = await agentSocket(ctx, agent.client.cookie!);

@@ -176,9 +176,9 @@ describe("API authentication", () => {
     const ctx = await setup();
     const owner = await addMember(ctx, "owner", "owner@example.com");
     expect((await ctx.api("/conversations")).status).toBe(200);
-    setAgentDisabled(ctx.db, owner, ctx.agent.id, true);
+    setAgentDisabled(ctx.db, ignoreEvents, owner, ctx.agent.id, true);
     expect((await ctx.api("/conversations")).status).toBe(401);
-    setAgentDisabled(ctx.db, owner, ctx.agent.id, false);
+    setAgentDisabled(ctx.db, ignoreEvents, owner, ctx.agent.id, false);
     expect((await ctx.api("/conversations")).status).toBe(200);
     ctx.db.delete(apiTokens).run();
     expect((await ctx.api("/conversations")).status).toBe(401);

@@ -115,11 +115,11 @@ describe("the console's forms", () => {
     addFaq(ctx.db, owner, { question: "Delivery?", answer: "Two days." });
     addInfoTab(ctx.db, owner, { title: "Returns", body: "Thirty days." });
     createApiToken(ctx.db, "0".repeat(64), owner.id, "Shop sync");
-    blockIp(ctx.db, owner, "203.0.113.9", "spam");
+    blockIp(ctx.db, ignoreEvents, owner, "203.0.113.9", "spam");
     const { visitor } = await openChat(ctx);
     const { conversation } = sendVisitorMessage(ctx.db, ignoreEvents, visitor, { clientId: crypto.randomUUID(), body: "hi" }, [owner.id]);
     addVisitorTag(ctx.db, owner, visitor.id, "vip");
-    leaveMessage(ctx.db, ctx.business, null, { name: "Ann", phone: "", email: "ann@example.com", message: "Call me" });
+    leaveMessage(ctx.db, ignoreEvents, ctx.business, null, { name: "Ann", phone: "", email: "ann@example.com", message: "Call me" });
 
     const pages = [
       "/console",

@@ -2,6 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { auditLog, businesses, visitors } from "../../src/db/schema";
 import { setAgentDisabled } from "../../src/domain/agents";
 import { findBusiness } from "../../src/domain/businesses";
+import { ignoreEvents } from "../../src/domain/events";
 import { createGroup } from "../../src/domain/groups";
 import { escapeHtml } from "../../src/views/html";
 import { addMember, signedIn, testApp } from "../support";
@@ -22,7 +23,7 @@ describe("the Deploy page", () => {
     const { agent: owner, client } = await signedIn(ctx, "owner");
     const li = await addMember(ctx, "agent", "li@example.com");
     const gone = await addMember(ctx, "agent", "gone@example.com");
-    setAgentDisabled(ctx.db, owner, gone.id, true);
+    setAgentDisabled(ctx.db, ignoreEvents, owner, gone.id, true);
     const sales = createGroup(ctx.db, owner, "Sales <VIP>");
     const response = await client.get("/console/deploy");
     expect(response.status).toBe(200);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { businesses, conversations, offlineMessages } from "../../src/db/schema";
+import { ignoreEvents } from "../../src/domain/events";
 import { saveHours } from "../../src/domain/hours";
 import { leaveMessage } from "../../src/domain/offline-messages";
 import { addMember, Client, signedIn, testApp } from "../support";
@@ -69,7 +70,7 @@ describe("the offline-messages inbox", () => {
   it("does not let another business's message be marked handled or answered", async () => {
     const ctx = testApp();
     const other = ctx.db.insert(businesses).values({ name: "Other", widgetKey: "other-shop", identitySecret: "x" }).returning().get();
-    const theirs = leaveMessage(ctx.db, { id: other.id, offlineRequired: [] }, null, { name: "", phone: "", email: "", message: "not yours" });
+    const theirs = leaveMessage(ctx.db, ignoreEvents, { id: other.id, offlineRequired: [] }, null, { name: "", phone: "", email: "", message: "not yours" });
     const { client } = await signedIn(ctx, "owner");
     expect((await client.post(`/console/inbox/${theirs.id}/handled`)).status).toBe(404);
     expect((await client.post(`/console/inbox/${theirs.id}/reply`)).status).toBe(404);
@@ -96,7 +97,7 @@ describe("the offline-messages inbox", () => {
 
   it("pages through older messages by id", async () => {
     const ctx = testApp();
-    for (let n = 1; n <= 21; n++) leaveMessage(ctx.db, { id: ctx.business.id, offlineRequired: [] }, null, { name: "", phone: "", email: "", message: `note ${n}` });
+    for (let n = 1; n <= 21; n++) leaveMessage(ctx.db, ignoreEvents, { id: ctx.business.id, offlineRequired: [] }, null, { name: "", phone: "", email: "", message: `note ${n}` });
     const { client } = await signedIn(ctx, "agent");
     const first = await (await client.get("/console/inbox")).text();
     expect(first).toContain("note 21");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { agents, auditLog, businesses, sessions } from "../../src/db/schema";
 import { addAgent } from "../../src/domain/agents";
+import { ignoreEvents } from "../../src/domain/events";
 import { createGroup, setGroupMembers } from "../../src/domain/groups";
 import { addMember, Client, signedIn, testApp } from "../support";
 
@@ -227,8 +228,8 @@ describe("groups on the Team page", () => {
     const li = await addMember(ctx, "agent", "li@example.com");
     const sales = createGroup(ctx.db, me, "Sales");
     const support = createGroup(ctx.db, me, "Support");
-    setGroupMembers(ctx.db, me, sales.id, [li.id]);
-    setGroupMembers(ctx.db, me, support.id, [li.id]);
+    setGroupMembers(ctx.db, ignoreEvents, me, sales.id, [li.id]);
+    setGroupMembers(ctx.db, ignoreEvents, me, support.id, [li.id]);
     const page = await (await owner.get("/console/team")).text();
     const row = (html: string, id: number) => html.slice(html.indexOf(`<tr id="agent-${id}">`)).split("</tr>")[0]!;
     expect(row(page, li.id)).toContain('<span class="badge">Sales</span> <span class="badge">Support</span>');
