@@ -127,7 +127,7 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
           state.subscribe(topics.agentThread(state.viewing.visitorId, locale));
           return;
         case "follow":
-          state.subscribe(topics.agent(agent.id, locale));
+          // Messages only: the lists, counts and alerts are the console's (`resume`), not every client's.
           hub.followConversations(state, frame.after);
           return;
         case "send":
