@@ -2,8 +2,8 @@
 import { join } from "node:path";
 import { createApp } from "./app";
 import type { Config } from "./config";
-import { closeCleanly, lockDataDir, openDataDir } from "./data-dir";
-import { checkpointEveryMs, checkpointOnTimer } from "./db/client";
+import { closeCleanly, databaseFile, lockDataDir, openDataDir } from "./data-dir";
+import { checkpointEveryMs, type OpenedDatabase } from "./db/client";
 import { ownerExists } from "./domain/agents";
 import { closeIdleConversations } from "./domain/conversations";
 import { indexNextMessages, searchIndexEveryMs } from "./domain/search-index";
@@ -21,6 +21,18 @@ export interface RunningServer {
   /** No owner yet: the first visit must go to /setup. */
   needsSetup: boolean;
   stop(): Promise<void>;
+}
+
+/** Starts checkpointing the database from a worker thread (see checkpointEveryMs); stop() before closing it. */
+function checkpointInWorker({ sqlite }: OpenedDatabase, path: string, onError: (error: string) => void): { stop(): void } {
+  sqlite.exec("PRAGMA wal_autocheckpoint = 0");
+  // Beside this file both from source and in the binary, where it is a second entry point
+  // (package.json "build"). A small heap; and it must not keep the process alive by itself.
+  const worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url).href, { smol: true, ref: false });
+  worker.onmessage = (event: MessageEvent<{ error: string }>) => onError(event.data.error);
+  worker.onerror = (event) => onError(event.message);
+  worker.postMessage({ path, everyMs: checkpointEveryMs });
+  return { stop: () => worker.terminate() };
 }
 
 /** Serves the data dir, which it holds (lockDataDir) until stopped; throws DataDirError when it cannot. */
@@ -44,14 +56,7 @@ export function startServer(config: Config, log: Log): RunningServer {
     log,
   }).listen({ port: config.port, hostname: config.host });
   const port = app.server!.port!;
-  const wal = checkpointOnTimer(opened);
-  const checkpointer = setInterval(() => {
-    try {
-      wal.checkpoint();
-    } catch (error) {
-      log.error("checkpoint failed", { error });
-    }
-  }, checkpointEveryMs);
+  const checkpointer = checkpointInWorker(opened, join(config.dataDir, databaseFile), (error) => log.error("checkpoint failed", { error }));
   // Search indexing, off the send path: a batch every second, and while more are waiting (at
   // start, after a burst) the next batch as soon as the requests that queued meanwhile have run.
   let indexingAgain: ReturnType<typeof setImmediate> | null = null;
@@ -87,7 +92,7 @@ export function startServer(config: Config, log: Log): RunningServer {
     needsSetup: !ownerExists(opened.db),
     async stop() {
       clearInterval(sweeper);
-      clearInterval(checkpointer);
+      checkpointer.stop();
       clearInterval(indexer);
       if (indexingAgain) clearImmediate(indexingAgain);
       // New connections are refused from here on, while the requests in flight finish (each

@@ -30,19 +30,13 @@ export function openDatabase(path: string): OpenedDatabase {
 
 /**
  * Durability, decided with power loss in mind. synchronous = NORMAL in WAL mode: a commit survives
- * the process dying at once (kill -9, a crash); the WAL reaches the disk at each checkpoint. The
- * server checkpoints every second on its own timer (checkpointEveryMs), never inside a message's
- * commit, so a power loss or an OS crash can lose at most about the last second acknowledged.
- * FULL would sync every commit: 1-2 ms each on a VPS disk, with the event loop blocked meanwhile.
+ * the process dying at once (kill -9, a crash); the WAL reaches the disk at each checkpoint. A
+ * worker thread checkpoints every second on its own connection (src/checkpoint-worker.ts), never
+ * inside a message's commit nor on the thread that serves, so a power loss or an OS crash can lose
+ * at most about the last second acknowledged. FULL would sync every commit: 1-2 ms each on a VPS
+ * disk, with the event loop blocked meanwhile.
  */
 export const checkpointEveryMs = 1000;
-
-/** Hands checkpoints to the caller's timer (see checkpointEveryMs). */
-export function checkpointOnTimer({ sqlite }: OpenedDatabase): { checkpoint(): void } {
-  sqlite.exec("PRAGMA wal_autocheckpoint = 0");
-  const statement = sqlite.prepare("PRAGMA wal_checkpoint(PASSIVE)");
-  return { checkpoint: () => void statement.get() };
-}
 
 /** Applies every embedded migration not yet applied; returns how many ran. */
 export function migrate({ db, sqlite }: OpenedDatabase): number {
