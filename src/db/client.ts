@@ -38,6 +38,23 @@ export function openDatabase(path: string): OpenedDatabase {
  */
 export const checkpointEveryMs = 1000;
 
+const immediateRunners = new WeakMap<SQLite, { immediate(work: () => unknown): unknown }>();
+
+/**
+ * Runs `work` in an IMMEDIATE transaction, or in a savepoint when one is open already (a group
+ * commit, see realtime/group-commit.ts). Made once per connection, without drizzle's transaction
+ * object per call: for the path every message takes. `work` queries through `db` itself.
+ */
+export function immediately<T>(db: Database, work: () => T): T {
+  const sqlite = db.$client;
+  let runner = immediateRunners.get(sqlite);
+  if (!runner) {
+    runner = sqlite.transaction((inside: () => unknown) => inside());
+    immediateRunners.set(sqlite, runner);
+  }
+  return runner.immediate(work) as T;
+}
+
 /** Applies every embedded migration not yet applied; returns how many ran. */
 export function migrate({ db, sqlite }: OpenedDatabase): number {
   const before = appliedMigrationCount(sqlite);

@@ -2,7 +2,7 @@
 // function here commits first and only then tells `events`, which is what publishes. Retried
 // sends are idempotent by client id (invariant 2); reads go by id, never by time (invariant 3).
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne, sql } from "drizzle-orm";
-import type { Database, Queryable } from "../db/client";
+import { type Database, immediately, type Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
 import { businesses, conversations, messages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
@@ -210,7 +210,7 @@ export function sendVisitorMessage(
   const created: Message[] = [];
   let opened = null as { previous: Conversation | null } | null;
   // The hot statements run on `db` inside the transaction: same connection (see db/prepared.ts).
-  const result = db.transaction((tx) => {
+  const result = immediately(db, () => {
     // Read now, not from the visitor the socket resolved at connect: a block applies at once.
     if (isBlocked(db, visitor.id)) throw new RuleError({ key: "chat.blocked" });
     const again = retried(db, visitor.id, draft.clientId);
@@ -218,7 +218,7 @@ export function sendVisitorMessage(
     let conversation = currentConversation(db, visitor.id);
     const business = conversation ? null : businessOf(db, visitor.businessId);
     const started = business ? startConversation(db, business, visitor, pool, channel, onlineAgentIds) : null;
-    if (started?.reopened) created.push(insertSystemMessage(tx, started.conversation, "reopened", {}));
+    if (started?.reopened) created.push(insertSystemMessage(db, started.conversation, "reopened", {}));
     conversation ??= started!.conversation;
     const message = prepared(db, "insertVisitorMessage", (db) =>
       db
@@ -242,7 +242,7 @@ export function sendVisitorMessage(
       const { routingMode } = business!;
       const conversationPool = { groupId: conversation.groupId, requestedAgentId: conversation.requestedAgentId };
       // A returning visitor goes back to the agent they spoke with, if that agent can take it.
-      const agentId = routingMode === "claim" ? null : chooseAgent(db, visitor.businessId, onlineAgentIds, conversationPool, started.reopened?.agentId ?? previousAgent(tx, visitor.id));
+      const agentId = routingMode === "claim" ? null : chooseAgent(db, visitor.businessId, onlineAgentIds, conversationPool, started.reopened?.agentId ?? previousAgent(db, visitor.id));
       const assigned = agentId === null ? null : assignConversation(db, conversation, agentId);
       if (assigned) {
         created.push(...assigned.messages);
@@ -250,7 +250,7 @@ export function sendVisitorMessage(
       }
     }
     return { message, conversation, created: true, started: started !== null };
-  }, { behavior: "immediate" });
+  });
   // Announced with the conversation as committed: a conversation assigned in the same
   // transaction never shows up in the waiting queue.
   for (const message of created) events.messageCreated(message, result.conversation);
@@ -308,7 +308,7 @@ export function sendAgentMessage(
   const placeholder = unfilledPlaceholder(draft.body);
   if (placeholder) throw new ValidationError({ body: { key: "canned.unfilled", params: { placeholder } } });
   // The hot statements run on `db` inside the transaction: same connection (see db/prepared.ts).
-  const result = db.transaction(() => {
+  const result = immediately(db, () => {
     const conversation = findConversationForAgent(db, agent.businessId, conversationId);
     const existing = prepared(db, "agentMessageByClientId", (db) =>
       db
@@ -347,7 +347,7 @@ export function sendAgentMessage(
       db.update(conversations).set({ firstResponseAt: message.createdAt }).where(eq(conversations.id, conversation.id)).run();
     }
     return { message, conversation: touchConversation(db, conversation, message), created: true, started: false };
-  }, { behavior: "immediate" });
+  });
   if (result.created) events.messageCreated(result.message, result.conversation);
   return result;
 }

@@ -31,8 +31,9 @@ export class RateLimiter {
     for (const key of keys) {
       const recent = this.recent(key, now);
       recent.push(now);
+      if (recent.length > this.limit) recent.shift();
       this.events.delete(key); // re-insert so Map order is least recently used first
-      this.events.set(key, recent.slice(-this.limit));
+      this.events.set(key, recent);
     }
     while (this.events.size > this.maxKeys) {
       this.events.delete(this.events.keys().next().value!);
@@ -48,7 +49,13 @@ export class RateLimiter {
     this.events.delete(key);
   }
 
+  /** The key's events still in the window, oldest first (the expired ones dropped from the front). */
   private recent(key: string, now: number): number[] {
-    return (this.events.get(key) ?? []).filter((at) => at > now - this.windowMs);
+    const events = this.events.get(key);
+    if (!events) return [];
+    let expired = 0;
+    while (expired < events.length && events[expired]! <= now - this.windowMs) expired++;
+    if (expired > 0) events.splice(0, expired);
+    return events;
   }
 }

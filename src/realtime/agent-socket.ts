@@ -9,6 +9,7 @@ import type { AppDeps } from "../app";
 import { type Agent, agentDisplayName } from "../domain/agents";
 import { type Conversation, conversationOfBusiness } from "../domain/conversations";
 import { markRead, sendAgentMessage } from "../domain/messages";
+import { NotFoundError } from "../domain/errors";
 import { messageLimits } from "../domain/limits";
 import { RateLimiter } from "../domain/rate-limiter";
 import { isLocale, type Locale, type Translate, translator } from "../i18n";
@@ -85,9 +86,10 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
 
   function send(state: AgentSocketState, frame: Extract<AgentFrame, { type: "send" }>, reply: (event: ClientEvent) => void): void {
     const { agent, t } = state;
-    const conversation = conversationOf(state, frame);
-    if (!conversation) return reply({ type: "error", clientId: frame.clientId, message: t("error.notFound") });
-    const inConversation = [`${agent.id}:${conversation.id}`];
+    // Looked up once, inside the send's transaction (sendAgentMessage): scoped to the agent's business.
+    const conversationId = frame.conversation ?? state.viewing?.id;
+    if (conversationId === undefined) return reply({ type: "error", clientId: frame.clientId, message: t("error.notFound") });
+    const inConversation = [`${agent.id}:${conversationId}`];
     const ofAgent = [String(agent.id)];
     if (sendingIn.retryAfterMs(inConversation) > 0 || sending.retryAfterMs(ofAgent) > 0) {
       return reply({ type: "error", clientId: frame.clientId, message: t("message.slowDown") });
@@ -99,15 +101,18 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       (events) => {
         // Signed under the name the agent has now, which may have changed since the socket opened.
         const author = { ...agent, displayName: agentDisplayName(db, agent.id) ?? agent.displayName };
-        return sendAgentMessage(db, events, author, conversation.id, { clientId: frame.clientId, body: frame.body });
+        return sendAgentMessage(db, events, author, conversationId, { clientId: frame.clientId, body: frame.body });
       },
       (sent) => {
         // A retry of a stored message is answered with it, so the page can confirm the bubble.
         if (!sent.created) state.send(String(threadUpsert(t, [sent.message], "agent")));
       },
-      (error) => guarded(deps, reply, t, () => {
-        throw error;
-      }, frame.clientId),
+      (error) => {
+        if (error instanceof NotFoundError) return reply({ type: "error", clientId: frame.clientId, message: t("error.notFound") });
+        guarded(deps, reply, t, () => {
+          throw error;
+        }, frame.clientId);
+      },
     );
   }
 

@@ -11,6 +11,8 @@ export class Presence {
   private readonly leaving = new Map<number, ReturnType<typeof setTimeout>>();
   /** When each online id came online: a reload within the grace period keeps its time. */
   private readonly since = new Map<number, number>();
+  /** onlineIds() as last built: asked for on every visitor message, changed only when someone comes or goes. */
+  private ids: readonly number[] | null = null;
 
   constructor(
     private readonly listener: PresenceListener,
@@ -25,6 +27,7 @@ export class Presence {
     }
     const count = (this.sockets.get(id) ?? 0) + 1;
     this.sockets.set(id, count);
+    if (count === 1 && !pending) this.ids = null;
     if (count === 1 && !pending) {
       this.since.set(id, Date.now());
       this.listener.online(id);
@@ -43,6 +46,7 @@ export class Presence {
       setTimeout(() => {
         this.leaving.delete(id);
         this.since.delete(id);
+        this.ids = null;
         this.listener.offline(id);
       }, this.graceMs),
     );
@@ -53,8 +57,9 @@ export class Presence {
     return this.sockets.has(id) || this.leaving.has(id);
   }
 
-  onlineIds(): number[] {
-    return [...new Set([...this.sockets.keys(), ...this.leaving.keys()])];
+  onlineIds(): readonly number[] {
+    this.ids ??= [...new Set([...this.sockets.keys(), ...this.leaving.keys()])];
+    return this.ids;
   }
 
   /** Since when `id` has been online (epoch ms), or undefined when it is not. */
