@@ -41,12 +41,14 @@ export const checkpointEveryMs = 1000;
 const immediateRunners = new WeakMap<SQLite, { immediate(work: () => unknown): unknown }>();
 
 /**
- * Runs `work` in an IMMEDIATE transaction, or in a savepoint when one is open already (a group
- * commit, see realtime/group-commit.ts). Made once per connection, without drizzle's transaction
- * object per call: for the path every message takes. `work` queries through `db` itself.
+ * Runs `work` in an IMMEDIATE transaction, made once per connection, without drizzle's
+ * transaction object per call: for the path every message takes. Inside a transaction already
+ * open (a group commit's savepoint for this send, see realtime/group-commit.ts) it is part of that
+ * one, whose rollback covers it. `work` queries through `db` itself.
  */
 export function immediately<T>(db: Database, work: () => T): T {
   const sqlite = db.$client;
+  if (sqlite.inTransaction) return work();
   let runner = immediateRunners.get(sqlite);
   if (!runner) {
     runner = sqlite.transaction((inside: () => unknown) => inside());

@@ -32,12 +32,18 @@ class RecordedEvents implements ConversationEvents {
 
 export class GroupCommit {
   private queue: Job<unknown>[] = [];
+  /** Made once: bun:sqlite builds a transaction function per call of `transaction`. */
+  private readonly inSavepoint: { immediate(work: () => unknown): unknown };
+  private readonly inBatch: { immediate(run: () => void): void };
 
   constructor(
-    private readonly sqlite: SQLite,
+    sqlite: SQLite,
     private readonly events: ConversationEvents,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.inSavepoint = sqlite.transaction((work: () => unknown) => work());
+    this.inBatch = sqlite.transaction((run: () => void) => run());
+  }
 
   /**
    * Runs `work` in this turn's transaction. The domain functions it calls open their own
@@ -47,6 +53,8 @@ export class GroupCommit {
    */
   run<T>(work: (events: ConversationEvents) => T, done: (result: T) => void, failed: (error: unknown) => void): void {
     this.queue.push({ work, done, failed } as Job<unknown>);
+    // Not a timer: waiting ~2 ms for company saved 6% of the CPU at 1,000 msg/s and cost every
+    // message 2 ms; under more load, more sends arrive within one turn by themselves.
     if (this.queue.length === 1) setImmediate(() => this.flush());
   }
 
@@ -55,18 +63,17 @@ export class GroupCommit {
     this.queue = [];
     const outcomes: ({ ok: true; result: unknown; events: RecordedEvents } | { ok: false; error: unknown })[] = [];
     try {
-      this.sqlite
-        .transaction(() => {
-          for (const job of jobs) {
-            const events = new RecordedEvents();
-            try {
-              outcomes.push({ ok: true, result: this.sqlite.transaction(() => job.work(events)).immediate(), events });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
+      this.inBatch.immediate(() => {
+        for (const job of jobs) {
+          const events = new RecordedEvents();
+          try {
+            // Its own savepoint: a send that fails rolls back alone.
+            outcomes.push({ ok: true, result: this.inSavepoint.immediate(() => job.work(events)), events });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
           }
-        })
-        .immediate();
+        }
+      });
     } catch (error) {
       for (const job of jobs) job.failed(error);
       return;
