@@ -45,21 +45,24 @@ const opensPerWindow = 20;
 const maxIdentities = 50_000;
 
 const counted = new Set<string>(Object.keys(frameAllowances));
+/** Each counted kind's slot in a FrameCounts. */
+const slots = new Map<Counted | "open", number>([...Object.keys(frameAllowances), "open"].map((type, slot) => [type as Counted | "open", slot]));
 
-/** Counts of one socket or one identity: a fixed window, a few numbers, so idle sockets cost little. */
+/** Counts of one socket or one identity: a fixed window and one small number per kind, so idle sockets cost little. */
 class FrameCounts {
   private windowStart = 0;
-  private readonly counts = new Map<Counted | "open", number>();
+  private readonly counts = new Uint16Array(slots.size);
 
   /** This many of `type` so far in the current window, this one included. */
   add(type: Counted | "open", now: number): number {
     if (now - this.windowStart >= frameWindowMs) {
       this.windowStart = now;
-      this.counts.clear();
+      this.counts.fill(0);
     }
-    const count = (this.counts.get(type) ?? 0) + 1;
-    this.counts.set(type, count);
-    return count;
+    const slot = slots.get(type)!;
+    // Saturates rather than wraps: a flood far past any allowance stays far past it.
+    if (this.counts[slot]! < 0xffff) this.counts[slot]!++;
+    return this.counts[slot]!;
   }
 }
 
