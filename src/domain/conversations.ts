@@ -149,7 +149,21 @@ export function listWaiting(db: Queryable, agent: Pick<Actor, "id" | "businessId
 
 /** Every conversation of the business that is not closed (open or waiting): the managers' "All". */
 export function listBusinessConversations(db: Queryable, businessId: number, limit = 100) {
-  return summaries(db, and(eq(conversations.businessId, businessId), ne(conversations.status, "closed")), limit);
+  // The newest of each status first, each an ordered walk of its index (business, status, last
+  // message): with `status <> 'closed'` SQLite summarized every open conversation before sorting.
+  const newest = (status: Conversation["status"]) =>
+    db
+      .select({ id: conversations.id, last: conversations.lastMessageId })
+      .from(conversations)
+      .where(and(eq(conversations.businessId, businessId), eq(conversations.status, status)))
+      .orderBy(desc(conversations.lastMessageId))
+      .limit(limit)
+      .all();
+  const ids = [...newest("open"), ...newest("queued")]
+    .sort((a, b) => (b.last ?? 0) - (a.last ?? 0))
+    .slice(0, limit)
+    .map((row) => row.id);
+  return ids.length === 0 ? [] : summaries(db, inArray(conversations.id, ids), limit);
 }
 
 /** The line of every conversation not closed, of every business: what the lists' memory starts from. */
