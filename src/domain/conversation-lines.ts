@@ -1,11 +1,12 @@
 // The lists' line of every conversation not closed (last visitor message, unread count, assignee),
-// kept in memory: read from the database at start, then kept up from what the domain announces,
+// kept in memory: read from the database when first needed (an agent's all at once, for their
+// unread total), then kept up from what the domain announces,
 // so that a message refreshes the agents' lists without a query. A message changes a line by
 // itself; a change of the conversation (assigned, transferred, read, renamed: rare) reads that one
 // line again. Each line remembers the last message it reflects, so an announcement that arrives
 // after its line was read again (sends of one group commit) is not counted twice.
 import type { Queryable } from "../db/client";
-import { type Conversation, type ConversationSummary, openSummaries, summarize } from "./conversations";
+import { type Conversation, type ConversationSummary, openSummariesOf, summarize } from "./conversations";
 import type { Message } from "./messages";
 
 interface Line extends ConversationSummary {
@@ -17,10 +18,10 @@ export class ConversationLines {
   private readonly lines = new Map<number, Line>();
   /** The open conversations of each agent: their unread total is the sum of these lines. */
   private readonly ofAgent = new Map<number, Set<number>>();
+  /** Agents whose open conversations all have their line here (read once, on first need). */
+  private readonly complete = new Set<number>();
 
-  constructor(private readonly db: Queryable) {
-    for (const summary of openSummaries(db)) this.keep(summary);
-  }
+  constructor(private readonly db: Queryable) {}
 
   /** The line after `message` was stored, or null for a closed conversation. */
   messageCreated(message: Message, conversation: Conversation): ConversationSummary | null {
@@ -55,6 +56,14 @@ export class ConversationLines {
 
   /** Unread visitor messages in the agent's open conversations. */
   unreadTotal(agentId: number): number {
+    if (!this.complete.has(agentId)) {
+      // As committed now: at least as new as any line kept so far.
+      for (const summary of openSummariesOf(this.db, agentId)) {
+        this.forget(summary.conversation.id);
+        this.keep(summary);
+      }
+      this.complete.add(agentId);
+    }
     let total = 0;
     for (const id of this.ofAgent.get(agentId) ?? []) total += this.lines.get(id)!.unread;
     return total;

@@ -166,9 +166,9 @@ export function listBusinessConversations(db: Queryable, businessId: number, lim
   return ids.length === 0 ? [] : summaries(db, inArray(conversations.id, ids), limit);
 }
 
-/** The line of every conversation not closed, of every business: what the lists' memory starts from. */
-export function openSummaries(db: Queryable): ConversationSummary[] {
-  return summaryQuery(db).where(ne(conversations.status, "closed")).all();
+/** The line of every open conversation of an agent: what the lists' memory reads for their unread total. */
+export function openSummariesOf(db: Queryable, agentId: number): ConversationSummary[] {
+  return summaryQuery(db).where(and(eq(conversations.agentId, agentId), eq(conversations.status, "open"))).all();
 }
 
 export function summarize(db: Queryable, conversationId: number): ConversationSummary {
