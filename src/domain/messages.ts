@@ -64,6 +64,29 @@ export function touchConversation(db: Queryable, conversation: Conversation, mes
   return { ...conversation, lastMessageId: message.id };
 }
 
+/** A visitor's or an agent's message, from one statement prepared once; `meta` is JSON text or NULL. */
+function insertMessage(
+  db: Queryable,
+  values: Pick<Message, "conversationId" | "agentId" | "kind" | "body" | "clientId"> & { sender: "visitor" | "agent"; meta: string | null },
+): Message {
+  return prepared(db, "insertMessage", (db) =>
+    db
+      .insert(messages)
+      .values({
+        conversationId: sql.placeholder("conversationId"),
+        sender: sql.placeholder("sender"),
+        agentId: sql.placeholder("agentId"),
+        kind: sql.placeholder("kind"),
+        body: sql.placeholder("body"),
+        // Raw, so that no meta is stored as NULL rather than as the JSON text "null".
+        meta: sql`${sql.placeholder("meta")}`,
+        clientId: sql.placeholder("clientId"),
+      })
+      .returning()
+      .prepare(),
+  ).get(values)!;
+}
+
 export function insertSystemMessage(
   tx: Queryable,
   conversation: Conversation,
@@ -220,21 +243,15 @@ export function sendVisitorMessage(
     const started = business ? startConversation(db, business, visitor, pool, channel, onlineAgentIds) : null;
     if (started?.reopened) created.push(insertSystemMessage(db, started.conversation, "reopened", {}));
     conversation ??= started!.conversation;
-    const message = prepared(db, "insertVisitorMessage", (db) =>
-      db
-        .insert(messages)
-        .values({
-          conversationId: sql.placeholder("conversationId"),
-          sender: "visitor",
-          kind: sql.placeholder("kind"),
-          body: sql.placeholder("body"),
-          // Raw, so that no meta is stored as NULL rather than as the JSON text "null".
-          meta: sql`${sql.placeholder("meta")}`,
-          clientId: sql.placeholder("clientId"),
-        })
-        .returning()
-        .prepare(),
-    ).get({ conversationId: conversation.id, kind: draft.kind ?? "text", body: draft.body, meta: metaOf(db, draft, conversation), clientId: draft.clientId })!;
+    const message = insertMessage(db, {
+      conversationId: conversation.id,
+      sender: "visitor",
+      agentId: null,
+      kind: draft.kind ?? "text",
+      body: draft.body,
+      meta: metaOf(db, draft, conversation),
+      clientId: draft.clientId,
+    });
     conversation = touchConversation(db, conversation, message);
     created.push(message);
     if (started) {
@@ -320,29 +337,16 @@ export function sendAgentMessage(
     if (existing) return { message: existing, conversation, created: false, started: false };
     if (conversation.status === "closed") throw new RuleError({ key: "conversation.alreadyClosed" });
     if (conversation.agentId !== agent.id) throw new RuleError({ key: "conversation.notYours" });
-    const message = prepared(db, "insertAgentMessage", (db) =>
-      db
-        .insert(messages)
-        .values({
-          conversationId: sql.placeholder("conversationId"),
-          sender: "agent",
-          agentId: sql.placeholder("agentId"),
-          kind: sql.placeholder("kind"),
-          body: sql.placeholder("body"),
-          meta: sql`${sql.placeholder("meta")}`,
-          clientId: sql.placeholder("clientId"),
-        })
-        .returning()
-        .prepare(),
-    ).get({
+    const message = insertMessage(db, {
       conversationId: conversation.id,
+      sender: "agent",
       agentId: agent.id,
       kind: draft.kind ?? "text",
       body: draft.body,
       // The name as it was when sent: the visitor's history does not change with a rename.
       meta: JSON.stringify({ agentName: agent.displayName, ...draft.attach?.(db, conversation) }),
       clientId: draft.clientId,
-    })!;
+    });
     if (conversation.firstResponseAt === null) {
       db.update(conversations).set({ firstResponseAt: message.createdAt }).where(eq(conversations.id, conversation.id)).run();
     }
