@@ -9,7 +9,6 @@ import type { AppDeps } from "../app";
 import { type Agent, agentDisplayName } from "../domain/agents";
 import { type Conversation, conversationOfBusiness } from "../domain/conversations";
 import { markRead, sendAgentMessage } from "../domain/messages";
-import { NotFoundError } from "../domain/errors";
 import { messageLimits } from "../domain/limits";
 import { RateLimiter } from "../domain/rate-limiter";
 import { isLocale, type Locale, type Translate, translator } from "../i18n";
@@ -23,7 +22,7 @@ import type { ClientEvent } from "./publisher";
 import { FrameBudgets } from "./frame-budget";
 import { type AgentFrame, parseAgentFrame } from "./frames";
 import type { GroupCommit } from "./group-commit";
-import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
+import { onFrame, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
 import { type Socket, type SocketRoute, upgradeSocket } from "./socket-route";
 import { topics } from "./topics";
 import { maySeeAllConversations } from "../domain/permissions";
@@ -107,12 +106,7 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
         // A retry of a stored message is answered with it, so the page can confirm the bubble.
         if (!sent.created) state.send(String(threadUpsert(t, [sent.message], "agent")));
       },
-      (error) => {
-        if (error instanceof NotFoundError) return reply({ type: "error", clientId: frame.clientId, message: t("error.notFound") });
-        guarded(deps, reply, t, () => {
-          throw error;
-        }, frame.clientId);
-      },
+      (error) => replyFailure(deps, reply, t, error, frame.clientId),
     );
   }
 

@@ -29,7 +29,7 @@ function agentAlert(title: string, body: string): SafeHtml {
 }
 
 export class ListFanout {
-  readonly lines: ConversationLines;
+  private readonly lines: ConversationLines;
 
   constructor(
     private readonly db: Database,

@@ -1,6 +1,6 @@
 // What both WebSocket routes share: close codes and the guard around frame handling.
 import type { AppDeps } from "../app";
-import { isStorageFull, problemOf, RuleError, ValidationError } from "../domain/errors";
+import { isStorageFull, NotFoundError, problemOf, RuleError, ValidationError } from "../domain/errors";
 import { threadAfter } from "../domain/messages";
 import type { Translate } from "../i18n";
 import { type Audience, threadUpsert } from "../views/message";
@@ -22,10 +22,25 @@ export const socketCloseCodes = {
 } as const;
 
 /**
- * Runs a frame handler. A rule the frame breaks becomes an error event for that page; anything
- * unexpected is logged and reported without details (errors thrown in ws handlers would
- * otherwise vanish).
+ * Tells the page why its frame failed: a rule it breaks or a conversation not found becomes an
+ * error event it can show (named by `clientId` for a message); anything unexpected is logged and
+ * reported without details.
  */
+export function replyFailure(deps: Pick<AppDeps, "log">, reply: (event: ClientEvent) => void, t: Translate, error: unknown, clientId?: string): void {
+  if (error instanceof RuleError || error instanceof ValidationError) {
+    const problem = problemOf(error);
+    return reply({ type: "error", clientId, message: t(problem.key, problem.params) });
+  }
+  if (error instanceof NotFoundError) return reply({ type: "error", clientId, message: t("error.notFound") });
+  if (isStorageFull(error)) {
+    deps.log.error("disk full", {});
+    return reply({ type: "error", clientId, message: t("error.storageFull") });
+  }
+  deps.log.error("socket frame failed", { error });
+  reply({ type: "error", clientId, message: t("error.internal") });
+}
+
+/** Runs a frame handler; what it throws is told to the page (replyFailure), never lost in the ws handler. */
 export function guarded(
   deps: Pick<AppDeps, "log">,
   reply: (event: ClientEvent) => void,
@@ -36,16 +51,7 @@ export function guarded(
   try {
     handle();
   } catch (error) {
-    if (error instanceof RuleError || error instanceof ValidationError) {
-      const problem = problemOf(error);
-      return reply({ type: "error", clientId, message: t(problem.key, problem.params) });
-    }
-    if (isStorageFull(error)) {
-      deps.log.error("disk full", {});
-      return reply({ type: "error", clientId, message: t("error.storageFull") });
-    }
-    deps.log.error("socket frame failed", { error });
-    reply({ type: "error", clientId, message: t("error.internal") });
+    replyFailure(deps, reply, t, error, clientId);
   }
 }
 

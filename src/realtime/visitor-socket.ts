@@ -23,7 +23,7 @@ import { type Socket, type SocketRoute, upgradeSocket } from "./socket-route";
 import type { Hub } from "./hub";
 import type { ClientEvent } from "./publisher";
 import { FrameBudgets } from "./frame-budget";
-import { guarded, onFrame, replayThread, socketCloseCodes } from "./socket-support";
+import { onFrame, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
 /** What one visitor socket keeps: who, from where, by which link, in which language. */
@@ -73,9 +73,7 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
         if (!sent.created) ws.send(String(threadUpsert(t, sent.messages, "visitor")));
       },
       // A refused message is named in the error, so the page can offer to retry it.
-      (error) => guarded(deps, reply, t, () => {
-        throw error;
-      }, frame.clientId),
+      (error) => replyFailure(deps, reply, t, error, frame.clientId),
     );
   }
 
