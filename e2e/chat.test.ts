@@ -307,16 +307,21 @@ describe("a conversation that waits for an agent", () => {
   });
 
   it("waits in the queue while no agent is online, and moves to the agent who takes it", async () => {
-    const visitor = await open(visitorContext, chatPath);
-    const { visitorId, conversationId } = await startConversation(visitor, "Is the shop open on Sunday?");
-    expect(conversationsOf(visitorId)).toEqual([{ id: conversationId, status: "queued", agent_id: null }]);
-
     // Away: an agent who opens the console "online" is given what waits at once; an agent away
     // is not, but can look into a waiting conversation and take it.
     expect((await postForm(kefu, "/console/availability", { availability: "away" }, { cookie: ownerCookie })).status).toBeLessThan(400);
     const agent = await open(agentContext, "/console");
+    await agent.getByText("No conversations yet.").waitFor();
+    expect(await agent.getByText("Pick a conversation on the left.").isVisible()).toBe(false);
+
+    const visitor = await open(visitorContext, chatPath);
+    const { visitorId, conversationId } = await startConversation(visitor, "Is the shop open on Sunday?");
+    expect(conversationsOf(visitorId)).toEqual([{ id: conversationId, status: "queued", agent_id: null }]);
     const waiting = agent.locator(`#waiting-conversations > li#conversation-${conversationId}`);
     await waiting.waitFor();
+    // The first conversation arrived live: the empty pane no longer says there are none.
+    await agent.getByText("Pick a conversation on the left.").waitFor();
+    expect(await agent.getByText("No conversations yet.").isVisible()).toBe(false);
     expect(await waiting.locator(".preview").textContent()).toBe("Is the shop open on Sunday?");
     expect(await agent.locator(`#my-conversations > li#conversation-${conversationId}`).count()).toBe(0);
 

@@ -103,12 +103,14 @@ function conversationPane(ctx: ConsoleContext, open: OpenConversation): SafeHtml
 ${visitorPanel(t, open.visitor, open.visitorProfile)}`;
 }
 
+// Both texts: the lists fill live, and console.css shows the one that fits what they hold.
 function emptyPane(ctx: ConsoleContext, state: WorkspaceState): SafeHtml {
   const { t } = ctx;
   return html`<section class="conversation empty" id="conversations-empty">
   ${icon("inbox")}
-  <p><strong>${state.mine.length || state.waiting.length ? t("workspace.pick") : t("conversations.empty")}</strong></p>
-  <p>${t("conversations.emptyHint")}</p>
+  <p class="when-some-conversations"><strong>${t("workspace.pick")}</strong></p>
+  <p class="when-no-conversations"><strong>${t("conversations.empty")}</strong></p>
+  <p class="when-no-conversations">${t("conversations.emptyHint")}</p>
   <label for="chat-link">${t("workspace.chatLink")}</label>
   <div class="copy-field" x-data="{ copied: false }">
     <input id="chat-link" readonly value="${state.chatLink}" x-ref="link">
