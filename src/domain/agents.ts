@@ -299,10 +299,10 @@ export type Availability = (typeof availabilities)[number];
 
 /**
  * Agents still "online" whose console has been closed for their shop's auto-away time become
- * "away", so they come back to a console that does not take chats until they say so.
+ * "away", so they come back to a console that does not take chats until they say so; each is announced.
  * `absentSince` says since when an agent has had no console open, or null if they have one.
  */
-export function setAwayAfterAbsence(db: Database, absentSince: (agentId: number) => number | null, now = Date.now()): number[] {
+export function setAwayAfterAbsence(db: Database, events: DomainEvents, absentSince: (agentId: number) => number | null, now = Date.now()): number[] {
   const candidates = db
     .select({ id: agents.id, minutes: businesses.autoAwayMinutes })
     .from(agents)
@@ -315,8 +315,17 @@ export function setAwayAfterAbsence(db: Database, absentSince: (agentId: number)
       return since !== null && now - since >= minutes * 60_000;
     })
     .map(({ id }) => id);
-  if (gone.length > 0) db.update(agents).set({ availability: "away" }).where(and(inArray(agents.id, gone), eq(agents.availability, "online"))).run();
-  return gone;
+  if (gone.length === 0) return gone;
+  const away = db
+    .update(agents)
+    .set({ availability: "away" })
+    .where(and(inArray(agents.id, gone), eq(agents.availability, "online")))
+    .returning({ id: agents.id })
+    .all()
+    .map(({ id }) => id);
+  // Their visitors' headers show "away", as when the agent chooses it.
+  for (const id of away) events.availabilityChanged(id);
+  return away;
 }
 
 /** The agent's own choice; with an open console, only "online" agents are given new chats. */

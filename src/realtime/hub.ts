@@ -100,7 +100,7 @@ export class Hub implements DomainEvents {
    */
   sweepAbsentAgents(now = Date.now()): void {
     const absentSince = (id: number) => (this.agents.isOnline(id) ? null : (this.absentSince.get(id) ?? this.startedAt));
-    setAwayAfterAbsence(this.db, absentSince, now);
+    setAwayAfterAbsence(this.db, this, absentSince, now);
     const requeued = requeueFromAbsentAgents(this.db, this, absentSince, now);
     for (const businessId of new Set(requeued.map((c) => c.businessId))) this.drainQueue(businessId);
   }

@@ -243,12 +243,17 @@ describe("auto away", () => {
     const here = await addMember(ctx, "agent", "here@example.com");
     const leftAt = Date.now();
     const absentSince = (id: number) => (id === gone.id ? leftAt : null);
-    expect(setAwayAfterAbsence(ctx.db, absentSince, leftAt + 60 * 60_000)).toEqual([]);
+    const announced: number[] = [];
+    const events = { ...ignoreEvents, availabilityChanged: (id: number) => void announced.push(id) };
+    expect(setAwayAfterAbsence(ctx.db, events, absentSince, leftAt + 60 * 60_000)).toEqual([]);
     ctx.configure({ autoAwayMinutes: 10 });
-    expect(setAwayAfterAbsence(ctx.db, absentSince, leftAt + 9 * 60_000)).toEqual([]);
-    expect(setAwayAfterAbsence(ctx.db, absentSince, leftAt + 10 * 60_000)).toEqual([gone.id]);
+    expect(setAwayAfterAbsence(ctx.db, events, absentSince, leftAt + 9 * 60_000)).toEqual([]);
+    expect(setAwayAfterAbsence(ctx.db, events, absentSince, leftAt + 10 * 60_000)).toEqual([gone.id]);
     const availability = (id: number) => ctx.db.select({ a: agents.availability }).from(agents).where(eq(agents.id, id)).get()!.a;
     expect([availability(gone.id), availability(here.id)]).toEqual(["away", "online"]);
+    // Announced once, like an agent's own choice, so their visitors see "away".
+    expect(announced).toEqual([gone.id]);
+    expect(setAwayAfterAbsence(ctx.db, events, absentSince, leftAt + 11 * 60_000)).toEqual([]);
   });
 });
 
