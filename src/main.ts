@@ -4,8 +4,9 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { addAgent } from "./domain/agents";
-import { ensureDefaultBusiness } from "./domain/businesses";
-import { ValidationError } from "./domain/errors";
+import { ensureDefaultBusiness, findBusiness } from "./domain/businesses";
+import { NotFoundError, RuleError, ValidationError } from "./domain/errors";
+import { addShop, listShops, setPlatformAdmin } from "./domain/shops";
 import { type Command, parseCommandLine, usage } from "./cli";
 import { UsageError } from "./config";
 import { DataDirError, databaseFile, lockDataDir, openCheckedDatabase, openDataDir } from "./data-dir";
@@ -50,17 +51,55 @@ async function run(command: Command): Promise<number> {
     case "user add": {
       const opened = openDataDir(command.config.dataDir);
       try {
-        const business = ensureDefaultBusiness(opened.db);
+        const business = command.shopId === undefined ? ensureDefaultBusiness(opened.db) : findBusiness(opened.db, command.shopId);
+        if (!business) return fail(`--shop: no shop has the id ${command.shopId}; "kefu shop list" shows them`);
         const { agent, temporaryPassword } = await addAgent(opened.db, { businessId: business.id, ...command.user });
-        console.log(`Added ${agent.role} ${agent.displayName} <${agent.email}>.`);
+        console.log(`Added ${agent.role} ${agent.displayName} <${agent.email}> to ${business.name} (shop ${business.id}).`);
         if (temporaryPassword) {
           console.log(`Temporary password (shown once; it must be changed at first sign-in): ${temporaryPassword}`);
         }
         return 0;
       } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        const t = translator("en");
-        return fail(Object.entries(error.fields).map(([name, problem]) => `--${name}: ${t(problem.key, problem.params)}`).join("\n"));
+        return refused(error);
+      } finally {
+        opened.close();
+      }
+    }
+    case "shop add": {
+      const opened = openDataDir(command.config.dataDir);
+      try {
+        // The install's first shop exists before any other, so it stays the default of "user add".
+        ensureDefaultBusiness(opened.db);
+        const { shop, owner, temporaryPassword } = await addShop(opened.db, command.shop);
+        console.log(`Added shop ${shop.name} (id ${shop.id}, widget key ${shop.widgetKey}) with its owner ${owner.displayName} <${owner.email}>.`);
+        console.log(`Temporary password (shown once; it must be changed at first sign-in): ${temporaryPassword}`);
+        return 0;
+      } catch (error) {
+        return refused(error);
+      } finally {
+        opened.close();
+      }
+    }
+    case "shop list": {
+      const opened = openDataDir(command.config.dataDir);
+      try {
+        for (const shop of listShops(opened.db)) {
+          console.log(`${shop.id}\t${shop.name}\t${shop.widgetKey}\t${shop.disabled ? "disabled" : "enabled"}`);
+        }
+        return 0;
+      } finally {
+        opened.close();
+      }
+    }
+    case "platform-admin": {
+      const opened = openDataDir(command.config.dataDir);
+      try {
+        const agent = setPlatformAdmin(opened.db, command.email, command.grant);
+        console.log(`${agent.displayName} <${agent.email}> ${command.grant ? "is now a platform admin" : "is no longer a platform admin"}.`);
+        return 0;
+      } catch (error) {
+        if (error instanceof NotFoundError) return fail(`--email: no team member signs in as ${command.email}`);
+        throw error;
       } finally {
         opened.close();
       }
@@ -81,6 +120,16 @@ async function run(command: Command): Promise<number> {
       return await new Promise<number>(() => {});
     }
   }
+}
+
+/** A refusal from the domain as the flags it concerns ("--email: ..."), or the rule broken. */
+function refused(error: unknown): number {
+  const t = translator("en");
+  if (error instanceof ValidationError) {
+    return fail(Object.entries(error.fields).map(([name, problem]) => `--${name}: ${t(problem.key, problem.params)}`).join("\n"));
+  }
+  if (error instanceof RuleError) return fail(t(error.problem.key, error.problem.params));
+  throw error;
 }
 
 function fail(message: string): number {

@@ -52,6 +52,7 @@ export async function addAgent(db: Database, input: NewAgent, actor?: Actor): Pr
   const temporaryPassword = input.password === undefined ? readablePassword() : null;
   const passwordHash = await hashPassword(input.password ?? temporaryPassword!);
   const row = db.transaction((tx) => {
+    checkAgentLimit(tx, input.businessId);
     const inserted = insertAgent(tx, {
       businessId: input.businessId,
       email: input.email,
@@ -119,6 +120,14 @@ export async function verifyCredentials(db: Database, email: string, password: s
   }
   const ok = await verifyPassword(password, row.passwordHash);
   return ok && !row.disabled ? toAgent(row) : null;
+}
+
+/** Refuses one more active member past the limit a platform admin set for the shop; call inside the change's transaction. */
+function checkAgentLimit(tx: Queryable, businessId: number): void {
+  const shop = tx.select({ maxAgents: businesses.maxAgents }).from(businesses).where(eq(businesses.id, businessId)).get();
+  if (shop?.maxAgents == null) return;
+  const active = tx.select({ n: count() }).from(agents).where(and(eq(agents.businessId, businessId), eq(agents.disabled, false))).get()?.n ?? 0;
+  if (active >= shop.maxAgents) throw new RuleError({ key: "team.agentLimitReached", params: { max: shop.maxAgents } });
 }
 
 /** Refuses a change that would leave the business without an active owner. */
@@ -190,6 +199,7 @@ export function setAgentDisabled(db: Database, events: DomainEvents, actor: Acto
     if (target.id === actor.id) throw new RuleError({ key: "team.self" });
     guardTeamChange(actor, target);
     if (disabled && target.role === "owner") keepAnOwner(tx, actor.businessId, target.id);
+    if (!disabled && target.disabled) checkAgentLimit(tx, actor.businessId);
     const updated = tx
       .update(agents)
       .set({ disabled })
