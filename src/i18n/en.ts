@@ -592,6 +592,7 @@ export const en = {
   "attachment.recordUnsupported": "This browser cannot record voice messages.",
   "attachment.tooLarge": "The file is {size} MB; the limit is {max} MB.",
   "attachment.storageQuota": "The shop's file storage is full (its limit is {max} MB), so this file cannot be sent.",
+  "attachment.storageLimit": "Files of this shop's conversations take {used} MB of the {max} MB the platform's administrator allows it; past that, new files are refused.",
   "attachment.kindRefused": "This kind of file cannot be sent here. Allowed: {kinds}.",
   "attachment.noKinds": "Files cannot be sent in this chat.",
   "attachment.empty": "The file is empty.",

@@ -592,6 +592,7 @@ export const zhCN: Dictionary = {
   "attachment.recordUnsupported": "此浏览器无法录制语音消息。",
   "attachment.tooLarge": "文件大小为 {size} MB，上限为 {max} MB。",
   "attachment.storageQuota": "店铺的文件存储空间已满（上限 {max} MB），无法发送此文件。",
+  "attachment.storageLimit": "本店会话中的文件已占用 {used} MB，平台管理员为本店设定的上限为 {max} MB；超出后将无法发送新文件。",
   "attachment.kindRefused": "这里不能发送这种文件。允许的类型：{kinds}。",
   "attachment.noKinds": "此对话不能发送文件。",
   "attachment.empty": "文件是空的。",
