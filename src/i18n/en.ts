@@ -739,7 +739,6 @@ export const en = {
   "platform.noLimit": "no limit",
   "platform.limitsHint": "Leave a box empty for no limit. Lowering a limit removes nobody and no file; it only refuses new ones.",
   "platform.saveLimits": "Save limits",
-  "platform.notANumber": "Enter a number, or leave it empty for no limit.",
   "platform.maxAgentsRange": "Enter a whole number from 1 to {max}, or leave it empty for no limit.",
   "platform.maxStorageRange": "Enter a size from 1 MB to {max} GB, or leave it empty for no limit.",
   "platform.ownShop": "You cannot disable the shop you sign in with.",

@@ -739,7 +739,6 @@ export const zhCN: Dictionary = {
   "platform.noLimit": "不限",
   "platform.limitsHint": "留空表示不限。降低限额不会删除任何成员或文件，只会拒绝新增。",
   "platform.saveLimits": "保存限额",
-  "platform.notANumber": "请输入数字，或留空表示不限。",
   "platform.maxAgentsRange": "请输入 1 到 {max} 之间的整数，或留空表示不限。",
   "platform.maxStorageRange": "请输入 1 MB 到 {max} GB 之间的大小，或留空表示不限。",
   "platform.ownShop": "不能停用您自己登录所用的店铺。",

@@ -10,12 +10,11 @@ import { consoleContext } from "./console-context";
 
 const shopParams = t.Object({ shopId: t.Numeric({ minimum: 1 }) });
 
-/** "" is no limit; anything else must be a number (the domain checks its range). */
-function limitValue(text: string, scale = 1): number | null | "invalid" {
+/** "" is no limit; what is not a number is NaN, which the domain refuses with the limit's range. */
+function limitValue(text: string, scale = 1): number | null {
   const trimmed = text.trim();
   if (!trimmed) return null;
-  if (!/^\d+(\.\d+)?$/.test(trimmed)) return "invalid";
-  return Math.round(Number(trimmed) * scale);
+  return /^\d+(\.\d+)?$/.test(trimmed) ? Math.round(Number(trimmed) * scale) : Number.NaN;
 }
 
 export function platformRoutes(deps: AppDeps, hub: Hub) {
@@ -45,12 +44,6 @@ export function platformRoutes(deps: AppDeps, hub: Hub) {
         const maxAgents = limitValue(body.maxAgents);
         const maxStorageBytes = limitValue(body.maxStorageMegabytes, 1024 * 1024);
         try {
-          if (maxAgents === "invalid" || maxStorageBytes === "invalid") {
-            throw new ValidationError({
-              ...(maxAgents === "invalid" && { maxAgents: { key: "platform.notANumber" } }),
-              ...(maxStorageBytes === "invalid" && { maxStorageMegabytes: { key: "platform.notANumber" } }),
-            });
-          }
           setShopLimits(db, ctx.agent, params.shopId, { maxAgents, maxStorageBytes });
           return row(ctx, params.shopId);
         } catch (error) {
