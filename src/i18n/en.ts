@@ -733,7 +733,7 @@ export const en = {
   "platform.disable": "Disable",
   "platform.enable": "Enable",
   "platform.disableConfirm": "Disable {name}? Its chat becomes unavailable to visitors and its team is signed out at once.",
-  "platform.limits": "Limits",
+  "platform.limitsOf": "Limits of {name}",
   "platform.maxAgents": "Most active team members",
   "platform.maxStorage": "Most file storage (MB)",
   "platform.noLimit": "no limit",

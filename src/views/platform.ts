@@ -4,7 +4,7 @@ import { megabytes } from "../domain/attachments";
 import type { ShopUsage } from "../domain/shops";
 import type { Translate } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
-import { fieldError, type FieldErrors, invalid } from "./form";
+import type { FieldErrors } from "./form";
 import { html, type SafeHtml } from "./html";
 import { when } from "./time";
 
@@ -26,21 +26,24 @@ function limitsForm(t: Translate, usage: ShopUsage, state: ShopRowState): SafeHt
     maxStorageMegabytes: state.values?.maxStorageMegabytes ?? (shop.maxStorageBytes === null ? "" : megabytes(shop.maxStorageBytes)),
   };
   const id = (name: string) => `shop-${shop.id}-${name}`;
+  const input = (name: "maxAgents" | "maxStorageMegabytes", label: string, inputmode: string) => html`<div class="platform-limit">
+      <label for="${id(name)}">${label}</label>
+      <input id="${id(name)}" name="${name}" inputmode="${inputmode}" value="${values[name]}" placeholder="${t("platform.noLimit")}"
+        ${errors[name] ? html`aria-invalid="true" aria-describedby="${id(name)}-error"` : ""}>
+      ${errors[name] ? html`<p class="field-error" id="${id(name)}-error">${t(errors[name].key, errors[name].params)}</p>` : ""}
+    </div>`;
   return html`<details ${Object.keys(errors).length ? html`open` : ""}>
-  <summary>${t("platform.limits")}</summary>
+  <summary>${t("platform.limitsOf", { name: shop.name })}</summary>
   <form class="platform-limits" hx-post="/console/platform/shops/${shop.id}/limits" hx-target="#shop-${shop.id}" hx-swap="outerHTML" novalidate>
-    <label for="${id("maxAgents")}">${t("platform.maxAgents")}</label>
-    <input id="${id("maxAgents")}" name="maxAgents" inputmode="numeric" value="${values.maxAgents}" placeholder="${t("platform.noLimit")}" ${invalid(errors, "maxAgents")}>
-    ${fieldError(t, errors, "maxAgents")}
-    <label for="${id("maxStorageMegabytes")}">${t("platform.maxStorage")}</label>
-    <input id="${id("maxStorageMegabytes")}" name="maxStorageMegabytes" inputmode="decimal" value="${values.maxStorageMegabytes}" placeholder="${t("platform.noLimit")}" ${invalid(errors, "maxStorageMegabytes")}>
-    ${fieldError(t, errors, "maxStorageMegabytes")}
-    <p class="muted">${t("platform.limitsHint")}</p>
-    <div class="actions"><button type="submit" class="small">${t("platform.saveLimits")}</button></div>
+    ${input("maxAgents", t("platform.maxAgents"), "numeric")}
+    ${input("maxStorageMegabytes", t("platform.maxStorage"), "decimal")}
+    <button type="submit" class="small">${t("platform.saveLimits")}</button>
+    <p class="hint">${t("platform.limitsHint")}</p>
   </form>
 </details>`;
 }
 
+/** One shop: its usage on the first row, its limits under it; a change re-renders both. */
 export function shopRow(ctx: ConsoleContext, usage: ShopUsage, state: ShopRowState = {}): SafeHtml {
   const { t } = ctx;
   const { shop } = usage;
@@ -51,17 +54,20 @@ export function shopRow(ctx: ConsoleContext, usage: ShopUsage, state: ShopRowSta
       ? ""
       : html`<button type="button" class="danger small" hx-post="/console/platform/shops/${shop.id}/disable" hx-target="#shop-${shop.id}" hx-swap="outerHTML"
   hx-confirm="${t("platform.disableConfirm", { name: shop.name })}">${t("platform.disable")}</button>`;
-  return html`<tr id="shop-${shop.id}" class="${shop.disabled ? "disabled" : ""}">
-  <td><strong>${shop.name}</strong> <span class="muted">#${shop.id}</span>${own ? html` <span class="badge">${t("platform.yourShop")}</span>` : ""}</td>
+  return html`<tbody id="shop-${shop.id}" class="shop ${shop.disabled ? "disabled" : ""}">
+<tr>
+  <th scope="row"><strong>${shop.name}</strong> <span class="muted">#${shop.id}</span>${own ? html` <span class="badge">${t("platform.yourShop")}</span>` : ""}</th>
   <td>${shop.disabled ? html`<span class="badge off">${t("platform.disabled")}</span>` : html`<span class="badge status-open">${t("platform.active")}</span>`}</td>
   <td class="number">${ofLimit(usage.agents, shop.maxAgents === null ? null : String(shop.maxAgents))}</td>
   <td class="number">${usage.openConversations}</td>
   <td class="number">${usage.conversationsThisMonth}</td>
   <td class="number">${usage.messages}</td>
   <td class="number">${ofLimit(`${megabytes(usage.storageBytes)} MB`, shop.maxStorageBytes === null ? null : `${megabytes(shop.maxStorageBytes)} MB`)}</td>
-  <td>${when(usage.lastActivityAt, t("platform.never"))}</td>
-  <td class="platform-actions">${toggle}${limitsForm(t, usage, state)}</td>
-</tr>`;
+  <td class="when">${when(usage.lastActivityAt, t("platform.never"))}</td>
+  <td>${toggle}</td>
+</tr>
+<tr class="shop-limits"><td colspan="9">${limitsForm(t, usage, state)}</td></tr>
+</tbody>`;
 }
 
 export function platformPage(ctx: ConsoleContext, shops: ShopUsage[]): SafeHtml {
@@ -79,7 +85,7 @@ export function platformPage(ctx: ConsoleContext, shops: ShopUsage[]): SafeHtml 
     <th scope="col">${t("platform.open")}</th><th scope="col">${t("platform.thisMonth")}</th><th scope="col">${t("platform.messages")}</th>
     <th scope="col">${t("platform.storage")}</th><th scope="col">${t("platform.lastActivity")}</th><th scope="col">${t("team.actions")}</th>
   </tr></thead>
-  <tbody>${shops.map((usage) => shopRow(ctx, usage))}</tbody>
+  ${shops.map((usage) => shopRow(ctx, usage))}
 </table></div>
 <p class="muted">${t("platform.addHint")} <code>kefu shop add --name … --owner-email …</code></p>`,
   );

@@ -77,7 +77,7 @@ describe("the platform page", () => {
     const { alpha } = await platform();
     const page = await (await alpha.ownerClient.get("/console/platform")).text();
     expect(await (await alpha.ownerClient.get("/console")).text()).toContain('href="/console/platform"');
-    const rowOf = (name: string) => page.split('<tr id="shop-').find((row) => row.includes(`<strong>${name}</strong>`))!.split("</tr>")[0]!;
+    const rowOf = (name: string) => page.split('<tbody id="shop-').find((row) => row.includes(`<strong>${name}</strong>`))!.split("</tbody>")[0]!;
     const cells = (row: string) => [...row.matchAll(/<td class="number">([\s\S]*?)<\/td>/g)].map((match) => match[1]!.replace(/<[^>]+>/g, "").replace(/\s+/g, " ").trim());
     // Two members each (bravo's CLI-made founder is a third); one open conversation this month with
     // four messages (a question, "joined", an answer, a file); one 67-byte PNG.
