@@ -107,8 +107,14 @@ export function agentDisplayName(db: Queryable, agentId: number): string | undef
   ).get({ agentId })?.name;
 }
 
+/** Whether the install's first shop has an owner; until it has, /setup makes one. Shops added from the command line come with theirs. */
 export function ownerExists(db: Database): boolean {
-  return db.select({ id: agents.id }).from(agents).where(eq(agents.role, "owner")).limit(1).get() !== undefined;
+  const first = db.select({ id: businesses.id }).from(businesses).orderBy(asc(businesses.id)).limit(1).get();
+  return first !== undefined && hasOwner(db, first.id);
+}
+
+export function hasOwner(db: Queryable, businessId: number): boolean {
+  return db.select({ id: agents.id }).from(agents).where(and(eq(agents.businessId, businessId), eq(agents.role, "owner"))).limit(1).get() !== undefined;
 }
 
 /** The agent with this email and password, or null; disabled agents cannot sign in. */

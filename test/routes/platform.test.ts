@@ -49,6 +49,17 @@ describe("kefu shop add", () => {
     expect((await client.get("/console")).headers.get("location")).toBe("/console/password");
   });
 
+  it("leaves /setup to the first shop when a shop is added before it has its owner", async () => {
+    const ctx = listeningApp();
+    running = ctx;
+    await addShop(ctx.db, { name: "Second", ownerEmail: "second@example.com" });
+    expect((await new Client(ctx.app).get("/setup")).status).toBe(200);
+    const setup = await new Client(ctx.app).post("/setup", { name: "Mei", email: "mei@example.com", password: "a long password" });
+    expect(setup.status).toBe(303);
+    expect(ctx.db.select().from(businesses).where(eq(businesses.id, ctx.business.id)).get()).toMatchObject({ id: ctx.business.id });
+    expect((await new Client(ctx.app).get("/setup")).status).toBe(404);
+  });
+
   it("refuses a taken email or a bad name, and leaves no shop behind", async () => {
     const ctx = listeningApp();
     running = ctx;
