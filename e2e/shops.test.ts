@@ -31,6 +31,14 @@ async function submitAndWait(page: Page, button: string) {
   return response;
 }
 
+/** Signs in on the login page; returns the response of the page it leads to. */
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto(`${kefu.url}/login`);
+  await page.fill("#field-email", email);
+  await page.fill("#field-password", password);
+  return submitAndWait(page, "button[type=submit]");
+}
+
 const shot = (page: Page, name: string) => page.screenshot({ path: `${shotsDir}/shops-${name}.png`, fullPage: true });
 
 beforeAll(async () => {
@@ -83,10 +91,7 @@ describe("several shops on one install", () => {
 
   it("has the new owner change the temporary password at first sign-in, then shows them nothing of the first shop", async () => {
     const page = await newPage();
-    await page.goto(`${kefu.url}/login`);
-    await page.fill("#field-email", boss.email);
-    await page.fill("#field-password", secondShop.temporaryPassword);
-    await submitAndWait(page, "button[type=submit]");
+    await signIn(page, boss.email, secondShop.temporaryPassword);
     expect(new URL(page.url()).pathname).toBe("/console/password");
     await page.fill("#field-current", secondShop.temporaryPassword);
     await page.fill("#field-password", boss.newPassword);
@@ -130,10 +135,7 @@ describe("several shops on one install", () => {
 
   it("disables the second shop: its widget says the chat is unavailable and its owner is signed out and cannot sign in", async () => {
     const bossPage = await newPage();
-    await bossPage.goto(`${kefu.url}/login`);
-    await bossPage.fill("#field-email", boss.email);
-    await bossPage.fill("#field-password", boss.newPassword);
-    await submitAndWait(bossPage, "button[type=submit]");
+    await signIn(bossPage, boss.email, boss.newPassword);
     expect(new URL(bossPage.url()).pathname).toBe("/console");
 
     const admin = await newPage();
@@ -159,9 +161,7 @@ describe("several shops on one install", () => {
 
     await bossPage.reload();
     expect(new URL(bossPage.url()).pathname).toBe("/login");
-    await bossPage.fill("#field-email", boss.email);
-    await bossPage.fill("#field-password", boss.newPassword);
-    const refused = await submitAndWait(bossPage, "button[type=submit]");
+    const refused = await signIn(bossPage, boss.email, boss.newPassword);
     expect(refused?.status()).toBe(403);
     expect(await bossPage.locator("[role=alert]").innerText()).toContain("This shop has been disabled");
 

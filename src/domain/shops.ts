@@ -177,14 +177,8 @@ export function setShopLimits(db: Database, actor: PlatformActor, shopId: number
   }, { behavior: "immediate" });
 }
 
-/** Who runs the install: only the command line gives or takes it. */
-export function setPlatformAdmin(db: Database, email: string, platformAdmin: boolean): Agent {
-  const updated = db
-    .update(agents)
-    .set({ platformAdmin })
-    .where(eq(agents.email, normalizeEmail(email)))
-    .returning()
-    .get();
-  if (!updated) throw new NotFoundError("agent");
-  return toAgent(updated);
+/** Who runs the install: only the command line gives or takes it. Null: nobody signs in with that email. */
+export function setPlatformAdmin(db: Database, email: string, platformAdmin: boolean): Agent | null {
+  const updated = db.update(agents).set({ platformAdmin }).where(eq(agents.email, normalizeEmail(email))).returning().get();
+  return updated ? toAgent(updated) : null;
 }
