@@ -170,4 +170,26 @@ describe("several shops on one install", () => {
     await firstChat.goto(`${kefu.url}/chat/${firstWidgetKey}`);
     await firstChat.locator("#composer").waitFor();
   });
+
+  it("enables the shop again and limits its team from the Platform page; the command line then refuses one more member", async () => {
+    const admin = await newPage();
+    await openConsole(admin.context(), kefu.url, meiCookie);
+    await admin.goto(`${kefu.url}/console/platform`);
+    const shop = admin.locator(`#shop-${secondShop.id}`);
+    await shop.locator("button", { hasText: "Enable" }).click();
+    await shop.locator(".badge", { hasText: "active" }).waitFor();
+    await shop.locator("summary").click();
+    await shop.locator("input[name=maxAgents]").fill("many");
+    await shop.locator("button", { hasText: "Save limits" }).click();
+    await shop.locator(".field-error", { hasText: "Enter a whole number from 1 to 10000" }).waitFor();
+    await shop.locator("input[name=maxAgents]").fill("2");
+    await shop.locator("button", { hasText: "Save limits" }).click();
+    await shop.locator("td.number", { hasText: "/ 2" }).waitFor();
+    await shot(admin, "platform-limits");
+
+    const refused = await runKefu(kefu.kefu, ["user", "add", "--email", "third@second.test", "--name", "Third", "--role", "agent", "--shop", String(secondShop.id), "--data-dir", kefu.dataDir], kefu.dir);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toBe("kefu: This shop may have at most 2 active team members. Disable a member first, or ask the platform's administrator for a higher limit.\n");
+    expect(queryKefu<{ n: number }>(kefu, "SELECT count(*) AS n FROM agents WHERE business_id = ?", secondShop.id)).toEqual([{ n: 2 }]);
+  });
 });
