@@ -258,7 +258,7 @@ export const en = {
   "apiTokens.created": "Token “{name}” created. Copy it now: it is shown only this once.",
   "apiTokens.tooMany": "You already have {max} tokens, the most allowed. Revoke one you no longer use first.",
   "api.missingToken": "Send an API token in the Authorization header (Authorization: Bearer kefu_…). Create one on your Profile page in the console.",
-  "api.invalidToken": "This API token is not valid: it was revoked or mistyped, or its agent is disabled. Create a new one on your Profile page.",
+  "api.invalidToken": "This API token is not valid: it was revoked or mistyped, or its agent or their shop is disabled. Create a new one on your Profile page.",
   "api.throttled": "Too many requests. Try again in {seconds} s.",
   "api.badClientId": "clientId must be 8 to 64 letters, digits, \"-\" or \"_\" (a UUID works).",
   "api.notFound": "There is no such conversation in your shop.",

@@ -258,7 +258,7 @@ export const zhCN: Dictionary = {
   "apiTokens.created": "令牌“{name}”已创建。请立即复制：它只显示这一次。",
   "apiTokens.tooMany": "您已有 {max} 个令牌，已达上限。请先撤销不再使用的令牌。",
   "api.missingToken": "请在 Authorization 请求头中发送 API 令牌（Authorization: Bearer kefu_…）。可在控制台的个人资料页面创建令牌。",
-  "api.invalidToken": "该 API 令牌无效：可能已被撤销、输入有误，或其所属客服已被停用。请在个人资料页面创建新令牌。",
+  "api.invalidToken": "该 API 令牌无效：可能已被撤销、输入有误，或其所属客服或店铺已被停用。请在个人资料页面创建新令牌。",
   "api.throttled": "请求过于频繁，请 {seconds} 秒后再试。",
   "api.badClientId": "clientId 必须是 8 到 64 个字母、数字、\"-\" 或 \"_\"（可使用 UUID）。",
   "api.notFound": "本店没有这个会话。",

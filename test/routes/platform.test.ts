@@ -124,6 +124,7 @@ describe("the platform page", () => {
     expect((await refusedSocket.closedWith()).code).toBe(socketCloseCodes.blocked);
     const api = await new Client(ctx.app, { authorization: `Bearer ${bravo.apiToken}` }).get("/api/v1/conversations");
     expect(api.status).toBe(401);
+    expect(((await api.json()) as { error: string }).error).toContain("their shop is disabled");
     // The other shop goes on as before.
     expect((await alpha.agentClient.get("/console")).status).toBe(200);
     expect((await new Client(ctx.app).get(`/chat/${alpha.business.widgetKey}`)).status).toBe(200);
