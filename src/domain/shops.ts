@@ -62,6 +62,8 @@ export function listShops(db: Queryable): Business[] {
   return db.select().from(businesses).orderBy(asc(businesses.id)).all();
 }
 
+type PlatformActor = Pick<Agent, "id" | "businessId" | "platformAdmin">;
+
 /** What a shop uses of the install, for the platform page. */
 export interface ShopUsage {
   shop: Business;
@@ -76,7 +78,9 @@ export interface ShopUsage {
   lastActivityAt: number | null;
 }
 
-export function shopUsage(db: Queryable, now = Date.now()): ShopUsage[] {
+/** Every shop's usage, for a platform admin; to anyone else there is none to see. */
+export function shopUsage(db: Queryable, actor: PlatformActor, now = Date.now()): ShopUsage[] {
+  if (!actor.platformAdmin) throw new NotFoundError("shop");
   const byShop = <T extends { businessId: number }>(rows: T[]) => new Map(rows.map((row) => [row.businessId, row]));
   const agentCounts = byShop(
     db.select({ businessId: agents.businessId, n: count() }).from(agents).where(eq(agents.disabled, false)).groupBy(agents.businessId).all(),
@@ -122,8 +126,6 @@ function monthStart(timezone: string, now: number): number {
   const day = Number(clock.date.slice(8, 10));
   return now - now % 60_000 - ((day - 1) * 1440 + clock.minutes) * 60_000;
 }
-
-type PlatformActor = Pick<Agent, "id" | "businessId" | "platformAdmin">;
 
 function shopOf(db: Queryable, actor: PlatformActor, shopId: number): Business {
   // Only a platform admin sees other shops; to everyone else they do not exist.

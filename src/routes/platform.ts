@@ -20,7 +20,7 @@ function limitValue(text: string, scale = 1): number | null {
 export function platformRoutes(deps: AppDeps, hub: Hub) {
   const { db } = deps;
   const row = (ctx: ConsoleContext, shopId: number, state?: ShopRowState) => {
-    const usage = shopUsage(db).find((usage) => usage.shop.id === shopId);
+    const usage = shopUsage(db, ctx.agent).find((usage) => usage.shop.id === shopId);
     if (!usage) throw new NotFoundError("shop");
     return shopRow(ctx, usage, state);
   };
@@ -29,7 +29,7 @@ export function platformRoutes(deps: AppDeps, hub: Hub) {
     .onBeforeHandle(({ ctx }) => {
       if (!ctx.agent.platformAdmin) throw new NotFoundError("platform");
     })
-    .get("/console/platform", ({ ctx }) => platformPage(ctx, shopUsage(db)))
+    .get("/console/platform", ({ ctx }) => platformPage(ctx, shopUsage(db, ctx.agent)))
     .post("/console/platform/shops/:shopId/disable", ({ ctx, params }) => {
       setShopDisabled(db, hub, ctx.agent, params.shopId, true);
       return row(ctx, params.shopId);
