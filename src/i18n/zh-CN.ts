@@ -733,7 +733,7 @@ export const zhCN: Dictionary = {
   "platform.disable": "停用",
   "platform.enable": "启用",
   "platform.disableConfirm": "确定停用 {name}？访客将无法再咨询，团队成员会立即退出登录。",
-  "platform.limitsOf": "{name} 的限额",
+  "platform.limitsOf": "{name}的限额",
   "platform.maxAgents": "启用成员上限",
   "platform.maxStorage": "文件存储上限（MB）",
   "platform.noLimit": "不限",
