@@ -117,7 +117,7 @@ describe("the kefu binary", () => {
       runKefu(kefu.kefu, ["user", "add", "--data-dir", dataDir, "--email", "lin@example.com", "--name", name, "--role", "admin", "--password", "a long password"], kefu.dir);
     const first = await add("Lin");
     expect(first.exitCode).toBe(0);
-    expect(first.stdout).toContain("Added admin Lin <lin@example.com>.");
+    expect(first.stdout).toContain("Added admin Lin <lin@example.com> to Kefu (shop 1).");
     const second = await add("Lin Again");
     expect(second.exitCode).not.toBe(0);
     expect(second.stderr).toContain("--email: An account with this email already exists.");

@@ -38,6 +38,7 @@ import { widgetRoutes } from "./routes/widget";
 import { widgetReportRoutes } from "./routes/widget-reports";
 import { ratingRoutes } from "./routes/ratings";
 import { preferenceRoutes } from "./routes/preferences";
+import { platformRoutes } from "./routes/platform";
 import { agentSocket } from "./realtime/agent-socket";
 import { GroupCommit } from "./realtime/group-commit";
 import { bunBroker } from "./realtime/broker";
@@ -158,6 +159,7 @@ export function createApp(options: AppOptions) {
     .use(widgetReportRoutes(deps, hub))
     .use(ratingRoutes(deps, hub))
     .use(preferenceRoutes(deps))
+    .use(platformRoutes(deps, hub))
     .use(visitorSocket(deps, hub, commits))
     .use(agentSocket(deps, hub, commits))
     .use(apiRoutes(deps, hub))

@@ -8,16 +8,28 @@ export type Command =
   | { name: "serve"; config: Config }
   | { name: "migrate"; config: Config }
   | { name: "backup"; config: Config; file: string }
-  | { name: "user add"; config: Config; user: { email: string; name: string; role: string; password?: string } };
+  | { name: "user add"; config: Config; user: { email: string; name: string; role: string; password?: string }; shopId?: number }
+  | { name: "shop add"; config: Config; shop: { name: string; ownerEmail: string; ownerName?: string } }
+  | { name: "shop list"; config: Config }
+  | { name: "platform-admin"; config: Config; grant: boolean; email: string };
 
 export const usage = `Kefu: self-hosted live-chat customer service
 
 Usage:
   kefu [serve] [options]       start the server (the default)
   kefu migrate [options]       apply database migrations and exit
-  kefu user add --email E --name N --role owner|admin|agent [--password P] [options]
-                               add a team member; without --password one is generated,
-                               printed once, and must be changed at first sign-in
+  kefu user add --email E --name N --role owner|admin|agent [--password P] [--shop ID] [options]
+                               add a team member to shop ID (default: the first shop); without
+                               --password one is generated, printed once, and must be changed
+                               at first sign-in
+  kefu shop add --name N --owner-email E [--owner-name M] [options]
+                               add a shop (its own widget key and settings) and its owner;
+                               prints the shop's id and the owner's temporary password, shown
+                               once and to be changed at first sign-in
+  kefu shop list [options]     list the shops: id, name, widget key, enabled or disabled
+  kefu platform-admin grant|revoke --email E [options]
+                               give or take the platform-admin role: the Platform page, which
+                               lists every shop's usage, disables shops and sets their limits
   kefu backup FILE [options]   write a consistent copy of the database to FILE (safe while running)
   kefu --help | --version
 
@@ -44,6 +56,13 @@ const userOptions = {
   name: { type: "string" },
   role: { type: "string" },
   password: { type: "string" },
+  shop: { type: "string" },
+} as const;
+
+const shopOptions = {
+  name: { type: "string" },
+  "owner-email": { type: "string" },
+  "owner-name": { type: "string" },
 } as const;
 
 export function parseCommandLine(argv: string[], env: Record<string, string | undefined>): Command {
@@ -79,11 +98,44 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
           role: values.role as string,
           password: values.password as string | undefined,
         },
+        ...(values.shop !== undefined && { shopId: shopId(values.shop as string) }),
       };
+    }
+    case "shop": {
+      if (rest[0] === "list") {
+        const { values } = parse(rest.slice(1), configOptions, 0);
+        return { name: "shop list", config: resolveConfig(values as ConfigFlags, env) };
+      }
+      if (rest[0] !== "add") throw new UsageError(`unknown command "shop ${rest[0] ?? ""}"; did you mean "shop add" or "shop list"?`);
+      const { values } = parse(rest.slice(1), { ...configOptions, ...shopOptions }, 0);
+      for (const required of ["name", "owner-email"] as const) {
+        if (values[required] === undefined) throw new UsageError(`shop add needs --${required}`);
+      }
+      return {
+        name: "shop add",
+        config: resolveConfig(values as ConfigFlags, env),
+        shop: {
+          name: values.name as string,
+          ownerEmail: values["owner-email"] as string,
+          ...(values["owner-name"] !== undefined && { ownerName: values["owner-name"] as string }),
+        },
+      };
+    }
+    case "platform-admin": {
+      const verb = rest[0];
+      if (verb !== "grant" && verb !== "revoke") throw new UsageError(`platform-admin needs grant or revoke, e.g. kefu platform-admin grant --email E`);
+      const { values } = parse(rest.slice(1), { ...configOptions, email: { type: "string" } }, 0);
+      if (values.email === undefined) throw new UsageError(`platform-admin ${verb} needs --email`);
+      return { name: "platform-admin", config: resolveConfig(values as ConfigFlags, env), grant: verb === "grant", email: values.email as string };
     }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+function shopId(text: string): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(text)) throw new UsageError(`--shop needs a shop's id (a number; "kefu shop list" shows them), not "${text}"`);
+  return Number(text);
 }
 
 function parse(args: string[], options: ParseArgsOptionsConfig, positionals: number) {

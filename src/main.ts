@@ -4,12 +4,13 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { addAgent } from "./domain/agents";
-import { ensureDefaultBusiness } from "./domain/businesses";
-import { ValidationError } from "./domain/errors";
+import { ensureDefaultBusiness, findBusiness } from "./domain/businesses";
+import { RuleError, ValidationError } from "./domain/errors";
+import { addShop, listShops, setPlatformAdmin } from "./domain/shops";
 import { type Command, parseCommandLine, usage } from "./cli";
 import { UsageError } from "./config";
 import { DataDirError, databaseFile, lockDataDir, openCheckedDatabase, openDataDir } from "./data-dir";
-import { appliedMigrationCount, openDatabase } from "./db/client";
+import { appliedMigrationCount, type Database, openDatabase } from "./db/client";
 import { translator } from "./i18n";
 import { createLog } from "./log";
 import { startServer } from "./server";
@@ -47,24 +48,34 @@ async function run(command: Command): Promise<number> {
       console.log(`Backed up ${source} to ${target} (${statSync(target).size} bytes).`);
       return 0;
     }
-    case "user add": {
-      const opened = openDataDir(command.config.dataDir);
-      try {
-        const business = ensureDefaultBusiness(opened.db);
-        const { agent, temporaryPassword } = await addAgent(opened.db, { businessId: business.id, ...command.user });
-        console.log(`Added ${agent.role} ${agent.displayName} <${agent.email}>.`);
-        if (temporaryPassword) {
-          console.log(`Temporary password (shown once; it must be changed at first sign-in): ${temporaryPassword}`);
-        }
+    case "user add":
+      return onDataDir(command.config.dataDir, async (db) => {
+        const business = command.shopId === undefined ? ensureDefaultBusiness(db) : findBusiness(db, command.shopId);
+        if (!business) return fail(`--shop: no shop has the id ${command.shopId}; "kefu shop list" shows them`);
+        const { agent, temporaryPassword } = await addAgent(db, { businessId: business.id, ...command.user });
+        console.log(`Added ${agent.role} ${agent.displayName} <${agent.email}> to ${business.name} (shop ${business.id}).`);
+        if (temporaryPassword) printTemporaryPassword(temporaryPassword);
         return 0;
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        const t = translator("en");
-        return fail(Object.entries(error.fields).map(([name, problem]) => `--${name}: ${t(problem.key, problem.params)}`).join("\n"));
-      } finally {
-        opened.close();
-      }
-    }
+      });
+    case "shop add":
+      return onDataDir(command.config.dataDir, async (db) => {
+        const { shop, owner, temporaryPassword } = await addShop(db, command.shop);
+        console.log(`Added shop ${shop.name} (id ${shop.id}, widget key ${shop.widgetKey}) with its owner ${owner.displayName} <${owner.email}>.`);
+        printTemporaryPassword(temporaryPassword);
+        return 0;
+      });
+    case "shop list":
+      return onDataDir(command.config.dataDir, (db) => {
+        for (const shop of listShops(db)) console.log(`${shop.id}\t${shop.name}\t${shop.widgetKey}\t${shop.disabled ? "disabled" : "enabled"}`);
+        return 0;
+      });
+    case "platform-admin":
+      return onDataDir(command.config.dataDir, (db) => {
+        const agent = setPlatformAdmin(db, command.email, command.grant);
+        if (!agent) return fail(`--email: no team member signs in as ${command.email}`);
+        console.log(`${agent.displayName} <${agent.email}> ${command.grant ? "is now a platform admin" : "is no longer a platform admin"}.`);
+        return 0;
+      });
     case "serve": {
       const startedAt = performance.now();
       const log = createLog(command.config.logLevel);
@@ -81,6 +92,35 @@ async function run(command: Command): Promise<number> {
       return await new Promise<number>(() => {});
     }
   }
+}
+
+/**
+ * Runs a command on the data dir's database (its first shop made if new, so that it stays the
+ * default of "user add"), closed after; the domain's refusals become messages.
+ */
+async function onDataDir(dataDir: string, work: (db: Database) => number | Promise<number>): Promise<number> {
+  const opened = openDataDir(dataDir);
+  try {
+    return await work(opened.db);
+  } catch (error) {
+    return refused(error);
+  } finally {
+    opened.close();
+  }
+}
+
+function printTemporaryPassword(password: string): void {
+  console.log(`Temporary password (shown once; it must be changed at first sign-in): ${password}`);
+}
+
+/** A refusal from the domain as the flags it concerns ("--email: ..."), or the rule broken. */
+function refused(error: unknown): number {
+  const t = translator("en");
+  if (error instanceof ValidationError) {
+    return fail(Object.entries(error.fields).map(([name, problem]) => `--${name}: ${t(problem.key, problem.params)}`).join("\n"));
+  }
+  if (error instanceof RuleError) return fail(t(error.problem.key, error.problem.params));
+  throw error;
 }
 
 function fail(message: string): number {

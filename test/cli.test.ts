@@ -38,6 +38,32 @@ describe("the command line", () => {
     expect(() => parseCommandLine(["user", "remove"], {})).toThrow(/user add/);
   });
 
+  it("parses user add --shop, and refuses a shop that is not an id", () => {
+    expect(parseCommandLine(["user", "add", "--email", "a@b.co", "--name", "A", "--role", "agent", "--shop", "2"], {})).toMatchObject({ name: "user add", shopId: 2 });
+    expect(parseCommandLine(["user", "add", "--email", "a@b.co", "--name", "A", "--role", "agent"], {})).not.toHaveProperty("shopId");
+    expect(() => parseCommandLine(["user", "add", "--email", "a@b.co", "--name", "A", "--role", "agent", "--shop", "first"], {})).toThrow(/--shop needs a shop's id/);
+    expect(() => parseCommandLine(["user", "add", "--email", "a@b.co", "--name", "A", "--role", "agent", "--shop", "0"], {})).toThrow(/--shop needs a shop's id/);
+  });
+
+  it("parses shop add and shop list, and insists on a shop's name and owner", () => {
+    expect(parseCommandLine(["shop", "add", "--name", "二号店", "--owner-email", "b@c.co", "--owner-name", "B"], {})).toMatchObject({
+      name: "shop add",
+      shop: { name: "二号店", ownerEmail: "b@c.co", ownerName: "B" },
+    });
+    expect(parseCommandLine(["shop", "list", "--data-dir", "/srv/kefu"], {})).toMatchObject({ name: "shop list", config: { dataDir: "/srv/kefu" } });
+    expect(() => parseCommandLine(["shop", "add", "--name", "N"], {})).toThrow(/shop add needs --owner-email/);
+    expect(() => parseCommandLine(["shop", "add", "--owner-email", "b@c.co"], {})).toThrow(/shop add needs --name/);
+    expect(() => parseCommandLine(["shop", "add", "--name", "N", "--owner-email", "b@c.co", "--role", "owner"], {})).toThrow(/Unknown option '--role'/);
+    expect(() => parseCommandLine(["shop", "remove"], {})).toThrow(/"shop add" or "shop list"/);
+  });
+
+  it("parses platform-admin grant and revoke, each with an email", () => {
+    expect(parseCommandLine(["platform-admin", "grant", "--email", "a@b.co"], {})).toMatchObject({ name: "platform-admin", grant: true, email: "a@b.co" });
+    expect(parseCommandLine(["platform-admin", "revoke", "--email", "a@b.co"], {})).toMatchObject({ name: "platform-admin", grant: false });
+    expect(() => parseCommandLine(["platform-admin", "grant"], {})).toThrow(/platform-admin grant needs --email/);
+    expect(() => parseCommandLine(["platform-admin", "--email", "a@b.co"], {})).toThrow(/needs grant or revoke/);
+  });
+
   it("needs exactly one file for a backup", () => {
     expect(parseCommandLine(["backup", "copy.db"], {})).toMatchObject({ name: "backup", file: "copy.db" });
     expect(() => parseCommandLine(["backup"], {})).toThrow(/backup needs one FILE/);

@@ -69,6 +69,11 @@ export const businesses = sqliteTable("businesses", {
   offlineWhenNoAgent: integer("offline_when_no_agent", { mode: "boolean" }).notNull().default(false),
   // Which of name, phone and email the leave-a-message form requires (the message always is).
   offlineRequired: text("offline_required", { mode: "json" }).$type<("name" | "phone" | "email")[]>().notNull().default(sql`'[]'`),
+  // Several shops on one install (issue 14, part 6), set by a platform admin: a disabled shop
+  // serves nobody; the limits (null: none) cap its team and the bytes of its uploads.
+  disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+  maxAgents: integer("max_agents"),
+  maxStorageBytes: integer("max_storage_bytes"),
   createdAt: createdAt(),
 });
 
@@ -97,6 +102,9 @@ export const agents = sqliteTable(
     // When they last got a conversation: among equally busy agents, the one idle longest goes first.
     lastAssignedAt: integer("last_assigned_at"),
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+    // Runs the install (every shop's usage, disabling, limits): apart from the shop's roles, and
+    // given only from the command line (issue 14, part 6).
+    platformAdmin: integer("platform_admin", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
   },
   (table) => [index("agents_business_idx").on(table.businessId)],

@@ -52,6 +52,7 @@ export async function addAgent(db: Database, input: NewAgent, actor?: Actor): Pr
   const temporaryPassword = input.password === undefined ? readablePassword() : null;
   const passwordHash = await hashPassword(input.password ?? temporaryPassword!);
   const row = db.transaction((tx) => {
+    checkAgentLimit(tx, input.businessId);
     const inserted = insertAgent(tx, {
       businessId: input.businessId,
       email: input.email,
@@ -106,8 +107,14 @@ export function agentDisplayName(db: Queryable, agentId: number): string | undef
   ).get({ agentId })?.name;
 }
 
+/** Whether the install's first shop has an owner; until it has, /setup makes one. Shops added from the command line come with theirs. */
 export function ownerExists(db: Database): boolean {
-  return db.select({ id: agents.id }).from(agents).where(eq(agents.role, "owner")).limit(1).get() !== undefined;
+  const first = db.select({ id: businesses.id }).from(businesses).orderBy(asc(businesses.id)).limit(1).get();
+  return first !== undefined && hasOwner(db, first.id);
+}
+
+export function hasOwner(db: Queryable, businessId: number): boolean {
+  return db.select({ id: agents.id }).from(agents).where(and(eq(agents.businessId, businessId), eq(agents.role, "owner"))).limit(1).get() !== undefined;
 }
 
 /** The agent with this email and password, or null; disabled agents cannot sign in. */
@@ -119,6 +126,14 @@ export async function verifyCredentials(db: Database, email: string, password: s
   }
   const ok = await verifyPassword(password, row.passwordHash);
   return ok && !row.disabled ? toAgent(row) : null;
+}
+
+/** Refuses one more active member past the limit a platform admin set for the shop; call inside the change's transaction. */
+function checkAgentLimit(tx: Queryable, businessId: number): void {
+  const shop = tx.select({ maxAgents: businesses.maxAgents }).from(businesses).where(eq(businesses.id, businessId)).get();
+  if (shop?.maxAgents == null) return;
+  const active = tx.select({ n: count() }).from(agents).where(and(eq(agents.businessId, businessId), eq(agents.disabled, false))).get()?.n ?? 0;
+  if (active >= shop.maxAgents) throw new RuleError({ key: "team.agentLimitReached", params: { max: shop.maxAgents } });
 }
 
 /** Refuses a change that would leave the business without an active owner. */
@@ -190,6 +205,7 @@ export function setAgentDisabled(db: Database, events: DomainEvents, actor: Acto
     if (target.id === actor.id) throw new RuleError({ key: "team.self" });
     guardTeamChange(actor, target);
     if (disabled && target.role === "owner") keepAnOwner(tx, actor.businessId, target.id);
+    if (!disabled && target.disabled) checkAgentLimit(tx, actor.businessId);
     const updated = tx
       .update(agents)
       .set({ disabled })

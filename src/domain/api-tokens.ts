@@ -3,7 +3,7 @@
 // Every read and write starts from the agent who owns the token (invariant 4).
 import { and, asc, count, eq, getTableColumns } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { agents, apiTokens } from "../db/schema";
+import { agents, apiTokens, businesses } from "../db/schema";
 import { type Agent, toAgent } from "./agents";
 import { NotFoundError, RuleError, ValidationError } from "./errors";
 import { checkName } from "./fields";
@@ -56,7 +56,7 @@ export function revokeApiToken(db: Database, agentId: number, tokenId: number): 
 }
 
 /**
- * The enabled agent a token belongs to, or null (unknown, revoked, or its agent disabled).
+ * The enabled agent a token belongs to, or null (unknown, revoked, its agent or their shop disabled).
  * Checked on every request, so revoking a token or disabling its agent takes effect at once.
  */
 export function findApiTokenAgent(db: Database, secret: string, token: string, now = Date.now()): { agent: Agent; tokenId: number } | null {
@@ -65,7 +65,8 @@ export function findApiTokenAgent(db: Database, secret: string, token: string, n
     .select({ tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt, agent: agents })
     .from(apiTokens)
     .innerJoin(agents, eq(agents.id, apiTokens.agentId))
-    .where(and(eq(apiTokens.tokenHash, keyedHash(secret, token)), eq(agents.disabled, false)))
+    .innerJoin(businesses, eq(businesses.id, agents.businessId))
+    .where(and(eq(apiTokens.tokenHash, keyedHash(secret, token)), eq(agents.disabled, false), eq(businesses.disabled, false)))
     .get();
   if (!row) return null;
   if (row.lastUsedAt === null || now - row.lastUsedAt >= apiTokenLimits.touchEveryMs) {

@@ -6,7 +6,7 @@
 // message of its own, committed together through the ordinary send paths of messages.ts.
 import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sum } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { attachments, conversations, messages } from "../db/schema";
 import type { Actor } from "./agents";
@@ -176,10 +176,10 @@ export function cleanFileName(name: string): string {
 
 // ---- refusals ----
 
-/** Why an upload is refused: too large (HTTP 413), of a kind not accepted (415), or empty (422). */
+/** Why an upload is refused: too large or past the shop's storage limit (HTTP 413), of a kind not accepted (415), or empty (422). */
 export class AttachmentRefused extends RuleError {
   constructor(
-    readonly reason: "tooLarge" | "kind" | "empty",
+    readonly reason: "tooLarge" | "kind" | "empty" | "quota",
     problem: FieldProblem,
     /** For a kind refused: the kinds the business accepts, for the page to name in its language. */
     readonly accepted: AttachmentKind[] = [],
@@ -223,6 +223,17 @@ export function checkUpload(business: Pick<Business, "uploadMaxBytes" | "uploadK
     );
   }
   return detected;
+}
+
+/** Bytes of files the shop's conversations hold. */
+export function storageUsed(db: Queryable, businessId: number): number {
+  return Number(db.select({ bytes: sum(attachments.size) }).from(attachments).where(eq(attachments.businessId, businessId)).get()?.bytes ?? 0);
+}
+
+/** Refuses a file that would take the shop past the storage limit a platform admin set. */
+function checkStorageQuota(db: Queryable, business: Pick<Business, "id" | "maxStorageBytes">, size: number): void {
+  if (business.maxStorageBytes === null || storageUsed(db, business.id) + size <= business.maxStorageBytes) return;
+  throw new AttachmentRefused("quota", { key: "attachment.storageQuota", params: { max: megabytes(business.maxStorageBytes) } });
 }
 
 // ---- storing ----
@@ -331,6 +342,7 @@ export async function sendVisitorAttachment(
     return { message: existing, conversation, created: false, started: false };
   }
   const detected = checkUpload(business, upload.bytes);
+  checkStorageQuota(db, business, upload.bytes.length);
   return storeAndSend(db, uploadsDir, business, upload, detected, "visitor", (draft) =>
     sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, pool, channel),
   );
@@ -355,6 +367,7 @@ export async function sendAgentAttachment(
   if (conversation.status === "closed") throw new RuleError({ key: "conversation.alreadyClosed" });
   if (conversation.agentId !== agent.id) throw new RuleError({ key: "conversation.notYours" });
   const detected = checkUpload(business, upload.bytes);
+  checkStorageQuota(db, business, upload.bytes.length);
   return storeAndSend(db, uploadsDir, business, upload, detected, "agent", send);
 }
 

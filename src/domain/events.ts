@@ -38,6 +38,8 @@ export interface DomainEvents extends ConversationEvents {
   sessionsEnded(agentId: number): void;
   /** The agent chose another availability. */
   availabilityChanged(agentId: number): void;
+  /** A platform admin disabled the shop: its agents' sessions have ended, its visitors may no longer chat. */
+  shopDisabled(businessId: number): void;
 }
 
 export const ignoreEvents: DomainEvents = {
@@ -53,4 +55,5 @@ export const ignoreEvents: DomainEvents = {
   groupsChanged() {},
   sessionsEnded() {},
   availabilityChanged() {},
+  shopDisabled() {},
 };

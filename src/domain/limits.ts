@@ -6,6 +6,9 @@ export const limits = {
   // Argon2 input stays bounded so a huge password cannot be used to burn CPU.
   passwordMaxLength: 200,
   businessNameLength: 120,
+  // The most a platform admin may allow one shop: members, and bytes of uploads (1 TiB).
+  shopMaxAgents: 10_000,
+  shopMaxStorageBytes: 1024 ** 4,
   // Group names are shown to visitors in the group picker: short enough for one line on a phone.
   groupNameLength: 40,
   groupsPerBusiness: 50,

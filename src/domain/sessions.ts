@@ -2,7 +2,7 @@
 // a copy of the database (a backup, say) cannot be used to sign in.
 import { and, eq, gt, inArray, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { agents, sessions } from "../db/schema";
+import { agents, businesses, sessions } from "../db/schema";
 import { type Agent, toAgent } from "./agents";
 import type { DomainEvents } from "./events";
 import { limits } from "./limits";
@@ -38,14 +38,15 @@ export function startSession(
   return token;
 }
 
-/** The enabled agent a live session token belongs to, or null. Extends the session while used. */
+/** The enabled agent of an enabled shop a live session token belongs to, or null. Extends the session while used. */
 export function findSignedIn(db: Database, secret: string, token: string, now = Date.now()): SignedIn | null {
   const tokenHash = keyedHash(secret, token);
   const row = db
     .select({ session: sessions, agent: agents })
     .from(sessions)
     .innerJoin(agents, eq(agents.id, sessions.agentId))
-    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now), eq(agents.disabled, false)))
+    .innerJoin(businesses, eq(businesses.id, agents.businessId))
+    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now), eq(agents.disabled, false), eq(businesses.disabled, false)))
     .get();
   if (!row) return null;
   if (now - row.session.lastSeenAt > touchEveryMs) {
@@ -57,14 +58,15 @@ export function findSignedIn(db: Database, secret: string, token: string, now = 
   return { agent: toAgent(row.agent), sessionId: row.session.id };
 }
 
-/** Of these sessions, the ones still live: not ended, not expired, their agent not disabled. */
+/** Of these sessions, the ones still live: not ended, not expired, their agent and shop not disabled. */
 export function liveSessionIds(db: Database, sessionIds: readonly number[], now = Date.now()): Set<number> {
   if (sessionIds.length === 0) return new Set();
   const rows = db
     .select({ id: sessions.id })
     .from(sessions)
     .innerJoin(agents, eq(agents.id, sessions.agentId))
-    .where(and(inArray(sessions.id, [...sessionIds]), gt(sessions.expiresAt, now), eq(agents.disabled, false)))
+    .innerJoin(businesses, eq(businesses.id, agents.businessId))
+    .where(and(inArray(sessions.id, [...sessionIds]), gt(sessions.expiresAt, now), eq(agents.disabled, false), eq(businesses.disabled, false)))
     .all();
   return new Set(rows.map((row) => row.id));
 }

@@ -3,8 +3,8 @@
 // requests cannot both win.
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { agents, businesses } from "../db/schema";
-import { type Agent, insertAgent, toAgent } from "./agents";
+import { businesses } from "../db/schema";
+import { type Agent, insertAgent, hasOwner, toAgent } from "./agents";
 import { hashPassword } from "./passwords";
 import { NotFoundError, ValidationError } from "./errors";
 import { checkEmail, checkName, checkPassword, problems } from "./fields";
@@ -33,9 +33,7 @@ export async function createFirstOwner(db: Database, businessId: number, input: 
   if (found) throw new ValidationError(found);
   const passwordHash = await hashPassword(input.password);
   return db.transaction((tx) => {
-    if (tx.select({ id: agents.id }).from(agents).where(eq(agents.role, "owner")).limit(1).get()) {
-      throw new NotFoundError("setup");
-    }
+    if (hasOwner(tx, businessId)) throw new NotFoundError("setup");
     const shop = { ...(input.shopName !== undefined && { name: input.shopName.trim() }), ...(timezone && { timezone }) };
     if (Object.keys(shop).length) tx.update(businesses).set(shop).where(eq(businesses.id, businessId)).run();
     const row = insertAgent(tx, { businessId, email: input.email, displayName: input.name, role: "owner", passwordHash });

@@ -41,8 +41,8 @@ const conversation = { conversation: t.Optional(t.Integer({ minimum: 1 })) };
  */
 const follow = t.Object({ type: t.Literal("follow"), after: t.Integer({ minimum: 0 }) }, closed);
 
-const visitorFrame = t.Union([send, resume, typing, read, end, faq]);
-const agentFrame = t.Union([
+export const visitorFrame = t.Union([send, resume, typing, read, end, faq]);
+export const agentFrame = t.Union([
   t.Object({ ...sendFields, ...conversation }, closed),
   resume,
   follow,

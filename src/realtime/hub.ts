@@ -19,7 +19,9 @@ import { Presence } from "./presence";
 import { type ClientEvent, Publisher } from "./publisher";
 import { ThreadFanout } from "./thread-fanout";
 import { agentWaitingAudiences, topics } from "./topics";
+import { socketCloseCodes } from "./socket-support";
 import { VisitorHeaderFanout } from "./visitor-header-fanout";
+import { visitorSocketBusinessId } from "./visitor-socket";
 
 export class Hub implements DomainEvents {
   readonly agents: Presence;
@@ -158,6 +160,14 @@ export class Hub implements DomainEvents {
   /** Visitors talking to the agent see the availability they chose in their header. */
   availabilityChanged(agentId: number): void {
     this.headers.agentStatusChanged(agentId);
+  }
+
+  /** Every socket of the shop closes: the agents' as their sessions ended, the visitors' with "chat unavailable". */
+  shopDisabled(businessId: number): void {
+    this.sessionsChanged();
+    for (const socket of this.sockets) {
+      if (visitorSocketBusinessId(socket) === businessId) socket.close(socketCloseCodes.blocked, "chat unavailable");
+    }
   }
 
   private visitorPresenceChanged(visitorId: number, online: boolean): void {

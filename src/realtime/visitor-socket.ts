@@ -41,6 +41,12 @@ interface VisitorSocketState {
 
 type VisitorSocket = Socket<VisitorSocketState | null>;
 
+/** The shop a socket of the hub's serves a visitor of, or null for any other socket. */
+export function visitorSocketBusinessId(socket: object): number | null {
+  const data = (socket as Partial<VisitorSocket>).data;
+  return data?.state && typeof data.state === "object" && "visitor" in data.state ? data.state.visitor.businessId : null;
+}
+
 export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
   const { db, config } = deps;
   const budgets = new FrameBudgets();

@@ -79,7 +79,7 @@ async function serveAttachment(uploadsDir: string, attachment: Attachment, reque
 /** A refused upload as the status and words the page shows in place of the file. */
 function refusal(t: Translate, error: unknown): Response {
   if (error instanceof AttachmentRefused) {
-    const status = error.reason === "tooLarge" ? 413 : error.reason === "kind" ? 415 : 422;
+    const status = error.reason === "tooLarge" || error.reason === "quota" ? 413 : error.reason === "kind" ? 415 : 422;
     const message = error.problem.key === "attachment.kindRefused" ? t("attachment.kindRefused", { kinds: kindList(t, error.accepted) }) : t(error.problem.key, error.problem.params);
     return text(status, message);
   }

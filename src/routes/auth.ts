@@ -3,7 +3,7 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import type { Hub } from "../realtime/hub";
 import { ownerExists, verifyCredentials } from "../domain/agents";
-import { ensureDefaultBusiness } from "../domain/businesses";
+import { ensureDefaultBusiness, findBusiness } from "../domain/businesses";
 import { NotFoundError, ValidationError } from "../domain/errors";
 import { normalizeEmail } from "../domain/fields";
 import { limits } from "../domain/limits";
@@ -83,6 +83,10 @@ export function authRoutes(deps: AppDeps, hub: Hub) {
         }
         loginThrottle.release(keys);
         loginThrottle.forgive(keys[1]!);
+        if (findBusiness(db, agent.businessId)?.disabled) {
+          set.status = 403;
+          return loginPage(page, { email: body.email, error: page.t("login.shopDisabled") });
+        }
         signIn(agent.id, request, server, cookie);
         return redirect("/console", 303);
       },

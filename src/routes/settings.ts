@@ -1,5 +1,6 @@
 // The shop's settings: owners and admins save them as one form; agents, who cannot change them,
 // are sent to their own preferences.
+import { storageUsed } from "../domain/attachments";
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { ValidationError } from "../domain/errors";
@@ -62,18 +63,18 @@ export function settingsRoutes(deps: AppDeps, hub: Hub) {
   const { db } = deps;
   return new Elysia()
     .use(consoleContext(deps))
-    .get("/console/settings", ({ ctx, request }) => (mayManageShop(ctx.agent) ? settingsPage(ctx) : redirectTo(request, "/console/preferences")))
+    .get("/console/settings", ({ ctx, request }) => (mayManageShop(ctx.agent) ? settingsPage(ctx, { storageUsed: storageUsed(db, ctx.business.id) }) : redirectTo(request, "/console/preferences")))
     .post(
       "/console/settings",
       ({ ctx, body, set }) => {
         const typed = typedSettings(body);
         try {
           const { business, changed } = updateSettings(db, hub, ctx.agent, settingsChange(typed));
-          return settingsPage({ ...ctx, business }, { saved: changed });
+          return settingsPage({ ...ctx, business }, { saved: changed, storageUsed: storageUsed(db, business.id) });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return settingsPage(ctx, { typed, errors: error.fields });
+          return settingsPage(ctx, { typed, errors: error.fields, storageUsed: storageUsed(db, ctx.business.id) });
         }
       },
       { beforeHandle: managersOnly, body: settingsBody },

@@ -39,6 +39,11 @@ export function teamRoutes(deps: AppDeps, hub: Hub) {
 <hx-partial hx-target="#team-notices" hx-swap="beforeend">${passwordNotice(ctx.t, agent, temporaryPassword!, "added")}</hx-partial>
 <hx-partial hx-target="#team-rows" hx-swap="beforeend">${teamRow(ctx, agent, [])}</hx-partial>`;
         } catch (error) {
+          // The shop's member limit: said above the button, the form kept as typed.
+          if (error instanceof RuleError) {
+            set.status = 409;
+            return addMemberSection(ctx, { values: body, errors: { team: error.problem } });
+          }
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
           return addMemberSection(ctx, { values: body, errors: error.fields });

@@ -58,7 +58,7 @@ export interface VisitorRequest {
   /** The client's address (clientIp), to remember with the visit and to check against IP blocks. */
   ip: string | null;
   /**
-   * The business blocked this visitor or the address they come from: every visitor route
+   * The business blocked this visitor or the address they come from, or the business is disabled: every visitor route
    * answers only "chat is unavailable" and changes nothing.
    */
   blocked: boolean;
@@ -95,7 +95,8 @@ export function visitorFromCookie(
     newVisitors.record([`ip:${ip}`]);
     visitor = storeVisitor(db, secret, business!.id, unstoredToken, { ip, userAgent: request.headers.get("user-agent"), page: request.headers.get("referer") });
   }
-  const blocked = business !== null && (visitor?.blocked === true || ipBlocked);
+  // A shop the platform admin disabled is unavailable to all its visitors alike.
+  const blocked = business !== null && (business.disabled || visitor?.blocked === true || ipBlocked);
   return { business, visitor, ip, blocked, page, unstoredToken: visitor ? null : unstoredToken };
 }
 

@@ -32,6 +32,7 @@ import qrCode from "lucide-static/icons/qr-code.svg" with { type: "text" };
 import search from "lucide-static/icons/search.svg" with { type: "text" };
 import send from "lucide-static/icons/send.svg" with { type: "text" };
 import settings from "lucide-static/icons/settings.svg" with { type: "text" };
+import store from "lucide-static/icons/store.svg" with { type: "text" };
 import smile from "lucide-static/icons/smile.svg" with { type: "text" };
 import star from "lucide-static/icons/star.svg" with { type: "text" };
 import user from "lucide-static/icons/user.svg" with { type: "text" };
@@ -75,6 +76,7 @@ const sources = {
   settings,
   smile,
   star,
+  store,
   user,
   users,
   x,

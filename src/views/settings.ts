@@ -2,6 +2,7 @@
 // navigation and one save bar that sticks to the bottom of the window. A save checks every field;
 // what is wrong is shown beside its field and listed above the form, and what was saved is marked.
 import type { Business } from "../domain/businesses";
+import { megabytes } from "../domain/attachments";
 import { limits } from "../domain/limits";
 import type { Setting } from "../domain/settings";
 import type { MessageKey, Translate } from "../i18n";
@@ -33,6 +34,8 @@ export interface SettingsState {
   typed?: TypedSettings;
   /** After a save: the settings that changed (none when nothing did). */
   saved?: Setting[];
+  /** Bytes the shop's files take, shown against the storage limit a platform admin may set. */
+  storageUsed?: number;
 }
 
 const sections = ["shop", "conversations", "routing", "files"] as const;
@@ -273,6 +276,7 @@ ${section(
   html`<div class="setting wide upload-rules">
     <label for="field-uploadRules">${t("attachment.maxMb")}${savedMark(page, "uploads")}</label>
     ${uploadRulesInput(t, business, { uploadMaxMb: state.typed?.uploadMaxMb, uploadKinds: typedKinds(state.typed), errors: page.errors })}
+    ${business.maxStorageBytes === null ? "" : html`<p class="hint" id="storage-limit">${t("attachment.storageLimit", { used: megabytes(state.storageUsed ?? 0), max: megabytes(business.maxStorageBytes) })}</p>`}
   </div>`,
 )}
 ${saveBar(page, ctx.locale)}

@@ -5,7 +5,7 @@ import { roles } from "../domain/fields";
 import { limits } from "../domain/limits";
 import { avatar, type ConsoleContext, consolePage } from "./console";
 import type { Translate } from "../i18n";
-import { field, type FieldErrors } from "./form";
+import { field, type FieldErrors, notice } from "./form";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { assignableRoles, mayChangeMember } from "../domain/permissions";
@@ -95,6 +95,7 @@ export function addMemberSection(ctx: ConsoleContext, state: AddMemberState = {}
       ${assignable.map((role) => html`<option value="${role}" ${role === (values.role ?? "agent") ? html`selected` : ""}>${t(`role.${role}`)}</option>`)}
     </select>
     ${errors.role ? html`<p class="field-error">${t(errors.role.key)}</p>` : ""}
+    ${errors.team ? notice("error", t(errors.team.key, errors.team.params)) : ""}
     <div class="actions"><button type="submit">${t("team.addSubmit")}</button></div>
   </form>
 </section>`;
