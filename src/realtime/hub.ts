@@ -20,6 +20,8 @@ import { type ClientEvent, Publisher } from "./publisher";
 import { ThreadFanout } from "./thread-fanout";
 import { agentWaitingAudiences, topics } from "./topics";
 import { VisitorHeaderFanout } from "./visitor-header-fanout";
+import { socketCloseCodes } from "./socket-support";
+import { VisitorSockets } from "./visitor-sockets";
 
 export class Hub implements DomainEvents {
   readonly agents: Presence;
@@ -28,6 +30,8 @@ export class Hub implements DomainEvents {
   readonly sockets = new Set<{ close(code?: number, reason?: string): void }>();
   /** Each open agent socket, by agent: closed when its session ends, subscribed to what it follows. */
   readonly agentSockets = new AgentSockets();
+  /** Each open visitor socket, by visitor: closed when the visitor is deleted. */
+  readonly visitorSockets = new VisitorSockets();
   private readonly publisher: Publisher;
   private readonly threads: ThreadFanout;
   private readonly lists: ListFanout;
@@ -118,6 +122,15 @@ export class Hub implements DomainEvents {
   /** The blocked visitor's open pages reload, into "chat is not available". */
   visitorBlocked(visitorId: number): void {
     this.threads.reloadVisitorPages(visitorId);
+  }
+
+  /**
+   * The visitor is gone (their conversations were announced closed before this): agents' pages on
+   * their thread reload into "not found", and the visitor's own pages close, reloading as a new visitor.
+   */
+  visitorDeleted(visitorId: number): void {
+    this.publisher.send((locale) => topics.agentThread(visitorId, locale), () => ({ type: "reload" }));
+    this.visitorSockets.close(visitorId, socketCloseCodes.gone, "visitor deleted");
   }
 
   /** An address was blocked: every online visitor of the business who last came from it reloads too. */
