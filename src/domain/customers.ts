@@ -189,7 +189,7 @@ export function customerConversations(
   before?: number,
   limit: number = limits.customerConversationsPage,
 ): CustomerConversationPage {
-  const rows = db.all<CustomerConversation>(sql`SELECT c.id AS id, c.status AS status, c.opened_at AS openedAt, c.closed_at AS closedAt,
+  const rows = db.all<CustomerConversation>(sql`SELECT c.id AS id, c.status AS status, c.created_at AS openedAt, c.closed_at AS closedAt,
       c.rating AS rating, a.display_name AS agentName,
       (SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.sender <> 'system' ORDER BY m.id LIMIT 1) AS firstLine
     FROM conversations c LEFT JOIN agents a ON a.id = c.agent_id

@@ -102,7 +102,7 @@ export function customerDeletePage(
     ctx,
     "customers",
     t("customers.deleteTitle", { name }),
-    html`<div class="customer-delete panel">
+    html`<div class="customer-delete panel card">
 <h1>${t("customers.deleteTitle", { name })}</h1>
 <p>${t("customers.deleteIntro")}</p>
 <ul id="customer-delete-what">
@@ -110,7 +110,7 @@ export function customerDeletePage(
   <li>${t("customers.deleteFiles", { count: preview.files })}</li>
   <li>${t("customers.deleteRest")}</li>
 </ul>
-${preview.ongoing ? html`<p class="notice" role="note">${t("customers.deleteOngoing")}</p>` : ""}
+${preview.ongoing ? html`<p class="notice error" role="note">${t("customers.deleteOngoing")}</p>` : ""}
 <form method="post" action="${customerPath(visitor.id)}/delete">
   <label class="inline"><input type="checkbox" name="understood" value="yes" required ${problem ? html`aria-invalid="true" aria-describedby="customer-delete-error"` : ""}> ${t("customers.deleteUnderstood")}</label>
   ${problem ? html`<p class="field-error" id="customer-delete-error" role="alert">${problem}</p>` : ""}
