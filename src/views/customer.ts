@@ -1,6 +1,7 @@
 // One customer's page: who they are (the visitor panel's pieces: contact details and their
 // editor, attributes, visits, tags, notes) and every conversation they had, each opening as the
-// history does. Owners also get their data as JSON and the way to delete them, asked twice: a
+// history does. The heading is the conversation's title element, so a rename here updates it as it
+// does beside a chat. Owners also get their data as JSON and the way to delete them, asked twice: a
 // button here, then a page that names the customer and everything that will go.
 import type { CustomerConversation, CustomerConversationPage } from "../domain/customers";
 import { mayManageCustomerData } from "../domain/permissions";
@@ -8,6 +9,7 @@ import type { VisitorProfile } from "../domain/visitor-profile";
 import type { Visitor } from "../domain/visitors";
 import type { Translate } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
+import { conversationTitle } from "./conversation-header";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { ratingStars } from "./rating";
@@ -65,7 +67,7 @@ export function customerPage(ctx: ConsoleContext, visitor: Visitor, profile: Omi
     html`<div class="customer-page">
 <p class="back-link"><a href="/console/customers">${icon("arrow-left")} ${t("customers.title")}</a></p>
 <div class="customer-heading">
-  <h1>${name}</h1>
+  <h1>${conversationTitle(t, visitor)}</h1>
   ${mayManageCustomerData(ctx.agent) ? ownerActions(t, visitor) : ""}
 </div>
 <div class="customer-layout">
