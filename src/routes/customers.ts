@@ -8,11 +8,10 @@ import type { AppDeps } from "../app";
 import { customerDeletionPreview, deleteCustomer } from "../domain/customer-deletion";
 import { exportCustomer } from "../domain/customer-export";
 import { type CustomerOrder, customerConversations, customerPage, customerTagFilter, isCustomerCursor, type LastSeenRange } from "../domain/customers";
-import { NotFoundError, problemOf, ValidationError } from "../domain/errors";
+import { problemOf, ValidationError } from "../domain/errors";
 import { mayManageCustomerData } from "../domain/permissions";
 import { parseSearchQuery } from "../domain/search";
-import { businessTags, listVisitorNotes, listVisitorTags } from "../domain/visitor-profile";
-import { findVisitor } from "../domain/visitors";
+import { businessTags, listVisitorNotes, listVisitorTags, visitorOf as visitorOfBusiness } from "../domain/visitor-profile";
 import type { Hub } from "../realtime/hub";
 import type { ConsoleContext } from "../views/console";
 import { customerConversationsMore, customerDeletePage, customerPage as customerPageView } from "../views/customer";
@@ -26,11 +25,7 @@ const customerParams = t.Object({ id: t.Numeric({ minimum: 1, maximum: Number.MA
 export function customerRoutes(deps: AppDeps, hub: Hub) {
   const { db } = deps;
 
-  function visitorOf(ctx: ConsoleContext, visitorId: number) {
-    const visitor = findVisitor(db, ctx.agent.businessId, visitorId);
-    if (!visitor) throw new NotFoundError("visitor");
-    return visitor;
-  }
+  const visitorOf = (ctx: ConsoleContext, visitorId: number) => visitorOfBusiness(db, ctx.agent.businessId, visitorId);
 
   function ownersOnly({ ctx }: { ctx: ConsoleContext }): Response | undefined {
     if (!mayManageCustomerData(ctx.agent)) return forbidden(ctx);
