@@ -64,19 +64,30 @@ export function deleteCustomer(
         tx.delete(conversations).where(inArray(conversations.id, ids)).run();
         removed = { messages: gone.length, files };
       }
-      tx.delete(offlineMessages).where(and(eq(offlineMessages.businessId, actor.businessId), eq(offlineMessages.visitorId, visitorId))).run();
+      const left = tx
+        .delete(offlineMessages)
+        .where(and(eq(offlineMessages.businessId, actor.businessId), eq(offlineMessages.visitorId, visitorId)))
+        .returning({ handled: offlineMessages.handled })
+        .all();
       tx.delete(visitorNotes).where(and(eq(visitorNotes.businessId, actor.businessId), eq(visitorNotes.visitorId, visitorId))).run();
       tx.delete(visitorTags).where(and(eq(visitorTags.businessId, actor.businessId), eq(visitorTags.visitorId, visitorId))).run();
       tx.delete(visitors).where(and(eq(visitors.businessId, actor.businessId), eq(visitors.id, visitorId))).run();
       const deletion = { conversations: ids.length, messages: removed.messages, files: removed.files.length };
       recordAudit(tx, actor, "customer.deleted", `visitor:${visitorId}`, { ...deletion });
-      return { deletion, ongoing: theirs.filter((conversation) => conversation.status !== "closed"), files: removed.files };
+      return {
+        deletion,
+        ongoing: theirs.filter((conversation) => conversation.status !== "closed"),
+        files: removed.files,
+        inboxChanged: left.some((message) => !message.handled),
+      };
     },
     { behavior: "immediate" },
   );
   for (const file of result.files) removeUnsharedFile(db, uploadsDir, file);
   for (const previous of result.ongoing) events.conversationChanged({ ...previous, status: "closed", closedAt: now }, previous);
   events.visitorDeleted(visitorId);
+  // Their unhandled offline messages were counted in every console's Inbox badge.
+  if (result.inboxChanged) events.inboxChanged(actor.businessId);
   return result.deletion;
 }
 

@@ -71,6 +71,7 @@ function recording() {
     ...ignoreEvents,
     conversationChanged: (conversation: Conversation, previous: Conversation | null) => told.push(`conversation ${conversation.id} ${previous?.status}->${conversation.status}`),
     visitorDeleted: (visitorId: number) => told.push(`visitor ${visitorId} deleted`),
+    inboxChanged: (businessId: number) => told.push(`inbox of ${businessId} changed`),
   };
   return { told, events };
 }
@@ -119,13 +120,13 @@ describe("deleting a customer", () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it("announces an ongoing conversation closed, then the visitor gone", async () => {
+  it("announces an ongoing conversation closed, then the visitor gone, then the inbox that counted their offline message", async () => {
     const ctx = await setup();
     const fang = await ctx.customer("Fang", "oolong", files.png);
     const ongoing = ctx.db.select().from(conversations).where(eq(conversations.visitorId, fang.id)).all().find((c) => c.status !== "closed")!;
     const { told, events } = recording();
     deleteCustomer(ctx.db, events, ctx.uploadsDir, ctx.owner, fang.id);
-    expect(told).toEqual([`conversation ${ongoing.id} queued->closed`, `visitor ${fang.id} deleted`]);
+    expect(told).toEqual([`conversation ${ongoing.id} queued->closed`, `visitor ${fang.id} deleted`, `inbox of ${ctx.business.id} changed`]);
   });
 
   it("finds no visitor of another shop, and changes nothing", async () => {
