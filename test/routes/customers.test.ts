@@ -95,6 +95,21 @@ describe("Console → Customers", () => {
     expect(page).not.toContain(`/console/customers/${fang.id}/delete`);
   });
 
+  it("pages a customer's conversations with htmx, and the visitor panel beside a chat links to the customer's page", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "agent");
+    const fang = customer(ctx, { name: "Wang Fang" });
+    const ids = Array.from({ length: 25 }, () => ctx.db.insert(conversations).values({ businessId: ctx.business.id, visitorId: fang.id, status: "closed", closedAt: Date.now() }).returning().get().id);
+    const page = await (await client.get(`/console/customers/${fang.id}`)).text();
+    const more = /hx-get="([^"]+)" hx-target="#customer-conversations-more-item"/.exec(page)![1]!;
+    const rest = await (await client.get(more, htmx)).text();
+    expect(rest).not.toContain("<html");
+    const linked = [...rest.matchAll(/<a href="\/console\/conversations\/(\d+)">/g)].map((match) => Number(match[1]));
+    expect(linked).toEqual(ids.slice(0, 5).reverse());
+    const beside = await (await client.get(`/console/conversations/${ids[0]}`)).text();
+    expect(beside).toContain(`<a href="/console/customers/${fang.id}">`);
+  });
+
   it("does not find another shop's visitor", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "owner");
