@@ -10,7 +10,7 @@ import { startOfDay } from "./conversation-lists";
 import { ValidationError } from "./errors";
 import { limits } from "./limits";
 import { normalizeTag } from "./visitor-profile";
-import type { SearchQuery } from "./search";
+import { likeAll, type SearchQuery, visitorText } from "./search";
 
 export const customerOrders = ["seen", "conversations"] as const;
 export type CustomerOrder = (typeof customerOrders)[number];
@@ -68,20 +68,12 @@ function seenCondition(range: LastSeenRange | undefined, timezone: string, now: 
   }
 }
 
-// What a short word (under 3 characters: the trigram index cannot hold it) is looked for in: the
-// indexed columns, the ids Kefu made up left out, as visitors_fts does (migration 0007).
-const searchedText = sql.raw(
-  "(coalesce(v.name, '') || ' ' || coalesce(v.email, '') || ' ' || coalesce(v.phone, '') || ' ' || CASE WHEN v.external_id LIKE 'anon-%' THEN '' ELSE v.external_id END)",
-);
-
 function searchCondition(search: SearchQuery | undefined): SQL | undefined {
   if (!search || search.terms.length === 0) return undefined;
   const indexed = search.match === null ? sql`` : sql` AND v.id IN (SELECT rowid FROM visitors_fts WHERE visitors_fts MATCH ${search.match})`;
-  const short = sql.join(
-    search.shortPatterns.map((pattern) => sql` AND ${searchedText} LIKE ${pattern} ESCAPE '\\'`),
-    sql``,
-  );
-  return sql`1${indexed}${short}`;
+  // A short word (under 3 characters) cannot use the trigram index: it is looked for in the
+  // same columns, as the search page does.
+  return sql`1${indexed}${likeAll(visitorText, search.shortPatterns)}`;
 }
 
 /** Keyset cursors: "seen" pages on (last seen, id), "conversations" on (count, last seen, id). */
