@@ -61,6 +61,7 @@ describe("customers", () => {
 
     owner = await person({ owner: true });
     await owner.goto(`${kefu.url}/console/conversations/${conversation!.id}`);
+    await socketOpen(owner);
     await owner.locator("#visitor-edit summary").click();
     await owner.locator("#visitor-field-name").fill("Wang Fang");
     await owner.locator("#visitor-field-email").fill("fang@example.cn");
@@ -70,14 +71,19 @@ describe("customers", () => {
 
   it("finds the customer by what they told us and opens their page with their conversation", async () => {
     await owner.goto(`${kefu.url}/console/customers`);
+    // Each console page has its socket: leave a page only once it is up. Playwright (on Bun) has
+    // failed a click whose navigation raced a socket it had not bound yet ("Cannot find object").
+    await socketOpen(owner);
     await owner.locator("#customer-q").fill("example.cn");
     await owner.locator(".customer-filters button[type=submit]").click();
     await owner.waitForURL(/q=example\.cn/);
+    await socketOpen(owner);
     const item = owner.locator(".customer-item", { hasText: "Wang Fang" });
     await expect(item.textContent()).resolves.toContain("fang@example.cn");
     await owner.screenshot({ path: `${shotsDir}/customers-list-en-1280.png`, fullPage: true });
     await item.locator("a").click();
     await owner.waitForURL(new RegExp(`/console/customers/${visitorId}$`));
+    await socketOpen(owner);
     await expect(owner.locator("h1").textContent()).resolves.toBe("Wang Fang");
     const line = owner.locator("#customer-conversation-list a", { hasText: "Is the oolong in stock?" });
     await line.waitFor();
@@ -89,6 +95,7 @@ describe("customers", () => {
       const page = await person({ owner: true, locale, width, height });
       await page.goto(`${kefu.url}/console/customers`);
       await page.locator(".customer-item", { hasText: "Wang Fang" }).waitFor();
+      await socketOpen(page);
       if (locale === "zh-CN") await expect(page.locator("h1").textContent()).resolves.toBe("客户");
       // Nothing runs off the side of a phone.
       await expect(page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).resolves.toBe(true);
@@ -112,6 +119,7 @@ describe("customers", () => {
   it("deletes the customer after asking twice, ends their chat, and they are gone", async () => {
     await owner.locator("#customer-delete").click();
     await owner.waitForURL(/\/delete$/);
+    await socketOpen(owner);
     await expect(owner.locator("h1").textContent()).resolves.toBe("Delete Wang Fang?");
     await expect(owner.locator("#customer-delete-what").textContent()).resolves.toContain("Their conversations (1)");
     await owner.screenshot({ path: `${shotsDir}/customers-delete-en-1280.png`, fullPage: true });
