@@ -68,6 +68,7 @@ export function customerPage(ctx: ConsoleContext, visitor: Visitor, profile: Omi
 <p class="back-link"><a href="/console/customers">${icon("arrow-left")} ${t("customers.title")}</a></p>
 <div class="customer-heading">
   <h1>${conversationTitle(t, visitor)}</h1>
+  ${visitor.blocked ? html`<span class="badge off">${t("customers.blocked")}</span>` : ""}
   ${mayManageCustomerData(ctx.agent) ? ownerActions(t, visitor) : ""}
 </div>
 <div class="customer-layout">

@@ -81,12 +81,13 @@ describe("Console → Customers", () => {
   it("shows a customer's page with their details, tags, notes and every conversation, each opening as history does", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "agent");
-    const fang = customer(ctx, { name: "Wang Fang", phone: "+86 138 0000 0000", attributes: { plan: "Pro" } });
+    const fang = customer(ctx, { name: "Wang Fang", phone: "+86 138 0000 0000", attributes: { plan: "Pro" }, blocked: true });
     const ids = [1, 2, 3].map(() => ctx.db.insert(conversations).values({ businessId: ctx.business.id, visitorId: fang.id, status: "closed", closedAt: Date.now(), rating: 5 }).returning().get().id);
     ctx.db.insert(visitorTags).values({ businessId: ctx.business.id, visitorId: fang.id, tag: "vip" }).run();
     const page = await (await client.get(`/console/customers/${fang.id}`)).text();
     expect(page).toContain("+86 138 0000 0000");
     expect(page).toContain("<dt>plan</dt><dd>Pro</dd>");
+    expect(page).toContain('<span class="badge off">Blocked</span>');
     expect(page).toContain('<li class="tag"><span>vip</span>');
     expect(page).toContain(`hx-post="/console/visitors/${fang.id}/notes"`);
     for (const id of ids) expect(page).toContain(`<a href="/console/conversations/${id}">`);
