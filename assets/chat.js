@@ -275,7 +275,8 @@
 
   document.addEventListener("htmx:ws:close", (event) => {
     // Refused as blocked (socketCloseCodes.blocked): the reloaded page says only that chat is unavailable.
-    if (event.detail.code === 4403) return location.reload();
+    // The visitor's record was deleted (socketCloseCodes.gone): the reloaded page starts afresh.
+    if (event.detail.code === 4403 || event.detail.code === 4410) return location.reload();
     // The console's session ended (signed out elsewhere, disabled, a new password): the reloaded
     // page is the sign-in page. Not when this page is already on its way out (its own Sign out).
     if (event.detail.code === 4401 && document.querySelector(".console")) return leaving || location.reload();

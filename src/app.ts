@@ -31,6 +31,7 @@ import { liveVisitorRoutes } from "./routes/live-visitors";
 import { visitorProfileRoutes } from "./routes/visitor-profile";
 import { searchRoutes } from "./routes/search";
 import { conversationListRoutes } from "./routes/conversation-lists";
+import { customerRoutes } from "./routes/customers";
 import { workspaceRoutes } from "./routes/workspace";
 import { chatRoutes } from "./routes/chat";
 import { attachmentRoutes } from "./routes/attachments";
@@ -152,6 +153,7 @@ export function createApp(options: AppOptions) {
     .use(cannedReplyRoutes(deps))
     .use(searchRoutes(deps))
     .use(conversationListRoutes(deps))
+    .use(customerRoutes(deps, hub))
     .use(workspaceRoutes(deps, hub))
     .use(chatRoutes(deps, hub))
     .use(attachmentRoutes(deps, hub))

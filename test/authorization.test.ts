@@ -75,6 +75,10 @@ const cases: Record<string, (a: FurnishedShop, b: FurnishedShop) => Attempt | At
   "POST /console/visitors/:id/notes": (a) => ({ path: `/console/visitors/${a.visitor.id}/notes`, form: { body: "x" } }),
   "POST /console/visitors/:id/tags": (a) => ({ path: `/console/visitors/${a.visitor.id}/tags`, form: { tag: "x" } }),
   "POST /console/visitors/:id/tags/remove": (a) => ({ path: `/console/visitors/${a.visitor.id}/tags/remove`, form: { tag: "alphatag" } }),
+  "GET /console/customers/:id": (a) => [{ path: `/console/customers/${a.visitor.id}` }, { as: "agent", path: `/console/customers/${a.visitor.id}` }],
+  "POST /console/customers/:id/export": (a) => ({ path: `/console/customers/${a.visitor.id}/export`, form: {} }),
+  "GET /console/customers/:id/delete": (a) => ({ path: `/console/customers/${a.visitor.id}/delete` }),
+  "POST /console/customers/:id/delete": (a) => ({ path: `/console/customers/${a.visitor.id}/delete`, form: { understood: "yes" } }),
   // Another shop is none of a shop owner's business: the platform page is not even there for them.
   "POST /console/platform/shops/:shopId/disable": (a) => ({ path: `/console/platform/shops/${a.business.id}/disable`, form: {} }),
   "POST /console/platform/shops/:shopId/enable": (a) => ({ path: `/console/platform/shops/${a.business.id}/enable`, form: {} }),

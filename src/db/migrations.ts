@@ -12,6 +12,8 @@ import search from "../../migrations/0007_search.sql" with { type: "text" };
 import nobodyOnline from "../../migrations/0008_nobody_online.sql" with { type: "text" };
 import searchIndexBatches from "../../migrations/0009_search_index_batches.sql" with { type: "text" };
 import severalShops from "../../migrations/0010_several_shops.sql" with { type: "text" };
+import customers from "../../migrations/0011_customers.sql" with { type: "text" };
+import customerConversationCounts from "../../migrations/0012_customer_conversation_counts.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -26,6 +28,8 @@ const sqlByTag: Record<string, string> = {
   "0008_nobody_online": nobodyOnline,
   "0009_search_index_batches": searchIndexBatches,
   "0010_several_shops": severalShops,
+  "0011_customers": customers,
+  "0012_customer_conversation_counts": customerConversationCounts,
 };
 
 export interface Migration {

@@ -133,6 +133,12 @@ export const agentGroups = sqliteTable(
   ],
 );
 
+/**
+ * A customer (客户): a visitor who told us who they are, or whom the host site named. The customers'
+ * indexes are partial on this text, and a query uses them only when it says exactly the same.
+ */
+export const isCustomer = "(name IS NOT NULL OR email IS NOT NULL OR phone IS NOT NULL OR external_id NOT LIKE 'anon-%')";
+
 export const visitors = sqliteTable(
   "visitors",
   {
@@ -164,10 +170,17 @@ export const visitors = sqliteTable(
     blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
     blockedReason: text("blocked_reason"),
     blockedBy: integer("blocked_by").references(() => agents.id),
+    // Kept by triggers on conversations (customer-counts migration): Customers sorts by it.
+    conversationCount: integer("conversation_count").notNull().default(0),
   },
   (table) => [
     uniqueIndex("visitors_business_external_idx").on(table.businessId, table.externalId),
     uniqueIndex("visitors_token_hash_idx").on(table.tokenHash),
+    // Console → Customers, in each of its orders, reading only the visitors who are customers.
+    index("visitors_customers_seen_idx").on(table.businessId, table.lastSeenAt, table.id).where(sql.raw(isCustomer)),
+    index("visitors_customers_conversations_idx")
+      .on(table.businessId, table.conversationCount, table.lastSeenAt, table.id)
+      .where(sql.raw(isCustomer)),
   ],
 );
 

@@ -21,6 +21,8 @@ export interface DomainEvents extends ConversationEvents {
   visitorChanged(visitor: Visitor, change: { renamed: boolean }): void;
   /** The visitor was blocked: they may no longer chat with the business. */
   visitorBlocked(visitorId: number): void;
+  /** The visitor was deleted with all they had (their conversations announced closed first). */
+  visitorDeleted(visitorId: number): void;
   /** An address was blocked for the business: nobody on it may chat with the business. */
   ipBlocked(businessId: number, ip: string): void;
   /** A visitor left an offline message, or one was handled: the business's unhandled count changed. */
@@ -48,6 +50,7 @@ export const ignoreEvents: DomainEvents = {
   messagesRead() {},
   visitorChanged() {},
   visitorBlocked() {},
+  visitorDeleted() {},
   ipBlocked() {},
   inboxChanged() {},
   offlineMessageAnswered() {},

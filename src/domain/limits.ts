@@ -97,6 +97,9 @@ export const limits = {
   visitorTagsPerVisitor: 20,
   visitorTagSuggestions: 200,
   earlierConversationsShown: 10,
+  // Customers (客户): one page of the list, and of a customer's conversations.
+  customerPage: 50,
+  customerConversationsPage: 20,
   // Live visitors: rows rendered per 5-second refresh, however many are online.
   liveVisitorsShown: 200,
 } as const;

@@ -29,6 +29,14 @@ export function maySeeAllConversations(actor: Pick<Actor, "role">): boolean {
   return isManager(actor);
 }
 
+/**
+ * Export a customer's data or delete it with everything Kefu holds of them: owners only, since
+ * either hands over or destroys a person's whole history with the shop.
+ */
+export function mayManageCustomerData(actor: Pick<Actor, "role">): boolean {
+  return actor.role === "owner";
+}
+
 /** Blocking an address can shut out many people at once. */
 export function mayBlockIps(actor: Pick<Actor, "role">): boolean {
   return isManager(actor);

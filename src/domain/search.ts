@@ -89,7 +89,8 @@ type HitRow = Omit<MessageHit, "agentName"> & { meta: string | null };
 const hitColumns = sql.raw(`m.id AS id, m.conversation_id AS conversationId, m.client_id AS clientId, m.sender AS sender,
   m.body AS body, m.created_at AS createdAt, m.meta AS meta, c.visitor_id AS visitorId, v.name AS visitorName`);
 
-function likeAll(expression: SQL, patterns: string[]): SQL {
+/** ` AND expression LIKE pattern` for each of a query's short words (its `shortPatterns`). */
+export function likeAll(expression: SQL, patterns: string[]): SQL {
   return sql.join(
     patterns.map((pattern) => sql` AND ${expression} LIKE ${pattern} ESCAPE '\\'`),
     sql``,
@@ -158,7 +159,7 @@ export interface VisitorHit {
 }
 
 // What a short word is looked for in: the same columns as the index, generated ids left out.
-const visitorText = sql.raw(
+export const visitorText = sql.raw(
   "(coalesce(v.name, '') || ' ' || coalesce(v.email, '') || ' ' || coalesce(v.phone, '') || ' ' || CASE WHEN v.external_id LIKE 'anon-%' THEN '' ELSE v.external_id END)",
 );
 const visitorColumns = sql.raw(`v.id AS id, v.name AS name, v.email AS email, v.phone AS phone,

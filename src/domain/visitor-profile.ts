@@ -45,7 +45,7 @@ export interface ContactInput {
 }
 
 /** The visitor of the actor's business, or "not found". */
-function visitorOf(db: Queryable, businessId: number, visitorId: number): Visitor {
+export function visitorOf(db: Queryable, businessId: number, visitorId: number): Visitor {
   const visitor = findVisitor(db, businessId, visitorId);
   if (!visitor) throw new NotFoundError("visitor");
   return visitor;

@@ -22,6 +22,7 @@ import { agentWaitingAudiences, topics } from "./topics";
 import { socketCloseCodes } from "./socket-support";
 import { VisitorHeaderFanout } from "./visitor-header-fanout";
 import { visitorSocketBusinessId } from "./visitor-socket";
+import { VisitorSockets } from "./visitor-sockets";
 
 export class Hub implements DomainEvents {
   readonly agents: Presence;
@@ -30,6 +31,8 @@ export class Hub implements DomainEvents {
   readonly sockets = new Set<{ close(code?: number, reason?: string): void }>();
   /** Each open agent socket, by agent: closed when its session ends, subscribed to what it follows. */
   readonly agentSockets = new AgentSockets();
+  /** Each open visitor socket, by visitor: closed when the visitor is deleted. */
+  readonly visitorSockets = new VisitorSockets();
   private readonly publisher: Publisher;
   private readonly threads: ThreadFanout;
   private readonly lists: ListFanout;
@@ -120,6 +123,15 @@ export class Hub implements DomainEvents {
   /** The blocked visitor's open pages reload, into "chat is not available". */
   visitorBlocked(visitorId: number): void {
     this.threads.reloadVisitorPages(visitorId);
+  }
+
+  /**
+   * The visitor is gone (their conversations were announced closed before this): agents' pages on
+   * their thread reload into "not found", and the visitor's own pages close, reloading as a new visitor.
+   */
+  visitorDeleted(visitorId: number): void {
+    this.publisher.send((locale) => topics.agentThread(visitorId, locale), () => ({ type: "reload" }));
+    this.visitorSockets.close(visitorId, socketCloseCodes.gone, "visitor deleted");
   }
 
   /** An address was blocked: every online visitor of the business who last came from it reloads too. */

@@ -17,6 +17,8 @@ export const socketCloseCodes = {
   /** The visitor or their address is blocked: the page shows only "chat is unavailable". */
   blocked: 4403,
   notFound: 4404,
+  /** The visitor's record was deleted: the page reloads and starts again as a new visitor. */
+  gone: 4410,
   /** Far past its frame allowances (frame-budget.ts): a scripted flood, not a page. */
   tooManyFrames: 4429,
 } as const;

@@ -135,6 +135,7 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       if (!budgets.admitSocket(`visitor:${state.visitor.id}`)) return ws.close(socketCloseCodes.tooManyFrames, "too many sockets");
       state.admitted = true;
       hub.sockets.add(ws);
+      hub.visitorSockets.add(state.visitor.id, ws);
       hub.visitors.connected(state.visitor.id);
     },
     message(ws, data) {
@@ -146,7 +147,9 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
     close(ws) {
       hub.sockets.delete(ws);
       const state = ws.data.state;
-      if (state?.admitted) hub.visitors.disconnected(state.visitor.id);
+      if (!state?.admitted) return;
+      hub.visitorSockets.delete(state.visitor.id, ws);
+      hub.visitors.disconnected(state.visitor.id);
     },
   };
 

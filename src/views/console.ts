@@ -7,7 +7,7 @@ import { type IconName, icon } from "./icons";
 import { documentPage, type PageContext } from "./page";
 import { mayManageShop } from "../domain/permissions";
 
-export type Section = "conversations" | "inbox" | "settings" | "preferences" | "hours" | "team" | "groups" | "deploy" | "visitorWindow" | "profile" | "cannedReplies" | "liveVisitors" | "search" | "history" | "platform";
+export type Section = "conversations" | "inbox" | "settings" | "preferences" | "hours" | "team" | "groups" | "deploy" | "visitorWindow" | "profile" | "cannedReplies" | "liveVisitors" | "search" | "history" | "customers" | "platform";
 
 export interface ConsoleContext extends PageContext {
   agent: Agent;
@@ -86,6 +86,7 @@ export function consolePage(
   ${navLink(ctx, section, "conversations", "/console", "message-square", html` <span id="unread-total" class="unread" ${ctx.unreadTotal ? "" : html`hidden`}>${ctx.unreadTotal || ""}</span>`)}
   ${navLink(ctx, section, "liveVisitors", "/console/visitors", "eye")}
   ${navLink(ctx, section, "history", "/console/conversations", "history")}
+  ${navLink(ctx, section, "customers", "/console/customers", "book-user")}
   ${navLink(ctx, section, "search", "/console/search", "search")}
   ${navLink(ctx, section, "inbox", "/console/inbox", "inbox", html` ${inboxBadge(ctx.unhandledOfflineMessages)}`)}
   ${navLink(ctx, section, "cannedReplies", "/console/canned-replies", "message-square-text")}

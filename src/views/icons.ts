@@ -3,6 +3,7 @@ import appWindow from "lucide-static/icons/app-window.svg" with { type: "text" }
 import arrowLeft from "lucide-static/icons/arrow-left.svg" with { type: "text" };
 import arrowRightLeft from "lucide-static/icons/arrow-right-left.svg" with { type: "text" };
 import ban from "lucide-static/icons/ban.svg" with { type: "text" };
+import bookUser from "lucide-static/icons/book-user.svg" with { type: "text" };
 import calendarClock from "lucide-static/icons/calendar-clock.svg" with { type: "text" };
 import check from "lucide-static/icons/check.svg" with { type: "text" };
 import circleAlert from "lucide-static/icons/circle-alert.svg" with { type: "text" };
@@ -45,6 +46,7 @@ const sources = {
   "arrow-left": arrowLeft,
   "arrow-right-left": arrowRightLeft,
   ban,
+  "book-user": bookUser,
   "calendar-clock": calendarClock,
   check,
   "circle-alert": circleAlert,

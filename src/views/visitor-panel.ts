@@ -161,29 +161,13 @@ export function conversationsSection(t: Translate, conversations: VisitorConvers
 </section>`;
 }
 
-function workspace(t: Translate, visitorId: number, profile: VisitorProfile): SafeHtml {
-  return html`<div id="visitor-workspace">
-  ${tagsSection(t, visitorId, profile.tags, profile.tagSuggestions)}
-  ${notesSection(t, visitorId, profile.notes)}
-  ${conversationsSection(t, profile.conversations)}
-</div>`;
-}
-
-/** Where the team's part is in a pushed panel: htmx keeps the one on screen in its place. */
-const kept = (id: string) => html`<div id="${id}" hx-preserve></div>`;
-
 /**
- * The side panel beside a conversation; its fixed id lets a pushed re-rendering replace it.
- * With `profile` (the conversation page) it carries the team's part: the contact editor, tags,
- * notes and conversations.
+ * What the host site and the visitor's browser told us: attributes, product, page, device and
+ * visits. `time` renders the first and last visit (a time of day beside a chat, a date elsewhere).
  */
-export function visitorPanel(t: Translate, visitor: Visitor, profile?: VisitorProfile | "kept"): SafeHtml {
+export function visitDetails(t: Translate, visitor: Visitor, time: (at: number) => SafeHtml = messageTime): SafeHtml {
   const attributes = Object.entries(visitor.attributes ?? {});
-  return html`<aside id="visitor-panel" class="visitor-panel" data-visitor="${visitor.id}" aria-label="${t("visitorPanel.title")}">
-  <button type="button" class="bar-button screen-back" data-show-screen="thread">${icon("arrow-left")} ${t("workspace.backToConversation")}</button>
-  ${visitorSummary(t, visitor)}
-  ${profile === "kept" ? kept("visitor-edit") : profile ? contactEditor(t, visitor) : ""}
-  ${
+  return html`${
     attributes.length
       ? html`<h3>${t("visitorPanel.attributes")}</h3>
   <dl class="attributes">${attributes.map(([key, value]) => row(key, String(value)))}</dl>`
@@ -197,10 +181,35 @@ export function visitorPanel(t: Translate, visitor: Visitor, profile?: VisitorPr
     ${row(t("visitorPanel.language"), visitor.language)}
     ${row(t("visitorPanel.timezone"), visitor.timezone)}
     ${row(t("visitorPanel.ip"), visitor.lastIp)}
-    ${row(t("visitorPanel.firstSeen"), messageTime(visitor.firstSeenAt))}
-    ${row(t("visitorPanel.lastSeen"), messageTime(visitor.lastSeenAt))}
+    ${row(t("visitorPanel.firstSeen"), time(visitor.firstSeenAt))}
+    ${row(t("visitorPanel.lastSeen"), time(visitor.lastSeenAt))}
     ${row(t("visitorPanel.visits"), visitor.visitCount)}
-  </dl>
+  </dl>`;
+}
+
+function workspace(t: Translate, visitorId: number, profile: VisitorProfile): SafeHtml {
+  return html`<div id="visitor-workspace">
+  ${tagsSection(t, visitorId, profile.tags, profile.tagSuggestions)}
+  ${notesSection(t, visitorId, profile.notes)}
+  ${conversationsSection(t, profile.conversations)}
+  <p><a href="/console/customers/${visitorId}">${icon("book-user")} ${t("customers.openPage")}</a></p>
+</div>`;
+}
+
+/** Where the team's part is in a pushed panel: htmx keeps the one on screen in its place. */
+const kept = (id: string) => html`<div id="${id}" hx-preserve></div>`;
+
+/**
+ * The side panel beside a conversation; its fixed id lets a pushed re-rendering replace it.
+ * With `profile` (the conversation page) it carries the team's part: the contact editor, tags,
+ * notes and conversations.
+ */
+export function visitorPanel(t: Translate, visitor: Visitor, profile?: VisitorProfile | "kept"): SafeHtml {
+  return html`<aside id="visitor-panel" class="visitor-panel" data-visitor="${visitor.id}" aria-label="${t("visitorPanel.title")}">
+  <button type="button" class="bar-button screen-back" data-show-screen="thread">${icon("arrow-left")} ${t("workspace.backToConversation")}</button>
+  ${visitorSummary(t, visitor)}
+  ${profile === "kept" ? kept("visitor-edit") : profile ? contactEditor(t, visitor) : ""}
+  ${visitDetails(t, visitor)}
   ${profile === "kept" ? kept("visitor-workspace") : profile ? workspace(t, visitor.id, profile) : ""}
 </aside>`;
 }

@@ -19,6 +19,7 @@ function visitor(overrides: Partial<Visitor> = {}): Visitor {
     firstSeenAt: Date.UTC(2026, 0, 5, 8, 30),
     lastSeenAt: Date.UTC(2026, 1, 14, 9, 45),
     visitCount: 3,
+    conversationCount: 0,
     lastIp: "203.0.113.7",
     userAgent:
       "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.44(0x18002c2d) NetType/WIFI Language/zh_CN",

@@ -1,0 +1,3 @@
+ALTER TABLE `visitors` ADD `conversation_count` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX `visitors_customers_seen_idx` ON `visitors` (`business_id`,`last_seen_at`,`id`) WHERE (name IS NOT NULL OR email IS NOT NULL OR phone IS NOT NULL OR external_id NOT LIKE 'anon-%');--> statement-breakpoint
+CREATE INDEX `visitors_customers_conversations_idx` ON `visitors` (`business_id`,`conversation_count`,`last_seen_at`,`id`) WHERE (name IS NOT NULL OR email IS NOT NULL OR phone IS NOT NULL OR external_id NOT LIKE 'anon-%');
