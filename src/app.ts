@@ -38,6 +38,9 @@ import { widgetRoutes } from "./routes/widget";
 import { widgetReportRoutes } from "./routes/widget-reports";
 import { ratingRoutes } from "./routes/ratings";
 import { preferenceRoutes } from "./routes/preferences";
+import { integrationRoutes } from "./routes/integrations";
+import { emailSettingsRoutes } from "./routes/email-settings";
+import { createOutbound } from "./outbound/outbound";
 import { agentSocket } from "./realtime/agent-socket";
 import { GroupCommit } from "./realtime/group-commit";
 import { bunBroker } from "./realtime/broker";
@@ -83,6 +86,7 @@ export function createApp(options: AppOptions) {
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
   const hub = new Hub(deps.db, bunBroker(() => app.server), deps.presenceGraceMs);
   const commits = new GroupCommit(deps.sqlite, hub, deps.log);
+  const outbound = createOutbound(deps.db, hub, deps.log);
   const app = new Elysia({
     // Room for the largest file a business may allow; routes/attachments.ts bounds every other body.
     serve: { maxRequestBodySize: attachmentLimits.maxMegabytes * 1024 * 1024 + attachmentLimits.multipartOverheadBytes },
@@ -158,11 +162,13 @@ export function createApp(options: AppOptions) {
     .use(widgetReportRoutes(deps, hub))
     .use(ratingRoutes(deps, hub))
     .use(preferenceRoutes(deps))
+    .use(integrationRoutes(deps, outbound))
+    .use(emailSettingsRoutes(deps, outbound))
     .use(visitorSocket(deps, hub, commits))
     .use(agentSocket(deps, hub, commits))
     .use(apiRoutes(deps, hub))
     .onStop(() => hub.stop());
-  return Object.assign(app, { hub });
+  return Object.assign(app, { hub, outbound });
 }
 
 function isFormPost(request: Request): boolean {

@@ -78,6 +78,7 @@ export function leaveMessage(
       .returning()
       .get();
   });
+  events.offlineMessageLeft(left);
   events.inboxChanged(business.id);
   return left;
 }
@@ -165,7 +166,7 @@ export function replyInChat(db: Database, events: DomainEvents, agent: Actor, id
     if (entry.visitorId === null) throw new RuleError({ key: "inbox.noVisitor" });
     const marked = markHandledIn(tx, agent, id);
     const current = currentConversation(tx, entry.visitorId);
-    if (current) return { conversation: current, created: [] as Message[], marked };
+    if (current) return { conversation: current, created: [] as Message[], marked, entry };
     const queued = tx
       .insert(conversations)
       .values({ businessId: agent.businessId, visitorId: entry.visitorId, status: "queued", channel: "widget" })
@@ -178,13 +179,13 @@ export function replyInChat(db: Database, events: DomainEvents, agent: Actor, id
       .returning()
       .get();
     const assigned = assignConversation(tx, queued, agent.id)!;
-    return { conversation: assigned.conversation, created: [left, ...assigned.messages], marked };
+    return { conversation: assigned.conversation, created: [left, ...assigned.messages], marked, entry };
   }, { behavior: "immediate" });
   if (result.created.length) {
     for (const message of result.created) events.messageCreated(message, result.conversation);
     events.conversationChanged(result.conversation, null);
   }
   if (result.marked) events.inboxChanged(agent.businessId);
-  events.offlineMessageAnswered(result.conversation.visitorId);
+  events.offlineMessageAnswered(result.conversation.visitorId, { conversationId: result.conversation.id, entry: result.entry });
   return result.conversation;
 }
