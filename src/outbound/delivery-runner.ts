@@ -9,6 +9,7 @@ export type Sender = (delivery: Delivery) => Promise<AttemptOutcome>;
 
 const everyMs = 1000;
 const sendsAtOnce = 8;
+const stopWaitMs = 2000;
 
 export class DeliveryRunner {
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -40,10 +41,11 @@ export class DeliveryRunner {
     });
   }
 
+  /** Stops the timer and waits a little for the sends in flight; one cut short is leased and tried again after a restart. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running;
+    await Promise.race([this.running, Bun.sleep(stopWaitMs)]);
   }
 
   private async round(): Promise<void> {
