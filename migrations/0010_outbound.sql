@@ -19,6 +19,7 @@ CREATE TABLE `deliveries` (
 CREATE INDEX `deliveries_due_idx` ON `deliveries` (`status`,`next_attempt_at`);--> statement-breakpoint
 CREATE INDEX `deliveries_endpoint_idx` ON `deliveries` (`endpoint_id`,`id`);--> statement-breakpoint
 CREATE INDEX `deliveries_business_channel_idx` ON `deliveries` (`business_id`,`channel`,`id`);--> statement-breakpoint
+CREATE INDEX `deliveries_created_idx` ON `deliveries` (`created_at`);--> statement-breakpoint
 CREATE TABLE `email_digests` (
 	`agent_id` integer PRIMARY KEY NOT NULL,
 	`enabled` integer DEFAULT true NOT NULL,

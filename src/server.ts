@@ -9,6 +9,7 @@ import { closeIdleConversations } from "./domain/conversations";
 import { indexNextMessages, searchIndexEveryMs } from "./domain/search-index";
 import { deleteExpiredSessions } from "./domain/sessions";
 import { queueDigests } from "./outbound/digests";
+import { pruneDeliveries } from "./domain/deliveries";
 import type { Log } from "./log";
 import { limits } from "./domain/limits";
 import { socketCloseCodes } from "./realtime/socket-support";
@@ -86,6 +87,7 @@ export function startServer(config: Config, log: Log): RunningServer {
       app.hub.sessionsChanged();
       // Agents away from the console hear what they missed by email.
       if (queueDigests(opened.db, app.hub.agents.onlineIds(), config.publicUrl)) app.outbound.runner.wake();
+      pruneDeliveries(opened.db);
     } catch (error) {
       log.error("housekeeping failed", { error });
     }

@@ -467,6 +467,7 @@ export const deliveries = sqliteTable(
     index("deliveries_due_idx").on(table.status, table.nextAttemptAt),
     index("deliveries_endpoint_idx").on(table.endpointId, table.id),
     index("deliveries_business_channel_idx").on(table.businessId, table.channel, table.id),
+    index("deliveries_created_idx").on(table.createdAt),
   ],
 );
 

@@ -1,7 +1,7 @@
 // What Kefu sends out (webhook calls and emails), kept as rows so a restart loses none: each is
 // tried at once, then again with growing pauses for a day, then marked failed. The console shows
 // the recent ones with the last answer the other side gave.
-import { and, desc, eq, inArray, lte } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, lte, ne } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { deliveries } from "../db/schema";
 
@@ -10,6 +10,8 @@ export type DeliveryChannel = Delivery["channel"];
 
 /** How long a delivery is tried before it is marked failed. */
 export const giveUpAfterMs = 24 * 60 * 60 * 1000;
+/** How long delivered and failed ones stay in the logs. */
+export const keptForMs = 14 * 24 * 60 * 60 * 1000;
 /** A delivery being sent is not picked again for this long (a crash mid-send retries after it). */
 export const sendingLeaseMs = 60_000;
 const firstRetryMs = 5_000;
@@ -98,4 +100,12 @@ export function recentDeliveries(db: Queryable, businessId: number, where: { end
     .orderBy(desc(deliveries.id))
     .limit(limit)
     .all();
+}
+
+/** Forgets delivered and failed deliveries older than the logs keep; says how many went. */
+export function pruneDeliveries(db: Queryable, now = Date.now()): number {
+  return db
+    .delete(deliveries)
+    .where(and(lt(deliveries.createdAt, now - keptForMs), ne(deliveries.status, "pending")))
+    .run().changes;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { deliveries } from "../../src/db/schema";
-import { enqueueDeliveries, giveUpAfterMs, recordAttempt, retryDelayMs, sendingLeaseMs, takeDueDeliveries } from "../../src/domain/deliveries";
+import { enqueueDeliveries, giveUpAfterMs, keptForMs, pruneDeliveries, recordAttempt, retryDelayMs, sendingLeaseMs, takeDueDeliveries } from "../../src/domain/deliveries";
 import { testApp } from "../support";
 
 function queued(ctx: ReturnType<typeof testApp>, now: number) {
@@ -40,5 +40,16 @@ describe("deliveries", () => {
     const delivery = queued(ctx, now);
     const late = recordAttempt(ctx.db, { ...delivery, attempts: 30 }, { ok: false, code: null, response: "timeout" }, now + giveUpAfterMs - 1000);
     expect(late).toMatchObject({ status: "failed", nextAttemptAt: null });
+  });
+
+  it("are forgotten two weeks on once delivered or failed, never while still being tried", () => {
+    const ctx = testApp();
+    const now = 1_000_000;
+    const delivered = queued(ctx, now);
+    recordAttempt(ctx.db, delivered, { ok: true, code: 200, response: "" }, now);
+    queued(ctx, now);
+    expect(pruneDeliveries(ctx.db, now + keptForMs - 1)).toBe(0);
+    expect(pruneDeliveries(ctx.db, now + keptForMs + 1)).toBe(1);
+    expect(ctx.db.select().from(deliveries).all()).toMatchObject([{ status: "pending" }]);
   });
 });
