@@ -107,5 +107,6 @@ export function pruneDeliveries(db: Queryable, now = Date.now()): number {
   return db
     .delete(deliveries)
     .where(and(lt(deliveries.createdAt, now - keptForMs), ne(deliveries.status, "pending")))
-    .run().changes;
+    .returning({ id: deliveries.id })
+    .all().length;
 }
