@@ -84,10 +84,25 @@ export function checkWebhookUrl(text: string, allowPrivate: boolean): UrlProblem
   return null;
 }
 
-/** Resolves the URL's host now and refuses it when any address is not public (unless allowed). */
-export async function refusedAddress(url: URL, allowPrivate: boolean): Promise<string | null> {
-  if (allowPrivate) return null;
+export type Resolved = { refused: string } | { pinned: string | null };
+
+/**
+ * Resolves the URL's host now: refused when any address is not public; otherwise the address to
+ * call, so that the call goes where was checked (a second lookup could answer a private address:
+ * DNS rebinding). With private addresses allowed nothing is checked, and nothing pinned.
+ */
+export async function resolveForCall(url: URL, allowPrivate: boolean): Promise<Resolved> {
+  if (allowPrivate) return { pinned: null };
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((found) => found.address);
-  return addresses.find((address) => !isPublicAddress(address)) ?? null;
+  const refused = addresses.find((address) => !isPublicAddress(address));
+  return refused ? { refused } : { pinned: addresses[0] ?? null };
+}
+
+/** The same request sent to `address`: the name stays in the Host header and in TLS (SNI and the certificate check). */
+export function pinnedTo(url: URL, address: string): { url: URL; host: string; serverName: string | undefined } {
+  const pinned = new URL(url);
+  pinned.hostname = isIP(address) === 6 ? `[${address}]` : address;
+  const name = url.hostname.replace(/^\[|\]$/g, "");
+  return { url: pinned, host: url.host, serverName: isIP(name) ? undefined : name };
 }

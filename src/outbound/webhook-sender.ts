@@ -6,7 +6,7 @@ import type { AttemptOutcome, Delivery } from "../domain/deliveries";
 import { responseExcerptLength } from "../domain/deliveries";
 import { findEndpoint, testEvent } from "../domain/webhooks";
 import { version } from "../version";
-import { refusedAddress } from "./public-address";
+import { pinnedTo, resolveForCall } from "./public-address";
 import { signatureHeader, signWebhook } from "./webhook-signature";
 
 export const webhookTimeoutMs = 10_000;
@@ -17,14 +17,17 @@ export function webhookSender(db: Database) {
     // Held while the endpoint is off, and sent when it is turned on again within the day.
     if (!endpoint.enabled && delivery.event !== testEvent) return { ok: false, code: null, response: "the endpoint is turned off" };
     const url = new URL(endpoint.url);
-    const refused = await refusedAddress(url, endpoint.allowPrivate);
-    if (refused) return { ok: false, code: null, response: `refused: ${url.hostname} is at ${refused}, a private address` };
+    const resolved = await resolveForCall(url, endpoint.allowPrivate);
+    if ("refused" in resolved) return { ok: false, code: null, response: `refused: ${url.hostname} is at ${resolved.refused}, a private address` };
+    const pinned = resolved.pinned ? pinnedTo(url, resolved.pinned) : null;
     try {
-      const response = await fetch(url, {
+      const response = await fetch(pinned?.url ?? url, {
         method: "POST",
         redirect: "manual",
         signal: AbortSignal.timeout(webhookTimeoutMs),
+        ...(pinned?.serverName ? { tls: { serverName: pinned.serverName } } : {}),
         headers: {
+          ...(pinned ? { host: pinned.host } : {}),
           "content-type": "application/json",
           "user-agent": `Kefu-Webhooks/${version}`,
           "kefu-event": delivery.event,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { checkWebhookUrl, isPublicAddress, refusedAddress } from "../../src/outbound/public-address";
+import { checkWebhookUrl, isPublicAddress, pinnedTo, resolveForCall } from "../../src/outbound/public-address";
 
 describe("which addresses a webhook may call", () => {
   it("refuses loopback, private, link-local, CGNAT, multicast, unspecified and reserved IPv4", () => {
@@ -34,8 +34,16 @@ describe("which addresses a webhook may call", () => {
   });
 
   it("resolves the host when called and refuses a name that points at a private address", async () => {
-    expect(await refusedAddress(new URL("https://localhost/kefu"), false)).not.toBeNull();
-    expect(await refusedAddress(new URL("https://127.0.0.1/kefu"), false)).toBe("127.0.0.1");
-    expect(await refusedAddress(new URL("https://localhost/kefu"), true)).toBeNull();
+    expect(await resolveForCall(new URL("https://localhost/kefu"), false)).toMatchObject({ refused: expect.any(String) });
+    expect(await resolveForCall(new URL("https://127.0.0.1/kefu"), false)).toEqual({ refused: "127.0.0.1" });
+    expect(await resolveForCall(new URL("https://8.8.8.8/kefu"), false)).toEqual({ pinned: "8.8.8.8" });
+    expect(await resolveForCall(new URL("https://localhost/kefu"), true)).toEqual({ pinned: null });
+  });
+
+  it("calls the address it checked, keeping the name for the Host header and TLS", () => {
+    const pinned = pinnedTo(new URL("https://hooks.example.com:8443/kefu?x=1"), "93.184.216.34");
+    expect(String(pinned.url)).toBe("https://93.184.216.34:8443/kefu?x=1");
+    expect(pinned).toMatchObject({ host: "hooks.example.com:8443", serverName: "hooks.example.com" });
+    expect(String(pinnedTo(new URL("https://hooks.example.com/kefu"), "2606:4700::1").url)).toBe("https://[2606:4700::1]/kefu");
   });
 });
