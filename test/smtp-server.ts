@@ -34,11 +34,16 @@ function parse(raw: string): ReceivedMail {
   return { from: header("From"), to: header("To"), subject: header("Subject"), headers: head, text: part("text/plain"), html: part("text/html") };
 }
 
-export async function startSmtpServer() {
+/** `starttls` and `tls` serve STARTTLS or implicit TLS with this certificate and key (PEM files). */
+export async function startSmtpServer(security: { starttls?: { cert: string; key: string }; tls?: { cert: string; key: string } } = {}) {
   // aiosmtpd makes the maildir itself (with its tmp/, new/ and cur/); it must not exist yet.
   const maildir = join(mkdtempSync(join(tmpdir(), "kefu-smtp-")), "maildir");
   const port = freePort();
-  const process = Bun.spawn(["/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "aiosmtpd.handlers.Mailbox", maildir], {
+  const tlsArgs = [
+    ...(security.starttls ? ["--tlscert", security.starttls.cert, "--tlskey", security.starttls.key] : []),
+    ...(security.tls ? ["--smtpscert", security.tls.cert, "--smtpskey", security.tls.key] : []),
+  ];
+  const process = Bun.spawn(["/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, ...tlsArgs, "-c", "aiosmtpd.handlers.Mailbox", maildir], {
     stdout: "ignore",
     stderr: "pipe",
   });
