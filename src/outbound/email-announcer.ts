@@ -11,6 +11,7 @@ import type { Conversation } from "../domain/conversations";
 import { queueEmail } from "../domain/email-settings";
 import type { DomainEvents } from "../domain/events";
 import type { Message } from "../domain/messages";
+import { answersWithEmail } from "../domain/offline-messages";
 import { findVisitor } from "../domain/visitors";
 import { type Locale, localeFromAcceptLanguage, translator } from "../i18n";
 import type { Log } from "../log";
@@ -19,6 +20,8 @@ import { replyMail, transcriptMail } from "../views/emails";
 import { isMailAddress } from "./mime-message";
 
 const transcriptMessages = 1000;
+/** After a restart, answers to offline messages handled this recently are still mailed. */
+const answersRememberedMs = 3 * 24 * 60 * 60 * 1000;
 
 export class EmailAnnouncer implements Partial<DomainEvents> {
   /** Conversations that answer an offline message, by id: the visitor's email and what they left. */
@@ -31,7 +34,9 @@ export class EmailAnnouncer implements Partial<DomainEvents> {
     readonly transcripts: Set<number>,
     private readonly queued: () => void,
     private readonly log: Log,
-  ) {}
+  ) {
+    for (const answer of answersWithEmail(db, Date.now() - answersRememberedMs)) this.offlineMessageAnswered(answer.entry.visitorId!, answer);
+  }
 
   offlineMessageAnswered(_visitorId: number, { conversationId, entry }: Parameters<DomainEvents["offlineMessageAnswered"]>[1]): void {
     if (entry.email && isMailAddress(entry.email)) this.answered.set(conversationId, { email: entry.email, left: entry.body });

@@ -6,6 +6,9 @@ import { leaveMessage } from "../../src/domain/offline-messages";
 import { sendAgentMessage, sendVisitorMessage } from "../../src/domain/messages";
 import { mimeMessage } from "../../src/outbound/mime-message";
 import { queueDigests } from "../../src/outbound/digests";
+import { tmpdir } from "node:os";
+import { createApp } from "../../src/app";
+import { silentLog } from "../../src/log";
 import { addMember, openChat, signedIn, testApp } from "../support";
 import { startSmtpServer } from "../smtp-server";
 
@@ -126,6 +129,20 @@ describe("email", () => {
     expect(mail!.text).toContain("Yes, since Monday <3");
     expect(mail!.text).toContain("> Is the oolong back in stock?");
     expect(mail!.html).toContain("Yes, since Monday &lt;3");
+  });
+
+  it("still mails the answer after a restart", async () => {
+    const ctx = await shopWithEmail();
+    const { visitor } = await openChat(ctx);
+    leaveMessage(ctx.db, ctx.app.hub, { id: ctx.business.id, offlineRequired: [] }, visitor.id, { name: "", phone: "", email: "after@example.com", message: "Still open?" });
+    const entry = ctx.db.select().from(offlineMessages).get()!;
+    const replied = await ctx.owner.client.post(`/console/inbox/${entry.id}/reply`);
+    const conversationId = Number(replied.headers.get("location")!.split("/").at(-1));
+    // Another app on the same database, as after a restart.
+    const restarted = createApp({ db: ctx.db, sqlite: ctx.sqlite, secret: "0".repeat(64), config: { publicUrl: null, trustProxy: false }, uploadsDir: tmpdir(), log: silentLog });
+    sendAgentMessage(ctx.db, restarted.hub, ctx.owner.agent, conversationId, { clientId: `client-${crypto.randomUUID()}`, body: "Yes, until six" });
+    const [mail] = await waitForMail("after@example.com");
+    expect(mail!.text).toContain("Yes, until six");
   });
 
   it("mails the transcript when a conversation closes, if the shop wants it and the visitor gave an email", async () => {
