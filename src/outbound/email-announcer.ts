@@ -70,7 +70,8 @@ export class EmailAnnouncer implements Partial<DomainEvents> {
         .orderBy(asc(messages.id))
         .limit(transcriptMessages)
         .all();
-      const t = translator(this.visitorLocale(conversation, null));
+      const agentLocale = conversation.agentId ? findAgent(this.db, conversation.businessId, conversation.agentId).locale : null;
+      const t = translator(this.visitorLocale(conversation, agentLocale));
       const mail = transcriptMail(t, visitor.email, business.name, rows.map((row) => ({ ...row.message, agentName: row.agentName })));
       queueEmail(this.db, business.id, "email.transcript", mail);
     });
