@@ -40,6 +40,9 @@ import { widgetReportRoutes } from "./routes/widget-reports";
 import { ratingRoutes } from "./routes/ratings";
 import { preferenceRoutes } from "./routes/preferences";
 import { platformRoutes } from "./routes/platform";
+import { integrationRoutes } from "./routes/integrations";
+import { emailSettingsRoutes } from "./routes/email-settings";
+import { createOutbound, type Outbound } from "./outbound/outbound";
 import { agentSocket } from "./realtime/agent-socket";
 import { GroupCommit } from "./realtime/group-commit";
 import { bunBroker } from "./realtime/broker";
@@ -85,6 +88,7 @@ export function createApp(options: AppOptions) {
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
   const hub = new Hub(deps.db, bunBroker(() => app.server), deps.presenceGraceMs);
   const commits = new GroupCommit(deps.sqlite, hub, deps.log);
+  const outbound = createOutbound(deps.db, hub, deps.log);
   const app = new Elysia({
     // Room for the largest file a business may allow; routes/attachments.ts bounds every other body.
     serve: { maxRequestBodySize: attachmentLimits.maxMegabytes * 1024 * 1024 + attachmentLimits.multipartOverheadBytes },
@@ -139,14 +143,8 @@ export function createApp(options: AppOptions) {
     .use(uploadRoutes(deps.uploadsDir))
     .use(authRoutes(deps, hub))
     .use(consoleRoutes(deps, hub))
-    .use(settingsRoutes(deps, hub))
-    .use(deployRoutes(deps))
-    .use(hoursRoutes(deps))
+    .use(shopManagementRoutes(deps, hub, outbound))
     .use(inboxRoutes(deps, hub))
-    .use(teamRoutes(deps, hub))
-    .use(groupRoutes(deps, hub))
-    .use(visitorWindowRoutes(deps))
-    .use(blockedRoutes(deps, hub))
     .use(liveVisitorRoutes(deps, hub))
     .use(visitorProfileRoutes(deps, hub))
     .use(profileRoutes(deps, hub))
@@ -161,12 +159,29 @@ export function createApp(options: AppOptions) {
     .use(widgetReportRoutes(deps, hub))
     .use(ratingRoutes(deps, hub))
     .use(preferenceRoutes(deps))
-    .use(platformRoutes(deps, hub))
     .use(visitorSocket(deps, hub, commits))
     .use(agentSocket(deps, hub, commits))
     .use(apiRoutes(deps, hub))
     .onStop(() => hub.stop());
-  return Object.assign(app, { hub });
+  return Object.assign(app, { hub, outbound });
+}
+
+/**
+ * The pages where owners and admins run the shop, and the platform page above them. One plugin, so
+ * that the app's chain of plugins stays short enough for TypeScript to type.
+ */
+function shopManagementRoutes(deps: AppDeps, hub: Hub, outbound: Outbound) {
+  return new Elysia({ name: "shop-management" })
+    .use(settingsRoutes(deps, hub))
+    .use(deployRoutes(deps))
+    .use(hoursRoutes(deps))
+    .use(teamRoutes(deps, hub))
+    .use(groupRoutes(deps, hub))
+    .use(visitorWindowRoutes(deps))
+    .use(blockedRoutes(deps, hub))
+    .use(integrationRoutes(deps, outbound))
+    .use(emailSettingsRoutes(deps, outbound))
+    .use(platformRoutes(deps, hub));
 }
 
 function isFormPost(request: Request): boolean {

@@ -8,6 +8,8 @@ import { ownerExists } from "./domain/agents";
 import { closeIdleConversations } from "./domain/conversations";
 import { indexNextMessages, searchIndexEveryMs } from "./domain/search-index";
 import { deleteExpiredSessions } from "./domain/sessions";
+import { queueDigests } from "./outbound/digests";
+import { pruneDeliveries } from "./domain/deliveries";
 import type { Log } from "./log";
 import { limits } from "./domain/limits";
 import { socketCloseCodes } from "./realtime/socket-support";
@@ -72,6 +74,8 @@ export function startServer(config: Config, log: Log): RunningServer {
     if (!indexingAgain) indexMessages();
   }, searchIndexEveryMs);
   indexMessages();
+  // Webhooks and emails: sent off every request, retried with backoff (outbound/delivery-runner.ts).
+  app.outbound.runner.start();
   // Housekeeping on a timer: conversations quiet past their shop's idle limit close by
   // themselves; agents gone past their shop's auto-away and hold times become away and lose
   // their conversations to the queue.
@@ -81,6 +85,9 @@ export function startServer(config: Config, log: Log): RunningServer {
       app.hub.sweepAbsentAgents();
       // Sessions that expired meanwhile: their sockets close too.
       app.hub.sessionsChanged();
+      // Agents away from the console hear what they missed by email.
+      if (queueDigests(opened.db, app.hub.agents.onlineIds(), config.publicUrl)) app.outbound.runner.wake();
+      pruneDeliveries(opened.db);
     } catch (error) {
       log.error("housekeeping failed", { error });
     }
@@ -92,6 +99,7 @@ export function startServer(config: Config, log: Log): RunningServer {
     needsSetup: !ownerExists(opened.db),
     async stop() {
       clearInterval(sweeper);
+      await app.outbound.runner.stop();
       checkpointer.stop();
       clearInterval(indexer);
       if (indexingAgain) clearImmediate(indexingAgain);

@@ -79,6 +79,10 @@ const cases: Record<string, (a: FurnishedShop, b: FurnishedShop) => Attempt | At
   "POST /console/customers/:id/export": (a) => ({ path: `/console/customers/${a.visitor.id}/export`, form: {} }),
   "GET /console/customers/:id/delete": (a) => ({ path: `/console/customers/${a.visitor.id}/delete` }),
   "POST /console/customers/:id/delete": (a) => ({ path: `/console/customers/${a.visitor.id}/delete`, form: { understood: "yes" } }),
+  "POST /console/integrations/:id": (a) => ({ path: `/console/integrations/${a.webhookEndpointId}`, form: { url: "https://taken.example.com/", events: "message.created", enabled: "on" } }),
+  "POST /console/integrations/:id/delete": (a) => ({ path: `/console/integrations/${a.webhookEndpointId}/delete`, form: {} }),
+  "POST /console/integrations/:id/test": (a) => ({ path: `/console/integrations/${a.webhookEndpointId}/test`, form: {} }),
+  "GET /console/integrations/:id/deliveries": (a) => ({ path: `/console/integrations/${a.webhookEndpointId}/deliveries` }),
   // Another shop is none of a shop owner's business: the platform page is not even there for them.
   "POST /console/platform/shops/:shopId/disable": (a) => ({ path: `/console/platform/shops/${a.business.id}/disable`, form: {} }),
   "POST /console/platform/shops/:shopId/enable": (a) => ({ path: `/console/platform/shops/${a.business.id}/enable`, form: {} }),

@@ -14,6 +14,7 @@ import searchIndexBatches from "../../migrations/0009_search_index_batches.sql" 
 import severalShops from "../../migrations/0010_several_shops.sql" with { type: "text" };
 import customers from "../../migrations/0011_customers.sql" with { type: "text" };
 import customerConversationCounts from "../../migrations/0012_customer_conversation_counts.sql" with { type: "text" };
+import outbound from "../../migrations/0013_outbound.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -30,6 +31,7 @@ const sqlByTag: Record<string, string> = {
   "0010_several_shops": severalShops,
   "0011_customers": customers,
   "0012_customer_conversation_counts": customerConversationCounts,
+  "0013_outbound": outbound,
 };
 
 export interface Migration {

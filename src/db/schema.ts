@@ -443,3 +443,72 @@ export const visitorTags = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.visitorId, table.tag] }), index("visitor_tags_business_tag_idx").on(table.businessId, table.tag)],
 );
+
+// Issue 14, email and webhooks: what Kefu sends out, and where to.
+
+/** An https URL the shop's integration listens on, and which events it wants (domain/webhooks.ts). */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    url: text("url").notNull(),
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    // For LAN setups: http and private addresses allowed (otherwise refused, against SSRF).
+    allowPrivate: integer("allow_private", { mode: "boolean" }).notNull().default(false),
+    // Signs every delivery (HMAC-SHA256); shown to owners and admins so the receiver can check it.
+    secret: text("secret").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("webhook_endpoints_business_idx").on(table.businessId)],
+);
+
+/** One webhook call or one email, tried again with backoff until it goes through or gives up (domain/deliveries.ts). */
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    id: integer("id").primaryKey(),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    channel: text("channel", { enum: ["webhook", "email"] }).notNull(),
+    endpointId: integer("endpoint_id").references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    // The webhook's JSON body, or the email's recipient, subject and parts as JSON.
+    payload: text("payload").notNull(),
+    recipient: text("recipient"),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at"),
+    // The last answer: an HTTP status or SMTP reply code, and a short excerpt of what came back.
+    lastCode: integer("last_code"),
+    lastResponse: text("last_response"),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index("deliveries_due_idx").on(table.status, table.nextAttemptAt),
+    index("deliveries_endpoint_idx").on(table.endpointId, table.id),
+    index("deliveries_business_channel_idx").on(table.businessId, table.channel, table.id),
+    index("deliveries_created_idx").on(table.createdAt),
+  ],
+);
+
+/** The shop's SMTP server; the password is stored for sending and never shown back. */
+export const emailSettings = sqliteTable("email_settings", {
+  businessId: integer("business_id").primaryKey().references(() => businesses.id),
+  host: text("host").notNull(),
+  port: integer("port").notNull(),
+  security: text("security", { enum: ["none", "starttls", "tls"] }).notNull(),
+  username: text("username").notNull().default(""),
+  password: text("password").notNull().default(""),
+  fromName: text("from_name").notNull().default(""),
+  fromAddress: text("from_address").notNull(),
+  // Visitors who left an email get the conversation's transcript when it closes.
+  transcripts: integer("transcripts", { mode: "boolean" }).notNull().default(false),
+});
+
+/** Each agent's digest of missed chats and offline messages: off, or when they last got one. */
+export const emailDigests = sqliteTable("email_digests", {
+  agentId: integer("agent_id").primaryKey().references(() => agents.id, { onDelete: "cascade" }),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  lastSentAt: integer("last_sent_at"),
+});

@@ -3,6 +3,7 @@
 // the hub anything themselves: the domain function that made the change announces it.
 import type { Conversation } from "./conversations";
 import type { Message } from "./messages";
+import type { OfflineMessage } from "./offline-messages";
 import type { Visitor } from "./visitors";
 
 /** What happens inside conversations. */
@@ -27,8 +28,10 @@ export interface DomainEvents extends ConversationEvents {
   ipBlocked(businessId: number, ip: string): void;
   /** A visitor left an offline message, or one was handled: the business's unhandled count changed. */
   inboxChanged(businessId: number): void;
+  /** A visitor left an offline message (told before inboxChanged). */
+  offlineMessageLeft(entry: OfflineMessage): void;
   /** An agent answered the visitor's offline message in a conversation the visitor now has. */
-  offlineMessageAnswered(visitorId: number): void;
+  offlineMessageAnswered(visitorId: number, answered: { conversationId: number; entry: OfflineMessage }): void;
   /**
    * Who may take waiting conversations changed (the routing mode, a capacity, a group's members,
    * an agent back online): some of those waiting may be assignable now.
@@ -53,6 +56,7 @@ export const ignoreEvents: DomainEvents = {
   visitorDeleted() {},
   ipBlocked() {},
   inboxChanged() {},
+  offlineMessageLeft() {},
   offlineMessageAnswered() {},
   routingChanged() {},
   groupsChanged() {},

@@ -1,7 +1,7 @@
 // Offline messages (留言): what a visitor leaves when the chat is offline, and the console inbox
 // where agents read them, mark them handled, and answer in a chat the visitor finds on return.
 // Every read and write starts from the business, so another shop's message is not found.
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, lt, ne, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { agents, conversations, messages, offlineMessages, visitors } from "../db/schema";
 import type { Actor } from "./agents";
@@ -78,6 +78,7 @@ export function leaveMessage(
       .returning()
       .get();
   });
+  events.offlineMessageLeft(left);
   events.inboxChanged(business.id);
   return left;
 }
@@ -165,7 +166,7 @@ export function replyInChat(db: Database, events: DomainEvents, agent: Actor, id
     if (entry.visitorId === null) throw new RuleError({ key: "inbox.noVisitor" });
     const marked = markHandledIn(tx, agent, id);
     const current = currentConversation(tx, entry.visitorId);
-    if (current) return { conversation: current, created: [] as Message[], marked };
+    if (current) return { conversation: current, created: [] as Message[], marked, entry };
     const queued = tx
       .insert(conversations)
       .values({ businessId: agent.businessId, visitorId: entry.visitorId, status: "queued", channel: "widget" })
@@ -178,13 +179,26 @@ export function replyInChat(db: Database, events: DomainEvents, agent: Actor, id
       .returning()
       .get();
     const assigned = assignConversation(tx, queued, agent.id)!;
-    return { conversation: assigned.conversation, created: [left, ...assigned.messages], marked };
+    return { conversation: assigned.conversation, created: [left, ...assigned.messages], marked, entry };
   }, { behavior: "immediate" });
   if (result.created.length) {
     for (const message of result.created) events.messageCreated(message, result.conversation);
     events.conversationChanged(result.conversation, null);
   }
   if (result.marked) events.inboxChanged(agent.businessId);
-  events.offlineMessageAnswered(result.conversation.visitorId);
+  events.offlineMessageAnswered(result.conversation.visitorId, { conversationId: result.conversation.id, entry: result.entry });
   return result.conversation;
+}
+
+/**
+ * Offline messages with an email, handled since `since`, whose visitor has a conversation going
+ * on: what that conversation answers, for mailing the answer after a restart (outbound/email-announcer.ts).
+ */
+export function answersWithEmail(db: Queryable, since: number): { conversationId: number; entry: OfflineMessage }[] {
+  return db
+    .select({ conversationId: conversations.id, entry: offlineMessages })
+    .from(offlineMessages)
+    .innerJoin(conversations, and(eq(conversations.visitorId, offlineMessages.visitorId), ne(conversations.status, "closed")))
+    .where(and(eq(offlineMessages.handled, true), isNotNull(offlineMessages.email), gt(offlineMessages.handledAt, since)))
+    .all();
 }

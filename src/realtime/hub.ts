@@ -8,6 +8,7 @@ import { groupIdsOfAgent } from "../domain/groups";
 import { visitorsOnIp } from "../domain/blocked-ips";
 import { type Conversation, currentConversation, openConversationsOf } from "../domain/conversations";
 import type { DomainEvents } from "../domain/events";
+import type { OfflineMessage } from "../domain/offline-messages";
 import { type Message, threadsAfter } from "../domain/messages";
 import type { Visitor } from "../domain/visitors";
 import { type Locale, translator } from "../i18n";
@@ -25,6 +26,8 @@ import { visitorSocketBusinessId } from "./visitor-socket";
 import { VisitorSockets } from "./visitor-sockets";
 
 export class Hub implements DomainEvents {
+  /** Who else hears every announcement, after the sockets (webhooks, email): see listen(). */
+  private readonly listeners: Partial<DomainEvents>[] = [];
   readonly agents: Presence;
   readonly visitors: Presence;
   /** Every open socket of both audiences, so a stopping server can close them all. */
@@ -69,11 +72,24 @@ export class Hub implements DomainEvents {
     this.headers = new VisitorHeaderFanout(db, this.publisher, this.agents);
   }
 
+  /**
+   * Adds a listener told every announcement after the sockets were. It runs on the send path, so
+   * it must return at once: no await, and no database write for events nobody subscribed to.
+   */
+  listen(listener: Partial<DomainEvents>): void {
+    this.listeners.push(listener);
+  }
+
+  private tell<K extends keyof DomainEvents>(name: K, ...args: Parameters<DomainEvents[K]>): void {
+    for (const listener of this.listeners) (listener[name] as ((...values: Parameters<DomainEvents[K]>) => void) | undefined)?.(...args);
+  }
+
   messageCreated(message: Message, conversation: Conversation): void {
     // Before anything of it is published: the agent's following sockets get its first message too.
     this.agentSockets.follow(conversation);
     this.threads.messageCreated(message, conversation);
     this.lists.messageCreated(message, conversation);
+    this.tell("messageCreated", message, conversation);
   }
 
   conversationChanged(conversation: Conversation, previous: Conversation | null): void {
@@ -84,6 +100,8 @@ export class Hub implements DomainEvents {
     this.lists.conversationChanged(conversation, previous);
     this.threads.conversationChanged(conversation, previous);
     this.headers.conversationChanged(conversation, previous);
+    // Before the drain below, which may announce other conversations: listeners hear this one first.
+    this.tell("conversationChanged", conversation, previous);
     // A closed conversation frees a slot: the head of the queue may have an agent now.
     if (conversation.status === "closed" && previous?.status === "open") this.drainQueue(conversation.businessId);
   }
@@ -91,6 +109,7 @@ export class Hub implements DomainEvents {
   messagesRead(visitorId: number, reader: "visitor" | "agent", upToId: number): void {
     this.threads.messagesRead(visitorId, reader, upToId);
     if (reader === "agent") this.lists.readByAgent(visitorId);
+    this.tell("messagesRead", visitorId, reader, upToId);
   }
 
   /** Assigns waiting conversations to agents who can take them now. */
@@ -118,11 +137,13 @@ export class Hub implements DomainEvents {
   /** Back to automatic, more room, new members, an agent back online: what waits may be assigned now. */
   routingChanged(businessId: number): void {
     this.drainQueue(businessId);
+    this.tell("routingChanged", businessId);
   }
 
   /** The blocked visitor's open pages reload, into "chat is not available". */
   visitorBlocked(visitorId: number): void {
     this.threads.reloadVisitorPages(visitorId);
+    this.tell("visitorBlocked", visitorId);
   }
 
   /**
@@ -137,11 +158,13 @@ export class Hub implements DomainEvents {
   /** An address was blocked: every online visitor of the business who last came from it reloads too. */
   ipBlocked(businessId: number, ip: string): void {
     for (const visitorId of visitorsOnIp(this.db, businessId, ip, this.visitors.onlineIds())) this.threads.reloadVisitorPages(visitorId);
+    this.tell("ipBlocked", businessId, ip);
   }
 
   /** The visitor's open pages reload, from the leave-a-message form into the conversation. */
-  offlineMessageAnswered(visitorId: number): void {
+  offlineMessageAnswered(visitorId: number, answered: Parameters<DomainEvents["offlineMessageAnswered"]>[1]): void {
     this.threads.reloadVisitorPages(visitorId);
+    this.tell("offlineMessageAnswered", visitorId, answered);
   }
 
   /**
@@ -153,16 +176,23 @@ export class Hub implements DomainEvents {
     const reload = (): ClientEvent => ({ type: "reload" });
     if (agentIds === null) this.publisher.send((locale) => topics.businessAgents(businessId, locale), reload);
     else for (const agentId of agentIds) this.publisher.send((locale) => topics.agent(agentId, locale), reload);
+    this.tell("groupsChanged", businessId, agentIds);
+  }
+
+  offlineMessageLeft(entry: OfflineMessage): void {
+    this.tell("offlineMessageLeft", entry);
   }
 
   inboxChanged(businessId: number): void {
     this.lists.inboxChanged(businessId);
+    this.tell("inboxChanged", businessId);
   }
 
   /** Agents on the visitor's thread see their panel follow; a new name shows on their line in the lists too. */
   visitorChanged(visitor: Visitor, { renamed }: { renamed: boolean }): void {
     this.threads.visitorChanged(visitor);
     if (renamed) this.lists.visitorChanged(visitor.id, { reread: true });
+    this.tell("visitorChanged", visitor, { renamed });
   }
 
   typing(visitorId: number, from: "visitor" | "agent", draft?: string): void {
@@ -172,6 +202,7 @@ export class Hub implements DomainEvents {
   /** Visitors talking to the agent see the availability they chose in their header. */
   availabilityChanged(agentId: number): void {
     this.headers.agentStatusChanged(agentId);
+    this.tell("availabilityChanged", agentId);
   }
 
   /** Every socket of the shop closes: the agents' as their sessions ended, the visitors' with "chat unavailable". */
@@ -204,6 +235,7 @@ export class Hub implements DomainEvents {
   /** The agent's sockets opened with a session that ended close at once. */
   sessionsEnded(agentId: number): void {
     this.sessionsChanged(agentId);
+    this.tell("sessionsEnded", agentId);
   }
 
   /**

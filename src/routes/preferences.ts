@@ -3,15 +3,16 @@
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { ValidationError } from "../domain/errors";
+import { digestEnabled, setDigestEnabled } from "../domain/email-digests";
 import { updatePreferences } from "../domain/preferences";
 import { preferencesPage } from "../views/preferences";
-import { consoleContext } from "./console-context";
+import { consoleContext, redirectTo } from "./console-context";
 
 export function preferenceRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia()
     .use(consoleContext(deps))
-    .get("/console/preferences", ({ ctx }) => preferencesPage(ctx))
+    .get("/console/preferences", ({ ctx }) => preferencesPage(ctx, { emailDigest: digestEnabled(db, ctx.agent.id) }))
     .post(
       "/console/preferences",
       ({ ctx, body, set }) => {
@@ -24,11 +25,11 @@ export function preferenceRoutes(deps: AppDeps) {
         };
         try {
           const saved = updatePreferences(db, ctx.agent, typed);
-          return preferencesPage({ ...ctx, agent: { ...ctx.agent, ...saved } }, { saved: true });
+          return preferencesPage({ ...ctx, agent: { ...ctx.agent, ...saved } }, { saved: true, emailDigest: digestEnabled(db, ctx.agent.id) });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return preferencesPage(ctx, { errors: error.fields, typed });
+          return preferencesPage(ctx, { errors: error.fields, typed, emailDigest: digestEnabled(db, ctx.agent.id) });
         }
       },
       {
@@ -39,5 +40,13 @@ export function preferenceRoutes(deps: AppDeps) {
           sendKey: t.Optional(t.String({ maxLength: 50 })),
         }),
       },
+    )
+    .post(
+      "/console/preferences/digest",
+      ({ ctx, body, request }) => {
+        setDigestEnabled(db, ctx.agent.id, body.emailDigest === "on");
+        return redirectTo(request, "/console/preferences#email-digest");
+      },
+      { body: t.Object({ emailDigest: t.Optional(t.String({ maxLength: 5 })) }) },
     );
 }

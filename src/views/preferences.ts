@@ -8,6 +8,8 @@ import { html, type SafeHtml } from "./html";
 
 export interface PreferencesState {
   saved?: boolean;
+  /** Whether the agent gets the email digest while away (domain/email-digests.ts). */
+  emailDigest: boolean;
   errors?: FieldErrors;
   /** What was typed, shown again beside its errors. */
   typed?: { sound: string; soundVolume: string; desktopNotifications: boolean; sendKey: string };
@@ -25,7 +27,7 @@ const sendKeyNames: Record<(typeof sendKeys)[number], MessageKey> = {
   "ctrl-enter": "prefs.sendCtrlEnter",
 };
 
-export function preferencesPage(ctx: ConsoleContext, state: PreferencesState = {}): SafeHtml {
+export function preferencesPage(ctx: ConsoleContext, state: PreferencesState): SafeHtml {
   const { t, agent } = ctx;
   const current: Preferences = agent;
   const values = state.typed ?? { ...current, soundVolume: String(current.soundVolume) };
@@ -74,6 +76,16 @@ export function preferencesPage(ctx: ConsoleContext, state: PreferencesState = {
       ${problem("sendKey")}
     </fieldset>
     <div class="actions"><button type="submit">${t("prefs.submit")}</button></div>
+  </form>
+</section>
+<section class="card panel preferences" id="email-digest">
+  <form method="post" action="/console/preferences/digest">
+    <fieldset>
+      <legend>${t("prefs.digest")}</legend>
+      <label class="check"><input type="checkbox" name="emailDigest" value="on" id="field-emailDigest" ${state.emailDigest ? html`checked` : ""}> ${t("prefs.digestOn")}</label>
+      <p class="muted">${t("prefs.digestHint")}</p>
+    </fieldset>
+    <div class="actions"><button type="submit" class="secondary">${t("prefs.digestSave")}</button></div>
   </form>
 </section>`,
   );

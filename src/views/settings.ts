@@ -215,6 +215,8 @@ export function settingsPage(ctx: ConsoleContext, state: SettingsState = {}): Sa
       links: [
         { href: "/console/hours", label: t("hours.title") },
         { href: "/console/blocked", label: t("blocked.title") },
+        { href: "/console/integrations", label: t("webhooks.title") },
+        { href: "/console/email", label: t("email.title") },
       ],
     },
   );

@@ -1,0 +1,24 @@
+// Everything Kefu sends out, built once per app: the webhook subscriptions, the listeners that
+// turn announcements into deliveries, and the runner that sends them (started by server.ts).
+import type { Database } from "../db/client";
+import { transcriptBusinesses } from "../domain/email-settings";
+import { WebhookSubscriptions } from "../domain/webhooks";
+import type { Log } from "../log";
+import type { Hub } from "../realtime/hub";
+import { DeliveryRunner } from "./delivery-runner";
+import { EmailAnnouncer } from "./email-announcer";
+import { emailSender } from "./email-sender";
+import { WebhookAnnouncer } from "./webhook-announcer";
+import { webhookSender } from "./webhook-sender";
+
+export function createOutbound(db: Database, hub: Hub, log: Log) {
+  const subscriptions = new WebhookSubscriptions(db);
+  const runner = new DeliveryRunner(db, { webhook: webhookSender(db), email: emailSender(db) }, log);
+  const queued = () => runner.wake();
+  const email = new EmailAnnouncer(db, hub.visitors, transcriptBusinesses(db), queued, log);
+  hub.listen(new WebhookAnnouncer(db, subscriptions, queued, log));
+  hub.listen(email);
+  return { subscriptions, runner, transcripts: email.transcripts };
+}
+
+export type Outbound = ReturnType<typeof createOutbound>;
