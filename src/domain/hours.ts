@@ -267,7 +267,7 @@ const weekdayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 /** The date, weekday and minute of the day at `now` on the shop's wall clock. */
 const clocks = new Map<string, Intl.DateTimeFormat>();
 
-function localClock(timezone: string, now: number): { date: string; weekday: number; minutes: number } {
+export function localClock(timezone: string, now: number): { date: string; weekday: number; minutes: number } {
   let clock = clocks.get(timezone);
   if (!clock) {
     clock = new Intl.DateTimeFormat("en-US", {

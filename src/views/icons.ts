@@ -4,6 +4,7 @@ import arrowLeft from "lucide-static/icons/arrow-left.svg" with { type: "text" }
 import arrowRightLeft from "lucide-static/icons/arrow-right-left.svg" with { type: "text" };
 import ban from "lucide-static/icons/ban.svg" with { type: "text" };
 import calendarClock from "lucide-static/icons/calendar-clock.svg" with { type: "text" };
+import chartColumn from "lucide-static/icons/chart-column.svg" with { type: "text" };
 import check from "lucide-static/icons/check.svg" with { type: "text" };
 import circleAlert from "lucide-static/icons/circle-alert.svg" with { type: "text" };
 import circleCheck from "lucide-static/icons/circle-check.svg" with { type: "text" };
@@ -45,6 +46,7 @@ const sources = {
   "arrow-right-left": arrowRightLeft,
   ban,
   "calendar-clock": calendarClock,
+  "chart-column": chartColumn,
   check,
   "circle-alert": circleAlert,
   "circle-check": circleCheck,

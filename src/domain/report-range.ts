@@ -1,0 +1,94 @@
+// The days a report covers, on the shop's wall clock: a range is whole local days, so "the last
+// 7 days" in Shanghai starts at midnight in Shanghai, and a conversation at 23:30 local on the
+// last day is inside it whatever UTC says.
+import { ValidationError } from "./errors";
+import { isCalendarDate, localClock } from "./hours";
+
+export const quickPicks = ["7", "30", "90", "thisMonth", "lastMonth"] as const;
+export type QuickPick = (typeof quickPicks)[number];
+
+/** A longer range would be a year of daily bars nobody can read. */
+export const maxRangeDays = 366;
+
+const dayMs = 86_400_000;
+
+export interface ReportRange {
+  /** First and last local day, both included, "YYYY-MM-DD". */
+  from: string;
+  to: string;
+  /** The epoch-ms bounds: start of `from`, start of the day after `to`, in the shop's zone. */
+  start: number;
+  end: number;
+  /** Every day from `from` to `to`. */
+  days: string[];
+}
+
+const dayNumber = (date: string) => Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / dayMs;
+const dateOf = (day: number) => new Date(day * dayMs).toISOString().slice(0, 10);
+export const addDays = (date: string, days: number) => dateOf(dayNumber(date) + days);
+
+/** When `date` starts in `timezone`: the UTC instant whose wall clock there reads 00:00 that day. */
+export function startOfLocalDay(timezone: string, date: string): number {
+  const midnight = dayNumber(date) * dayMs;
+  let guess = midnight;
+  // Twice: the offset at the first guess may differ from the offset at midnight (a DST day).
+  for (let i = 0; i < 2; i++) {
+    const clock = localClock(timezone, guess);
+    guess -= dayNumber(clock.date) * dayMs + clock.minutes * 60_000 - midnight;
+  }
+  return guess;
+}
+
+export function rangeOf(timezone: string, from: string, to: string): ReportRange {
+  const days: string[] = [];
+  for (let day = dayNumber(from); day <= dayNumber(to); day++) days.push(dateOf(day));
+  return { from, to, start: startOfLocalDay(timezone, from), end: startOfLocalDay(timezone, addDays(to, 1)), days };
+}
+
+/** The days of a quick pick, ending today on the shop's clock. */
+export function quickRange(timezone: string, pick: QuickPick, now = Date.now()): ReportRange {
+  const today = localClock(timezone, now).date;
+  const firstOfMonth = `${today.slice(0, 8)}01`;
+  if (pick === "thisMonth") return rangeOf(timezone, firstOfMonth, today);
+  if (pick === "lastMonth") {
+    const lastDay = addDays(firstOfMonth, -1);
+    return rangeOf(timezone, `${lastDay.slice(0, 8)}01`, lastDay);
+  }
+  return rangeOf(timezone, addDays(today, 1 - Number(pick)), today);
+}
+
+/** The range asked for: two dates, or a quick pick, or the last 30 days. */
+export function chooseRange(timezone: string, asked: { from?: string; to?: string; pick?: string }, now = Date.now()): ReportRange {
+  if (asked.from || asked.to) {
+    const from = asked.from?.trim() ?? "";
+    const to = asked.to?.trim() ?? "";
+    const fields: ConstructorParameters<typeof ValidationError>[0] = {};
+    if (!isCalendarDate(from)) fields.from = { key: "reports.badDate" };
+    if (!isCalendarDate(to)) fields.to = { key: "reports.badDate" };
+    else if (isCalendarDate(from) && to < from) fields.to = { key: "reports.toBeforeFrom" };
+    else if (isCalendarDate(from) && dayNumber(to) - dayNumber(from) >= maxRangeDays) fields.to = { key: "reports.rangeTooLong", params: { max: maxRangeDays } };
+    if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+    return rangeOf(timezone, from, to);
+  }
+  const pick = (quickPicks as readonly string[]).includes(asked.pick ?? "") ? (asked.pick as QuickPick) : "30";
+  return quickRange(timezone, pick, now);
+}
+
+/**
+ * The local day, weekday (0 = Sunday) and hour of an instant. Every zone's offset is a whole
+ * number of quarter hours, so one answer per UTC quarter hour is exact; a month's thousands of
+ * conversations then cost a few hundred Intl calls, not one each.
+ */
+export function localSlots(timezone: string): (at: number) => { date: string; weekday: number; hour: number } {
+  const known = new Map<number, { date: string; weekday: number; hour: number }>();
+  return (at) => {
+    const quarter = Math.floor(at / 900_000);
+    let slot = known.get(quarter);
+    if (!slot) {
+      const clock = localClock(timezone, quarter * 900_000);
+      slot = { date: clock.date, weekday: clock.weekday, hour: Math.floor(clock.minutes / 60) };
+      known.set(quarter, slot);
+    }
+    return slot;
+  };
+}

@@ -1,0 +1,307 @@
+// The Reports page (报表, owners and admins): the range and filters, the figures, the charts, the
+// tables by agent, by group and by day (each exportable as CSV), and how each figure is counted.
+import type { Figures, Report, ReportRow } from "../domain/reports";
+import type { Translate } from "../i18n";
+import { chartLegend, heatMap, seriesChart } from "./charts";
+import { type ConsoleContext, consolePage } from "./console";
+import { fieldError, type FieldErrors, invalid } from "./form";
+import { html, type SafeHtml } from "./html";
+import { icon } from "./icons";
+
+export interface ReportsPageState {
+  report: Report | null;
+  agents: { id: number; name: string }[];
+  groups: { id: number; name: string }[];
+  /** The form as asked, shown back when it was wrong. */
+  asked: { from: string; to: string; agent: string; group: string };
+  errors?: FieldErrors;
+}
+
+export const reportTables = ["agents", "groups", "daily"] as const;
+export type ReportTable = (typeof reportTables)[number];
+
+/** "4m 05s": a duration in words of the page's language; "—" for nothing measured. */
+export function duration(t: Translate, ms: number | null): string {
+  if (ms === null) return "—";
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return t("reports.seconds", { s: seconds });
+  if (seconds < 3600) return t("reports.minutes", { m: Math.floor(seconds / 60), s: String(seconds % 60).padStart(2, "0") });
+  return t("reports.hours", { h: Math.floor(seconds / 3600), m: String(Math.floor((seconds % 3600) / 60)).padStart(2, "0") });
+}
+
+const oneDecimal = (n: number | null) => (n === null ? "—" : n.toFixed(1));
+const percent = (n: number | null) => (n === null ? "—" : `${Math.round(n)}%`);
+const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 1000));
+
+/** The query that shows this report again, with `extra` changed (a quick pick, a table). */
+function reportQuery(report: Report, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams({ from: report.range.from, to: report.range.to });
+  if (report.filter.agentId !== undefined) params.set("agent", String(report.filter.agentId));
+  if (report.filter.groupId !== undefined) params.set("group", String(report.filter.groupId));
+  if ("pick" in extra) {
+    params.delete("from");
+    params.delete("to");
+  }
+  for (const [key, value] of Object.entries(extra)) params.set(key, value);
+  return params.toString();
+}
+
+function rowName(t: Translate, row: ReportRow, none: "reports.noAgent" | "reports.noGroup"): string {
+  return row.id === null ? t(none) : row.name;
+}
+
+function columnNames(t: Translate): string[] {
+  return [
+    t("reports.started"),
+    t("reports.answered"),
+    t("reports.missed"),
+    t("reports.firstResponseMedian"),
+    t("reports.firstResponseP90"),
+    t("reports.queueWait"),
+    t("reports.duration"),
+    t("reports.ratingAverage"),
+    t("reports.csat"),
+    t("reports.rated"),
+    t("reports.visitorMessages"),
+    t("reports.agentMessages"),
+  ];
+}
+
+function figureCells(t: Translate, f: Figures): (string | number)[] {
+  return [
+    f.started,
+    f.answered,
+    f.missed,
+    duration(t, f.firstResponseMedian),
+    duration(t, f.firstResponseP90),
+    duration(t, f.queueWaitMedian),
+    duration(t, f.durationMedian),
+    oneDecimal(f.ratingAverage),
+    percent(f.csat),
+    f.rated,
+    f.visitorMessages,
+    f.agentMessages,
+  ];
+}
+
+/** The rows of one table, as CSV cells: times in seconds and shares as numbers, for a spreadsheet. */
+export function reportCsvRows(t: Translate, report: Report, table: ReportTable): (string | number | null)[][] {
+  if (table === "daily") {
+    return [
+      [t("reports.date"), t("reports.started"), t("reports.answered"), t("reports.missed"), t("reports.firstResponseMedianSeconds")],
+      ...report.daily.map((day) => [day.date, day.started, day.answered, day.missed, seconds(day.firstResponseMedian)]),
+    ];
+  }
+  const rows = table === "agents" ? report.byAgent : report.byGroup;
+  const none = table === "agents" ? "reports.noAgent" : "reports.noGroup";
+  const f = (x: Figures) => [
+    x.started, x.answered, x.missed,
+    seconds(x.firstResponseMedian), seconds(x.firstResponseP90), seconds(x.queueWaitMedian), seconds(x.durationMedian),
+    x.ratingAverage === null ? null : Math.round(x.ratingAverage * 100) / 100,
+    x.csat === null ? null : Math.round(x.csat * 10) / 10,
+    x.rated, ...x.ratingCounts, x.visitorMessages, x.agentMessages,
+  ];
+  return [
+    [
+      table === "agents" ? t("reports.agent") : t("reports.group"),
+      t("reports.started"), t("reports.answered"), t("reports.missed"),
+      t("reports.firstResponseMedianSeconds"), t("reports.firstResponseP90Seconds"), t("reports.queueWaitSeconds"), t("reports.durationSeconds"),
+      t("reports.ratingAverage"), t("reports.csatPercent"), t("reports.rated"),
+      ...[1, 2, 3, 4, 5].map((stars) => t("reports.starsCount", { stars })),
+      t("reports.visitorMessages"), t("reports.agentMessages"),
+    ],
+    ...rows.map((row) => [rowName(t, row, none), ...f(row.figures)]),
+    [t("reports.total"), ...f(report.totals)],
+  ];
+}
+
+export function reportCsvFilename(report: Report, table: ReportTable): string {
+  return `kefu-report-${table}-${report.range.from}-to-${report.range.to}.csv`;
+}
+
+function filters(ctx: ConsoleContext, state: ReportsPageState): SafeHtml {
+  const { t } = ctx;
+  const errors = state.errors ?? {};
+  const picks = [
+    ["7", t("reports.last7")],
+    ["30", t("reports.last30")],
+    ["90", t("reports.last90")],
+    ["thisMonth", t("reports.thisMonth")],
+    ["lastMonth", t("reports.lastMonth")],
+  ] as const;
+  const keep = new URLSearchParams();
+  if (state.asked.agent) keep.set("agent", state.asked.agent);
+  if (state.asked.group) keep.set("group", state.asked.group);
+  return html`<form class="report-filters" method="get" action="/console/reports">
+  <p class="report-picks">${picks.map(([pick, label]) => html`<a class="button secondary small" href="/console/reports?${new URLSearchParams({ ...Object.fromEntries(keep), pick }).toString()}">${label}</a>`)}</p>
+  <div class="report-fields">
+    <div><label for="field-from">${t("reports.from")}</label><input id="field-from" type="date" name="from" value="${state.asked.from}" ${invalid(errors, "from")}>${fieldError(t, errors, "from")}</div>
+    <div><label for="field-to">${t("reports.to")}</label><input id="field-to" type="date" name="to" value="${state.asked.to}" ${invalid(errors, "to")}>${fieldError(t, errors, "to")}</div>
+    <div><label for="field-agent">${t("reports.agent")}</label><select id="field-agent" name="agent">
+      <option value="">${t("reports.allAgents")}</option>
+      ${state.agents.map((a) => html`<option value="${a.id}" ${String(a.id) === state.asked.agent ? html`selected` : ""}>${a.name}</option>`)}
+    </select></div>
+    <div><label for="field-group">${t("reports.group")}</label><select id="field-group" name="group">
+      <option value="">${t("reports.allGroups")}</option>
+      ${state.groups.map((g) => html`<option value="${g.id}" ${String(g.id) === state.asked.group ? html`selected` : ""}>${g.name}</option>`)}
+    </select></div>
+    <div class="report-apply"><button type="submit">${t("reports.apply")}</button></div>
+  </div>
+</form>`;
+}
+
+function summary(t: Translate, report: Report): SafeHtml {
+  const f = report.totals;
+  const card = (id: string, label: string, value: string | number, note?: string) =>
+    html`<div class="report-figure" data-figure="${id}"><dt>${label}</dt><dd>${value}${note ? html`<small>${note}</small>` : ""}</dd></div>`;
+  return html`<dl class="report-figures">
+  ${card("started", t("reports.started"), f.started)}
+  ${card("answered", t("reports.answered"), f.answered, f.started ? percent((f.answered / f.started) * 100) : undefined)}
+  ${card("missed", t("reports.missed"), f.missed, f.started ? percent((f.missed / f.started) * 100) : undefined)}
+  ${card("first-response", t("reports.firstResponseMedian"), duration(t, f.firstResponseMedian), t("reports.p90Is", { value: duration(t, f.firstResponseP90) }))}
+  ${card("queue-wait", t("reports.queueWait"), duration(t, f.queueWaitMedian))}
+  ${card("duration", t("reports.duration"), duration(t, f.durationMedian))}
+  ${card("rating", t("reports.ratingAverage"), oneDecimal(f.ratingAverage), t("reports.ratedCount", { count: f.rated }))}
+  ${card("csat", t("reports.csat"), percent(f.csat))}
+  ${card("messages", t("reports.messages"), f.visitorMessages + f.agentMessages, t("reports.messagesSplit", { visitor: f.visitorMessages, agent: f.agentMessages }))}
+  ${card("offline-messages", t("reports.offlineMessages"), report.offlineMessages)}
+</dl>
+${f.rated ? ratingDistribution(t, f) : ""}`;
+}
+
+function ratingDistribution(t: Translate, f: Figures): SafeHtml {
+  return html`<table class="rating-distribution">
+  <caption>${t("reports.ratingDistribution")}</caption>
+  <tbody>${[5, 4, 3, 2, 1].map((stars) => {
+    const count = f.ratingCounts[stars - 1]!;
+    return html`<tr data-stars="${stars}"><th scope="row" aria-label="${t("reports.starsCount", { stars })}">${"★".repeat(stars)}</th>
+    <td><meter min="0" max="${f.rated}" value="${count}"></meter></td><td>${count}</td><td>${percent((count / f.rated) * 100)}</td></tr>`;
+  })}</tbody>
+</table>`;
+}
+
+function charts(ctx: ConsoleContext, report: Report): SafeHtml {
+  const { t, locale } = ctx;
+  const dayLabel = (date: string) => date.slice(5);
+  const perDay = [
+    { name: t("reports.started"), values: report.daily.map((d) => d.started) },
+    { name: t("reports.answered"), values: report.daily.map((d) => d.answered) },
+    { name: t("reports.missed"), values: report.daily.map((d) => d.missed) },
+  ];
+  const weekday = (day: number) => new Intl.DateTimeFormat(locale, { weekday: "short", timeZone: "UTC" }).format(Date.UTC(2024, 0, 7 + day));
+  // Monday first, as shops read their week; the data stays 0 = Sunday.
+  const order = [1, 2, 3, 4, 5, 6, 0];
+  const busiest = report.heatmap.flatMap((hours, day) => hours.map((count, hour) => ({ day, hour, count }))).sort((a, b) => b.count - a.count)[0]!;
+  return html`<section aria-labelledby="daily-title">
+  <h2 id="daily-title">${t("reports.dailyChart")}</h2>
+  ${seriesChart({
+    title: t("reports.dailyChart"),
+    desc: t("reports.dailyChartDesc", { from: report.range.from, to: report.range.to, started: report.totals.started, answered: report.totals.answered, missed: report.totals.missed }),
+    labels: report.daily.map((d) => dayLabel(d.date)),
+    series: perDay,
+    kind: report.daily.length > 31 ? "line" : "bar",
+    format: (n) => String(Math.round(n)),
+  })}
+  ${chartLegend(perDay)}
+  <h2>${t("reports.firstResponseChart")}</h2>
+  ${seriesChart({
+    title: t("reports.firstResponseChart"),
+    desc: t("reports.firstResponseChartDesc", { median: duration(t, report.totals.firstResponseMedian) }),
+    labels: report.daily.map((d) => dayLabel(d.date)),
+    series: [{ name: t("reports.firstResponseMedian"), values: report.daily.map((d) => d.firstResponseMedian) }],
+    kind: "line",
+    format: (ms) => duration(t, ms),
+  })}
+  <p class="muted small">${t("reports.seeDailyTable")}</p>
+</section>
+<section aria-labelledby="heatmap-title">
+  <h2 id="heatmap-title">${t("reports.heatmap")}</h2>
+  ${heatMap({
+    title: t("reports.heatmap"),
+    desc: t("reports.heatmapDesc", { day: weekday(busiest.day), hour: busiest.hour, count: busiest.count }),
+    rows: order.map(weekday),
+    columns: Array.from({ length: 24 }, (_, hour) => String(hour)),
+    values: order.map((day) => report.heatmap[day]!),
+    cellTitle: (row, hour, count) => t("reports.heatmapCell", { day: weekday(order[row]!), hour, next: hour + 1, count }),
+  })}
+</section>`;
+}
+
+function exportLink(ctx: ConsoleContext, report: Report, table: ReportTable): SafeHtml {
+  return html`<a class="button secondary small" href="/console/reports/export?${reportQuery(report, { table })}" download>${icon("download")} ${ctx.t("reports.exportCsv")}</a>`;
+}
+
+function figuresTable(ctx: ConsoleContext, report: Report, table: "agents" | "groups"): SafeHtml {
+  const { t } = ctx;
+  const rows = table === "agents" ? report.byAgent : report.byGroup;
+  const none = table === "agents" ? "reports.noAgent" : "reports.noGroup";
+  const title = table === "agents" ? t("reports.byAgent") : t("reports.byGroup");
+  return html`<section aria-labelledby="by-${table}">
+  <div class="report-table-head"><h2 id="by-${table}">${title}</h2>${exportLink(ctx, report, table)}</div>
+  <div class="table-scroll"><table class="report-table" id="table-${table}">
+    <thead><tr><th scope="col">${table === "agents" ? t("reports.agent") : t("reports.group")}</th>${columnNames(t).map((name) => html`<th scope="col">${name}</th>`)}</tr></thead>
+    <tbody>${rows.map((row) => html`<tr data-id="${row.id ?? "none"}"><th scope="row">${rowName(t, row, none)}</th>${figureCells(t, row.figures).map((value) => html`<td>${value}</td>`)}</tr>`)}</tbody>
+    <tfoot><tr><th scope="row">${t("reports.total")}</th>${figureCells(t, report.totals).map((value) => html`<td>${value}</td>`)}</tr></tfoot>
+  </table></div>
+</section>`;
+}
+
+function dailyTable(ctx: ConsoleContext, report: Report): SafeHtml {
+  const { t } = ctx;
+  return html`<section aria-labelledby="by-day">
+  <div class="report-table-head"><h2 id="by-day">${t("reports.byDay")}</h2>${exportLink(ctx, report, "daily")}</div>
+  <div class="table-scroll"><table class="report-table" id="table-daily">
+    <thead><tr><th scope="col">${t("reports.date")}</th><th scope="col">${t("reports.started")}</th><th scope="col">${t("reports.answered")}</th><th scope="col">${t("reports.missed")}</th><th scope="col">${t("reports.firstResponseMedian")}</th></tr></thead>
+    <tbody>${report.daily.map((d) => html`<tr data-date="${d.date}"><th scope="row">${d.date}</th><td>${d.started}</td><td>${d.answered}</td><td>${d.missed}</td><td>${duration(t, d.firstResponseMedian)}</td></tr>`)}</tbody>
+  </table></div>
+</section>`;
+}
+
+function howCounted(t: Translate): SafeHtml {
+  const notes = [
+    "reports.howStarted",
+    "reports.howAnswered",
+    "reports.howMissed",
+    "reports.howFirstResponse",
+    "reports.howQueueWait",
+    "reports.howDuration",
+    "reports.howAgent",
+    "reports.howRatings",
+    "reports.howMessages",
+    "reports.howOfflineMessages",
+  ] as const;
+  return html`<details class="report-notes" id="how-counted">
+  <summary>${t("reports.howCounted")}</summary>
+  <ul>${notes.map((key) => html`<li>${t(key, { good: 4 })}</li>`)}</ul>
+</details>`;
+}
+
+export function reportsPage(ctx: ConsoleContext, state: ReportsPageState): SafeHtml {
+  const { t } = ctx;
+  const { report } = state;
+  const empty = report !== null && report.totals.started === 0 && report.offlineMessages === 0;
+  return consolePage(
+    ctx,
+    "reports",
+    t("reports.title"),
+    html`<div class="reports">
+<h1>${t("reports.title")}</h1>
+${filters(ctx, state)}
+${
+  report === null
+    ? ""
+    : html`<p class="muted report-range" id="report-range">${t("reports.rangeIn", { from: report.range.from, to: report.range.to, timezone: report.timezone })} <a href="#how-counted">${t("reports.howCounted")}</a></p>
+${
+  empty
+    ? html`<p class="report-empty notice">${t("reports.empty")}</p>`
+    : html`${summary(t, report)}
+${report.totals.started ? charts(ctx, report) : ""}
+${figuresTable(ctx, report, "agents")}
+${figuresTable(ctx, report, "groups")}
+${dailyTable(ctx, report)}`
+}
+${howCounted(t)}`
+}
+</div>`,
+  );
+}
