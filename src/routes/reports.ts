@@ -11,8 +11,9 @@ import { buildReport, type ReportFilter } from "../domain/reports";
 import type { ConsoleContext } from "../views/console";
 import { csv, csvResponse } from "../views/csv";
 import { reportCsvFilename, reportCsvRows, reportsPage, type ReportsPageState, type ReportTable, reportTables } from "../views/reports";
-import { consoleContext, managersOnly } from "./console-context";
-import { refusal } from "./responses";
+import { mayReadReports } from "../domain/permissions";
+import { consoleContext } from "./console-context";
+import { forbidden, refusal } from "./responses";
 
 const reportQuery = t.Object({
   from: t.Optional(t.String({ maxLength: 20 })),
@@ -45,7 +46,7 @@ export function reportRoutes(deps: AppDeps) {
 
   return new Elysia()
     .use(consoleContext(deps))
-    .onBeforeHandle(managersOnly)
+    .onBeforeHandle(({ ctx }) => (mayReadReports(ctx.agent) ? undefined : forbidden(ctx)))
     .get(
       "/console/reports",
       ({ ctx, query, set }) => {

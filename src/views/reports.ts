@@ -137,14 +137,14 @@ function filters(ctx: ConsoleContext, state: ReportsPageState): SafeHtml {
   <div class="report-fields">
     <div><label for="field-from">${t("reports.from")}</label><input id="field-from" type="date" name="from" value="${state.asked.from}" ${invalid(errors, "from")}>${fieldError(t, errors, "from")}</div>
     <div><label for="field-to">${t("reports.to")}</label><input id="field-to" type="date" name="to" value="${state.asked.to}" ${invalid(errors, "to")}>${fieldError(t, errors, "to")}</div>
-    <div><label for="field-agent">${t("reports.agent")}</label><select id="field-agent" name="agent">
+    <div><label for="field-agent">${t("reports.agent")}</label><select id="field-agent" name="agent" ${invalid(errors, "agent")}>
       <option value="">${t("reports.allAgents")}</option>
       ${state.agents.map((a) => html`<option value="${a.id}" ${String(a.id) === state.asked.agent ? html`selected` : ""}>${a.name}</option>`)}
-    </select></div>
-    <div><label for="field-group">${t("reports.group")}</label><select id="field-group" name="group">
+    </select>${fieldError(t, errors, "agent")}</div>
+    <div><label for="field-group">${t("reports.group")}</label><select id="field-group" name="group" ${invalid(errors, "group")}>
       <option value="">${t("reports.allGroups")}</option>
       ${state.groups.map((g) => html`<option value="${g.id}" ${String(g.id) === state.asked.group ? html`selected` : ""}>${g.name}</option>`)}
-    </select></div>
+    </select>${fieldError(t, errors, "group")}</div>
     <div class="report-apply"><button type="submit">${t("reports.apply")}</button></div>
   </div>
 </form>`;
