@@ -19,36 +19,44 @@ export interface SeriesChart {
   kind: "line" | "bar";
   /** A y value as shown on the axis and in tooltips (a count, a duration). */
   format: (value: number) => string;
+  /** The steps the axis may climb by, smallest first: whole counts, or round durations. */
+  steps: readonly number[];
 }
+
+/** Whole numbers: 1, 2, 5, 10, 20, 25, 50, … */
+export const countSteps = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000];
+/** Round durations in ms: seconds, minutes, hours. */
+export const durationSteps = [5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400].map((s) => s * 1000);
+
+const ticks = 4;
 
 const width = 720;
 const height = 220;
 const pad = { left: 56, right: 12, top: 12, bottom: 28 };
 
-/** 1, 2 or 5 times a power of ten, at least `max`: round numbers on the axis. */
-export function niceCeiling(max: number): number {
-  if (max <= 0) return 1;
-  const power = 10 ** Math.floor(Math.log10(max));
-  return [1, 2, 5, 10].map((step) => step * power).find((nice) => nice >= max)!;
+/** The axis's top: four equal steps from `steps`, the smallest that reach `max`. */
+export function axisTop(max: number, steps: readonly number[]): number {
+  const step = steps.find((candidate) => candidate * ticks >= max) ?? Math.ceil(max / ticks);
+  return step * ticks;
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
 export function seriesChart(chart: SeriesChart): SafeHtml {
   const all = chart.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
-  const top = niceCeiling(Math.max(0, ...all));
+  const top = axisTop(Math.max(0, ...all), chart.steps);
   const plotWidth = width - pad.left - pad.right;
   const plotHeight = height - pad.top - pad.bottom;
   const step = plotWidth / Math.max(1, chart.labels.length);
   const x = (i: number) => round(pad.left + step * (i + 0.5));
   const y = (v: number) => round(pad.top + plotHeight * (1 - v / top));
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((share) => share * top);
+  const axis = Array.from({ length: ticks + 1 }, (_, i) => (i * top) / ticks);
   const labelEvery = Math.ceil(chart.labels.length / 8);
   const barWidth = round(Math.max(1, (step * 0.7) / chart.series.length));
   return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" preserveAspectRatio="xMidYMid meet">
   <title>${chart.title}</title>
   <desc>${chart.desc}</desc>
-  ${ticks.map(
+  ${axis.map(
     (tick) => html`<line class="chart-grid" x1="${pad.left}" x2="${width - pad.right}" y1="${y(tick)}" y2="${y(tick)}"/>
   <text class="chart-axis" x="${pad.left - 6}" y="${y(tick) + 4}" text-anchor="end">${chart.format(tick)}</text>`,
   )}

@@ -1,8 +1,8 @@
 // The Reports page (报表, owners and admins): the range and filters, the figures, the charts, the
 // tables by agent, by group and by day (each exportable as CSV), and how each figure is counted.
-import type { Figures, Report, ReportRow } from "../domain/reports";
+import { type Figures, goodStars, type Report, type ReportRow } from "../domain/reports";
 import type { Translate } from "../i18n";
-import { chartLegend, heatMap, seriesChart } from "./charts";
+import { chartLegend, countSteps, durationSteps, heatMap, seriesChart } from "./charts";
 import { type ConsoleContext, consolePage } from "./console";
 import { fieldError, type FieldErrors, invalid } from "./form";
 import { html, type SafeHtml } from "./html";
@@ -152,19 +152,20 @@ function filters(ctx: ConsoleContext, state: ReportsPageState): SafeHtml {
 
 function summary(t: Translate, report: Report): SafeHtml {
   const f = report.totals;
-  const card = (id: string, label: string, value: string | number, note?: string) =>
-    html`<div class="report-figure" data-figure="${id}"><dt>${label}</dt><dd>${value}${note ? html`<small>${note}</small>` : ""}</dd></div>`;
+  // The title says how the figure is counted, for a mouse; the notes below say it for everyone.
+  const card = (id: string, how: HowKey, label: string, value: string | number, note?: string) =>
+    html`<div class="report-figure" data-figure="${id}" title="${t(how, { good: goodStars })}"><dt>${label}</dt><dd>${value}${note ? html`<small>${note}</small>` : ""}</dd></div>`;
   return html`<dl class="report-figures">
-  ${card("started", t("reports.started"), f.started)}
-  ${card("answered", t("reports.answered"), f.answered, f.started ? percent((f.answered / f.started) * 100) : undefined)}
-  ${card("missed", t("reports.missed"), f.missed, f.started ? percent((f.missed / f.started) * 100) : undefined)}
-  ${card("first-response", t("reports.firstResponseMedian"), duration(t, f.firstResponseMedian), t("reports.p90Is", { value: duration(t, f.firstResponseP90) }))}
-  ${card("queue-wait", t("reports.queueWait"), duration(t, f.queueWaitMedian))}
-  ${card("duration", t("reports.duration"), duration(t, f.durationMedian))}
-  ${card("rating", t("reports.ratingAverage"), oneDecimal(f.ratingAverage), t("reports.ratedCount", { count: f.rated }))}
-  ${card("csat", t("reports.csat"), percent(f.csat))}
-  ${card("messages", t("reports.messages"), f.visitorMessages + f.agentMessages, t("reports.messagesSplit", { visitor: f.visitorMessages, agent: f.agentMessages }))}
-  ${card("offline-messages", t("reports.offlineMessages"), report.offlineMessages)}
+  ${card("started", "reports.howStarted", t("reports.started"), f.started)}
+  ${card("answered", "reports.howAnswered", t("reports.answered"), f.answered, f.started ? percent((f.answered / f.started) * 100) : undefined)}
+  ${card("missed", "reports.howMissed", t("reports.missed"), f.missed, f.started ? percent((f.missed / f.started) * 100) : undefined)}
+  ${card("first-response", "reports.howFirstResponse", t("reports.firstResponseMedian"), duration(t, f.firstResponseMedian), t("reports.p90Is", { value: duration(t, f.firstResponseP90) }))}
+  ${card("queue-wait", "reports.howQueueWait", t("reports.queueWait"), duration(t, f.queueWaitMedian))}
+  ${card("duration", "reports.howDuration", t("reports.duration"), duration(t, f.durationMedian))}
+  ${card("rating", "reports.howRatings", t("reports.ratingAverage"), oneDecimal(f.ratingAverage), t("reports.ratedCount", { count: f.rated }))}
+  ${card("csat", "reports.howRatings", t("reports.csat"), percent(f.csat))}
+  ${card("messages", "reports.howMessages", t("reports.messages"), f.visitorMessages + f.agentMessages, t("reports.messagesSplit", { visitor: f.visitorMessages, agent: f.agentMessages }))}
+  ${card("offline-messages", "reports.howOfflineMessages", t("reports.offlineMessages"), report.offlineMessages)}
 </dl>
 ${f.rated ? ratingDistribution(t, f) : ""}`;
 }
@@ -194,36 +195,38 @@ function charts(ctx: ConsoleContext, report: Report): SafeHtml {
   const busiest = report.heatmap.flatMap((hours, day) => hours.map((count, hour) => ({ day, hour, count }))).sort((a, b) => b.count - a.count)[0]!;
   return html`<section aria-labelledby="daily-title">
   <h2 id="daily-title">${t("reports.dailyChart")}</h2>
-  ${seriesChart({
+  <div class="chart-scroll">${seriesChart({
     title: t("reports.dailyChart"),
     desc: t("reports.dailyChartDesc", { from: report.range.from, to: report.range.to, started: report.totals.started, answered: report.totals.answered, missed: report.totals.missed }),
     labels: report.daily.map((d) => dayLabel(d.date)),
     series: perDay,
     kind: report.daily.length > 31 ? "line" : "bar",
-    format: (n) => String(Math.round(n)),
-  })}
+    format: (n) => String(n),
+    steps: countSteps,
+  })}</div>
   ${chartLegend(perDay)}
   <h2>${t("reports.firstResponseChart")}</h2>
-  ${seriesChart({
+  <div class="chart-scroll">${seriesChart({
     title: t("reports.firstResponseChart"),
     desc: t("reports.firstResponseChartDesc", { median: duration(t, report.totals.firstResponseMedian) }),
     labels: report.daily.map((d) => dayLabel(d.date)),
     series: [{ name: t("reports.firstResponseMedian"), values: report.daily.map((d) => d.firstResponseMedian) }],
     kind: "line",
     format: (ms) => duration(t, ms),
-  })}
+    steps: durationSteps,
+  })}</div>
   <p class="muted small">${t("reports.seeDailyTable")}</p>
 </section>
 <section aria-labelledby="heatmap-title">
   <h2 id="heatmap-title">${t("reports.heatmap")}</h2>
-  ${heatMap({
+  <div class="chart-scroll">${heatMap({
     title: t("reports.heatmap"),
     desc: t("reports.heatmapDesc", { day: weekday(busiest.day), hour: busiest.hour, count: busiest.count }),
     rows: order.map(weekday),
     columns: Array.from({ length: 24 }, (_, hour) => String(hour)),
     values: order.map((day) => report.heatmap[day]!),
     cellTitle: (row, hour, count) => t("reports.heatmapCell", { day: weekday(order[row]!), hour, next: hour + 1, count }),
-  })}
+  })}</div>
 </section>`;
 }
 
@@ -257,22 +260,24 @@ function dailyTable(ctx: ConsoleContext, report: Report): SafeHtml {
 </section>`;
 }
 
+const howNotes = [
+  "reports.howStarted",
+  "reports.howAnswered",
+  "reports.howMissed",
+  "reports.howFirstResponse",
+  "reports.howQueueWait",
+  "reports.howDuration",
+  "reports.howAgent",
+  "reports.howRatings",
+  "reports.howMessages",
+  "reports.howOfflineMessages",
+] as const;
+type HowKey = (typeof howNotes)[number];
+
 function howCounted(t: Translate): SafeHtml {
-  const notes = [
-    "reports.howStarted",
-    "reports.howAnswered",
-    "reports.howMissed",
-    "reports.howFirstResponse",
-    "reports.howQueueWait",
-    "reports.howDuration",
-    "reports.howAgent",
-    "reports.howRatings",
-    "reports.howMessages",
-    "reports.howOfflineMessages",
-  ] as const;
-  return html`<details class="report-notes" id="how-counted">
+  return html`<details class="report-notes" id="how-counted" open>
   <summary>${t("reports.howCounted")}</summary>
-  <ul>${notes.map((key) => html`<li>${t(key, { good: 4 })}</li>`)}</ul>
+  <ul>${howNotes.map((key) => html`<li>${t(key, { good: goodStars })}</li>`)}</ul>
 </details>`;
 }
 
