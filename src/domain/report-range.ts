@@ -74,21 +74,48 @@ export function chooseRange(timezone: string, asked: { from?: string; to?: strin
   return quickRange(timezone, pick, now);
 }
 
+/** How far the shop's wall clock is ahead of UTC at `at`, to the minute. */
+function offsetAt(timezone: string, at: number): number {
+  const clock = localClock(timezone, at);
+  return dayNumber(clock.date) * dayMs + clock.minutes * 60_000 - Math.floor(at / 60_000) * 60_000;
+}
+
 /**
- * The local day, weekday (0 = Sunday) and hour of an instant. Every zone's offset is a whole
- * number of quarter hours, so one answer per UTC quarter hour is exact; a month's thousands of
- * conversations then cost a few hundred Intl calls, not one each.
+ * The local day, weekday (0 = Sunday) and hour of an instant. Asking Intl for each of a month's
+ * thousands of conversations cost more than the rest of the report, so the offset is asked once
+ * per UTC day; a day whose offset changes (summer time) is asked per quarter hour, which is exact
+ * as every zone's offset is a whole number of quarter hours.
  */
 export function localSlots(timezone: string): (at: number) => { date: string; weekday: number; hour: number } {
-  const known = new Map<number, { date: string; weekday: number; hour: number }>();
-  return (at) => {
-    const quarter = Math.floor(at / 900_000);
-    let slot = known.get(quarter);
-    if (!slot) {
-      const clock = localClock(timezone, quarter * 900_000);
-      slot = { date: clock.date, weekday: clock.weekday, hour: Math.floor(clock.minutes / 60) };
-      known.set(quarter, slot);
+  const dayOffsets = new Map<number, number | null>();
+  const quarterOffsets = new Map<number, number>();
+  const dates = new Map<number, string>();
+  const offsetOf = (at: number): number => {
+    const day = Math.floor(at / dayMs);
+    let offset = dayOffsets.get(day);
+    if (offset === undefined) {
+      const first = offsetAt(timezone, day * dayMs);
+      offset = first === offsetAt(timezone, (day + 1) * dayMs - 1) ? first : null;
+      dayOffsets.set(day, offset);
     }
-    return slot;
+    if (offset !== null) return offset;
+    const quarter = Math.floor(at / 900_000);
+    let exact = quarterOffsets.get(quarter);
+    if (exact === undefined) {
+      exact = offsetAt(timezone, quarter * 900_000);
+      quarterOffsets.set(quarter, exact);
+    }
+    return exact;
+  };
+  return (at) => {
+    const wall = at + offsetOf(at);
+    const day = Math.floor(wall / dayMs);
+    let date = dates.get(day);
+    if (date === undefined) {
+      date = dateOf(day);
+      dates.set(day, date);
+    }
+    // 1970-01-01 was a Thursday.
+    return { date, weekday: (((day + 4) % 7) + 7) % 7, hour: Math.floor((wall - day * dayMs) / 3_600_000) };
   };
 }

@@ -146,7 +146,9 @@ function rowsBy(conversations: ConversationFacts[], key: (c: ConversationFacts) 
     // One whose agent or group was deleted since is counted with those that had none.
     const id = key(conversation);
     const known = id !== null && names.has(id) ? id : null;
-    grouped.set(known, [...(grouped.get(known) ?? []), conversation]);
+    const rows = grouped.get(known);
+    if (rows) rows.push(conversation);
+    else grouped.set(known, [conversation]);
   }
   return [...grouped]
     .map(([id, rows]) => ({ id, name: id === null ? "" : names.get(id)!, figures: figuresOf(rows) }))

@@ -2,7 +2,7 @@ import type { Database as SQLite } from "bun:sqlite";
 import { describe, expect, it } from "bun:test";
 import { tallyNextMessages, tallyProgress } from "../../src/domain/conversation-tallies";
 import { NotFoundError } from "../../src/domain/errors";
-import { chooseRange, quickRange, rangeOf, startOfLocalDay } from "../../src/domain/report-range";
+import { chooseRange, localSlots, quickRange, rangeOf, startOfLocalDay } from "../../src/domain/report-range";
 import { buildReport, percentile } from "../../src/domain/reports";
 import { addMember, testApp } from "../support";
 
@@ -215,5 +215,19 @@ describe("a report", () => {
     const otherGroup = (ctx.sqlite.query("INSERT INTO groups (business_id, name) VALUES (2, 'Theirs') RETURNING id").get() as { id: number }).id;
     expect(() => report(ctx, { groupId: otherGroup })).toThrow(NotFoundError);
     expect(() => report(ctx, { agentId: 999 })).toThrow(NotFoundError);
+  });
+});
+
+describe("local time slots", () => {
+  it("give the day, weekday and hour on the shop's clock, across a change to summer time", () => {
+    const slot = localSlots("America/New_York");
+    // 2026-11-01: summer time ends at 02:00 (EDT, UTC-4, becomes EST, UTC-5).
+    expect(slot(Date.parse("2026-11-01T05:30:00Z"))).toEqual({ date: "2026-11-01", weekday: 0, hour: 1 });
+    expect(slot(Date.parse("2026-11-01T06:30:00Z"))).toEqual({ date: "2026-11-01", weekday: 0, hour: 1 });
+    expect(slot(Date.parse("2026-11-01T07:30:00Z"))).toEqual({ date: "2026-11-01", weekday: 0, hour: 2 });
+    expect(slot(Date.parse("2026-11-02T04:59:00Z"))).toEqual({ date: "2026-11-01", weekday: 0, hour: 23 });
+    // Kathmandu is 5:45 ahead: a quarter-hour offset.
+    expect(localSlots("Asia/Kathmandu")(Date.parse("2026-11-30T18:14:00Z"))).toEqual({ date: "2026-11-30", weekday: 1, hour: 23 });
+    expect(localSlots("Asia/Kathmandu")(Date.parse("2026-11-30T18:15:00Z"))).toEqual({ date: "2026-12-01", weekday: 2, hour: 0 });
   });
 });
