@@ -195,15 +195,16 @@ export function figuresOf(conversations: ConversationFacts[]): Figures {
   const rated = ratingCounts.reduce((sum, n) => sum + n, 0);
   const starSum = ratingCounts.reduce((sum, n, i) => sum + n * (i + 1), 0);
   const good = ratingCounts.slice(goodStars - 1).reduce((sum, n) => sum + n, 0);
-  firstResponses.sort((a, b) => a - b);
+  // Typed arrays sort numbers natively, several times faster than a comparator on a month's thousands.
+  const sortedResponses = Float64Array.from(firstResponses).sort();
   return {
     started: conversations.length,
     answered,
     missed,
-    firstResponseMedian: percentile(firstResponses, 50),
-    firstResponseP90: percentile(firstResponses, 90),
-    queueWaitMedian: percentile(waits.sort((a, b) => a - b), 50),
-    durationMedian: percentile(durations.sort((a, b) => a - b), 50),
+    firstResponseMedian: percentile(sortedResponses, 50),
+    firstResponseP90: percentile(sortedResponses, 90),
+    queueWaitMedian: percentile(Float64Array.from(waits).sort(), 50),
+    durationMedian: percentile(Float64Array.from(durations).sort(), 50),
     rated,
     ratingAverage: rated ? starSum / rated : null,
     ratingCounts,
@@ -214,7 +215,7 @@ export function figuresOf(conversations: ConversationFacts[]): Figures {
 }
 
 /** Nearest rank on sorted values: the median of 1, 2, 3, 4 is 2, a value that happened. */
-export function percentile(sorted: number[], p: number): number | null {
+export function percentile(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
