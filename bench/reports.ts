@@ -20,6 +20,7 @@ import { tallyNextMessages } from "../src/domain/conversation-tallies";
 import { rangeOf } from "../src/domain/report-range";
 import { buildReport } from "../src/domain/reports";
 import { silentLog } from "../src/log";
+import { ownerRequests, timeRuns } from "./console-requests";
 
 const messageCount = Number(process.argv[2] ?? 100_000);
 const months = Number(process.argv[3] ?? 12);
@@ -117,35 +118,17 @@ for (let i = 0; i < 5; i++) {
 // ---- the report of the last whole month (30 days) ----
 
 const app = createApp({ db, sqlite, secret: "0".repeat(64), config: { publicUrl: null, trustProxy: false }, uploadsDir: join(dir, "uploads"), log: silentLog });
-const origin = "http://kefu.bench";
-const login = await app.handle(
-  new Request(`${origin}/login`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
-    body: "email=owner%40bench.test&password=correct+horse",
-  }),
-);
-const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+const get = await ownerRequests(app);
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const range = rangeOf("UTC", day(end - 30 * dayMs), day(end - dayMs));
 const business = { id: 1, timezone: "UTC" };
 
-async function timed(work: () => unknown | Promise<unknown>): Promise<{ median: number; p90: number }> {
-  for (let i = 0; i < 3; i++) await work();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const began = performance.now();
-    await work();
-    times.push(performance.now() - began);
-  }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)]!, p90: times[Math.floor(times.length * 0.9)]! };
-}
+const timed = (work: () => unknown) => timeRuns(work, runs);
 
 const page = async (path: string) => {
-  const response = await app.handle(new Request(origin + path, { headers: { cookie, "accept-language": "en" } }));
-  if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
-  return response.text();
+  const { status, text } = await get(path);
+  if (status !== 200) throw new Error(`${path} answered ${status}`);
+  return text;
 };
 const monthPath = `/console/reports?from=${range.from}&to=${range.to}`;
 const started = buildReport(db, business, range).totals.started;
