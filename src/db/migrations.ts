@@ -12,6 +12,7 @@ import search from "../../migrations/0007_search.sql" with { type: "text" };
 import nobodyOnline from "../../migrations/0008_nobody_online.sql" with { type: "text" };
 import searchIndexBatches from "../../migrations/0009_search_index_batches.sql" with { type: "text" };
 import reports from "../../migrations/0010_reports.sql" with { type: "text" };
+import conversationTalliesFollowDeletes from "../../migrations/0011_conversation_tallies_follow_deletes.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -26,6 +27,7 @@ const sqlByTag: Record<string, string> = {
   "0008_nobody_online": nobodyOnline,
   "0009_search_index_batches": searchIndexBatches,
   "0010_reports": reports,
+  "0011_conversation_tallies_follow_deletes": conversationTalliesFollowDeletes,
 };
 
 export interface Migration {

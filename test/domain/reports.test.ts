@@ -231,3 +231,17 @@ describe("local time slots", () => {
     expect(localSlots("Asia/Kathmandu")(Date.parse("2026-11-30T18:15:00Z"))).toEqual({ date: "2026-12-01", weekday: 2, hour: 0 });
   });
 });
+
+describe("conversation tallies", () => {
+  it("go with their conversation, so a conversation that takes a deleted one's id starts from nothing", async () => {
+    const ctx = testApp();
+    await shop(ctx);
+    const t0 = local("2026-11-21T08:00:00");
+    const id = conversation(ctx.sqlite, { openedAt: t0, messages: [{ sender: "visitor", at: t0 }, { sender: "visitor", at: t0 + second }] });
+    tallyNextMessages(ctx.db);
+    ctx.sqlite.run("DELETE FROM messages WHERE conversation_id = ?", [id]);
+    ctx.sqlite.run("DELETE FROM conversations WHERE id = ?", [id]);
+    expect(conversation(ctx.sqlite, { openedAt: t0 })).toBe(id);
+    expect(report(ctx).totals).toMatchObject({ started: 1, visitorMessages: 0 });
+  });
+});
