@@ -25,7 +25,7 @@ export interface ReportRange {
 
 const dayNumber = (date: string) => Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / dayMs;
 const dateOf = (day: number) => new Date(day * dayMs).toISOString().slice(0, 10);
-export const addDays = (date: string, days: number) => dateOf(dayNumber(date) + days);
+const addDays = (date: string, days: number) => dateOf(dayNumber(date) + days);
 
 /** When `date` starts in `timezone`: the UTC instant whose wall clock there reads 00:00 that day. */
 export function startOfLocalDay(timezone: string, date: string): number {

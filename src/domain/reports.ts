@@ -86,7 +86,7 @@ interface ConversationFacts extends Tally {
 }
 
 /** The filter's agent and group, each only if it is this shop's: another shop's id is not found. */
-export function checkFilter(db: Queryable, businessId: number, filter: ReportFilter): ReportFilter {
+function checkFilter(db: Queryable, businessId: number, filter: ReportFilter): ReportFilter {
   if (filter.agentId !== undefined && !db.select({ id: agents.id }).from(agents).where(and(eq(agents.businessId, businessId), eq(agents.id, filter.agentId))).get()) {
     throw new NotFoundError("agent");
   }
@@ -171,7 +171,7 @@ function byLocalTime(conversations: ConversationFacts[], timezone: string, range
   return { daily, heatmap };
 }
 
-export function figuresOf(conversations: ConversationFacts[]): Figures {
+function figuresOf(conversations: ConversationFacts[]): Figures {
   const firstResponses: number[] = [];
   const waits: number[] = [];
   const durations: number[] = [];

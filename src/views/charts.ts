@@ -35,7 +35,7 @@ const height = 220;
 const pad = { left: 56, right: 12, top: 12, bottom: 28 };
 
 /** The axis's top: four equal steps from `steps`, the smallest that reach `max`. */
-export function axisTop(max: number, steps: readonly number[]): number {
+function axisTop(max: number, steps: readonly number[]): number {
   const step = steps.find((candidate) => candidate * ticks >= max) ?? Math.ceil(max / ticks);
   return step * ticks;
 }
