@@ -71,12 +71,20 @@ export function seriesChart(chart: SeriesChart): SafeHtml {
             : html`<rect x="${round(x(i) - (barWidth * chart.series.length) / 2 + barWidth * s)}" y="${y(value)}" width="${barWidth}" height="${round(y(0) - y(value))}"><title>${chart.labels[i]}: ${series.name} ${chart.format(value)}</title></rect>`,
         )}</g>`
       : html`<g class="chart-series-${s}">
-    <polyline fill="none" points="${series.values.map((value, i) => (value === null ? "" : `${x(i)},${y(value)}`)).join(" ")}"/>
+    <path fill="none" d="${linePath(series.values, x, y)}"/>
     ${series.values.map((value, i) =>
       value === null ? "" : html`<circle cx="${x(i)}" cy="${y(value)}" r="3"><title>${chart.labels[i]}: ${series.name} ${chart.format(value)}</title></circle>`,
     )}</g>`,
   )}
 </svg>`;
+}
+
+/** A line through the values, broken where a day has none: a gap is not drawn as a trend. */
+function linePath(values: (number | null)[], x: (i: number) => number, y: (v: number) => number): string {
+  return values
+    .map((value, i) => (value === null ? "" : `${i === 0 || values[i - 1] === null ? "M" : "L"}${x(i)},${y(value)}`))
+    .filter(Boolean)
+    .join(" ");
 }
 
 /** The series' names beside their colours, as HTML under the chart. */
