@@ -778,6 +778,7 @@ export const en = {
   "reports.dailyChartDesc": "From {from} to {to}: {started} started, {answered} answered, {missed} missed. Each day's numbers are in the table by day.",
   "reports.firstResponseChart": "First response per day (median)",
   "reports.firstResponseChartDesc": "The median first response of each day; over the whole range {median}.",
+  "reports.noneAnswered": "No conversation in this range was answered yet.",
   "reports.seeDailyTable": "Every day's numbers are in the table by day below.",
   "reports.heatmap": "Conversations by weekday and hour",
   "reports.heatmapDesc": "The busiest hour is {day} {hour}:00 with {count} conversations started.",

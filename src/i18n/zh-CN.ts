@@ -778,6 +778,7 @@ export const zhCN: Dictionary = {
   "reports.dailyChartDesc": "{from} 至 {to}：发起 {started}，已接待 {answered}，未接待 {missed}。每天的数字见“按日”表格。",
   "reports.firstResponseChart": "每日首次响应（中位数）",
   "reports.firstResponseChartDesc": "每天首次响应的中位数；整个时间段为 {median}。",
+  "reports.noneAnswered": "此时间段内还没有已接待的会话。",
   "reports.seeDailyTable": "每天的数字见下方“按日”表格。",
   "reports.heatmap": "按星期和小时的会话",
   "reports.heatmapDesc": "最忙的时段是{day} {hour}:00，发起 {count} 个会话。",

@@ -208,7 +208,10 @@ function charts(ctx: ConsoleContext, report: Report): SafeHtml {
   })}</div>
   ${chartLegend(perDay)}
   <h2>${t("reports.firstResponseChart")}</h2>
-  <div class="chart-scroll">${seriesChart({
+  ${
+    report.totals.answered === 0
+      ? html`<p class="muted">${t("reports.noneAnswered")}</p>`
+      : html`<div class="chart-scroll">${seriesChart({
     title: t("reports.firstResponseChart"),
     desc: t("reports.firstResponseChartDesc", { median: duration(t, report.totals.firstResponseMedian) }),
     labels: report.daily.map((d) => dayLabel(d.date)),
@@ -216,7 +219,8 @@ function charts(ctx: ConsoleContext, report: Report): SafeHtml {
     kind: "line",
     format: (ms) => duration(t, ms),
     steps: durationSteps,
-  })}</div>
+  })}</div>`
+  }
   <p class="muted small">${t("reports.seeDailyTable")}</p>
 </section>
 <section aria-labelledby="heatmap-title">

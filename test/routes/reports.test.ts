@@ -46,6 +46,15 @@ describe("the reports page", () => {
     expect(text).not.toContain("<svg class=\"chart\"");
   });
 
+  it("says no conversation was answered instead of drawing an empty first-response chart", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    conversation(ctx, Date.parse("2026-11-10T10:00:00Z"));
+    const text = await (await client.get(`/console/reports?${november}`)).text();
+    expect(text).toContain("No conversation in this range was answered yet.");
+    expect(text.match(/<svg class="chart"/g)).toHaveLength(1);
+  });
+
   it("does not find another shop's agent or group, and refuses a filter that is not an id", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "owner");
