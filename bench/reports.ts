@@ -10,34 +10,25 @@
 //
 // Ten messages per conversation on average; two businesses 70/30 (the report reads one); 90%
 // answered, 30% of closed ones rated; agents in three groups.
-import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../src/app";
-import { openDataDir } from "../src/data-dir";
 import { addAgent } from "../src/domain/agents";
 import { tallyNextMessages } from "../src/domain/conversation-tallies";
 import { rangeOf } from "../src/domain/report-range";
 import { buildReport } from "../src/domain/reports";
 import { silentLog } from "../src/log";
 import { ownerRequests, timeRuns } from "./console-requests";
+import { benchDataDir, seededRandom } from "./seeded-database";
 
 const messageCount = Number(process.argv[2] ?? 100_000);
 const months = Number(process.argv[3] ?? 12);
 const runs = Number(process.argv[4] ?? 15);
 const conversationCount = Math.round(messageCount / 10);
 
-const dir = mkdtempSync(join(tmpdir(), "kefu-bench-reports-"));
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-const opened = openDataDir(join(dir, "data"));
+const { dir, opened } = benchDataDir("reports");
 const { db, sqlite } = opened;
-
-let seed = 42;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const { random, pick } = seededRandom();
 const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 // ---- seed: the months end at the start of today (UTC), the shop's zone is UTC ----

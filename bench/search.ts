@@ -10,33 +10,23 @@
 // conversations are closed (30% of those rated), the rest open or waiting. One message of the
 // first business carries a code found nowhere else; the second business has a message with the
 // same code, which the first must never see.
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { statSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../src/app";
 import { addAgent } from "../src/domain/agents";
 import { indexWaitingMessages } from "../src/domain/search-index";
 import { silentLog } from "../src/log";
-import { openDataDir } from "../src/data-dir";
 import { ownerRequests, timeRuns } from "./console-requests";
+import { benchDataDir, seededRandom } from "./seeded-database";
 
 const messageCount = Number(process.argv[2] ?? 100_000);
 const conversationCount = Number(process.argv[3] ?? Math.round(messageCount / 10));
 const runs = Number(process.argv[4] ?? 25);
 
-const dir = mkdtempSync(join(tmpdir(), "kefu-bench-search-"));
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-const dataDir = join(dir, "data");
-const opened = openDataDir(dataDir);
+const { dataDir, opened } = benchDataDir("search");
 const { db, sqlite } = opened;
-
-// A fixed seed: every run builds the same database.
-let seed = 42;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const { random, pick } = seededRandom();
 
 const english = (
   "hello hi thanks please order orders shipping delivery package parcel refund return exchange size colour color price discount coupon " +
