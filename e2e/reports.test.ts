@@ -118,16 +118,17 @@ describe("the reports page in the browser", () => {
     await page.getByRole("button", { name: "Show" }).click();
     await page.waitForURL(/from=2026-11-01/);
     await expect(page.locator("#report-range").textContent()).resolves.toContain("(Asia/Shanghai)");
-    expect(await figure(page, "started").textContent()).toBe("7");
-    expect(await figure(page, "answered").textContent()).toStartWith("4");
-    expect(await figure(page, "missed").textContent()).toStartWith("2");
-    expect(await figure(page, "first-response").textContent()).toBe("1m 00s90% within 2m 00s");
-    expect(await figure(page, "queue-wait").textContent()).toBe("20s");
-    expect(await figure(page, "duration").textContent()).toBe("10m 00s");
-    expect(await figure(page, "rating").textContent()).toBe("3.73 rated");
-    expect(await figure(page, "csat").textContent()).toBe("67%");
-    expect(await figure(page, "messages").textContent()).toBe("148 from visitors, 6 from agents");
-    expect(await figure(page, "offline-messages").textContent()).toBe("2");
+    // Each card: the figure, its note, and October's (nothing seeded there) to compare.
+    expect(await figure(page, "started").textContent()).toBe("730 days before: 0");
+    expect(await figure(page, "answered").textContent()).toBe("457%30 days before: 0");
+    expect(await figure(page, "missed").textContent()).toBe("229%30 days before: 0");
+    expect(await figure(page, "first-response").textContent()).toBe("1m 00s90% within 2m 00s30 days before: —");
+    expect(await figure(page, "queue-wait").textContent()).toBe("20s30 days before: —");
+    expect(await figure(page, "duration").textContent()).toBe("10m 00s30 days before: —");
+    expect(await figure(page, "rating").textContent()).toBe("3.73 rated30 days before: —");
+    expect(await figure(page, "csat").textContent()).toBe("67%30 days before: —");
+    expect(await figure(page, "messages").textContent()).toBe("148 from visitors, 6 from agents30 days before: 0");
+    expect(await figure(page, "offline-messages").textContent()).toBe("230 days before: 0");
     const agents = page.locator("#table-agents tbody tr");
     // Name, started, answered, missed, first response median and p90, wait, duration, rating, CSAT, rated, messages.
     expect(await agents.allTextContents()).toEqual([
@@ -161,7 +162,7 @@ describe("the reports page in the browser", () => {
     await page.selectOption("#field-group", { label: "Sales 销售" });
     await page.getByRole("button", { name: "Show" }).click();
     await page.waitForURL(/group=\d+/);
-    expect(await figure(page, "started").textContent()).toBe("3");
+    expect(await figure(page, "started").textContent()).toStartWith("330 days before");
     await page.screenshot({ path: `${shotsDir}/reports-en-390.png`, fullPage: true });
     await context.close();
   });
@@ -171,7 +172,7 @@ describe("the reports page in the browser", () => {
     const { context, page } = await ownerPage();
     await page.goto(`${kefu.url}/console/reports?${november}`);
     expect(await page.locator("h1").textContent()).toBe("报表");
-    expect(await figure(page, "first-response").textContent()).toBe("1分00秒90% 在 2分00秒 内");
+    expect(await figure(page, "first-response").textContent()).toBe("1分00秒90% 在 2分00秒 内前 30 天：—");
     await page.screenshot({ path: `${shotsDir}/reports-zh-1280.png`, fullPage: true });
     await context.close();
   });

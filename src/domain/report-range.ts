@@ -45,6 +45,11 @@ export function rangeOf(timezone: string, from: string, to: string): ReportRange
   return { from, to, start: startOfLocalDay(timezone, from), end: startOfLocalDay(timezone, addDays(to, 1)), days };
 }
 
+/** As many days as `range`, ending the day before it starts: what a report is compared with. */
+export function previousRange(timezone: string, range: ReportRange): ReportRange {
+  return rangeOf(timezone, addDays(range.from, -range.days.length), addDays(range.from, -1));
+}
+
 /** The days of a quick pick, ending today on the shop's clock. */
 export function quickRange(timezone: string, pick: QuickPick, now = Date.now()): ReportRange {
   const today = localClock(timezone, now).date;

@@ -11,12 +11,13 @@
 // - by agent: the agent who has (or last had) the conversation; a transferred one counts for
 //   the agent it went to. By group: the group it was (last) routed to.
 // - ratings: 1 to 5 stars (ratings.ts); CSAT is the share of 4 and 5 stars among rated ones.
+// - to compare: the totals of as many days just before the range, with the same filter.
 import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client";
 import { agents, groups, offlineMessages } from "../db/schema";
 import { type Tally, tallyProgress, tallyTail } from "./conversation-tallies";
 import { NotFoundError } from "./errors";
-import { localSlots, type ReportRange } from "./report-range";
+import { localSlots, previousRange, type ReportRange } from "./report-range";
 import { maxStars } from "./ratings";
 
 /** Stars counted as a satisfied visitor for CSAT. */
@@ -68,6 +69,8 @@ export interface Report {
   totals: Figures;
   /** Leave-a-message items left in the range: the whole shop's, a message left has no agent or group. */
   offlineMessages: number;
+  /** The same figures for as many days just before the range, to compare. */
+  previous: { range: ReportRange; totals: Figures; offlineMessages: number };
   byAgent: ReportRow[];
   byGroup: ReportRow[];
   daily: DailyRow[];
@@ -106,25 +109,39 @@ function readConversations(db: Queryable, businessId: number, range: ReportRange
     WHERE c.business_id = ${businessId} AND c.created_at >= ${range.start} AND c.created_at < ${range.end}${byAgent}${byGroup}`);
 }
 
-/** The report of one shop for a range; read in one snapshot, so the tallies and their tail agree. */
+/** The range's conversations with their tallies, and the untallied `tail` added. */
+function conversationsIn(tx: Queryable, businessId: number, range: ReportRange, filter: ReportFilter, tail: Map<number, Tally>): ConversationFacts[] {
+  const conversations = readConversations(tx, businessId, range, filter);
+  for (const facts of conversations as (ConversationFacts & { id: number })[]) {
+    const more = tail.get(facts.id);
+    if (!more) continue;
+    facts.visitorMessages += more.visitorMessages;
+    facts.agentMessages += more.agentMessages;
+    facts.firstJoinedAt ??= more.firstJoinedAt;
+  }
+  return conversations;
+}
+
+function offlineMessagesIn(tx: Queryable, businessId: number, range: ReportRange): number {
+  const [left] = tx
+    .select({ count: sql<number>`count(*)` })
+    .from(offlineMessages)
+    .where(and(eq(offlineMessages.businessId, businessId), gte(offlineMessages.createdAt, range.start), lt(offlineMessages.createdAt, range.end)))
+    .all();
+  return left?.count ?? 0;
+}
+
+/**
+ * The report of one shop for a range, with the totals of as many days just before it to compare;
+ * read in one snapshot, so the tallies and their tail agree.
+ */
 export function buildReport(db: Queryable, business: { id: number; timezone: string }, range: ReportRange, filter: ReportFilter = {}): Report {
   return db.transaction((tx) => {
     checkFilter(tx, business.id, filter);
-    const conversations = readConversations(tx, business.id, range, filter);
     // Messages no batch has tallied yet (seconds' worth): added here, so today is complete.
     const tail = tallyTail(tx, tallyProgress(tx));
-    for (const facts of conversations as (ConversationFacts & { id: number })[]) {
-      const more = tail.get(facts.id);
-      if (!more) continue;
-      facts.visitorMessages += more.visitorMessages;
-      facts.agentMessages += more.agentMessages;
-      facts.firstJoinedAt ??= more.firstJoinedAt;
-    }
-    const [left] = tx
-      .select({ count: sql<number>`count(*)` })
-      .from(offlineMessages)
-      .where(and(eq(offlineMessages.businessId, business.id), gte(offlineMessages.createdAt, range.start), lt(offlineMessages.createdAt, range.end)))
-      .all();
+    const conversations = conversationsIn(tx, business.id, range, filter, tail);
+    const before = previousRange(business.timezone, range);
     const agentNames = new Map(tx.select({ id: agents.id, name: agents.displayName }).from(agents).where(eq(agents.businessId, business.id)).all().map((a) => [a.id, a.name]));
     const groupNames = new Map(tx.select({ id: groups.id, name: groups.name }).from(groups).where(eq(groups.businessId, business.id)).all().map((g) => [g.id, g.name]));
     return {
@@ -132,7 +149,12 @@ export function buildReport(db: Queryable, business: { id: number; timezone: str
       timezone: business.timezone,
       filter,
       totals: figuresOf(conversations),
-      offlineMessages: left?.count ?? 0,
+      offlineMessages: offlineMessagesIn(tx, business.id, range),
+      previous: {
+        range: before,
+        totals: figuresOf(conversationsIn(tx, business.id, before, filter, tail)),
+        offlineMessages: offlineMessagesIn(tx, business.id, before),
+      },
       byAgent: rowsBy(conversations, (c) => c.agentId, agentNames),
       byGroup: rowsBy(conversations, (c) => c.groupId, groupNames),
       ...byLocalTime(conversations, business.timezone, range),

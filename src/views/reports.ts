@@ -1,7 +1,7 @@
 // The Reports page (报表, owners and admins): the range and filters, the figures, the charts, the
 // tables by agent, by group and by day (each exportable as CSV), and how each figure is counted.
 import { type Figures, goodStars, type Report, type ReportRow } from "../domain/reports";
-import type { Translate } from "../i18n";
+import type { MessageKey, Translate } from "../i18n";
 import { chartLegend, countSteps, durationSteps, heatMap, seriesChart } from "./charts";
 import { type ConsoleContext, consolePage } from "./console";
 import { fieldError, type FieldErrors, invalid } from "./form";
@@ -150,24 +150,37 @@ function filters(ctx: ConsoleContext, state: ReportsPageState): SafeHtml {
 </form>`;
 }
 
+interface SummaryFigure {
+  id: string;
+  how: HowKey;
+  label: MessageKey;
+  value: (f: Figures, offlineMessages: number) => string | number;
+  note?: (f: Figures) => string | undefined;
+}
+
+const summaryFigures = (t: Translate): SummaryFigure[] => [
+  { id: "started", how: "reports.howStarted", label: "reports.started", value: (f) => f.started },
+  { id: "answered", how: "reports.howAnswered", label: "reports.answered", value: (f) => f.answered, note: (f) => (f.started ? percent((f.answered / f.started) * 100) : undefined) },
+  { id: "missed", how: "reports.howMissed", label: "reports.missed", value: (f) => f.missed, note: (f) => (f.started ? percent((f.missed / f.started) * 100) : undefined) },
+  { id: "first-response", how: "reports.howFirstResponse", label: "reports.firstResponseMedian", value: (f) => duration(t, f.firstResponseMedian), note: (f) => t("reports.p90Is", { value: duration(t, f.firstResponseP90) }) },
+  { id: "queue-wait", how: "reports.howQueueWait", label: "reports.queueWait", value: (f) => duration(t, f.queueWaitMedian) },
+  { id: "duration", how: "reports.howDuration", label: "reports.duration", value: (f) => duration(t, f.durationMedian) },
+  { id: "rating", how: "reports.howRatings", label: "reports.ratingAverage", value: (f) => oneDecimal(f.ratingAverage), note: (f) => t("reports.ratedCount", { count: f.rated }) },
+  { id: "csat", how: "reports.howRatings", label: "reports.csat", value: (f) => percent(f.csat) },
+  { id: "messages", how: "reports.howMessages", label: "reports.messages", value: (f) => f.visitorMessages + f.agentMessages, note: (f) => t("reports.messagesSplit", { visitor: f.visitorMessages, agent: f.agentMessages }) },
+  { id: "offline-messages", how: "reports.howOfflineMessages", label: "reports.offlineMessages", value: (_, offlineMessages) => offlineMessages },
+];
+
 function summary(t: Translate, report: Report): SafeHtml {
-  const f = report.totals;
+  const { previous } = report;
   // The title says how the figure is counted, for a mouse; the notes below say it for everyone.
-  const card = (id: string, how: HowKey, label: string, value: string | number, note?: string) =>
-    html`<div class="report-figure" data-figure="${id}" title="${t(how, { good: goodStars })}"><dt>${label}</dt><dd>${value}${note ? html`<small>${note}</small>` : ""}</dd></div>`;
   return html`<dl class="report-figures">
-  ${card("started", "reports.howStarted", t("reports.started"), f.started)}
-  ${card("answered", "reports.howAnswered", t("reports.answered"), f.answered, f.started ? percent((f.answered / f.started) * 100) : undefined)}
-  ${card("missed", "reports.howMissed", t("reports.missed"), f.missed, f.started ? percent((f.missed / f.started) * 100) : undefined)}
-  ${card("first-response", "reports.howFirstResponse", t("reports.firstResponseMedian"), duration(t, f.firstResponseMedian), t("reports.p90Is", { value: duration(t, f.firstResponseP90) }))}
-  ${card("queue-wait", "reports.howQueueWait", t("reports.queueWait"), duration(t, f.queueWaitMedian))}
-  ${card("duration", "reports.howDuration", t("reports.duration"), duration(t, f.durationMedian))}
-  ${card("rating", "reports.howRatings", t("reports.ratingAverage"), oneDecimal(f.ratingAverage), t("reports.ratedCount", { count: f.rated }))}
-  ${card("csat", "reports.howRatings", t("reports.csat"), percent(f.csat))}
-  ${card("messages", "reports.howMessages", t("reports.messages"), f.visitorMessages + f.agentMessages, t("reports.messagesSplit", { visitor: f.visitorMessages, agent: f.agentMessages }))}
-  ${card("offline-messages", "reports.howOfflineMessages", t("reports.offlineMessages"), report.offlineMessages)}
+  ${summaryFigures(t).map((figure) => {
+    const note = figure.note?.(report.totals);
+    return html`<div class="report-figure" data-figure="${figure.id}" title="${t(figure.how, { good: goodStars })}"><dt>${t(figure.label)}</dt><dd>${figure.value(report.totals, report.offlineMessages)}${note ? html`<small>${note}</small>` : ""}<small class="report-previous" title="${t("reports.rangeShort", { from: previous.range.from, to: previous.range.to })}">${t("reports.previous", { days: previous.range.days.length, value: figure.value(previous.totals, previous.offlineMessages) })}</small></dd></div>`;
+  })}
 </dl>
-${f.rated ? ratingDistribution(t, f) : ""}`;
+${report.totals.rated ? ratingDistribution(t, report.totals) : ""}`;
 }
 
 function ratingDistribution(t: Translate, f: Figures): SafeHtml {
@@ -277,6 +290,7 @@ const howNotes = [
   "reports.howRatings",
   "reports.howMessages",
   "reports.howOfflineMessages",
+  "reports.howPrevious",
 ] as const;
 type HowKey = (typeof howNotes)[number];
 

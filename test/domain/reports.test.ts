@@ -199,6 +199,22 @@ describe("a report", () => {
     expect(report(ctx).totals.visitorMessages).toBe(5);
   });
 
+  it("gives the totals of as many days just before the range, to compare", async () => {
+    const ctx = testApp();
+    const { ann } = await shop(ctx);
+    conversation(ctx.sqlite, { openedAt: local("2026-10-31T23:00:00"), agentId: ann.id, firstResponseAt: local("2026-10-31T23:01:00") });
+    conversation(ctx.sqlite, { openedAt: local("2026-10-02T00:00:00") });
+    conversation(ctx.sqlite, { openedAt: local("2026-10-01T23:59:00") });
+    conversation(ctx.sqlite, { openedAt: local("2026-11-02T10:00:00") });
+    ctx.sqlite.run("INSERT INTO offline_messages (business_id, body, created_at) VALUES (1, 'call me', ?)", [local("2026-10-15T12:00:00")]);
+    const { totals, previous } = report(ctx);
+    expect(totals.started).toBe(1);
+    expect(previous.range).toMatchObject({ from: "2026-10-02", to: "2026-10-31" });
+    expect(previous.totals).toMatchObject({ started: 2, answered: 1, firstResponseMedian: minute });
+    expect(previous.offlineMessages).toBe(1);
+    expect(report(ctx, { agentId: ann.id }).previous.totals.started).toBe(1);
+  });
+
   it("counts the messages left in the range, on the shop's clock", async () => {
     const ctx = testApp();
     await shop(ctx);
