@@ -10,32 +10,23 @@
 // conversations are closed (30% of those rated), the rest open or waiting. One message of the
 // first business carries a code found nowhere else; the second business has a message with the
 // same code, which the first must never see.
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { statSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../src/app";
 import { addAgent } from "../src/domain/agents";
 import { indexWaitingMessages } from "../src/domain/search-index";
 import { silentLog } from "../src/log";
-import { openDataDir } from "../src/data-dir";
+import { ownerRequests, timeRuns } from "./console-requests";
+import { benchDataDir, seededRandom } from "./seeded-database";
 
 const messageCount = Number(process.argv[2] ?? 100_000);
 const conversationCount = Number(process.argv[3] ?? Math.round(messageCount / 10));
 const runs = Number(process.argv[4] ?? 25);
 
-const dir = mkdtempSync(join(tmpdir(), "kefu-bench-search-"));
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-const dataDir = join(dir, "data");
-const opened = openDataDir(dataDir);
+const { dataDir, opened } = benchDataDir("search");
 const { db, sqlite } = opened;
-
-// A fixed seed: every run builds the same database.
-let seed = 42;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const { random, pick } = seededRandom();
 
 const english = (
   "hello hi thanks please order orders shipping delivery package parcel refund return exchange size colour color price discount coupon " +
@@ -162,20 +153,7 @@ const appStarted = performance.now();
 const app = createApp({ db, sqlite, secret: "0".repeat(64), config: { publicUrl: null, trustProxy: false }, uploadsDir: join(dataDir, "uploads"), log: silentLog });
 const appStartMs = performance.now() - appStarted;
 const openConversations = (sqlite.query("SELECT count(*) AS n FROM conversations WHERE status <> 'closed'").get() as { n: number }).n;
-const origin = "http://kefu.bench";
-const login = await app.handle(
-  new Request(`${origin}/login`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
-    body: "email=owner%40bench.test&password=correct+horse",
-  }),
-);
-const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
-
-async function get(path: string): Promise<{ status: number; text: string }> {
-  const response = await app.handle(new Request(origin + path, { headers: { cookie, "accept-language": "en" } }));
-  return { status: response.status, text: await response.text() };
-}
+const get = await ownerRequests(app);
 
 /** The `before`/`cursor` of the page's "more" link, if any. */
 function nextLink(page: string): string | null {
@@ -206,15 +184,8 @@ async function measure(what: string, path: string, check: (page: string) => stri
   const first = await get(path);
   if (first.status !== 200) throw new Error(`${path} answered ${first.status}`);
   const note = check(first.text);
-  for (let i = 0; i < 3; i++) await get(path);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const began = performance.now();
-    await get(path);
-    times.push(performance.now() - began);
-  }
-  times.sort((a, b) => a - b);
-  rows.push({ what, path, median: times[Math.floor(times.length / 2)]!, p90: times[Math.floor(times.length * 0.9)]!, note });
+  const { median, p90 } = await timeRuns(() => get(path), runs);
+  rows.push({ what, path, median, p90, note });
 }
 
 const resultCount = (page: string) => `${(page.match(/class="search-hit"/g) ?? []).length} messages, ${(page.match(/class="search-visitor"/g) ?? []).length} visitors`;

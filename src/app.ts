@@ -29,6 +29,7 @@ import { visitorWindowRoutes } from "./routes/visitor-window";
 import { blockedRoutes } from "./routes/blocked";
 import { liveVisitorRoutes } from "./routes/live-visitors";
 import { visitorProfileRoutes } from "./routes/visitor-profile";
+import { reportRoutes } from "./routes/reports";
 import { searchRoutes } from "./routes/search";
 import { conversationListRoutes } from "./routes/conversation-lists";
 import { customerRoutes } from "./routes/customers";
@@ -150,6 +151,7 @@ export function createApp(options: AppOptions) {
     .use(profileRoutes(deps, hub))
     .use(cannedReplyRoutes(deps))
     .use(searchRoutes(deps))
+    .use(reportRoutes(deps))
     .use(conversationListRoutes(deps))
     .use(customerRoutes(deps, hub))
     .use(workspaceRoutes(deps, hub))

@@ -7,6 +7,7 @@ import { checkpointEveryMs, type OpenedDatabase } from "./db/client";
 import { ownerExists } from "./domain/agents";
 import { closeIdleConversations } from "./domain/conversations";
 import { indexNextMessages, searchIndexEveryMs } from "./domain/search-index";
+import { tallyNextMessages } from "./domain/conversation-tallies";
 import { deleteExpiredSessions } from "./domain/sessions";
 import { queueDigests } from "./outbound/digests";
 import { pruneDeliveries } from "./domain/deliveries";
@@ -59,13 +60,15 @@ export function startServer(config: Config, log: Log): RunningServer {
   }).listen({ port: config.port, hostname: config.host });
   const port = app.server!.port!;
   const checkpointer = checkpointInWorker(opened, join(config.dataDir, databaseFile), (error) => log.error("checkpoint failed", { error }));
-  // Search indexing, off the send path: a batch every second, and while more are waiting (at
-  // start, after a burst) the next batch as soon as the requests that queued meanwhile have run.
+  // Search indexing and the reports' tallies, off the send path: a batch every second, and while
+  // more are waiting (at start, after a burst) the next batch as soon as the requests that
+  // queued meanwhile have run.
   let indexingAgain: ReturnType<typeof setImmediate> | null = null;
   const indexMessages = () => {
     indexingAgain = null;
     try {
-      if (indexNextMessages(opened.db)) indexingAgain = setImmediate(indexMessages);
+      const moreToIndex = indexNextMessages(opened.db);
+      if (tallyNextMessages(opened.db) || moreToIndex) indexingAgain = setImmediate(indexMessages);
     } catch (error) {
       log.error("search indexing failed", { error });
     }

@@ -107,6 +107,13 @@ const notRowIds: Record<string, string> = {
   "GET /chat/:widgetKey/ws": "as GET /chat/:widgetKey; its frames are checked below",
 };
 
+/** Console pages that need a query to show anything. */
+const pageQueries: Record<string, string> = {
+  "/console/search": "?q=visitor",
+  "/console/conversations": "?q=visitor",
+  "/console/reports/export": "?table=agents",
+};
+
 /** Frames that name a row of the shop, by audience and type, and how bravo's people try alpha's. */
 const frameCases: Record<string, (a: FurnishedShop) => Record<string, unknown>> = {
   "agent send": (a) => ({ type: "send", conversation: a.conversationId, clientId: crypto.randomUUID(), body: "taken over" }),
@@ -200,7 +207,7 @@ describe("two shops on one install", () => {
     const pages = routes
       .filter((route) => route.startsWith("GET /console") && !route.includes(":"))
       .map((route) => route.slice(4))
-      .map((path) => (path === "/console/search" ? "/console/search?q=visitor" : path === "/console/conversations" ? "/console/conversations?q=visitor" : path));
+      .map((path) => path + (pageQueries[path] ?? ""));
     const leaks: string[] = [];
     for (const who of ["owner", "agent"] as const) {
       for (const path of pages) {

@@ -15,6 +15,8 @@ import severalShops from "../../migrations/0010_several_shops.sql" with { type: 
 import customers from "../../migrations/0011_customers.sql" with { type: "text" };
 import customerConversationCounts from "../../migrations/0012_customer_conversation_counts.sql" with { type: "text" };
 import outbound from "../../migrations/0013_outbound.sql" with { type: "text" };
+import reports from "../../migrations/0014_reports.sql" with { type: "text" };
+import conversationTalliesFollowDeletes from "../../migrations/0015_conversation_tallies_follow_deletes.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -32,6 +34,8 @@ const sqlByTag: Record<string, string> = {
   "0011_customers": customers,
   "0012_customer_conversation_counts": customerConversationCounts,
   "0013_outbound": outbound,
+  "0014_reports": reports,
+  "0015_conversation_tallies_follow_deletes": conversationTalliesFollowDeletes,
 };
 
 export interface Migration {

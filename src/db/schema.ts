@@ -214,6 +214,8 @@ export const conversations = sqliteTable(
     index("conversations_agent_status_idx").on(table.agentId, table.status),
     index("conversations_visitor_idx").on(table.visitorId, table.status),
     index("conversations_business_closed_idx").on(table.businessId, table.status, table.closedAt),
+    // Reports read a shop's conversations by the day they started.
+    index("conversations_business_opened_idx").on(table.businessId, table.openedAt),
   ],
 );
 
@@ -512,3 +514,23 @@ export const emailDigests = sqliteTable("email_digests", {
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
   lastSentAt: integer("last_sent_at"),
 });
+
+// Reports (issue 14): what each conversation's messages add up to, kept off the send path by a
+// batch job (src/domain/conversation-tallies.ts) that reads the messages after report_progress.
+// No foreign key: deleting a conversation must not have to know about its tally.
+export const conversationTallies = sqliteTable("conversation_tallies", {
+  conversationId: integer("conversation_id").primaryKey(),
+  visitorMessages: integer("visitor_messages").notNull().default(0),
+  agentMessages: integer("agent_messages").notNull().default(0),
+  // The first time an agent joined: a transfer later moves assigned_at, not this.
+  firstJoinedAt: integer("first_joined_at"),
+});
+
+export const tallyProgress = sqliteTable(
+  "tally_progress",
+  {
+    id: integer("id").primaryKey(),
+    lastMessageId: integer("last_message_id").notNull(),
+  },
+  () => [check("tally_progress_one_row", sql`id = 1`)],
+);

@@ -37,6 +37,11 @@ export function mayManageCustomerData(actor: Pick<Actor, "role">): boolean {
   return actor.role === "owner";
 }
 
+/** Reports: how the whole shop and each agent did, their colleagues' figures included. */
+export function mayReadReports(actor: Pick<Actor, "role">): boolean {
+  return isManager(actor);
+}
+
 /** Blocking an address can shut out many people at once. */
 export function mayBlockIps(actor: Pick<Actor, "role">): boolean {
   return isManager(actor);

@@ -5,9 +5,9 @@ import { type Locale, locales, type Translate } from "../i18n";
 import { html, type SafeHtml } from "./html";
 import { type IconName, icon } from "./icons";
 import { documentPage, type PageContext } from "./page";
-import { mayManageShop } from "../domain/permissions";
+import { mayManageShop, mayReadReports } from "../domain/permissions";
 
-export type Section = "conversations" | "inbox" | "settings" | "preferences" | "hours" | "team" | "groups" | "deploy" | "visitorWindow" | "profile" | "cannedReplies" | "liveVisitors" | "search" | "history" | "customers" | "platform";
+export type Section = "conversations" | "inbox" | "settings" | "preferences" | "hours" | "team" | "groups" | "deploy" | "visitorWindow" | "profile" | "cannedReplies" | "liveVisitors" | "search" | "history" | "customers" | "reports" | "platform";
 
 export interface ConsoleContext extends PageContext {
   agent: Agent;
@@ -91,6 +91,7 @@ export function consolePage(
   ${navLink(ctx, section, "inbox", "/console/inbox", "inbox", html` ${inboxBadge(ctx.unhandledOfflineMessages)}`)}
   ${navLink(ctx, section, "cannedReplies", "/console/canned-replies", "message-square-text")}
   ${manager ? navLink(ctx, section, "settings", "/console/settings", "settings") : navLink(ctx, section, "preferences", "/console/preferences", "settings")}
+  ${mayReadReports(agent) ? navLink(ctx, section, "reports", "/console/reports", "chart-column") : ""}
   ${manager ? navLink(ctx, section, "hours", "/console/hours", "calendar-clock") : ""}
   ${manager ? navLink(ctx, section, "team", "/console/team", "users") : ""}
   ${manager ? navLink(ctx, section, "groups", "/console/groups", "network") : ""}

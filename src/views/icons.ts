@@ -5,6 +5,7 @@ import arrowRightLeft from "lucide-static/icons/arrow-right-left.svg" with { typ
 import ban from "lucide-static/icons/ban.svg" with { type: "text" };
 import bookUser from "lucide-static/icons/book-user.svg" with { type: "text" };
 import calendarClock from "lucide-static/icons/calendar-clock.svg" with { type: "text" };
+import chartColumn from "lucide-static/icons/chart-column.svg" with { type: "text" };
 import check from "lucide-static/icons/check.svg" with { type: "text" };
 import circleAlert from "lucide-static/icons/circle-alert.svg" with { type: "text" };
 import circleCheck from "lucide-static/icons/circle-check.svg" with { type: "text" };
@@ -48,6 +49,7 @@ const sources = {
   ban,
   "book-user": bookUser,
   "calendar-clock": calendarClock,
+  "chart-column": chartColumn,
   check,
   "circle-alert": circleAlert,
   "circle-check": circleCheck,

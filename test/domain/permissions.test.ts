@@ -7,6 +7,7 @@ import {
   mayChangeCannedReplies,
   mayChangeMember,
   mayManageShop,
+  mayReadReports,
   maySeeAllConversations,
 } from "../../src/domain/permissions";
 
@@ -15,8 +16,8 @@ const admin = { id: 2, role: "admin" };
 const agent = { id: 3, role: "agent" };
 
 describe("who may do what", () => {
-  it("lets owners and admins manage the shop, see every conversation and block addresses; agents none of it", () => {
-    for (const rule of [mayManageShop, maySeeAllConversations, mayBlockIps]) {
+  it("lets owners and admins manage the shop, see every conversation, block addresses and read reports; agents none of it", () => {
+    for (const rule of [mayManageShop, maySeeAllConversations, mayBlockIps, mayReadReports]) {
       expect([owner, admin, agent].map((actor) => rule(actor))).toEqual([true, true, false]);
     }
   });
