@@ -11,6 +11,7 @@ import agentWorkspace from "../../migrations/0006_agent_workspace.sql" with { ty
 import search from "../../migrations/0007_search.sql" with { type: "text" };
 import nobodyOnline from "../../migrations/0008_nobody_online.sql" with { type: "text" };
 import searchIndexBatches from "../../migrations/0009_search_index_batches.sql" with { type: "text" };
+import apiTokenScopes from "../../migrations/0010_api_token_scopes.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -24,6 +25,7 @@ const sqlByTag: Record<string, string> = {
   "0007_search": search,
   "0008_nobody_online": nobodyOnline,
   "0009_search_index_batches": searchIndexBatches,
+  "0010_api_token_scopes": apiTokenScopes,
 };
 
 export interface Migration {

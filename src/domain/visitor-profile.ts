@@ -9,6 +9,7 @@ import { type FieldProblem, NotFoundError, RuleError, ValidationError } from "./
 import type { DomainEvents } from "./events";
 import { checkEmail, checkName, checkPhone, checkRequiredText, problems } from "./fields";
 import { limits } from "./limits";
+import { checkAttributes } from "./visitor-identity";
 import { findVisitor, type Visitor } from "./visitors";
 
 type Actor = { id: number; businessId: number };
@@ -85,6 +86,40 @@ export function updateVisitorContact(db: Database, events: DomainEvents, actor: 
     return { visitor: visitorOf(tx, actor.businessId, visitorId), changed };
   });
   if (result.changed.length > 0) events.visitorChanged(result.visitor, { renamed: result.changed.includes("name") });
+  return result.visitor;
+}
+
+/**
+ * An integration changes the visitor's custom attributes: given keys are set, keys given as null
+ * removed, the rest kept. The same rule as the host page's (checkAttributes), on the result too.
+ */
+export function updateVisitorAttributes(
+  db: Database,
+  events: DomainEvents,
+  actor: Actor,
+  visitorId: number,
+  changes: Record<string, string | number | boolean | null>,
+): Visitor {
+  const given = Object.fromEntries(Object.entries(changes).filter((entry): entry is [string, string | number | boolean] => entry[1] !== null));
+  const { attributes, problem } = checkAttributes(given);
+  if (problem) throw new ValidationError({ attributes: problem });
+  const removed = Object.keys(changes).filter((key) => changes[key] === null).map((key) => key.trim());
+  const result = db.transaction((tx) => {
+    const before = visitorOf(tx, actor.businessId, visitorId);
+    const merged: Record<string, string> = { ...before.attributes, ...attributes };
+    for (const key of removed) delete merged[key];
+    if (Object.keys(merged).length > limits.attributesPerVisitor) {
+      throw new ValidationError({ attributes: { key: "identity.attributes", params: { max: limits.attributesPerVisitor } } });
+    }
+    if (JSON.stringify(merged) === JSON.stringify(before.attributes)) return { visitor: before, changed: false };
+    tx.update(visitors)
+      .set({ attributes: merged })
+      .where(and(eq(visitors.businessId, actor.businessId), eq(visitors.id, visitorId)))
+      .run();
+    recordAudit(tx, actor, "visitor.updated", `visitor:${visitorId}`, { fields: ["attributes"] });
+    return { visitor: visitorOf(tx, actor.businessId, visitorId), changed: true };
+  });
+  if (result.changed) events.visitorChanged(result.visitor, { renamed: false });
   return result.visitor;
 }
 

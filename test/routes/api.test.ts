@@ -204,28 +204,26 @@ describe("API authentication", () => {
     expect(ctx.db.select().from(apiTokens).get()!.lastUsedAt).toBeGreaterThanOrEqual(before);
   });
 
-  it("answers 429 with Retry-After when a token makes too many requests", async () => {
+  it("answers 429 with Retry-After once a token passes its own requests per minute, and tells the limit on every answer", async () => {
     const ctx = await setup();
-    const deps: AppDeps = {
-      db: ctx.db,
-      sqlite: ctx.sqlite,
-      secret,
-      config: { publicUrl: null, trustProxy: false },
-      uploadsDir: "",
-      log: silentLog,
-      loginThrottle: new RateLimiter(10, 1000),
-      passwordChecks: new ConcurrencyLimit(2, 16),
-      newVisitors: new RateLimiter(60, 60_000),
-      presenceGraceMs: 50,
-    };
-    const app = new Elysia().use(apiRoutes(deps, ctx.app.hub, { requestsPerMinute: 2 }));
-    const call = () => app.handle(new Request(`${origin}/api/v1/conversations`, { headers: { authorization: `Bearer ${ctx.token}` } }));
-    expect((await call()).status).toBe(200);
-    expect((await call()).status).toBe(200);
-    const refused = await call();
+    const { token: slow } = createApiToken(ctx.db, secret, ctx.agent.id, "slow", { requestsPerMinute: 10 });
+    const call = (token: string) => ctx.api("/conversations", { headers: { authorization: `Bearer ${token}` } });
+    for (let i = 1; i <= 10; i++) {
+      const answer = await call(slow);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get("ratelimit-limit")).toBe("10");
+      expect(answer.headers.get("ratelimit-remaining")).toBe(String(10 - i));
+    }
+    const refused = await call(slow);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+    expect(Number(refused.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
     expect(await errorOf(refused)).toContain("Too many requests");
+    // Another token of the same agent has its own count, at the default limit.
+    const other = await call(ctx.token);
+    expect(other.status).toBe(200);
+    expect(other.headers.get("ratelimit-limit")).toBe("1200");
   });
 });
 
@@ -245,9 +243,16 @@ describe("listing conversations", () => {
       status: "open",
       visitorId: second.visitor.id,
       agentId: ctx.agent.id,
+      groupId: null,
+      channel: "widget",
+      sourcePage: null,
       lastMessageId: second.conversation.lastMessageId,
       openedAt: second.conversation.openedAt,
+      assignedAt: second.conversation.assignedAt,
+      firstResponseAt: null,
       closedAt: null,
+      rating: null,
+      ratingComment: null,
     });
   });
 

@@ -1,0 +1,101 @@
+// /api/v1/visitors: who the shop's visitors are, found by Kefu's id or the shop's own, and the
+// contact details and attributes an integration keeps up to date (the console's rules, via the domain).
+import { Elysia, t } from "elysia";
+import type { AppDeps } from "../../app";
+import { conversationPage } from "../../domain/conversations";
+import { NotFoundError } from "../../domain/errors";
+import { limits } from "../../domain/limits";
+import type { RateLimiter } from "../../domain/rate-limiter";
+import { findIdentifiedVisitor } from "../../domain/visitor-identity";
+import { updateVisitorAttributes, updateVisitorContact } from "../../domain/visitor-profile";
+import { findVisitor, type Visitor } from "../../domain/visitors";
+import type { Hub } from "../../realtime/hub";
+import { apiCaller } from "./caller";
+import { visitorConversationsQuery } from "./conversations";
+import { apiLimits, conversationJson, conversationSchema, idParams, pageOf, visitorJson, visitorSchema } from "./shapes";
+
+const params = idParams("the visitor id");
+const tags = ["Visitors"];
+
+function visitorOf(deps: AppDeps, businessId: number, visitorId: number): Visitor {
+  const visitor = findVisitor(deps.db, businessId, visitorId);
+  if (!visitor) throw new NotFoundError("visitor");
+  return visitor;
+}
+
+export function visitorRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
+  const { db } = deps;
+  return new Elysia()
+    .use(apiCaller(deps, requests))
+    .get(
+      "/visitors",
+      ({ agent, query }) => {
+        const visitor = findIdentifiedVisitor(db, agent.businessId, query.externalId);
+        if (!visitor) throw new NotFoundError("visitor");
+        return visitorJson(visitor);
+      },
+      {
+        query: t.Object({
+          externalId: t.String({
+            minLength: 1,
+            maxLength: limits.identityIdLength,
+            description: "the id your site gave the visitor (Kefu.setUser or kefuSettings.visitor.id)",
+            examples: ["customer-1001"],
+            error: `externalId must be 1 to ${limits.identityIdLength} characters`,
+          }),
+        }),
+        response: visitorSchema,
+        detail: { tags, summary: "Find a visitor by your site's id", description: "The verified customer with that id, else the most recent visitor whose page gave it." },
+      },
+    )
+    .get("/visitors/:id", ({ agent, params }) => visitorJson(visitorOf(deps, agent.businessId, params.id)), {
+      params,
+      response: visitorSchema,
+      detail: { tags, summary: "Read a visitor" },
+    })
+    .patch(
+      "/visitors/:id",
+      ({ agent, params, body }) => {
+        let visitor = visitorOf(deps, agent.businessId, params.id);
+        const { attributes, ...contact } = body;
+        if (Object.keys(contact).length > 0) {
+          // What is not given stays as it is; an empty string empties a field.
+          const current = { name: visitor.name ?? "", email: visitor.email ?? "", phone: visitor.phone ?? "" };
+          visitor = updateVisitorContact(db, hub, agent, visitor.id, { ...current, ...contact });
+        }
+        if (attributes) visitor = updateVisitorAttributes(db, hub, agent, visitor.id, attributes);
+        return visitorJson(visitor);
+      },
+      {
+        params,
+        body: t.Object({
+          name: t.Optional(t.String({ maxLength: 1000, description: `at most ${limits.nameLength} characters; "" empties it`, examples: ["Li Wei"] })),
+          email: t.Optional(t.String({ maxLength: 1000, description: `an email address; "" empties it`, examples: ["li.wei@example.com"] })),
+          phone: t.Optional(t.String({ maxLength: 1000, description: `a phone number; "" empties it` })),
+          attributes: t.Optional(
+            t.Record(t.String(), t.Union([t.String(), t.Number(), t.Boolean(), t.Null()]), {
+              description: `keys set, null removes one, others kept; at most ${limits.attributesPerVisitor} attributes, keys ${limits.attributeKeyLength} and values ${limits.attributeValueLength} characters`,
+              examples: [{ plan: "pro", orders: 3 }],
+            }),
+          ),
+        }),
+        response: visitorSchema,
+        detail: { tags, summary: "Update a visitor's contact details and attributes", description: "Only the fields given change. A problem answers 422 with the field and changes nothing." },
+      },
+    )
+    .get(
+      "/visitors/:id/conversations",
+      ({ agent, params, query: { before, limit, status = "all", ...filter } }) => {
+        const visitor = visitorOf(deps, agent.businessId, params.id);
+        const narrowed = { ...filter, status: status === "all" ? undefined : status, visitorId: visitor.id };
+        const page = conversationPage(db, agent.businessId, narrowed, before, limit ?? apiLimits.conversationsPage.default);
+        return { conversations: page.conversations.map(conversationJson), next: page.next };
+      },
+      {
+        params,
+        query: visitorConversationsQuery,
+        response: pageOf("conversations", conversationSchema),
+        detail: { tags, summary: "List a visitor's conversations", description: "Newest first, with the same filters and paging as List conversations." },
+      },
+    );
+}
