@@ -1,66 +1,13 @@
 import { describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
-import { Elysia } from "elysia";
-import type { AppDeps } from "../../src/app";
-import { apiTokens, businesses, messages } from "../../src/db/schema";
-import { addAgent, setAgentDisabled } from "../../src/domain/agents";
+import { apiTokens, messages } from "../../src/db/schema";
+import { setAgentDisabled } from "../../src/domain/agents";
 import { createApiToken } from "../../src/domain/api-tokens";
 import { closeConversation } from "../../src/domain/conversations";
 import { ignoreEvents } from "../../src/domain/events";
-import { ConcurrencyLimit } from "../../src/domain/concurrency-limit";
-import { RateLimiter } from "../../src/domain/rate-limiter";
 import { sendVisitorMessage } from "../../src/domain/messages";
-import { randomToken } from "../../src/domain/tokens";
-import { createAnonymousVisitor } from "../../src/domain/visitors";
-import { silentLog } from "../../src/log";
-import { apiRoutes } from "../../src/routes/api";
 import { addMember, Client, listeningApp, origin, signedIn, TestSocket, testApp } from "../support";
-
-const secret = "0".repeat(64);
-const visit = { ip: null, userAgent: null, page: null };
-const clientId = () => crypto.randomUUID();
-
-type Ctx = ReturnType<typeof testApp>;
-
-/** A visitor's first message opens a conversation, assigned to `agentId` when given. */
-function openConversation(ctx: Ctx, agentId: number | null, businessId = ctx.business.id, body = "Hello?") {
-  const { visitor, token } = createAnonymousVisitor(ctx.db, secret, businessId, visit);
-  const sent = sendVisitorMessage(ctx.db, ctx.app.hub, visitor, { clientId: clientId(), body }, agentId === null ? [] : [agentId]);
-  return { ...sent, visitor, visitorToken: token };
-}
-
-async function setup(ctx: Ctx = testApp()) {
-  const agent = await addMember(ctx, "agent", "agent@example.com");
-  const { token } = createApiToken(ctx.db, secret, agent.id, "tests");
-  const api = (path: string, init: RequestInit & { json?: unknown } = {}) => {
-    const headers = new Headers(init.headers);
-    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${token}`);
-    let body = init.body;
-    if (init.json !== undefined) {
-      headers.set("content-type", "application/json");
-      body = JSON.stringify(init.json);
-    }
-    // No Origin, no Sec-Fetch-Site, no cookie: a script, not a browser.
-    return ctx.app.handle(new Request(`${origin}/api/v1${path}`, { ...init, headers, body }));
-  };
-  const send = (conversationId: number, json: unknown) => api(`/conversations/${conversationId}/messages`, { method: "POST", json });
-  return { ...ctx, agent, token, api, send };
-}
-
-/** A second shop on the same server, with an agent who has a token of their own. */
-async function otherShop(ctx: Ctx) {
-  const business = ctx.db.insert(businesses).values({ name: "Other shop", widgetKey: randomToken(12), identitySecret: randomToken(32) }).returning().get();
-  const { agent } = await addAgent(ctx.db, { businessId: business.id, email: "other@example.com", name: "Other", role: "owner", password: "correct horse" });
-  const { token } = createApiToken(ctx.db, secret, agent.id, "other");
-  return { business, agent, token };
-}
-
-async function errorOf(response: Response): Promise<string> {
-  expect(response.headers.get("content-type")).toContain("application/json");
-  const body = (await response.json()) as { error: string };
-  expect(typeof body.error).toBe("string");
-  return body.error;
-}
+import { clientId, type Ctx, errorOf, openConversation, otherShop, secret, setup } from "./api/support";
 
 const storedRows = (ctx: Ctx, conversationId: number) => ctx.db.select().from(messages).where(eq(messages.conversationId, conversationId)).all();
 
@@ -479,7 +426,7 @@ describe("API input validation", () => {
       ["/conversations?limit=0", "limit must be a whole number from 1 to 100"],
       ["/conversations?limit=101", "limit must be a whole number from 1 to 100"],
       ["/conversations?limit=ten", "limit must be a whole number from 1 to 100"],
-      ["/conversations?status=pending", "status must be open, queued or closed"],
+      ["/conversations?status=pending", "status must be open, queued, closed or all"],
       ["/conversations?before=-3", "before must be a whole number"],
       ["/conversations/abc/messages", "conversation id must be a whole number"],
       ["/conversations/1/messages?limit=501", "limit must be a whole number from 1 to 500"],
