@@ -21,10 +21,9 @@ import { apiLimits, conversationJson, conversationSchema, id, idParams, messageJ
 const params = idParams("the conversation id");
 const tags = ["Conversations"];
 
-const statusFilter = (byDefault: string) =>
-  t.Optional(
-    t.UnionEnum(["open", "queued", "closed", "all"], { description: `which conversations (default ${byDefault})`, error: "status must be open, queued, closed or all" }),
-  );
+// Elysia fills an absent query enum with a default (its first value when none is given): say which.
+const statusFilter = (byDefault: "open" | "all") =>
+  t.Optional(t.UnionEnum(["open", "queued", "closed", "all"], { default: byDefault, description: "which conversations", error: "status must be open, queued, closed or all" }));
 
 /** The list's filters, shared with a visitor's conversations (api/visitors.ts). */
 export const conversationListQuery = {
@@ -44,7 +43,7 @@ export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimite
     .use(apiCaller(deps, requests))
     .get(
       "/conversations",
-      ({ agent, query: { before, limit, status = "open", ...filter } }) => {
+      ({ agent, query: { before, limit, status, ...filter } }) => {
         const page = conversationPage(db, agent.businessId, { ...filter, status: status === "all" ? undefined : status }, before, limit ?? apiLimits.conversationsPage.default);
         return { conversations: page.conversations.map(conversationJson), next: page.next };
       },

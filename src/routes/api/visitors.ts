@@ -85,7 +85,7 @@ export function visitorRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
     )
     .get(
       "/visitors/:id/conversations",
-      ({ agent, params, query: { before, limit, status = "all", ...filter } }) => {
+      ({ agent, params, query: { before, limit, status, ...filter } }) => {
         const visitor = visitorOf(deps, agent.businessId, params.id);
         const narrowed = { ...filter, status: status === "all" ? undefined : status, visitorId: visitor.id };
         const page = conversationPage(db, agent.businessId, narrowed, before, limit ?? apiLimits.conversationsPage.default);
