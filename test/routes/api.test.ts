@@ -31,6 +31,35 @@ describe("API tokens on the profile page", () => {
     expect(await (await client.get("/console/profile")).text()).not.toContain(">never<");
   });
 
+  it("makes a token with the scope and limit chosen, and lists both", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "agent");
+    const form = await (await client.get("/console/profile")).text();
+    expect(form).toMatch(/<input type="radio" name="scope" value="read"\s+checked>/);
+    expect(form).toContain('name="requestsPerMinute" value="1200"');
+    const response = await client.post("/console/profile/api-tokens", { name: "Dashboard", scope: "read", requestsPerMinute: "60" }, { "hx-request": "true" });
+    expect(response.status).toBe(200);
+    const section = await response.text();
+    expect(section).toContain('<span class="badge">Read only</span>');
+    expect(section).toContain("60/min");
+    expect(ctx.db.select().from(apiTokens).get()).toMatchObject({ name: "Dashboard", scope: "read", requestsPerMinute: 60 });
+  });
+
+  it("refuses a scope or a limit out of bounds, keeping what was typed", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "agent");
+    const limit = await client.post("/console/profile/api-tokens", { name: "Sync", scope: "write", requestsPerMinute: "99999" }, { "hx-request": "true" });
+    expect(limit.status).toBe(422);
+    const section = await limit.text();
+    expect(section).toContain("Enter a whole number of requests from 10 to 6000.");
+    expect(section).toContain('value="Sync"');
+    expect(section).toMatch(/value="write"\s+checked/);
+    const scope = await client.post("/console/profile/api-tokens", { name: "Sync", scope: "root", requestsPerMinute: "100" }, { "hx-request": "true" });
+    expect(scope.status).toBe(422);
+    expect(await scope.text()).toContain("Choose read only, or read and write.");
+    expect(ctx.db.select().from(apiTokens).all()).toEqual([]);
+  });
+
   it("answers a plain form post with the whole profile page", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "agent");
