@@ -268,6 +268,7 @@ export const en = {
   "apiTokens.limit": "Requests per minute",
   "apiTokens.limitHint": "Past this many requests in a minute, the API answers 429 until the minute has passed. From {min} to {max}.",
   "apiTokens.limitRange": "Enter a whole number of requests from {min} to {max}.",
+  "apiTokens.limitColumn": "Limit",
   "apiTokens.perMinute": "{count}/min",
   "apiTokens.docs": "API reference",
   "apiTokens.docsHint": "Endpoints, parameters, examples and errors; the OpenAPI document is at {url}.",

@@ -268,6 +268,7 @@ export const zhCN: Dictionary = {
   "apiTokens.limit": "每分钟请求数",
   "apiTokens.limitHint": "一分钟内超过此数量的请求，API 将返回 429，直到这一分钟过去。范围 {min} 到 {max}。",
   "apiTokens.limitRange": "请输入 {min} 到 {max} 之间的整数。",
+  "apiTokens.limitColumn": "限额",
   "apiTokens.perMinute": "{count} 次/分钟",
   "apiTokens.docs": "API 文档",
   "apiTokens.docsHint": "接口、参数、示例和错误说明；OpenAPI 文档位于 {url}。",

@@ -100,7 +100,7 @@ export function apiTokensSection(ctx: ConsoleContext, tokens: ApiToken[], state:
   ${
     tokens.length
       ? html`<div class="table-scroll"><table>
-    <thead><tr><th>${t("field.name")}</th><th>${t("apiTokens.scope")}</th><th>${t("apiTokens.limit")}</th><th>${t("apiTokens.createdAt")}</th><th>${t("apiTokens.lastUsed")}</th><th>${t("team.actions")}</th></tr></thead>
+    <thead><tr><th>${t("field.name")}</th><th>${t("apiTokens.scope")}</th><th>${t("apiTokens.limitColumn")}</th><th>${t("apiTokens.createdAt")}</th><th>${t("apiTokens.lastUsed")}</th><th>${t("team.actions")}</th></tr></thead>
     <tbody>${tokens.map((token) => tokenRow(ctx, token))}</tbody>
   </table></div>`
       : html`<p class="muted">${t("apiTokens.none")}</p>`

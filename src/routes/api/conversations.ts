@@ -27,11 +27,11 @@ const statusFilter = (byDefault: "open" | "all") =>
 
 /** The list's filters, shared with a visitor's conversations (api/visitors.ts). */
 export const conversationListQuery = {
-  agentId: t.Optional(id("agentId")),
-  groupId: t.Optional(id("groupId")),
-  openedSince: t.Optional(time("openedSince")),
-  openedUntil: t.Optional(time("openedUntil")),
-  before: t.Optional(id("before")),
+  agentId: t.Optional(id("agentId", "only the conversations this agent has (or had, when closed)")),
+  groupId: t.Optional(id("groupId", "only those of this group")),
+  openedSince: t.Optional(time("openedSince", "opened at or after this time")),
+  openedUntil: t.Optional(time("openedUntil", "opened before this time")),
+  before: t.Optional(id("before", "the `next` of the previous page: conversations with a smaller id")),
   limit: t.Optional(pageSize(apiLimits.conversationsPage.max, apiLimits.conversationsPage.default)),
 };
 
@@ -48,7 +48,7 @@ export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimite
         return { conversations: page.conversations.map(conversationJson), next: page.next };
       },
       {
-        query: t.Object({ status: statusFilter("open"), ...conversationListQuery, visitorId: t.Optional(id("visitorId")) }),
+        query: t.Object({ status: statusFilter("open"), ...conversationListQuery, visitorId: t.Optional(id("visitorId", "only this visitor's")) }),
         response: pageOf("conversations", conversationSchema),
         detail: {
           tags,
@@ -67,7 +67,7 @@ export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimite
       ({ agent, params, body }) => conversationJson(assignConversationTo(db, hub, agent, params.id, body.agentId, hub.agents.onlineIds())),
       {
         params,
-        body: t.Object({ agentId: id("agentId") }),
+        body: t.Object({ agentId: id("agentId", "who gets it: the token's own agent, or (owners and admins) anyone online") }),
         response: conversationSchema,
         detail: {
           tags,
@@ -87,8 +87,8 @@ export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimite
       {
         params,
         body: t.Object({
-          agentId: t.Optional(id("agentId")),
-          groupId: t.Optional(id("groupId")),
+          agentId: t.Optional(id("agentId", "to this agent")),
+          groupId: t.Optional(id("groupId", "or to this group")),
           note: t.Optional(t.String({ maxLength: limits.transferNoteLength * 4, description: `for the receiver, at most ${limits.transferNoteLength} characters` })),
         }),
         response: conversationSchema,
@@ -133,7 +133,7 @@ export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimite
         params,
         query: t.Object({
           after: t.Optional(t.Integer({ minimum: 0, description: "messages with a greater id (default 0)", error: "after must be a whole number of at least 0" })),
-          before: t.Optional(id("before")),
+          before: t.Optional(id("before", "messages with a smaller id: reads backwards")),
           limit: t.Optional(pageSize(apiLimits.messagesPage.max, apiLimits.messagesPage.default)),
         }),
         response: pageOf("messages", messageSchema),

@@ -26,7 +26,7 @@ export function offlineMessageRoutes(deps: AppDeps, hub: Hub, requests: RateLimi
       {
         query: t.Object({
           handled: t.Optional(t.BooleanString({ default: false, description: "false: those still waiting; true: those dealt with", error: "handled must be true or false" })),
-          before: t.Optional(id("before")),
+          before: t.Optional(id("before", "the `next` of the previous page")),
           limit: t.Optional(pageSize(apiLimits.offlineMessagesPage.max, apiLimits.offlineMessagesPage.default)),
         }),
         response: pageOf("offlineMessages", offlineMessageSchema),

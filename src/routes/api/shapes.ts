@@ -13,33 +13,36 @@ export const apiLimits = {
   offlineMessagesPage: { default: 50, max: 100 },
 } as const;
 
-export const id = (what: string) => t.Integer({ minimum: 1, error: `${what} must be a whole number of at least 1`, examples: [42] });
+export const id = (what: string, description?: string) =>
+  t.Integer({ minimum: 1, error: `${what} must be a whole number of at least 1`, examples: [42], ...(description ? { description } : {}) });
 export const pageSize = (max: number, byDefault: number) =>
   t.Integer({ minimum: 1, maximum: max, description: `page size, 1 to ${max} (default ${byDefault})`, error: `limit must be a whole number from 1 to ${max}` });
 /** A time in the query: milliseconds since the Unix epoch. */
-export const time = (what: string) =>
-  t.Integer({ minimum: 0, description: `${what}, in milliseconds since the Unix epoch (UTC)`, error: `${what} must be a time in milliseconds since the Unix epoch` });
+export const time = (what: string, meaning: string) =>
+  t.Integer({ minimum: 0, description: `${meaning}, in milliseconds since the Unix epoch (UTC)`, error: `${what} must be a time in milliseconds since the Unix epoch` });
 const nullable = <T extends Parameters<typeof t.Union>[0][number]>(schema: T) => t.Union([schema, t.Null()]);
-const ms = t.Integer({ description: "milliseconds since the Unix epoch (UTC)" });
+const ms = t.Integer({ description: "milliseconds since the Unix epoch (UTC)", examples: [1767225600000] });
+// Output ids, with a plausible example for the reference's answers.
+const rowId = (example = 42) => t.Integer({ examples: [example] });
 
 export const idParams = (what: string) => t.Object({ id: id(what) });
 
 export const conversationSchema = t.Object(
   {
-    id: t.Integer(),
-    status: t.UnionEnum(["queued", "open", "closed"]),
-    visitorId: t.Integer(),
-    agentId: nullable(t.Integer()),
-    groupId: nullable(t.Integer()),
+    id: rowId(42),
+    status: t.UnionEnum(["open", "queued", "closed"]),
+    visitorId: rowId(17),
+    agentId: nullable(rowId(3)),
+    groupId: nullable(rowId(2)),
     channel: t.UnionEnum(["widget", "link", "wechat"]),
     sourcePage: nullable(t.String()),
     openedAt: ms,
     assignedAt: nullable(ms),
     firstResponseAt: nullable(ms),
     closedAt: nullable(ms),
-    rating: nullable(t.Integer()),
+    rating: nullable(t.Integer({ minimum: 1, maximum: 5, description: "stars the visitor gave" })),
     ratingComment: nullable(t.String()),
-    lastMessageId: nullable(t.Integer()),
+    lastMessageId: nullable(rowId(910)),
   },
   { title: "Conversation" },
 );
@@ -52,13 +55,13 @@ export function conversationJson(conversation: Conversation) {
 
 export const messageSchema = t.Object(
   {
-    id: t.Integer(),
-    conversationId: t.Integer(),
+    id: rowId(910),
+    conversationId: rowId(42),
     sender: t.UnionEnum(["visitor", "agent", "system"]),
-    agentId: nullable(t.Integer()),
-    kind: t.UnionEnum(["text", "image", "file", "audio", "product", "event"]),
-    body: t.String(),
-    clientId: t.String(),
+    agentId: nullable(rowId(3)),
+    kind: t.UnionEnum(["text", "image", "file", "audio", "product", "event"], { description: "event: a system line, its body joined, closed, transferred, requeued or reopened" }),
+    body: t.String({ examples: ["Hello, where is my parcel?"] }),
+    clientId: t.String({ examples: ["3b0c6f1e-8f43-4c1b-9d2a-0b5f1c2d3e4f"] }),
     createdAt: ms,
     readAt: nullable(ms),
   },
@@ -72,20 +75,20 @@ export function messageJson(message: Message) {
 
 export const visitorSchema = t.Object(
   {
-    id: t.Integer(),
+    id: rowId(17),
     externalId: t.String({ description: "`user:<id>` for a customer the shop's site identified with a verified id, else Kefu's own" }),
-    name: nullable(t.String()),
-    email: nullable(t.String()),
-    phone: nullable(t.String()),
-    attributes: t.Record(t.String(), t.String()),
+    name: nullable(t.String({ examples: ["Li Wei"] })),
+    email: nullable(t.String({ examples: ["li.wei@example.com"] })),
+    phone: nullable(t.String({ examples: ["+86 138 0000 0000"] })),
+    attributes: t.Record(t.String(), t.String(), { examples: [{ plan: "pro" }] }),
     verified: t.Boolean(),
     blocked: t.Boolean(),
     firstSeenAt: ms,
     lastSeenAt: ms,
-    visitCount: t.Integer(),
-    currentPage: nullable(t.String()),
-    language: nullable(t.String()),
-    timezone: nullable(t.String()),
+    visitCount: t.Integer({ examples: [3] }),
+    currentPage: nullable(t.String({ examples: ["https://shop.example.com/cart"] })),
+    language: nullable(t.String({ examples: ["zh-CN"] })),
+    timezone: nullable(t.String({ examples: ["Asia/Shanghai"] })),
   },
   { title: "Visitor" },
 );
@@ -97,12 +100,12 @@ export function visitorJson(visitor: Visitor) {
 
 export const agentSchema = t.Object(
   {
-    id: t.Integer(),
-    displayName: t.String(),
+    id: rowId(3),
+    displayName: t.String({ examples: ["Mei"] }),
     role: t.UnionEnum(["owner", "admin", "agent"]),
     availability: t.UnionEnum(["online", "away", "offline"], { description: "what the agent chose in the console" }),
     online: t.Boolean({ description: "a console of theirs is connected now" }),
-    maxConcurrentChats: nullable(t.Integer({ description: "null: the shop's default" })),
+    maxConcurrentChats: nullable(t.Integer({ description: "null: the shop's default", examples: [5] })),
     disabled: t.Boolean(),
   },
   { title: "Agent" },
@@ -115,14 +118,14 @@ export function agentJson(agent: Agent, online: boolean) {
 
 export const offlineMessageSchema = t.Object(
   {
-    id: t.Integer(),
-    visitorId: nullable(t.Integer()),
-    name: nullable(t.String()),
-    phone: nullable(t.String()),
-    email: nullable(t.String()),
-    body: t.String(),
-    handled: t.Boolean(),
-    handledBy: nullable(t.Integer()),
+    id: rowId(7),
+    visitorId: nullable(rowId(17)),
+    name: nullable(t.String({ examples: ["Li Wei"] })),
+    phone: nullable(t.String({ examples: ["+86 138 0000 0000"] })),
+    email: nullable(t.String({ examples: ["li.wei@example.com"] })),
+    body: t.String({ examples: ["Please call me about my order."] }),
+    handled: t.Boolean({ examples: [false] }),
+    handledBy: nullable(rowId(3)),
     handledAt: nullable(ms),
     createdAt: ms,
   },
@@ -136,4 +139,4 @@ export function offlineMessageJson(entry: InboxEntry) {
 
 /** A page of a list: `next` is the cursor of the following page, null on the last one. */
 export const pageOf = <T extends ReturnType<typeof t.Object>>(key: string, item: T) =>
-  t.Object({ [key]: t.Array(item), next: nullable(t.Integer({ description: "the cursor of the next page, null on the last one" })) });
+  t.Object({ [key]: t.Array(item), next: nullable(t.Integer({ description: "the cursor of the next page, null on the last one", examples: [41] })) });
