@@ -250,7 +250,7 @@ export const en = {
   "workspace.backToConversation": "Back to the conversation",
   "workspace.openChatLink": "Open your chat page",
   "apiTokens.title": "API tokens",
-  "apiTokens.intro": "A token lets a script or an integration use the JSON API as you: it reads your shop's conversations, answers and closes them. Keep it secret, and revoke it when it is no longer needed.",
+  "apiTokens.intro": "A token lets a script or an integration use the JSON API as you: a read-only token reads your shop's conversations, visitors and team; a read and write token also answers and manages them. Keep it secret, and revoke it when it is no longer needed.",
   "apiTokens.none": "You have no API tokens yet.",
   "apiTokens.createdAt": "Created",
   "apiTokens.lastUsed": "Last used",

@@ -250,7 +250,7 @@ export const zhCN: Dictionary = {
   "workspace.backToConversation": "返回会话",
   "workspace.openChatLink": "打开您的聊天页面",
   "apiTokens.title": "API 令牌",
-  "apiTokens.intro": "令牌让脚本或第三方集成以您的身份调用 JSON API：读取本店的会话、回复并结束会话。请妥善保管，不再需要时立即撤销。",
+  "apiTokens.intro": "令牌让脚本或第三方集成以您的身份调用 JSON API：只读令牌可读取本店的会话、访客和团队；读写令牌还可以回复和处理它们。请妥善保管，不再需要时立即撤销。",
   "apiTokens.none": "您还没有 API 令牌。",
   "apiTokens.createdAt": "创建时间",
   "apiTokens.lastUsed": "最近使用",
