@@ -279,9 +279,33 @@ export function takeConversation(db: Database, events: ConversationEvents, agent
     if (!taken) throw new RuleError({ key: "conversation.alreadyTaken" });
     return { before, ...taken };
   }, { behavior: "immediate" });
+  return announceAssigned(events, result);
+}
+
+function announceAssigned(events: ConversationEvents, result: { before: Conversation; conversation: Conversation; messages: Message[] }): Conversation {
   for (const message of result.messages) events.messageCreated(message, result.conversation);
   events.conversationChanged(result.conversation, result.before);
   return result.conversation;
+}
+
+/**
+ * The agent of the business a conversation is handed to, refused with the reason when they cannot
+ * answer now: not online and available, or full. Transfers and assignments share this bar.
+ */
+function receiverWhoCanAnswer(tx: Queryable, businessId: number, agentId: number, onlineAgentIds: readonly number[]) {
+  const receiver = tx
+    .select()
+    .from(agents)
+    .where(and(eq(agents.businessId, businessId), eq(agents.id, agentId), eq(agents.disabled, false)))
+    .get();
+  if (!receiver) throw new NotFoundError("agent");
+  if (!onlineAgentIds.includes(receiver.id) || receiver.availability !== "online") {
+    throw new RuleError({ key: "transfer.unavailable", params: { name: receiver.displayName } });
+  }
+  if (chooseAgent(tx, businessId, [receiver.id], anyone) !== receiver.id) {
+    throw new RuleError({ key: "transfer.full", params: { name: receiver.displayName } });
+  }
+  return receiver;
 }
 
 /**
@@ -300,24 +324,13 @@ export function assignConversationTo(
   const result = db.transaction((tx) => {
     const before = findConversationForAgent(tx, actor.businessId, conversationId);
     if (!mayAssignConversations(actor)) throw new RuleError({ key: "conversation.assignManagersOnly" });
-    const receiver = tx
-      .select()
-      .from(agents)
-      .where(and(eq(agents.businessId, actor.businessId), eq(agents.id, agentId), eq(agents.disabled, false)))
-      .get();
-    if (!receiver) throw new NotFoundError("agent");
     if (before.status !== "queued") throw new RuleError({ key: "conversation.alreadyTaken" });
-    if (!onlineAgentIds.includes(receiver.id) || receiver.availability !== "online") {
-      throw new RuleError({ key: "transfer.unavailable", params: { name: receiver.displayName } });
-    }
-    if (!hasRoom(tx, receiver.id)) throw new RuleError({ key: "transfer.full", params: { name: receiver.displayName } });
+    const receiver = receiverWhoCanAnswer(tx, actor.businessId, agentId, onlineAgentIds);
     const assigned = assignConversation(tx, before, receiver.id);
     if (!assigned) throw new RuleError({ key: "conversation.alreadyTaken" });
     return { before, ...assigned };
   }, { behavior: "immediate" });
-  for (const message of result.messages) events.messageCreated(message, result.conversation);
-  events.conversationChanged(result.conversation, result.before);
-  return result.conversation;
+  return announceAssigned(events, result);
 }
 
 /**
@@ -538,18 +551,7 @@ export function transferConversation(
       return { before, moved: { ...moved, lastMessageId: event.id }, event };
     }
     if (transfer.to.agentId === before.agentId) throw new RuleError({ key: "transfer.same" });
-    const receiver = tx
-      .select()
-      .from(agents)
-      .where(and(eq(agents.businessId, actor.businessId), eq(agents.id, transfer.to.agentId), eq(agents.disabled, false)))
-      .get();
-    if (!receiver) throw new NotFoundError("agent");
-    if (!onlineAgentIds.includes(receiver.id) || receiver.availability !== "online") {
-      throw new RuleError({ key: "transfer.unavailable", params: { name: receiver.displayName } });
-    }
-    if (chooseAgent(db, actor.businessId, [receiver.id], anyone) !== receiver.id) {
-      throw new RuleError({ key: "transfer.full", params: { name: receiver.displayName } });
-    }
+    const receiver = receiverWhoCanAnswer(tx, actor.businessId, transfer.to.agentId, onlineAgentIds);
     // Now theirs: should it ever wait again, it waits for anyone, not for the agent it came for.
     const moved = tx
       .update(conversations)

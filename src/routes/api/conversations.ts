@@ -5,6 +5,8 @@ import type { AppDeps } from "../../app";
 import {
   assignConversationTo,
   closeConversation,
+  type Conversation,
+  type ConversationFilter,
   conversationPage,
   findConversationForAgent,
   reopenConversation,
@@ -35,6 +37,17 @@ export const conversationListQuery = {
   limit: t.Optional(pageSize(apiLimits.conversationsPage.max, apiLimits.conversationsPage.default)),
 };
 
+/** One page of the list's answer for its query (`status=all`: any status); `visitorId` narrows it to one visitor's. */
+export function conversationList(
+  deps: AppDeps,
+  businessId: number,
+  { before, limit, status, ...filter }: Omit<ConversationFilter, "status"> & { status?: Conversation["status"] | "all"; before?: number; limit?: number },
+) {
+  const narrowed = { ...filter, status: status === "all" ? undefined : status };
+  const page = conversationPage(deps.db, businessId, narrowed, before, limit ?? apiLimits.conversationsPage.default);
+  return { conversations: page.conversations.map(conversationJson), next: page.next };
+}
+
 export const visitorConversationsQuery = t.Object({ status: statusFilter("all"), ...conversationListQuery });
 
 export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
@@ -43,10 +56,7 @@ export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimite
     .use(apiCaller(deps, requests))
     .get(
       "/conversations",
-      ({ agent, query: { before, limit, status, ...filter } }) => {
-        const page = conversationPage(db, agent.businessId, { ...filter, status: status === "all" ? undefined : status }, before, limit ?? apiLimits.conversationsPage.default);
-        return { conversations: page.conversations.map(conversationJson), next: page.next };
-      },
+      ({ agent, query }) => conversationList(deps, agent.businessId, query),
       {
         query: t.Object({ status: statusFilter("open"), ...conversationListQuery, visitorId: t.Optional(id("visitorId", "only this visitor's")) }),
         response: pageOf("conversations", conversationSchema),

@@ -2,7 +2,6 @@
 // contact details and attributes an integration keeps up to date (the console's rules, via the domain).
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../../app";
-import { conversationPage } from "../../domain/conversations";
 import { NotFoundError } from "../../domain/errors";
 import { limits } from "../../domain/limits";
 import type { RateLimiter } from "../../domain/rate-limiter";
@@ -11,8 +10,8 @@ import { updateVisitorAttributes, updateVisitorContact } from "../../domain/visi
 import { findVisitor, type Visitor } from "../../domain/visitors";
 import type { Hub } from "../../realtime/hub";
 import { apiCaller } from "./caller";
-import { visitorConversationsQuery } from "./conversations";
-import { apiLimits, conversationJson, conversationSchema, idParams, pageOf, visitorJson, visitorSchema } from "./shapes";
+import { conversationList, visitorConversationsQuery } from "./conversations";
+import { conversationSchema, idParams, pageOf, visitorJson, visitorSchema } from "./shapes";
 
 const params = idParams("the visitor id");
 const tags = ["Visitors"];
@@ -85,12 +84,7 @@ export function visitorRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
     )
     .get(
       "/visitors/:id/conversations",
-      ({ agent, params, query: { before, limit, status, ...filter } }) => {
-        const visitor = visitorOf(deps, agent.businessId, params.id);
-        const narrowed = { ...filter, status: status === "all" ? undefined : status, visitorId: visitor.id };
-        const page = conversationPage(db, agent.businessId, narrowed, before, limit ?? apiLimits.conversationsPage.default);
-        return { conversations: page.conversations.map(conversationJson), next: page.next };
-      },
+      ({ agent, params, query }) => conversationList(deps, agent.businessId, { ...query, visitorId: visitorOf(deps, agent.businessId, params.id).id }),
       {
         params,
         query: visitorConversationsQuery,
