@@ -315,6 +315,7 @@ export const en = {
   "api.throttled": "Too many requests. Try again in {seconds} s.",
   "api.badClientId": "clientId must be 8 to 64 letters, digits, \"-\" or \"_\" (a UUID works).",
   "api.afterOrBefore": "Give after or before, not both.",
+  "api.attributesObject": "attributes must be an object of names and values, such as {\"plan\": \"pro\"}.",
   "api.notFound": "There is no such conversation in your shop.",
   "api.scopeNeeded": "This token may only read. {method} {path} needs a token with the write scope: create one on your Profile page.",
   "api.notFound.visitor": "There is no such visitor in your shop.",

@@ -315,6 +315,7 @@ export const zhCN: Dictionary = {
   "api.throttled": "请求过于频繁，请 {seconds} 秒后再试。",
   "api.badClientId": "clientId 必须是 8 到 64 个字母、数字、\"-\" 或 \"_\"（可使用 UUID）。",
   "api.afterOrBefore": "after 和 before 只能给出其中一个。",
+  "api.attributesObject": "attributes 必须是由名称和值组成的对象，例如 {\"plan\": \"pro\"}。",
   "api.notFound": "本店没有这个会话。",
   "api.scopeNeeded": "该令牌只能读取。{method} {path} 需要具有写入权限的令牌，请在个人资料页面创建。",
   "api.notFound.visitor": "本店没有这个访客。",

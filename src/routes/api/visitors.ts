@@ -2,7 +2,7 @@
 // contact details and attributes an integration keeps up to date (the console's rules, via the domain).
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../../app";
-import { NotFoundError } from "../../domain/errors";
+import { NotFoundError, ValidationError } from "../../domain/errors";
 import { limits } from "../../domain/limits";
 import type { RateLimiter } from "../../domain/rate-limiter";
 import { findIdentifiedVisitor } from "../../domain/visitor-identity";
@@ -67,6 +67,14 @@ export function visitorRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
       },
       {
         params,
+        // Elysia's normalizing would turn a string or an array into an object of its characters
+        // or items before the schema sees it: refuse anything but an object first.
+        transform({ body }) {
+          const attributes = (body as { attributes?: unknown } | null)?.attributes;
+          if (attributes !== undefined && (typeof attributes !== "object" || attributes === null || Array.isArray(attributes))) {
+            throw new ValidationError({ attributes: { key: "api.attributesObject" } });
+          }
+        },
         body: t.Object({
           name: t.Optional(t.String({ maxLength: 1000, description: `at most ${limits.nameLength} characters; "" empties it`, examples: ["Li Wei"] })),
           email: t.Optional(t.String({ maxLength: 1000, description: `an email address; "" empties it`, examples: ["li.wei@example.com"] })),
