@@ -3,7 +3,7 @@
 // example made from its schemas. Server-rendered: no Swagger UI bundle.
 import { apiTokenLimits } from "../domain/api-tokens";
 import type { MessageKey } from "../i18n";
-import { apiErrorStatuses, type Operation } from "../routes/api/openapi";
+import { aboutKey, apiErrorStatuses, hasText, type Operation, summaryKey } from "../routes/api/openapi";
 import { html, type SafeHtml } from "./html";
 import { documentPage, type PageContext } from "./page";
 
@@ -85,8 +85,8 @@ function endpoint(ctx: PageContext, operation: Operation, origin: string): SafeH
   const answer = operation.responses["200"] ?? operation.responses["201"];
   return html`<section class="card api-endpoint" id="${anchorOf(operation)}">
   <h3><span class="api-method api-method-${operation.method.toLowerCase()}">${operation.method}</span> <code>${operation.path}</code></h3>
-  <p><strong>${operation.summary}</strong> <span class="badge">${t(operation.scope === "write" ? "apiDocs.needsWrite" : "apiDocs.needsRead")}</span></p>
-  ${operation.description ? html`<p>${operation.description}</p>` : ""}
+  <p><strong>${t(summaryKey(operation))}</strong> <span class="badge">${t(operation.scope === "write" ? "apiDocs.needsWrite" : "apiDocs.needsRead")}</span></p>
+  ${hasText(aboutKey(operation)) ? html`<p>${t(aboutKey(operation))}</p>` : ""}
   ${operation.parameters.length ? html`<h4>${t("apiDocs.parameters")}</h4>${fieldsTable(ctx, operation.parameters.map((p) => ({ ...p, type: `${typeOf(p.schema)} (${p.in})` })))}` : ""}
   ${operation.body ? html`<h4>${t("apiDocs.body")}</h4>${fieldsTable(ctx, bodyFields(operation.body))}` : ""}
   <h4>${t("apiDocs.example")}</h4>
@@ -113,7 +113,7 @@ export function apiDocsPage(ctx: PageContext, operations: readonly Operation[], 
       ${tags.map(
         (tag) => html`<li>${tagName(ctx, tag)}<ul>${operations
           .filter((operation) => operation.tag === tag)
-          .map((operation) => html`<li><a href="#${anchorOf(operation)}"><code>${operation.method} ${operation.path}</code></a> ${operation.summary}</li>`)}</ul></li>`,
+          .map((operation) => html`<li><a href="#${anchorOf(operation)}"><code>${operation.method} ${operation.path}</code></a> ${t(summaryKey(operation))}</li>`)}</ul></li>`,
       )}
     </ul>
   </nav>

@@ -18,9 +18,7 @@ export function agentRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
       response: t.Object({ agents: t.Array(agentSchema) }),
       detail: {
         tags: ["Agents"],
-        summary: "List agents",
-        description: "Everyone on the team. An agent answers now when `online` (a console is connected) and `availability` is `online`.",
-      },
+        operationId: "listAgents" },
     },
   );
 }

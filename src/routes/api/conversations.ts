@@ -62,15 +62,13 @@ export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimite
         response: pageOf("conversations", conversationSchema),
         detail: {
           tags,
-          summary: "List conversations",
-          description: "The shop's conversations, newest first, narrowed by any of the filters. Pass `next` as `before` for the following page.",
-        },
+          operationId: "listConversations" },
       },
     )
     .get("/conversations/:id", ({ agent, params }) => conversationJson(findConversationForAgent(db, agent.businessId, params.id)), {
       params,
       response: conversationSchema,
-      detail: { tags, summary: "Read a conversation" },
+      detail: { tags, operationId: "readConversation" },
     })
     .post(
       "/conversations/:id/assign",
@@ -81,10 +79,7 @@ export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimite
         response: conversationSchema,
         detail: {
           tags,
-          summary: "Assign a waiting conversation",
-          description:
-            "To the token's own agent (taking it), or, by an owner or admin, to another agent who is online, available and has room. 409 when it is no longer waiting.",
-        },
+          operationId: "assignConversation" },
       },
     )
     .post(
@@ -104,25 +99,20 @@ export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimite
         response: conversationSchema,
         detail: {
           tags,
-          summary: "Transfer an open conversation",
-          description:
-            "To an agent (`agentId`, who must be online, available and have room) or to a group (`groupId`, where it waits like a new conversation); give exactly one. The token's agent must have it, or be an owner or admin.",
-        },
+          operationId: "transferConversation" },
       },
     )
     .post("/conversations/:id/close", ({ agent, params }) => conversationJson(closeConversation(db, hub, agent, params.id)), {
       params,
       response: conversationSchema,
-      detail: { tags, summary: "Close a conversation", description: "By the agent who has it, or an owner or admin. The visitor may be asked for a rating." },
+      detail: { tags, operationId: "closeConversation" },
     })
     .post("/conversations/:id/reopen", ({ agent, params }) => conversationJson(reopenConversation(db, hub, agent, params.id)), {
       params,
       response: conversationSchema,
       detail: {
         tags,
-        summary: "Reopen a closed conversation",
-        description: "It is open again with the token's agent. 409 while the visitor has a newer conversation, is blocked, or when the agent has no room.",
-      },
+        operationId: "reopenConversation" },
     })
     .get(
       "/conversations/:id/messages",
@@ -149,10 +139,7 @@ export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimite
         response: pageOf("messages", messageSchema),
         detail: {
           tags,
-          summary: "List a conversation's messages",
-          description:
-            "Oldest first. Forwards with `after` (the last id you have; `next` is the next `after`), or backwards with `before` (`next` is the next `before`); not both.",
-        },
+          operationId: "listMessages" },
       },
     )
     .post(
@@ -184,9 +171,7 @@ export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimite
         response: { 200: messageSchema, 201: messageSchema },
         detail: {
           tags,
-          summary: "Send a message",
-          description: "As the token's agent, who must have the conversation. 201 with the stored message; 200 with the stored one when its clientId was seen before.",
-        },
+          operationId: "sendMessage" },
       },
     );
 }

@@ -30,12 +30,12 @@ export function offlineMessageRoutes(deps: AppDeps, hub: Hub, requests: RateLimi
           limit: t.Optional(pageSize(apiLimits.offlineMessagesPage.max, apiLimits.offlineMessagesPage.default)),
         }),
         response: pageOf("offlineMessages", offlineMessageSchema),
-        detail: { tags, summary: "List offline messages", description: "Newest first. Pass `next` as `before` for the following page." },
+        detail: { tags, operationId: "listOfflineMessages" },
       },
     )
     .post("/offline-messages/:id/handled", ({ agent, params }) => offlineMessageJson(markHandled(db, hub, agent, params.id)), {
       params: idParams("the offline message id"),
       response: offlineMessageSchema,
-      detail: { tags, summary: "Mark an offline message handled", description: "Notes the token's agent and the time; marking it again keeps the first." },
+      detail: { tags, operationId: "markOfflineMessageHandled" },
     });
 }

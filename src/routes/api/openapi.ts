@@ -3,7 +3,8 @@
 // its description. The readable reference (views/api-docs.ts) is rendered from it too.
 import { apiTokenLimits } from "../../domain/api-tokens";
 import type { ApiScope } from "../../domain/api-tokens";
-import { translator } from "../../i18n";
+import { type MessageKey, translator } from "../../i18n";
+import { en } from "../../i18n/en";
 
 type Schema = Record<string, unknown>;
 
@@ -11,14 +12,14 @@ type Schema = Record<string, unknown>;
 export interface DescribedRoute {
   method: string;
   path: string;
-  hooks?: { params?: unknown; query?: unknown; body?: unknown; response?: unknown; detail?: { summary?: string; description?: string; tags?: string[] } };
+  hooks?: { params?: unknown; query?: unknown; body?: unknown; response?: unknown; detail?: { operationId?: string; tags?: string[] } };
 }
 
 export interface Operation {
+  /** Also names its summary and description in the dictionaries: apiDocs.op.<id> and apiDocs.op.<id>.about. */
+  id: string;
   method: string;
   path: string;
-  summary: string;
-  description?: string;
   tag: string;
   scope: ApiScope;
   parameters: { name: string; in: "path" | "query"; required: boolean; description?: string; schema: Schema }[];
@@ -65,8 +66,7 @@ export function describeRoutes(routes: readonly DescribedRoute[]): Operation[] {
     return {
       method: route.method,
       path: route.path.replace(/:(\w+)/g, "{$1}"),
-      summary: detail?.summary ?? `${route.method} ${route.path}`,
-      description: detail?.description,
+      id: detail?.operationId ?? `${route.method} ${route.path}`,
       tag: detail?.tags?.[0] ?? "Other",
       scope: scopeOf(route.method),
       parameters: [...parameters("path", params), ...parameters("query", query)],
@@ -75,6 +75,11 @@ export function describeRoutes(routes: readonly DescribedRoute[]): Operation[] {
     };
   });
 }
+
+export const summaryKey = (operation: Operation) => `apiDocs.op.${operation.id}` as MessageKey;
+export const aboutKey = (operation: Operation) => `apiDocs.op.${operation.id}.about` as MessageKey;
+// Some endpoints need no more words than their summary.
+export const hasText = (key: MessageKey) => key in en;
 
 /** The statuses any call may answer with; why, in words, is the reference's (apiDocs.error<status>). */
 export const apiErrorStatuses = [400, 401, 403, 404, 409, 422, 429] as const;
@@ -93,9 +98,10 @@ export function openApiDocument(operations: readonly Operation[]) {
     const errors = apiErrorStatuses.filter((status) => status !== 403 || operation.scope === "write");
     paths[operation.path] ??= {};
     paths[operation.path]![operation.method.toLowerCase()] = {
+      operationId: operation.id,
       tags: [operation.tag],
-      summary: operation.summary,
-      ...(operation.description ? { description: operation.description } : {}),
+      summary: t(summaryKey(operation)),
+      ...(hasText(aboutKey(operation)) ? { description: t(aboutKey(operation)) } : {}),
       security: [{ token: [operation.scope] }],
       "x-scope": operation.scope,
       parameters: operation.parameters,

@@ -44,13 +44,13 @@ export function visitorRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
           }),
         }),
         response: visitorSchema,
-        detail: { tags, summary: "Find a visitor by your site's id", description: "The verified customer with that id, else the most recent visitor whose page gave it." },
+        detail: { tags, operationId: "findVisitor" },
       },
     )
     .get("/visitors/:id", ({ agent, params }) => visitorJson(visitorOf(deps, agent.businessId, params.id)), {
       params,
       response: visitorSchema,
-      detail: { tags, summary: "Read a visitor" },
+      detail: { tags, operationId: "readVisitor" },
     })
     .patch(
       "/visitors/:id",
@@ -87,7 +87,7 @@ export function visitorRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
           ),
         }),
         response: visitorSchema,
-        detail: { tags, summary: "Update a visitor's contact details and attributes", description: "Only the fields given change. A problem answers 422 with the field and changes nothing." },
+        detail: { tags, operationId: "updateVisitor" },
       },
     )
     .get(
@@ -97,7 +97,7 @@ export function visitorRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
         params,
         query: visitorConversationsQuery,
         response: pageOf("conversations", conversationSchema),
-        detail: { tags, summary: "List a visitor's conversations", description: "Newest first, with the same filters and paging as List conversations." },
+        detail: { tags, operationId: "listVisitorConversations" },
       },
     );
 }

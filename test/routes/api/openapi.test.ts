@@ -3,7 +3,7 @@ import { origin, signedIn, testApp } from "../../support";
 
 type Document = {
   openapi: string;
-  paths: Record<string, Record<string, { security: Record<string, string[]>[]; parameters: { name: string; in: string; schema: Record<string, unknown> }[]; requestBody?: unknown; responses: Record<string, unknown> }>>;
+  paths: Record<string, Record<string, { summary: string; security: Record<string, string[]>[]; parameters: { name: string; in: string; schema: Record<string, unknown> }[]; requestBody?: unknown; responses: Record<string, unknown> }>>;
 };
 
 const get = (ctx: ReturnType<typeof testApp>, path: string, headers: Record<string, string> = {}) =>
@@ -23,6 +23,8 @@ describe("the OpenAPI document", () => {
       const operation = document.paths[route.path.replace(/:(\w+)/g, "{$1}")]?.[route.method.toLowerCase()];
       expect(operation, `${route.method} ${route.path}`).toBeDefined();
       expect(operation!.security).toEqual([{ token: [route.method === "GET" ? "read" : "write"] }]);
+      // Each has its words in the dictionaries (apiDocs.op.<operationId>), not its key.
+      expect(operation!.summary).not.toStartWith("apiDocs.");
     }
     const documented = Object.values(document.paths).reduce((n, methods) => n + Object.keys(methods).length, 0);
     expect(documented).toBe(routes.length);
@@ -64,6 +66,7 @@ describe("the API reference page", () => {
     const linked = await (await get(ctx, "/api/v1/docs?locale=zh-CN")).text();
     expect(linked).toContain("Kefu API 文档");
     expect(linked).toContain(">权限范围</h2>");
+    expect(linked).toContain("<strong>重新打开已结束的会话</strong>");
     const browser = await (await get(ctx, "/api/v1/docs", { "accept-language": "zh-CN,zh;q=0.9" })).text();
     expect(browser).toContain('<html lang="zh-CN">');
   });
