@@ -18,7 +18,7 @@ import { describeRoutes, openApiDocument } from "./api/openapi";
 import { visitorRoutes } from "./api/visitors";
 import { pageResponse } from "./responses";
 
-export const apiPrefix = "/api/v1";
+const apiPrefix = "/api/v1";
 
 export function isApiRequest(request: Request): boolean {
   return new URL(request.url).pathname.startsWith("/api/");
@@ -83,6 +83,8 @@ export function apiRoutes(deps: AppDeps, hub: Hub) {
     .get("/docs", ({ request, query }) => {
       // The console links here in the agent's language; a stranger gets their browser's.
       const locale = isLocale(query.locale) ? query.locale : localeFromAcceptLanguage(request.headers.get("accept-language"));
-      return pageResponse(request, apiDocsPage({ t: translator(locale), locale }, operations, new URL(request.url).origin));
+      // Examples name Kefu as integrations reach it: the public URL when one is configured.
+      const origin = deps.config.publicUrl ?? new URL(request.url).origin;
+      return pageResponse(request, apiDocsPage({ t: translator(locale), locale }, operations, origin));
     });
 }
