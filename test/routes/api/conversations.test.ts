@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
-import { conversations, messages } from "../../../src/db/schema";
+import { agents, conversations, messages } from "../../../src/db/schema";
 import { setAvailability } from "../../../src/domain/agents";
 import { apiTokenPrefix, createApiToken } from "../../../src/domain/api-tokens";
 import { keyedHash } from "../../../src/domain/tokens";
@@ -8,7 +8,7 @@ import { blockAndClose, closeConversation } from "../../../src/domain/conversati
 import { ignoreEvents } from "../../../src/domain/events";
 import { createGroup } from "../../../src/domain/groups";
 import { sendVisitorMessage } from "../../../src/domain/messages";
-import { addMember, listeningApps, signedIn, TestSocket, visitChat, wsUrl } from "../../support";
+import { addMember, chatting, listeningApps, signedIn, TestSocket, wsUrl } from "../../support";
 import { apiCaller, clientId, type Ctx, errorOf, openConversation, otherShop, secret, setup } from "./support";
 
 const ids = (body: { conversations: { id: number }[] }) => body.conversations.map((conversation) => conversation.id);
@@ -192,19 +192,9 @@ describe("reopening a conversation", () => {
 
   it("tells the agent's console and the visitor's chat, as any reopening would", async () => {
     const ctx = listening();
-    const { agent, client } = await signedIn(ctx, "agent", "mei@example.com");
-    const { token } = createApiToken(ctx.db, secret, agent.id, "desk");
-    const api = apiCaller(ctx, token);
-    const lobby = new TestSocket(wsUrl(ctx, "/ws/agent"), { cookie: client.cookie!, origin: ctx.base });
-    await lobby.opened;
-    lobby.send({ type: "resume", after: 0 });
-    const cookie = await visitChat(ctx.base, ctx.business.widgetKey);
-    const visitor = new TestSocket(wsUrl(ctx, `/chat/${ctx.business.widgetKey}/ws`), { cookie, origin: ctx.base });
-    await visitor.opened;
-    visitor.send({ type: "resume", after: 0 });
-    visitor.send({ type: "send", clientId: clientId(), body: "hello" });
-    await visitor.next((frame) => frame.includes("joined the conversation"));
-    const { id } = ctx.sqlite.query("SELECT id FROM conversations").get() as { id: number };
+    const { lobby, visitor, conversationId: id } = await chatting(ctx);
+    const agent = ctx.db.select().from(agents).where(eq(agents.email, "agent@example.com")).get()!;
+    const api = apiCaller(ctx, createApiToken(ctx.db, secret, agent.id, "desk").token);
     expect((await api(`/conversations/${id}/close`, { method: "POST" })).status).toBe(200);
     const closedAt = lobby.frames.length;
     expect((await api(`/conversations/${id}/reopen`, { method: "POST" })).status).toBe(200);
