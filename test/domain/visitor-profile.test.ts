@@ -11,7 +11,7 @@ import {
   listVisitorTags,
   normalizeTag,
   removeVisitorTag,
-  updateVisitorAttributes,
+  updateVisitor,
   updateVisitorContact,
   visitorConversations,
 } from "../../src/domain/visitor-profile";
@@ -107,10 +107,10 @@ describe("a visitor's attributes", () => {
     const visitor = ctx.newVisitor();
     const changed: number[] = [];
     const events: DomainEvents = { ...ignoreEvents, visitorChanged: (row) => changed.push(row.id) };
-    updateVisitorAttributes(ctx.db, events, ctx.agent, visitor.id, { plan: "free", source: "ad" });
-    const updated = updateVisitorAttributes(ctx.db, events, ctx.agent, visitor.id, { " plan ": "pro", orders: 3, source: null });
+    updateVisitor(ctx.db, events, ctx.agent, visitor.id, { attributes: { plan: "free", source: "ad" } });
+    const updated = updateVisitor(ctx.db, events, ctx.agent, visitor.id, { attributes: { " plan ": "pro", orders: 3, source: null } });
     expect(updated.attributes).toEqual({ plan: "pro", orders: "3" });
-    updateVisitorAttributes(ctx.db, events, ctx.agent, visitor.id, { plan: "pro" });
+    updateVisitor(ctx.db, events, ctx.agent, visitor.id, { attributes: { plan: "pro" } });
     expect(changed).toEqual([visitor.id, visitor.id]);
     expect(ctx.db.select().from(auditLog).all().map((row) => row.detail)).toEqual([{ fields: ["attributes"] }, { fields: ["attributes"] }]);
   });
@@ -119,11 +119,11 @@ describe("a visitor's attributes", () => {
     const ctx = await setup();
     const visitor = ctx.newVisitor();
     const full = Object.fromEntries(Array.from({ length: limits.attributesPerVisitor }, (_, i) => [`key${i}`, "x"]));
-    updateVisitorAttributes(ctx.db, ignoreEvents, ctx.agent, visitor.id, full);
-    expect(fieldsOf(() => updateVisitorAttributes(ctx.db, ignoreEvents, ctx.agent, visitor.id, { one: "more" }))).toEqual({ attributes: "identity.attributes" });
+    updateVisitor(ctx.db, ignoreEvents, ctx.agent, visitor.id, { attributes: full });
+    expect(fieldsOf(() => updateVisitor(ctx.db, ignoreEvents, ctx.agent, visitor.id, { attributes: { one: "more" } }))).toEqual({ attributes: "identity.attributes" });
     // Room made in the same change is counted.
-    expect(updateVisitorAttributes(ctx.db, ignoreEvents, ctx.agent, visitor.id, { one: "more", key0: null }).attributes).toHaveProperty("one", "more");
-    expect(() => updateVisitorAttributes(ctx.db, ignoreEvents, ctx.agent, ctx.newVisitor(ctx.other.id).id, { plan: "pro" })).toThrow(NotFoundError);
+    expect(updateVisitor(ctx.db, ignoreEvents, ctx.agent, visitor.id, { attributes: { one: "more", key0: null } }).attributes).toHaveProperty("one", "more");
+    expect(() => updateVisitor(ctx.db, ignoreEvents, ctx.agent, ctx.newVisitor(ctx.other.id).id, { attributes: { plan: "pro" } })).toThrow(NotFoundError);
   });
 });
 

@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from "../../domain/errors";
 import { limits } from "../../domain/limits";
 import type { RateLimiter } from "../../domain/rate-limiter";
 import { findIdentifiedVisitor } from "../../domain/visitor-identity";
-import { updateVisitorAttributes, updateVisitorContact } from "../../domain/visitor-profile";
+import { updateVisitor } from "../../domain/visitor-profile";
 import { findVisitor, type Visitor } from "../../domain/visitors";
 import type { Hub } from "../../realtime/hub";
 import { apiCaller } from "./caller";
@@ -54,17 +54,7 @@ export function visitorRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
     })
     .patch(
       "/visitors/:id",
-      ({ agent, params, body }) => {
-        let visitor = visitorOf(deps, agent.businessId, params.id);
-        const { attributes, ...contact } = body;
-        if (Object.keys(contact).length > 0) {
-          // What is not given stays as it is; an empty string empties a field.
-          const current = { name: visitor.name ?? "", email: visitor.email ?? "", phone: visitor.phone ?? "" };
-          visitor = updateVisitorContact(db, hub, agent, visitor.id, { ...current, ...contact });
-        }
-        if (attributes) visitor = updateVisitorAttributes(db, hub, agent, visitor.id, attributes);
-        return visitorJson(visitor);
-      },
+      ({ agent, params, body: { attributes, ...contact } }) => visitorJson(updateVisitor(db, hub, agent, params.id, { contact, attributes })),
       {
         params,
         // Elysia's normalizing would turn a string or an array into an object of its characters

@@ -77,7 +77,7 @@ describe("updating a visitor", () => {
     });
     expect(visitorRow(ctx, visitor.id).attributes).toEqual({ plan: "pro", orders: "3", vip: "true" });
     const audited = ctx.db.select().from(auditLog).all().map((row) => row.detail);
-    expect(audited).toEqual([{ fields: ["name", "email"] }, { fields: ["attributes"] }]);
+    expect(audited).toEqual([{ fields: ["name", "email", "attributes"] }]);
     const emptied = await ctx.api(`/visitors/${visitor.id}`, { method: "PATCH", json: { phone: "" } });
     expect((await emptied.json()).phone).toBeNull();
   });
@@ -92,6 +92,8 @@ describe("updating a visitor", () => {
       [{ attributes: tooMany }, "attributes"],
       [{ attributes: { plan: "x".repeat(limits.attributeValueLength + 1) } }, "attributes"],
       [{ attributes: { " ": "blank key" } }, "attributes"],
+      // One change, all or nothing: the good name is not kept when the attributes are refused.
+      [{ name: "Ana", attributes: tooMany }, "attributes"],
     ];
     for (const [json, field] of cases) {
       const response = await ctx.api(`/visitors/${visitor.id}`, { method: "PATCH", json });
