@@ -258,6 +258,7 @@ export const en = {
   "apiTokens.revoke": "Revoke",
   "apiTokens.revokeConfirm": "Revoke the token “{name}”? Whatever uses it stops working at once.",
   "apiTokens.create": "Create token",
+  "apiTokens.new": "New token",
   "apiTokens.created": "Token “{name}” created. Copy it now: it is shown only this once.",
   "apiTokens.tooMany": "You already have {max} tokens, the most allowed. Revoke one you no longer use first.",
   "apiTokens.scope": "Access",

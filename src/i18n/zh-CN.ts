@@ -258,6 +258,7 @@ export const zhCN: Dictionary = {
   "apiTokens.revoke": "撤销",
   "apiTokens.revokeConfirm": "确定撤销令牌“{name}”？使用它的程序会立即失效。",
   "apiTokens.create": "创建令牌",
+  "apiTokens.new": "新建令牌",
   "apiTokens.created": "令牌“{name}”已创建。请立即复制：它只显示这一次。",
   "apiTokens.tooMany": "您已有 {max} 个令牌，已达上限。请先撤销不再使用的令牌。",
   "apiTokens.scope": "权限",

@@ -105,6 +105,7 @@ export function apiTokensSection(ctx: ConsoleContext, tokens: ApiToken[], state:
   </table></div>`
       : html`<p class="muted">${t("apiTokens.none")}</p>`
   }
+  <h3>${t("apiTokens.new")}</h3>
   <form method="post" action="/console/profile/api-tokens" hx-post="/console/profile/api-tokens" hx-target="${target}" hx-swap="outerHTML" novalidate>
     ${tokenField(ctx, state, { name: "name", label: t("field.name"), value: state.name ?? "" })}
     ${scopeChoice(ctx, state)}
