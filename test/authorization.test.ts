@@ -90,6 +90,14 @@ const cases: Record<string, (a: FurnishedShop, b: FurnishedShop) => Attempt | At
   "GET /api/v1/conversations/:id/messages": (a) => ({ as: "api", path: `/api/v1/conversations/${a.conversationId}/messages` }),
   "POST /api/v1/conversations/:id/messages": (a) => ({ as: "api", path: `/api/v1/conversations/${a.conversationId}/messages`, form: { body: "x", clientId: crypto.randomUUID() } }),
   "POST /api/v1/conversations/:id/close": (a) => ({ as: "api", path: `/api/v1/conversations/${a.conversationId}/close`, form: {} }),
+  "GET /api/v1/conversations/:id": (a) => ({ as: "api", path: `/api/v1/conversations/${a.conversationId}` }),
+  "POST /api/v1/conversations/:id/assign": (a, b) => ({ as: "api", path: `/api/v1/conversations/${a.conversationId}/assign`, form: { agentId: String(b.owner.id) } }),
+  "POST /api/v1/conversations/:id/transfer": (a, b) => ({ as: "api", path: `/api/v1/conversations/${a.conversationId}/transfer`, form: { agentId: String(b.agent.id) } }),
+  "POST /api/v1/conversations/:id/reopen": (a) => ({ as: "api", path: `/api/v1/conversations/${a.conversationId}/reopen`, form: {} }),
+  "GET /api/v1/visitors/:id": (a) => ({ as: "api", path: `/api/v1/visitors/${a.visitor.id}` }),
+  "PATCH /api/v1/visitors/:id": (a) => ({ as: "api", path: `/api/v1/visitors/${a.visitor.id}`, form: { name: "taken over" } }),
+  "GET /api/v1/visitors/:id/conversations": (a) => ({ as: "api", path: `/api/v1/visitors/${a.visitor.id}/conversations` }),
+  "POST /api/v1/offline-messages/:id/handled": (a) => ({ as: "api", path: `/api/v1/offline-messages/${a.offlineMessageId}/handled`, form: {} }),
 };
 
 /** Routes with a parameter that is not a shop's row id, and why they need no case. */
@@ -166,12 +174,11 @@ describe("two shops on one install", () => {
     return new Client(ctx.app, { authorization: `Bearer ${bravo.apiToken}` });
   }
 
-  async function attempt({ as = "owner", path, form }: Attempt): Promise<Response> {
+  /** `method` is the route's: the API takes JSON with POST and PATCH alike. */
+  async function attempt({ as = "owner", path, form }: Attempt, method: string): Promise<Response> {
     const client = clientOf(as);
     if (as === "api") {
-      return form
-        ? client.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(form) })
-        : client.get(path);
+      return form ? client.request(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(form) }) : client.get(path);
     }
     return form ? client.post(path, form) : client.get(path);
   }
@@ -192,7 +199,7 @@ describe("two shops on one install", () => {
     const answers: string[] = [];
     for (const [route, build] of Object.entries(cases)) {
       for (const tried of [build(alpha, bravo)].flat()) {
-        const response = await attempt(tried);
+        const response = await attempt(tried, route.split(" ")[0]!);
         answers.push(`${route} as ${tried.as ?? "owner"}: ${response.status}`);
       }
     }

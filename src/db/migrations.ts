@@ -17,6 +17,7 @@ import customerConversationCounts from "../../migrations/0012_customer_conversat
 import outbound from "../../migrations/0013_outbound.sql" with { type: "text" };
 import reports from "../../migrations/0014_reports.sql" with { type: "text" };
 import conversationTalliesFollowDeletes from "../../migrations/0015_conversation_tallies_follow_deletes.sql" with { type: "text" };
+import apiTokenScopes from "../../migrations/0016_api_token_scopes.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -36,6 +37,7 @@ const sqlByTag: Record<string, string> = {
   "0013_outbound": outbound,
   "0014_reports": reports,
   "0015_conversation_tallies_follow_deletes": conversationTalliesFollowDeletes,
+  "0016_api_token_scopes": apiTokenScopes,
 };
 
 export interface Migration {

@@ -399,6 +399,9 @@ export const apiTokens = sqliteTable(
     agentId: integer("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     tokenHash: text("token_hash").notNull(),
+    // read: GET only; write: everything (tokens made before scopes existed were write tokens).
+    scope: text("scope", { enum: ["read", "write"] }).notNull().default("write"),
+    requestsPerMinute: integer("requests_per_minute").notNull().default(1200),
     createdAt: createdAt(),
     lastUsedAt: integer("last_used_at"),
   },

@@ -15,7 +15,7 @@ import type { ConversationEvents, DomainEvents } from "./events";
 import { insertGreeting } from "./greetings";
 import { insertSystemMessage, type Message } from "./messages";
 import { offerRatingOnClose } from "./ratings";
-import { mayActOnConversation } from "./permissions";
+import { mayActOnConversation, mayAssignConversations } from "./permissions";
 import { blockVisitor } from "./visitors";
 
 export type Conversation = typeof conversations.$inferSelect;
@@ -200,12 +200,35 @@ export function unreadTotal(db: Queryable, agentId: number): number {
   return row?.n ?? 0;
 }
 
-/** One page of the business's conversations in a status, newest id first, below `before`. */
-export function conversationPage(db: Queryable, businessId: number, status: Conversation["status"], before: number | undefined, limit: number) {
+/** Which of the business's conversations a list shows; every field narrows it, none is required. */
+export interface ConversationFilter {
+  status?: Conversation["status"];
+  agentId?: number;
+  groupId?: number;
+  visitorId?: number;
+  /** Opened at or after this time (ms). */
+  openedSince?: number;
+  /** Opened before this time (ms). */
+  openedUntil?: number;
+}
+
+/** One page of the business's conversations that match, newest id first, below `before` (keyset). */
+export function conversationPage(db: Queryable, businessId: number, filter: ConversationFilter, before: number | undefined, limit: number) {
   const rows = db
     .select()
     .from(conversations)
-    .where(and(eq(conversations.businessId, businessId), eq(conversations.status, status), before === undefined ? undefined : lt(conversations.id, before)))
+    .where(
+      and(
+        eq(conversations.businessId, businessId),
+        filter.status === undefined ? undefined : eq(conversations.status, filter.status),
+        filter.agentId === undefined ? undefined : eq(conversations.agentId, filter.agentId),
+        filter.groupId === undefined ? undefined : eq(conversations.groupId, filter.groupId),
+        filter.visitorId === undefined ? undefined : eq(conversations.visitorId, filter.visitorId),
+        filter.openedSince === undefined ? undefined : gte(conversations.openedAt, filter.openedSince),
+        filter.openedUntil === undefined ? undefined : lt(conversations.openedAt, filter.openedUntil),
+        before === undefined ? undefined : lt(conversations.id, before),
+      ),
+    )
     .orderBy(desc(conversations.id))
     .limit(limit + 1)
     .all();
@@ -256,9 +279,85 @@ export function takeConversation(db: Database, events: ConversationEvents, agent
     if (!taken) throw new RuleError({ key: "conversation.alreadyTaken" });
     return { before, ...taken };
   }, { behavior: "immediate" });
+  return announceAssigned(events, result);
+}
+
+function announceAssigned(events: ConversationEvents, result: { before: Conversation; conversation: Conversation; messages: Message[] }): Conversation {
   for (const message of result.messages) events.messageCreated(message, result.conversation);
   events.conversationChanged(result.conversation, result.before);
   return result.conversation;
+}
+
+/**
+ * The agent of the business a conversation is handed to, refused with the reason when they cannot
+ * answer now: not online and available, or full. Transfers and assignments share this bar.
+ */
+function receiverWhoCanAnswer(tx: Queryable, businessId: number, agentId: number, onlineAgentIds: readonly number[]) {
+  const receiver = tx
+    .select()
+    .from(agents)
+    .where(and(eq(agents.businessId, businessId), eq(agents.id, agentId), eq(agents.disabled, false)))
+    .get();
+  if (!receiver) throw new NotFoundError("agent");
+  if (!onlineAgentIds.includes(receiver.id) || receiver.availability !== "online") {
+    throw new RuleError({ key: "transfer.unavailable", params: { name: receiver.displayName } });
+  }
+  if (chooseAgent(tx, businessId, [receiver.id], anyone) !== receiver.id) {
+    throw new RuleError({ key: "transfer.full", params: { name: receiver.displayName } });
+  }
+  return receiver;
+}
+
+/**
+ * Gives a waiting conversation to an agent: one's own take, or a manager handing it to someone
+ * of the team who is online and has room (the same bar as a transfer: someone who can answer now).
+ */
+export function assignConversationTo(
+  db: Database,
+  events: ConversationEvents,
+  actor: Actor,
+  conversationId: number,
+  agentId: number,
+  onlineAgentIds: readonly number[],
+): Conversation {
+  if (agentId === actor.id) return takeConversation(db, events, actor, conversationId);
+  const result = db.transaction((tx) => {
+    const before = findConversationForAgent(tx, actor.businessId, conversationId);
+    if (!mayAssignConversations(actor)) throw new RuleError({ key: "conversation.assignManagersOnly" });
+    if (before.status !== "queued") throw new RuleError({ key: "conversation.alreadyTaken" });
+    const receiver = receiverWhoCanAnswer(tx, actor.businessId, agentId, onlineAgentIds);
+    const assigned = assignConversation(tx, before, receiver.id);
+    if (!assigned) throw new RuleError({ key: "conversation.alreadyTaken" });
+    return { before, ...assigned };
+  }, { behavior: "immediate" });
+  return announceAssigned(events, result);
+}
+
+/**
+ * An agent takes a closed conversation up again (the visitor wrote back by email, say): it is
+ * open again with them, noted in the thread. Refused while the visitor has a newer conversation
+ * (the chat goes on there) or is blocked, and when the agent has no room.
+ */
+export function reopenConversation(db: Database, events: ConversationEvents, agent: Actor, conversationId: number): Conversation {
+  const result = db.transaction((tx) => {
+    const before = findConversationForAgent(tx, agent.businessId, conversationId);
+    if (before.status !== "closed") throw new RuleError({ key: "conversation.notClosed" });
+    if (newerConversation(tx, before)) throw new RuleError({ key: "conversation.newerExists" });
+    const visitor = tx.select({ blocked: visitors.blocked }).from(visitors).where(eq(visitors.id, before.visitorId)).get();
+    if (visitor?.blocked) throw new RuleError({ key: "conversation.visitorBlocked" });
+    if (!hasRoom(tx, agent.id)) throw new RuleError({ key: "conversation.full" });
+    const reopened = tx
+      .update(conversations)
+      .set({ status: "open", closedAt: null, agentId: agent.id, assignedAt: Date.now() })
+      .where(and(eq(conversations.id, before.id), eq(conversations.status, "closed")))
+      .returning()
+      .get()!;
+    const event = insertSystemMessage(tx, reopened, "reopened", { agentId: agent.id, agentName: agentName(tx, agent.id) });
+    return { before, reopened: { ...reopened, lastMessageId: event.id }, event };
+  }, { behavior: "immediate" });
+  events.messageCreated(result.event, result.reopened);
+  events.conversationChanged(result.reopened, result.before);
+  return result.reopened;
 }
 
 /** Closes `before` and notes it in the thread; call inside a transaction. */
@@ -452,18 +551,7 @@ export function transferConversation(
       return { before, moved: { ...moved, lastMessageId: event.id }, event };
     }
     if (transfer.to.agentId === before.agentId) throw new RuleError({ key: "transfer.same" });
-    const receiver = tx
-      .select()
-      .from(agents)
-      .where(and(eq(agents.businessId, actor.businessId), eq(agents.id, transfer.to.agentId), eq(agents.disabled, false)))
-      .get();
-    if (!receiver) throw new NotFoundError("agent");
-    if (!onlineAgentIds.includes(receiver.id) || receiver.availability !== "online") {
-      throw new RuleError({ key: "transfer.unavailable", params: { name: receiver.displayName } });
-    }
-    if (chooseAgent(db, actor.businessId, [receiver.id], anyone) !== receiver.id) {
-      throw new RuleError({ key: "transfer.full", params: { name: receiver.displayName } });
-    }
+    const receiver = receiverWhoCanAnswer(tx, actor.businessId, transfer.to.agentId, onlineAgentIds);
     // Now theirs: should it ever wait again, it waits for anyone, not for the agent it came for.
     const moved = tx
       .update(conversations)

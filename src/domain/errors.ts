@@ -14,7 +14,7 @@ export class ValidationError extends Error {
 
 /** A row outside the caller's scope, or one that does not exist: the caller cannot tell which. */
 export class NotFoundError extends Error {
-  constructor(what: string) {
+  constructor(readonly what: string) {
     super(`${what} not found`);
   }
 }

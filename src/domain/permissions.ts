@@ -24,6 +24,11 @@ export function mayActOnConversation(actor: Actor, conversation: { agentId: numb
   return conversation.agentId === actor.id || isManager(actor);
 }
 
+/** Give a waiting conversation to someone else than oneself. */
+export function mayAssignConversations(actor: Pick<Actor, "role">): boolean {
+  return isManager(actor);
+}
+
 /** Every agent's open conversations, not only one's own (the All list and tab). */
 export function maySeeAllConversations(actor: Pick<Actor, "role">): boolean {
   return isManager(actor);

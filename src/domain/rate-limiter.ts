@@ -15,23 +15,26 @@ export class RateLimiter {
     private readonly maxKeys = 50_000,
   ) {}
 
-  /** Milliseconds until a key is allowed again; 0 when every key is allowed now. */
-  retryAfterMs(keys: string[]): number {
+  /**
+   * Milliseconds until a key is allowed again; 0 when every key is allowed now. `limit` overrides
+   * the limiter's for keys that each have their own (an API token's requests per minute).
+   */
+  retryAfterMs(keys: string[], limit = this.limit): number {
     const now = this.now();
     let wait = 0;
     for (const key of keys) {
       const recent = this.recent(key, now);
-      if (recent.length >= this.limit) wait = Math.max(wait, recent[0]! + this.windowMs - now);
+      if (recent.length >= limit) wait = Math.max(wait, recent[0]! + this.windowMs - now);
     }
     return wait;
   }
 
-  record(keys: string[]): void {
+  record(keys: string[], limit = this.limit): void {
     const now = this.now();
     for (const key of keys) {
       const recent = this.recent(key, now);
       recent.push(now);
-      if (recent.length > this.limit) recent.shift();
+      if (recent.length > limit) recent.shift();
       this.events.delete(key); // re-insert so Map order is least recently used first
       this.events.set(key, recent);
     }
@@ -43,6 +46,13 @@ export class RateLimiter {
   /** Takes back the newest event of each key: an attempt counted before its outcome that went well. */
   release(keys: string[]): void {
     for (const key of keys) this.events.get(key)?.pop();
+  }
+
+  /** How many events the key has in the window, and in how many ms the oldest of them leaves it. */
+  usage(key: string): { used: number; resetMs: number } {
+    const now = this.now();
+    const recent = this.recent(key, now);
+    return { used: recent.length, resetMs: recent.length ? recent[0]! + this.windowMs - now : 0 };
   }
 
   forgive(key: string): void {

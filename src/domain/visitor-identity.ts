@@ -3,11 +3,11 @@
 // customer's record and history only when the business verifies identities and the id comes
 // with its HMAC under the business's identity secret (userHash), computed by the shop's server.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { visitors } from "../db/schema";
 import type { Business } from "./businesses";
-import { ValidationError } from "./errors";
+import { type FieldProblem, ValidationError } from "./errors";
 import type { DomainEvents } from "./events";
 import { optionalText, webUrl } from "./fields";
 import { limits } from "./limits";
@@ -40,6 +40,45 @@ function hashMatches(secret: string, id: string, userHash: string | undefined): 
   return timingSafeEqual(Buffer.from(identityHash(secret, id), "hex"), Buffer.from(userHash, "hex"));
 }
 
+/** A verified customer's record is keyed by the host site's id under this name. */
+const customerExternalId = (id: string) => `user:${id}`;
+
+/**
+ * The business's visitor the host site identified by this id: the verified customer's record, or
+ * else (a shop that does not verify ids) the most recent visitor whose page said so, kept in
+ * their attributes, which no index serves.
+ */
+export function findIdentifiedVisitor(db: Queryable, businessId: number, id: string): Visitor | undefined {
+  const verified = db
+    .select({ id: visitors.id })
+    .from(visitors)
+    .where(and(eq(visitors.businessId, businessId), eq(visitors.externalId, customerExternalId(id))))
+    .get();
+  const found =
+    verified ??
+    db
+      .select({ id: visitors.id })
+      .from(visitors)
+      .where(and(eq(visitors.businessId, businessId), sql`json_extract(${visitors.attributes}, '$.id') = ${id}`))
+      .orderBy(desc(visitors.lastSeenAt))
+      .limit(1)
+      .get();
+  return found ? findVisitor(db, businessId, found.id) : undefined;
+}
+
+/** Custom attributes as stored (trimmed keys, text values), or why they cannot be: the host page's and the API's rule. */
+export function checkAttributes(given: Record<string, string | number | boolean>): { attributes: Record<string, string>; problem: FieldProblem | null } {
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(given)) {
+    if (!key.trim() || key.length > limits.attributeKeyLength || String(value).length > limits.attributeValueLength) {
+      return { attributes, problem: { key: "identity.attribute", params: { key: key.slice(0, limits.attributeKeyLength) } } };
+    }
+    attributes[key.trim()] = String(value);
+  }
+  const tooMany = Object.keys(attributes).length > limits.attributesPerVisitor;
+  return { attributes, problem: tooMany ? { key: "identity.attributes", params: { max: limits.attributesPerVisitor } } : null };
+}
+
 /** The claim's details, checked: what a visitor record may hold. Nothing is stored on a problem. */
 export function checkClaim(claim: IdentityClaim) {
   const problems: ValidationError["fields"] = {};
@@ -56,17 +95,8 @@ export function checkClaim(claim: IdentityClaim) {
   if (avatar && !webUrl(avatar, ["https:"])) problems.avatar = { key: "identity.avatar" };
   const id = claim.id?.trim() || undefined;
   if (id && id.length > limits.identityIdLength) problems.id = { key: "identity.tooLong", params: { max: limits.identityIdLength } };
-  const attributes: Record<string, string> = {};
-  for (const [key, value] of Object.entries(claim.attributes ?? {})) {
-    if (!key.trim() || key.length > limits.attributeKeyLength || String(value).length > limits.attributeValueLength) {
-      problems.attributes = { key: "identity.attribute", params: { key: key.slice(0, limits.attributeKeyLength) } };
-      break;
-    }
-    attributes[key.trim()] = String(value);
-  }
-  if (Object.keys(attributes).length > limits.attributesPerVisitor) {
-    problems.attributes = { key: "identity.attributes", params: { max: limits.attributesPerVisitor } };
-  }
+  const { attributes, problem } = checkAttributes(claim.attributes ?? {});
+  if (problem) problems.attributes = problem;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
   return { id, name, email, phone, avatar, attributes };
 }
@@ -108,7 +138,7 @@ function identify(db: Database, secret: string, business: Business, visitor: Vis
     if (!visitor.verified) return { visitor, token: null };
     return anonymousAgain(db, secret, visitor);
   }
-  const externalId = `user:${id}`;
+  const externalId = customerExternalId(id);
   const change = { ...profile, attributes, verified: true, externalId };
   if (visitor.externalId === externalId) return { visitor: update(db, visitor, { ...change, attributes: { ...visitor.attributes, ...attributes } }), token: null };
   return db.transaction((tx) => {

@@ -9,6 +9,7 @@ import { type FieldProblem, NotFoundError, RuleError, ValidationError } from "./
 import type { DomainEvents } from "./events";
 import { checkEmail, checkName, checkPhone, checkRequiredText, problems } from "./fields";
 import { limits } from "./limits";
+import { checkAttributes } from "./visitor-identity";
 import { findVisitor, type Visitor } from "./visitors";
 
 type Actor = { id: number; businessId: number };
@@ -53,29 +54,56 @@ export function visitorOf(db: Queryable, businessId: number, visitorId: number):
 
 // The same rule as the leave-a-message form: what a person would type as a phone number.
 /** Every field may be emptied (the visitor told us nothing); what is given must be well-formed. */
-function checkContact(input: ContactInput): Record<string, FieldProblem> | null {
+function checkContact(input: ContactInput): Record<string, FieldProblem> {
   const name = input.name.trim();
   const email = input.email.trim();
   const phone = input.phone.trim();
-  return problems({
-    name: name ? checkName(name) : null,
-    email: email ? checkEmail(email) : null,
-    phone: phone ? checkPhone(phone) : null,
-  });
+  return (
+    problems({
+      name: name ? checkName(name) : null,
+      email: email ? checkEmail(email) : null,
+      phone: phone ? checkPhone(phone) : null,
+    }) ?? {}
+  );
 }
 
+/** What an agent or an integration changes about a visitor; what is not given stays as it is. */
+export interface VisitorChange {
+  /** The fields given are set; "" empties one. */
+  contact?: Partial<ContactInput>;
+  /** Keys given are set (as text), keys given as null removed, the others kept. */
+  attributes?: Record<string, string | number | boolean | null>;
+}
+
+const contactFields = ["name", "email", "phone"] as const;
+
 /**
- * An agent corrects who the visitor is. The change is audited with the fields it touched (not
- * their values: the audit log is read more widely than a visitor's details). A verified visitor
- * stays verified: the website vouched for their id, which an agent cannot change here.
+ * An agent corrects who the visitor is, or an integration keeps it up to date, in one change: all
+ * of it or, on any problem, none. The change is audited with the fields it touched (not their
+ * values: the audit log is read more widely than a visitor's details). A verified visitor stays
+ * verified: the website vouched for their id, which an agent cannot change here. Attributes
+ * follow the host page's rule (checkAttributes), on the merged result too.
  */
-export function updateVisitorContact(db: Database, events: DomainEvents, actor: Actor, visitorId: number, input: ContactInput): Visitor {
-  const found = checkContact(input);
-  if (found) throw new ValidationError(found);
-  const next = { name: input.name.trim() || null, email: input.email.trim() || null, phone: input.phone.trim() || null };
+export function updateVisitor(db: Database, events: DomainEvents, actor: Actor, visitorId: number, change: VisitorChange): Visitor {
+  const contact = change.contact ?? {};
+  const given = Object.entries(change.attributes ?? {}).filter((entry): entry is [string, string | number | boolean] => entry[1] !== null);
+  const checked = checkAttributes(Object.fromEntries(given));
+  const found = { ...checkContact({ name: "", email: "", phone: "", ...contact }), ...(checked.problem ? { attributes: checked.problem } : {}) };
+  if (Object.keys(found).length > 0) throw new ValidationError(found);
+  const removed = Object.entries(change.attributes ?? {}).flatMap(([key, value]) => (value === null ? [key.trim()] : []));
   const result = db.transaction((tx) => {
     const before = visitorOf(tx, actor.businessId, visitorId);
-    const changed = (Object.keys(next) as (keyof typeof next)[]).filter((field) => before[field] !== next[field]);
+    const next: Partial<Pick<Visitor, "name" | "email" | "phone" | "attributes">> = {};
+    for (const field of contactFields) if (contact[field] !== undefined) next[field] = contact[field].trim() || null;
+    if (change.attributes) {
+      const merged: Record<string, string> = { ...before.attributes, ...checked.attributes };
+      for (const key of removed) delete merged[key];
+      if (Object.keys(merged).length > limits.attributesPerVisitor) {
+        throw new ValidationError({ attributes: { key: "identity.attributes", params: { max: limits.attributesPerVisitor } } });
+      }
+      next.attributes = merged;
+    }
+    const changed = (Object.keys(next) as (keyof typeof next)[]).filter((field) => JSON.stringify(before[field]) !== JSON.stringify(next[field]));
     if (changed.length === 0) return { visitor: before, changed };
     tx.update(visitors)
       .set(next)
@@ -86,6 +114,11 @@ export function updateVisitorContact(db: Database, events: DomainEvents, actor: 
   });
   if (result.changed.length > 0) events.visitorChanged(result.visitor, { renamed: result.changed.includes("name") });
   return result.visitor;
+}
+
+/** The console's form: every contact field, as typed. */
+export function updateVisitorContact(db: Database, events: DomainEvents, actor: Actor, visitorId: number, input: ContactInput): Visitor {
+  return updateVisitor(db, events, actor, visitorId, { contact: input });
 }
 
 /** A private note on the visitor, for the team only. */

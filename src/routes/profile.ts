@@ -66,19 +66,28 @@ export function profileRoutes(deps: AppDeps, hub: Hub) {
       "/console/profile/api-tokens",
       ({ ctx, body, request, set }) => {
         try {
-          const { apiToken, token } = createApiToken(db, secret, ctx.agent.id, body.name);
+          const grant = { scope: body.scope, requestsPerMinute: body.requestsPerMinute === undefined ? undefined : Number(body.requestsPerMinute) };
+          const { apiToken, token } = createApiToken(db, secret, ctx.agent.id, body.name, grant);
           return tokensAnswer(ctx, request, { created: { name: apiToken.name, token } });
         } catch (error) {
+          const typed = { name: body.name, scope: body.scope, requestsPerMinute: body.requestsPerMinute };
           if (error instanceof ValidationError) {
             set.status = 422;
-            return tokensAnswer(ctx, request, { name: body.name, errors: error.fields });
+            return tokensAnswer(ctx, request, { ...typed, errors: error.fields });
           }
           if (!(error instanceof RuleError)) throw error;
           set.status = 409;
-          return tokensAnswer(ctx, request, { name: body.name, problem: ctx.t(error.problem.key, error.problem.params) });
+          return tokensAnswer(ctx, request, { ...typed, problem: ctx.t(error.problem.key, error.problem.params) });
         }
       },
-      { body: t.Object({ name: t.String({ maxLength: 1000 }) }) },
+      {
+        body: t.Object({
+          name: t.String({ maxLength: 1000 }),
+          scope: t.Optional(t.String({ maxLength: 20 })),
+          // Typed into a number field: checked as a number by the domain ("" is not a whole number).
+          requestsPerMinute: t.Optional(t.String({ maxLength: 20 })),
+        }),
+      },
     )
     .post(
       "/console/profile/api-tokens/:id/revoke",

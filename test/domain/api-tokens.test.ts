@@ -28,6 +28,25 @@ describe("API tokens", () => {
     expect(JSON.stringify(ctx.sqlite.query("SELECT * FROM api_tokens").all())).not.toContain(token);
   });
 
+  it("makes write tokens at the default limit unless told, and a read token with its own limit", async () => {
+    const ctx = await setup();
+    const { apiToken: old, token } = createApiToken(ctx.db, secret, ctx.agent.id, "as before");
+    expect(old).toMatchObject({ scope: "write", requestsPerMinute: apiTokenLimits.requestsPerMinute.default });
+    expect(findApiTokenAgent(ctx.db, secret, token)).toMatchObject({ scope: "write", requestsPerMinute: 1200 });
+    const { apiToken: reader } = createApiToken(ctx.db, secret, ctx.agent.id, "dashboard", { scope: "read", requestsPerMinute: 60 });
+    expect(reader).toMatchObject({ scope: "read", requestsPerMinute: 60 });
+  });
+
+  it("refuses an unknown scope and a limit out of bounds, making nothing", async () => {
+    const ctx = await setup();
+    const { min, max } = apiTokenLimits.requestsPerMinute;
+    for (const grant of [{ scope: "admin" }, { requestsPerMinute: min - 1 }, { requestsPerMinute: max + 1 }, { requestsPerMinute: 10.5 }, { requestsPerMinute: Number.NaN }]) {
+      expect(() => createApiToken(ctx.db, secret, ctx.agent.id, "script", grant)).toThrow(ValidationError);
+    }
+    expect(createApiToken(ctx.db, secret, ctx.agent.id, "edge", { requestsPerMinute: max }).apiToken.requestsPerMinute).toBe(max);
+    expect(ctx.db.select().from(apiTokens).all()).toHaveLength(1);
+  });
+
   it("finds the agent a token belongs to, and nobody for an unknown or mangled token", async () => {
     const ctx = await setup();
     const { token } = createApiToken(ctx.db, secret, ctx.agent.id, "script");

@@ -19,6 +19,20 @@ describe("RateLimiter", () => {
     expect(throttle.retryAfterMs(["ip:2"])).toBe(0);
   });
 
+  it("counts each key against its own limit when one is given, and tells its use and when a slot frees", () => {
+    const time = clock();
+    const throttle = new RateLimiter(1, 60_000, time.now);
+    for (let i = 0; i < 5; i++) {
+      expect(throttle.retryAfterMs(["token:1"], 5)).toBe(0);
+      throttle.record(["token:1"], 5);
+      time.advance(1000);
+    }
+    expect(throttle.retryAfterMs(["token:1"], 5)).toBe(55_000);
+    expect(throttle.retryAfterMs(["token:1"], 6)).toBe(0);
+    expect(throttle.usage("token:1")).toEqual({ used: 5, resetMs: 55_000 });
+    expect(throttle.usage("token:2")).toEqual({ used: 0, resetMs: 0 });
+  });
+
   it("forgets failures once they leave the window", () => {
     const time = clock();
     const throttle = new RateLimiter(2, 60_000, time.now);

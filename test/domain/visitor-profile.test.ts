@@ -11,9 +11,11 @@ import {
   listVisitorTags,
   normalizeTag,
   removeVisitorTag,
+  updateVisitor,
   updateVisitorContact,
   visitorConversations,
 } from "../../src/domain/visitor-profile";
+import { limits } from "../../src/domain/limits";
 import { createAnonymousVisitor, findVisitor } from "../../src/domain/visitors";
 import { addMember, testApp } from "../support";
 
@@ -96,6 +98,32 @@ describe("correcting a visitor's contact details", () => {
     const theirs = ctx.newVisitor(ctx.other.id);
     expect(() => updateVisitorContact(ctx.db, ignoreEvents, ctx.agent, theirs.id, { name: "Mine now", email: "", phone: "" })).toThrow(NotFoundError);
     expect(findVisitor(ctx.db, ctx.other.id, theirs.id)!.name).toBeNull();
+  });
+});
+
+describe("a visitor's attributes", () => {
+  it("sets given keys as text, removes those given as null, keeps the rest, and announces only a change", async () => {
+    const ctx = await setup();
+    const visitor = ctx.newVisitor();
+    const changed: number[] = [];
+    const events: DomainEvents = { ...ignoreEvents, visitorChanged: (row) => changed.push(row.id) };
+    updateVisitor(ctx.db, events, ctx.agent, visitor.id, { attributes: { plan: "free", source: "ad" } });
+    const updated = updateVisitor(ctx.db, events, ctx.agent, visitor.id, { attributes: { " plan ": "pro", orders: 3, source: null } });
+    expect(updated.attributes).toEqual({ plan: "pro", orders: "3" });
+    updateVisitor(ctx.db, events, ctx.agent, visitor.id, { attributes: { plan: "pro" } });
+    expect(changed).toEqual([visitor.id, visitor.id]);
+    expect(ctx.db.select().from(auditLog).all().map((row) => row.detail)).toEqual([{ fields: ["attributes"] }, { fields: ["attributes"] }]);
+  });
+
+  it("refuses a merge that would pass the most attributes a visitor may have, changing nothing", async () => {
+    const ctx = await setup();
+    const visitor = ctx.newVisitor();
+    const full = Object.fromEntries(Array.from({ length: limits.attributesPerVisitor }, (_, i) => [`key${i}`, "x"]));
+    updateVisitor(ctx.db, ignoreEvents, ctx.agent, visitor.id, { attributes: full });
+    expect(fieldsOf(() => updateVisitor(ctx.db, ignoreEvents, ctx.agent, visitor.id, { attributes: { one: "more" } }))).toEqual({ attributes: "identity.attributes" });
+    // Room made in the same change is counted.
+    expect(updateVisitor(ctx.db, ignoreEvents, ctx.agent, visitor.id, { attributes: { one: "more", key0: null } }).attributes).toHaveProperty("one", "more");
+    expect(() => updateVisitor(ctx.db, ignoreEvents, ctx.agent, ctx.newVisitor(ctx.other.id).id, { attributes: { plan: "pro" } })).toThrow(NotFoundError);
   });
 });
 

@@ -1,66 +1,13 @@
 import { describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
-import { Elysia } from "elysia";
-import type { AppDeps } from "../../src/app";
-import { apiTokens, businesses, messages } from "../../src/db/schema";
-import { addAgent, setAgentDisabled } from "../../src/domain/agents";
+import { apiTokens, messages } from "../../src/db/schema";
+import { setAgentDisabled } from "../../src/domain/agents";
 import { createApiToken } from "../../src/domain/api-tokens";
 import { closeConversation } from "../../src/domain/conversations";
 import { ignoreEvents } from "../../src/domain/events";
-import { ConcurrencyLimit } from "../../src/domain/concurrency-limit";
-import { RateLimiter } from "../../src/domain/rate-limiter";
 import { sendVisitorMessage } from "../../src/domain/messages";
-import { randomToken } from "../../src/domain/tokens";
-import { createAnonymousVisitor } from "../../src/domain/visitors";
-import { silentLog } from "../../src/log";
-import { apiRoutes } from "../../src/routes/api";
 import { addMember, Client, listeningApp, origin, signedIn, TestSocket, testApp } from "../support";
-
-const secret = "0".repeat(64);
-const visit = { ip: null, userAgent: null, page: null };
-const clientId = () => crypto.randomUUID();
-
-type Ctx = ReturnType<typeof testApp>;
-
-/** A visitor's first message opens a conversation, assigned to `agentId` when given. */
-function openConversation(ctx: Ctx, agentId: number | null, businessId = ctx.business.id, body = "Hello?") {
-  const { visitor, token } = createAnonymousVisitor(ctx.db, secret, businessId, visit);
-  const sent = sendVisitorMessage(ctx.db, ctx.app.hub, visitor, { clientId: clientId(), body }, agentId === null ? [] : [agentId]);
-  return { ...sent, visitor, visitorToken: token };
-}
-
-async function setup(ctx: Ctx = testApp()) {
-  const agent = await addMember(ctx, "agent", "agent@example.com");
-  const { token } = createApiToken(ctx.db, secret, agent.id, "tests");
-  const api = (path: string, init: RequestInit & { json?: unknown } = {}) => {
-    const headers = new Headers(init.headers);
-    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${token}`);
-    let body = init.body;
-    if (init.json !== undefined) {
-      headers.set("content-type", "application/json");
-      body = JSON.stringify(init.json);
-    }
-    // No Origin, no Sec-Fetch-Site, no cookie: a script, not a browser.
-    return ctx.app.handle(new Request(`${origin}/api/v1${path}`, { ...init, headers, body }));
-  };
-  const send = (conversationId: number, json: unknown) => api(`/conversations/${conversationId}/messages`, { method: "POST", json });
-  return { ...ctx, agent, token, api, send };
-}
-
-/** A second shop on the same server, with an agent who has a token of their own. */
-async function otherShop(ctx: Ctx) {
-  const business = ctx.db.insert(businesses).values({ name: "Other shop", widgetKey: randomToken(12), identitySecret: randomToken(32) }).returning().get();
-  const { agent } = await addAgent(ctx.db, { businessId: business.id, email: "other@example.com", name: "Other", role: "owner", password: "correct horse" });
-  const { token } = createApiToken(ctx.db, secret, agent.id, "other");
-  return { business, agent, token };
-}
-
-async function errorOf(response: Response): Promise<string> {
-  expect(response.headers.get("content-type")).toContain("application/json");
-  const body = (await response.json()) as { error: string };
-  expect(typeof body.error).toBe("string");
-  return body.error;
-}
+import { clientId, type Ctx, errorOf, openConversation, otherShop, secret, setup } from "./api/support";
 
 const storedRows = (ctx: Ctx, conversationId: number) => ctx.db.select().from(messages).where(eq(messages.conversationId, conversationId)).all();
 
@@ -82,6 +29,35 @@ describe("API tokens on the profile page", () => {
     const use = await ctx.app.handle(new Request(`${origin}/api/v1/conversations`, { headers: { authorization: `Bearer ${token}` } }));
     expect(use.status).toBe(200);
     expect(await (await client.get("/console/profile")).text()).not.toContain(">never<");
+  });
+
+  it("makes a token with the scope and limit chosen, and lists both", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "agent");
+    const form = await (await client.get("/console/profile")).text();
+    expect(form).toMatch(/<input type="radio" name="scope" value="read"\s+checked>/);
+    expect(form).toContain('name="requestsPerMinute" value="1200"');
+    const response = await client.post("/console/profile/api-tokens", { name: "Dashboard", scope: "read", requestsPerMinute: "60" }, { "hx-request": "true" });
+    expect(response.status).toBe(200);
+    const section = await response.text();
+    expect(section).toContain('<span class="badge">Read only</span>');
+    expect(section).toContain("60/min");
+    expect(ctx.db.select().from(apiTokens).get()).toMatchObject({ name: "Dashboard", scope: "read", requestsPerMinute: 60 });
+  });
+
+  it("refuses a scope or a limit out of bounds, keeping what was typed", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "agent");
+    const limit = await client.post("/console/profile/api-tokens", { name: "Sync", scope: "write", requestsPerMinute: "99999" }, { "hx-request": "true" });
+    expect(limit.status).toBe(422);
+    const section = await limit.text();
+    expect(section).toContain("Enter a whole number of requests from 10 to 6000.");
+    expect(section).toContain('value="Sync"');
+    expect(section).toMatch(/value="write"\s+checked/);
+    const scope = await client.post("/console/profile/api-tokens", { name: "Sync", scope: "root", requestsPerMinute: "100" }, { "hx-request": "true" });
+    expect(scope.status).toBe(422);
+    expect(await scope.text()).toContain("Choose read only, or read and write.");
+    expect(ctx.db.select().from(apiTokens).all()).toEqual([]);
   });
 
   it("answers a plain form post with the whole profile page", async () => {
@@ -204,28 +180,26 @@ describe("API authentication", () => {
     expect(ctx.db.select().from(apiTokens).get()!.lastUsedAt).toBeGreaterThanOrEqual(before);
   });
 
-  it("answers 429 with Retry-After when a token makes too many requests", async () => {
+  it("answers 429 with Retry-After once a token passes its own requests per minute, and tells the limit on every answer", async () => {
     const ctx = await setup();
-    const deps: AppDeps = {
-      db: ctx.db,
-      sqlite: ctx.sqlite,
-      secret,
-      config: { publicUrl: null, trustProxy: false },
-      uploadsDir: "",
-      log: silentLog,
-      loginThrottle: new RateLimiter(10, 1000),
-      passwordChecks: new ConcurrencyLimit(2, 16),
-      newVisitors: new RateLimiter(60, 60_000),
-      presenceGraceMs: 50,
-    };
-    const app = new Elysia().use(apiRoutes(deps, ctx.app.hub, { requestsPerMinute: 2 }));
-    const call = () => app.handle(new Request(`${origin}/api/v1/conversations`, { headers: { authorization: `Bearer ${ctx.token}` } }));
-    expect((await call()).status).toBe(200);
-    expect((await call()).status).toBe(200);
-    const refused = await call();
+    const { token: slow } = createApiToken(ctx.db, secret, ctx.agent.id, "slow", { requestsPerMinute: 10 });
+    const call = (token: string) => ctx.api("/conversations", { headers: { authorization: `Bearer ${token}` } });
+    for (let i = 1; i <= 10; i++) {
+      const answer = await call(slow);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get("ratelimit-limit")).toBe("10");
+      expect(answer.headers.get("ratelimit-remaining")).toBe(String(10 - i));
+    }
+    const refused = await call(slow);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+    expect(Number(refused.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
     expect(await errorOf(refused)).toContain("Too many requests");
+    // Another token of the same agent has its own count, at the default limit.
+    const other = await call(ctx.token);
+    expect(other.status).toBe(200);
+    expect(other.headers.get("ratelimit-limit")).toBe("1200");
   });
 });
 
@@ -245,9 +219,16 @@ describe("listing conversations", () => {
       status: "open",
       visitorId: second.visitor.id,
       agentId: ctx.agent.id,
+      groupId: null,
+      channel: "widget",
+      sourcePage: null,
       lastMessageId: second.conversation.lastMessageId,
       openedAt: second.conversation.openedAt,
+      assignedAt: second.conversation.assignedAt,
+      firstResponseAt: null,
       closedAt: null,
+      rating: null,
+      ratingComment: null,
     });
   });
 
@@ -474,7 +455,7 @@ describe("API input validation", () => {
       ["/conversations?limit=0", "limit must be a whole number from 1 to 100"],
       ["/conversations?limit=101", "limit must be a whole number from 1 to 100"],
       ["/conversations?limit=ten", "limit must be a whole number from 1 to 100"],
-      ["/conversations?status=pending", "status must be open, queued or closed"],
+      ["/conversations?status=pending", "status must be open, queued, closed or all"],
       ["/conversations?before=-3", "before must be a whole number"],
       ["/conversations/abc/messages", "conversation id must be a whole number"],
       ["/conversations/1/messages?limit=501", "limit must be a whole number from 1 to 500"],
