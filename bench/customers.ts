@@ -12,6 +12,7 @@ import { createApp } from "../src/app";
 import { openDataDir } from "../src/data-dir";
 import { addAgent } from "../src/domain/agents";
 import { silentLog } from "../src/log";
+import { ownerRequests, timeRuns } from "./console-requests";
 
 const visitorCount = Number(process.argv[2] ?? 100_000);
 const runs = Number(process.argv[3] ?? 25);
@@ -53,20 +54,12 @@ sqlite.run("ANALYZE");
 const seedSeconds = (performance.now() - seedStarted) / 1000;
 
 const app = createApp({ db, sqlite, secret: "0".repeat(64), config: { publicUrl: null, trustProxy: false }, uploadsDir: join(dataDir, "uploads"), log: silentLog });
-const origin = "http://kefu.bench";
-const login = await app.handle(
-  new Request(`${origin}/login`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
-    body: "email=owner%40bench.test&password=correct+horse",
-  }),
-);
-const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+const ownerGet = await ownerRequests(app);
 
 async function get(path: string): Promise<string> {
-  const response = await app.handle(new Request(origin + path, { headers: { cookie, "accept-language": "en" } }));
-  if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
-  return response.text();
+  const { status, text } = await ownerGet(path);
+  if (status !== 200) throw new Error(`${path} answered ${status}`);
+  return text;
 }
 
 /** The "more" link of a list page, `pages` pages on. */
@@ -83,15 +76,7 @@ async function laterPage(path: string, pages: number): Promise<string> {
 const rows: { what: string; median: number; p90: number; shown: number }[] = [];
 async function measure(what: string, path: string) {
   const shown = ((await get(path)).match(/class="customer-item"/g) ?? []).length;
-  for (let i = 0; i < 3; i++) await get(path);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const began = performance.now();
-    await get(path);
-    times.push(performance.now() - began);
-  }
-  times.sort((a, b) => a - b);
-  rows.push({ what, median: times[Math.floor(times.length / 2)]!, p90: times[Math.floor(times.length * 0.9)]!, shown });
+  rows.push({ what, ...(await timeRuns(() => get(path), runs)), shown });
 }
 
 await measure("last seen, first page", "/console/customers");
