@@ -12,6 +12,7 @@ import type { DomainEvents } from "./events";
 import { checkEmail, checkName, checkPhone, problems } from "./fields";
 import { limits, messageLimits } from "./limits";
 import type { Message } from "./messages";
+import { findVisitor } from "./visitors";
 
 export type OfflineMessage = typeof offlineMessages.$inferSelect;
 
@@ -61,23 +62,29 @@ export function leaveMessage(
   if (found) throw new ValidationError(found);
   const orNull = (value: string) => value.trim() || null;
   const contact = { name: orNull(input.name), phone: orNull(input.phone), email: orNull(input.email) };
-  const left = db.transaction((tx) => {
-    if (visitorId !== null) {
+  const { left, before, after } = db.transaction((tx) => {
+    const before = visitorId === null ? undefined : findVisitor(tx, business.id, visitorId);
+    if (before) {
       tx.update(visitors)
         .set({
           name: sql`coalesce(${visitors.name}, ${contact.name})`,
           phone: sql`coalesce(${visitors.phone}, ${contact.phone})`,
           email: sql`coalesce(${visitors.email}, ${contact.email})`,
         })
-        .where(and(eq(visitors.businessId, business.id), eq(visitors.id, visitorId)))
+        .where(and(eq(visitors.businessId, business.id), eq(visitors.id, before.id)))
         .run();
     }
-    return tx
+    const left = tx
       .insert(offlineMessages)
       .values({ businessId: business.id, visitorId, ...contact, body: input.message.trim() })
       .returning()
       .get();
+    return { left, before, after: before && findVisitor(tx, business.id, before.id) };
   });
+  // What was copied onto the visitor shows in the team's panel and lists, as any other change of them.
+  if (before && after && (before.name !== after.name || before.phone !== after.phone || before.email !== after.email)) {
+    events.visitorChanged(after, { renamed: before.name !== after.name });
+  }
   events.offlineMessageLeft(left);
   events.inboxChanged(business.id);
   return left;

@@ -12,7 +12,7 @@ import {
   replyInChat,
   unhandledCount,
 } from "../../src/domain/offline-messages";
-import { createAnonymousVisitor } from "../../src/domain/visitors";
+import { createAnonymousVisitor, type Visitor } from "../../src/domain/visitors";
 import { addMember, testApp } from "../support";
 
 const left = (overrides: Partial<LeftMessage> = {}): LeftMessage => ({ name: "", phone: "", email: "", message: "Do you ship to Hangzhou?", ...overrides });
@@ -48,9 +48,16 @@ describe("leaving a message", () => {
     const ctx = setup();
     const visitor = ctx.newVisitor();
     ctx.sqlite.run("UPDATE visitors SET name = 'Known Name' WHERE id = ?", [visitor.id]);
-    leaveMessage(ctx.db, ignoreEvents, ctx.shop(), visitor.id, left({ name: "Typed Name", email: "fang@example.com" }));
+    const changed: string[] = [];
+    const events = { ...ignoreEvents, visitorChanged: (v: Visitor, { renamed }: { renamed: boolean }) => void changed.push(`${v.email}:${renamed}`) };
+    leaveMessage(ctx.db, events, ctx.shop(), visitor.id, left({ name: "Typed Name", email: "fang@example.com" }));
     const row = ctx.db.select().from(visitors).all().find((v) => v.id === visitor.id)!;
     expect(row).toMatchObject({ name: "Known Name", email: "fang@example.com", phone: null });
+    // Announced, so the team's panel and lists show the new email; the known name stayed.
+    expect(changed).toEqual(["fang@example.com:false"]);
+    // Nothing new to copy: nothing announced.
+    leaveMessage(ctx.db, events, ctx.shop(), visitor.id, left({ name: "Typed Name", email: "other@example.com" }));
+    expect(changed).toHaveLength(1);
   });
 
   it("requires the message always, and the contact fields the business chose", () => {
