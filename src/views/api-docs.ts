@@ -40,7 +40,10 @@ export function typeOf(schema: Schema): string {
   if (schema.enum) return (schema.enum as unknown[]).join(" | ");
   if (schema.anyOf) return (schema.anyOf as Schema[]).map(typeOf).join(" | ");
   if (schema.const !== undefined) return JSON.stringify(schema.const);
-  if (schema.type === "array") return `${typeOf((schema.items as Schema | undefined) ?? {})}[]`;
+  if (schema.type === "array") {
+    const item = typeOf((schema.items as Schema | undefined) ?? {});
+    return item.includes(" | ") ? `(${item})[]` : `${item}[]`;
+  }
   if (schema.type === "object" && !schema.properties) return "object";
   return String(schema.type ?? "any");
 }

@@ -147,8 +147,8 @@ export const webhookEndpointSchema = t.Object(
     id: rowId(5),
     url: t.String({ examples: ["https://crm.example.com/kefu-webhook"] }),
     events: t.Array(webhookEventSchema, { examples: [["conversation.started", "message.created"]] }),
-    enabled: t.Boolean({ description: "false: kept, but sent nothing (except a test)" }),
-    allowPrivate: t.Boolean({ description: "private and local addresses, and plain http, allowed (a receiver on your own network)" }),
+    enabled: t.Boolean({ description: "false: kept, but sent nothing (except a test)", examples: [true] }),
+    allowPrivate: t.Boolean({ description: "private and local addresses, and plain http, allowed (a receiver on your own network)", examples: [false] }),
     secret: nullable(
       t.String({
         description: "signs every delivery (Kefu-Signature); shown to a token with the write scope, null to a read-only one",
@@ -169,7 +169,7 @@ export const deliverySchema = t.Object(
   {
     id: rowId(318),
     event: t.String({ description: "the event sent, or webhook.test", examples: ["message.created"] }),
-    status: t.UnionEnum(["pending", "delivered", "failed"], { description: "pending: not yet answered with 2xx, tried again at nextAttemptAt; failed: given up after 24 h" }),
+    status: t.UnionEnum(["pending", "delivered", "failed"], { examples: ["delivered"], description: "pending: not yet answered with 2xx, tried again at nextAttemptAt; failed: given up after 24 h" }),
     attempts: t.Integer({ description: "calls made so far", examples: [1] }),
     lastCode: nullable(t.Integer({ description: "the HTTP status of the last call; null when nothing answered (timeout, network error, refused address)", examples: [200] })),
     lastResponse: nullable(t.String({ description: "the start of the last answer's body, or why the call failed", examples: ["ok"] })),

@@ -25,8 +25,8 @@ const endpointFields = {
     error: `url must be text of at most ${webhookUrlLength} characters`,
   }),
   events: t.Array(webhookEventSchema, { maxItems: 20, description: "at least one", examples: [["conversation.started", "message.created"]] }),
-  enabled: t.Boolean({ description: "false keeps it but sends it nothing", error: "enabled must be true or false" }),
-  allowPrivate: t.Boolean({ description: "allow private and local addresses and plain http, for a receiver on your own network", error: "allowPrivate must be true or false" }),
+  enabled: t.Boolean({ description: "false keeps it but sends it nothing", examples: [true], error: "enabled must be true or false" }),
+  allowPrivate: t.Boolean({ description: "allow private and local addresses and plain http, for a receiver on your own network", examples: [false], error: "allowPrivate must be true or false" }),
 };
 
 export function webhookRoutes(deps: AppDeps, outbound: Outbound, requests: RateLimiter) {

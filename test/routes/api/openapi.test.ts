@@ -61,6 +61,11 @@ describe("the API reference page", () => {
     expect(page).toContain("RateLimit-Remaining");
   });
 
+  it("shows a list of choices as one list, not the last choice as a list", async () => {
+    const page = await (await get(testApp(), "/api/v1/docs")).text();
+    expect(page).toContain("<code>(conversation.started | conversation.assigned | conversation.transferred | conversation.closed | message.created | rating.given | offline_message.created)[]</code>");
+  });
+
   it("speaks Chinese when asked, by the console's link or the browser", async () => {
     const ctx = testApp();
     const linked = await (await get(ctx, "/api/v1/docs?locale=zh-CN")).text();
