@@ -1,8 +1,8 @@
 // Webhooks managed through the API, against the built binary: a script with the owner's write token
 // adds an endpoint (refused for a private address until it allows them), a real receiver gets a
 // visitor's message signed with the secret the API gave, the test delivery is sent, and the
-// endpoint's deliveries say so; the owner sees the same endpoint in Settings → Integrations, and
-// the reference documents the endpoints in both languages.
+// endpoint's deliveries say so; the owner sees the same endpoint in Settings → Integrations, which
+// links to the reference, and the reference documents the endpoints in both languages.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { createHmac } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
@@ -115,7 +115,7 @@ describe("a webhook endpoint made through the API", () => {
     expect(log[0]!.id).toBe(queued.id);
   });
 
-  it("is the one the owner sees in Settings → Integrations, with its log", async () => {
+  it("is the one the owner sees in Settings → Integrations, with its log and a link to the reference", async () => {
     for (const [locale, width, height] of [["en-US", 1280, 800], ["zh-CN", 390, 844]] as const) {
       const context = await browser.newContext({ locale, viewport: { width, height } });
       const [name, value] = ownerCookie.split("=") as [string, string];
@@ -126,6 +126,11 @@ describe("a webhook endpoint made through the API", () => {
       expect(await page.locator(".webhook-endpoint input[id$=-secret]").inputValue()).toBe(endpoint.secret);
       expect(await page.locator(".delivery.delivered").count()).toBe(2);
       await shot(page, `integrations-${locale}-${width}`);
+      // The page points to the reference, at its webhooks, in the owner's language.
+      const [docs] = await Promise.all([context.waitForEvent("page"), page.locator(".console a[href*='/api/v1/docs']").click()]);
+      await docs.waitForLoadState();
+      expect(new URL(docs.url()).hash).toBe("#webhooks");
+      expect(await docs.locator("#webhooks").textContent()).toBe(locale === "en-US" ? "Webhooks" : "Webhook");
       await context.close();
     }
   });

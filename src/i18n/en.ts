@@ -386,6 +386,8 @@ export const en = {
   "settings.more": "More settings",
   "webhooks.title": "Integrations",
   "webhooks.intro": "Webhooks tell your own systems what happens in Kefu: each event is POSTed as JSON to your URL, signed with the endpoint's secret (the README shows how to check it). Failed calls are tried again with growing pauses for 24 hours.",
+  "webhooks.api": "Your own code can manage endpoints too, with an owner's or admin's API token.",
+  "webhooks.apiLink": "API reference: Webhooks",
   "webhooks.none": "No webhook endpoint yet.",
   "webhooks.add": "Add endpoint",
   "webhooks.url": "URL (https)",

@@ -386,6 +386,8 @@ export const zhCN: Dictionary = {
   "settings.more": "更多设置",
   "webhooks.title": "集成",
   "webhooks.intro": "Webhook 把 Kefu 里发生的事告诉你自己的系统：每个事件以 JSON 用 POST 发到你的 URL，并用该端点的密钥签名（验证方法见 README）。失败的调用会在 24 小时内按逐渐拉长的间隔重试。",
+  "webhooks.api": "你自己的程序也可以用店主或管理员的 API 令牌管理端点。",
+  "webhooks.apiLink": "API 文档：Webhook",
   "webhooks.none": "还没有 Webhook 端点。",
   "webhooks.add": "添加端点",
   "webhooks.url": "URL（https）",

@@ -76,6 +76,13 @@ describe("the API reference page", () => {
     expect(browser).toContain('<html lang="zh-CN">');
   });
 
+  it("is linked from Settings → Integrations at its webhooks, in the owner's language", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    expect(await (await client.get("/console/integrations")).text()).toContain('href="/api/v1/docs?locale=en#webhooks"');
+    expect(await (await get(ctx, "/api/v1/docs")).text()).toContain('<h2 id="webhooks">Webhooks</h2>');
+  });
+
   it("is linked from the API tokens section of the profile page", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "agent");
