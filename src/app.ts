@@ -163,7 +163,7 @@ export function createApp(options: AppOptions) {
     .use(preferenceRoutes(deps))
     .use(visitorSocket(deps, hub, commits))
     .use(agentSocket(deps, hub, commits))
-    .use(apiRoutes(deps, hub))
+    .use(apiRoutes(deps, hub, outbound))
     .onStop(() => hub.stop());
   return Object.assign(app, { hub, outbound });
 }

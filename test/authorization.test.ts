@@ -98,6 +98,11 @@ const cases: Record<string, (a: FurnishedShop, b: FurnishedShop) => Attempt | At
   "PATCH /api/v1/visitors/:id": (a) => ({ as: "api", path: `/api/v1/visitors/${a.visitor.id}`, form: { name: "taken over" } }),
   "GET /api/v1/visitors/:id/conversations": (a) => ({ as: "api", path: `/api/v1/visitors/${a.visitor.id}/conversations` }),
   "POST /api/v1/offline-messages/:id/handled": (a) => ({ as: "api", path: `/api/v1/offline-messages/${a.offlineMessageId}/handled`, form: {} }),
+  "GET /api/v1/webhooks/:id": (a) => ({ as: "api", path: `/api/v1/webhooks/${a.webhookEndpointId}` }),
+  "PATCH /api/v1/webhooks/:id": (a) => ({ as: "api", path: `/api/v1/webhooks/${a.webhookEndpointId}`, form: { url: "https://taken.example.com/" } }),
+  "DELETE /api/v1/webhooks/:id": (a) => ({ as: "api", path: `/api/v1/webhooks/${a.webhookEndpointId}` }),
+  "POST /api/v1/webhooks/:id/test": (a) => ({ as: "api", path: `/api/v1/webhooks/${a.webhookEndpointId}/test`, form: {} }),
+  "GET /api/v1/webhooks/:id/deliveries": (a) => ({ as: "api", path: `/api/v1/webhooks/${a.webhookEndpointId}/deliveries` }),
 };
 
 /** Routes with a parameter that is not a shop's row id, and why they need no case. */
@@ -174,11 +179,11 @@ describe("two shops on one install", () => {
     return new Client(ctx.app, { authorization: `Bearer ${bravo.apiToken}` });
   }
 
-  /** `method` is the route's: the API takes JSON with POST and PATCH alike. */
+  /** `method` is the route's: the API takes JSON with POST and PATCH alike, and DELETE takes none. */
   async function attempt({ as = "owner", path, form }: Attempt, method: string): Promise<Response> {
     const client = clientOf(as);
     if (as === "api") {
-      return form ? client.request(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(form) }) : client.get(path);
+      return form ? client.request(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(form) }) : client.request(path, { method });
     }
     return form ? client.post(path, form) : client.get(path);
   }
@@ -237,6 +242,8 @@ describe("two shops on one install", () => {
       const listed = (await (await clientOf("api").get(`/api/v1/conversations?status=${status}`)).json()) as { conversations: { id: number }[] };
       expect(listed.conversations.map((c) => c.id)).not.toContain(alpha.conversationId);
     }
+    const hooks = (await (await clientOf("api").get("/api/v1/webhooks")).json()) as { webhooks: { id: number }[] };
+    expect(hooks.webhooks.map((endpoint) => endpoint.id)).not.toContain(alpha.webhookEndpointId);
   });
 
   it("keeps a visitor of one shop a stranger to the other: the cookie's token is signed for one shop", async () => {

@@ -33,11 +33,13 @@ export interface NewDelivery {
   recipient?: string | null;
 }
 
-export function enqueueDeliveries(db: Queryable, items: NewDelivery[], now = Date.now()): void {
-  if (!items.length) return;
-  db.insert(deliveries)
+export function enqueueDeliveries(db: Queryable, items: NewDelivery[], now = Date.now()): Delivery[] {
+  if (!items.length) return [];
+  return db
+    .insert(deliveries)
     .values(items.map((item) => ({ ...item, nextAttemptAt: now, createdAt: now })))
-    .run();
+    .returning()
+    .all();
 }
 
 /** The deliveries whose time has come, leased so a slow send is not started twice. */
@@ -86,8 +88,13 @@ export function recordAttempt(db: Queryable, delivery: Pick<Delivery, "id" | "at
     .get()!;
 }
 
-/** The newest deliveries of one webhook endpoint, or of the business's emails. */
-export function recentDeliveries(db: Queryable, businessId: number, where: { endpointId: number } | { channel: DeliveryChannel }, limit = 20): Delivery[] {
+/** The newest deliveries of one webhook endpoint, or of the business's emails; with `before`, those older than that id. */
+export function recentDeliveries(
+  db: Queryable,
+  businessId: number,
+  where: { endpointId: number } | { channel: DeliveryChannel },
+  { limit = 20, before }: { limit?: number; before?: number } = {},
+): Delivery[] {
   return db
     .select()
     .from(deliveries)
@@ -95,6 +102,7 @@ export function recentDeliveries(db: Queryable, businessId: number, where: { end
       and(
         eq(deliveries.businessId, businessId),
         "endpointId" in where ? eq(deliveries.endpointId, where.endpointId) : eq(deliveries.channel, where.channel),
+        before === undefined ? undefined : lt(deliveries.id, before),
       ),
     )
     .orderBy(desc(deliveries.id))

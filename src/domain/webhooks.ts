@@ -7,7 +7,7 @@ import { webhookEndpoints } from "../db/schema";
 import type { Actor } from "./agents";
 import { recordAudit } from "./audit";
 import type { Conversation } from "./conversations";
-import { enqueueDeliveries } from "./deliveries";
+import { type Delivery, enqueueDeliveries } from "./deliveries";
 import { NotFoundError, ValidationError } from "./errors";
 import type { Message } from "./messages";
 import type { OfflineMessage } from "./offline-messages";
@@ -70,6 +70,9 @@ export interface EndpointInput {
   allowPrivate: boolean;
 }
 
+// A partial change's absent fields are undefined; spread over the stored ones, they must not erase them.
+const definedOnly = <T extends object>(input: T): Partial<T> => Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<T>;
+
 function checkedInput(input: EndpointInput): EndpointInput {
   const url = input.url.trim();
   const problem = url.length > webhookUrlLength ? "invalid" : checkWebhookUrl(url, input.allowPrivate);
@@ -111,10 +114,17 @@ export function addEndpoint(db: Database, subscriptions: WebhookSubscriptions, a
   return added;
 }
 
-export function updateEndpoint(db: Database, subscriptions: WebhookSubscriptions, actor: Pick<Actor, "id" | "businessId">, id: number, input: EndpointInput): WebhookEndpoint {
-  const checked = checkedInput(input);
+/** Changes what `input` gives and keeps the rest; the result is checked whole (a URL kept is checked again). */
+export function updateEndpoint(
+  db: Database,
+  subscriptions: WebhookSubscriptions,
+  actor: Pick<Actor, "id" | "businessId">,
+  id: number,
+  input: Partial<EndpointInput>,
+): WebhookEndpoint {
   const updated = db.transaction((tx) => {
-    findEndpoint(tx, actor.businessId, id);
+    const { url, events, enabled, allowPrivate } = findEndpoint(tx, actor.businessId, id);
+    const checked = checkedInput({ url, events, enabled, allowPrivate, ...definedOnly(input) });
     const row = tx.update(webhookEndpoints).set(checked).where(eq(webhookEndpoints.id, id)).returning().get()!;
     recordAudit(tx, actor, "webhook.update", row.url, { events: row.events, enabled: row.enabled, allowPrivate: row.allowPrivate });
     return row;
@@ -138,10 +148,10 @@ export function webhookBody(event: string, businessId: number, data: Record<stri
 }
 
 /** Queues "send test" for one endpoint, enabled or not, whatever events it wants. */
-export function queueTestDelivery(db: Queryable, businessId: number, id: number): void {
+export function queueTestDelivery(db: Queryable, businessId: number, id: number): Delivery {
   const endpoint = findEndpoint(db, businessId, id);
   const body = webhookBody(testEvent, businessId, { message: "This is a test delivery from Kefu." });
-  enqueueDeliveries(db, [{ businessId, channel: "webhook", endpointId: endpoint.id, event: testEvent, payload: body }]);
+  return enqueueDeliveries(db, [{ businessId, channel: "webhook", endpointId: endpoint.id, event: testEvent, payload: body }])[0]!;
 }
 
 export function conversationData(conversation: Conversation) {

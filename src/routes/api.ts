@@ -8,6 +8,7 @@ import { isStorageFull, NotFoundError, RuleError, ValidationError } from "../dom
 import { RateLimiter } from "../domain/rate-limiter";
 import { isLocale, localeFromAcceptLanguage, type MessageKey, translator } from "../i18n";
 import type { Log } from "../log";
+import type { Outbound } from "../outbound/outbound";
 import type { Hub } from "../realtime/hub";
 import { apiDocsPage } from "../views/api-docs";
 import { agentRoutes } from "./api/agents";
@@ -16,6 +17,7 @@ import { conversationRoutes } from "./api/conversations";
 import { offlineMessageRoutes } from "./api/offline-messages";
 import { describeRoutes, openApiDocument } from "./api/openapi";
 import { visitorRoutes } from "./api/visitors";
+import { webhookRoutes } from "./api/webhooks";
 import { pageResponse } from "./responses";
 
 const apiPrefix = "/api/v1";
@@ -36,6 +38,7 @@ const notFoundKeys: Record<string, MessageKey> = {
   agent: "api.notFound.agent",
   group: "api.notFound.group",
   "offline message": "api.notFound.offlineMessage",
+  "webhook endpoint": "api.notFound.webhookEndpoint",
 };
 
 /** The one shape of every API error: `{ error }`, plus `field` when one input is to blame. */
@@ -68,14 +71,15 @@ function schemaProblem(error: unknown): string {
   return first ? `${first.path?.replace(/^\//, "") || "body"}: ${first.summary ?? "invalid"}` : "a field is missing or has the wrong type";
 }
 
-export function apiRoutes(deps: AppDeps, hub: Hub) {
+export function apiRoutes(deps: AppDeps, hub: Hub, outbound: Outbound) {
   // One window for every token, each counted against its own limit (api_tokens.requests_per_minute).
   const requests = new RateLimiter(1, 60_000);
   const api = new Elysia({ prefix: apiPrefix })
     .use(conversationRoutes(deps, hub, requests))
     .use(visitorRoutes(deps, hub, requests))
     .use(agentRoutes(deps, hub, requests))
-    .use(offlineMessageRoutes(deps, hub, requests));
+    .use(offlineMessageRoutes(deps, hub, requests))
+    .use(webhookRoutes(deps, outbound, requests));
   const operations = describeRoutes(api.routes);
   const document = openApiDocument(operations);
   return api

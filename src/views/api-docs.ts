@@ -40,13 +40,19 @@ export function typeOf(schema: Schema): string {
   if (schema.enum) return (schema.enum as unknown[]).join(" | ");
   if (schema.anyOf) return (schema.anyOf as Schema[]).map(typeOf).join(" | ");
   if (schema.const !== undefined) return JSON.stringify(schema.const);
-  if (schema.type === "array") return `${typeOf((schema.items as Schema | undefined) ?? {})}[]`;
+  if (schema.type === "array") {
+    const item = typeOf((schema.items as Schema | undefined) ?? {});
+    return item.includes(" | ") ? `(${item})[]` : `${item}[]`;
+  }
   if (schema.type === "object" && !schema.properties) return "object";
   return String(schema.type ?? "any");
 }
 
 /** An endpoint group's heading in the reader's language (the OpenAPI tags are English). */
 const tagName = ({ t }: PageContext, tag: string) => t(`apiDocs.tag.${tag}` as MessageKey);
+
+/** Where a group of endpoints starts on the page: other pages link to it (`#webhooks`). */
+export const tagAnchor = (tag: string) => tag.toLowerCase().replace(/[^a-z0-9]+/g, "-");
 
 const anchorOf = (operation: Operation) => `${operation.method}-${operation.path}`.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/-$/, "");
 
@@ -134,7 +140,7 @@ curl -H "Authorization: Bearer $KEFU_TOKEN" "$KEFU/api/v1/conversations"</code><
     <tbody>${apiErrorStatuses.map((status) => html`<tr><td><code>${status}</code></td><td>${t(`apiDocs.error${status}`)}</td></tr>`)}</tbody>
   </table></div>
   ${tags.map(
-    (tag) => html`<h2>${tagName(ctx, tag)}</h2>
+    (tag) => html`<h2 id="${tagAnchor(tag)}">${tagName(ctx, tag)}</h2>
   ${operations.filter((operation) => operation.tag === tag).map((operation) => endpoint(ctx, operation, origin))}`,
   )}
 </main>`;

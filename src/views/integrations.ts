@@ -3,6 +3,7 @@
 import type { Delivery } from "../domain/deliveries";
 import { type WebhookEndpoint, webhookEvents, webhookUrlLength } from "../domain/webhooks";
 import type { Translate } from "../i18n";
+import { tagAnchor } from "./api-docs";
 import { type ConsoleContext, consolePage } from "./console";
 import { deliveryLog } from "./deliveries";
 import { copyText, field, fieldError, type FieldErrors } from "./form";
@@ -77,6 +78,7 @@ export function integrationsPage(
     t("webhooks.title"),
     html`<h1>${t("webhooks.title")}</h1>
 <p class="muted">${t("webhooks.intro")}</p>
+<p class="muted">${t("webhooks.api")} <a href="/api/v1/docs?locale=${ctx.locale}#${tagAnchor("Webhooks")}" target="_blank" rel="noopener">${t("webhooks.apiLink")}</a></p>
 <div class="webhook-endpoints">
   ${endpoints.length ? endpoints.map(({ endpoint, deliveries }) => endpointCard(t, endpoint, deliveries, typed.endpointId === endpoint.id ? typed.edit : undefined)) : html`<p class="muted">${t("webhooks.none")}</p>`}
 </div>

@@ -40,6 +40,6 @@ export function apiCaller(deps: AppDeps, requests: RateLimiter) {
       const path = new URL(request.url).pathname;
       return status(403, { error: translate("api.scopeNeeded", { method: request.method, path }) });
     }
-    return { agent: caller.agent };
+    return { agent: caller.agent, scope: caller.scope };
   });
 }

@@ -3,14 +3,17 @@
 import { t } from "elysia";
 import type { Agent } from "../../domain/agents";
 import type { Conversation } from "../../domain/conversations";
+import type { Delivery } from "../../domain/deliveries";
 import type { Message } from "../../domain/messages";
 import type { InboxEntry } from "../../domain/offline-messages";
 import type { Visitor } from "../../domain/visitors";
+import { type WebhookEndpoint, webhookEvents } from "../../domain/webhooks";
 
 export const apiLimits = {
   conversationsPage: { default: 50, max: 100 },
   messagesPage: { default: 100, max: 500 },
   offlineMessagesPage: { default: 50, max: 100 },
+  deliveriesPage: { default: 50, max: 100 },
 } as const;
 
 export const id = (what: string, description?: string) =>
@@ -135,6 +138,50 @@ export const offlineMessageSchema = t.Object(
 export function offlineMessageJson(entry: InboxEntry) {
   const { id, visitorId, name, phone, email, body, handled, handledBy, handledAt, createdAt } = entry;
   return { id, visitorId, name, phone, email, body, handled, handledBy, handledAt, createdAt };
+}
+
+export const webhookEventSchema = t.UnionEnum([...webhookEvents], { default: undefined, error: `each event must be one of ${webhookEvents.join(", ")}` });
+
+export const webhookEndpointSchema = t.Object(
+  {
+    id: rowId(5),
+    url: t.String({ examples: ["https://crm.example.com/kefu-webhook"] }),
+    events: t.Array(webhookEventSchema, { examples: [["conversation.started", "message.created"]] }),
+    enabled: t.Boolean({ description: "false: kept, but sent nothing (except a test)", examples: [true] }),
+    allowPrivate: t.Boolean({ description: "private and local addresses, and plain http, allowed (a receiver on your own network)", examples: [false] }),
+    secret: nullable(
+      t.String({
+        description: "signs every delivery (Kefu-Signature); shown to a token with the write scope, null to a read-only one",
+        examples: ["whsec_3q2Vt8kLr0pXwA1bC9dE4fGh"],
+      }),
+    ),
+    createdAt: ms,
+  },
+  { title: "WebhookEndpoint" },
+);
+
+export function webhookEndpointJson(endpoint: WebhookEndpoint, showSecret: boolean) {
+  const { id, url, events, enabled, allowPrivate, secret, createdAt } = endpoint;
+  return { id, url, events: events as (typeof webhookEvents)[number][], enabled, allowPrivate, secret: showSecret ? secret : null, createdAt };
+}
+
+export const deliverySchema = t.Object(
+  {
+    id: rowId(318),
+    event: t.String({ description: "the event sent, or webhook.test", examples: ["message.created"] }),
+    status: t.UnionEnum(["pending", "delivered", "failed"], { examples: ["delivered"], description: "pending: not yet answered with 2xx, tried again at nextAttemptAt; failed: given up after 24 h" }),
+    attempts: t.Integer({ description: "calls made so far", examples: [1] }),
+    lastCode: nullable(t.Integer({ description: "the HTTP status of the last call; null when nothing answered (timeout, network error, refused address)", examples: [200] })),
+    lastResponse: nullable(t.String({ description: "the start of the last answer's body, or why the call failed", examples: ["ok"] })),
+    nextAttemptAt: nullable(t.Integer({ description: "when it is tried next, in milliseconds since the Unix epoch (UTC); null once delivered or failed" })),
+    createdAt: ms,
+  },
+  { title: "Delivery" },
+);
+
+export function deliveryJson(delivery: Delivery) {
+  const { id, event, status, attempts, lastCode, lastResponse, nextAttemptAt, createdAt } = delivery;
+  return { id, event, status, attempts, lastCode, lastResponse, nextAttemptAt, createdAt };
 }
 
 /** A page of a list: `next` is the cursor of the following page, null on the last one. */

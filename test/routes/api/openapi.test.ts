@@ -61,6 +61,11 @@ describe("the API reference page", () => {
     expect(page).toContain("RateLimit-Remaining");
   });
 
+  it("shows a list of choices as one list, not the last choice as a list", async () => {
+    const page = await (await get(testApp(), "/api/v1/docs")).text();
+    expect(page).toContain("<code>(conversation.started | conversation.assigned | conversation.transferred | conversation.closed | message.created | rating.given | offline_message.created)[]</code>");
+  });
+
   it("speaks Chinese when asked, by the console's link or the browser", async () => {
     const ctx = testApp();
     const linked = await (await get(ctx, "/api/v1/docs?locale=zh-CN")).text();
@@ -69,6 +74,13 @@ describe("the API reference page", () => {
     expect(linked).toContain("<strong>重新打开已结束的会话</strong>");
     const browser = await (await get(ctx, "/api/v1/docs", { "accept-language": "zh-CN,zh;q=0.9" })).text();
     expect(browser).toContain('<html lang="zh-CN">');
+  });
+
+  it("is linked from Settings → Integrations at its webhooks, in the owner's language", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    expect(await (await client.get("/console/integrations")).text()).toContain('href="/api/v1/docs?locale=en#webhooks"');
+    expect(await (await get(ctx, "/api/v1/docs")).text()).toContain('<h2 id="webhooks">Webhooks</h2>');
   });
 
   it("is linked from the API tokens section of the profile page", async () => {

@@ -5,7 +5,8 @@ type Document = { paths: Record<string, Record<string, { requestBody?: unknown }
 
 describe("every endpoint's input", () => {
   it("answers 400 with a JSON error for an id that is not a whole number of at least 1, on every endpoint with one", async () => {
-    const ctx = await setup();
+    // An owner's token: an agent's is refused the owners' and admins' endpoints before their input is read.
+    const ctx = await setup(undefined, "owner");
     const document = (await (await ctx.api("/openapi.json")).json()) as Document;
     const withId = Object.entries(document.paths).filter(([path]) => path.includes("{id}"));
     expect(withId.length).toBeGreaterThanOrEqual(9);
