@@ -3,7 +3,7 @@ import { chmodSync } from "node:fs";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import * as schema from "./schema";
-import { embeddedMigrations } from "./migrations";
+import { embeddedMigrations, type Migration } from "./migrations";
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
 /** The database or a transaction on it: what a query needs. */
@@ -57,17 +57,40 @@ export function immediately<T>(db: Database, work: () => T): T {
   return runner.immediate(work) as T;
 }
 
-/** Applies every embedded migration not yet applied; returns how many ran. */
-export function migrate({ db, sqlite }: OpenedDatabase): number {
-  const before = appliedMigrationCount(sqlite);
-  // drizzle's own runner, fed from the embedded files instead of a folder on disk; it keeps
-  // drizzle-kit's bookkeeping table so `drizzle-kit` tools still agree with us.
-  const internals = db as unknown as {
-    dialect: { migrate(migrations: unknown, session: unknown, config: unknown): void };
-    session: unknown;
-  };
-  internals.dialect.migrate(embeddedMigrations(), internals.session, { migrationsFolder: "embedded" });
-  return appliedMigrationCount(sqlite) - before;
+/**
+ * Applies every migration not yet applied (all the embedded ones unless told), in one transaction;
+ * returns how many ran. It keeps drizzle-kit's bookkeeping table, so `drizzle-kit` tools still agree.
+ */
+export function migrate({ sqlite }: OpenedDatabase, migrations: Migration[] = embeddedMigrations()): number {
+  sqlite.run(`CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
+  const last = sqlite.query(`SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1`).get() as { created_at: number } | null;
+  const pending = migrations.filter((migration) => !last || Number(last.created_at) < migration.folderMillis);
+  if (pending.length === 0) return 0;
+  // A table rebuild (drizzle-kit's copy into __new_, drop, rename) needs foreign keys off, and its own
+  // PRAGMA does nothing inside a transaction: with them on, dropping the old table first deletes its
+  // rows, which cascades into (or fails on) the rows that point at them. SQLite's own recipe: off,
+  // transaction, foreign_key_check, commit, on.
+  sqlite.run("PRAGMA foreign_keys = OFF");
+  try {
+    sqlite.transaction(() => {
+      const brokenBefore = danglingRows(sqlite);
+      for (const migration of pending) {
+        for (const statement of migration.sql) sqlite.run(statement);
+        sqlite.run(`INSERT INTO "__drizzle_migrations" (hash, created_at) VALUES (?, ?)`, [migration.hash, migration.folderMillis]);
+      }
+      const broken = danglingRows(sqlite);
+      if (broken.length > brokenBefore.length) {
+        throw new Error(`the migrations would leave rows pointing at nothing (${broken[0]!.table} -> ${broken[0]!.parent}); nothing was changed`);
+      }
+    }).immediate();
+  } finally {
+    sqlite.run("PRAGMA foreign_keys = ON");
+  }
+  return pending.length;
+}
+
+function danglingRows(sqlite: SQLite) {
+  return sqlite.query("PRAGMA foreign_key_check").all() as { table: string; parent: string }[];
 }
 
 export function appliedMigrationCount(sqlite: SQLite): number {

@@ -18,6 +18,8 @@ import outbound from "../../migrations/0013_outbound.sql" with { type: "text" };
 import reports from "../../migrations/0014_reports.sql" with { type: "text" };
 import conversationTalliesFollowDeletes from "../../migrations/0015_conversation_tallies_follow_deletes.sql" with { type: "text" };
 import apiTokenScopes from "../../migrations/0016_api_token_scopes.sql" with { type: "text" };
+import idsNeverReused from "../../migrations/0017_ids_never_reused.sql" with { type: "text" };
+import idsNeverReusedTriggers from "../../migrations/0018_ids_never_reused_triggers.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -38,6 +40,8 @@ const sqlByTag: Record<string, string> = {
   "0014_reports": reports,
   "0015_conversation_tallies_follow_deletes": conversationTalliesFollowDeletes,
   "0016_api_token_scopes": apiTokenScopes,
+  "0017_ids_never_reused": idsNeverReused,
+  "0018_ids_never_reused_triggers": idsNeverReusedTriggers,
 };
 
 export interface Migration {

@@ -1,6 +1,9 @@
 // The whole first-cut data model (DESIGN.md). Times are epoch milliseconds; JSON columns hold
 // small objects only. Every row that belongs to a shop carries business_id, so every query can
 // start from the business it acts for.
+// A table whose rows can be deleted and whose ids leave the server (console URLs, the API, webhooks,
+// exports, audit subjects) uses AUTOINCREMENT: an old link or an integration's stored id must never
+// come to mean another customer's row.
 import { sql } from "drizzle-orm";
 import {
   type AnySQLiteColumn,
@@ -113,7 +116,7 @@ export const agents = sqliteTable(
 export const groups = sqliteTable(
   "groups",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     name: text("name").notNull(),
     createdAt: createdAt(),
@@ -142,7 +145,7 @@ export const isCustomer = "(name IS NOT NULL OR email IS NOT NULL OR phone IS NO
 export const visitors = sqliteTable(
   "visitors",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     externalId: text("external_id").notNull(),
     // Keyed hash of the token in the visitor's cookie; null for visitors known only by external id.
@@ -187,7 +190,7 @@ export const visitors = sqliteTable(
 export const conversations = sqliteTable(
   "conversations",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     visitorId: integer("visitor_id").notNull().references(() => visitors.id),
     agentId: integer("agent_id").references(() => agents.id),
@@ -214,6 +217,10 @@ export const conversations = sqliteTable(
     index("conversations_agent_status_idx").on(table.agentId, table.status),
     index("conversations_visitor_idx").on(table.visitorId, table.status),
     index("conversations_business_closed_idx").on(table.businessId, table.status, table.closedAt),
+    // The conversation lists' filters (made by hand in 0007_search; here so a rebuild keeps them).
+    index("conversations_agent_status_last_idx").on(table.agentId, table.status, table.lastMessageId),
+    index("conversations_business_agent_closed_idx").on(table.businessId, table.status, table.agentId, table.closedAt),
+    index("conversations_business_rating_closed_idx").on(table.businessId, table.status, table.rating, table.closedAt),
     // Reports read a shop's conversations by the day they started.
     index("conversations_business_opened_idx").on(table.businessId, table.openedAt),
   ],
@@ -254,7 +261,7 @@ export const searchIndexProgress = sqliteTable(
 export const attachments = sqliteTable(
   "attachments",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     conversationId: integer("conversation_id").references(() => conversations.id),
     originalName: text("original_name").notNull(),
@@ -272,7 +279,7 @@ export const attachments = sqliteTable(
 export const faqs = sqliteTable(
   "faqs",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     question: text("question").notNull(),
     answer: text("answer").notNull(),
@@ -285,7 +292,7 @@ export const faqs = sqliteTable(
 export const cannedReplies = sqliteTable(
   "canned_replies",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     // Null: shared by the whole business; otherwise private to this agent.
     agentId: integer("agent_id").references(() => agents.id, { onDelete: "cascade" }),
@@ -299,7 +306,7 @@ export const cannedReplies = sqliteTable(
 export const greetings = sqliteTable(
   "greetings",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     groupId: integer("group_id").references(() => groups.id, { onDelete: "cascade" }),
     body: text("body").notNull(),
@@ -333,7 +340,7 @@ export const closedDates = sqliteTable(
 export const offlineMessages = sqliteTable(
   "offline_messages",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     visitorId: integer("visitor_id").references(() => visitors.id),
     name: text("name"),
@@ -351,7 +358,7 @@ export const offlineMessages = sqliteTable(
 export const blockedIps = sqliteTable(
   "blocked_ips",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     ip: text("ip").notNull(),
     reason: text("reason"),
@@ -364,7 +371,7 @@ export const blockedIps = sqliteTable(
 export const visitorTabs = sqliteTable(
   "visitor_tabs",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     title: text("title").notNull(),
     body: text("body").notNull(),
@@ -395,7 +402,7 @@ export const sessions = sqliteTable(
 export const apiTokens = sqliteTable(
   "api_tokens",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     agentId: integer("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     tokenHash: text("token_hash").notNull(),
@@ -428,7 +435,7 @@ export const auditLog = sqliteTable(
 export const visitorNotes = sqliteTable(
   "visitor_notes",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     visitorId: integer("visitor_id").notNull().references(() => visitors.id),
     // Private to the team: never shown to the visitor.
@@ -455,7 +462,7 @@ export const visitorTags = sqliteTable(
 export const webhookEndpoints = sqliteTable(
   "webhook_endpoints",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     url: text("url").notNull(),
     events: text("events", { mode: "json" }).$type<string[]>().notNull(),
@@ -473,7 +480,7 @@ export const webhookEndpoints = sqliteTable(
 export const deliveries = sqliteTable(
   "deliveries",
   {
-    id: integer("id").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     channel: text("channel", { enum: ["webhook", "email"] }).notNull(),
     endpointId: integer("endpoint_id").references(() => webhookEndpoints.id, { onDelete: "cascade" }),

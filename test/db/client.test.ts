@@ -54,8 +54,7 @@ describe("the database", () => {
     const opened = openDatabase(":memory:");
     const all = embeddedMigrations();
     const upTo = (tag: string) => all.slice(0, all.findIndex((m) => m.tag === tag));
-    const internals = opened.db as unknown as { dialect: { migrate(m: unknown, s: unknown, c: unknown): void }; session: unknown };
-    internals.dialect.migrate(upTo("0008_nobody_online"), internals.session, { migrationsFolder: "embedded" });
+    migrate(opened, upTo("0008_nobody_online"));
     const { sqlite } = opened;
     sqlite.run("INSERT INTO businesses (id, name, widget_key, identity_secret) VALUES (1, 'untouched', 'k1', 's'), (2, 'chose never', 'k2', 's'), (3, 'chose 90', 'k3', 's')");
     sqlite.run("UPDATE businesses SET idle_close_minutes = 90 WHERE id = 3");
@@ -66,6 +65,19 @@ describe("the database", () => {
       { id: 2, minutes: 0 },
       { id: 3, minutes: 90 },
     ]);
+  });
+
+  it("refuses migrations that would leave rows pointing at nothing, and changes nothing", () => {
+    const opened = openDatabase(":memory:");
+    migrate(opened);
+    const { sqlite } = opened;
+    sqlite.run("INSERT INTO businesses (id, name, widget_key, identity_secret) VALUES (1, 'b', 'k', 's')");
+    sqlite.run("INSERT INTO visitors (id, business_id, external_id) VALUES (1, 1, 'v')");
+    const losing = { tag: "9999_loses_the_shop", sql: ["DELETE FROM businesses"], folderMillis: Date.now() * 2, hash: "x", bps: true };
+    expect(() => migrate(opened, [...embeddedMigrations(), losing])).toThrow(/visitors -> businesses.*nothing was changed/);
+    expect(sqlite.query("SELECT count(*) AS n FROM businesses").get()).toEqual({ n: 1 });
+    expect(migrate(opened)).toBe(0);
+    expect(sqlite.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
   });
 
   it("rejects a second message with the same client id in a conversation", () => {

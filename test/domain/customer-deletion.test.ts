@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eq, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import { attachments, auditLog, businesses, conversations, messages, offlineMessages, visitorNotes, visitorTags, visitors } from "../../src/db/schema";
 import { sendVisitorAttachment, storedFilePath } from "../../src/domain/attachments";
 import { findBusiness } from "../../src/domain/businesses";
@@ -118,6 +118,29 @@ describe("deleting a customer", () => {
     expect(existsSync(file)).toBe(true);
     deleteCustomer(ctx.db, ignoreEvents, ctx.uploadsDir, ctx.owner, fang.id);
     expect(existsSync(file)).toBe(false);
+  });
+
+  it("leaves the deleted customer's ids to nobody: the next customer's visitor, conversations, file, note and offline message get new ones", async () => {
+    const ctx = await setup();
+    const fang = await ctx.customer("Fang", "oolong", files.png);
+    const ids = (query: SQL) => ctx.db.all<{ id: number }>(query).map((row) => row.id);
+    const idsOf = (visitorId: number) => ({
+      visitor: visitorId,
+      conversations: ids(sql`SELECT id FROM conversations WHERE visitor_id = ${visitorId}`),
+      attachments: ids(sql`SELECT a.id FROM attachments a JOIN conversations c ON c.id = a.conversation_id WHERE c.visitor_id = ${visitorId}`),
+      notes: ids(sql`SELECT id FROM visitor_notes WHERE visitor_id = ${visitorId}`),
+      offlineMessages: ids(sql`SELECT id FROM offline_messages WHERE visitor_id = ${visitorId}`),
+    });
+    const hers = idsOf(fang.id);
+    deleteCustomer(ctx.db, ignoreEvents, ctx.uploadsDir, ctx.owner, fang.id);
+
+    // An old console link or an integration's stored id must not come to mean someone else.
+    const next = idsOf((await ctx.customer("Bob", "puerh", files.gif)).id);
+    expect(next.visitor).toBeGreaterThan(hers.visitor);
+    for (const kind of ["conversations", "attachments", "notes", "offlineMessages"] as const) {
+      expect(next[kind]).not.toHaveLength(0);
+      expect(Math.min(...next[kind])).toBeGreaterThan(Math.max(...hers[kind]));
+    }
   });
 
   it("announces an ongoing conversation closed, then the visitor gone, then the inbox that counted their offline message", async () => {

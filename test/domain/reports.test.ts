@@ -249,15 +249,18 @@ describe("local time slots", () => {
 });
 
 describe("conversation tallies", () => {
-  it("go with their conversation, so a conversation that takes a deleted one's id starts from nothing", async () => {
+  it("go with their conversation, and the next conversation, under a new id, starts from nothing", async () => {
     const ctx = testApp();
     await shop(ctx);
     const t0 = local("2026-11-21T08:00:00");
     const id = conversation(ctx.sqlite, { openedAt: t0, messages: [{ sender: "visitor", at: t0 }, { sender: "visitor", at: t0 + second }] });
     tallyNextMessages(ctx.db);
+    const tally = ctx.sqlite.query("SELECT conversation_id FROM conversation_tallies WHERE conversation_id = ?");
+    expect(tally.all(id)).toHaveLength(1);
     ctx.sqlite.run("DELETE FROM messages WHERE conversation_id = ?", [id]);
     ctx.sqlite.run("DELETE FROM conversations WHERE id = ?", [id]);
-    expect(conversation(ctx.sqlite, { openedAt: t0 })).toBe(id);
+    expect(tally.all(id)).toEqual([]);
+    expect(conversation(ctx.sqlite, { openedAt: t0 })).toBeGreaterThan(id);
     expect(report(ctx).totals).toMatchObject({ started: 1, visitorMessages: 0 });
   });
 });

@@ -103,8 +103,7 @@ describe("indexing messages for search", () => {
     const opened = openDatabase(":memory:");
     const all = embeddedMigrations();
     const before0009 = all.slice(0, all.findIndex((m) => m.tag === "0009_search_index_batches"));
-    const internals = opened.db as unknown as { dialect: { migrate(m: unknown, s: unknown, c: unknown): void }; session: unknown };
-    internals.dialect.migrate(before0009, internals.session, { migrationsFolder: "embedded" });
+    migrate(opened, before0009);
     opened.sqlite.run("INSERT INTO businesses (id, name, widget_key, identity_secret) VALUES (1, 'Shop', 'key', 's')");
     const old = messagesFrom(opened.sqlite, "visitor", ["invoice old one", "invoice old two"]);
     messagesFrom(opened.sqlite, "system", ["invoice event"]);
