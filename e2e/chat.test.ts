@@ -1123,7 +1123,17 @@ describe("every page load, on a fast or a slow network", () => {
       }
       const page = watch(await context.newPage());
       let resumed = false;
-      page.on("websocket", (socket) => socket.on("framesent", (frame) => (resumed ||= String(frame.payload).includes('"type":"resume"'))));
+      // Listened to only until the resume frame is seen: Playwright's events for a socket whose page
+      // is already gone can otherwise fail another test's call ("Cannot find object to frameSent").
+      page.on("websocket", (socket) => {
+        const sent = (frame: { payload: string | Buffer }) => {
+          if (!String(frame.payload).includes('"type":"resume"')) return;
+          resumed = true;
+          socket.off("framesent", sent);
+        };
+        socket.on("framesent", sent);
+        socket.on("close", () => socket.off("framesent", sent));
+      });
       await page.goto(kefu.url + path);
       const socketOpened = await connected(page, 0, 3000).then(() => true, () => false);
       if (socketOpened) await until("the resume frame", () => resumed, 2000).catch(() => {});
