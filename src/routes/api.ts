@@ -15,7 +15,7 @@ import { agentRoutes } from "./api/agents";
 import { apiTranslator } from "./api/caller";
 import { conversationRoutes } from "./api/conversations";
 import { offlineMessageRoutes } from "./api/offline-messages";
-import { describeRoutes, openApiDocument } from "./api/openapi";
+import { describeRoutes, type Operation, openApiDocument } from "./api/openapi";
 import { visitorRoutes } from "./api/visitors";
 import { webhookRoutes } from "./api/webhooks";
 import { pageResponse } from "./responses";
@@ -80,15 +80,22 @@ export function apiRoutes(deps: AppDeps, hub: Hub, outbound: Outbound) {
     .use(agentRoutes(deps, hub, requests))
     .use(offlineMessageRoutes(deps, hub, requests))
     .use(webhookRoutes(deps, outbound, requests));
-  const operations = describeRoutes(api.routes);
-  const document = openApiDocument(operations);
+  // Described when first asked for, not at every start of the server.
+  let described: { operations: Operation[]; document: ReturnType<typeof openApiDocument> } | null = null;
+  const description = () => {
+    if (!described) {
+      const operations = describeRoutes(api.routes);
+      described = { operations, document: openApiDocument(operations) };
+    }
+    return described;
+  };
   return api
-    .get("/openapi.json", () => json(200, document, { "access-control-allow-origin": "*" }))
+    .get("/openapi.json", () => json(200, description().document, { "access-control-allow-origin": "*" }))
     .get("/docs", ({ request, query }) => {
       // The console links here in the agent's language; a stranger gets their browser's.
       const locale = isLocale(query.locale) ? query.locale : localeFromAcceptLanguage(request.headers.get("accept-language"));
       // Examples name Kefu as integrations reach it: the public URL when one is configured.
       const origin = deps.config.publicUrl ?? new URL(request.url).origin;
-      return pageResponse(request, apiDocsPage({ t: translator(locale), locale }, operations, origin));
+      return pageResponse(request, apiDocsPage({ t: translator(locale), locale }, description().operations, origin));
     });
 }
