@@ -80,11 +80,13 @@ export function apiRoutes(deps: AppDeps, hub: Hub, outbound: Outbound) {
     .use(agentRoutes(deps, hub, requests))
     .use(offlineMessageRoutes(deps, hub, requests))
     .use(webhookRoutes(deps, outbound, requests));
-  // Described when first asked for, not at every start of the server.
+  // Described when first asked for, not at every start of the server: the endpoints as they are
+  // here, before the document's own two routes join them.
+  const endpoints = [...api.routes];
   let described: { operations: Operation[]; document: ReturnType<typeof openApiDocument> } | null = null;
   const description = () => {
     if (!described) {
-      const operations = describeRoutes(api.routes);
+      const operations = describeRoutes(endpoints);
       described = { operations, document: openApiDocument(operations) };
     }
     return described;
