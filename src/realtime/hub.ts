@@ -22,7 +22,6 @@ import { ThreadFanout } from "./thread-fanout";
 import { agentWaitingAudiences, topics } from "./topics";
 import { socketCloseCodes } from "./socket-support";
 import { VisitorHeaderFanout } from "./visitor-header-fanout";
-import { visitorSocketBusinessId } from "./visitor-socket";
 import { VisitorSockets } from "./visitor-sockets";
 
 export class Hub implements DomainEvents {
@@ -208,9 +207,7 @@ export class Hub implements DomainEvents {
   /** Every socket of the shop closes: the agents' as their sessions ended, the visitors' with "chat unavailable". */
   shopDisabled(businessId: number): void {
     this.sessionsChanged();
-    for (const socket of this.sockets) {
-      if (visitorSocketBusinessId(socket) === businessId) socket.close(socketCloseCodes.blocked, "chat unavailable");
-    }
+    this.visitorSockets.closeShop(businessId, socketCloseCodes.blocked, "chat unavailable");
   }
 
   private visitorPresenceChanged(visitorId: number, online: boolean): void {

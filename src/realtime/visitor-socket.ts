@@ -41,12 +41,6 @@ interface VisitorSocketState {
 
 type VisitorSocket = Socket<VisitorSocketState | null>;
 
-/** The shop a socket of the hub's serves a visitor of, or null for any other socket. */
-export function visitorSocketBusinessId(socket: object): number | null {
-  const data = (socket as Partial<VisitorSocket>).data;
-  return data?.state && typeof data.state === "object" && "visitor" in data.state ? data.state.visitor.businessId : null;
-}
-
 export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
   const { db, config } = deps;
   const budgets = new FrameBudgets();
@@ -135,7 +129,7 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       if (!budgets.admitSocket(`visitor:${state.visitor.id}`)) return ws.close(socketCloseCodes.tooManyFrames, "too many sockets");
       state.admitted = true;
       hub.sockets.add(ws);
-      hub.visitorSockets.add(state.visitor.id, ws);
+      hub.visitorSockets.add(state.visitor, ws);
       hub.visitors.connected(state.visitor.id);
     },
     message(ws, data) {
