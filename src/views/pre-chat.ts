@@ -1,9 +1,10 @@
 // The pre-chat form that takes the composer's place until the shop knows who the visitor is; its
 // question becomes their first message.
-import { limits, messageLimits } from "../domain/limits";
+import { messageLimits } from "../domain/limits";
 import type { OfflineField } from "../domain/offline-messages";
 import type { PreChatInput } from "../domain/pre-chat";
-import { field, type FieldErrors, textArea } from "./form";
+import { type FieldErrors, textArea } from "./form";
+import { contactFields } from "./leave-message";
 import { html, type SafeHtml } from "./html";
 import type { PageContext } from "./page";
 
@@ -21,19 +22,13 @@ export function preChatForm(ctx: PageContext, state: PreChatState): SafeHtml {
   const { t } = ctx;
   const values = state.values ?? {};
   const errors = state.errors ?? {};
-  const required = (name: OfflineField) => state.required.includes(name);
-  const label = (name: OfflineField) => (required(name) ? t(`leave.${name}`) : t("leave.optional", { label: t(`leave.${name}`) }));
   // The textarea is not named "body": chat.js sends any textarea[name=body] on Enter.
   return html`<section id="pre-chat" class="leave-message pre-chat" aria-labelledby="pre-chat-title">
   <h2 id="pre-chat-title">${t("preChat.title")}</h2>
   <p class="offline-text">${t("preChat.intro")}</p>
   <form method="post" action="${state.action}" hx-post="${state.action}" hx-target="#pre-chat" hx-swap="outerHTML" novalidate>
     <input type="hidden" name="clientId" value="${state.clientId}">
-    <div class="contact-fields">
-      <div>${field(t, errors, { name: "name", label: label("name"), value: values.name, autocomplete: "name", required: required("name"), maxlength: limits.nameLength })}</div>
-      <div>${field(t, errors, { name: "email", label: label("email"), type: "email", value: values.email, autocomplete: "email", required: required("email"), maxlength: limits.emailLength })}</div>
-      <div>${field(t, errors, { name: "phone", label: label("phone"), type: "tel", value: values.phone, autocomplete: "tel", required: required("phone"), maxlength: limits.phoneLength })}</div>
-    </div>
+    ${contactFields(t, errors, state.required, values)}
     ${textArea(t, errors, { id: "field-question", name: "question", label: t("preChat.question"), value: values.question ?? "", maxlength: messageLimits.bodyLength, rows: 3 })}
     <div class="actions"><button type="submit">${t("preChat.submit")}</button></div>
   </form>
