@@ -20,6 +20,7 @@ import conversationTalliesFollowDeletes from "../../migrations/0015_conversation
 import apiTokenScopes from "../../migrations/0016_api_token_scopes.sql" with { type: "text" };
 import idsNeverReused from "../../migrations/0017_ids_never_reused.sql" with { type: "text" };
 import idsNeverReusedTriggers from "../../migrations/0018_ids_never_reused_triggers.sql" with { type: "text" };
+import preChatForm from "../../migrations/0019_pre_chat_form.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -42,6 +43,7 @@ const sqlByTag: Record<string, string> = {
   "0016_api_token_scopes": apiTokenScopes,
   "0017_ids_never_reused": idsNeverReused,
   "0018_ids_never_reused_triggers": idsNeverReusedTriggers,
+  "0019_pre_chat_form": preChatForm,
 };
 
 export interface Migration {

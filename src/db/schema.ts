@@ -72,6 +72,10 @@ export const businesses = sqliteTable("businesses", {
   offlineWhenNoAgent: integer("offline_when_no_agent", { mode: "boolean" }).notNull().default(false),
   // Which of name, phone and email the leave-a-message form requires (the message always is).
   offlineRequired: text("offline_required", { mode: "json" }).$type<("name" | "phone" | "email")[]>().notNull().default(sql`'[]'`),
+  // Issue 15, part 2: ask who the visitor is before the first message, and which of name, phone
+  // and email that form requires (the question always is).
+  preChatForm: integer("pre_chat_form", { mode: "boolean" }).notNull().default(false),
+  preChatRequired: text("pre_chat_required", { mode: "json" }).$type<("name" | "phone" | "email")[]>().notNull().default(sql`'[]'`),
   // Several shops on one install (issue 14, part 6), set by a platform admin: a disabled shop
   // serves nobody; the limits (null: none) cap its team and the bytes of its uploads.
   disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),

@@ -31,10 +31,18 @@ export interface HoursSettings {
   noAgentText: string;
   offlineWhenNoAgent: boolean;
   offlineRequired: OfflineField[];
+  /** Ask who the visitor is (the pre-chat form) before their first message. */
+  preChatForm: boolean;
+  preChatRequired: OfflineField[];
 }
 
 /** What a settings form sends: the same shape, not yet checked. */
-export type HoursInput = Omit<HoursSettings, "offlineRequired"> & { offlineRequired: string[] };
+export type HoursInput = Omit<HoursSettings, "offlineRequired" | "preChatForm" | "preChatRequired"> & {
+  offlineRequired: string[];
+  /** Off, requiring nothing, when not given. */
+  preChatForm?: boolean;
+  preChatRequired?: string[];
+};
 
 export function readHours(db: Queryable, business: Business): HoursSettings {
   const days = db
@@ -57,6 +65,8 @@ export function readHours(db: Queryable, business: Business): HoursSettings {
     noAgentText: business.noAgentText,
     offlineWhenNoAgent: business.offlineWhenNoAgent,
     offlineRequired: business.offlineRequired,
+    preChatForm: business.preChatForm,
+    preChatRequired: business.preChatRequired,
   };
 }
 
@@ -72,6 +82,8 @@ export function saveHours(db: Database, actor: { id: number; businessId: number 
         noAgentText: settings.noAgentText,
         offlineWhenNoAgent: settings.offlineWhenNoAgent,
         offlineRequired: settings.offlineRequired,
+        preChatForm: settings.preChatForm,
+        preChatRequired: settings.preChatRequired,
       })
       .where(eq(businesses.id, businessId))
       .run();
@@ -109,7 +121,8 @@ function checkHours(input: HoursInput): HoursSettings {
   const badDate = dates.find((date) => !isCalendarDate(date));
   const offlineText = input.offlineText.trim();
   const noAgentText = input.noAgentText.trim();
-  const unknownField = input.offlineRequired.find((name) => !(offlineFields as readonly string[]).includes(name));
+  const preChatRequired = input.preChatRequired ?? [];
+  const unknown = (names: string[]) => names.some((name) => !(offlineFields as readonly string[]).includes(name));
   const found = problems({
     timezone: timezone === null ? { key: "error.timezone.invalid" } : null,
     ...dayProblems,
@@ -126,7 +139,8 @@ function checkHours(input: HoursInput): HoursSettings {
       Array.from(noAgentText).length > limits.offlineTextLength
         ? { key: "error.offlineText.tooLong", params: { max: limits.offlineTextLength } }
         : null,
-    offlineRequired: unknownField === undefined ? null : { key: "error.offlineRequired.invalid" },
+    offlineRequired: unknown(input.offlineRequired) ? { key: "error.offlineRequired.invalid" } : null,
+    preChatRequired: unknown(preChatRequired) ? { key: "error.offlineRequired.invalid" } : null,
   });
   if (found) throw new ValidationError(found);
   return {
@@ -137,6 +151,8 @@ function checkHours(input: HoursInput): HoursSettings {
     noAgentText,
     offlineWhenNoAgent: input.offlineWhenNoAgent,
     offlineRequired: offlineFields.filter((name) => input.offlineRequired.includes(name)),
+    preChatForm: input.preChatForm ?? false,
+    preChatRequired: offlineFields.filter((name) => preChatRequired.includes(name)),
   };
 }
 

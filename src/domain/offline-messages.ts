@@ -28,17 +28,47 @@ export interface LeftMessage {
   message: string;
 }
 
-function checkLeftMessage(required: readonly OfflineField[], input: LeftMessage): Record<string, FieldProblem> | null {
+/** Each contact field's problem, if any: empty where the business requires it, or malformed. Also the pre-chat form's. */
+export function checkContact(required: readonly OfflineField[], input: Pick<LeftMessage, OfflineField>): Record<OfflineField, FieldProblem | null> {
   const contact = (field: OfflineField, check: (value: string) => FieldProblem | null): FieldProblem | null => {
     const value = input[field].trim();
     if (!value) return required.includes(field) ? { key: `error.${field}.required` } : null;
     return check(value);
   };
+  return { name: contact("name", (name) => checkName(name)), phone: contact("phone", checkPhone), email: contact("email", checkEmail) };
+}
+
+/**
+ * Copies the contact details the visitor record lacks onto it (never overwriting known ones);
+ * what changed is announced after the transaction by `announce`.
+ */
+export function fillContact(tx: Queryable, businessId: number, visitorId: number, input: Pick<LeftMessage, OfflineField>) {
+  const orNull = (value: string) => value.trim() || null;
+  const before = findVisitor(tx, businessId, visitorId);
+  if (!before) return null;
+  tx.update(visitors)
+    .set({
+      name: sql`coalesce(${visitors.name}, ${orNull(input.name)})`,
+      phone: sql`coalesce(${visitors.phone}, ${orNull(input.phone)})`,
+      email: sql`coalesce(${visitors.email}, ${orNull(input.email)})`,
+    })
+    .where(and(eq(visitors.businessId, businessId), eq(visitors.id, visitorId)))
+    .run();
+  const after = findVisitor(tx, businessId, visitorId)!;
+  // What was copied onto the visitor shows in the team's panel and lists, as any other change of them.
+  return {
+    announce(events: Pick<DomainEvents, "visitorChanged">) {
+      if (before.name !== after.name || before.phone !== after.phone || before.email !== after.email) {
+        events.visitorChanged(after, { renamed: before.name !== after.name });
+      }
+    },
+  };
+}
+
+function checkLeftMessage(required: readonly OfflineField[], input: LeftMessage): Record<string, FieldProblem> | null {
   const body = input.message.trim();
   return problems({
-    name: contact("name", (name) => checkName(name)),
-    phone: contact("phone", checkPhone),
-    email: contact("email", checkEmail),
+    ...checkContact(required, input),
     message: !body
       ? { key: "message.empty" }
       : Array.from(body).length > messageLimits.bodyLength
@@ -62,29 +92,16 @@ export function leaveMessage(
   if (found) throw new ValidationError(found);
   const orNull = (value: string) => value.trim() || null;
   const contact = { name: orNull(input.name), phone: orNull(input.phone), email: orNull(input.email) };
-  const { left, before, after } = db.transaction((tx) => {
-    const before = visitorId === null ? undefined : findVisitor(tx, business.id, visitorId);
-    if (before) {
-      tx.update(visitors)
-        .set({
-          name: sql`coalesce(${visitors.name}, ${contact.name})`,
-          phone: sql`coalesce(${visitors.phone}, ${contact.phone})`,
-          email: sql`coalesce(${visitors.email}, ${contact.email})`,
-        })
-        .where(and(eq(visitors.businessId, business.id), eq(visitors.id, before.id)))
-        .run();
-    }
+  const { left, filled } = db.transaction((tx) => {
+    const filled = visitorId === null ? null : fillContact(tx, business.id, visitorId, input);
     const left = tx
       .insert(offlineMessages)
       .values({ businessId: business.id, visitorId, ...contact, body: input.message.trim() })
       .returning()
       .get();
-    return { left, before, after: before && findVisitor(tx, business.id, before.id) };
+    return { left, filled };
   });
-  // What was copied onto the visitor shows in the team's panel and lists, as any other change of them.
-  if (before && after && (before.name !== after.name || before.phone !== after.phone || before.email !== after.email)) {
-    events.visitorChanged(after, { renamed: before.name !== after.name });
-  }
+  filled?.announce(events);
   events.offlineMessageLeft(left);
   events.inboxChanged(business.id);
   return left;

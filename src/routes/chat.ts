@@ -6,15 +6,16 @@ import type { AppDeps } from "../app";
 import { agentCard, shownAvailability } from "../domain/agents";
 import type { Business } from "../domain/businesses";
 import { anyone, onlineTeam } from "../domain/assignment";
-import { currentConversation, queuePosition } from "../domain/conversations";
+import { arrivalChannel, currentConversation, queuePosition } from "../domain/conversations";
 import { listGroups } from "../domain/groups";
 import { listFaqs } from "../domain/faqs";
 import { listInfoTabs } from "../domain/info-tabs";
-import { NotFoundError, ValidationError } from "../domain/errors";
+import { NotFoundError, RuleError, ValidationError } from "../domain/errors";
 import { isWithinHours, nextOpening, nobodyOnline, type OfflineReason, offlineReason } from "../domain/hours";
 import { limits } from "../domain/limits";
 import { threadPage } from "../domain/messages";
 import { leaveMessage } from "../domain/offline-messages";
+import { asksWhoFirst, submitPreChat } from "../domain/pre-chat";
 import { RateLimiter } from "../domain/rate-limiter";
 import { newVisitorToken, recordVisit } from "../domain/visitors";
 import type { Hub } from "../realtime/hub";
@@ -23,8 +24,10 @@ import { chatPage, nobodyOnlineText } from "../views/chat";
 import type { Translate } from "../i18n";
 import { html } from "../views/html";
 import { type LeaveMessageState, leaveMessageForm, leaveMessageRefused, leaveMessageSent } from "../views/leave-message";
+import { preChatForm, type PreChatState } from "../views/pre-chat";
 import { earlierControl, threadUpsert } from "../views/message";
 import { type ChatLink, chatLink } from "./chat-links";
+import { isHtmx } from "./client";
 import { frameAncestors } from "./embedding";
 import { allowFraming } from "./security-headers";
 import { linkPool, linkQuery, setVisitorCookie, visitorCookiePath, visitorFromCookie } from "./visitor-cookie";
@@ -38,6 +41,11 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
     action: chatLink(widgetKey, opened, { path: "/leave-message" }),
     offlineText: reason === "noAgent" ? nobodyOnlineText(t, business) : business.offlineText,
     required: business.offlineRequired,
+  });
+  const preChatState = (business: Business, widgetKey: string, opened: ChatLink): PreChatState => ({
+    action: chatLink(widgetKey, opened, { path: "/pre-chat" }),
+    required: business.preChatRequired,
+    clientId: crypto.randomUUID(),
   });
   // Each stored message counts; mistyped attempts store nothing and do not.
   const messagesByVisitor = new RateLimiter(limits.offlineMessagesPerVisitorHour, 60 * 60_000);
@@ -103,6 +111,7 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
           embedded: embedded ? { origins: business.allowedOrigins } : null,
           // A visitor already in a conversation keeps it; otherwise, offline means "leave a message".
           leaveMessage: reason ? leaveMessageState(business, params.widgetKey, query, reason, page.t) : null,
+          preChat: !reason && !picking && asksWhoFirst(business, visitor, conversation !== undefined || history.messages.length > 0) ? preChatState(business, params.widgetKey, query) : null,
           faqs: listFaqs(db, business.id),
           infoTabs: listInfoTabs(db, business.id),
         });
@@ -155,6 +164,51 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
           phone: t.String({ maxLength: 1000 }),
           email: t.String({ maxLength: 1000 }),
           message: t.String({ maxLength: 20_000 }),
+        }),
+      },
+    )
+    .post(
+      "/chat/:widgetKey/pre-chat",
+      ({ params, query, business, visitor, blocked, page, body, request, set }) => {
+        if (!business) throw new NotFoundError("chat");
+        if (blocked) {
+          set.status = 403;
+          return leaveMessageRefused(page.t("chat.blocked"));
+        }
+        if (!visitor) throw new NotFoundError("visitor");
+        // Once known or written, the chat itself shows; the form sends nothing more.
+        if (asksWhoFirst(business, visitor, currentConversation(db, visitor.id) !== undefined || threadPage(db, { visitorId: visitor.id }).messages.length > 0)) {
+          try {
+            const pool = linkPool(db, business.id, query);
+            submitPreChat(db, hub, business, visitor, body, hub.agents.onlineIds(), pool, arrivalChannel(query, request.headers.get("user-agent")));
+          } catch (error) {
+            // A visitor blocked since the page loaded.
+            if (error instanceof RuleError) {
+              set.status = 403;
+              return leaveMessageRefused(page.t(error.problem.key, error.problem.params));
+            }
+            if (!(error instanceof ValidationError)) throw error;
+            set.status = 422;
+            return preChatForm(page, { ...preChatState(business, params.widgetKey, query), clientId: body.clientId, values: body, errors: error.fields });
+          }
+        }
+        const chat = chatLink(params.widgetKey, query);
+        if (isHtmx(request)) {
+          set.headers["hx-redirect"] = chat;
+          return "";
+        }
+        set.status = 303;
+        set.headers.location = chat;
+        return "";
+      },
+      {
+        query: linkQuery,
+        body: t.Object({
+          name: t.String({ maxLength: 1000 }),
+          phone: t.String({ maxLength: 1000 }),
+          email: t.String({ maxLength: 1000 }),
+          question: t.String({ maxLength: 20_000 }),
+          clientId: t.String({ minLength: 1, maxLength: 64 }),
         }),
       },
     );

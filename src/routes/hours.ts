@@ -19,6 +19,8 @@ const hoursBody = t.Object({
   noAgentText: t.String({ maxLength: 10_000 }),
   offlineWhenNoAgent: optionalText(10),
   ...Object.fromEntries(offlineFields.map((name) => [`required-${name}`, optionalText(10)])),
+  preChatForm: optionalText(10),
+  ...Object.fromEntries(offlineFields.map((name) => [`preChatRequired-${name}`, optionalText(10)])),
   ...Object.fromEntries(
     weekdays.flatMap((day) => [
       [`open-${day}`, optionalText(10)],
@@ -44,6 +46,8 @@ function formFromBody(body: HoursBody): HoursForm {
     noAgentText: body.noAgentText,
     offlineWhenNoAgent: body.offlineWhenNoAgent !== undefined,
     offlineRequired: offlineFields.filter((name) => body[`required-${name}`] !== undefined),
+    preChatForm: body.preChatForm !== undefined,
+    preChatRequired: offlineFields.filter((name) => body[`preChatRequired-${name}`] !== undefined),
   };
 }
 

@@ -11,6 +11,7 @@ import { brandStyle } from "./brand";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { type LeaveMessageState, leaveMessageForm } from "./leave-message";
+import { type PreChatState, preChatForm } from "./pre-chat";
 import { earlierControl, messageView } from "./message";
 import { documentPage, type PageContext } from "./page";
 import { type FaqChoice, type InfoTabView, visitorSide, visitorSideToggle, visitorWindowState } from "./visitor-window";
@@ -34,6 +35,8 @@ export interface ChatState {
   socketUrl: string;
   /** While the chat is offline: the leave-a-message form, shown instead of the composer. */
   leaveMessage: LeaveMessageState | null;
+  /** Before the first message, while the shop does not know who the visitor is: the pre-chat form instead of the composer. */
+  preChat: PreChatState | null;
   /** Before the first message, when the shop asks visitors to pick a group: one link per group. */
   groupChoices: { name: string; url: string }[] | null;
   /** Came by an agent's exclusive link while that agent is away: where to chat with anyone instead. */
@@ -194,7 +197,7 @@ export function threadPanel(
 export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
   const { t, business } = { ...ctx, ...state };
   // A picked question is a message: no FAQ while the visitor cannot write (offline form, group picker).
-  const side = { faqs: state.leaveMessage || state.groupChoices ? [] : state.faqs, infoTabs: state.infoTabs };
+  const side = { faqs: state.leaveMessage || state.groupChoices || state.preChat ? [] : state.faqs, infoTabs: state.infoTabs };
   const sideState = visitorWindowState(side);
   return documentPage(
     ctx,
@@ -214,9 +217,9 @@ export function chatPage(ctx: PageContext, state: ChatState): SafeHtml {
     ${state.requestedAway ? requestedAwayNotice(ctx, state.requestedAway) : ""}
     ${endChatConfirmation(t)}
   </header>
-  ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 && !state.leaveMessage ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}
+  ${threadPanel(ctx, state, "visitor", state.agent?.displayName ?? business.name, state.messages.length === 0 && !state.leaveMessage && !state.preChat ? html`<p class="chat-welcome">${t("chat.welcome")}</p>` : undefined)}
   ${visitorSide(ctx, side)}
-  ${state.leaveMessage ? leaveMessageForm(ctx, state.leaveMessage) : state.groupChoices ? groupPicker(ctx, state.groupChoices) : html`${composer({ ...ctx, business })}${typingPreviewNotice(t, business)}`}
+  ${state.leaveMessage ? leaveMessageForm(ctx, state.leaveMessage) : state.groupChoices ? groupPicker(ctx, state.groupChoices) : state.preChat ? preChatForm(ctx, state.preChat) : html`${composer({ ...ctx, business })}${typingPreviewNotice(t, business)}`}
 </main>`,
     { chat: true, visitor: true },
   );

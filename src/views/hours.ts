@@ -17,6 +17,8 @@ export interface HoursForm {
   noAgentText: string;
   offlineWhenNoAgent: boolean;
   offlineRequired: string[];
+  preChatForm: boolean;
+  preChatRequired: string[];
 }
 
 export interface HoursPageState {
@@ -43,6 +45,8 @@ export function hoursForm(settings: HoursSettings): HoursForm {
     noAgentText: settings.noAgentText,
     offlineWhenNoAgent: settings.offlineWhenNoAgent,
     offlineRequired: settings.offlineRequired,
+    preChatForm: settings.preChatForm,
+    preChatRequired: settings.preChatRequired,
   };
 }
 
@@ -114,6 +118,16 @@ export function hoursPage(ctx: ConsoleContext, state: HoursPageState): SafeHtml 
           html`<label class="check"><input type="checkbox" name="required-${name}" value="on" ${checked(form.offlineRequired.includes(name))}> ${t(`leave.${name}`)}</label>`,
       )}
       ${fieldError(t, errors, "offlineRequired")}
+    </fieldset>
+    <fieldset>
+      <legend>${t("hours.preChat")}</legend>
+      <label class="check"><input type="checkbox" name="preChatForm" value="on" ${checked(form.preChatForm)}> ${t("hours.preChatForm")}</label>
+      <p class="muted">${t("hours.preChatRequired")}</p>
+      ${offlineFields.map(
+        (name) =>
+          html`<label class="check"><input type="checkbox" name="preChatRequired-${name}" value="on" ${checked(form.preChatRequired.includes(name))}> ${t(`leave.${name}`)}</label>`,
+      )}
+      ${fieldError(t, errors, "preChatRequired")}
     </fieldset>
     <div class="actions"><button type="submit">${t("settings.submit")}</button></div>
   </form>

@@ -20,12 +20,21 @@ export interface LeaveMessageState {
   problem?: string;
 }
 
+/** Name, phone and email, each marked optional unless the shop requires it; the pre-chat form's too. */
+export function contactFields(t: Translate, errors: FieldErrors, requiredFields: readonly OfflineField[], values: Partial<Record<OfflineField, string>>): SafeHtml {
+  const required = (name: OfflineField) => requiredFields.includes(name);
+  const label = (name: OfflineField) => (required(name) ? t(`leave.${name}`) : t("leave.optional", { label: t(`leave.${name}`) }));
+  return html`<div class="contact-fields">
+      <div>${field(t, errors, { name: "name", label: label("name"), value: values.name, autocomplete: "name", required: required("name"), maxlength: limits.nameLength })}</div>
+      <div>${field(t, errors, { name: "phone", label: label("phone"), type: "tel", value: values.phone, autocomplete: "tel", required: required("phone"), maxlength: limits.phoneLength })}</div>
+      <div>${field(t, errors, { name: "email", label: label("email"), type: "email", value: values.email, autocomplete: "email", required: required("email"), maxlength: limits.emailLength })}</div>
+    </div>`;
+}
+
 export function leaveMessageForm(ctx: PageContext, state: LeaveMessageState): SafeHtml {
   const { t } = ctx;
   const values = state.values ?? {};
   const errors = state.errors ?? {};
-  const required = (name: OfflineField) => state.required.includes(name);
-  const label = (name: OfflineField) => (required(name) ? t(`leave.${name}`) : t("leave.optional", { label: t(`leave.${name}`) }));
   const problem = errors.message;
   // The textarea is not named "body": chat.js sends any textarea[name=body] on Enter.
   return html`<section id="leave-message" class="leave-message" aria-labelledby="leave-message-title">
@@ -33,11 +42,7 @@ export function leaveMessageForm(ctx: PageContext, state: LeaveMessageState): Sa
   <p class="offline-text">${state.offlineText || t("leave.defaultText")}</p>
   ${notice("error", state.problem)}
   <form method="post" action="${state.action}" hx-post="${state.action}" hx-target="#leave-message" hx-swap="outerHTML" novalidate>
-    <div class="contact-fields">
-      <div>${field(t, errors, { name: "name", label: label("name"), value: values.name, autocomplete: "name", required: required("name"), maxlength: limits.nameLength })}</div>
-      <div>${field(t, errors, { name: "phone", label: label("phone"), type: "tel", value: values.phone, autocomplete: "tel", required: required("phone"), maxlength: limits.phoneLength })}</div>
-      <div>${field(t, errors, { name: "email", label: label("email"), type: "email", value: values.email, autocomplete: "email", required: required("email"), maxlength: limits.emailLength })}</div>
-    </div>
+    ${contactFields(t, errors, state.required, values)}
     <label for="field-message">${t("leave.message")}</label>
     <textarea id="field-message" name="message" rows="3" maxlength="${messageLimits.bodyLength}" required
       ${problem ? html`aria-invalid="true" aria-describedby="field-message-error"` : ""}>${values.message ?? ""}</textarea>

@@ -7,6 +7,8 @@ import { embeddedMigrations } from "../../src/db/migrations";
 // their triggers again. A shop's database must come through it whole.
 const all = embeddedMigrations();
 const beforeRebuild = all.slice(0, all.findIndex((migration) => migration.tag === "0017_ids_never_reused"));
+// Up to 0018 only: later migrations may add columns, which are not the rebuild's to keep.
+const throughRebuild = all.slice(0, all.findIndex((migration) => migration.tag === "0018_ids_never_reused_triggers") + 1);
 const rebuilt = ["api_tokens", "attachments", "blocked_ips", "canned_replies", "conversations", "deliveries", "faqs", "greetings", "groups",
   "offline_messages", "visitor_notes", "visitor_tabs", "visitors", "webhook_endpoints"];
 
@@ -58,7 +60,7 @@ describe("the migration to ids that are never used twice", () => {
     expect(Object.values(rows).every((table) => table.length > 0)).toBe(true);
     const schema = schemaAround(sqlite);
 
-    expect(migrate(opened)).toBe(all.length - beforeRebuild.length);
+    expect(migrate(opened, throughRebuild)).toBe(throughRebuild.length - beforeRebuild.length);
 
     expect(everyRow(sqlite)).toEqual(rows);
     expect(schemaAround(sqlite)).toEqual(schema);

@@ -146,6 +146,8 @@ describe("saving business hours", () => {
       noAgentText: " Back in a moment. ",
       offlineWhenNoAgent: true,
       offlineRequired: ["email", "name"],
+      preChatForm: true,
+      preChatRequired: ["phone", "name"],
     }));
     expect(readHours(ctx.db, ctx.business())).toEqual({
       timezone: "Asia/Shanghai",
@@ -155,6 +157,8 @@ describe("saving business hours", () => {
       noAgentText: "Back in a moment.",
       offlineWhenNoAgent: true,
       offlineRequired: ["name", "email"],
+      preChatForm: true,
+      preChatRequired: ["name", "phone"],
     });
     const audit = ctx.db.select().from(auditLog).all().filter((row) => row.action === "business.hours_changed");
     expect(audit).toHaveLength(2);

@@ -1,0 +1,85 @@
+// The pre-chat form as a shop deploys it: in the widget's iframe on another site, at phone width,
+// in English and Chinese. A bad email is refused with its message; the question then reaches the
+// agent's list and the name and email the visitor panel.
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { type Kefu, launchBrowser, openConsole, postForm, queryKefu, setUpShop, shotsDir, startHostShop, startKefu } from "./support";
+
+setDefaultTimeout(30_000);
+
+const phone = { width: 390, height: 844 };
+let kefu: Kefu;
+let browser: Browser;
+let ownerCookie: string;
+let widgetKey: string;
+let host: ReturnType<typeof startHostShop>;
+
+beforeAll(async () => {
+  [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
+  ({ ownerCookie, widgetKey } = await setUpShop(kefu));
+  // The owner turns the form on, requiring a name and an email, from the hours page.
+  const saved = await postForm(kefu, "/console/hours", {
+    timezone: "UTC", closedDates: "", offlineText: "", noAgentText: "", preChatForm: "on", "preChatRequired-name": "on", "preChatRequired-email": "on",
+  }, { cookie: ownerCookie });
+  expect(saved.status).toBe(200);
+  expect(queryKefu(kefu, "SELECT pre_chat_form AS form FROM businesses")).toEqual([{ form: 1 }]);
+  host = startHostShop(kefu.url, widgetKey);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  host?.stop();
+  await kefu?.stop();
+});
+
+async function visitorAtPhoneWidth(locale: string): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport: phone });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  await page.goto(host.url);
+  await page.locator("[data-kefu] .launcher").click();
+  return page;
+}
+
+describe("the pre-chat form in the widget", () => {
+  for (const { locale, badEmail, name, email, question } of [
+    { locale: "en-US", badEmail: "Enter an email address like name@example.com.", name: "Lin Wei", email: "lin@example.com", question: "Do you ship to Hangzhou?" },
+    { locale: "zh-CN", badEmail: "请输入有效的邮箱地址", name: "王芳", email: "wang@example.com", question: "可以开发票吗？" },
+  ]) {
+    it(`asks who the visitor is, refuses a bad email, then starts the chat with the question (${locale})`, async () => {
+      const agent = await openConsole(await browser.newContext({ locale: "en-US" }), kefu.url, ownerCookie);
+      const page = await visitorAtPhoneWidth(locale);
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      const chat = page.frameLocator("[data-kefu] iframe");
+      await chat.locator("#pre-chat").waitFor();
+      expect(await chat.locator("#composer").count()).toBe(0);
+
+      await chat.locator("#field-name").fill(name);
+      await chat.locator("#field-email").fill("lin@");
+      await chat.locator("#field-question").fill(question);
+      await chat.locator("#pre-chat button[type=submit]").click();
+      await chat.locator("#field-email-error", { hasText: badEmail }).waitFor();
+      await page.screenshot({ path: join(shotsDir, `pre-chat-refused-${locale}.png`) });
+      // What was typed stays; nothing was sent.
+      expect(await chat.locator("#field-question").inputValue()).toBe(question);
+
+      await chat.locator("#field-email").fill(email);
+      await chat.locator("#pre-chat button[type=submit]").click();
+      await chat.locator("#thread .message.mine", { hasText: question }).waitFor();
+      await chat.locator("#composer textarea[name=body]").waitFor();
+      expect(await chat.locator("#pre-chat").count()).toBe(0);
+      await page.screenshot({ path: join(shotsDir, `pre-chat-sent-${locale}.png`) });
+
+      await agent.reload();
+      await agent.locator("#my-conversations", { hasText: question }).waitFor();
+      await agent.locator("#my-conversations a", { hasText: question }).click();
+      await agent.locator("#visitor-panel", { hasText: email }).waitFor();
+      await agent.locator("#visitor-panel", { hasText: name }).waitFor();
+      expect(errors).toEqual([]);
+      await page.context().close();
+      await agent.context().close();
+    });
+  }
+});
