@@ -1,6 +1,6 @@
 // The console's composer: canned replies after `/` (<template id="canned-replies">), and its keys:
 // Alt+↑/↓ open the previous/next conversation, Esc closes what is open. Text from the server is
-// only ever set as textContent. Inserting text is emoji.js's (window.kefuComposer).
+// only ever set as textContent. Inserting text is composer.js's (window.kefuComposer).
 (() => {
   "use strict";
 

@@ -1,30 +1,9 @@
-// The emoji picker, on the chat page and in the console: built on first open from the button's
-// group names, inserted where the caret was. Part of the visitor's first load: keep it small. It
-// also lends the console's canned replies (canned-replies.js) its way of inserting text.
+// The emoji picker, on the chat page and in the console: loaded on the first click of its button
+// (composer.js), built from the button's group names, inserted where the caret was.
 (() => {
   "use strict";
 
-  const messageBox = (root) => root?.querySelector("textarea[name=body]");
-  const isMessageBox = (node) => node instanceof HTMLTextAreaElement && node.name === "body";
-
-  /** Replaces start..end with `text`, caret after it, and fires `input` (typing, the list). */
-  function insert(box, text, start, end) {
-    if (box.maxLength > 0 && box.value.length - (end - start) + text.length > box.maxLength) return false;
-    box.focus();
-    box.setRangeText(text, start, end, "end");
-    box.dispatchEvent(new Event("input", { bubbles: true }));
-    return true;
-  }
-
-  function make(tag, className, text, attributes = {}) {
-    const node = document.createElement(tag);
-    node.className = className;
-    if (text !== undefined) node.textContent = text;
-    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-    return node;
-  }
-
-  // ---- emoji ----
+  const { messageBox, insert, make } = window.kefuComposer;
 
   // Common ones, without skin tones or joined sequences (older systems draw those as several).
   const EMOJI = {
@@ -136,6 +115,4 @@
     },
     true,
   );
-
-  window.kefuComposer = { messageBox, isMessageBox, insert, make };
 })();

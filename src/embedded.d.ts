@@ -48,6 +48,10 @@ declare module "*/assets/attachments.js" {
   const path: string;
   export default path;
 }
+declare module "*/assets/composer.js" {
+  const path: string;
+  export default path;
+}
 declare module "*/assets/emoji.js" {
   const path: string;
   export default path;

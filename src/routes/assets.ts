@@ -12,6 +12,7 @@ import demo from "../../assets/demo.js" with { type: "file" };
 import embed from "../../assets/embed.js" with { type: "file" };
 import widget from "../../assets/widget.js" with { type: "file" };
 import attachments from "../../assets/attachments.js" with { type: "file" };
+import composer from "../../assets/composer.js" with { type: "file" };
 import emoji from "../../assets/emoji.js" with { type: "file" };
 import cannedReplies from "../../assets/canned-replies.js" with { type: "file" };
 import consoleScript from "../../assets/console.js" with { type: "file" };
@@ -33,6 +34,7 @@ const files: Record<string, { path: string; type: string; ours?: boolean }> = {
   "demo.js": { path: demo, type: script, ours: true },
   "widget.js": { path: widget, type: script, ours: true },
   "attachments.js": { path: attachments, type: script, ours: true },
+  "composer.js": { path: composer, type: script, ours: true },
   "emoji.js": { path: emoji, type: script, ours: true },
   "canned-replies.js": { path: cannedReplies, type: script, ours: true },
   "console.js": { path: consoleScript, type: script, ours: true },

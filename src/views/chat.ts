@@ -5,6 +5,7 @@ import type { Business } from "../domain/businesses";
 import type { Message } from "../domain/messages";
 import type { NextOpening } from "../domain/hours";
 import { messageLimits } from "../domain/limits";
+import { assetUrl } from "../routes/assets";
 import { avatar } from "./console";
 import { attachmentControls, composerStatus, type UploadRules } from "./attachment";
 import { brandStyle } from "./brand";
@@ -139,11 +140,11 @@ export function queueNotice(t: Translate, ahead: number | null, nobodyOnline: st
   return html`<p id="queue-position" class="queue" role="status">${ahead === 0 ? t("chat.queueNext") : t("chat.queueAhead", { ahead })}</p>`;
 }
 
-/** Opens the emoji picker (assets/emoji.js builds it); carries its group names. */
+/** Opens the emoji picker (assets/emoji.js, loaded on the first click, builds it); carries its group names. */
 function emojiToggle(t: Translate): SafeHtml {
   const groups = ["smileys", "gestures", "hearts", "animals", "food", "activities", "travel", "objects", "symbols"] as const;
   const names = Object.fromEntries(groups.map((group) => [group, t(`emoji.group.${group}`)]));
-  return html`<button type="button" class="icon-button emoji-toggle" aria-label="${t("emoji.open")}" title="${t("emoji.open")}" aria-haspopup="dialog" aria-expanded="false" data-groups="${JSON.stringify(names)}">${icon("smile")}</button>`;
+  return html`<button type="button" class="icon-button emoji-toggle" aria-label="${t("emoji.open")}" title="${t("emoji.open")}" aria-haspopup="dialog" aria-expanded="false" data-groups="${JSON.stringify(names)}" data-loads="${assetUrl("emoji.js")}">${icon("smile")}</button>`;
 }
 
 /**

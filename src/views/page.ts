@@ -33,7 +33,7 @@ ${options.chat ? connectionNotice(ctx.t) : ""}
 ${options.chat ? html`<script src="${assetUrl("hx-upsert.js")}"></script>
 <script src="${assetUrl("chat.js")}"></script>` : ""}
 ${options.chat ? html`<script src="${assetUrl("attachments.js")}"></script>
-<script src="${assetUrl("emoji.js")}"></script>` : ""}
+<script src="${assetUrl("composer.js")}"></script>` : ""}
 ${options.visitor ? html`<script src="${assetUrl("embed.js")}"></script>` : ""}
 ${options.console ? html`<script src="${assetUrl("canned-replies.js")}"></script>
 <script src="${assetUrl("console.js")}"></script>` : ""}
