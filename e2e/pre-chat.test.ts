@@ -61,6 +61,8 @@ describe("the pre-chat form in the widget", () => {
       await chat.locator("#field-question").fill(question);
       await chat.locator("#pre-chat button[type=submit]").click();
       await chat.locator("#field-email-error", { hasText: badEmail }).waitFor();
+      // The caret is in the field to correct.
+      expect(await chat.locator("#field-email").evaluate((input) => input === document.activeElement)).toBe(true);
       await page.screenshot({ path: join(shotsDir, `pre-chat-refused-${locale}.png`) });
       // What was typed stays; nothing was sent.
       expect(await chat.locator("#field-question").inputValue()).toBe(question);

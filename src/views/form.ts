@@ -32,10 +32,11 @@ ${problem ? html`<p class="field-error" id="${id}-error">${t(problem.key, proble
 }
 
 /** A labelled textarea with its error message, like `field` for inputs. */
-export function textArea(t: Translate, errors: FieldErrors, options: { id: string; name: string; label: string; value: string; maxlength: number; rows: number }): SafeHtml {
+export function textArea(t: Translate, errors: FieldErrors, options: { id: string; name: string; label: string; value: string; maxlength: number; rows: number; autofocus?: boolean }): SafeHtml {
   const problem = errors[options.name];
   return html`<label for="${options.id}">${options.label}</label>
 <textarea id="${options.id}" name="${options.name}" rows="${options.rows}" maxlength="${options.maxlength}" required
+  ${options.autofocus ? html`autofocus` : ""}
   ${problem ? html`aria-invalid="true" aria-describedby="${options.id}-error"` : ""}>${options.value}</textarea>
 ${problem ? html`<p class="field-error" id="${options.id}-error">${t(problem.key, problem.params)}</p>` : ""}`;
 }

@@ -2,7 +2,7 @@
 // the thanks that replaces it once a message is stored.
 import { limits, messageLimits } from "../domain/limits";
 import type { LeftMessage, OfflineField } from "../domain/offline-messages";
-import { field, type FieldErrors, notice } from "./form";
+import { field, type FieldErrors, notice, textArea } from "./form";
 import type { Translate } from "../i18n";
 import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
@@ -21,13 +21,19 @@ export interface LeaveMessageState {
 }
 
 /** Name, phone and email, each marked optional unless the shop requires it; the pre-chat form's too. */
+/** The contact field a refused form puts the caret in: the first one with a problem. */
+export function firstContactError(errors: FieldErrors): OfflineField | undefined {
+  return (["name", "phone", "email"] as const).find((name) => errors[name]);
+}
+
 export function contactFields(t: Translate, errors: FieldErrors, requiredFields: readonly OfflineField[], values: Partial<Record<OfflineField, string>>): SafeHtml {
   const required = (name: OfflineField) => requiredFields.includes(name);
+  const first = firstContactError(errors);
   const label = (name: OfflineField) => (required(name) ? t(`leave.${name}`) : t("leave.optional", { label: t(`leave.${name}`) }));
   return html`<div class="contact-fields">
-      <div>${field(t, errors, { name: "name", label: label("name"), value: values.name, autocomplete: "name", required: required("name"), maxlength: limits.nameLength })}</div>
-      <div>${field(t, errors, { name: "phone", label: label("phone"), type: "tel", value: values.phone, autocomplete: "tel", required: required("phone"), maxlength: limits.phoneLength })}</div>
-      <div>${field(t, errors, { name: "email", label: label("email"), type: "email", value: values.email, autocomplete: "email", required: required("email"), maxlength: limits.emailLength })}</div>
+      <div>${field(t, errors, { name: "name", label: label("name"), value: values.name, autocomplete: "name", required: required("name"), autofocus: first === "name", maxlength: limits.nameLength })}</div>
+      <div>${field(t, errors, { name: "phone", label: label("phone"), type: "tel", value: values.phone, autocomplete: "tel", required: required("phone"), autofocus: first === "phone", maxlength: limits.phoneLength })}</div>
+      <div>${field(t, errors, { name: "email", label: label("email"), type: "email", value: values.email, autocomplete: "email", required: required("email"), autofocus: first === "email", maxlength: limits.emailLength })}</div>
     </div>`;
 }
 
@@ -35,7 +41,6 @@ export function leaveMessageForm(ctx: PageContext, state: LeaveMessageState): Sa
   const { t } = ctx;
   const values = state.values ?? {};
   const errors = state.errors ?? {};
-  const problem = errors.message;
   // The textarea is not named "body": chat.js sends any textarea[name=body] on Enter.
   return html`<section id="leave-message" class="leave-message" aria-labelledby="leave-message-title">
   <h2 id="leave-message-title">${t("leave.title")}</h2>
@@ -43,10 +48,7 @@ export function leaveMessageForm(ctx: PageContext, state: LeaveMessageState): Sa
   ${notice("error", state.problem)}
   <form method="post" action="${state.action}" hx-post="${state.action}" hx-target="#leave-message" hx-swap="outerHTML" novalidate>
     ${contactFields(t, errors, state.required, values)}
-    <label for="field-message">${t("leave.message")}</label>
-    <textarea id="field-message" name="message" rows="3" maxlength="${messageLimits.bodyLength}" required
-      ${problem ? html`aria-invalid="true" aria-describedby="field-message-error"` : ""}>${values.message ?? ""}</textarea>
-    ${problem ? html`<p class="field-error" id="field-message-error">${t(problem.key, problem.params)}</p>` : ""}
+    ${textArea(t, errors, { id: "field-message", name: "message", label: t("leave.message"), value: values.message ?? "", maxlength: messageLimits.bodyLength, rows: 3, autofocus: !firstContactError(errors) && !!errors.message })}
     <div class="actions"><button type="submit">${t("leave.submit")}</button></div>
   </form>
 </section>`;

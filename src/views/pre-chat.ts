@@ -4,7 +4,7 @@ import { messageLimits } from "../domain/limits";
 import type { OfflineField } from "../domain/offline-messages";
 import type { PreChatInput } from "../domain/pre-chat";
 import { type FieldErrors, textArea } from "./form";
-import { contactFields } from "./leave-message";
+import { contactFields, firstContactError } from "./leave-message";
 import { html, type SafeHtml } from "./html";
 import type { PageContext } from "./page";
 
@@ -29,7 +29,7 @@ export function preChatForm(ctx: PageContext, state: PreChatState): SafeHtml {
   <form method="post" action="${state.action}" hx-post="${state.action}" hx-target="#pre-chat" hx-swap="outerHTML" novalidate>
     <input type="hidden" name="clientId" value="${state.clientId}">
     ${contactFields(t, errors, state.required, values)}
-    ${textArea(t, errors, { id: "field-question", name: "question", label: t("preChat.question"), value: values.question ?? "", maxlength: messageLimits.bodyLength, rows: 3 })}
+    ${textArea(t, errors, { id: "field-question", name: "question", label: t("preChat.question"), value: values.question ?? "", maxlength: messageLimits.bodyLength, rows: 3, autofocus: !firstContactError(errors) && !!errors.question })}
     <div class="actions"><button type="submit">${t("preChat.submit")}</button></div>
   </form>
 </section>`;
