@@ -48,6 +48,7 @@ export function widgetRoutes(deps: AppDeps) {
         vary: "origin, accept-language",
       };
       if (!business) return Response.json({ error: "No shop has this widget key." }, { status: 404, headers });
+      if (business.disabled) return Response.json({ error: "This shop's chat is turned off." }, { status: 403, headers });
       if (!mayEmbed(business, origin, new URL(chatPageUrl(config, request, business.widgetKey)).origin)) {
         return Response.json({ error: "This site is not among the shop's allowed sites." }, { status: 403, headers });
       }

@@ -120,6 +120,10 @@ describe("the platform page", () => {
     const chat = await new Client(ctx.app, { "accept-language": "en" }).get(`/chat/${bravo.business.widgetKey}`);
     expect(chat.status).toBe(403);
     expect(await chat.text()).toContain("Chat is not available.");
+    // The shop's sites draw no launcher: the loader draws nothing without a config.
+    const widgetConfig = await new Client(ctx.app).get(`/widget/${bravo.business.widgetKey}/config`);
+    expect(widgetConfig.status).toBe(403);
+    expect(((await widgetConfig.json()) as { error: string }).error).toBe("This shop's chat is turned off.");
     const refusedSocket = new TestSocket(wsUrl(ctx, `/chat/${bravo.business.widgetKey}/ws`), { cookie: visitorCookie, origin: ctx.base });
     expect((await refusedSocket.closedWith()).code).toBe(socketCloseCodes.blocked);
     const api = await new Client(ctx.app, { authorization: `Bearer ${bravo.apiToken}` }).get("/api/v1/conversations");
