@@ -271,7 +271,7 @@ function linksSection(ctx: ConsoleContext, page: DeployContext, state: DeploySta
   <p class="muted">${t("deploy.linksHint")}</p>
   ${linkWithQr(t, { id: "link-direct", label: t("deploy.directLink"), url: page.chatPage })}
   ${linkWithQr(t, { id: "link-wechat", label: t("deploy.wechatLink"), url: `${page.chatPage}?via=wechat`, hint: t("deploy.wechatHint") })}
-  ${wechatSignInSettings(ctx, page.wechat, new URL(page.chatPage).host, state.wechat)}
+  ${wechatSignInSettings(ctx, page.wechat, new URL(page.chatPage).hostname, state.wechat)}
   <h3>${t("deploy.agentLinks")}</h3>
   <p class="muted">${t("deploy.agentLinksHint")}</p>
   ${page.agents.map((agent) => linkWithQr(t, { id: `link-agent-${agent.id}`, label: agent.displayName, url: `${page.chatPage}?agent=${agent.id}` }))}
