@@ -125,6 +125,8 @@ describe("WeChat sign-in on the official account's menu link", () => {
       expect(await panelAvatar.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth)).toBe(64);
       await agent.screenshot({ path: join(shotsDir, `wechat-agent-${locale}.png`) });
       await agent.setViewportSize({ width: 390, height: 844 });
+      await agent.goto(`${kefu.url}/console`);
+      await agent.locator("#my-conversations img.visitor-avatar").first().waitFor();
       await agent.screenshot({ path: join(shotsDir, `wechat-agent-phone-${locale}.png`) });
       expect(thirdParty).toEqual([]);
       expect(errors).toEqual([]);
