@@ -10,7 +10,7 @@ export interface WeChatUserFixture {
 }
 
 /** A small solid-colour PNG with a lighter circle: enough to see that the picture is the user's. */
-export function avatarPng(size = 64, rgb: [number, number, number] = [7, 193, 96]): Uint8Array {
+export function avatarPng(size = 64, rgb: [number, number, number] = [7, 193, 96]): Uint8Array<ArrayBuffer> {
   const rows: number[] = [];
   for (let y = 0; y < size; y++) {
     rows.push(0);
@@ -46,7 +46,7 @@ export interface FakeWeChat {
   appSecret: string;
   user: WeChatUserFixture;
   /** What the picture URL answers, and with which content type. */
-  avatar: { body: Uint8Array | string; type: string };
+  avatar: { body: Uint8Array<ArrayBuffer> | string; type: string };
   /** The next answer of this endpoint is this errcode instead. */
   failNext: { path: "/sns/oauth2/access_token" | "/sns/userinfo"; errcode: number; errmsg: string } | null;
   /** The user refuses on the authorize page: back with the state and no code. */
