@@ -1,13 +1,15 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { visitors, wechatAccounts } from "../../src/db/schema";
+import { deleteCustomer } from "../../src/domain/customer-deletion";
+import { ignoreEvents } from "../../src/domain/events";
 import { findVisitorByToken } from "../../src/domain/visitors";
 import { signInState } from "../../src/domain/wechat-state";
 import { createLog } from "../../src/log";
-import { Client, signedIn, testApp } from "../support";
+import { addMember, Client, signedIn, testApp } from "../support";
 import { avatarPng, type FakeWeChat, startFakeWeChat } from "../wechat-server";
 
 const appId = "wx0123456789abcdef";
@@ -87,6 +89,19 @@ describe("WeChat sign-in on the official account's menu link", () => {
     const again = await openWeChatLink(shop, browser);
     expect(again.response.status).toBe(200);
     expect(fake.requests.filter((url) => url.pathname === "/connect/oauth2/authorize")).toHaveLength(0);
+  });
+
+  it("deletes the kept picture with the customer", async () => {
+    const shop = await shopWithWeChat();
+    const owner = await addMember(shop, "owner", "owner@example.com");
+    const browser = new Client(shop.app);
+    const state = new URL((await openWeChatLink(shop, browser)).location!).searchParams.get("state")!;
+    await callback(shop, browser, { code: fake.issueCode(), state });
+    const visitor = stored(shop, browser)!;
+    const file = join(shop.uploadsDir, "avatars", visitor.avatar!.split("/").pop()!);
+    expect(existsSync(file)).toBe(true);
+    deleteCustomer(shop.db, ignoreEvents, shop.uploadsDir, owner, visitor.id);
+    expect(existsSync(file)).toBe(false);
   });
 
   it("takes the unionid as the WeChat id when WeChat gives one, and keeps a name the visitor already has", async () => {
