@@ -6,4 +6,5 @@ CREATE TABLE `wechat_accounts` (
 	FOREIGN KEY (`business_id`) REFERENCES `businesses`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-ALTER TABLE `visitors` ADD `wechat_id` text;
+ALTER TABLE `visitors` ADD `wechat_id` text;--> statement-breakpoint
+CREATE INDEX `visitors_business_wechat_idx` ON `visitors` (`business_id`,`wechat_id`) WHERE wechat_id IS NOT NULL;

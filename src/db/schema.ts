@@ -186,6 +186,8 @@ export const visitors = sqliteTable(
   (table) => [
     uniqueIndex("visitors_business_external_idx").on(table.businessId, table.externalId),
     uniqueIndex("visitors_token_hash_idx").on(table.tokenHash),
+    // A WeChat user back in a browser that lost its cookie is found again at sign-in.
+    index("visitors_business_wechat_idx").on(table.businessId, table.wechatId).where(sql`wechat_id IS NOT NULL`),
     // Console → Customers, in each of its orders, reading only the visitors who are customers.
     index("visitors_customers_seen_idx").on(table.businessId, table.lastSeenAt, table.id).where(sql.raw(isCustomer)),
     index("visitors_customers_conversations_idx")

@@ -11,7 +11,7 @@ import { isWeChat } from "../domain/user-agent";
 import type { Visitor } from "../domain/visitors";
 import { signInAccount } from "../domain/wechat-accounts";
 import { authorizeUrl, fetchWeChatUser, WeChatError, type WeChatUser } from "../domain/wechat-oauth";
-import { keepWeChatUser } from "../domain/wechat-sign-in";
+import { findWeChatVisitor, keepWeChatUser, takeOverVisitor } from "../domain/wechat-sign-in";
 import { isSignInState, signInState } from "../domain/wechat-state";
 import type { Hub } from "../realtime/hub";
 import { type ChatLink, chatLink } from "./chat-links";
@@ -46,7 +46,7 @@ export function wechatSignInRoutes(deps: AppDeps, hub: Hub) {
   return new Elysia().get(
     "/chat/:widgetKey/wechat",
     async ({ params, query, cookie, request, server, set }) => {
-      const { business, visitor, blocked } = visitorFromCookie(deps, params.widgetKey, cookie, request, server, query.locale, true);
+      const { business, visitor, blocked } = visitorFromCookie(deps, params.widgetKey, cookie, request, server, query.locale);
       if (!business) throw new NotFoundError("chat");
       const chat = chatLink(params.widgetKey, query);
       const back = (location: string) => {
@@ -58,12 +58,12 @@ export function wechatSignInRoutes(deps: AppDeps, hub: Hub) {
       // Blocked, or signed in already (a second tap on "agree"): the chat page says the rest.
       if (blocked || !account || visitor?.wechatId) return back(chat);
       const token = cookie[visitorCookieName]?.value;
-      if (!visitor || typeof token !== "string" || !query.state || !isSignInState(secret, business.id, token, query.state)) {
+      if (typeof token !== "string" || !query.state || !isSignInState(secret, business.id, token, query.state)) {
         log.warn("wechat sign-in refused: the state is missing, expired or another visitor's", { businessId: business.id });
         return back(skipped(chat));
       }
       if (!query.code) {
-        log.info("wechat sign-in declined by the visitor", { businessId: business.id, visitorId: visitor.id });
+        log.info("wechat sign-in declined by the visitor", { businessId: business.id, visitorId: visitor?.id });
         return back(skipped(chat));
       }
       let user: WeChatUser;
@@ -71,11 +71,17 @@ export function wechatSignInRoutes(deps: AppDeps, hub: Hub) {
         user = await fetchWeChatUser(config.wechat ?? wechatUrls, account, query.code);
       } catch (error) {
         if (!(error instanceof WeChatError)) throw error;
-        log.warn("wechat sign-in failed", { businessId: business.id, visitorId: visitor.id, reason: error.message });
+        log.warn("wechat sign-in failed", { businessId: business.id, visitorId: visitor?.id, reason: error.message });
         return back(skipped(chat));
       }
-      const signedIn = await keepWeChatUser(db, uploadsDir, log, visitor, user);
-      hub.visitorChanged(signedIn, { renamed: signedIn.name !== visitor.name || signedIn.avatar !== visitor.avatar });
+      // A new browser of a WeChat user the shop knows is that customer; any other is stored now.
+      const known = visitor ? undefined : findWeChatVisitor(db, business.id, user.id);
+      const signingIn = known
+        ? takeOverVisitor(db, secret, known, token)
+        : (visitor ?? visitorFromCookie(deps, params.widgetKey, cookie, request, server, query.locale, true).visitor);
+      if (!signingIn) return back(skipped(chat));
+      const signedIn = await keepWeChatUser(db, uploadsDir, log, signingIn, user);
+      hub.visitorChanged(signedIn, { renamed: signedIn.name !== signingIn.name || signedIn.avatar !== signingIn.avatar });
       return back(chat);
     },
     {

@@ -91,6 +91,25 @@ describe("WeChat sign-in on the official account's menu link", () => {
     expect(fake.requests.filter((url) => url.pathname === "/connect/oauth2/authorize")).toHaveLength(0);
   });
 
+  it("makes a WeChat user the shop knows, back in a browser without its cookie, that customer again", async () => {
+    const shop = await shopWithWeChat();
+    const first = new Client(shop.app);
+    const firstState = new URL((await openWeChatLink(shop, first)).location!).searchParams.get("state")!;
+    await callback(shop, first, { code: fake.issueCode(), state: firstState });
+    const customer = stored(shop, first)!;
+    const firstPicture = join(shop.uploadsDir, "avatars", customer.avatar!.split("/").pop()!);
+
+    const cleared = new Client(shop.app);
+    const state = new URL((await openWeChatLink(shop, cleared)).location!).searchParams.get("state")!;
+    expect(await callback(shop, cleared, { code: fake.issueCode(), state })).toEqual({ status: 303, location: `${shop.chat}?via=wechat` });
+    expect(stored(shop, cleared)).toMatchObject({ id: customer.id, wechatId: "oABC-openid-1", name: "小明 <b>" });
+    expect(shop.db.select().from(visitors).all()).toHaveLength(1);
+    // The old cookie stands for nobody now; the picture was kept once.
+    expect(stored(shop, first)).toBeUndefined();
+    expect(existsSync(firstPicture)).toBe(false);
+    expect(existsSync(join(shop.uploadsDir, "avatars", stored(shop, cleared)!.avatar!.split("/").pop()!))).toBe(true);
+  });
+
   it("deletes the kept picture with the customer", async () => {
     const shop = await shopWithWeChat();
     const owner = await addMember(shop, "owner", "owner@example.com");
@@ -135,7 +154,7 @@ describe("WeChat sign-in on the official account's menu link", () => {
       expect(await callback(shop, browser, { code: fake.issueCode(), ...(state ? { state } : {}) })).toEqual({ status: 303, location: `${shop.chat}?via=wechat&anonymous=1` });
     }
     expect(exchanges()).toBe(0);
-    expect(stored(shop, browser)!.wechatId).toBeNull();
+    expect(stored(shop, browser)).toBeUndefined();
     expect(shop.logged.filter((line) => line.includes("wechat sign-in refused"))).toHaveLength(refused.length);
     // The chat page after it works as today, and does not send them to WeChat again.
     const page = await browser.get(`${shop.chat}?via=wechat&anonymous=1`, wechatBrowser);
@@ -169,7 +188,7 @@ describe("WeChat sign-in on the official account's menu link", () => {
     expect(shop.logged.at(-1)).toContain("could not be reached");
     expect(shop.logged.join("\n")).not.toContain("    at ");
     expect(shop.logged.join("\n")).not.toContain(appSecret);
-    expect(stored(shop, browser)!.wechatId).toBeNull();
+    expect(stored(shop, browser)).toBeUndefined();
   });
 
   it("signs the visitor in without a picture that is not an image or is too large", async () => {
