@@ -2,16 +2,14 @@
 // sign-in again), their nickname when they gave no other name, and their picture kept on our disk.
 // A WeChat user the shop already knows, back in a browser that lost its cookie, is that customer
 // again rather than a second one: WeChat vouches that it is them.
-import { and, eq, getTableColumns, isNotNull } from "drizzle-orm";
+import { and, eq, isNotNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { visitors } from "../db/schema";
 import type { Log } from "../log";
 import { removeKeptAvatar, storeRemoteAvatar } from "./avatars";
 import { keyedHash } from "./tokens";
-import type { Visitor } from "./visitors";
+import { publicColumns, type Visitor } from "./visitors";
 import type { WeChatUser } from "./wechat-oauth";
-
-const { tokenHash: _hash, ...publicColumns } = getTableColumns(visitors);
 
 export function findWeChatVisitor(db: Database, businessId: number, wechatId: string): Visitor | undefined {
   return db
