@@ -35,6 +35,7 @@ import { conversationListRoutes } from "./routes/conversation-lists";
 import { customerRoutes } from "./routes/customers";
 import { workspaceRoutes } from "./routes/workspace";
 import { chatRoutes } from "./routes/chat";
+import { wechatSignInRoutes } from "./routes/wechat-sign-in";
 import { attachmentRoutes } from "./routes/attachments";
 import { widgetRoutes } from "./routes/widget";
 import { widgetReportRoutes } from "./routes/widget-reports";
@@ -57,7 +58,8 @@ export interface AppDeps {
   db: Database;
   sqlite: SQLite;
   secret: string;
-  config: Pick<Config, "publicUrl" | "trustProxy">;
+  /** `wechat` defaults to WeChat's own addresses (config.ts wechatUrls). */
+  config: Pick<Config, "publicUrl" | "trustProxy"> & Partial<Pick<Config, "wechat">>;
   uploadsDir: string;
   log: Log;
   loginThrottle: RateLimiter;
@@ -156,6 +158,7 @@ export function createApp(options: AppOptions) {
     .use(customerRoutes(deps, hub))
     .use(workspaceRoutes(deps, hub))
     .use(chatRoutes(deps, hub))
+    .use(wechatSignInRoutes(deps, hub))
     .use(attachmentRoutes(deps, hub))
     .use(widgetRoutes(deps))
     .use(widgetReportRoutes(deps, hub))

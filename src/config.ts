@@ -14,7 +14,18 @@ export interface Config {
   logLevel: LogLevel;
   /** Behind a reverse proxy: take the client IP from X-Forwarded-For. */
   trustProxy: boolean;
+  /** Where WeChat's sign-in page and its API answer: WeChat itself, or a stand-in for tests. */
+  wechat: WeChatUrls;
 }
+
+export interface WeChatUrls {
+  /** The page that asks the WeChat user to agree (/connect/oauth2/authorize). */
+  openUrl: string;
+  /** The API that exchanges the code and reads the user's profile (/sns/...). */
+  apiUrl: string;
+}
+
+export const wechatUrls: WeChatUrls = { openUrl: "https://open.weixin.qq.com", apiUrl: "https://api.weixin.qq.com" };
 
 export class UsageError extends Error {}
 
@@ -25,6 +36,7 @@ export interface ConfigFlags {
   "public-url"?: string;
   "log-level"?: string;
   "trust-proxy"?: boolean;
+  "wechat-url"?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -37,6 +49,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
     publicUrl: parsePublicUrl(flags["public-url"] ?? env.KEFU_PUBLIC_URL),
     logLevel: parseLogLevel(flags["log-level"] ?? env.KEFU_LOG_LEVEL ?? "info"),
     trustProxy: flags["trust-proxy"] ?? parseBoolean(env.KEFU_TRUST_PROXY, "KEFU_TRUST_PROXY"),
+    wechat: parseWeChatUrl(flags["wechat-url"] ?? env.KEFU_WECHAT_URL),
   };
 }
 
@@ -60,6 +73,22 @@ function parsePublicUrl(value: string | undefined): string | null {
     throw new UsageError(`--public-url must start with http:// or https://, not "${value}"`);
   }
   return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+/** One address for both of WeChat's hosts: a fake OAuth server in tests, or a proxy. */
+function parseWeChatUrl(value: string | undefined): WeChatUrls {
+  if (value === undefined || value === "") return wechatUrls;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--wechat-url must be an absolute URL like http://127.0.0.1:8080, not "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--wechat-url must start with http:// or https://, not "${value}"`);
+  }
+  const base = url.origin + url.pathname.replace(/\/+$/, "");
+  return { openUrl: base, apiUrl: base };
 }
 
 function parseLogLevel(value: string): LogLevel {

@@ -116,6 +116,7 @@ const notRowIds: Record<string, string> = {
   "POST /chat/:widgetKey/identify": "as GET /chat/:widgetKey",
   "POST /chat/:widgetKey/leave-message": "as GET /chat/:widgetKey",
   "POST /chat/:widgetKey/pre-chat": "as GET /chat/:widgetKey",
+  "GET /chat/:widgetKey/wechat": "as GET /chat/:widgetKey; its state is signed for one shop and one visitor's token (wechat-sign-in test)",
   "GET /chat/:widgetKey/messages": "as GET /chat/:widgetKey",
   "POST /chat/:widgetKey/rating": "as GET /chat/:widgetKey",
   "GET /chat/:widgetKey/ws": "as GET /chat/:widgetKey; its frames are checked below",

@@ -1,14 +1,22 @@
 import { describe, expect, it } from "bun:test";
 import { resolve } from "node:path";
 import { parseCommandLine } from "../src/cli";
-import { UsageError } from "../src/config";
+import { UsageError, wechatUrls } from "../src/config";
 
 describe("the command line", () => {
   it("serves with the defaults when given nothing", () => {
     expect(parseCommandLine([], {})).toEqual({
       name: "serve",
-      config: { port: 3000, host: "0.0.0.0", dataDir: resolve("./data"), publicUrl: null, logLevel: "info", trustProxy: false },
+      config: { port: 3000, host: "0.0.0.0", dataDir: resolve("./data"), publicUrl: null, logLevel: "info", trustProxy: false, wechat: wechatUrls },
     });
+  });
+
+  it("sends WeChat sign-in to one address for both of WeChat's hosts when told", () => {
+    expect(parseCommandLine(["--wechat-url", "http://127.0.0.1:9999/"], {})).toMatchObject({
+      config: { wechat: { openUrl: "http://127.0.0.1:9999", apiUrl: "http://127.0.0.1:9999" } },
+    });
+    expect(parseCommandLine([], { KEFU_WECHAT_URL: "https://wx.example.com" })).toMatchObject({ config: { wechat: { apiUrl: "https://wx.example.com" } } });
+    expect(() => parseCommandLine(["--wechat-url", "ftp://x"], {})).toThrow(/--wechat-url must start with http/);
   });
 
   it("reads the environment, and flags win over it", () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { wechatUrls } from "../src/config";
 import { databaseFile, openDataDir } from "../src/data-dir";
 import { createLog } from "../src/log";
 import { startServer } from "../src/server";
@@ -31,7 +32,7 @@ describe("the running server", () => {
 
     const errors: string[] = [];
     const server = startServer(
-      { port: 0, host: "127.0.0.1", dataDir, publicUrl: null, logLevel: "error", trustProxy: false },
+      { port: 0, host: "127.0.0.1", dataDir, publicUrl: null, logLevel: "error", trustProxy: false, wechat: wechatUrls },
       createLog("error", (line) => errors.push(line)),
     );
     const other = new Database(join(dataDir, databaseFile), { strict: true });

@@ -177,12 +177,17 @@ export const visitors = sqliteTable(
     blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
     blockedReason: text("blocked_reason"),
     blockedBy: integer("blocked_by").references(() => agents.id),
+    // The WeChat user who signed in through the shop's official account (openid, or unionid when
+    // WeChat gives one); set only by the OAuth callback, never by the host page or the API.
+    wechatId: text("wechat_id"),
     // Kept by triggers on conversations (customer-counts migration): Customers sorts by it.
     conversationCount: integer("conversation_count").notNull().default(0),
   },
   (table) => [
     uniqueIndex("visitors_business_external_idx").on(table.businessId, table.externalId),
     uniqueIndex("visitors_token_hash_idx").on(table.tokenHash),
+    // A WeChat user back in a browser that lost its cookie is found again at sign-in.
+    index("visitors_business_wechat_idx").on(table.businessId, table.wechatId).where(sql`wechat_id IS NOT NULL`),
     // Console → Customers, in each of its orders, reading only the visitors who are customers.
     index("visitors_customers_seen_idx").on(table.businessId, table.lastSeenAt, table.id).where(sql.raw(isCustomer)),
     index("visitors_customers_conversations_idx")
@@ -548,3 +553,12 @@ export const tallyProgress = sqliteTable(
   },
   () => [check("tally_progress_one_row", sql`id = 1`)],
 );
+
+// WeChat sign-in (issue 15, part 5): the shop's official account, through which a visitor arriving
+// by its menu link signs in (snsapi_userinfo). The secret is kept for the exchange, never shown back.
+export const wechatAccounts = sqliteTable("wechat_accounts", {
+  businessId: integer("business_id").primaryKey().references(() => businesses.id),
+  appId: text("app_id").notNull(),
+  appSecret: text("app_secret").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+});

@@ -84,6 +84,8 @@ export function findConversationForAgent(db: Queryable, businessId: number, conv
 export interface ConversationSummary {
   conversation: Conversation;
   visitorName: string | null;
+  /** The visitor's picture (visitor-avatar.ts shows only the ones Kefu keeps). */
+  visitorAvatar: string | null;
   visitorBlocked: boolean;
   /** Where the visitor last came from, offered when an agent blocks them. */
   visitorIp: string | null;
@@ -113,6 +115,7 @@ function summaryQuery(db: Queryable) {
     .select({
       conversation: conversations,
       visitorName: visitors.name,
+      visitorAvatar: visitors.avatar,
       visitorBlocked: visitors.blocked,
       visitorIp: visitors.lastIp,
       agentName: agents.displayName,

@@ -8,6 +8,7 @@
 // (files are stored once per content). A conversation still waiting or open is announced closed,
 // so consoles drop its line and free its agent's slot, and then the visitor's pages are closed.
 import { rmSync } from "node:fs";
+import { removeKeptAvatar } from "./avatars";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { attachments, conversations, messages, offlineMessages, visitorNotes, visitorTags, visitors } from "../db/schema";
@@ -48,7 +49,8 @@ export function deleteCustomer(
   const now = Date.now();
   const result = db.transaction(
     (tx) => {
-      if (!findVisitor(tx, actor.businessId, visitorId)) throw new NotFoundError("visitor");
+      const visitor = findVisitor(tx, actor.businessId, visitorId);
+      if (!visitor) throw new NotFoundError("visitor");
       const theirs = tx
         .select()
         .from(conversations)
@@ -78,12 +80,14 @@ export function deleteCustomer(
         deletion,
         ongoing: theirs.filter((conversation) => conversation.status !== "closed"),
         files: removed.files,
+        avatar: visitor.avatar,
         inboxChanged: left.some((message) => !message.handled),
       };
     },
     { behavior: "immediate" },
   );
   for (const file of result.files) removeUnsharedFile(db, uploadsDir, file);
+  removeKeptAvatar(uploadsDir, result.avatar);
   for (const previous of result.ongoing) events.conversationChanged({ ...previous, status: "closed", closedAt: now }, previous);
   events.visitorDeleted(visitorId);
   // Their unhandled offline messages were counted in every console's Inbox badge.

@@ -42,6 +42,11 @@ export function mayManageCustomerData(actor: Pick<Actor, "role">): boolean {
   return actor.role === "owner";
 }
 
+/** The shop's WeChat official account: owners only, since its AppSecret acts as the shop in WeChat. */
+export function mayConfigureWeChat(actor: Pick<Actor, "role">): boolean {
+  return actor.role === "owner";
+}
+
 /** Reports: how the whole shop and each agent did, their colleagues' figures included. */
 export function mayReadReports(actor: Pick<Actor, "role">): boolean {
   return isManager(actor);

@@ -14,7 +14,9 @@ import { keyedHash, randomToken } from "./tokens";
 type VisitorRow = typeof visitors.$inferSelect;
 export type Visitor = Omit<VisitorRow, "tokenHash">;
 
-const { tokenHash: _hash, ...publicColumns } = getTableColumns(visitors);
+const { tokenHash: _hash, ...columns } = getTableColumns(visitors);
+/** Every column but the token's keyed hash: what a query of visitors may hand on. */
+export const publicColumns = columns;
 
 export interface VisitContext {
   ip: string | null;

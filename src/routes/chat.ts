@@ -30,7 +30,8 @@ import { type ChatLink, chatLink } from "./chat-links";
 import { isHtmx } from "./client";
 import { frameAncestors } from "./embedding";
 import { allowFraming } from "./security-headers";
-import { linkPool, linkQuery, setVisitorCookie, visitorCookiePath, visitorFromCookie } from "./visitor-cookie";
+import { linkPool, linkQuery, setVisitorCookie, visitorCookieName, visitorCookiePath, visitorFromCookie } from "./visitor-cookie";
+import { wechatSignInUrl } from "./wechat-sign-in";
 
 export function chatRoutes(deps: AppDeps, hub: Hub) {
   const { db, secret, config } = deps;
@@ -70,8 +71,15 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
           return messagePage(page, business.name, page.t("chat.blocked"));
         }
         // A new browser gets a token, and is stored only once its page connects or writes.
+        let visitorToken = unstoredToken ?? String(cookie[visitorCookieName]?.value ?? "");
         if (visitor) recordVisit(db, visitor.id, { ip, userAgent: request.headers.get("user-agent"), page: request.headers.get("referer") });
-        else if (!unstoredToken) setVisitorCookie(cookie, newVisitorToken(secret, business.id), request, config, params.widgetKey);
+        else if (!unstoredToken) setVisitorCookie(cookie, (visitorToken = newVisitorToken(secret, business.id)), request, config, params.widgetKey);
+        const wechatSignIn = wechatSignInUrl(deps, request, { business, visitor, visitorToken, widgetKey: params.widgetKey, opened: query });
+        if (wechatSignIn) {
+          set.status = 302;
+          set.headers.location = wechatSignIn;
+          return "";
+        }
         const history = visitor ? threadPage(db, { visitorId: visitor.id }) : { messages: [], hasEarlier: false };
         const conversation = visitor ? currentConversation(db, visitor.id) : undefined;
         const pool = linkPool(db, business.id, query);

@@ -14,6 +14,8 @@ import {
 import { ValidationError } from "../domain/errors";
 import { listGroups } from "../domain/groups";
 import { findInstallation } from "../domain/installation";
+import { findWeChatAccount, saveWeChatAccount } from "../domain/wechat-accounts";
+import { wechatSettingsPath } from "../views/wechat-sign-in-settings";
 import type { ConsoleContext } from "../views/console";
 import { type DeployContext, deployPage, type DeployState, identitySection, installationPath, installationStatus, previewPath } from "../views/deploy";
 import { widgetPreview } from "../views/widget-preview";
@@ -35,6 +37,7 @@ export function deployRoutes(deps: AppDeps) {
       agents: listAgents(db, ctx.agent.businessId).filter((agent) => !agent.disabled),
       groups: listGroups(db, ctx.agent.businessId),
       installation: installation(ctx, request),
+      wechat: findWeChatAccount(db, ctx.agent.businessId),
     };
   }
 
@@ -104,6 +107,21 @@ export function deployRoutes(deps: AppDeps) {
         save(ctx, request, set, "identity", {}, () => setIdentityVerification(db, ctx.agent, body.identityVerification === "on")),
       // An unticked checkbox sends nothing.
       { body: t.Object({ identityVerification: t.Optional(t.Literal("on")) }) },
+    )
+    .post(
+      wechatSettingsPath,
+      ({ ctx, body, request, set }) => {
+        const typed = { appId: body.appId, enabled: body.enabled === "on" };
+        try {
+          saveWeChatAccount(db, ctx.agent, { ...typed, appSecret: body.appSecret });
+          return deployPage(ctx, deployContext(ctx, request), { wechat: { saved: true } });
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return deployPage(ctx, deployContext(ctx, request), { wechat: { typed, errors: error.fields } });
+        }
+      },
+      { body: t.Object({ appId: t.String({ maxLength: 100 }), appSecret: t.String({ maxLength: 100 }), enabled: t.Optional(t.Literal("on")) }) },
     )
     .post("/console/deploy/identity/rotate", ({ ctx, request }) => {
       const changed = { ...ctx, business: rotateIdentitySecret(db, ctx.agent) };

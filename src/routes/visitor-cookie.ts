@@ -111,6 +111,8 @@ export const linkQuery = t.Object({
   locale: t.Optional(t.String({ maxLength: 10 })),
   embed: t.Optional(t.String({ maxLength: 5 })),
   via: t.Optional(t.String({ maxLength: 20 })),
+  // Back from a WeChat sign-in that did not happen: chat anonymous, do not ask again (wechat-sign-in.ts).
+  anonymous: t.Optional(t.String({ maxLength: 5 })),
 });
 
 /** Who the link asks for; a stale or mistyped id names nothing. */

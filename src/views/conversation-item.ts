@@ -8,6 +8,7 @@ import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { messageTime } from "./message";
 import { ratingStars } from "./rating";
+import { visitorAvatar } from "./visitor-avatar";
 import { visitorName } from "./visitor-name";
 
 export type ConversationListName = "mine" | "waiting" | "all";
@@ -47,7 +48,7 @@ export function conversationItem(
   <a href="/console/conversations/${conversation.id}">
     <span class="dot ${options.online ? "online" : "offline"}" data-visitor-dot="${conversation.visitorId}" role="img" aria-label="${t(options.online ? "chat.online" : "chat.offline")}"></span>
     <span class="item-main">
-      <span class="item-head"><strong class="item-name">${name}</strong><span class="item-when">${when(t, summary)}</span></span>
+      <span class="item-head">${visitorAvatar({ avatar: summary.visitorAvatar }, "small")}<strong class="item-name">${name}</strong><span class="item-when">${when(t, summary)}</span></span>
       <span class="item-foot"><span class="preview">${preview(t, summary)}</span>${owner}${conversation.rating !== null ? ratingStars(t, conversation.rating) : ""}${
         summary.unread > 0 ? html`<span class="unread" aria-label="${t("workspace.unread", { count: summary.unread })}">${summary.unread}</span>` : ""
       }</span>

@@ -16,6 +16,8 @@ import { icon } from "./icons";
 import { qrSvg } from "./qr";
 import { sectionNav } from "./section-nav";
 import { widgetPreview } from "./widget-preview";
+import type { WeChatAccount } from "../domain/wechat-accounts";
+import { wechatSignInSettings, type WeChatSettingsState } from "./wechat-sign-in-settings";
 
 /** What the page shows besides the business itself. */
 export interface DeployContext {
@@ -27,6 +29,8 @@ export interface DeployContext {
   agents: Pick<Agent, "id" | "displayName">[];
   groups: Pick<Group, "id" | "name">[];
   installation: Installation | null;
+  /** The shop's WeChat official account, for sign-in on the menu link. */
+  wechat: Pick<WeChatAccount, "appId" | "enabled"> | undefined;
 }
 
 export interface DeployState {
@@ -35,6 +39,7 @@ export interface DeployState {
   /** What was typed, shown again with what is wrong. */
   appearance?: WidgetAppearance;
   origins?: string;
+  wechat?: WeChatSettingsState;
 }
 
 export const installationPath = "/console/deploy/installation";
@@ -259,13 +264,14 @@ function linkWithQr(t: Translate, options: { id: string; label: string; url: str
 </div>`;
 }
 
-function linksSection(ctx: ConsoleContext, page: DeployContext): SafeHtml {
+function linksSection(ctx: ConsoleContext, page: DeployContext, state: DeployState): SafeHtml {
   const { t } = ctx;
   return html`<section class="card panel" id="deploy-links">
   <h2>${t("deploy.links")}</h2>
   <p class="muted">${t("deploy.linksHint")}</p>
   ${linkWithQr(t, { id: "link-direct", label: t("deploy.directLink"), url: page.chatPage })}
   ${linkWithQr(t, { id: "link-wechat", label: t("deploy.wechatLink"), url: `${page.chatPage}?via=wechat`, hint: t("deploy.wechatHint") })}
+  ${wechatSignInSettings(ctx, page.wechat, new URL(page.chatPage).hostname, state.wechat)}
   <h3>${t("deploy.agentLinks")}</h3>
   <p class="muted">${t("deploy.agentLinksHint")}</p>
   ${page.agents.map((agent) => linkWithQr(t, { id: `link-agent-${agent.id}`, label: agent.displayName, url: `${page.chatPage}?agent=${agent.id}` }))}
@@ -302,7 +308,7 @@ ${installSection(ctx, page)}
 ${appearanceSection(ctx, state)}
 ${originsSection(ctx, state)}
 ${identitySection(ctx, state)}
-${linksSection(ctx, page)}
+${linksSection(ctx, page, state)}
 </div>
 </div>`,
   );

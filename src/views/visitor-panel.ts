@@ -7,6 +7,7 @@
 // The hub re-renders the panel whenever the visitor's page or details change (visitorPanelPartial)
 // and knows nothing of the team's part. That push marks the team's part `hx-preserve`, so htmx
 // keeps the one on screen, with whatever an agent is typing into it, instead of wiping it.
+import { visitorAvatar } from "./visitor-avatar";
 import { visitorName } from "./visitor-name";
 import { describeUserAgent } from "../domain/user-agent";
 import type { VisitorConversation, VisitorNote, VisitorProfile } from "../domain/visitor-profile";
@@ -54,8 +55,9 @@ const visitorPath = (visitorId: number) => `/console/visitors/${visitorId}`;
 export function visitorSummary(t: Translate, visitor: Visitor): SafeHtml {
   return html`<div id="visitor-summary">
   <header>
-    <strong class="visitor-name">${visitorName(t, visitor)}</strong>
+    ${visitorAvatar(visitor)}<strong class="visitor-name">${visitorName(t, visitor)}</strong>
     ${visitor.verified ? html`<span class="badge verified" title="${t("visitorPanel.verifiedHint")}">${t("visitorPanel.verified")}</span>` : ""}
+    ${visitor.wechatId ? html`<span class="badge wechat" title="${t("visitorPanel.wechatHint")}">${t("visitorPanel.wechat")}</span>` : ""}
   </header>
   ${
     visitor.email || visitor.phone

@@ -13,6 +13,7 @@ function visitor(overrides: Partial<Visitor> = {}): Visitor {
     externalId: "v-42",
     name: null,
     avatar: null,
+    wechatId: null,
     email: null,
     phone: null,
     attributes: {},
