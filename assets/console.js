@@ -132,6 +132,19 @@
     }).observe(list, { childList: true });
   }
 
+  // ---- the lists, whole again when they may have missed a change ----
+
+  // Between the page's rendering and its socket listening, or while the socket was away, a
+  // conversation may have come or gone: the server sends the lists again when the shop's changed
+  // since the version they show (after a reconnect, "0": not known). After chat.js's resume,
+  // which listens first: its listener was added before this one.
+  let listsVersion = document.querySelector("[data-lists-version]")?.dataset.listsVersion;
+  document.addEventListener("htmx:ws:after:connection", (event) => {
+    if (listsVersion === undefined) return;
+    event.detail.connection.socket.send(JSON.stringify({ type: "lists", version: Number(listsVersion) }));
+    listsVersion = "0";
+  });
+
   // ---- the unread count in the tab title: "(3) Conversations · Kefu" ----
 
   function updateTitle() {

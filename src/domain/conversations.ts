@@ -15,7 +15,7 @@ import type { ConversationEvents, DomainEvents } from "./events";
 import { insertGreeting } from "./greetings";
 import { insertSystemMessage, type Message } from "./messages";
 import { offerRatingOnClose } from "./ratings";
-import { mayActOnConversation, mayAssignConversations } from "./permissions";
+import { mayActOnConversation, mayAssignConversations, maySeeAllConversations } from "./permissions";
 import { blockVisitor } from "./visitors";
 
 export type Conversation = typeof conversations.$inferSelect;
@@ -167,6 +167,23 @@ export function listBusinessConversations(db: Queryable, businessId: number, lim
     .slice(0, limit)
     .map((row) => row.id);
   return ids.length === 0 ? [] : summaries(db, inArray(conversations.id, ids), limit);
+}
+
+/** The workspace's lists as they are now: the agent's, those waiting for them, and everyone's (owners and admins). */
+export interface InboxLists {
+  mine: ConversationSummary[];
+  waiting: ConversationSummary[];
+  /** Every conversation not closed, for owners and admins; null for agents, who have no "All". */
+  all: ConversationSummary[] | null;
+  onlineVisitorIds: ReadonlySet<number>;
+}
+
+export function inboxLists(db: Queryable, agent: Pick<Actor, "id" | "businessId" | "role">, isOnline: (visitorId: number) => boolean): InboxLists {
+  const mine = listAgentConversations(db, agent);
+  const waiting = listWaiting(db, agent);
+  const all = maySeeAllConversations(agent) ? listBusinessConversations(db, agent.businessId) : null;
+  const visitorIds = [...mine, ...waiting, ...(all ?? [])].map((summary) => summary.conversation.visitorId);
+  return { mine, waiting, all, onlineVisitorIds: new Set(visitorIds.filter(isOnline)) };
 }
 
 /** The line of every open conversation of an agent: what the lists' memory reads for their unread total. */

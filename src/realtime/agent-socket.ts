@@ -7,7 +7,7 @@
 import { Elysia } from "elysia";
 import type { AppDeps } from "../app";
 import { type Agent, agentDisplayName } from "../domain/agents";
-import { type Conversation, conversationOfBusiness } from "../domain/conversations";
+import { type Conversation, conversationOfBusiness, inboxLists } from "../domain/conversations";
 import { markRead, sendAgentMessage } from "../domain/messages";
 import { messageLimits } from "../domain/limits";
 import { RateLimiter } from "../domain/rate-limiter";
@@ -15,6 +15,7 @@ import { isLocale, type Locale, type Translate, translator } from "../i18n";
 import { originMatches } from "../routes/csrf";
 import { signedInContext } from "../routes/session";
 import { threadUpsert } from "../views/message";
+import { inboxRefresh } from "../views/workspace";
 import type { AgentSocketHandle } from "./agent-sockets";
 import type { Broker } from "./broker";
 import type { Hub } from "./hub";
@@ -124,6 +125,12 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
           if (!state.viewing) return;
           replayThread(deps, (text) => state.send(text), t, state.viewing.visitorId, frame.after, "agent");
           state.subscribe(topics.agentThread(state.viewing.visitorId, locale));
+          return;
+        case "lists":
+          if (frame.version !== hub.listsVersion(agent.businessId)) {
+            const lists = inboxLists(db, agent, (visitorId) => hub.visitors.isOnline(visitorId));
+            state.send(String(inboxRefresh(t, lists, state.viewing?.id)));
+          }
           return;
         case "follow":
           // Messages only: the lists, counts and alerts are the console's (`resume`), not every client's.

@@ -19,6 +19,8 @@ export const frameWindowMs = 10_000;
 export const frameAllowances: Record<Counted, number> = {
   // A page resumes once per connection; each replay is bounded by replayCap messages.
   resume: 3,
+  // Once per connection too; a change of the lists since renders them all again.
+  lists: 3,
   follow: 3,
   // Sent when new messages are shown or the page is looked at again.
   read: 30,

@@ -41,10 +41,17 @@ const conversation = { conversation: t.Optional(t.Integer({ minimum: 1 })) };
  */
 const follow = t.Object({ type: t.Literal("follow"), after: t.Integer({ minimum: 0 }) }, closed);
 
+/**
+ * The console's lists show the shop's lists at `version` (0: not known, after a reconnect); when
+ * they have changed since, the socket sends them again whole. After `resume`, which listens first.
+ */
+const lists = t.Object({ type: t.Literal("lists"), version: t.Integer({ minimum: 0 }) }, closed);
+
 export const visitorFrame = t.Union([send, resume, typing, read, end, faq]);
 export const agentFrame = t.Union([
   t.Object({ ...sendFields, ...conversation }, closed),
   resume,
+  lists,
   follow,
   t.Object({ ...typingFields, ...conversation }, closed),
   t.Object({ ...readFields, ...conversation }, closed),

@@ -111,6 +111,11 @@ export class Hub implements DomainEvents {
     this.tell("messagesRead", visitorId, reader, upToId);
   }
 
+  /** How many times the shop's conversation lists have changed (ListFanout.version). */
+  listsVersion(businessId: number): number {
+    return this.lists.version(businessId);
+  }
+
   /** Assigns waiting conversations to agents who can take them now. */
   drainQueue(businessId: number): void {
     drainQueue(this.db, this, businessId, this.agents.onlineIds());

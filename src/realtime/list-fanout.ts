@@ -30,6 +30,7 @@ function agentAlert(title: string, body: string): SafeHtml {
 
 export class ListFanout {
   private readonly lines: ConversationLines;
+  private readonly versions = new Map<number, number>();
 
   constructor(
     private readonly db: Database,
@@ -39,9 +40,23 @@ export class ListFanout {
     this.lines = new ConversationLines(db);
   }
 
+  /**
+   * How many times a shop's lists have changed (from 1, so 0 is "not known"). A console page
+   * carries the count its lists were read at; its socket, once listening, gets them again whole
+   * when the count moved meanwhile, or after a reconnect.
+   */
+  version(businessId: number): number {
+    return this.versions.get(businessId) ?? 1;
+  }
+
+  private changed(businessId: number): void {
+    this.versions.set(businessId, this.version(businessId) + 1);
+  }
+
   messageCreated(message: Message, conversation: Conversation): void {
     const line = this.lines.messageCreated(message, conversation);
     if (!line) return;
+    this.changed(conversation.businessId);
     // Only a visitor's message changes the agent's unread count, or alerts them.
     const fromVisitor = message.sender === "visitor";
     this.sendLine(line, {
@@ -53,6 +68,7 @@ export class ListFanout {
   }
 
   conversationChanged(conversation: Conversation, previous: Conversation | null): void {
+    this.changed(conversation.businessId);
     const itemId = conversationItemId(conversation.id);
     if (leftItsLine(conversation, previous)) {
       for (const audience of waitingAudiences(previous)) {
@@ -77,7 +93,9 @@ export class ListFanout {
   readByAgent(visitorId: number): void {
     const conversation = currentConversation(this.db, visitorId);
     const line = conversation && this.lines.reread(conversation.id);
-    if (line) this.sendLine(line, { unread: true, alert: null });
+    if (!line) return;
+    this.changed(conversation.businessId);
+    this.sendLine(line, { unread: true, alert: null });
   }
 
   /** An agent renamed the visitor, or the visitor came or went: their line shows it. */
@@ -85,7 +103,9 @@ export class ListFanout {
     const conversation = currentConversation(this.db, visitorId);
     if (!conversation) return;
     const line = reread ? this.lines.reread(conversation.id) : this.lines.line(conversation.id);
-    if (line) this.sendLine(line, { unread: false, alert: null });
+    if (!line) return;
+    this.changed(conversation.businessId);
+    this.sendLine(line, { unread: false, alert: null });
   }
 
   /** A visitor left a message, or an agent handled one: every console's inbox count follows. */

@@ -11,9 +11,7 @@ import {
   blockAndClose,
   closeConversation,
   findConversationForAgent,
-  listAgentConversations,
-  listBusinessConversations,
-  listWaiting,
+  inboxLists,
   newerConversation,
   summarize,
   takeConversation,
@@ -35,7 +33,7 @@ import { conversationUpdate, workspacePage, type WorkspaceState } from "../views
 import { consoleContext } from "./console-context";
 import { refusal } from "./responses";
 import { chatPageUrl } from "./visitor-cookie";
-import { mayBlockIps, maySeeAllConversations } from "../domain/permissions";
+import { mayBlockIps } from "../domain/permissions";
 
 const conversationParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 
@@ -49,14 +47,11 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
     hasEarlier && firstId !== undefined ? `/console/conversations/${conversationId}/messages?before=${firstId}` : null;
 
   function lists(ctx: ConsoleContext, request: Request): Omit<WorkspaceState, "open" | "socketUrl"> {
-    const mine = listAgentConversations(db, ctx.agent);
-    const waiting = listWaiting(db, ctx.agent);
-    const all = maySeeAllConversations(ctx.agent) ? listBusinessConversations(db, ctx.agent.businessId) : null;
+    // Read before the lists: a change after this is sent again when the page's socket listens.
+    const listsVersion = hub.listsVersion(ctx.agent.businessId);
     return {
-      mine,
-      waiting,
-      all,
-      onlineVisitorIds: new Set([...mine, ...waiting, ...(all ?? [])].map((s) => s.conversation.visitorId).filter((id) => hub.visitors.isOnline(id))),
+      ...inboxLists(db, ctx.agent, (visitorId) => hub.visitors.isOnline(visitorId)),
+      listsVersion,
       chatLink: chatPageUrl(config, request, ctx.business.widgetKey),
     };
   }

@@ -4,7 +4,7 @@
 import type { Visitor } from "../domain/visitors";
 import type { VisitorConversation, VisitorProfile } from "../domain/visitor-profile";
 import { conversationsSection, visitorPanel } from "./visitor-panel";
-import type { Conversation, ConversationSummary } from "../domain/conversations";
+import type { Conversation, ConversationSummary, InboxLists } from "../domain/conversations";
 import type { Message } from "../domain/messages";
 import type { Translate } from "../i18n";
 import { threadPanel } from "./chat";
@@ -19,12 +19,9 @@ import { html, type SafeHtml } from "./html";
 import { icon } from "./icons";
 import { visitorName } from "./visitor-name";
 
-export interface WorkspaceState {
-  mine: ConversationSummary[];
-  waiting: ConversationSummary[];
-  /** Every conversation not closed, for owners and admins; null for agents, who have no "All". */
-  all: ConversationSummary[] | null;
-  onlineVisitorIds: ReadonlySet<number>;
+export interface WorkspaceState extends InboxLists {
+  /** How many times the shop's lists had changed when they were read (the socket sends them again if they change before it listens). */
+  listsVersion: number;
   chatLink: string;
   socketUrl: string;
   open: null | OpenConversation;
@@ -62,12 +59,30 @@ function firstTab(state: WorkspaceState): ConversationListName {
 
 const tabKeys = { mine: "workspace.mine", waiting: "workspace.waiting", all: "workspace.all" } as const;
 
+function listsOf(lists: InboxLists): [ConversationListName, ConversationSummary[]][] {
+  const named: [ConversationListName, ConversationSummary[]][] = [["mine", lists.mine], ["waiting", lists.waiting]];
+  if (lists.all) named.push(["all", lists.all]);
+  return named;
+}
+
+function listItems(t: Translate, lists: InboxLists, list: ConversationListName, items: ConversationSummary[], current: number | undefined): SafeHtml[] {
+  return items.map((summary) =>
+    conversationItem(t, summary, { online: lists.onlineVisitorIds.has(summary.conversation.visitorId), current: summary.conversation.id === current, list }),
+  );
+}
+
+/** The lists' items again, whole, into the lists the page has (console.js recounts the tabs). */
+export function inboxRefresh(t: Translate, lists: InboxLists, current: number | undefined): SafeHtml {
+  return html`${listsOf(lists).map(
+    ([list, items]) => html`<hx-partial hx-target="#${conversationListId(list)}" hx-swap="innerHTML">${listItems(t, lists, list, items, current)}</hx-partial>`,
+  )}`;
+}
+
 function inbox(t: Translate, state: WorkspaceState): SafeHtml {
   const current = state.open?.summary.conversation.id;
-  const lists: [ConversationListName, ConversationSummary[]][] = [["mine", state.mine], ["waiting", state.waiting]];
-  if (state.all) lists.push(["all", state.all]);
+  const lists = listsOf(state);
   const selected = firstTab(state);
-  return html`<aside class="inbox" aria-label="${t("conversations.title")}">
+  return html`<aside class="inbox" aria-label="${t("conversations.title")}" data-lists-version="${state.listsVersion}">
   <div class="inbox-tabs" role="tablist" aria-label="${t("conversations.title")}" data-auto>
     ${lists.map(
       ([list, items]) => html`<button type="button" role="tab" id="tab-${list}" aria-controls="panel-${list}" aria-selected="${String(list === selected)}" ${list === selected ? "" : html`tabindex="-1"`} data-list="${list}">
@@ -76,9 +91,7 @@ function inbox(t: Translate, state: WorkspaceState): SafeHtml {
   </div>
   ${lists.map(
     ([list, items]) => html`<div role="tabpanel" id="panel-${list}" aria-labelledby="tab-${list}" ${list === selected ? "" : html`hidden`}>
-    <ul id="${conversationListId(list)}" class="conversation-list" data-list="${list}" data-empty="${t(list === "waiting" ? "workspace.noneWaiting" : "workspace.none")}">${items.map((summary) =>
-      conversationItem(t, summary, { online: state.onlineVisitorIds.has(summary.conversation.visitorId), current: summary.conversation.id === current, list }),
-    )}</ul>
+    <ul id="${conversationListId(list)}" class="conversation-list" data-list="${list}" data-empty="${t(list === "waiting" ? "workspace.noneWaiting" : "workspace.none")}">${listItems(t, state, list, items, current)}</ul>
   </div>`,
   )}
   <p class="alerts"><a href="/console/preferences" id="alert-preferences" data-waiting-alert="${t("prefs.waitingAlert")}">${icon("settings")} ${t("prefs.title")}</a></p>
