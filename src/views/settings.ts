@@ -27,6 +27,9 @@ export interface TypedSettings {
   autoAwayMinutes?: string;
   uploadMaxMb?: string;
   uploadKinds?: string[];
+  callServerUrls?: string;
+  callServerUsername?: string;
+  callServerCredential?: string;
 }
 
 export interface SettingsState {
@@ -38,7 +41,7 @@ export interface SettingsState {
   storageUsed?: number;
 }
 
-const sections = ["shop", "conversations", "routing", "files"] as const;
+const sections = ["shop", "conversations", "routing", "files", "calls"] as const;
 type Section = (typeof sections)[number];
 
 const sectionTitles: Record<Section, MessageKey> = {
@@ -46,6 +49,7 @@ const sectionTitles: Record<Section, MessageKey> = {
   conversations: "settings.conversations",
   routing: "settings.routing",
   files: "attachment.settingsTitle",
+  calls: "call.settingsTitle",
 };
 
 const sectionOf: Record<Setting, Section> = {
@@ -60,6 +64,7 @@ const sectionOf: Record<Setting, Section> = {
   holdMinutes: "routing",
   autoAwayMinutes: "routing",
   uploads: "files",
+  callServers: "calls",
 };
 
 /** Each field's label, for its row and for the list of problems above the form. */
@@ -76,6 +81,9 @@ const fieldLabels: Record<string, MessageKey> = {
   autoAwayMinutes: "field.autoAwayMinutes",
   uploadMaxMb: "attachment.maxMb",
   uploadKinds: "attachment.kinds",
+  callServerUrls: "call.serverUrls",
+  callServerUsername: "call.turnUsername",
+  callServerCredential: "call.turnCredential",
 };
 
 /** Where the list of problems leads for each field; the upload rules' inputs are attachment.ts's. */
@@ -280,6 +288,28 @@ ${section(
     ${uploadRulesInput(t, business, { uploadMaxMb: state.typed?.uploadMaxMb, uploadKinds: typedKinds(state.typed), errors: page.errors })}
     ${business.maxStorageBytes === null ? "" : html`<p class="hint" id="storage-limit">${t("attachment.storageLimit", { used: megabytes(state.storageUsed ?? 0), max: megabytes(business.maxStorageBytes) })}</p>`}
   </div>`,
+)}
+${section(
+  page,
+  "calls",
+  "call.settingsIntro",
+  html`${row(page, {
+    name: "callServerUrls",
+    setting: "callServers",
+    hint: "call.serverUrlsHint",
+    wide: true,
+    control: html`<textarea id="field-callServerUrls" name="callServerUrls" rows="3" spellcheck="false" autocomplete="off" placeholder="stun:stun.example.com:3478" ${described(page.errors, "callServerUrls", true)}>${state.typed?.callServerUrls ?? business.callServers.urls.join("\n")}</textarea>`,
+  })}
+  ${row(page, {
+    name: "callServerUsername",
+    setting: "callServers",
+    control: html`<input id="field-callServerUsername" name="callServerUsername" autocomplete="off" value="${state.typed?.callServerUsername ?? business.callServers.username}" ${described(page.errors, "callServerUsername", false)}>`,
+  })}
+  ${row(page, {
+    name: "callServerCredential",
+    setting: "callServers",
+    control: html`<input id="field-callServerCredential" name="callServerCredential" type="password" autocomplete="new-password" value="${state.typed?.callServerCredential ?? business.callServers.credential}" ${described(page.errors, "callServerCredential", false)}>`,
+  })}`,
 )}
 ${saveBar(page, ctx.locale)}
 </form>
