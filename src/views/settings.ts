@@ -116,11 +116,12 @@ function savedMark(page: Page, setting: Setting): SafeHtml | "" {
 }
 
 /** One setting: its label and hint, beside its control (above it when `wide`). */
-function row(page: Page, spec: { name: string; setting: Setting; hint?: MessageKey; control: SafeHtml; wide?: boolean; toggle?: boolean }): SafeHtml {
+/** `setting`: the one its "saved" mark is for; none for a field saved with the row above it. */
+function row(page: Page, spec: { name: string; setting?: Setting; hint?: MessageKey; control: SafeHtml; wide?: boolean; toggle?: boolean }): SafeHtml {
   const { t } = page;
   return html`<div class="setting${spec.wide ? " wide" : ""}${spec.toggle ? " toggle" : ""}">
   <div class="setting-text">
-    <label for="field-${spec.name}">${t(fieldLabels[spec.name]!)}${savedMark(page, spec.setting)}</label>
+    <label for="field-${spec.name}">${t(fieldLabels[spec.name]!)}${spec.setting ? savedMark(page, spec.setting) : ""}</label>
     ${spec.hint ? html`<p class="hint" id="field-${spec.name}-hint">${t(spec.hint)}</p>` : ""}
   </div>
   <div class="setting-control">${spec.control}</div>
@@ -302,12 +303,10 @@ ${section(
   })}
   ${row(page, {
     name: "callServerUsername",
-    setting: "callServers",
     control: html`<input id="field-callServerUsername" name="callServerUsername" autocomplete="off" value="${state.typed?.callServerUsername ?? business.callServers.username}" ${described(page.errors, "callServerUsername", false)}>`,
   })}
   ${row(page, {
     name: "callServerCredential",
-    setting: "callServers",
     control: html`<input id="field-callServerCredential" name="callServerCredential" type="password" autocomplete="new-password" value="${state.typed?.callServerCredential ?? business.callServers.credential}" ${described(page.errors, "callServerCredential", false)}>`,
   })}`,
 )}

@@ -89,6 +89,16 @@ describe("a call", () => {
     expect(JSON.parse(stored[0]!.meta)).toMatchObject({ media: "video", outcome: "ended" });
   });
 
+  it("gives both ends the shop's STUN and TURN servers", async () => {
+    const ctx = start();
+    ctx.db.update(businesses).set({ callServers: { urls: ["stun:stun.example.com:3478", "turns:turn.example.com:5349"], username: "kefu", credential: "pass" } }).run();
+    const { agent, visitor, conversationId } = await chatting(ctx);
+    await ring(agent, visitor, conversationId);
+    const iceServers = [{ urls: ["stun:stun.example.com:3478"] }, { urls: ["turns:turn.example.com:5349"], username: "kefu", credential: "pass" }];
+    expect(JSON.parse(agent.frames.find(isCall("ringing"))!).iceServers).toEqual(iceServers);
+    expect(JSON.parse(visitor.frames.find(isCall("invite"))!).iceServers).toEqual(iceServers);
+  });
+
   it("tells the agent the visitor declined, and says so in the thread", async () => {
     const ctx = start();
     const { agent, visitor, conversationId } = await chatting(ctx);
@@ -193,6 +203,22 @@ describe("who may call and be relayed", () => {
     expect(JSON.parse(await agent.next(isError)).message).toContain("unknown frame");
     await Bun.sleep(100);
     expect(callFrames(visitor).filter((frame) => JSON.parse(frame).signal === "offer")).toEqual([]);
+  });
+
+  it("lets an agent ring only so many times a minute, and says so", async () => {
+    const ctx = start();
+    const { agent, visitor, conversationId } = await chatting(ctx);
+    for (let rung = 0; rung < callLimits.invitesPerMinute; rung++) {
+      const callId = await ring(agent, visitor, conversationId);
+      agent.send({ type: "call-hangup", callId });
+      await visitor.next((frame) => isCall("ended")(frame) && JSON.parse(frame).callId === callId);
+      visitor.frames.length = 0;
+      agent.frames.length = 0;
+    }
+    agent.send({ type: "call-invite", media: "voice", conversation: conversationId });
+    expect(JSON.parse(await agent.next(isError)).message).toBe("Too many calls at once; wait a minute.");
+    await Bun.sleep(100);
+    expect(callFrames(visitor)).toEqual([]);
   });
 
   it("does not ring a visitor who is offline", async () => {
