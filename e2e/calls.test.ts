@@ -114,9 +114,13 @@ describe("a video call from the console to the widget", () => {
     });
   }
 
-  it("tells the agent when the visitor declines, in the window and the thread", async () => {
-    const { agent, chat, errors, close } = await visitorChattingWithAgent("en-US", "Just text, please.");
+  it("opens the closed widget for the invitation, and tells the agent when the visitor declines, in the window and the thread", async () => {
+    const { agent, page, chat, errors, close } = await visitorChattingWithAgent("en-US", "Just text, please.");
+    // The visitor closed the widget: the invitation opens it.
+    await chat.locator("#close-widget").click();
+    await page.locator("[data-kefu] .panel").waitFor({ state: "hidden" });
     await agent.locator(".conversation-header [data-call=voice]").click();
+    await page.locator("[data-kefu] .panel").waitFor({ state: "visible" });
     await chat.locator(".kefu-call-invite", { hasText: "Mei invites you to a voice call" }).waitFor();
     await chat.locator(".kefu-call-invite button.refuse").click();
     await agent.locator(".kefu-call-status", { hasText: "The visitor declined the call." }).waitFor();
