@@ -18,7 +18,7 @@
 
   const STYLE = `
 .kefu-call { position: fixed; z-index: 1000; display: flex; flex-direction: column; background: #111827; color: #f9fafb; font: 14px/1.4 system-ui, sans-serif; box-shadow: 0 12px 40px rgba(0,0,0,.35); }
-.kefu-call.agent { right: 1rem; bottom: 1rem; width: 380px; height: 520px; max-height: calc(100vh - 2rem); border-radius: 14px; overflow: hidden; }
+.kefu-call.agent { right: 1rem; bottom: 5.5rem; width: 320px; height: 440px; max-height: calc(100vh - 7rem); border-radius: 14px; overflow: hidden; }
 .kefu-call.visitor { inset: 0; }
 .kefu-call-stage { position: relative; flex: 1; min-height: 0; display: grid; place-items: center; background: #000; }
 .kefu-call-remote { width: 100%; height: 100%; object-fit: cover; }

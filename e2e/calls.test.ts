@@ -87,6 +87,7 @@ describe("a video call from the console to the widget", () => {
       await agent.locator(".conversation-header [data-call=video]").click();
       await chat.locator(".kefu-call-invite", { hasText: invited }).waitFor();
       await page.screenshot({ path: join(shotsDir, `call-invited-${locale}.png`) });
+      await agent.screenshot({ path: join(shotsDir, `call-ringing-agent-${locale}.png`) });
       await chat.locator(".kefu-call-invite button.accept", { hasText: accept }).click();
 
       await agent.locator(".kefu-call.connected").waitFor();
