@@ -45,6 +45,42 @@
   let call = null;
   let send = () => {};
 
+  // Leaving the page ends the call (its socket closes): the browser asks first.
+  window.addEventListener("beforeunload", (event) => {
+    if (call?.peer) event.preventDefault();
+  });
+
+  // ---- the ring: two soft tones every two seconds while the invitation waits ----
+
+  let ringer = null;
+
+  function ring() {
+    const audio = window.AudioContext ? new AudioContext() : null;
+    if (!audio) return;
+    const tones = () => {
+      for (const [frequency, start] of [[660, 0], [880, 0.25]]) {
+        const tone = audio.createOscillator();
+        const volume = audio.createGain();
+        const at = audio.currentTime + start;
+        tone.frequency.value = frequency;
+        volume.gain.setValueAtTime(0.08, at);
+        volume.gain.exponentialRampToValueAtTime(0.0001, at + 0.5);
+        tone.connect(volume).connect(audio.destination);
+        tone.start(at);
+        tone.stop(at + 0.55);
+      }
+    };
+    tones();
+    ringer = { audio, timer: setInterval(tones, 2000) };
+  }
+
+  function stopRing() {
+    if (!ringer) return;
+    clearInterval(ringer.timer);
+    ringer.audio.close().catch(() => {});
+    ringer = null;
+  }
+
   const fill = (text, values) => String(text ?? "").replace(/\{(\w+)\}/g, (whole, key) => values[key] ?? whole);
 
   function element(tag, className, text) {
@@ -199,6 +235,7 @@
     const current = call;
     if (!current) return;
     call = null;
+    stopRing();
     clearInterval(current.clock);
     clearTimeout(current.closing);
     stopMedia(current);
@@ -257,6 +294,7 @@
     card.append(line, controls);
     document.body.append(card);
     current.invite = card;
+    ring();
     // A closed widget opens for it (embed.js tells the host page).
     document.dispatchEvent(new CustomEvent("kefu:open"));
   }
@@ -270,6 +308,7 @@
   async function accept() {
     const current = call;
     if (!current?.invite) return;
+    stopRing();
     current.invite.remove();
     current.invite = null;
     openWindow(current);
