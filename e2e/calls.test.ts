@@ -5,8 +5,8 @@
 // line. A declined call tells the agent so. In English and Chinese, with screenshots.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, Frame, Page } from "playwright-core";
-import { type Kefu, launchBrowser, openConsole, setUpShop, shotsDir, startHostShop, startKefu } from "./support";
+import { type Browser, chromium, type Frame, type Page } from "playwright-core";
+import { chromiumPath, type Kefu, launchBrowser, openConsole, queryKefu, setUpShop, shotsDir, startHostShop, startKefu } from "./support";
 
 setDefaultTimeout(60_000);
 
@@ -133,5 +133,26 @@ describe("a video call from the console to the widget", () => {
     expect(await agent.locator(".kefu-call").count()).toBe(0);
     expect(errors).toEqual([]);
     await close();
+  });
+
+  it("says what to do when the browser may not use the camera, and rings nobody", async () => {
+    const { chat, close } = await visitorChattingWithAgent("en-US", "Are you there?");
+    const calls = () => queryKefu(kefu, "SELECT id FROM messages WHERE body = 'call'").length;
+    const callsBefore = calls();
+    // A browser that asks before giving the camera, and whose person said no (Playwright denies prompts).
+    const asking = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream"] });
+    try {
+      const page = await openConsole(await asking.newContext({ locale: "en-US", viewport: desktop }), kefu.url, ownerCookie);
+      await page.locator("#my-conversations a", { hasText: "Are you there?" }).click();
+      await page.locator(".conversation-header [data-call=video]").click();
+      await page.locator(".kefu-call-status", { hasText: "The browser may not use your camera or microphone." }).waitFor();
+      await page.screenshot({ path: join(shotsDir, "call-denied-agent-en-US.png") });
+      await Bun.sleep(300);
+      expect(await chat.locator(".kefu-call-invite").count()).toBe(0);
+      expect(calls()).toBe(callsBefore);
+    } finally {
+      await asking.close();
+      await close();
+    }
   });
 });
