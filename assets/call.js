@@ -358,7 +358,8 @@
       case "ended": {
         // The page that took the call hears its own "answered elsewhere": not for it.
         if (frame.reason === "answeredElsewhere" && !current.invite) return;
-        const why = { refused: "refusedByVisitor", missed: current.role === "agent" ? "missed" : null, hungUp: "hungUp", answeredElsewhere: null }[frame.reason];
+        // A visitor still granting the camera when the ring ran out is told the call is over.
+        const why = { refused: "refusedByVisitor", missed: current.role === "agent" ? "missed" : "gone", hungUp: "hungUp", answeredElsewhere: null }[frame.reason];
         return finish(current.box && why ? current.texts[why] : null);
       }
     }

@@ -155,11 +155,6 @@ export class Calls {
     if (call) this.end(call, null, "hungUp");
   }
 
-  /** Whether a call of the visitor's is ringing or going on. */
-  inCall(visitorId: number): boolean {
-    return this.byVisitor.has(visitorId);
-  }
-
   /** A stopping server (or a test's app) leaves no ring timer behind. */
   stop(): void {
     for (const call of this.byId.values()) if (call.ringing) clearTimeout(call.ringing);
