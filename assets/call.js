@@ -7,8 +7,9 @@
   "use strict";
 
   const LINE = 'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"';
-  // Lucide's mic, mic-off, video, video-off and phone-off, drawn by us: constant markup, no input.
+  // Lucide's phone, mic, mic-off, video, video-off and phone-off, drawn by us: constant markup, no input.
   const ICONS = {
+    phone: '<path d="M13.832 16.568a1 1 0 0 0 1.213-.303l.355-.465A2 2 0 0 1 17 15h3a2 2 0 0 1 2 2v3a2 2 0 0 1-2 2A18 18 0 0 1 2 4a2 2 0 0 1 2-2h3a2 2 0 0 1 2 2v3a2 2 0 0 1-.8 1.6l-.468.351a1 1 0 0 0-.292 1.233 14 14 0 0 0 6.392 6.384"/>',
     mic: '<path d="M12 19v3"/><path d="M19 10v2a7 7 0 0 1-14 0v-2"/><rect x="9" y="2" width="6" height="13" rx="3"/>',
     micOff: '<path d="M12 19v3"/><path d="M15 9.34V5a3 3 0 0 0-5.68-1.33"/><path d="M16.95 16.95A7 7 0 0 1 5 12v-2"/><path d="M18.89 13.23A7 7 0 0 0 19 12v-2"/><path d="m2 2 20 20"/><path d="M9 9v3a3 3 0 0 0 5.12 2.12"/>',
     video: '<path d="m16 13 5.223 3.482a.5.5 0 0 0 .777-.416V7.87a.5.5 0 0 0-.752-.432L16 10.5"/><rect x="2" y="6" width="14" height="12" rx="2"/>',
@@ -37,7 +38,10 @@
 .kefu-call-controls button.text { width: auto; border-radius: 26px; padding: 0 1.5rem; font: inherit; font-weight: 600; }
 .kefu-call-controls svg { width: 22px; height: 22px; }
 .kefu-call-invite { position: fixed; z-index: 1000; left: .75rem; right: .75rem; bottom: .75rem; padding: 1rem; border-radius: 14px; background: #111827; color: #f9fafb; font: 14px/1.4 system-ui, sans-serif; box-shadow: 0 12px 40px rgba(0,0,0,.35); }
-.kefu-call-invite p { margin: 0 0 .75rem; font-size: 15px; }
+.kefu-call-invite p { display: flex; align-items: center; gap: .75rem; margin: 0 0 .75rem; font-size: 15px; }
+.kefu-call-invite p svg { flex: none; width: 40px; height: 40px; padding: 9px; box-sizing: border-box; border-radius: 50%; background: #2563eb; animation: kefu-call-ring 1s ease-in-out infinite alternate; }
+@keyframes kefu-call-ring { to { transform: scale(1.08); } }
+@media (prefers-reduced-motion: reduce) { .kefu-call-invite p svg { animation: none; } }
 .kefu-call-invite .kefu-call-controls { padding: 0; justify-content: stretch; }
 .kefu-call-invite .kefu-call-controls button { flex: 1; }
 `;
@@ -286,7 +290,9 @@
     addStyle();
     const card = element("div", "kefu-call-invite");
     card.setAttribute("role", "alertdialog");
-    const line = element("p", "", fill(frame.texts[frame.media === "video" ? "invitedVideo" : "invitedVoice"], { name: frame.from }));
+    const line = element("p");
+    line.innerHTML = `<svg viewBox="0 0 24 24" ${LINE} aria-hidden="true">${ICONS[frame.media === "video" ? "video" : "phone"]}</svg>`;
+    line.append(element("span", "", fill(frame.texts[frame.media === "video" ? "invitedVideo" : "invitedVoice"], { name: frame.from })));
     line.id = "kefu-call-invite-text";
     card.setAttribute("aria-labelledby", line.id);
     const controls = element("div", "kefu-call-controls");
