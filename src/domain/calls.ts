@@ -2,6 +2,7 @@
 // its visitor accepts or refuses. Sound and pictures go peer to peer (WebRTC); the server relays
 // only the signalling (realtime/calls.ts) and keeps nothing of it: when a call ends, one line in
 // the thread says how ("Video call, 3:12", "Missed voice call", "Call refused").
+import { createHmac } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { businesses } from "../db/schema";
@@ -24,12 +25,19 @@ export interface CallRecord {
   seconds: number;
 }
 
-/** The shop's STUN and TURN servers as stored; the username and credential are TURN's. */
+/**
+ * The shop's STUN and TURN servers as stored. TURN takes a fixed username and credential, or a
+ * shared secret (coturn's use-auth-secret) from which each call gets credentials of its own.
+ */
 export interface CallServers {
   urls: string[];
   username: string;
   credential: string;
+  secret?: string;
 }
+
+/** How long credentials made from the TURN secret stay good: longer than any call. */
+const turnCredentialSeconds = 24 * 60 * 60;
 
 /** What RTCPeerConnection takes as `iceServers`. */
 export interface IceServer {
@@ -45,31 +53,41 @@ const serverUrl = /^(stun|turns?):[^\s/?#]+(\?transport=(udp|tcp))?$/;
  * `stun:`, `turn:` or `turns:`; a TURN server needs the username and credential, which a STUN
  * one never uses. Empty is valid: on a LAN the peers' own addresses are enough.
  */
-export function checkCallServers(posted: { urls: string; username: string; credential: string }): CallServers {
+export function checkCallServers(posted: { urls: string; username: string; credential: string; secret: string }): CallServers {
   const urls = posted.urls.split(/[\s,]+/).filter(Boolean);
   const username = posted.username.trim();
   const credential = posted.credential.trim();
+  const secret = posted.secret.trim();
   const problems: Record<string, FieldProblem> = {};
   const bad = urls.find((url) => url.length > callLimits.serverUrlLength || !serverUrl.test(url));
   if (bad !== undefined) problems.callServerUrls = { key: "call.serverUrlInvalid", params: { url: bad.slice(0, 80) } };
   else if (urls.length > callLimits.servers) problems.callServerUrls = { key: "call.serversTooMany", params: { max: callLimits.servers } };
-  else if (urls.some((url) => url.startsWith("turn")) && (!username || !credential)) problems.callServerUrls = { key: "call.turnNeedsCredentials" };
+  else if (urls.some((url) => url.startsWith("turn")) && !secret && (!username || !credential)) problems.callServerUrls = { key: "call.turnNeedsCredentials" };
   if (username.length > callLimits.credentialLength) problems.callServerUsername = { key: "error.name.tooLong", params: { max: callLimits.credentialLength } };
   if (credential.length > callLimits.credentialLength) problems.callServerCredential = { key: "error.name.tooLong", params: { max: callLimits.credentialLength } };
+  if (secret.length > callLimits.credentialLength) problems.callServerSecret = { key: "error.name.tooLong", params: { max: callLimits.credentialLength } };
   if (Object.keys(problems).length) throw new ValidationError(problems);
-  return { urls: [...new Set(urls)], username, credential };
+  return { urls: [...new Set(urls)], username, credential, secret };
 }
 
-/** The shop's servers as both peers' RTCPeerConnection takes them; none: host candidates only. */
+/**
+ * The shop's servers as both peers' RTCPeerConnection takes them; none: host candidates only.
+ * Both peers get the TURN credentials, the visitor too: with a secret they are this call's and
+ * expire, so a visitor cannot keep the shop's relay for themselves.
+ */
 export function iceServersOf(db: Database, businessId: number): IceServer[] {
   const servers = db.select({ callServers: businesses.callServers }).from(businesses).where(eq(businesses.id, businessId)).get()?.callServers;
   if (!servers) return [];
   const stun = servers.urls.filter((url) => url.startsWith("stun:"));
   const turn = servers.urls.filter((url) => !url.startsWith("stun:"));
-  return [
-    ...(stun.length ? [{ urls: stun }] : []),
-    ...(turn.length ? [{ urls: turn, username: servers.username, credential: servers.credential }] : []),
-  ];
+  return [...(stun.length ? [{ urls: stun }] : []), ...(turn.length ? [{ urls: turn, ...turnCredentials(servers) }] : [])];
+}
+
+/** coturn's REST credentials: the username is the expiry (Unix seconds), the credential its HMAC-SHA1 under the secret. */
+function turnCredentials(servers: CallServers): { username: string; credential: string } {
+  if (!servers.secret) return { username: servers.username, credential: servers.credential };
+  const username = `${Math.floor(Date.now() / 1000) + turnCredentialSeconds}:kefu`;
+  return { username, credential: createHmac("sha1", servers.secret).update(username).digest("base64") };
 }
 
 /**

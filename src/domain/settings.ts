@@ -27,7 +27,7 @@ export interface SettingsChange {
   holdMinutes?: number;
   autoAwayMinutes?: number;
   uploads?: { megabytes: number; kinds: readonly string[] };
-  callServers?: { urls: string; username: string; credential: string };
+  callServers?: { urls: string; username: string; credential: string; secret: string };
 }
 
 export type Setting = keyof SettingsChange;
@@ -93,7 +93,7 @@ const checks: { [S in Setting]-?: (value: NonNullable<SettingsChange[S]>) => Che
     return { columns, action: "business.upload_rules_changed", detail: { megabytes, kinds: columns.uploadKinds } };
   },
   callServers(posted) {
-    // The audit names the servers, never the TURN credential.
+    // The audit names the servers, never the TURN credential or secret.
     const callServers = checkCallServers(posted);
     return { columns: { callServers }, action: "business.call_servers_changed", detail: { urls: callServers.urls } };
   },

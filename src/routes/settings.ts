@@ -31,6 +31,7 @@ const settingsBody = t.Object({
   callServerUrls: text(4000),
   callServerUsername: text(1000),
   callServerCredential: text(1000),
+  callServerSecret: text(1000),
 });
 
 /** A number typed in a form; empty is not 0, so it fails validation like any other non-number. */
@@ -61,7 +62,7 @@ function settingsChange(body: TypedSettings): SettingsChange {
     uploads,
     // The three fields go together: a post without them leaves the servers as they are.
     callServers:
-      body.callServerUrls === undefined ? undefined : { urls: body.callServerUrls, username: body.callServerUsername ?? "", credential: body.callServerCredential ?? "" },
+      body.callServerUrls === undefined ? undefined : { urls: body.callServerUrls, username: body.callServerUsername ?? "", credential: body.callServerCredential ?? "", secret: body.callServerSecret ?? "" },
   };
 }
 

@@ -30,6 +30,7 @@ export interface TypedSettings {
   callServerUrls?: string;
   callServerUsername?: string;
   callServerCredential?: string;
+  callServerSecret?: string;
 }
 
 export interface SettingsState {
@@ -84,6 +85,7 @@ const fieldLabels: Record<string, MessageKey> = {
   callServerUrls: "call.serverUrls",
   callServerUsername: "call.turnUsername",
   callServerCredential: "call.turnCredential",
+  callServerSecret: "call.turnSecret",
 };
 
 /** Where the list of problems leads for each field; the upload rules' inputs are attachment.ts's. */
@@ -308,6 +310,11 @@ ${section(
   ${row(page, {
     name: "callServerCredential",
     control: html`<input id="field-callServerCredential" name="callServerCredential" type="password" autocomplete="new-password" value="${state.typed?.callServerCredential ?? business.callServers.credential}" ${described(page.errors, "callServerCredential", false)}>`,
+  })}
+  ${row(page, {
+    name: "callServerSecret",
+    hint: "call.turnSecretHint",
+    control: html`<input id="field-callServerSecret" name="callServerSecret" type="password" autocomplete="new-password" value="${state.typed?.callServerSecret ?? business.callServers.secret ?? ""}" ${described(page.errors, "callServerSecret", true)}>`,
   })}`,
 )}
 ${saveBar(page, ctx.locale)}

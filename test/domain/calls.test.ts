@@ -22,14 +22,16 @@ describe("a call's line in the thread", () => {
 
 describe("the shop's call servers", () => {
   it("takes none, or stun:, turn: and turns: URLs, once each", () => {
-    expect(checkCallServers({ urls: "  ", username: "", credential: "" })).toEqual({ urls: [], username: "", credential: "" });
-    expect(checkCallServers({ urls: "stun:a.example:3478 stun:a.example:3478", username: "", credential: "" }).urls).toEqual(["stun:a.example:3478"]);
+    expect(checkCallServers({ urls: "  ", username: "", credential: "", secret: "" })).toEqual({ urls: [], username: "", credential: "", secret: "" });
+    expect(checkCallServers({ urls: "stun:a.example:3478 stun:a.example:3478", username: "", credential: "", secret: "" }).urls).toEqual(["stun:a.example:3478"]);
+    // A TURN server with its shared secret needs no fixed credentials.
+    expect(checkCallServers({ urls: "turn:t.example:3478", username: "", credential: "", secret: "s" }).secret).toBe("s");
   });
 
   it("refuses other schemes, paths, too many servers and TURN without its credentials", () => {
     const refused = (urls: string, username = "u", credential = "c") => {
       try {
-        checkCallServers({ urls, username, credential });
+        checkCallServers({ urls, username, credential, secret: "" });
       } catch (error) {
         if (error instanceof ValidationError) return Object.values(error.fields)[0]!.key;
       }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import { createHmac } from "node:crypto";
 import { businesses } from "../../src/db/schema";
 import { addAgent } from "../../src/domain/agents";
 import { callLimits } from "../../src/domain/limits";
@@ -97,6 +98,18 @@ describe("a call", () => {
     const iceServers = [{ urls: ["stun:stun.example.com:3478"] }, { urls: ["turns:turn.example.com:5349"], username: "kefu", credential: "pass" }];
     expect(JSON.parse(agent.frames.find(isCall("ringing"))!).iceServers).toEqual(iceServers);
     expect(JSON.parse(visitor.frames.find(isCall("invite"))!).iceServers).toEqual(iceServers);
+  });
+
+  it("makes each call its own TURN credentials from the shop's shared secret, valid for a day", async () => {
+    const ctx = start();
+    ctx.db.update(businesses).set({ callServers: { urls: ["turn:turn.example.com:3478"], username: "fixed", credential: "fixed", secret: "coturn-secret" } }).run();
+    const { agent, visitor, conversationId } = await chatting(ctx);
+    await ring(agent, visitor, conversationId);
+    const [turn] = JSON.parse(visitor.frames.find(isCall("invite"))!).iceServers;
+    const [expiry] = turn.username.split(":");
+    expect(Number(expiry) - Date.now() / 1000).toBeGreaterThan(86_000);
+    expect(turn.credential).toBe(createHmac("sha1", "coturn-secret").update(turn.username).digest("base64"));
+    expect(JSON.stringify(visitor.frames)).not.toContain("coturn-secret");
   });
 
   it("tells the agent the visitor declined, and says so in the thread", async () => {

@@ -22,6 +22,7 @@ describe("Settings → Calls", () => {
       callServerUrls: "stun:stun.example.com:3478\r\nturn:turn.example.com:3478?transport=udp, turns:turn.example.com:5349",
       callServerUsername: " kefu ",
       callServerCredential: "s3cret-pass",
+      callServerSecret: "",
     });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("Saved: Calls.");
@@ -29,6 +30,7 @@ describe("Settings → Calls", () => {
       urls: ["stun:stun.example.com:3478", "turn:turn.example.com:3478?transport=udp", "turns:turn.example.com:5349"],
       username: "kefu",
       credential: "s3cret-pass",
+      secret: "",
     });
     const audit = ctx.db.select().from(auditLog).all();
     expect(audit.map((row) => row.action)).toEqual(["business.call_servers_changed"]);
@@ -43,7 +45,16 @@ describe("Settings → Calls", () => {
     expect(await bad.text()).toContain("https://turn.example.com is not a stun:, turn: or turns: URL.");
     const bare = await client.post("/console/settings", { callServerUrls: "turn:turn.example.com:3478", callServerUsername: "kefu", callServerCredential: "" });
     expect(bare.status).toBe(422);
-    expect(await bare.text()).toContain("A TURN server needs its username and credential.");
+    expect(await bare.text()).toContain("A TURN server needs its username and credential, or its shared secret.");
     expect(stored(ctx)).toEqual({ urls: [], username: "", credential: "" });
+  });
+
+  it("keeps the TURN shared secret out of the audit too", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    const response = await client.post("/console/settings", { callServerUrls: "turn:turn.example.com:3478", callServerUsername: "", callServerCredential: "", callServerSecret: "coturn-secret" });
+    expect(response.status).toBe(200);
+    expect(stored(ctx).secret).toBe("coturn-secret");
+    expect(JSON.stringify(ctx.db.select().from(auditLog).all())).not.toContain("coturn-secret");
   });
 });
