@@ -28,6 +28,24 @@
   let typingFrame = false;
   let draftTimer = 0;
 
+  // Calls: call.js comes with the first call (an agent's click, a visitor's invitation), never before.
+  const callScript = document.currentScript?.src.replace("/chat.js", "/call.js");
+  let callCode = null;
+  function withCall(use) {
+    callCode ??= new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = callScript;
+      script.onload = () => (window.KefuCall.use(send), resolve(window.KefuCall));
+      script.onerror = () => reject((callCode = null));
+      document.head.append(script);
+    });
+    callCode.then(use, () => {});
+  }
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest?.("[data-call]");
+    if (button) withCall((call) => call.start(button));
+  });
+
   const byId = (id) => document.getElementById(id);
   const texts = () => byId("chat-texts")?.dataset ?? {};
   const scroller = () => byId("thread-scroll");
@@ -342,8 +360,11 @@
         }
         return;
       }
+      case "call":
+        return withCall((call) => call.signal(frame));
       case "error":
-        if (frame.clientId) failPending(frame.clientId, frame.message);
+        if (frame.call) withCall((call) => call.refused(frame.message));
+        else if (frame.clientId) failPending(frame.clientId, frame.message);
         else console.warn("kefu:", frame.message);
         return;
     }

@@ -50,6 +50,9 @@
     else if (reloadWhenOpen) location.reload();
   }
 
+  // A call's invitation (call.js) opens a closed widget too.
+  document.addEventListener("kefu:open", () => embedded && root.hasAttribute("data-closed") && toParent({ type: "open" }));
+
   // The other side's new messages, once per arrival. In the widget they raise the loader's badge
   // while the panel is closed.
   document.addEventListener("htmx:ws:after:message:incoming", () => {

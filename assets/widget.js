@@ -139,7 +139,7 @@
     panel.hidden = true;
     frame = document.createElement("iframe");
     frame.title = config.title;
-    frame.allow = "microphone; clipboard-write";
+    frame.allow = "microphone; camera; clipboard-write";
     frame.src = chatUrl(true);
     panel.append(frame);
     ui.root.append(panel);

@@ -69,6 +69,8 @@ export interface AppDeps {
   newVisitors: RateLimiter;
   /** How long a closed last socket still counts as online (a reload must not flap). */
   presenceGraceMs: number;
+  /** How long a call rings before it is missed (tests shorten it). */
+  callRingMs?: number;
 }
 
 export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "newVisitors" | "presenceGraceMs"> &
@@ -89,7 +91,7 @@ export function createApp(options: AppOptions) {
   };
 
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
-  const hub = new Hub(deps.db, bunBroker(() => app.server), deps.presenceGraceMs);
+  const hub = new Hub(deps.db, bunBroker(() => app.server), deps.presenceGraceMs, deps.callRingMs);
   const commits = new GroupCommit(deps.sqlite, hub, deps.log);
   const outbound = createOutbound(deps.db, hub, deps.log);
   const app = new Elysia({

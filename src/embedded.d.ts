@@ -32,6 +32,10 @@ declare module "*/assets/chat.js" {
   const path: string;
   export default path;
 }
+declare module "*/assets/call.js" {
+  const path: string;
+  export default path;
+}
 declare module "*/assets/embed.js" {
   const path: string;
   export default path;

@@ -135,6 +135,7 @@ const frameCases: Record<string, (a: FurnishedShop) => Record<string, unknown>> 
   "agent typing": (a) => ({ type: "typing", conversation: a.conversationId }),
   "agent read": (a) => ({ type: "read", conversation: a.conversationId, upTo: 999_999 }),
   "visitor faq": (a) => ({ type: "faq", id: a.faqId, clientId: crypto.randomUUID() }),
+  "agent call-invite": (a) => ({ type: "call-invite", media: "video", conversation: a.conversationId }),
 };
 
 const idFields = ["id", "conversation"];
@@ -277,11 +278,11 @@ describe("two shops on one install", () => {
       const socket = name.startsWith("agent") ? lobby : bravoVisitorSocket;
       const from = socket.frames.length;
       socket.send(build(alpha));
-      if (name === "agent send" || name === "visitor faq") await socket.next((frame) => frame.includes('"error"'), 2000, from);
+      if (name === "agent send" || name === "visitor faq" || name === "agent call-invite") await socket.next((frame) => frame.includes('"error"'), 2000, from);
     }
     await Bun.sleep(300);
-    // Alpha's visitor heard nothing (no typing, no message, no "seen"), and alpha's rows are as they were.
-    expect(alphaVisitor.frames.slice(heardBefore).filter((frame) => /typing|taken over|seen/i.test(frame))).toEqual([]);
+    // Alpha's visitor heard nothing (no typing, no message, no "seen", no call), and alpha's rows are as they were.
+    expect(alphaVisitor.frames.slice(heardBefore).filter((frame) => /typing|taken over|seen|"call"/i.test(frame))).toEqual([]);
     expect(shopRows(ctx, alpha.business.id)).toBe(before);
     for (const socket of [alphaVisitor, lobby, bravoVisitorSocket]) socket.close();
   });

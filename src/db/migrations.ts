@@ -22,6 +22,7 @@ import idsNeverReused from "../../migrations/0017_ids_never_reused.sql" with { t
 import idsNeverReusedTriggers from "../../migrations/0018_ids_never_reused_triggers.sql" with { type: "text" };
 import preChatForm from "../../migrations/0019_pre_chat_form.sql" with { type: "text" };
 import wechatSignIn from "../../migrations/0020_wechat_sign_in.sql" with { type: "text" };
+import callServers from "../../migrations/0021_call_servers.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -46,6 +47,7 @@ const sqlByTag: Record<string, string> = {
   "0018_ids_never_reused_triggers": idsNeverReusedTriggers,
   "0019_pre_chat_form": preChatForm,
   "0020_wechat_sign_in": wechatSignIn,
+  "0021_call_servers": callServers,
 };
 
 export interface Migration {

@@ -76,6 +76,10 @@ export const businesses = sqliteTable("businesses", {
   // and email that form requires (the question always is).
   preChatForm: integer("pre_chat_form", { mode: "boolean" }).notNull().default(false),
   preChatRequired: text("pre_chat_required", { mode: "json" }).$type<("name" | "phone" | "email")[]>().notNull().default(sql`'[]'`),
+  // Issue 15, part 4: the STUN and TURN servers both ends of a voice or video call are given
+  // (none: host candidates only, enough on a LAN); the username and credential are TURN's, or
+  // its shared secret (coturn's use-auth-secret) that makes credentials for each call.
+  callServers: text("call_servers", { mode: "json" }).$type<{ urls: string[]; username: string; credential: string; secret?: string }>().notNull().default(sql`'{"urls":[],"username":"","credential":""}'`),
   // Several shops on one install (issue 14, part 6), set by a platform admin: a disabled shop
   // serves nobody; the limits (null: none) cap its team and the bytes of its uploads.
   disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),

@@ -135,3 +135,18 @@ export const attachmentLimits = {
   // The longest voice message the page records before it stops by itself.
   voiceSeconds: 300,
 } as const;
+
+// Voice and video calls (domain/calls.ts, realtime/calls.ts). Chromium's offer for audio and
+// video is about 6 KB of SDP; a candidate line is under 300 characters.
+export const callLimits = {
+  sdpLength: 20_000,
+  candidateLength: 1000,
+  // An invitation nobody answers in this long is a missed call.
+  ringMs: 30_000,
+  // Invitations one agent may send per minute: a few retries, not a visitor rung over and over.
+  invitesPerMinute: 6,
+  // STUN and TURN servers a shop may list, and each URL's and the TURN credentials' lengths.
+  servers: 10,
+  serverUrlLength: 300,
+  credentialLength: 200,
+} as const;

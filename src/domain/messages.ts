@@ -20,7 +20,7 @@ import { postProductCard } from "./products";
 import type { RatingEvent } from "./ratings";
 
 export type Message = typeof messages.$inferSelect;
-export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "reopened" | RatingEvent;
+export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "reopened" | "call" | RatingEvent;
 
 export interface Draft {
   clientId: string;

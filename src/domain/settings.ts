@@ -11,6 +11,7 @@ import { type FieldProblem, ValidationError } from "./errors";
 import type { DomainEvents } from "./events";
 import { checkName } from "./fields";
 import { checkGreeting } from "./greetings";
+import { checkCallServers } from "./calls";
 import { attachmentLimits, limits } from "./limits";
 
 /** The settings one save may change; a setting left out stays as it is. */
@@ -26,6 +27,7 @@ export interface SettingsChange {
   holdMinutes?: number;
   autoAwayMinutes?: number;
   uploads?: { megabytes: number; kinds: readonly string[] };
+  callServers?: { urls: string; username: string; credential: string; secret: string };
 }
 
 export type Setting = keyof SettingsChange;
@@ -89,6 +91,11 @@ const checks: { [S in Setting]-?: (value: NonNullable<SettingsChange[S]>) => Che
     if (Object.keys(problems).length) throw new ValidationError(problems);
     const columns = { uploadMaxBytes: megabytes * 1024 * 1024, uploadKinds: attachmentKinds.filter((kind) => kinds.includes(kind)) };
     return { columns, action: "business.upload_rules_changed", detail: { megabytes, kinds: columns.uploadKinds } };
+  },
+  callServers(posted) {
+    // The audit names the servers, never the TURN credential or secret.
+    const callServers = checkCallServers(posted);
+    return { columns: { callServers }, action: "business.call_servers_changed", detail: { urls: callServers.urls } };
   },
 };
 

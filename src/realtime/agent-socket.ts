@@ -9,7 +9,7 @@ import type { AppDeps } from "../app";
 import { type Agent, agentDisplayName } from "../domain/agents";
 import { type Conversation, conversationOfBusiness, inboxLists } from "../domain/conversations";
 import { markRead, sendAgentMessage } from "../domain/messages";
-import { messageLimits } from "../domain/limits";
+import { callLimits, messageLimits } from "../domain/limits";
 import { RateLimiter } from "../domain/rate-limiter";
 import { isLocale, type Locale, type Translate, translator } from "../i18n";
 import { originMatches } from "../routes/csrf";
@@ -22,6 +22,7 @@ import type { Hub } from "./hub";
 import type { ClientEvent } from "./publisher";
 import { FrameBudgets } from "./frame-budget";
 import { type AgentFrame, parseAgentFrame } from "./frames";
+import { CallRefusal, callFrame } from "./calls";
 import type { GroupCommit } from "./group-commit";
 import { onFrame, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
 import { type Socket, type SocketRoute, upgradeSocket } from "./socket-route";
@@ -77,6 +78,7 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
   const typing = new RateLimiter(3, 2000);
   const sendingIn = new RateLimiter(messageLimits.agentBurst, messageLimits.agentBurstWindowMs);
   const sending = new RateLimiter(messageLimits.agentTotalBurst, messageLimits.agentBurstWindowMs);
+  const inviting = new RateLimiter(callLimits.invitesPerMinute, 60_000);
 
   /** The conversation a frame is about: the one it names, in the agent's business, or the page's. */
   function conversationOf(state: AgentSocketState, frame: { conversation?: number }): Conversation | null {
@@ -109,6 +111,18 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       },
       (error) => replyFailure(deps, reply, t, error, frame.clientId),
     );
+  }
+
+  /** Only the conversation's own agent calls, while it is open and its visitor online; one call at a time. */
+  function invite(state: AgentSocketState, frame: Extract<AgentFrame, { type: "call-invite" }>): void {
+    const { agent } = state;
+    const conversation = conversationOf(state, frame);
+    if (!conversation || conversation.status !== "open" || conversation.agentId !== agent.id) throw new CallRefusal("call.notYours");
+    if (!hub.visitors.isOnline(conversation.visitorId)) throw new CallRefusal("call.visitorOffline");
+    if (inviting.retryAfterMs([String(agent.id)]) > 0) throw new CallRefusal("call.slowDown");
+    inviting.record([String(agent.id)]);
+    const caller = { id: agent.id, businessId: agent.businessId, name: agentDisplayName(db, agent.id) ?? agent.displayName };
+    hub.calls.invite(state, caller, conversation, frame.media);
   }
 
   function handle(state: AgentSocketState, data: unknown): void {
@@ -148,6 +162,14 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
         }
         case "end":
           return reply({ type: "error", message: t("error.badRequest", { detail: "agents close conversations with the Close button" }) });
+        case "call-invite":
+          return callFrame(reply, t, () => invite(state, frame));
+        case "call-offer":
+          return callFrame(reply, t, () => hub.calls.fromAgent(state, agent.id, frame.callId, { type: "call", signal: "offer", callId: frame.callId, sdp: frame.sdp }));
+        case "call-ice":
+          return callFrame(reply, t, () => hub.calls.fromAgent(state, agent.id, frame.callId, { type: "call", signal: "ice", callId: frame.callId, candidate: frame.candidate }));
+        case "call-hangup":
+          return callFrame(reply, t, () => hub.calls.hangUp(state, frame.callId));
         case "read": {
           // Only the agent who has the conversation reads for the shop; a colleague looking in
           // must not clear their unread count or show the visitor "seen".
@@ -182,6 +204,7 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       // A socket refused at open was never counted as connected.
       if (!state?.socket) return;
       hub.agentSockets.delete(state);
+      hub.calls.peerClosed(state);
       hub.agents.disconnected(state.agent.id);
       state.socket = null;
     },

@@ -30,6 +30,15 @@ export const frameAllowances: Record<Counted, number> = {
   send: 30,
   faq: 10,
   end: 3,
+  // A call: one invitation and its answer, and the ICE candidates each side trickles (a few per
+  // network interface and server). Invitations past callLimits.invitesPerMinute are refused by name.
+  "call-invite": 8,
+  "call-accept": 3,
+  "call-refuse": 3,
+  "call-offer": 3,
+  "call-answer": 3,
+  "call-ice": 60,
+  "call-hangup": 8,
   // Frames that are not ours: each gets an error answer, so only a few.
   invalid: 10,
 };

@@ -4,7 +4,7 @@
 // socket may carry all of the agent's conversations, so its frames may name one; a visitor's never.
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { t } from "elysia";
-import { limits, messageLimits } from "../domain/limits";
+import { callLimits, limits, messageLimits } from "../domain/limits";
 
 // Extra fields are refused, not ignored: a visitor's frame naming a conversation or a visitor is
 // someone probing for a way into another thread.
@@ -33,6 +33,32 @@ const end = t.Object({ type: t.Literal("end") }, closed);
 /** The visitor picked a question of the FAQ list: asked as their message, answered automatically. */
 const faq = t.Object({ type: t.Literal("faq"), id: t.Integer({ minimum: 1 }), clientId: t.String({ maxLength: 64 }) }, closed);
 
+/**
+ * A call's signalling (realtime/calls.ts): the agent invites and offers, the visitor accepts or
+ * refuses and answers, both trickle ICE candidates and may hang up. Each names the call by the id
+ * the server gave it; SDP and candidates are bounded, and relayed as they are, never stored.
+ */
+const callId = { callId: t.String({ pattern: "^[A-Za-z0-9_-]{8,32}$" }) };
+const callSignal = <T extends string>(type: T) => t.Object({ type: t.Literal(type), ...callId }, closed);
+const sessionDescription = <T extends string>(type: T) => t.Object({ type: t.Literal(type), ...callId, sdp: t.String({ minLength: 1, maxLength: callLimits.sdpLength }) }, closed);
+const iceCandidate = t.Object(
+  {
+    type: t.Literal("call-ice"),
+    ...callId,
+    candidate: t.Object(
+      {
+        candidate: t.String({ maxLength: callLimits.candidateLength }),
+        sdpMid: t.Union([t.String({ maxLength: 32 }), t.Null()]),
+        sdpMLineIndex: t.Union([t.Integer({ minimum: 0, maximum: 32 }), t.Null()]),
+        usernameFragment: t.Optional(t.Union([t.String({ maxLength: 256 }), t.Null()])),
+      },
+      closed,
+    ),
+  },
+  closed,
+);
+const callHangup = callSignal("call-hangup");
+
 /** Which of the agent's conversations a frame is about; without it, the one the page has open. */
 const conversation = { conversation: t.Optional(t.Integer({ minimum: 1 })) };
 /**
@@ -47,7 +73,7 @@ const follow = t.Object({ type: t.Literal("follow"), after: t.Integer({ minimum:
  */
 const lists = t.Object({ type: t.Literal("lists"), version: t.Integer({ minimum: 0 }) }, closed);
 
-export const visitorFrame = t.Union([send, resume, typing, read, end, faq]);
+export const visitorFrame = t.Union([send, resume, typing, read, end, faq, callSignal("call-accept"), callSignal("call-refuse"), sessionDescription("call-answer"), iceCandidate, callHangup]);
 export const agentFrame = t.Union([
   t.Object({ ...sendFields, ...conversation }, closed),
   resume,
@@ -56,6 +82,10 @@ export const agentFrame = t.Union([
   t.Object({ ...typingFields, ...conversation }, closed),
   t.Object({ ...readFields, ...conversation }, closed),
   end,
+  t.Object({ type: t.Literal("call-invite"), media: t.UnionEnum(["voice", "video"]), ...conversation }, closed),
+  sessionDescription("call-offer"),
+  iceCandidate,
+  callHangup,
 ]);
 const checkVisitor = TypeCompiler.Compile(visitorFrame);
 const checkAgent = TypeCompiler.Compile(agentFrame);

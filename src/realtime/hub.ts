@@ -14,6 +14,7 @@ import type { Visitor } from "../domain/visitors";
 import { type Locale, translator } from "../i18n";
 import { threadUpsert } from "../views/message";
 import { type AgentSocketHandle, AgentSockets } from "./agent-sockets";
+import { Calls } from "./calls";
 import type { Broker } from "./broker";
 import { ListFanout } from "./list-fanout";
 import { Presence } from "./presence";
@@ -35,6 +36,8 @@ export class Hub implements DomainEvents {
   readonly agentSockets = new AgentSockets();
   /** Each open visitor socket, by visitor: closed when the visitor is deleted. */
   readonly visitorSockets = new VisitorSockets();
+  /** Voice and video calls ringing or going on, and the relay of their signalling. */
+  readonly calls: Calls;
   private readonly publisher: Publisher;
   private readonly threads: ThreadFanout;
   private readonly lists: ListFanout;
@@ -47,6 +50,7 @@ export class Hub implements DomainEvents {
     private readonly db: Database,
     readonly broker: Broker,
     presenceGraceMs: number,
+    callRingMs?: number,
   ) {
     this.agents = new Presence(
       {
@@ -66,6 +70,7 @@ export class Hub implements DomainEvents {
       presenceGraceMs,
     );
     this.publisher = new Publisher(broker);
+    this.calls = new Calls(db, this, this.publisher, callRingMs);
     this.threads = new ThreadFanout(this.publisher);
     this.lists = new ListFanout(db, this.publisher, this.visitors);
     this.headers = new VisitorHeaderFanout(db, this.publisher, this.agents);
@@ -155,6 +160,7 @@ export class Hub implements DomainEvents {
    * their thread reload into "not found", and the visitor's own pages close, reloading as a new visitor.
    */
   visitorDeleted(visitorId: number): void {
+    this.calls.visitorGone(visitorId);
     this.publisher.send((locale) => topics.agentThread(visitorId, locale), () => ({ type: "reload" }));
     this.visitorSockets.close(visitorId, socketCloseCodes.gone, "visitor deleted");
   }
@@ -249,6 +255,7 @@ export class Hub implements DomainEvents {
   }
 
   stop(): void {
+    this.calls.stop();
     this.agents.stop();
     this.visitors.stop();
   }

@@ -4,13 +4,15 @@
 import { type Locale, locales } from "../i18n";
 import type { SafeHtml } from "../views/html";
 import type { Broker } from "./broker";
+import type { CallEvent } from "./calls";
 
 export type ClientEvent =
   | { type: "typing"; draft?: string }
   | { type: "seen"; upTo: number }
   | { type: "remove"; id: string }
   | { type: "conversation"; id: number }
-  | { type: "error"; message: string; clientId?: string }
+  | { type: "error"; message: string; clientId?: string; call?: true }
+  | CallEvent
   | { type: "reload" };
 
 export class Publisher {

@@ -18,6 +18,7 @@ import { linkPool, linkQuery, visitorFromCookie } from "../routes/visitor-cookie
 import { threadUpsert } from "../views/message";
 import type { PageContext } from "../views/page";
 import { parseVisitorFrame, type VisitorFrame } from "./frames";
+import { callFrame } from "./calls";
 import type { GroupCommit } from "./group-commit";
 import { type Socket, type SocketRoute, upgradeSocket } from "./socket-route";
 import type { Hub } from "./hub";
@@ -118,6 +119,16 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
         case "end":
           endConversationByVisitor(db, hub, visitor.id);
           return;
+        case "call-accept":
+          return callFrame(reply, t, () => hub.calls.accept(ws, visitor.id, frame.callId));
+        case "call-refuse":
+          return callFrame(reply, t, () => hub.calls.refuse(visitor.id, frame.callId));
+        case "call-answer":
+          return callFrame(reply, t, () => hub.calls.fromVisitor(ws, visitor.id, frame.callId, { type: "call", signal: "answer", callId: frame.callId, sdp: frame.sdp }));
+        case "call-ice":
+          return callFrame(reply, t, () => hub.calls.fromVisitor(ws, visitor.id, frame.callId, { type: "call", signal: "ice", callId: frame.callId, candidate: frame.candidate }));
+        case "call-hangup":
+          return callFrame(reply, t, () => hub.calls.hangUp(ws, frame.callId));
       }
     });
   }
@@ -143,6 +154,7 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       const state = ws.data.state;
       if (!state?.admitted) return;
       hub.visitorSockets.delete(state.visitor.id, ws);
+      hub.calls.peerClosed(ws);
       hub.visitors.disconnected(state.visitor.id);
     },
   };

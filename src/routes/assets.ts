@@ -6,6 +6,7 @@ import hxUpsert from "htmx.org/dist/ext/hx-upsert.min.js" with { type: "file" };
 import hxWs from "htmx.org/dist/ext/hx-ws.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import chat from "../../assets/chat.js" with { type: "file" };
+import call from "../../assets/call.js" with { type: "file" };
 import css from "../../assets/kefu.css" with { type: "file" };
 import consoleCss from "../../assets/console.css" with { type: "file" };
 import demo from "../../assets/demo.js" with { type: "file" };
@@ -28,6 +29,7 @@ const files: Record<string, { path: string; type: string; ours?: boolean }> = {
   "hx-upsert.js": { path: hxUpsert, type: script },
   "alpine.js": { path: alpine, type: script },
   "chat.js": { path: chat, type: script, ours: true },
+  "call.js": { path: call, type: script, ours: true },
   "kefu.css": { path: css, type: "text/css; charset=utf-8", ours: true },
   "console.css": { path: consoleCss, type: "text/css; charset=utf-8", ours: true },
   "embed.js": { path: embed, type: script, ours: true },

@@ -28,6 +28,10 @@ const settingsBody = t.Object({
   autoAwayMinutes: text(20),
   uploadMaxMb: text(20),
   uploadKinds: values(20),
+  callServerUrls: text(4000),
+  callServerUsername: text(1000),
+  callServerCredential: text(1000),
+  callServerSecret: text(1000),
 });
 
 /** A number typed in a form; empty is not 0, so it fails validation like any other non-number. */
@@ -56,6 +60,9 @@ function settingsChange(body: TypedSettings): SettingsChange {
     holdMinutes: typedNumber(body.holdMinutes),
     autoAwayMinutes: typedNumber(body.autoAwayMinutes),
     uploads,
+    // The three fields go together: a post without them leaves the servers as they are.
+    callServers:
+      body.callServerUrls === undefined ? undefined : { urls: body.callServerUrls, username: body.callServerUsername ?? "", credential: body.callServerCredential ?? "", secret: body.callServerSecret ?? "" },
   };
 }
 

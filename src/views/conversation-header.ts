@@ -11,6 +11,7 @@ import { icon } from "./icons";
 import { ratingAction } from "./rating";
 import { visitorName } from "./visitor-name";
 import { mayActOnConversation, mayBlockIps } from "../domain/permissions";
+import { callTexts } from "./call-texts";
 
 /** Who a conversation can be handed to: colleagues as they are now, and groups (back to the queue for them). */
 export interface TransferTargets {
@@ -82,6 +83,17 @@ function moreMenu(t: Translate, conversation: Conversation, blocked: boolean, ip
 </details>`;
 }
 
+/**
+ * Voice and video call buttons, for the conversation's own agent only; chat.js fetches the call
+ * code on the first click. Hidden by console.css while the visitor is offline.
+ */
+function callButtons(t: Translate, conversation: Conversation): SafeHtml {
+  return html`<span class="call-buttons" data-call-texts="${JSON.stringify(callTexts(t, "agent"))}">
+  <button type="button" class="bar-button icon-only" data-call="voice" data-call-conversation="${conversation.id}" aria-label="${t("call.startVoice")}" title="${t("call.startVoice")}">${icon("phone")}</button>
+  <button type="button" class="bar-button icon-only" data-call="video" data-call-conversation="${conversation.id}" aria-label="${t("call.startVideo")}" title="${t("call.startVideo")}">${icon("video")}</button>
+</span>`;
+}
+
 export function conversationActions(
   t: Translate,
   conversation: Conversation,
@@ -93,6 +105,7 @@ export function conversationActions(
   const ip = mayBlockIps(viewer) ? visitor.visitorIp : null;
   return html`<div id="conversation-actions" class="conversation-actions">
   ${visitor.visitorBlocked ? html`<span class="badge off">${t("workspace.blocked")}</span>` : ""}
+  ${conversation.status === "open" && conversation.agentId === viewer.id ? callButtons(t, conversation) : ""}
   ${mayAct ? transferPicker(t, conversation, targets) : ""}
   ${ratingAction(t, conversation, viewer)}
   ${moreMenu(t, conversation, visitor.visitorBlocked, ip)}

@@ -29,6 +29,7 @@ import mic from "lucide-static/icons/mic.svg" with { type: "text" };
 import network from "lucide-static/icons/network.svg" with { type: "text" };
 import panelRight from "lucide-static/icons/panel-right.svg" with { type: "text" };
 import paperclip from "lucide-static/icons/paperclip.svg" with { type: "text" };
+import phone from "lucide-static/icons/phone.svg" with { type: "text" };
 import pencil from "lucide-static/icons/pencil.svg" with { type: "text" };
 import qrCode from "lucide-static/icons/qr-code.svg" with { type: "text" };
 import search from "lucide-static/icons/search.svg" with { type: "text" };
@@ -39,6 +40,7 @@ import smile from "lucide-static/icons/smile.svg" with { type: "text" };
 import star from "lucide-static/icons/star.svg" with { type: "text" };
 import user from "lucide-static/icons/user.svg" with { type: "text" };
 import users from "lucide-static/icons/users.svg" with { type: "text" };
+import video from "lucide-static/icons/video.svg" with { type: "text" };
 import x from "lucide-static/icons/x.svg" with { type: "text" };
 import { type SafeHtml, trustedHtml } from "./html";
 
@@ -74,6 +76,7 @@ const sources = {
   "panel-right": panelRight,
   paperclip,
   pencil,
+  phone,
   "qr-code": qrCode,
   search,
   send,
@@ -83,6 +86,7 @@ const sources = {
   store,
   user,
   users,
+  video,
   x,
 };
 

@@ -10,6 +10,7 @@ import { productCard } from "./product-card";
 import { attachmentView, isAttachmentMessage } from "./attachment";
 import { ratingMessage, ratingText } from "./rating";
 import { isRatingEvent } from "../domain/ratings";
+import { callText } from "../domain/calls";
 
 export type Audience = "visitor" | "agent";
 
@@ -47,6 +48,7 @@ export function systemText(t: Translate, message: Pick<Message, "body" | "meta">
   }
   if (message.body === "requeued") return t(audience === "visitor" ? "event.requeued" : "event.requeuedFrom", { name: agentName });
   if (message.body === "reopened") return t("event.reopened");
+  if (message.body === "call") return callText(t, message.meta);
   return message.meta?.idle ? t("event.closedIdle") : t("event.closed");
 }
 

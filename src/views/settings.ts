@@ -27,6 +27,10 @@ export interface TypedSettings {
   autoAwayMinutes?: string;
   uploadMaxMb?: string;
   uploadKinds?: string[];
+  callServerUrls?: string;
+  callServerUsername?: string;
+  callServerCredential?: string;
+  callServerSecret?: string;
 }
 
 export interface SettingsState {
@@ -38,7 +42,7 @@ export interface SettingsState {
   storageUsed?: number;
 }
 
-const sections = ["shop", "conversations", "routing", "files"] as const;
+const sections = ["shop", "conversations", "routing", "files", "calls"] as const;
 type Section = (typeof sections)[number];
 
 const sectionTitles: Record<Section, MessageKey> = {
@@ -46,6 +50,7 @@ const sectionTitles: Record<Section, MessageKey> = {
   conversations: "settings.conversations",
   routing: "settings.routing",
   files: "attachment.settingsTitle",
+  calls: "call.settingsTitle",
 };
 
 const sectionOf: Record<Setting, Section> = {
@@ -60,6 +65,7 @@ const sectionOf: Record<Setting, Section> = {
   holdMinutes: "routing",
   autoAwayMinutes: "routing",
   uploads: "files",
+  callServers: "calls",
 };
 
 /** Each field's label, for its row and for the list of problems above the form. */
@@ -76,6 +82,10 @@ const fieldLabels: Record<string, MessageKey> = {
   autoAwayMinutes: "field.autoAwayMinutes",
   uploadMaxMb: "attachment.maxMb",
   uploadKinds: "attachment.kinds",
+  callServerUrls: "call.serverUrls",
+  callServerUsername: "call.turnUsername",
+  callServerCredential: "call.turnCredential",
+  callServerSecret: "call.turnSecret",
 };
 
 /** Where the list of problems leads for each field; the upload rules' inputs are attachment.ts's. */
@@ -108,11 +118,12 @@ function savedMark(page: Page, setting: Setting): SafeHtml | "" {
 }
 
 /** One setting: its label and hint, beside its control (above it when `wide`). */
-function row(page: Page, spec: { name: string; setting: Setting; hint?: MessageKey; control: SafeHtml; wide?: boolean; toggle?: boolean }): SafeHtml {
+/** `setting`: the one its "saved" mark is for; none for a field saved with the row above it. */
+function row(page: Page, spec: { name: string; setting?: Setting; hint?: MessageKey; control: SafeHtml; wide?: boolean; toggle?: boolean }): SafeHtml {
   const { t } = page;
   return html`<div class="setting${spec.wide ? " wide" : ""}${spec.toggle ? " toggle" : ""}">
   <div class="setting-text">
-    <label for="field-${spec.name}">${t(fieldLabels[spec.name]!)}${savedMark(page, spec.setting)}</label>
+    <label for="field-${spec.name}">${t(fieldLabels[spec.name]!)}${spec.setting ? savedMark(page, spec.setting) : ""}</label>
     ${spec.hint ? html`<p class="hint" id="field-${spec.name}-hint">${t(spec.hint)}</p>` : ""}
   </div>
   <div class="setting-control">${spec.control}</div>
@@ -280,6 +291,31 @@ ${section(
     ${uploadRulesInput(t, business, { uploadMaxMb: state.typed?.uploadMaxMb, uploadKinds: typedKinds(state.typed), errors: page.errors })}
     ${business.maxStorageBytes === null ? "" : html`<p class="hint" id="storage-limit">${t("attachment.storageLimit", { used: megabytes(state.storageUsed ?? 0), max: megabytes(business.maxStorageBytes) })}</p>`}
   </div>`,
+)}
+${section(
+  page,
+  "calls",
+  "call.settingsIntro",
+  html`${row(page, {
+    name: "callServerUrls",
+    setting: "callServers",
+    hint: "call.serverUrlsHint",
+    wide: true,
+    control: html`<textarea id="field-callServerUrls" name="callServerUrls" rows="3" spellcheck="false" autocomplete="off" placeholder="stun:stun.example.com:3478" ${described(page.errors, "callServerUrls", true)}>${state.typed?.callServerUrls ?? business.callServers.urls.join("\n")}</textarea>`,
+  })}
+  ${row(page, {
+    name: "callServerUsername",
+    control: html`<input id="field-callServerUsername" name="callServerUsername" autocomplete="off" value="${state.typed?.callServerUsername ?? business.callServers.username}" ${described(page.errors, "callServerUsername", false)}>`,
+  })}
+  ${row(page, {
+    name: "callServerCredential",
+    control: html`<input id="field-callServerCredential" name="callServerCredential" type="password" autocomplete="new-password" value="${state.typed?.callServerCredential ?? business.callServers.credential}" ${described(page.errors, "callServerCredential", false)}>`,
+  })}
+  ${row(page, {
+    name: "callServerSecret",
+    hint: "call.turnSecretHint",
+    control: html`<input id="field-callServerSecret" name="callServerSecret" type="password" autocomplete="new-password" value="${state.typed?.callServerSecret ?? business.callServers.secret ?? ""}" ${described(page.errors, "callServerSecret", true)}>`,
+  })}`,
 )}
 ${saveBar(page, ctx.locale)}
 </form>

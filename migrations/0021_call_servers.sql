@@ -1,0 +1,1 @@
+ALTER TABLE `businesses` ADD `call_servers` text DEFAULT '{"urls":[],"username":"","credential":""}' NOT NULL;
