@@ -32,14 +32,12 @@
   const callScript = document.currentScript?.src.replace("/chat.js", "/call.js");
   let callCode = null;
   function withCall(use) {
-    callCode ??= new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = callScript;
-      script.onload = () => (window.KefuCall.use(send), resolve(window.KefuCall));
-      script.onerror = () => reject((callCode = null));
-      document.head.append(script);
-    });
-    callCode.then(use, () => {});
+    // Loaded by composer.js's load, there by the time anyone calls; not kept when it failed.
+    callCode ??= window.kefuComposer.load(callScript).then(
+      () => (window.KefuCall.use(send), window.KefuCall),
+      () => (callCode = null),
+    );
+    callCode.then((call) => call && use(call));
   }
   document.addEventListener("click", (event) => {
     const button = event.target.closest?.("[data-call]");
