@@ -25,6 +25,7 @@ import { settingsRoutes } from "./routes/settings";
 import { deployRoutes } from "./routes/deploy";
 import { teamRoutes } from "./routes/team";
 import { groupRoutes } from "./routes/groups";
+import { triggerRoutes } from "./routes/triggers";
 import { visitorWindowRoutes } from "./routes/visitor-window";
 import { blockedRoutes } from "./routes/blocked";
 import { liveVisitorRoutes } from "./routes/live-visitors";
@@ -179,6 +180,7 @@ function shopManagementRoutes(deps: AppDeps, hub: Hub, outbound: Outbound) {
     .use(hoursRoutes(deps))
     .use(teamRoutes(deps, hub))
     .use(groupRoutes(deps, hub))
+    .use(triggerRoutes(deps, hub))
     .use(visitorWindowRoutes(deps))
     .use(blockedRoutes(deps, hub))
     .use(integrationRoutes(deps, outbound))
