@@ -17,13 +17,13 @@
   let unread = document.querySelectorAll("#thread > .message.theirs:not(.seen)").length;
   let newestTheirs = newestSeq();
 
-  function postJson(path, body) {
+  function postJson(path, body, read = (response) => response.json()) {
     return fetch(chatPath + path, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
       credentials: "same-origin",
-    }).then((response) => (response.ok ? response.json() : Promise.reject(response.status)));
+    }).then((response) => (response.ok ? read(response) : Promise.reject(response.status)));
   }
 
   function report(page) {
@@ -169,7 +169,28 @@
       .catch((status) => console.warn("kefu: the host page's visitor details were refused", status));
   }
 
+  // A trigger's message: the loader's timer fired, and the server says whether to show it (its
+  // rendering, or nothing). Closed before the visitor answered, it is dismissed for today.
+  let triggered = document.querySelector("#thread > [id^=message-trigger-]");
+  function showTrigger(id, url) {
+    postJson("/trigger", { id, url }, (response) => response.text())
+      .then((shown) => {
+        const thread = document.getElementById("thread");
+        if (!shown || !thread || !root.hasAttribute("data-closed")) return;
+        thread.insertAdjacentHTML("beforeend", shown);
+        triggered = thread.lastElementChild;
+        toParent({ type: "unread", count: (unread += 1) });
+        toParent({ type: "trigger", author: triggered.querySelector(".author")?.textContent ?? "", body: triggered.querySelector(".bubble")?.textContent ?? "" });
+      })
+      .catch(() => {});
+  }
+
   function setOpen(open) {
+    if (!open && triggered?.isConnected && !document.querySelector("#thread > .pending")) {
+      postJson("/trigger/dismiss", {}, () => null).catch(() => {});
+      triggered.remove();
+      triggered = null;
+    }
     if (open && reloadWhenOpen) return location.reload();
     if (open) {
       root.removeAttribute("data-closed");
@@ -206,6 +227,8 @@
         return setOpen(true);
       case "close":
         return setOpen(false);
+      case "trigger":
+        return showTrigger(Number(data.id), String(data.url || ""));
     }
   });
 

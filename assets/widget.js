@@ -86,24 +86,7 @@
     launcher.addEventListener("click", safe(() => api.toggle()));
     root.append(style, launcher);
     ui = { host, root, launcher, badge, panel: null, bubble: null };
-    if (config.greeting && !sessionStorageGet("kefu.bubble")) {
-      const bubble = document.createElement("div");
-      bubble.className = "bubble";
-      bubble.setAttribute("role", "status");
-      bubble.textContent = config.greeting;
-      const dismiss = document.createElement("button");
-      dismiss.type = "button";
-      dismiss.textContent = "×";
-      dismiss.setAttribute("aria-label", config.dismiss || "×");
-      dismiss.addEventListener("click", safe((event) => {
-        event.stopPropagation();
-        hideBubble();
-      }));
-      bubble.append(dismiss);
-      bubble.addEventListener("click", safe(() => api.open()));
-      root.append(bubble);
-      ui.bubble = bubble;
-    }
+    if (config.greeting && !sessionStorageGet("kefu.bubble")) showBubble(config.greeting);
     document.body.append(host);
   }
 
@@ -113,6 +96,29 @@
     } catch {
       return null;
     }
+  }
+
+  /** A line beside the launcher: the shop's greeting, or a trigger's message on a phone. A click opens the chat. */
+  function showBubble(text) {
+    ui.bubble?.remove();
+    const bubble = document.createElement("div");
+    bubble.className = "bubble";
+    bubble.setAttribute("role", "status");
+    bubble.textContent = text;
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.textContent = "×";
+    dismiss.setAttribute("aria-label", config.dismiss || "×");
+    dismiss.addEventListener("click", safe((event) => {
+      event.stopPropagation();
+      hideBubble();
+      // A trigger's message closed unanswered: the chat page dismisses it for today.
+      post({ type: "close" });
+    }));
+    bubble.append(dismiss);
+    bubble.addEventListener("click", safe(() => api.open()));
+    ui.root.append(bubble);
+    ui.bubble = bubble;
   }
 
   function hideBubble() {
@@ -206,8 +212,13 @@
           open: isOpen,
         });
         if (first) emit("ready");
+        if (triggerWaiting) fireTrigger(triggerWaiting);
         return;
       }
+      case "trigger": // the server agreed to show a trigger's message: the window opens for it, on a phone a bubble
+        if (isOpen) return;
+        if (mobile()) return showBubble(`${data.author}: ${data.body}`);
+        return api.open();
       case "open": // an agent wrote first to this visitor
         return api.open();
       case "close": // the chat page's own close button, or Esc inside it
@@ -227,6 +238,34 @@
     if (location.href === lastUrl) return;
     lastUrl = location.href;
     post({ type: "page", page: pageContext() });
+    armTrigger();
+  }
+
+  // ---- triggers: the shop's message after some seconds on a matching page ----
+
+  let triggerTimer = 0;
+  let triggerWaiting = 0; // a rule whose time came before the chat page was ready
+
+  // The same rule as the server's (src/domain/triggers.ts): with a "*", the whole URL against the wildcard; else "contains".
+  function matches(pattern, url) {
+    pattern = String(pattern).toLowerCase();
+    url = url.toLowerCase();
+    if (!pattern.includes("*")) return url.includes(pattern);
+    const parts = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+    return new RegExp("^" + parts.join(".*") + "$").test(url);
+  }
+
+  /** Starts the first matching rule's timer on this page; the server decides whether anything shows. */
+  function armTrigger() {
+    clearTimeout(triggerTimer);
+    if (!config || config.mode !== "mini") return;
+    const rule = (config.triggers || []).find((candidate) => matches(candidate.pattern, location.href));
+    if (rule) triggerTimer = setTimeout(safe(() => fireTrigger(rule.id)), Math.min(Number(rule.delay) || 0, 600) * 1000);
+  }
+
+  function fireTrigger(id) {
+    triggerWaiting = ready ? 0 : id;
+    if (ready && !isOpen) post({ type: "trigger", id, url: location.href });
   }
   for (const name of ["pushState", "replaceState"]) {
     const original = history[name];
@@ -316,6 +355,7 @@
           draw();
           // The mini window loads in the background, so replies reach the badge while it is closed.
           if (config.mode === "mini") (window.requestIdleCallback || setTimeout)(safe(makePanel));
+          armTrigger();
         });
         if (document.body) start();
         else addEventListener("DOMContentLoaded", start);
