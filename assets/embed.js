@@ -176,7 +176,8 @@
     postJson("/trigger", { id, url }, (response) => response.text())
       .then((shown) => {
         const thread = document.getElementById("thread");
-        if (!shown || !thread || !root.hasAttribute("data-closed")) return;
+        if (!shown || !thread) return;
+        document.querySelector(".chat-welcome")?.remove();
         thread.insertAdjacentHTML("beforeend", shown);
         triggered = thread.lastElementChild;
         toParent({ type: "unread", count: (unread += 1) });

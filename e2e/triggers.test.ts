@@ -79,6 +79,8 @@ describe("a trigger", () => {
     await owner.locator("#thread .message", { hasText: "Is there a yearly price?" }).waitFor();
     const lines = await owner.$$eval("#thread > .message:not(.event) .bubble", (bubbles) => bubbles.map((bubble) => bubble.textContent?.trim()));
     expect(lines).toEqual([message, "Is there a yearly price?"]);
+    // The agent is told a trigger wrote the first line, not Mei herself.
+    await owner.locator("#thread .message .faq-tag", { hasText: "Trigger" }).waitFor();
     await owner.screenshot({ path: join(shotsDir, "triggers-agent-en-1280.png") });
     expect(queryKefu(kefu, "SELECT count(*) AS n FROM trigger_showings WHERE conversation_id IS NOT NULL")).toEqual([{ n: 1 }]);
     await owner.goto(`${kefu.url}/console/reports`);

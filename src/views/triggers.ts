@@ -26,11 +26,11 @@ function triggerFields(ctx: ConsoleContext, authors: TriggerAuthors, prefix: str
   return html`${field(t, errors, { id: id("name"), name: "name", label: t("triggers.name"), value: values.name, required: true, maxlength: limits.triggerNameLength })}
 <label for="${id("pagePattern")}">${t("triggers.pattern")}</label>
 <input id="${id("pagePattern")}" name="pagePattern" value="${values.pagePattern}" required maxlength="${limits.triggerPatternLength}" spellcheck="false" ${described("pagePattern", true)}>
-<p class="hint" id="${id("pagePattern")}-hint">${t("triggers.patternHint")}</p>
+<p class="muted hint" id="${id("pagePattern")}-hint">${t("triggers.patternHint")}</p>
 ${problem("pagePattern")}
 <label for="${id("delaySeconds")}">${t("triggers.delay")}</label>
 <input id="${id("delaySeconds")}" name="delaySeconds" type="number" inputmode="numeric" min="0" max="${limits.triggerDelaySeconds}" step="1" required value="${values.delaySeconds}" ${described("delaySeconds")}>
-<p class="hint">${t("triggers.delayHint", { max: limits.triggerDelaySeconds })}</p>
+<p class="muted hint">${t("triggers.delayHint", { max: limits.triggerDelaySeconds })}</p>
 ${problem("delaySeconds")}
 <label for="${id("message")}">${t("triggers.message")}</label>
 <textarea id="${id("message")}" name="message" rows="3" maxlength="${limits.triggerMessageLength}" required ${described("message")}>${values.message}</textarea>
@@ -58,11 +58,12 @@ export function triggerCard(ctx: ConsoleContext, authors: TriggerAuthors, trigge
   const id = `trigger-${trigger.id}`;
   return html`<section class="card panel trigger" id="${id}">
   ${state.saved ? notice("ok", t("settings.saved")) : ""}
-  <h2>${trigger.name} <span class="tag ${trigger.enabled ? "on" : "off"}">${trigger.enabled ? t("triggers.on") : t("triggers.off")}</span></h2>
+  <h2>${trigger.name} <span class="badge ${trigger.enabled ? "on" : "off"}">${trigger.enabled ? t("triggers.on") : t("triggers.off")}</span></h2>
   <p class="muted">${t("triggers.summary", { seconds: trigger.delaySeconds, pattern: trigger.pagePattern })}</p>
+  <p class="trigger-says">${t("triggers.says", { from: authors.find((agent) => agent.id === trigger.agentId)?.displayName ?? ctx.business.name, message: trigger.message })}</p>
   <details ${state.errors ? html`open` : ""}>
     <summary>${t("triggers.edit")}</summary>
-    <form hx-post="/console/triggers/${trigger.id}" hx-target="#${id}" hx-swap="outerHTML" novalidate>
+    <form class="trigger-form" hx-post="/console/triggers/${trigger.id}" hx-target="#${id}" hx-swap="outerHTML" novalidate>
       ${triggerFields(ctx, authors, id, state.values ?? inputOf(trigger), state.errors ?? {})}
       <div class="actions"><button type="submit">${t("triggers.save")}</button></div>
     </form>
@@ -87,7 +88,7 @@ export function createTriggerSection(ctx: ConsoleContext, authors: TriggerAuthor
   return html`<section class="card panel" id="trigger-create">
   <h2>${t("triggers.create")}</h2>
   ${notice("error", state.problem)}
-  <form hx-post="/console/triggers" hx-target="#trigger-create" hx-swap="outerHTML" novalidate>
+  <form class="trigger-form" hx-post="/console/triggers" hx-target="#trigger-create" hx-swap="outerHTML" novalidate>
     ${triggerFields(ctx, authors, "new-trigger", state.values ?? blank, state.errors ?? {})}
     <div class="actions"><button type="submit">${t("triggers.createSubmit")}</button></div>
   </form>
@@ -99,11 +100,11 @@ export function triggerCapSection(ctx: ConsoleContext, state: { value?: string; 
   const errors = state.errors ?? {};
   return html`<section class="card panel" id="trigger-cap">
   ${state.saved ? notice("ok", t("settings.saved")) : ""}
-  <form hx-post="/console/triggers/cap" hx-target="#trigger-cap" hx-swap="outerHTML" novalidate>
+  <form class="trigger-form" hx-post="/console/triggers/cap" hx-target="#trigger-cap" hx-swap="outerHTML" novalidate>
     <label for="field-dailyCap">${t("triggers.cap")}</label>
     <input id="field-dailyCap" name="dailyCap" type="number" inputmode="numeric" min="1" max="${limits.triggerDailyCap}" step="1" required
       value="${state.value ?? String(ctx.business.triggerDailyCap)}" ${invalid(errors, "dailyCap")}>
-    <p class="hint">${t("triggers.capHint", { max: limits.triggerDailyCap })}</p>
+    <p class="muted hint">${t("triggers.capHint", { max: limits.triggerDailyCap })}</p>
     ${fieldError(t, errors, "dailyCap")}
     <div class="actions"><button type="submit">${t("triggers.save")}</button></div>
   </form>

@@ -175,7 +175,7 @@ describe("answering a trigger's message", () => {
       ["agent", ctx.owner.id, "Questions about our plans? Ask me."],
       ["visitor", null, "Is there a yearly price?"],
     ]);
-    expect(thread[0]).toMatchObject({ clientId: `trigger-${shown.showingId}`, meta: { agentName: "Mei", trigger: trigger.id } });
+    expect(thread[0]).toMatchObject({ clientId: `trigger-${shown.showingId}`, meta: { agentName: "Mei", trigger: trigger.id, triggerName: "Pricing help" } });
     expect(ctx.db.select().from(triggerShowings).get()).toMatchObject({ conversationId: sent.conversation.id });
     // Its line is not an agent's answer: the conversation is still waiting for one.
     expect(ctx.db.select().from(conversations).get()).toMatchObject({ firstResponseAt: null });
