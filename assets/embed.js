@@ -17,13 +17,13 @@
   let unread = document.querySelectorAll("#thread > .message.theirs:not(.seen)").length;
   let newestTheirs = newestSeq();
 
-  function postJson(path, body, read = (response) => response.json()) {
+  function postJson(path, body) {
     return fetch(chatPath + path, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
       credentials: "same-origin",
-    }).then((response) => (response.ok ? read(response) : Promise.reject(response.status)));
+    }).then((response) => (response.ok ? response.json() : Promise.reject(response.status)));
   }
 
   function report(page) {
@@ -170,25 +170,23 @@
   }
 
   // A trigger's message: the loader's timer fired, and the server says whether to show it (its
-  // rendering, or nothing). Closed before the visitor answered, it is dismissed for today.
+  // rendering and who it is from, or nothing). Closed before the visitor answered, it is dismissed for today.
   let triggered = document.querySelector("#thread > [id^=message-trigger-]");
   function showTrigger(id, url) {
-    postJson("/trigger", { id, url }, (response) => response.text())
-      .then((shown) => {
-        const thread = document.getElementById("thread");
-        if (!shown || !thread) return;
+    postJson("/trigger", { id, url })
+      .then(({ html, from }) => {
         document.querySelector(".chat-welcome")?.remove();
-        thread.insertAdjacentHTML("beforeend", shown);
-        triggered = thread.lastElementChild;
+        document.getElementById("thread").insertAdjacentHTML("beforeend", html);
+        triggered = document.getElementById("thread").lastElementChild;
         toParent({ type: "unread", count: (unread += 1) });
-        toParent({ type: "trigger", author: triggered.querySelector(".author")?.textContent ?? "", body: triggered.querySelector(".bubble")?.textContent ?? "" });
+        toParent({ type: "trigger", ...from });
       })
       .catch(() => {});
   }
 
   function setOpen(open) {
     if (!open && triggered?.isConnected && !document.querySelector("#thread > .pending")) {
-      postJson("/trigger/dismiss", {}, () => null).catch(() => {});
+      postJson("/trigger/dismiss", {}).catch(() => {});
       triggered.remove();
       triggered = null;
     }

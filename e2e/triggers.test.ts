@@ -5,6 +5,7 @@
 // cap of 1 a day) and a page that does not match never shows it. On a phone it is a bubble.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
+import { deflateSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import { type Kefu, launchBrowser, openConsole, queryKefu, setUpShop, shotsDir, startHostShop, startKefu } from "./support";
 
@@ -19,10 +20,41 @@ let ownerCookie: string;
 let widgetKey: string;
 let host: ReturnType<typeof startHostShop>;
 
+/** A 48×48 PNG in a teal to white gradient: a face the screenshots can show. */
+function avatarPng(): Uint8Array<ArrayBuffer> {
+  const size = 48;
+  const chunk = (type: string, data: Uint8Array) => {
+    const body = new Uint8Array([...new TextEncoder().encode(type), ...data]);
+    const length = new DataView(new ArrayBuffer(4));
+    length.setUint32(0, data.length);
+    const crc = new DataView(new ArrayBuffer(4));
+    crc.setUint32(0, Bun.hash.crc32(body));
+    return [...new Uint8Array(length.buffer), ...body, ...new Uint8Array(crc.buffer)];
+  };
+  const header = new DataView(new ArrayBuffer(13));
+  header.setUint32(0, size);
+  header.setUint32(4, size);
+  header.setUint8(8, 8);
+  header.setUint8(9, 2); // 8-bit RGB
+  const rows: number[] = [];
+  for (let y = 0; y < size; y++) {
+    rows.push(0);
+    for (let x = 0; x < size; x++) rows.push(13 + y * 4, 148 + x, 136 + y * 2);
+  }
+  return new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, ...chunk("IHDR", new Uint8Array(header.buffer)), ...chunk("IDAT", deflateSync(new Uint8Array(rows))), ...chunk("IEND", new Uint8Array())]);
+}
+
 beforeAll(async () => {
   [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
   ({ ownerCookie, widgetKey } = await setUpShop(kefu));
   host = startHostShop(kefu.url, widgetKey);
+  // Mei has a face: the visitor sees it beside her triggered message.
+  const profile = new FormData();
+  profile.set("name", "Mei");
+  profile.set("avatar", new File([avatarPng()], "mei.png", { type: "image/png" }));
+  const saved = await fetch(`${kefu.url}/console/profile`, { method: "POST", body: profile, headers: { cookie: ownerCookie, origin: kefu.url } });
+  expect(saved.status).toBe(200);
+  expect(queryKefu(kefu, "SELECT avatar IS NOT NULL AS has FROM agents")).toEqual([{ has: 1 }]);
 });
 
 afterAll(async () => {
@@ -121,7 +153,9 @@ describe("a trigger", () => {
       const { page, errors } = await visitor("pricing", phone, locale);
       const bubble = page.locator("[data-kefu] .bubble", { hasText: message });
       await bubble.waitFor();
-      expect(await bubble.textContent()).toContain("Mei: ");
+      expect(await bubble.locator("b").textContent()).toBe("Mei");
+      // Her face, loaded from Kefu.
+      expect(await bubble.locator("b img").evaluate((face: HTMLImageElement) => face.complete && face.naturalWidth)).toBe(48);
       expect(await panel(page).isVisible()).toBe(false);
       await page.screenshot({ path: join(shotsDir, `triggers-bubble-${locale}-390.png`) });
       await bubble.click();

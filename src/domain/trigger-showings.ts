@@ -118,7 +118,7 @@ export function triggerPreview(shown: ShownTrigger, shopName: string): Message {
     agentId: shown.trigger.agentId,
     kind: "text",
     body: shown.trigger.message,
-    meta: { agentName: shown.author?.displayName ?? shopName, trigger: shown.trigger.id, triggerName: shown.trigger.name },
+    meta: { agentName: shown.author?.displayName ?? shopName, agentAvatar: shown.author?.avatar ?? null, trigger: shown.trigger.id, triggerName: shown.trigger.name },
     clientId: triggerClientId(shown.showingId),
     createdAt: shown.shownAt,
     readAt: null,

@@ -15,7 +15,7 @@ import { html } from "../views/html";
 import { messageView } from "../views/message";
 import { createTriggerSection, triggerCapSection, triggerCard, triggerList, triggersPage } from "../views/triggers";
 import { consoleContext, managersOnly } from "./console-context";
-import { visitorFromCookie } from "./visitor-cookie";
+import { chatPageUrl, visitorFromCookie } from "./visitor-cookie";
 
 const triggerParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 
@@ -136,13 +136,18 @@ function triggerShowingRoutes(deps: AppDeps, hub: Hub) {
     })
     .post(
       "/chat/:widgetKey/trigger",
-      ({ business, visitor, page, body, set }) => {
+      ({ business, visitor, page, body, request, set }) => {
         const shown = showTrigger(db, business!, visitor!, body.id, body.url, hub.agents.onlineIds());
         if (!shown) {
           set.status = 204;
           return "";
         }
-        return messageView(page.t, triggerPreview(shown, business!.name), "visitor");
+        // The thread's rendering, and for the loader's bubble on a phone who says what.
+        const preview = triggerPreview(shown, business!.name);
+        return {
+          html: String(messageView(page.t, preview, "visitor")),
+          from: { author: preview.meta!.agentName, avatar: shown.author?.avatar ? new URL(shown.author.avatar, chatPageUrl(deps.config, request, business!.widgetKey)).href : "", body: preview.body },
+        };
       },
       { body: t.Object({ id: t.Integer({ minimum: 1 }), url: t.String({ maxLength: limits.urlLength }) }) },
     )

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { businesses, messages, triggers, triggerShowings } from "../../src/db/schema";
+import { agents, businesses, messages, triggers, triggerShowings } from "../../src/db/schema";
 import { limits } from "../../src/domain/limits";
 import { createTrigger, type TriggerInput } from "../../src/domain/triggers";
 import { Client, openChat, signedIn, testApp } from "../support";
@@ -108,9 +108,11 @@ describe("the widget and a trigger", () => {
     const { browser } = await openChat(ctx);
     const shown = await askFor(browser, ctx.business.widgetKey, { id: trigger.id, url: pricing });
     expect(shown.status).toBe(200);
-    const body = await shown.text();
-    expect(body).toContain("Questions about our plans? &lt;b&gt;Ask&lt;/b&gt; me.");
-    expect(body).toContain(`id="message-trigger-`);
+    const { html, from } = await shown.json();
+    expect(html).toContain("Questions about our plans? &lt;b&gt;Ask&lt;/b&gt; me.");
+    expect(html).toContain(`id="message-trigger-`);
+    // For the loader's bubble on a phone, as plain text it sets as text.
+    expect(from).toEqual({ author: ctx.business.name, avatar: "", body: "Questions about our plans? <b>Ask</b> me." });
     // The page shows it again after a reload, until it is answered or closed.
     expect(await (await browser.get(`/chat/${ctx.business.widgetKey}?embed=1`)).text()).toContain("Questions about our plans?");
     expect((await askFor(browser, ctx.business.widgetKey, { id: trigger.id, url: pricing })).status).toBe(204);
@@ -133,7 +135,7 @@ describe("the widget and a trigger", () => {
     expect((await askFor(browser, key, { id: trigger.id, url: "https://shop.example/about" })).status).toBe(204);
     expect(ctx.db.select().from(triggerShowings).all()).toHaveLength(0);
     // A text of the visitor's own is no part of the request: the rule's is what shows.
-    const shown = await (await askFor(browser, key, { id: trigger.id, url: pricing, message: "I am the agent now" })).text();
+    const shown = JSON.stringify(await (await askFor(browser, key, { id: trigger.id, url: pricing, message: "I am the agent now" })).json());
     expect(shown).toContain("Questions about our plans?");
     expect(shown).not.toContain("I am the agent now");
     expect(ctx.db.select().from(messages).all()).toHaveLength(0);
@@ -149,6 +151,19 @@ describe("the widget and a trigger", () => {
       expect((await askFor(browser, ctx.business.widgetKey, { id: trigger.id, url: pricing })).status).toBe(204);
     }
     expect((await askFor(browser, ctx.business.widgetKey, { id: trigger.id, url: pricing })).status).toBe(429);
+  });
+});
+
+describe("a trigger from an agent", () => {
+  it("shows the visitor the agent's face and name, and gives the loader the face's full address", async () => {
+    const ctx = testApp();
+    const { agent: owner } = await signedIn(ctx, "owner");
+    ctx.db.update(agents).set({ displayName: "Mei", avatar: "/uploads/avatars/AAAAAAAAAAAAAAAAAAAAAA.png" }).run();
+    const trigger = createTrigger(ctx.db, owner, { ...rule, agentId: owner.id });
+    const { browser } = await openChat(ctx);
+    const { html, from } = await (await askFor(browser, ctx.business.widgetKey, { id: trigger.id, url: pricing })).json();
+    expect(html).toContain('<div class="author"><img class="avatar " src="/uploads/avatars/AAAAAAAAAAAAAAAAAAAAAA.png" alt=""> Mei</div>');
+    expect(from).toMatchObject({ author: "Mei", avatar: "http://kefu.test/uploads/avatars/AAAAAAAAAAAAAAAAAAAAAA.png" });
   });
 });
 
