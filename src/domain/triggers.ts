@@ -7,8 +7,8 @@ import type { Database, Queryable } from "../db/client";
 import { agents, triggers } from "../db/schema";
 import { recordAudit } from "./audit";
 import { type Business, changeSettings } from "./businesses";
-import { NotFoundError, type FieldProblem, RuleError, ValidationError } from "./errors";
-import { checkName, problems } from "./fields";
+import { NotFoundError, RuleError, ValidationError } from "./errors";
+import { checkName, checkRequiredText, problems } from "./fields";
 import { limits } from "./limits";
 
 export type Trigger = typeof triggers.$inferSelect;
@@ -63,13 +63,6 @@ export function widgetTriggers(db: Queryable, businessId: number): WidgetTrigger
     .all();
 }
 
-function checkText(text: string, max: number, empty: FieldProblem["key"], tooLong: FieldProblem["key"]): FieldProblem | null {
-  const trimmed = text.trim();
-  if (!trimmed) return { key: empty };
-  if (Array.from(trimmed).length > max) return { key: tooLong, params: { max } };
-  return null;
-}
-
 /** Checks every field at once; the agent must be an active member of the shop. */
 function checkTrigger(db: Queryable, businessId: number, input: TriggerInput): Omit<Trigger, "id" | "businessId" | "createdAt"> {
   const delayOk = Number.isInteger(input.delaySeconds) && input.delaySeconds >= 0 && input.delaySeconds <= limits.triggerDelaySeconds;
@@ -79,9 +72,9 @@ function checkTrigger(db: Queryable, businessId: number, input: TriggerInput): O
       : db.select({ id: agents.id }).from(agents).where(and(eq(agents.businessId, businessId), eq(agents.id, input.agentId), eq(agents.disabled, false))).get();
   const found = problems({
     name: checkName(input.name, limits.triggerNameLength),
-    pagePattern: checkText(input.pagePattern, limits.triggerPatternLength, "triggers.patternEmpty", "triggers.patternTooLong"),
+    pagePattern: checkRequiredText(input.pagePattern, limits.triggerPatternLength, "triggers.patternEmpty", "triggers.patternTooLong").problem,
     delaySeconds: delayOk ? null : { key: "triggers.delayRange", params: { max: limits.triggerDelaySeconds } },
-    message: checkText(input.message, limits.triggerMessageLength, "triggers.messageEmpty", "triggers.messageTooLong"),
+    message: checkRequiredText(input.message, limits.triggerMessageLength, "triggers.messageEmpty", "triggers.messageTooLong").problem,
     agentId: input.agentId !== null && !agent ? { key: "triggers.agentUnknown" } : null,
   });
   if (found) throw new ValidationError(found);
