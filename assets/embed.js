@@ -184,12 +184,16 @@
       .catch(() => {});
   }
 
+  function dismissTrigger() {
+    if (!triggered?.isConnected || document.querySelector("#thread > .pending")) return;
+    postJson("/trigger/dismiss", {}).catch(() => {});
+    triggered.remove();
+    triggered = null;
+  }
+
   function setOpen(open) {
-    if (!open && triggered?.isConnected && !document.querySelector("#thread > .pending")) {
-      postJson("/trigger/dismiss", {}).catch(() => {});
-      triggered.remove();
-      triggered = null;
-    }
+    // Closed, not merely told so at init.
+    if (!open && !root.hasAttribute("data-closed")) dismissTrigger();
     if (open && reloadWhenOpen) return location.reload();
     if (open) {
       root.removeAttribute("data-closed");
@@ -228,6 +232,8 @@
         return setOpen(false);
       case "trigger":
         return showTrigger(Number(data.id), String(data.url || ""));
+      case "dismiss": // the × of its bubble on a phone
+        return dismissTrigger();
     }
   });
 

@@ -127,7 +127,7 @@
       event.stopPropagation();
       hideBubble();
       // A trigger's message closed unanswered: the chat page dismisses it for today.
-      post({ type: "close" });
+      post({ type: "dismiss" });
     }));
     bubble.append(dismiss);
     bubble.addEventListener("click", safe(() => api.open()));

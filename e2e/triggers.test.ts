@@ -132,8 +132,25 @@ describe("a trigger", () => {
     await page.locator("[data-kefu] .launcher").waitFor();
     await page.waitForTimeout(3500);
     expect(await panel(page).isVisible()).toBe(false);
-    // Asked once on each page, shown once.
+    // Asked once on each page, shown once; still waiting for an answer, not taken for dismissed by the reload.
     expect(queryKefu(kefu, "SELECT count(*) AS n FROM trigger_showings")).toEqual([{ n: 2 }]);
+    expect(queryKefu(kefu, "SELECT count(*) AS n FROM trigger_showings WHERE dismissed_at IS NOT NULL")).toEqual([{ n: 0 }]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("closed unanswered, is dismissed: Kefu is told, and it is gone from the chat opened again", async () => {
+    const { page, errors } = await visitor("pricing");
+    await chat(page).locator("#thread .message.theirs", { hasText: message }).waitFor();
+    await chat(page).locator("#close-widget").click();
+    await panel(page).waitFor({ state: "hidden" });
+    // The chat page tells Kefu as the window closes.
+    const dismissed = () => queryKefu<{ n: number }>(kefu, "SELECT count(*) AS n FROM trigger_showings WHERE dismissed_at IS NOT NULL")[0]!.n;
+    for (let i = 0; i < 50 && dismissed() === 0; i++) await page.waitForTimeout(100);
+    expect(dismissed()).toBe(1);
+    await page.locator("[data-kefu] .launcher").click();
+    await chat(page).locator("#composer textarea[name=body]").waitFor();
+    expect(await chat(page).locator("#thread .message", { hasText: message }).count()).toBe(0);
     expect(errors).toEqual([]);
     await page.context().close();
   });
@@ -143,7 +160,7 @@ describe("a trigger", () => {
     await page.locator("[data-kefu] .launcher").waitFor();
     await page.waitForTimeout(3500);
     expect(await panel(page).isVisible()).toBe(false);
-    expect(queryKefu(kefu, "SELECT count(*) AS n FROM trigger_showings")).toEqual([{ n: 2 }]);
+    expect(queryKefu(kefu, "SELECT count(*) AS n FROM trigger_showings")).toEqual([{ n: 3 }]);
     expect(errors).toEqual([]);
     await page.context().close();
   });
@@ -166,6 +183,18 @@ describe("a trigger", () => {
       await page.context().close();
     });
   }
+
+  it("on a phone is dismissed for the day by its bubble's close button", async () => {
+    const dismissed = () => queryKefu<{ n: number }>(kefu, "SELECT count(*) AS n FROM trigger_showings WHERE dismissed_at IS NOT NULL")[0]!.n;
+    const before = dismissed();
+    const { page, errors } = await visitor("pricing", phone);
+    await page.locator("[data-kefu] .bubble", { hasText: message }).locator("button").click();
+    await page.locator("[data-kefu] .bubble").waitFor({ state: "detached" });
+    for (let i = 0; i < 50 && dismissed() === before; i++) await page.waitForTimeout(100);
+    expect(dismissed()).toBe(before + 1);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 
   for (const [locale, viewport, name] of [["zh-CN", desktop, "1280"], ["en-US", phone, "390"], ["zh-CN", phone, "390"]] as const) {
     it(`shows the owner the Triggers page (${locale}, ${name})`, async () => {
