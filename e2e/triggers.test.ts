@@ -165,6 +165,16 @@ describe("a trigger", () => {
     await page.context().close();
   });
 
+  it("starts its timer when a single-page shop moves to a matching page", async () => {
+    const { page, errors } = await visitor("about");
+    await page.locator("[data-kefu] .launcher").waitFor();
+    await page.evaluate(() => history.pushState({}, "", "/pricing"));
+    await chat(page).locator("#thread .message.theirs", { hasText: message }).waitFor();
+    await panel(page).waitFor({ state: "visible" });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   for (const locale of ["en-US", "zh-CN"]) {
     it(`on a phone shows the message in a bubble by the launcher, which opens the chat (${locale})`, async () => {
       const { page, errors } = await visitor("pricing", phone, locale);
