@@ -231,7 +231,7 @@
       case "close":
         return setOpen(false);
       case "trigger":
-        return showTrigger(Number(data.id), String(data.url || ""));
+        return showTrigger(Number(data.id), String(data.url || "").slice(0, 4000));
       case "dismiss": // the × of its bubble on a phone
         return dismissTrigger();
     }

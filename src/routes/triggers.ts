@@ -149,7 +149,8 @@ function triggerShowingRoutes(deps: AppDeps, hub: Hub) {
           from: { author: preview.meta!.agentName, avatar: shown.author?.avatar ? new URL(shown.author.avatar, chatPageUrl(deps.config, request, business!.widgetKey)).href : "", body: preview.body },
         };
       },
-      { body: t.Object({ id: t.Integer({ minimum: 1 }), url: t.String({ maxLength: limits.urlLength }) }) },
+      // A shop's address with its tracking parameters may be long; it is only matched, never stored.
+      { body: t.Object({ id: t.Integer({ minimum: 1 }), url: t.String({ maxLength: 4000 }) }) },
     )
     .post(
       "/chat/:widgetKey/trigger/dismiss",
