@@ -172,7 +172,31 @@
       .catch((status) => console.warn("kefu: the host page's visitor details were refused", status));
   }
 
+  // A trigger's message: the loader's timer fired, and the server says whether to show it (its
+  // rendering and who it is from, or nothing). Closed before the visitor answered, it is dismissed for today.
+  let triggered = document.querySelector("#thread > [id^=message-trigger-]");
+  function showTrigger(id, url) {
+    postJson("/trigger", { id, url })
+      .then(({ html, from }) => {
+        document.querySelector(".chat-welcome")?.remove();
+        document.getElementById("thread").insertAdjacentHTML("beforeend", html);
+        triggered = document.getElementById("thread").lastElementChild;
+        toParent({ type: "unread", count: (unread += 1) });
+        toParent({ type: "trigger", ...from });
+      })
+      .catch(() => {});
+  }
+
+  function dismissTrigger() {
+    if (!triggered?.isConnected || document.querySelector("#thread > .pending")) return;
+    postJson("/trigger/dismiss", {}).catch(() => {});
+    triggered.remove();
+    triggered = null;
+  }
+
   function setOpen(open) {
+    // Closed, not merely told so at init.
+    if (!open && !root.hasAttribute("data-closed")) dismissTrigger();
     if (open && reloadWhenOpen) return location.reload();
     if (open) {
       root.removeAttribute("data-closed");
@@ -209,6 +233,10 @@
         return setOpen(true);
       case "close":
         return setOpen(false);
+      case "trigger":
+        return showTrigger(Number(data.id), String(data.url || "").slice(0, 4000));
+      case "dismiss": // the × of its bubble on a phone
+        return dismissTrigger();
     }
   });
 

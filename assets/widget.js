@@ -55,6 +55,8 @@
 .launcher{position:fixed;${side}:20px;bottom:20px;width:56px;height:56px;border:0;border-radius:50%;background:${colour};color:${text};cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center;z-index:2147483000}
 .badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;line-height:20px;text-align:center}
 .bubble{position:fixed;${side}:20px;bottom:88px;max-width:260px;padding:10px 40px 10px 14px;border-radius:12px;background:#fff;color:#111;box-shadow:0 4px 14px rgba(0,0,0,.18);cursor:pointer;z-index:2147483000}
+.bubble b{display:flex;align-items:center;gap:8px;margin-bottom:4px}
+.bubble img{width:24px;height:24px;border-radius:50%;object-fit:cover}
 .bubble button{position:absolute;top:0;right:0;width:44px;height:44px;border:0;background:none;color:#555;cursor:pointer;font-size:18px;line-height:1}
 .panel{position:fixed;${side}:20px;bottom:88px;width:380px;height:min(620px,calc(100vh - 108px));border-radius:12px;overflow:hidden;background:#fff;box-shadow:0 8px 30px rgba(0,0,0,.3);z-index:2147483001}
 .panel iframe{width:100%;height:100%;border:0;display:block}
@@ -86,24 +88,7 @@
     launcher.addEventListener("click", safe(() => api.toggle()));
     root.append(style, launcher);
     ui = { host, root, launcher, badge, panel: null, bubble: null };
-    if (config.greeting && !sessionStorageGet("kefu.bubble")) {
-      const bubble = document.createElement("div");
-      bubble.className = "bubble";
-      bubble.setAttribute("role", "status");
-      bubble.textContent = config.greeting;
-      const dismiss = document.createElement("button");
-      dismiss.type = "button";
-      dismiss.textContent = "×";
-      dismiss.setAttribute("aria-label", config.dismiss || "×");
-      dismiss.addEventListener("click", safe((event) => {
-        event.stopPropagation();
-        hideBubble();
-      }));
-      bubble.append(dismiss);
-      bubble.addEventListener("click", safe(() => api.open()));
-      root.append(bubble);
-      ui.bubble = bubble;
-    }
+    if (config.greeting && !sessionStorageGet("kefu.bubble")) showBubble(config.greeting);
     document.body.append(host);
   }
 
@@ -113,6 +98,41 @@
     } catch {
       return null;
     }
+  }
+
+  /** A line beside the launcher: the shop's greeting, or a trigger's message on a phone, with its author's face and name. A click opens the chat. */
+  function showBubble(text, from) {
+    ui.bubble?.remove();
+    const bubble = document.createElement("div");
+    bubble.className = "bubble";
+    bubble.setAttribute("role", "status");
+    bubble.textContent = text;
+    if (from) {
+      const head = document.createElement("b");
+      // Only a picture Kefu serves: the chat page passes it on, nothing else may set it.
+      if (String(from.avatar).startsWith(`${origin}/`)) {
+        const face = document.createElement("img");
+        face.src = from.avatar;
+        face.alt = "";
+        head.append(face);
+      }
+      head.append(String(from.name || ""));
+      bubble.prepend(head);
+    }
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.textContent = "×";
+    dismiss.setAttribute("aria-label", config.dismiss || "×");
+    dismiss.addEventListener("click", safe((event) => {
+      event.stopPropagation();
+      hideBubble();
+      // A trigger's message closed unanswered: the chat page dismisses it for today.
+      post({ type: "dismiss" });
+    }));
+    bubble.append(dismiss);
+    bubble.addEventListener("click", safe(() => api.open()));
+    ui.root.append(bubble);
+    ui.bubble = bubble;
   }
 
   function hideBubble() {
@@ -206,8 +226,13 @@
           open: isOpen,
         });
         if (first) emit("ready");
+        if (triggerWaiting) fireTrigger(triggerWaiting);
         return;
       }
+      case "trigger": // the server agreed to show a trigger's message: the window opens for it, on a phone a bubble
+        if (isOpen) return;
+        if (mobile()) return showBubble(String(data.body || ""), { name: data.author, avatar: data.avatar });
+        return api.open();
       case "open": // an agent wrote first to this visitor
         return api.open();
       case "close": // the chat page's own close button, or Esc inside it
@@ -227,6 +252,34 @@
     if (location.href === lastUrl) return;
     lastUrl = location.href;
     post({ type: "page", page: pageContext() });
+    armTrigger();
+  }
+
+  // ---- triggers: the shop's message after some seconds on a matching page ----
+
+  let triggerTimer = 0;
+  let triggerWaiting = 0; // a rule whose time came before the chat page was ready
+
+  // The same rule as the server's (src/domain/triggers.ts): with a "*", the whole URL against the wildcard; else "contains".
+  function matches(pattern, url) {
+    pattern = String(pattern).toLowerCase();
+    url = url.toLowerCase();
+    if (!pattern.includes("*")) return url.includes(pattern);
+    const parts = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+    return new RegExp("^" + parts.join(".*") + "$").test(url);
+  }
+
+  /** Starts the first matching rule's timer on this page; the server decides whether anything shows. */
+  function armTrigger() {
+    clearTimeout(triggerTimer);
+    if (!config || config.mode !== "mini") return;
+    const rule = (config.triggers || []).find((candidate) => matches(candidate.pattern, location.href));
+    if (rule) triggerTimer = setTimeout(safe(() => fireTrigger(rule.id)), Math.min(Number(rule.delay) || 0, 600) * 1000);
+  }
+
+  function fireTrigger(id) {
+    triggerWaiting = ready ? 0 : id;
+    if (ready && !isOpen) post({ type: "trigger", id, url: location.href });
   }
   for (const name of ["pushState", "replaceState"]) {
     const original = history[name];
@@ -316,6 +369,7 @@
           draw();
           // The mini window loads in the background, so replies reach the badge while it is closed.
           if (config.mode === "mini") (window.requestIdleCallback || setTimeout)(safe(makePanel));
+          armTrigger();
         });
         if (document.body) start();
         else addEventListener("DOMContentLoaded", start);

@@ -25,6 +25,7 @@ import { settingsRoutes } from "./routes/settings";
 import { deployRoutes } from "./routes/deploy";
 import { teamRoutes } from "./routes/team";
 import { groupRoutes } from "./routes/groups";
+import { triggerRoutes } from "./routes/triggers";
 import { visitorWindowRoutes } from "./routes/visitor-window";
 import { blockedRoutes } from "./routes/blocked";
 import { liveVisitorRoutes } from "./routes/live-visitors";
@@ -159,12 +160,7 @@ export function createApp(options: AppOptions) {
     .use(conversationListRoutes(deps))
     .use(customerRoutes(deps, hub))
     .use(workspaceRoutes(deps, hub))
-    .use(chatRoutes(deps, hub))
-    .use(wechatSignInRoutes(deps, hub))
-    .use(attachmentRoutes(deps, hub))
-    .use(widgetRoutes(deps))
-    .use(widgetReportRoutes(deps, hub))
-    .use(ratingRoutes(deps, hub))
+    .use(visitorPageRoutes(deps, hub))
     .use(preferenceRoutes(deps))
     .use(visitorSocket(deps, hub, commits))
     .use(agentSocket(deps, hub, commits))
@@ -184,11 +180,23 @@ function shopManagementRoutes(deps: AppDeps, hub: Hub, outbound: Outbound) {
     .use(hoursRoutes(deps))
     .use(teamRoutes(deps, hub))
     .use(groupRoutes(deps, hub))
+    .use(triggerRoutes(deps, hub))
     .use(visitorWindowRoutes(deps))
     .use(blockedRoutes(deps, hub))
     .use(integrationRoutes(deps, outbound))
     .use(emailSettingsRoutes(deps, outbound))
     .use(platformRoutes(deps, hub));
+}
+
+/** What visitors reach: the widget, the chat page and what it posts, WeChat's sign-in. One plugin, like shopManagementRoutes. */
+function visitorPageRoutes(deps: AppDeps, hub: Hub) {
+  return new Elysia({ name: "visitor-pages" })
+    .use(chatRoutes(deps, hub))
+    .use(wechatSignInRoutes(deps, hub))
+    .use(attachmentRoutes(deps, hub))
+    .use(widgetRoutes(deps))
+    .use(widgetReportRoutes(deps, hub))
+    .use(ratingRoutes(deps, hub));
 }
 
 function isFormPost(request: Request): boolean {

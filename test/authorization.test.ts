@@ -55,6 +55,11 @@ const cases: Record<string, (a: FurnishedShop, b: FurnishedShop) => Attempt | At
   "POST /console/groups/:id/delete": (a) => ({ path: `/console/groups/${a.groupId}/delete`, form: {} }),
   "POST /console/groups/:id/members": (a, b) => ({ path: `/console/groups/${a.groupId}/members`, form: { agentIds: String(b.agent.id) } }),
   "POST /console/groups/:id/name": (a) => ({ path: `/console/groups/${a.groupId}/name`, form: { name: "taken over" } }),
+  "POST /console/triggers/:id": (a) => ({
+    path: `/console/triggers/${a.triggerId}`,
+    form: { name: "taken over", pagePattern: "*", delaySeconds: "0", message: "taken over", agentId: "", enabled: "on" },
+  }),
+  "POST /console/triggers/:id/delete": (a) => ({ path: `/console/triggers/${a.triggerId}/delete`, form: {} }),
   "POST /console/inbox/:id/handled": (a) => ({ path: `/console/inbox/${a.offlineMessageId}/handled`, form: {} }),
   "POST /console/inbox/:id/reply": (a) => ({ path: `/console/inbox/${a.offlineMessageId}/reply`, form: {} }),
   "POST /console/profile/api-tokens/:id/revoke": (a) => ({ path: `/console/profile/api-tokens/${a.apiTokenId}/revoke`, form: {} }),
@@ -119,6 +124,9 @@ const notRowIds: Record<string, string> = {
   "GET /chat/:widgetKey/wechat": "as GET /chat/:widgetKey; its state is signed for one shop and one visitor's token (wechat-sign-in test)",
   "GET /chat/:widgetKey/messages": "as GET /chat/:widgetKey",
   "POST /chat/:widgetKey/rating": "as GET /chat/:widgetKey",
+  // The trigger's id is in the body: another shop's is not shown (test/routes/triggers.test.ts).
+  "POST /chat/:widgetKey/trigger": "as GET /chat/:widgetKey",
+  "POST /chat/:widgetKey/trigger/dismiss": "as GET /chat/:widgetKey",
   "GET /chat/:widgetKey/ws": "as GET /chat/:widgetKey; its frames are checked below",
 };
 

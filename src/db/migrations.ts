@@ -23,6 +23,7 @@ import idsNeverReusedTriggers from "../../migrations/0018_ids_never_reused_trigg
 import preChatForm from "../../migrations/0019_pre_chat_form.sql" with { type: "text" };
 import wechatSignIn from "../../migrations/0020_wechat_sign_in.sql" with { type: "text" };
 import callServers from "../../migrations/0021_call_servers.sql" with { type: "text" };
+import triggers from "../../migrations/0022_triggers.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -48,6 +49,7 @@ const sqlByTag: Record<string, string> = {
   "0019_pre_chat_form": preChatForm,
   "0020_wechat_sign_in": wechatSignIn,
   "0021_call_servers": callServers,
+  "0022_triggers": triggers,
 };
 
 export interface Migration {

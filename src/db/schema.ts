@@ -80,6 +80,8 @@ export const businesses = sqliteTable("businesses", {
   // (none: host candidates only, enough on a LAN); the username and credential are TURN's, or
   // its shared secret (coturn's use-auth-secret) that makes credentials for each call.
   callServers: text("call_servers", { mode: "json" }).$type<{ urls: string[]; username: string; credential: string; secret?: string }>().notNull().default(sql`'{"urls":[],"username":"","credential":""}'`),
+  // Issue 15, part 3: at most this many triggered messages per visitor per day (the shop's day).
+  triggerDailyCap: integer("trigger_daily_cap").notNull().default(1),
   // Several shops on one install (issue 14, part 6), set by a platform admin: a disabled shop
   // serves nobody; the limits (null: none) cap its team and the bytes of its uploads.
   disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
@@ -566,3 +568,50 @@ export const wechatAccounts = sqliteTable("wechat_accounts", {
   appSecret: text("app_secret").notNull(),
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
 });
+// Triggers (issue 15, part 3): a shop's proactive messages, shown to a visitor with no
+// conversation after some seconds on a matching page (src/domain/triggers.ts).
+export const triggers = sqliteTable(
+  "triggers",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    name: text("name").notNull(),
+    // The page's URL contains this text, or matches it as a wildcard when it has a "*".
+    pagePattern: text("page_pattern").notNull(),
+    delaySeconds: integer("delay_seconds").notNull(),
+    message: text("message").notNull(),
+    // Whose words they are: one agent's, or (null) the shop's.
+    agentId: integer("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (table) => [index("triggers_business").on(table.businessId)],
+);
+
+/** Each time a trigger's message was shown to a visitor: the daily cap counts these, and an answer links its conversation. */
+export const triggerShowings = sqliteTable(
+  "trigger_showings",
+  {
+    id: integer("id").primaryKey(),
+    triggerId: integer("trigger_id").notNull().references(() => triggers.id, { onDelete: "cascade" }),
+    visitorId: integer("visitor_id").notNull().references(() => visitors.id, { onDelete: "cascade" }),
+    // The shop's local date it was shown on (YYYY-MM-DD): the cap is per visitor per shop's day.
+    day: text("day").notNull(),
+    shownAt: integer("shown_at").notNull().default(now),
+    dismissedAt: integer("dismissed_at"),
+    conversationId: integer("conversation_id").references(() => conversations.id, { onDelete: "set null" }),
+  },
+  (table) => [index("trigger_showings_visitor").on(table.visitorId, table.day)],
+);
+
+/** Per trigger and shop's day, how often it was shown and how many conversations it started: what Reports read. */
+export const triggerTallies = sqliteTable(
+  "trigger_tallies",
+  {
+    triggerId: integer("trigger_id").notNull().references(() => triggers.id, { onDelete: "cascade" }),
+    day: text("day").notNull(),
+    shown: integer("shown").notNull().default(0),
+    started: integer("started").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.triggerId, table.day] })],
+);

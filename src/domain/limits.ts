@@ -70,6 +70,18 @@ export const limits = {
   // The widget's header and its bubble beside the launcher: short enough for a phone screen.
   widgetTitleLength: 40,
   widgetGreetingLength: 200,
+  // Triggers (proactive messages): a short line on a phone, a delay within a visit, a few rules.
+  triggerNameLength: 80,
+  triggerPatternLength: 500,
+  triggerDelaySeconds: 600,
+  triggerMessageLength: 500,
+  triggersPerBusiness: 20,
+  triggerDailyCap: 10,
+  // A shown message the visitor answers within this long starts their conversation above the answer.
+  triggerAnswerMinutes: 30,
+  // Requests for a triggered message, per visitor and per address: a page may have several rules.
+  triggerRequestsPerVisitorHour: 30,
+  triggerRequestsPerIpHour: 300,
   // Sites allowed to embed the widget; each embedding page is checked against the whole list.
   allowedOrigins: 20,
   // Search: what an agent types, and how much one page of results may cost. Words under 3

@@ -17,6 +17,7 @@ import type { Business } from "./businesses";
 import { unfilledPlaceholder } from "./canned-replies";
 import { offlineReason } from "./hours";
 import { postProductCard } from "./products";
+import { insertTriggerLine } from "./trigger-showings";
 import type { RatingEvent } from "./ratings";
 
 export type Message = typeof messages.$inferSelect;
@@ -243,6 +244,9 @@ export function sendVisitorMessage(
     const started = business ? startConversation(db, business, visitor, pool, channel, onlineAgentIds) : null;
     if (started?.reopened) created.push(insertSystemMessage(db, started.conversation, "reopened", {}));
     conversation ??= started!.conversation;
+    // A trigger's message they are answering opens the thread, so the agent sees what they answered.
+    const triggerLine = started ? insertTriggerLine(db, conversation, business!.name) : null;
+    if (triggerLine) created.push(triggerLine);
     const message = insertMessage(db, {
       conversationId: conversation.id,
       sender: "visitor",

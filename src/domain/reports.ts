@@ -12,6 +12,7 @@
 //   the agent it went to. By group: the group it was (last) routed to.
 // - ratings: 1 to 5 stars (ratings.ts); CSAT is the share of 4 and 5 stars among rated ones.
 // - to compare: the totals of as many days just before the range, with the same filter.
+// - triggers: the whole shop's, shown and answered both counted on the day the message was shown.
 import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client";
 import { agents, groups, offlineMessages } from "../db/schema";
@@ -76,6 +77,15 @@ export interface Report {
   daily: DailyRow[];
   /** Conversations started, [weekday 0 = Sunday][hour 0–23], on the shop's clock. */
   heatmap: number[][];
+  /** Each of the shop's triggers: how often its message was shown in the range, and the conversations it started. */
+  triggers: TriggerFigures[];
+}
+
+export interface TriggerFigures {
+  id: number;
+  name: string;
+  shown: number;
+  started: number;
 }
 
 interface ConversationFacts extends Tally {
@@ -158,8 +168,16 @@ export function buildReport(db: Queryable, business: { id: number; timezone: str
       byAgent: rowsBy(conversations, (c) => c.agentId, agentNames),
       byGroup: rowsBy(conversations, (c) => c.groupId, groupNames),
       ...byLocalTime(conversations, business.timezone, range),
+      triggers: triggersIn(tx, business.id, range),
     };
   });
+}
+
+/** From the per-day tallies (trigger-showings.ts): a few rows per trigger, whatever the traffic. */
+function triggersIn(tx: Queryable, businessId: number, range: ReportRange): TriggerFigures[] {
+  return tx.all<TriggerFigures>(sql`SELECT tr.id, tr.name, coalesce(sum(ta.shown), 0) AS shown, coalesce(sum(ta.started), 0) AS started
+    FROM triggers tr LEFT JOIN trigger_tallies ta ON ta.trigger_id = tr.id AND ta.day >= ${range.from} AND ta.day <= ${range.to}
+    WHERE tr.business_id = ${businessId} GROUP BY tr.id ORDER BY tr.id`);
 }
 
 function rowsBy(conversations: ConversationFacts[], key: (c: ConversationFacts) => number | null, names: Map<number, string>): ReportRow[] {

@@ -17,6 +17,7 @@ import { threadPage } from "../domain/messages";
 import { leaveMessage } from "../domain/offline-messages";
 import { asksWhoFirst, submitPreChat } from "../domain/pre-chat";
 import { RateLimiter } from "../domain/rate-limiter";
+import { pendingTrigger, triggerPreview } from "../domain/trigger-showings";
 import { newVisitorToken, recordVisit } from "../domain/visitors";
 import type { Hub } from "../realtime/hub";
 import { messagePage } from "../views/auth";
@@ -82,6 +83,8 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
         }
         const history = visitor ? threadPage(db, { visitorId: visitor.id }) : { messages: [], hasEarlier: false };
         const conversation = visitor ? currentConversation(db, visitor.id) : undefined;
+        // A trigger's message they have not answered yet stays in view across pages (trigger-showings.ts).
+        const triggered = visitor && !conversation ? pendingTrigger(db, visitor.id) : null;
         const pool = linkPool(db, business.id, query);
         // Before the first message of an exclusive link, the header already shows who will answer.
         const agentId = conversation ? conversation.agentId : pool.requestedAgentId;
@@ -110,7 +113,7 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
           nextOpening: closedNow ? nextOpening(db, business) : null,
           groupChoices: groupChoices.length > 0 ? groupChoices : null,
           requestedAway: !conversation && agent && pool.requestedAgentId && agentAvailability !== "online" ? { name: agent.displayName, anyoneUrl: chatLink(params.widgetKey, query) } : null,
-          messages: history.messages,
+          messages: triggered ? [...history.messages, triggerPreview(triggered, business.name)] : history.messages,
           earlierUrl: earlierUrl(params.widgetKey, query, history.hasEarlier, history.messages[0]?.id),
           // The socket carries the link's group or agent: the first message is routed by it.
           // The page's language, not the upgrade's Accept-Language: browsers may send another.

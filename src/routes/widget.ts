@@ -7,6 +7,7 @@ import type { AppDeps } from "../app";
 import { businesses } from "../db/schema";
 import { type Business, findBusinessByWidgetKey } from "../domain/businesses";
 import { NotFoundError } from "../domain/errors";
+import { type WidgetTrigger, widgetTriggers } from "../domain/triggers";
 import { localeFromAcceptLanguage, translator } from "../i18n";
 import { brandColors } from "../views/brand";
 import { demoPage } from "../views/demo";
@@ -29,6 +30,8 @@ export interface WidgetConfig {
   retry: string;
   /** The name of the greeting bubble's close button. */
   dismiss: string;
+  /** The enabled triggers: the loader starts the first matching one's timer (domain/triggers.ts). */
+  triggers: WidgetTrigger[];
 }
 
 // Short enough that a shop sees a new colour or title on its site within a minute (README, "Appearance").
@@ -65,6 +68,7 @@ export function widgetRoutes(deps: AppDeps) {
         openInTab: t("widget.openInTab"),
         retry: t("widget.retry"),
         dismiss: t("widget.dismiss"),
+        triggers: widgetTriggers(db, business.id),
       };
       return Response.json(widget, { headers });
     })

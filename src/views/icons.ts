@@ -23,6 +23,7 @@ import inbox from "lucide-static/icons/inbox.svg" with { type: "text" };
 import languages from "lucide-static/icons/languages.svg" with { type: "text" };
 import link from "lucide-static/icons/link.svg" with { type: "text" };
 import logOut from "lucide-static/icons/log-out.svg" with { type: "text" };
+import messageCirclePlus from "lucide-static/icons/message-circle-plus.svg" with { type: "text" };
 import messageSquare from "lucide-static/icons/message-square.svg" with { type: "text" };
 import messageSquareText from "lucide-static/icons/message-square-text.svg" with { type: "text" };
 import mic from "lucide-static/icons/mic.svg" with { type: "text" };
@@ -69,6 +70,7 @@ const sources = {
   languages,
   link,
   "log-out": logOut,
+  "message-circle-plus": messageCirclePlus,
   "message-square": messageSquare,
   "message-square-text": messageSquareText,
   mic,

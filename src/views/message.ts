@@ -5,6 +5,7 @@ import type { Message } from "../domain/messages";
 import type { Translate } from "../i18n";
 import { html, type SafeHtml } from "./html";
 import { richText } from "./rich-text";
+import { avatar } from "./console";
 import type { Product } from "../db/schema";
 import { productCard } from "./product-card";
 import { attachmentView, isAttachmentMessage } from "./attachment";
@@ -75,13 +76,22 @@ export function messageView(t: Translate, message: Message, audience: Audience):
   const author = message.sender === "agent" ? String(message.meta?.agentName ?? "") : "";
   // Agents see that the visitor picked this question from the FAQ list rather than typed it.
   const faqTag = audience === "agent" && message.sender === "visitor" && message.meta?.faq !== undefined ? html` <span class="faq-tag" title="${t("faq.tagHint")}">${t("faq.title")}</span>` : "";
+  // Agents see that a trigger wrote this line, not the agent it names (domain/trigger-showings.ts).
+  const triggerTag = audience === "agent" && message.meta?.trigger !== undefined ? html` <span class="faq-tag" title="${t("triggers.tagHint", { name: String(message.meta.triggerName ?? "") })}">${t("triggers.tag")}</span>` : "";
   // An agent's first word to a browsing visitor (live visitors): their closed widget opens for it.
   const proactive = message.sender === "agent" && message.meta?.proactive === true;
   return html`<div class="message ${mine ? "mine" : "theirs"}${message.readAt ? " seen" : ""}" id="${messageDomId(message.clientId)}" data-seq="${message.id}"${conversationAttribute(message, audience)} ${proactive ? html`data-proactive` : ""}>
-  ${author && (!mine || audience === "agent") ? html`<div class="author">${author}</div>` : ""}
+  ${author && (!mine || audience === "agent") ? html`<div class="author">${triggerFace(message, author, audience)}${author}</div>` : ""}
   ${isAttachmentMessage(message) ? html`<div class="bubble attachment ${message.kind}">${attachmentView(t, message, audience)}</div>` : html`<div class="bubble">${message.kind === "product" && message.meta ? productCard(message.meta as unknown as Product) : richText(message.body)}</div>`}
-  <div class="meta">${messageTime(message.createdAt)}${faqTag}${mine ? html` <span class="receipt">${t("message.seen")}</span>` : ""}</div>
+  <div class="meta">${messageTime(message.createdAt)}${faqTag}${triggerTag}${mine ? html` <span class="receipt">${t("message.seen")}</span>` : ""}</div>
 </div>`;
+}
+
+/** A trigger's message shows the visitor whose it is, face and name, as a proactive message does in other chats. */
+function triggerFace(message: Message, author: string, audience: Audience): SafeHtml | "" {
+  if (audience !== "visitor" || message.meta?.trigger === undefined) return "";
+  const picture = typeof message.meta.agentAvatar === "string" ? message.meta.agentAvatar : null;
+  return html`${avatar({ displayName: author, avatar: picture })} `;
 }
 
 /** Inserts or replaces messages in #thread, kept in id order whatever order they arrive in. */

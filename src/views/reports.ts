@@ -279,6 +279,18 @@ function dailyTable(ctx: ConsoleContext, report: Report): SafeHtml {
 </section>`;
 }
 
+/** Each trigger's messages shown and the conversations they started (the whole shop's, whatever the filter). */
+function triggersTable(ctx: ConsoleContext, report: Report): SafeHtml {
+  const { t } = ctx;
+  return html`<section aria-labelledby="by-trigger">
+  <div class="report-table-head"><h2 id="by-trigger">${t("reports.byTrigger")}</h2></div>
+  <div class="table-scroll"><table class="report-table" id="table-triggers">
+    <thead><tr><th scope="col">${t("reports.trigger")}</th><th scope="col">${t("reports.triggerShown")}</th><th scope="col">${t("reports.triggerStarted")}</th><th scope="col">${t("reports.triggerRate")}</th></tr></thead>
+    <tbody>${report.triggers.map((row) => html`<tr data-id="${row.id}"><th scope="row">${row.name}</th><td>${row.shown}</td><td>${row.started}</td><td>${row.shown ? `${Math.round((row.started / row.shown) * 100)}%` : "–"}</td></tr>`)}</tbody>
+  </table></div>
+</section>`;
+}
+
 const howNotes = [
   "reports.howStarted",
   "reports.howAnswered",
@@ -290,6 +302,7 @@ const howNotes = [
   "reports.howRatings",
   "reports.howMessages",
   "reports.howOfflineMessages",
+  "reports.howTriggers",
   "reports.howPrevious",
 ] as const;
 type HowKey = (typeof howNotes)[number];
@@ -304,7 +317,7 @@ function howCounted(t: Translate): SafeHtml {
 export function reportsPage(ctx: ConsoleContext, state: ReportsPageState): SafeHtml {
   const { t } = ctx;
   const { report } = state;
-  const empty = report !== null && report.totals.started === 0 && report.offlineMessages === 0;
+  const empty = report !== null && report.totals.started === 0 && report.offlineMessages === 0 && report.triggers.every((row) => row.shown === 0);
   return consolePage(
     ctx,
     "reports",
@@ -323,7 +336,8 @@ ${
 ${report.totals.started ? charts(ctx, report) : ""}
 ${figuresTable(ctx, report, "agents")}
 ${figuresTable(ctx, report, "groups")}
-${dailyTable(ctx, report)}`
+${dailyTable(ctx, report)}
+${report.triggers.length ? triggersTable(ctx, report) : ""}`
 }
 ${howCounted(t)}`
 }
