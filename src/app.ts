@@ -7,6 +7,7 @@ import type { Database } from "./db/client";
 import { isStorageFull, NotFoundError, RuleError } from "./domain/errors";
 import { attachmentLimits, limits } from "./domain/limits";
 import { ConcurrencyLimit } from "./domain/concurrency-limit";
+import { AnswerBook } from "./domain/answer-book";
 import { RateLimiter } from "./domain/rate-limiter";
 import { localeFromAcceptLanguage, translator } from "./i18n";
 import type { Log } from "./log";
@@ -26,6 +27,7 @@ import { deployRoutes } from "./routes/deploy";
 import { teamRoutes } from "./routes/team";
 import { groupRoutes } from "./routes/groups";
 import { visitorWindowRoutes } from "./routes/visitor-window";
+import { automaticAnswerRoutes } from "./routes/automatic-answers";
 import { blockedRoutes } from "./routes/blocked";
 import { liveVisitorRoutes } from "./routes/live-visitors";
 import { visitorProfileRoutes } from "./routes/visitor-profile";
@@ -67,9 +69,11 @@ export interface AppDeps {
   newVisitors: RateLimiter;
   /** How long a closed last socket still counts as online (a reload must not flap). */
   presenceGraceMs: number;
+  /** Each shop's automatic answers and banned words, compiled once (domain/answer-book.ts). */
+  answerBook: AnswerBook;
 }
 
-export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "newVisitors" | "presenceGraceMs"> &
+export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "newVisitors" | "presenceGraceMs" | "answerBook"> &
   Partial<Pick<AppDeps, "loginThrottle" | "passwordChecks" | "newVisitors" | "presenceGraceMs">>;
 
 
@@ -80,6 +84,7 @@ export function createApp(options: AppOptions) {
     passwordChecks: options.passwordChecks ?? new ConcurrencyLimit(limits.passwordChecksAtOnce, limits.passwordChecksWaiting),
     newVisitors: options.newVisitors ?? new RateLimiter(limits.newVisitorsPerIpMinute, 60_000),
     presenceGraceMs: options.presenceGraceMs ?? 5000,
+    answerBook: new AnswerBook(options.db),
   };
   const pageFor = (request: Request) => {
     const locale = localeFromAcceptLanguage(request.headers.get("accept-language"));
@@ -180,6 +185,7 @@ function shopManagementRoutes(deps: AppDeps, hub: Hub, outbound: Outbound) {
     .use(teamRoutes(deps, hub))
     .use(groupRoutes(deps, hub))
     .use(visitorWindowRoutes(deps))
+    .use(automaticAnswerRoutes(deps))
     .use(blockedRoutes(deps, hub))
     .use(integrationRoutes(deps, outbound))
     .use(emailSettingsRoutes(deps, outbound))

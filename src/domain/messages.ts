@@ -20,7 +20,7 @@ import { postProductCard } from "./products";
 import type { RatingEvent } from "./ratings";
 
 export type Message = typeof messages.$inferSelect;
-export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "reopened" | RatingEvent;
+export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "reopened" | "personRequested" | RatingEvent;
 
 export interface Draft {
   clientId: string;
@@ -230,20 +230,8 @@ export function sendVisitorMessage(
   channel: Channel = "widget",
 ): SendResult {
   checkDraft(draft);
-  const created: Message[] = [];
-  let opened = null as { previous: Conversation | null } | null;
-  // The hot statements run on `db` inside the transaction: same connection (see db/prepared.ts).
-  const result = immediately(db, () => {
-    // Read now, not from the visitor the socket resolved at connect: a block applies at once.
-    if (isBlocked(db, visitor.id)) throw new RuleError({ key: "chat.blocked" });
-    const again = retried(db, visitor.id, draft.clientId);
-    if (again) return again;
-    let conversation = currentConversation(db, visitor.id);
-    const business = conversation ? null : businessOf(db, visitor.businessId);
-    const started = business ? startConversation(db, business, visitor, pool, channel, onlineAgentIds) : null;
-    if (started?.reopened) created.push(insertSystemMessage(db, started.conversation, "reopened", {}));
-    conversation ??= started!.conversation;
-    const message = insertMessage(db, {
+  return writeAsVisitor(db, events, visitor, draft.clientId, onlineAgentIds, pool, channel, (conversation) =>
+    insertMessage(db, {
       conversationId: conversation.id,
       sender: "visitor",
       agentId: null,
@@ -251,7 +239,38 @@ export function sendVisitorMessage(
       body: draft.body,
       meta: metaOf(db, draft, conversation),
       clientId: draft.clientId,
-    });
+    }),
+  );
+}
+
+/**
+ * Something the visitor does that goes into their current conversation, or opens and routes one
+ * as their first message would: `write` inserts it (a typed message, or a request for a person).
+ */
+export function writeAsVisitor(
+  db: Database,
+  events: ConversationEvents,
+  visitor: Visitor,
+  clientId: string,
+  onlineAgentIds: readonly number[],
+  pool: Pool,
+  channel: Channel,
+  write: (conversation: Conversation) => Message,
+): SendResult {
+  const created: Message[] = [];
+  let opened = null as { previous: Conversation | null } | null;
+  // The hot statements run on `db` inside the transaction: same connection (see db/prepared.ts).
+  const result = immediately(db, () => {
+    // Read now, not from the visitor the socket resolved at connect: a block applies at once.
+    if (isBlocked(db, visitor.id)) throw new RuleError({ key: "chat.blocked" });
+    const again = retried(db, visitor.id, clientId);
+    if (again) return again;
+    let conversation = currentConversation(db, visitor.id);
+    const business = conversation ? null : businessOf(db, visitor.businessId);
+    const started = business ? startConversation(db, business, visitor, pool, channel, onlineAgentIds) : null;
+    if (started?.reopened) created.push(insertSystemMessage(db, started.conversation, "reopened", {}));
+    conversation ??= started!.conversation;
+    const message = write(conversation);
     conversation = touchConversation(db, conversation, message);
     created.push(message);
     if (started) {
@@ -311,6 +330,39 @@ export function sendSelfServiceMessage(
   if (!result) return sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, pool, channel);
   if (result.created) events.messageCreated(result.message, result.conversation);
   return result;
+}
+
+/**
+ * An answer the shop gives by itself (a picked FAQ's, or an automatic answer's) after the visitor's
+ * message in `conversation`. Its client id is derived from the visitor's with a character their
+ * ids cannot hold, so a retried send returns the stored answer and a send interrupted between the
+ * two still gets it.
+ */
+export function postAutomaticReply(
+  db: Database,
+  events: ConversationEvents,
+  conversation: Conversation,
+  reply: { body: string; meta: Record<string, unknown>; clientId: string },
+): { reply: Message; conversation: Conversation } {
+  const answered = db.transaction((tx) => {
+    const inserted = tx
+      .insert(messages)
+      .values({ conversationId: conversation.id, sender: "system", kind: "text", body: reply.body, meta: reply.meta, clientId: reply.clientId })
+      .onConflictDoNothing()
+      .returning()
+      .get();
+    if (!inserted) {
+      const stored = tx
+        .select()
+        .from(messages)
+        .where(and(eq(messages.conversationId, conversation.id), eq(messages.clientId, reply.clientId)))
+        .get()!;
+      return { reply: stored, conversation, created: false };
+    }
+    return { reply: inserted, conversation: touchConversation(tx, conversation, inserted), created: true };
+  }, { behavior: "immediate" });
+  if (answered.created) events.messageCreated(answered.reply, answered.conversation);
+  return { reply: answered.reply, conversation: answered.conversation };
 }
 
 /** An agent answers in a conversation they have; a waiting one must be taken first. */

@@ -10,6 +10,8 @@
 //   duration: closed − opened.
 // - by agent: the agent who has (or last had) the conversation; a transferred one counts for
 //   the agent it went to. By group: the group it was (last) routed to.
+// - automatic answers: the shop's bot's answers; asked for a person: conversations in which the
+//   visitor pressed "Talk to a person" (most often one opened by it, after answers in an earlier one).
 // - ratings: 1 to 5 stars (ratings.ts); CSAT is the share of 4 and 5 stars among rated ones.
 // - to compare: the totals of as many days just before the range, with the same filter.
 import { and, eq, gte, lt, sql } from "drizzle-orm";
@@ -45,6 +47,9 @@ export interface Figures {
   csat: number | null;
   visitorMessages: number;
   agentMessages: number;
+  /** Answers the shop's bot gave, and conversations in which the visitor then asked for a person. */
+  automaticAnswers: number;
+  personRequests: number;
 }
 
 export interface ReportRow {
@@ -104,7 +109,8 @@ function readConversations(db: Queryable, businessId: number, range: ReportRange
   const byGroup = filter.groupId === undefined ? sql`` : sql` AND c.group_id = ${filter.groupId}`;
   return db.all<ConversationFacts>(sql`SELECT c.id, c.agent_id AS agentId, c.group_id AS groupId, c.created_at AS openedAt,
       c.assigned_at AS assignedAt, c.first_response_at AS firstResponseAt, c.closed_at AS closedAt, c.rating,
-      coalesce(t.visitor_messages, 0) AS visitorMessages, coalesce(t.agent_messages, 0) AS agentMessages, t.first_joined_at AS firstJoinedAt
+      coalesce(t.visitor_messages, 0) AS visitorMessages, coalesce(t.agent_messages, 0) AS agentMessages, t.first_joined_at AS firstJoinedAt,
+      coalesce(t.automatic_answers, 0) AS automaticAnswers, coalesce(t.person_requested, 0) AS personRequested
     FROM conversations c LEFT JOIN conversation_tallies t ON t.conversation_id = c.id
     WHERE c.business_id = ${businessId} AND c.created_at >= ${range.start} AND c.created_at < ${range.end}${byAgent}${byGroup}`);
 }
@@ -118,6 +124,8 @@ function conversationsIn(tx: Queryable, businessId: number, range: ReportRange, 
     facts.visitorMessages += more.visitorMessages;
     facts.agentMessages += more.agentMessages;
     facts.firstJoinedAt ??= more.firstJoinedAt;
+    facts.automaticAnswers += more.automaticAnswers;
+    facts.personRequested = Math.max(facts.personRequested, more.personRequested);
   }
   return conversations;
 }
@@ -202,6 +210,8 @@ function figuresOf(conversations: ConversationFacts[]): Figures {
   let missed = 0;
   let visitorMessages = 0;
   let agentMessages = 0;
+  let automaticAnswers = 0;
+  let personRequests = 0;
   for (const c of conversations) {
     if (c.firstResponseAt !== null) {
       answered++;
@@ -213,6 +223,8 @@ function figuresOf(conversations: ConversationFacts[]): Figures {
     if (c.rating !== null && c.rating >= 1 && c.rating <= maxStars) ratingCounts[c.rating - 1]!++;
     visitorMessages += c.visitorMessages;
     agentMessages += c.agentMessages;
+    automaticAnswers += c.automaticAnswers;
+    personRequests += c.personRequested;
   }
   const rated = ratingCounts.reduce((sum, n) => sum + n, 0);
   const starSum = ratingCounts.reduce((sum, n, i) => sum + n * (i + 1), 0);
@@ -233,6 +245,8 @@ function figuresOf(conversations: ConversationFacts[]): Figures {
     csat: rated ? (good / rated) * 100 : null,
     visitorMessages,
     agentMessages,
+    automaticAnswers,
+    personRequests,
   };
 }
 

@@ -28,6 +28,7 @@ export const frameAllowances: Record<Counted, number> = {
   send: 30,
   faq: 10,
   end: 3,
+  person: 3,
   // Frames that are not ours: each gets an error answer, so only a few.
   invalid: 10,
 };

@@ -6,7 +6,15 @@ import type { AppDeps } from "../app";
 import { isIpBlocked } from "../domain/blocked-ips";
 import { limits, messageLimits } from "../domain/limits";
 import { findBusiness } from "../domain/businesses";
-import { arrivalChannel, type Channel, endConversationByVisitor } from "../domain/conversations";
+import { arrivalChannel, type Channel, currentConversation, endConversationByVisitor } from "../domain/conversations";
+import { findAnswer, screenVisitorText, type ShopAnswers } from "../domain/answer-book";
+import { requestPerson, sendAnsweredMessage } from "../domain/automatic-answers";
+import type { ConversationEvents } from "../domain/events";
+import { nobodyOnline, offlineReason } from "../domain/hours";
+import { chatLink } from "../routes/chat-links";
+import { nobodyOnlineText } from "../views/chat";
+import { html } from "../views/html";
+import { leaveMessageForm } from "../views/leave-message";
 import { markRead, sendVisitorMessage } from "../domain/messages";
 import { NotFoundError, RuleError } from "../domain/errors";
 import { askFaq } from "../domain/faqs";
@@ -23,7 +31,7 @@ import { type Socket, type SocketRoute, upgradeSocket } from "./socket-route";
 import type { Hub } from "./hub";
 import type { ClientEvent } from "./publisher";
 import { FrameBudgets } from "./frame-budget";
-import { onFrame, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
+import { guarded, onFrame, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
 /** What one visitor socket keeps: who, from where, by which link, in which language. */
@@ -35,6 +43,8 @@ interface VisitorSocketState {
   /** How they came: the widget's iframe, a link, or a WeChat menu; recorded on a new conversation. */
   channel: Channel;
   page: PageContext;
+  /** Where the leave-a-message form posts, for "Talk to a person" while nobody is online. */
+  leaveMessageAction: string;
   /** Open and counted as connected (a socket refused at open never was). */
   admitted: boolean;
 }
@@ -42,7 +52,7 @@ interface VisitorSocketState {
 type VisitorSocket = Socket<VisitorSocketState | null>;
 
 export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
-  const { db, config } = deps;
+  const { db, config, answerBook } = deps;
   const budgets = new FrameBudgets();
   const sending = new RateLimiter(messageLimits.visitorBurst, messageLimits.visitorBurstWindowMs);
   // All the visitors of one address together: a script rotating cookies gains nothing.
@@ -65,6 +75,9 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
             throw error;
           }
         }
+        // A shop with no automatic answers and no banned words: one Map lookup, nothing more.
+        const shop = answerBook.of(visitor.businessId);
+        if (shop) return answerOrSend(events, state, shop, frame);
         const sent = sendVisitorMessage(db, events, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds(), state.pool, state.channel);
         return { created: sent.created, messages: [sent.message] };
       },
@@ -75,6 +88,43 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       // A refused message is named in the error, so the page can offer to retry it.
       (error) => replyFailure(deps, reply, t, error, frame.clientId),
     );
+  }
+
+  /** A typed message screened for banned words, and answered by the shop's bot when a rule matches. */
+  function answerOrSend(events: ConversationEvents, state: VisitorSocketState, shop: ShopAnswers, frame: { clientId: string; body: string }) {
+    const { visitor } = state;
+    const draft = { clientId: frame.clientId, body: screenVisitorText(shop, frame.body) };
+    const answer = findAnswer(shop, draft.body);
+    const onlineAgentIds = hub.agents.onlineIds();
+    if (!answer) {
+      const sent = sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, state.pool, state.channel);
+      return { created: sent.created, messages: [sent.message] };
+    }
+    const shopName = findBusiness(db, visitor.businessId)?.name ?? "";
+    const sent = sendAnsweredMessage(db, events, shop, visitor, draft, onlineAgentIds, state.pool, state.channel, answer, shopName);
+    return { created: sent.created, messages: sent.reply ? [sent.message, sent.reply] : [sent.message] };
+  }
+
+  /**
+   * "Talk to a person": queued as a first message would be; while nobody who could answer is
+   * online, the leave-a-message form takes the composer's place instead, as on the page.
+   */
+  function talkToPerson(ws: VisitorSocket, state: VisitorSocketState, reply: (event: ClientEvent) => void): void {
+    const { visitor, page } = state;
+    const business = findBusiness(db, visitor.businessId);
+    if (!business) return;
+    const onlineAgentIds = hub.agents.onlineIds();
+    const reason = offlineReason(db, business, { onlineAgentIds, pool: state.pool }) ?? (nobodyOnline(db, business.id, onlineAgentIds, state.pool) ? "noAgent" : null);
+    guarded(deps, reply, page.t, () => {
+      if (reason === null || currentConversation(db, visitor.id)) requestPerson(db, hub, visitor, onlineAgentIds, state.pool, state.channel);
+    });
+    if (reason === null) return;
+    const form = leaveMessageForm(page, {
+      action: state.leaveMessageAction,
+      offlineText: reason === "noAgent" ? nobodyOnlineText(page.t, business) : business.offlineText,
+      required: business.offlineRequired,
+    });
+    ws.send(String(html`<hx-partial hx-target="#composer" hx-swap="outerHTML">${form}</hx-partial>`));
   }
 
   function handle(ws: VisitorSocket, state: VisitorSocketState, data: unknown): void {
@@ -118,6 +168,8 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
         case "end":
           endConversationByVisitor(db, hub, visitor.id);
           return;
+        case "person":
+          return talkToPerson(ws, state, reply);
       }
     });
   }
@@ -160,7 +212,8 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       // Resolved once, at the upgrade: who the link the visitor came by asks for.
       const pool = linkPool(db, business.id, query);
       const channel = arrivalChannel(query, request.headers.get("user-agent"));
-      return upgradeSocket(server, request, route, { visitor, ip, pool, channel, page, admitted: false });
+      const leaveMessageAction = chatLink(params.widgetKey, query, { path: "/leave-message" });
+      return upgradeSocket(server, request, route, { visitor, ip, pool, channel, page, leaveMessageAction, admitted: false });
     },
     { query: linkQuery },
   );
