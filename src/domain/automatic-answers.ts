@@ -6,8 +6,9 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
 import { prepared } from "../db/prepared";
 import { messages } from "../db/schema";
-import type { Answer, ShopAnswers } from "./answer-book";
-import type { Pool } from "./assignment";
+import { findAnswer, screenVisitorText, type ShopAnswers } from "./answer-book";
+import { anyone, type Pool } from "./assignment";
+import { findBusiness } from "./businesses";
 import { type Channel, currentConversation } from "./conversations";
 import type { ConversationEvents } from "./events";
 import { nobodyOnline } from "./hours";
@@ -46,28 +47,32 @@ export interface Answered extends SendResult {
 }
 
 /**
- * A visitor's message with the bot's answer when one applies. Without a conversation the exchange
- * goes into one closed at once, as a picked FAQ's does (sendSelfServiceMessage): nobody is queued or
- * notified for an answer that may have sufficed, and "Talk to a person" opens a real one.
+ * A visitor's typed message in a shop with automatic answers or banned words: screened (masked,
+ * or refused with nothing stored), then answered by the bot when a keyword matches and the shop's
+ * setting allows it. Without a conversation the exchange goes into one closed at once, as a
+ * picked FAQ's does (sendSelfServiceMessage): nobody is queued or notified for an answer that may
+ * have sufficed, and "Talk to a person" opens a real one.
  */
-export function sendAnsweredMessage(
+export function sendToShopWithAnswers(
   db: Database,
   events: ConversationEvents,
   shop: ShopAnswers,
   visitor: Visitor,
-  draft: { clientId: string; body: string },
+  typed: { clientId: string; body: string },
   onlineAgentIds: readonly number[],
-  pool: Pool,
-  channel: Channel,
-  answer: Answer,
-  shopName: string,
+  pool: Pool = anyone,
+  channel: Channel = "widget",
 ): Answered {
-  if (!botMayAnswer(db, shop, visitor, onlineAgentIds, pool)) return { ...sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, pool, channel), reply: null };
+  const draft = { clientId: typed.clientId, body: screenVisitorText(shop, typed.body) };
+  const answer = findAnswer(shop, draft.body);
+  if (!answer || !botMayAnswer(db, shop, visitor, onlineAgentIds, pool)) {
+    return { ...sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, pool, channel), reply: null };
+  }
   const sent = sendSelfServiceMessage(db, events, visitor, draft, onlineAgentIds, pool, channel);
   const answered = postAutomaticReply(db, events, sent.conversation, {
     body: answer.body,
     // The shop's name as it was, as an agent's message keeps theirs.
-    meta: { auto: "answer", ...answer.source, shopName },
+    meta: { auto: "answer", ...answer.source, shopName: findBusiness(db, visitor.businessId)?.name ?? "" },
     clientId: `auto:${draft.clientId}`,
   });
   return { ...sent, conversation: answered.conversation, reply: answered.reply };

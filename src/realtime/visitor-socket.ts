@@ -7,9 +7,7 @@ import { isIpBlocked } from "../domain/blocked-ips";
 import { limits, messageLimits } from "../domain/limits";
 import { findBusiness } from "../domain/businesses";
 import { arrivalChannel, type Channel, currentConversation, endConversationByVisitor } from "../domain/conversations";
-import { findAnswer, screenVisitorText, type ShopAnswers } from "../domain/answer-book";
-import { requestPerson, sendAnsweredMessage } from "../domain/automatic-answers";
-import type { ConversationEvents } from "../domain/events";
+import { requestPerson, sendToShopWithAnswers } from "../domain/automatic-answers";
 import { nobodyOnline, offlineReason } from "../domain/hours";
 import { chatLink } from "../routes/chat-links";
 import { nobodyOnlineText } from "../views/chat";
@@ -77,7 +75,10 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
         }
         // A shop with no automatic answers and no banned words: one Map lookup, nothing more.
         const shop = answerBook.of(visitor.businessId);
-        if (shop) return answerOrSend(events, state, shop, frame);
+        if (shop) {
+          const sent = sendToShopWithAnswers(db, events, shop, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds(), state.pool, state.channel);
+          return { created: sent.created, messages: sent.reply ? [sent.message, sent.reply] : [sent.message] };
+        }
         const sent = sendVisitorMessage(db, events, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds(), state.pool, state.channel);
         return { created: sent.created, messages: [sent.message] };
       },
@@ -88,21 +89,6 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       // A refused message is named in the error, so the page can offer to retry it.
       (error) => replyFailure(deps, reply, t, error, frame.clientId),
     );
-  }
-
-  /** A typed message screened for banned words, and answered by the shop's bot when a rule matches. */
-  function answerOrSend(events: ConversationEvents, state: VisitorSocketState, shop: ShopAnswers, frame: { clientId: string; body: string }) {
-    const { visitor } = state;
-    const draft = { clientId: frame.clientId, body: screenVisitorText(shop, frame.body) };
-    const answer = findAnswer(shop, draft.body);
-    const onlineAgentIds = hub.agents.onlineIds();
-    if (!answer) {
-      const sent = sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, state.pool, state.channel);
-      return { created: sent.created, messages: [sent.message] };
-    }
-    const shopName = findBusiness(db, visitor.businessId)?.name ?? "";
-    const sent = sendAnsweredMessage(db, events, shop, visitor, draft, onlineAgentIds, state.pool, state.channel, answer, shopName);
-    return { created: sent.created, messages: sent.reply ? [sent.message, sent.reply] : [sent.message] };
   }
 
   /**
