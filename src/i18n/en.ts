@@ -645,6 +645,7 @@ export const en = {
   "faq.gone": "This question is no longer available. Reload the page to see the current list.",
   "answers.label": "Automatic answer",
   "answers.talkToPerson": "Talk to a person",
+  "answers.personRequested": "Asked for a person",
   "answers.refused": "Your message contains words this shop does not accept. Please rephrase it.",
   "answers.title": "Automatic answers",
   "answers.intro": "The shop answers common questions by itself: when a visitor's message contains a rule's keyword, its answer is sent at once under the shop's name, marked as automatic, with a “Talk to a person” button that puts the visitor in the queue.",

@@ -645,6 +645,7 @@ export const zhCN: Dictionary = {
   "faq.gone": "这个问题已不再提供，请刷新页面查看最新列表。",
   "answers.label": "自动回复",
   "answers.talkToPerson": "转人工",
+  "answers.personRequested": "请求转人工",
   "answers.refused": "您的消息包含本店不接受的词语，请修改后再发送。",
   "answers.title": "自动回复",
   "answers.intro": "店铺自动回答常见问题：访客消息包含某条规则的关键词时，立即以店铺名义发送该规则的回复，标注为自动回复，并附“转人工”按钮，访客点击后进入排队。",

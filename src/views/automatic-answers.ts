@@ -36,7 +36,7 @@ function settingsCard(t: Translate, settings: AnswerSettings, typed?: TypedForm)
 function ruleFields(t: Translate, form: string, values: Record<string, string>, errors: TypedForm["errors"]): SafeHtml {
   return html`${textArea(t, errors, { id: `${form}-keywords`, name: "keywords", label: t("answers.keywords"), value: values.keywords ?? "", maxlength: limits.keywordsPerRule * (limits.keywordLength + 1), rows: 3 })}
 ${textArea(t, errors, { id: `${form}-answer`, name: "answer", label: t("answers.answer"), value: values.answer ?? "", maxlength: messageLimits.bodyLength, rows: 3 })}
-<label class="inline-check"><input type="checkbox" name="enabled" value="on" ${values.enabled === "on" ? html`checked` : ""}> ${t("answers.enabled")}</label>`;
+<label class="choice"><input type="checkbox" name="enabled" value="on" ${values.enabled === "on" ? html`checked` : ""}><span>${t("answers.enabled")}</span></label>`;
 }
 
 function ruleItem(t: Translate, rule: AnswerRule, typed?: TypedForm): SafeHtml {

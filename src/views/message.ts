@@ -57,7 +57,7 @@ export function systemText(t: Translate, message: Pick<Message, "body" | "meta">
  */
 function automaticReply(t: Translate, message: Message, audience: Audience): SafeHtml {
   const bot = message.meta?.auto === "answer";
-  const author = bot ? html`${String(message.meta?.shopName ?? "")} <span class="auto-label">${t("answers.label")}</span>` : t("faq.autoReply");
+  const author = bot ? html`${String(message.meta?.shopName ?? "")} <span class="faq-tag auto-label">${t("answers.label")}</span>` : t("faq.autoReply");
   return html`<div class="message ${audience === "visitor" ? "theirs " : ""}auto" id="${messageDomId(message.clientId)}" data-seq="${message.id}"${conversationAttribute(message, audience)}>
   <div class="author">${author}</div>
   <div class="bubble">${richText(message.body)}</div>

@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { auditLog } from "../../src/db/schema";
 import { answerSettingsOf, listAnswerRules } from "../../src/domain/answer-rules";
 import { limits } from "../../src/domain/limits";
-import { type ListeningApp, listeningApps, signedIn, TestSocket, testApp, visitChat, wsUrl } from "../support";
+import { Client, type ListeningApp, listeningApps, signedIn, TestSocket, testApp, visitChat, wsUrl } from "../support";
 
 const path = "/console/automatic-answers";
 const start = listeningApps();
@@ -74,26 +74,47 @@ describe("the Automatic answers page", () => {
   });
 });
 
+describe("banned words in the pre-chat form's question", () => {
+  it("masks them as in the chat: the question is the visitor's first message", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    await client.post(`${path}/banned-words`, { bannedWords: "傻瓜", bannedMode: "mask" });
+    ctx.sqlite.run(`UPDATE businesses SET pre_chat_form = 1, pre_chat_required = '[]'`);
+    const visitor = new Client(ctx.app);
+    const page = await (await visitor.get(`/chat/${ctx.business.widgetKey}`)).text();
+    const action = /<form method="post" action="([^"]+)"/.exec(page)![1]!.replaceAll("&amp;", "&");
+    const clientId = /name="clientId" value="([^"]+)"/.exec(page)![1]!;
+    const sent = await visitor.post(action, { name: "", email: "", phone: "", question: "你们是傻瓜吗", clientId });
+    expect(sent.status).toBe(303);
+    expect(ctx.sqlite.query("SELECT body FROM messages").all()).toEqual([{ body: "你们是＊＊吗" }]);
+  });
+});
+
 describe("automatic answers over the visitor socket", () => {
   it("answers a rule saved on the page at once, labelled with the shop's name, with Talk to a person", async () => {
     const ctx = start();
-    const { agent, client } = await signedIn(ctx, "owner");
+    const { client } = await signedIn(ctx, "owner");
+    // Claim mode: asking for a person puts the visitor in the queue for an agent to take.
+    ctx.sqlite.run("UPDATE businesses SET routing_mode = 'claim'");
     await client.post(`${path}/settings`, { answerWhen: "untilAgent" });
     await client.post(`${path}/rules`, { keywords: "退货", answer: "30 天内可退货。", enabled: "on" });
-    // An agent online: the request for a person is queued rather than offered the form.
+    // An agent online: the request for a person is queued rather than answered by the form.
     const agentSocket = new TestSocket(wsUrl(ctx, "/ws/agent"), { cookie: client.cookie!, origin: ctx.base });
     await agentSocket.opened;
+    agentSocket.send({ type: "resume", after: 0 });
     const visitor = await visitorSocket(ctx);
     visitor.send({ type: "send", clientId: crypto.randomUUID(), body: "我想退货怎么办" });
     const answer = await visitor.next((f) => f.includes("message theirs auto"));
     expect(answer).toContain("30 天内可退货。");
-    expect(answer).toContain(`${ctx.business.name} <span class="auto-label">Automatic answer</span>`);
+    expect(answer).toContain(`${ctx.business.name} <span class="faq-tag auto-label">Automatic answer</span>`);
     expect(answer).toContain('hx-vals=\'{"type": "person"}\'');
+    const mark = agentSocket.frames.length;
     visitor.send({ type: "person" });
     await visitor.next((f) => f.includes("You asked to talk to a person"));
-    // Routed as a first message is: to the online owner, in this shop's auto mode.
-    const opened = ctx.sqlite.query("SELECT status, agent_id AS agentId FROM conversations ORDER BY id DESC").get();
-    expect(opened).toEqual({ status: "open", agentId: agent.id });
+    // The agents' waiting list says so beside the preview.
+    expect(await agentSocket.next((f) => f.includes('class="faq-tag bot-note" data-bot="personRequested"'), 2000, mark)).toContain("Asked for a person");
+    const waiting = ctx.sqlite.query("SELECT status, agent_id AS agentId FROM conversations ORDER BY id DESC").get();
+    expect(waiting).toEqual({ status: "queued", agentId: null });
   });
 
   it("answers with the FAQ once the shop ticks it, after the FAQ changed on its page", async () => {
