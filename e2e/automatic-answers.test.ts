@@ -119,6 +119,8 @@ describe("automatic answers", () => {
 
       await answer.locator("button.talk-to-person", { hasText: person }).click();
       await chat.locator("#thread .message.event", { hasText: asked }).waitFor();
+      // Asked: the button has done its work.
+      await answer.locator("button.talk-to-person").waitFor({ state: "hidden" });
       await chat.locator("#queue-position:not([hidden])").waitFor();
       // The agent's waiting list marks it at once: the visitor asked for a person.
       await agent.locator("#tab-waiting").click();

@@ -70,7 +70,8 @@ export function messageView(t: Translate, message: Message, audience: Audience):
   if (message.sender === "system" && message.meta?.auto) return automaticReply(t, message, audience);
   if (isRatingEvent(message)) return ratingMessage(t, message, audience);
   if (message.sender === "system") {
-    return html`<div class="message event" id="${messageDomId(message.clientId)}" data-seq="${message.id}"${conversationAttribute(message, audience)}>
+    // The visitor asked for a person: the page hides "Talk to a person" above it (kefu.css).
+    return html`<div class="message event${message.body === "personRequested" ? " person-requested" : ""}" id="${messageDomId(message.clientId)}" data-seq="${message.id}"${conversationAttribute(message, audience)}>
   <span>${systemText(t, message, audience)}</span> ${messageTime(message.createdAt)}
 </div>`;
   }
