@@ -8,7 +8,7 @@ import { addFaq, askFaq } from "../../src/domain/faqs";
 import { quickRange } from "../../src/domain/report-range";
 import { buildReport } from "../../src/domain/reports";
 import { createAnonymousVisitor } from "../../src/domain/visitors";
-import { addMember, testApp } from "../support";
+import { addMember, signedIn, testApp } from "../support";
 
 const anyone = { groupId: null, requestedAgentId: null };
 
@@ -36,5 +36,10 @@ describe("automatic answers in reports", () => {
     expect(today()).toMatchObject({ automaticAnswers: 3, personRequests: 1 });
     tallyNextMessages(ctx.db);
     expect(today()).toMatchObject({ automaticAnswers: 3, personRequests: 1 });
+    // The page shows the figure with its note.
+    const { client } = await signedIn(ctx, "admin");
+    const page = await (await client.get("/console/reports")).text();
+    expect(page).toContain('data-figure="automatic-answers"');
+    expect(page).toContain("1 then asked for a person");
   });
 });
