@@ -538,7 +538,7 @@ export const conversationTallies = sqliteTable("conversation_tallies", {
   agentMessages: integer("agent_messages").notNull().default(0),
   // The first time an agent joined: a transfer later moves assigned_at, not this.
   firstJoinedAt: integer("first_joined_at"),
-  // Automatic answers (issue 15 part 1): answers the shop's bot gave, and 1 when the visitor asked for a person.
+  // Automatic answers (issue 15 part 1): answers the shop gave by itself, and 1 when the visitor asked for a person.
   automaticAnswers: integer("automatic_answers").notNull().default(0),
   personRequested: integer("person_requested").notNull().default(0),
 });

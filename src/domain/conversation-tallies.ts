@@ -13,7 +13,7 @@ export interface Tally {
   visitorMessages: number;
   agentMessages: number;
   firstJoinedAt: number | null;
-  /** The shop's bot's answers (automatic-answers.ts), and 1 when the visitor asked for a person. */
+  /** Answers the shop gave by itself (its bot's, a picked FAQ's), and 1 when the visitor asked for a person. */
   automaticAnswers: number;
   personRequested: number;
 }
@@ -28,7 +28,7 @@ export function tallyProgress(db: Queryable): number {
 const tallied = (after: number, upTo: number) => sql`SELECT conversation_id AS conversationId,
     sum(sender = 'visitor') AS visitorMessages, sum(sender = 'agent') AS agentMessages,
     min(CASE WHEN sender = 'system' AND body = 'joined' THEN created_at END) AS firstJoinedAt,
-    sum(sender = 'system' AND kind = 'text' AND json_extract(meta, '$.auto') = 'answer') AS automaticAnswers,
+    sum(sender = 'system' AND kind = 'text' AND json_extract(meta, '$.auto') IS NOT NULL) AS automaticAnswers,
     max(sender = 'system' AND body = 'personRequested') AS personRequested
   FROM messages WHERE id > ${after} AND id <= ${upTo} GROUP BY conversation_id`;
 

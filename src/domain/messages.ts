@@ -206,6 +206,21 @@ function insertConversation(
     .get();
 }
 
+/** Self-service exchanges this close together share one conversation, as one visit's questions would. */
+const selfServiceSpanMs = 30 * 60_000;
+
+/**
+ * The visitor's last conversation when it holds only self-service (no agent ever took it) and
+ * closed less than selfServiceSpanMs ago: the next answered question goes there too, so that
+ * three questions the shop answered by itself are one conversation in the lists and reports.
+ */
+function selfServiceConversation(db: Queryable, visitorId: number): Conversation | undefined {
+  const last = lastClosedConversation(db, visitorId);
+  // Made closed (sendSelfServiceMessage sets both times at once), never one that waited and was left.
+  const madeClosed = last?.closedAt != null && last.agentId === null && last.closedAt - last.openedAt < 5_000;
+  return madeClosed && Date.now() - last.closedAt! < selfServiceSpanMs ? last : undefined;
+}
+
 /** A retried send: the message already stored under this client id, answered instead of a second one. */
 function retried(db: Queryable, visitorId: number, clientId: string): SendResult | null {
   const existing = alreadySent(db, visitorId, clientId);
@@ -319,7 +334,7 @@ export function sendSelfServiceMessage(
     const again = retried(db, visitor.id, draft.clientId);
     if (again) return again;
     if (currentConversation(db, visitor.id)) return null;
-    const conversation = insertConversation(tx, visitor, pool, channel, { status: "closed", closedAt: Date.now() });
+    const conversation = selfServiceConversation(tx, visitor.id) ?? insertConversation(tx, visitor, pool, channel, { status: "closed", closedAt: Date.now() });
     const message = tx
       .insert(messages)
       .values({ conversationId: conversation.id, sender: "visitor", kind: "text", body: draft.body, meta: draft.meta, clientId: draft.clientId })

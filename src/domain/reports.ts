@@ -5,12 +5,13 @@
 // How each figure is counted (the page says the same in words):
 // - started: conversations opened in the range; a conversation belongs to the day it opened.
 // - answered: an agent replied at least once. missed: closed with no agent reply (the visitor
-//   left while waiting, or it was closed unanswered). One still waiting is neither yet.
+//   left while waiting, or it was closed unanswered) and no answer of the shop's own (its bot's,
+//   a picked FAQ's). One still waiting is neither yet.
 // - first response: first agent reply − opened; queue wait: first agent joined − opened;
 //   duration: closed − opened.
 // - by agent: the agent who has (or last had) the conversation; a transferred one counts for
 //   the agent it went to. By group: the group it was (last) routed to.
-// - automatic answers: the shop's bot's answers; asked for a person: conversations in which the
+// - automatic answers: the answers the shop gave by itself (its bot's, a picked FAQ's); asked for a person: conversations in which the
 //   visitor pressed "Talk to a person" (most often one opened by it, after answers in an earlier one).
 // - ratings: 1 to 5 stars (ratings.ts); CSAT is the share of 4 and 5 stars among rated ones.
 // - to compare: the totals of as many days just before the range, with the same filter.
@@ -216,7 +217,8 @@ function figuresOf(conversations: ConversationFacts[]): Figures {
     if (c.firstResponseAt !== null) {
       answered++;
       firstResponses.push(c.firstResponseAt - c.openedAt);
-    } else if (c.closedAt !== null) missed++;
+      // One the shop answered by itself (its bot, a picked FAQ) and nobody was asked to take was not missed.
+    } else if (c.closedAt !== null && c.automaticAnswers === 0) missed++;
     const joined = c.firstJoinedAt ?? c.assignedAt;
     if (joined !== null) waits.push(joined - c.openedAt);
     if (c.closedAt !== null) durations.push(c.closedAt - c.openedAt);

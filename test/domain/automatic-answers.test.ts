@@ -78,6 +78,16 @@ describe("the shop's bot answering", () => {
     expect(ctx.stored(visitor.id).map((message) => message.body)).toEqual(["我想退货怎么办", "30 天内可退货。"]);
   });
 
+  it("keeps one visit's answered questions in one closed conversation", async () => {
+    const ctx = await shop();
+    addAnswerRule(ctx.db, ctx.owner, { keywords: "退货\n发货", answer: "x", enabled: true });
+    const visitor = ctx.newVisitor();
+    const first = ctx.say(ctx.compiled(), visitor, "退货");
+    const second = ctx.say(ctx.compiled(), visitor, "发货");
+    expect(second.conversation.id).toBe(first.conversation.id);
+    expect(second.conversation.status).toBe("closed");
+  });
+
   it("sends a message that matches nothing as usual, into the queue", async () => {
     const ctx = await shop();
     addAnswerRule(ctx.db, ctx.owner, { keywords: "退货", answer: "x", enabled: true });
