@@ -7,6 +7,7 @@ import type { Database } from "./db/client";
 import { isStorageFull, NotFoundError, RuleError } from "./domain/errors";
 import { attachmentLimits, limits } from "./domain/limits";
 import { ConcurrencyLimit } from "./domain/concurrency-limit";
+import { AnswerBook } from "./domain/answer-book";
 import { RateLimiter } from "./domain/rate-limiter";
 import { localeFromAcceptLanguage, translator } from "./i18n";
 import type { Log } from "./log";
@@ -27,6 +28,7 @@ import { teamRoutes } from "./routes/team";
 import { groupRoutes } from "./routes/groups";
 import { triggerRoutes } from "./routes/triggers";
 import { visitorWindowRoutes } from "./routes/visitor-window";
+import { automaticAnswerRoutes } from "./routes/automatic-answers";
 import { blockedRoutes } from "./routes/blocked";
 import { liveVisitorRoutes } from "./routes/live-visitors";
 import { visitorProfileRoutes } from "./routes/visitor-profile";
@@ -72,9 +74,11 @@ export interface AppDeps {
   presenceGraceMs: number;
   /** How long a call rings before it is missed (tests shorten it). */
   callRingMs?: number;
+  /** Each shop's automatic answers and banned words, compiled once (domain/answer-book.ts). */
+  answerBook: AnswerBook;
 }
 
-export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "newVisitors" | "presenceGraceMs"> &
+export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "newVisitors" | "presenceGraceMs" | "answerBook"> &
   Partial<Pick<AppDeps, "loginThrottle" | "passwordChecks" | "newVisitors" | "presenceGraceMs">>;
 
 
@@ -85,6 +89,7 @@ export function createApp(options: AppOptions) {
     passwordChecks: options.passwordChecks ?? new ConcurrencyLimit(limits.passwordChecksAtOnce, limits.passwordChecksWaiting),
     newVisitors: options.newVisitors ?? new RateLimiter(limits.newVisitorsPerIpMinute, 60_000),
     presenceGraceMs: options.presenceGraceMs ?? 5000,
+    answerBook: new AnswerBook(options.db),
   };
   const pageFor = (request: Request) => {
     const locale = localeFromAcceptLanguage(request.headers.get("accept-language"));
@@ -182,6 +187,7 @@ function shopManagementRoutes(deps: AppDeps, hub: Hub, outbound: Outbound) {
     .use(groupRoutes(deps, hub))
     .use(triggerRoutes(deps, hub))
     .use(visitorWindowRoutes(deps))
+    .use(automaticAnswerRoutes(deps))
     .use(blockedRoutes(deps, hub))
     .use(integrationRoutes(deps, outbound))
     .use(emailSettingsRoutes(deps, outbound))

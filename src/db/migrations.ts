@@ -24,6 +24,7 @@ import preChatForm from "../../migrations/0019_pre_chat_form.sql" with { type: "
 import wechatSignIn from "../../migrations/0020_wechat_sign_in.sql" with { type: "text" };
 import callServers from "../../migrations/0021_call_servers.sql" with { type: "text" };
 import triggers from "../../migrations/0022_triggers.sql" with { type: "text" };
+import automaticAnswers from "../../migrations/0023_automatic_answers.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -50,6 +51,7 @@ const sqlByTag: Record<string, string> = {
   "0020_wechat_sign_in": wechatSignIn,
   "0021_call_servers": callServers,
   "0022_triggers": triggers,
+  "0023_automatic_answers": automaticAnswers,
 };
 
 export interface Migration {

@@ -549,6 +549,9 @@ export const conversationTallies = sqliteTable("conversation_tallies", {
   agentMessages: integer("agent_messages").notNull().default(0),
   // The first time an agent joined: a transfer later moves assigned_at, not this.
   firstJoinedAt: integer("first_joined_at"),
+  // Automatic answers (issue 15 part 1): answers the shop gave by itself, and 1 when the visitor asked for a person.
+  automaticAnswers: integer("automatic_answers").notNull().default(0),
+  personRequested: integer("person_requested").notNull().default(0),
 });
 
 export const tallyProgress = sqliteTable(
@@ -568,6 +571,7 @@ export const wechatAccounts = sqliteTable("wechat_accounts", {
   appSecret: text("app_secret").notNull(),
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
 });
+
 // Triggers (issue 15, part 3): a shop's proactive messages, shown to a visitor with no
 // conversation after some seconds on a matching page (src/domain/triggers.ts).
 export const triggers = sqliteTable(
@@ -615,3 +619,29 @@ export const triggerTallies = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.triggerId, table.day] })],
 );
+
+// Automatic answers and banned words (issue 15 part 1): a shop's rules of keywords with an answer,
+// and one row of settings for when its bot answers and which words visitors may not write.
+export const answerRules = sqliteTable(
+  "answer_rules",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    // One keyword or phrase a line, as the owner typed them.
+    keywords: text("keywords").notNull(),
+    answer: text("answer").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (table) => [index("answer_rules_business_idx").on(table.businessId, table.id)],
+);
+
+export const answerSettings = sqliteTable("answer_settings", {
+  businessId: integer("business_id").primaryKey().references(() => businesses.id),
+  // off, until an agent has replied in the conversation, or only while nobody who serves it is online.
+  answerWhen: text("answer_when", { enum: ["off", "untilAgent", "noAgentOnline"] }).notNull().default("off"),
+  useFaqs: integer("use_faqs", { mode: "boolean" }).notNull().default(false),
+  // One word a line; empty: nothing is screened.
+  bannedWords: text("banned_words").notNull().default(""),
+  bannedMode: text("banned_mode", { enum: ["mask", "refuse"] }).notNull().default("mask"),
+});

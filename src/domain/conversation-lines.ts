@@ -6,7 +6,7 @@
 // line again. Each line remembers the last message it reflects, so an announcement that arrives
 // after its line was read again (sends of one group commit) is not counted twice.
 import type { Queryable } from "../db/client";
-import { type Conversation, type ConversationSummary, openSummariesOf, summarize } from "./conversations";
+import { botNoteOf, type Conversation, type ConversationSummary, openSummariesOf, summarize } from "./conversations";
 import type { Message } from "./messages";
 
 interface Line extends ConversationSummary {
@@ -31,6 +31,7 @@ export class ConversationLines {
     line.reflects = message.id;
     line.conversation = { ...line.conversation, lastMessageId: message.id };
     line.lastAt = message.createdAt;
+    line.lastBot = botNoteOf(message);
     if (message.sender === "visitor") {
       line.visitorBody = message.body;
       line.visitorKind = message.kind;

@@ -13,6 +13,9 @@ export interface Tally {
   visitorMessages: number;
   agentMessages: number;
   firstJoinedAt: number | null;
+  /** Answers the shop gave by itself (its bot's, a picked FAQ's), and 1 when the visitor asked for a person. */
+  automaticAnswers: number;
+  personRequested: number;
 }
 
 /** The id of the last message tallied; 0 before the first batch. */
@@ -24,7 +27,9 @@ export function tallyProgress(db: Queryable): number {
 // One grouped pass over messages in (after, upTo]: the same rules for the batch and the tail.
 const tallied = (after: number, upTo: number) => sql`SELECT conversation_id AS conversationId,
     sum(sender = 'visitor') AS visitorMessages, sum(sender = 'agent') AS agentMessages,
-    min(CASE WHEN sender = 'system' AND body = 'joined' THEN created_at END) AS firstJoinedAt
+    min(CASE WHEN sender = 'system' AND body = 'joined' THEN created_at END) AS firstJoinedAt,
+    sum(sender = 'system' AND kind = 'text' AND json_extract(meta, '$.auto') IS NOT NULL) AS automaticAnswers,
+    max(sender = 'system' AND body = 'personRequested') AS personRequested
   FROM messages WHERE id > ${after} AND id <= ${upTo} GROUP BY conversation_id`;
 
 /** Tallies the next `batch` messages after the last one tallied; true when more are waiting. */
@@ -37,12 +42,14 @@ export function tallyNextMessages(db: Queryable, batch = tallyBatch): boolean {
       );
       if (!found?.upTo) return false;
       // "WHERE true" tells SQLite's parser the ON CONFLICT belongs to the INSERT, not a join.
-      tx.run(sql`INSERT INTO conversation_tallies (conversation_id, visitor_messages, agent_messages, first_joined_at)
+      tx.run(sql`INSERT INTO conversation_tallies (conversation_id, visitor_messages, agent_messages, first_joined_at, automatic_answers, person_requested)
         SELECT * FROM (${tallied(after, found.upTo)}) WHERE true
         ON CONFLICT (conversation_id) DO UPDATE SET
           visitor_messages = visitor_messages + excluded.visitor_messages,
           agent_messages = agent_messages + excluded.agent_messages,
-          first_joined_at = coalesce(first_joined_at, excluded.first_joined_at)`);
+          first_joined_at = coalesce(first_joined_at, excluded.first_joined_at),
+          automatic_answers = automatic_answers + excluded.automatic_answers,
+          person_requested = max(person_requested, excluded.person_requested)`);
       tx.run(sql`INSERT INTO tally_progress (id, last_message_id) VALUES (1, ${found.upTo})
         ON CONFLICT (id) DO UPDATE SET last_message_id = excluded.last_message_id`);
       return found.count === batch;

@@ -96,6 +96,8 @@ export interface ConversationSummary {
   visitorKind: Message["kind"] | null;
   /** When anything was last said or happened in it. */
   lastAt: number | null;
+  /** The last thing in it was the shop's bot answering, or the visitor asking for a person (automatic-answers.ts). */
+  lastBot: BotNote | null;
   /** While it waits: since when (its start, or its last return to the queue). */
   waitingSince: number | null;
   unread: number;
@@ -108,6 +110,17 @@ const queuedAgain = sql<number | null>`(SELECT q.created_at FROM ${messages} q W
 const waitingSince = sql<number | null>`CASE WHEN ${conversations.status} = 'queued' THEN coalesce(${queuedAgain}, ${conversations.openedAt}) END`;
 
 const lastMessage = alias(messages, "last_message");
+export type BotNote = "answered" | "personRequested";
+// Read from the last message alone (joined already), as ConversationLines keeps it from each new one.
+const lastBot = sql<BotNote | null>`CASE WHEN ${lastMessage.sender} = 'system' AND ${lastMessage.body} = 'personRequested' THEN 'personRequested'
+  WHEN ${lastMessage.sender} = 'system' AND json_extract(${lastMessage.meta}, '$.auto') = 'answer' THEN 'answered' END`;
+
+/** What a message says for a list's bot note, as `lastBot` reads it. */
+export function botNoteOf(message: Pick<Message, "sender" | "body" | "meta">): BotNote | null {
+  if (message.sender !== "system") return null;
+  if (message.body === "personRequested") return "personRequested";
+  return message.meta?.auto === "answer" ? "answered" : null;
+}
 const visitorMessage = alias(messages, "visitor_message");
 
 function summaryQuery(db: Queryable) {
@@ -122,6 +135,7 @@ function summaryQuery(db: Queryable) {
       visitorBody: visitorMessage.body,
       visitorKind: visitorMessage.kind,
       lastAt: lastMessage.createdAt,
+      lastBot,
       waitingSince,
       unread: unreadFromVisitor,
     })

@@ -4,7 +4,7 @@
 // the actor's (or the visitor's) business, so another shop's FAQ is simply not found.
 import { and, asc, eq } from "drizzle-orm";
 import type { Database, Queryable } from "../db/client";
-import { faqs, messages } from "../db/schema";
+import { faqs } from "../db/schema";
 import { anyone, type Pool } from "./assignment";
 import { recordAudit } from "./audit";
 import type { Channel } from "./conversations";
@@ -12,7 +12,7 @@ import type { ConversationEvents } from "./events";
 import { NotFoundError, ValidationError } from "./errors";
 import { checkRequiredText, problems } from "./fields";
 import { limits } from "./limits";
-import { type Message, type SendResult, sendSelfServiceMessage, touchConversation } from "./messages";
+import { type Message, postAutomaticReply, type SendResult, sendSelfServiceMessage } from "./messages";
 import type { Visitor } from "./visitors";
 
 export type Faq = typeof faqs.$inferSelect;
@@ -98,9 +98,8 @@ export interface FaqAsked extends SendResult {
 /**
  * The visitor picked a question. It is sent as their own message, with every refusal of a typed
  * one, but queues nobody (sendSelfServiceMessage): the answer may be all they needed. The answer
- * follows in the same conversation as an automatic reply. The reply's client id is
- * derived from the question's with a character visitors' ids cannot hold, so a retried pick
- * returns both stored messages and a pick interrupted between the two still gets its answer.
+ * follows in the same conversation as an automatic reply (postAutomaticReply), so a retried pick
+ * returns both stored messages.
  */
 export function askFaq(
   db: Database,
@@ -114,32 +113,7 @@ export function askFaq(
 ): FaqAsked {
   const faq = findFaq(db, visitor.businessId, faqId);
   const asked = sendSelfServiceMessage(db, events, visitor, { clientId, body: faq.question, meta: { faq: faq.id } }, onlineAgentIds, pool, channel);
-  const replyClientId = `faq:${clientId}`;
-  const answered = db.transaction((tx) => {
-    const inserted = tx
-      .insert(messages)
-      .values({
-        conversationId: asked.conversation.id,
-        sender: "system",
-        kind: "text",
-        body: faq.answer,
-        meta: { auto: "faq", faq: faq.id },
-        clientId: replyClientId,
-      })
-      .onConflictDoNothing()
-      .returning()
-      .get();
-    if (!inserted) {
-      const stored = tx
-        .select()
-        .from(messages)
-        .where(and(eq(messages.conversationId, asked.conversation.id), eq(messages.clientId, replyClientId)))
-        .get()!;
-      return { reply: stored, conversation: asked.conversation, created: false };
-    }
-    return { reply: inserted, conversation: touchConversation(tx, asked.conversation, inserted), created: true };
-  }, { behavior: "immediate" });
-  if (answered.created) events.messageCreated(answered.reply, answered.conversation);
+  const answered = postAutomaticReply(db, events, asked.conversation, { body: faq.answer, meta: { auto: "faq", faq: faq.id }, clientId: `faq:${clientId}` });
   return { ...asked, conversation: answered.conversation, reply: answered.reply };
 }
 

@@ -64,6 +64,12 @@ export const limits = {
   faqQuestionLength: 200,
   faqAnswerLength: 2000,
   faqsPerBusiness: 50,
+  // Automatic answers: rules a shop may have, keywords per rule and their length; banned words.
+  answerRulesPerBusiness: 100,
+  keywordsPerRule: 20,
+  keywordLength: 50,
+  bannedWords: 500,
+  bannedWordLength: 30,
   infoTabTitleLength: 30,
   infoTabBodyLength: 5000,
   infoTabsPerBusiness: 5,

@@ -21,7 +21,7 @@ import { insertTriggerLine } from "./trigger-showings";
 import type { RatingEvent } from "./ratings";
 
 export type Message = typeof messages.$inferSelect;
-export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "reopened" | "call" | RatingEvent;
+export type SystemEvent = "joined" | "closed" | "transferred" | "requeued" | "reopened" | "call" | "personRequested" | RatingEvent;
 
 export interface Draft {
   clientId: string;
@@ -207,6 +207,21 @@ function insertConversation(
     .get();
 }
 
+/** Self-service exchanges this close together share one conversation, as one visit's questions would. */
+const selfServiceSpanMs = 30 * 60_000;
+
+/**
+ * The visitor's last conversation when it holds only self-service (no agent ever took it) and
+ * closed less than selfServiceSpanMs ago: the next answered question goes there too, so that
+ * three questions the shop answered by itself are one conversation in the lists and reports.
+ */
+function selfServiceConversation(db: Queryable, visitorId: number): Conversation | undefined {
+  const last = lastClosedConversation(db, visitorId);
+  // Made closed (sendSelfServiceMessage sets both times at once), never one that waited and was left.
+  const madeClosed = last?.closedAt != null && last.agentId === null && last.closedAt - last.openedAt < 5_000;
+  return madeClosed && Date.now() - last.closedAt! < selfServiceSpanMs ? last : undefined;
+}
+
 /** A retried send: the message already stored under this client id, answered instead of a second one. */
 function retried(db: Queryable, visitorId: number, clientId: string): SendResult | null {
   const existing = alreadySent(db, visitorId, clientId);
@@ -231,13 +246,40 @@ export function sendVisitorMessage(
   channel: Channel = "widget",
 ): SendResult {
   checkDraft(draft);
+  return writeAsVisitor(db, events, visitor, draft.clientId, onlineAgentIds, pool, channel, (conversation) =>
+    insertMessage(db, {
+      conversationId: conversation.id,
+      sender: "visitor",
+      agentId: null,
+      kind: draft.kind ?? "text",
+      body: draft.body,
+      meta: metaOf(db, draft, conversation),
+      clientId: draft.clientId,
+    }),
+  );
+}
+
+/**
+ * Something the visitor does that goes into their current conversation, or opens and routes one
+ * as their first message would: `write` inserts it (a typed message, or a request for a person).
+ */
+export function writeAsVisitor(
+  db: Database,
+  events: ConversationEvents,
+  visitor: Visitor,
+  clientId: string,
+  onlineAgentIds: readonly number[],
+  pool: Pool,
+  channel: Channel,
+  write: (conversation: Conversation) => Message,
+): SendResult {
   const created: Message[] = [];
   let opened = null as { previous: Conversation | null } | null;
   // The hot statements run on `db` inside the transaction: same connection (see db/prepared.ts).
   const result = immediately(db, () => {
     // Read now, not from the visitor the socket resolved at connect: a block applies at once.
     if (isBlocked(db, visitor.id)) throw new RuleError({ key: "chat.blocked" });
-    const again = retried(db, visitor.id, draft.clientId);
+    const again = retried(db, visitor.id, clientId);
     if (again) return again;
     let conversation = currentConversation(db, visitor.id);
     const business = conversation ? null : businessOf(db, visitor.businessId);
@@ -247,15 +289,7 @@ export function sendVisitorMessage(
     // A trigger's message they are answering opens the thread, so the agent sees what they answered.
     const triggerLine = started ? insertTriggerLine(db, conversation, business!.name) : null;
     if (triggerLine) created.push(triggerLine);
-    const message = insertMessage(db, {
-      conversationId: conversation.id,
-      sender: "visitor",
-      agentId: null,
-      kind: draft.kind ?? "text",
-      body: draft.body,
-      meta: metaOf(db, draft, conversation),
-      clientId: draft.clientId,
-    });
+    const message = write(conversation);
     conversation = touchConversation(db, conversation, message);
     created.push(message);
     if (started) {
@@ -304,7 +338,7 @@ export function sendSelfServiceMessage(
     const again = retried(db, visitor.id, draft.clientId);
     if (again) return again;
     if (currentConversation(db, visitor.id)) return null;
-    const conversation = insertConversation(tx, visitor, pool, channel, { status: "closed", closedAt: Date.now() });
+    const conversation = selfServiceConversation(tx, visitor.id) ?? insertConversation(tx, visitor, pool, channel, { status: "closed", closedAt: Date.now() });
     const message = tx
       .insert(messages)
       .values({ conversationId: conversation.id, sender: "visitor", kind: "text", body: draft.body, meta: draft.meta, clientId: draft.clientId })
@@ -315,6 +349,39 @@ export function sendSelfServiceMessage(
   if (!result) return sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, pool, channel);
   if (result.created) events.messageCreated(result.message, result.conversation);
   return result;
+}
+
+/**
+ * An answer the shop gives by itself (a picked FAQ's, or an automatic answer's) after the visitor's
+ * message in `conversation`. Its client id is derived from the visitor's with a character their
+ * ids cannot hold, so a retried send returns the stored answer and a send interrupted between the
+ * two still gets it.
+ */
+export function postAutomaticReply(
+  db: Database,
+  events: ConversationEvents,
+  conversation: Conversation,
+  reply: { body: string; meta: Record<string, unknown>; clientId: string },
+): { reply: Message; conversation: Conversation } {
+  const answered = db.transaction((tx) => {
+    const inserted = tx
+      .insert(messages)
+      .values({ conversationId: conversation.id, sender: "system", kind: "text", body: reply.body, meta: reply.meta, clientId: reply.clientId })
+      .onConflictDoNothing()
+      .returning()
+      .get();
+    if (!inserted) {
+      const stored = tx
+        .select()
+        .from(messages)
+        .where(and(eq(messages.conversationId, conversation.id), eq(messages.clientId, reply.clientId)))
+        .get()!;
+      return { reply: stored, conversation, created: false };
+    }
+    return { reply: inserted, conversation: touchConversation(tx, conversation, inserted), created: true };
+  }, { behavior: "immediate" });
+  if (answered.created) events.messageCreated(answered.reply, answered.conversation);
+  return { reply: answered.reply, conversation: answered.conversation };
 }
 
 /** An agent answers in a conversation they have; a waiting one must be taken first. */

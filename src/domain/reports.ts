@@ -5,11 +5,14 @@
 // How each figure is counted (the page says the same in words):
 // - started: conversations opened in the range; a conversation belongs to the day it opened.
 // - answered: an agent replied at least once. missed: closed with no agent reply (the visitor
-//   left while waiting, or it was closed unanswered). One still waiting is neither yet.
+//   left while waiting, or it was closed unanswered) and no answer of the shop's own (its bot's,
+//   a picked FAQ's). One still waiting is neither yet.
 // - first response: first agent reply − opened; queue wait: first agent joined − opened;
 //   duration: closed − opened.
 // - by agent: the agent who has (or last had) the conversation; a transferred one counts for
 //   the agent it went to. By group: the group it was (last) routed to.
+// - automatic answers: the answers the shop gave by itself (its bot's, a picked FAQ's); asked for a person: conversations in which the
+//   visitor pressed "Talk to a person" (most often one opened by it, after answers in an earlier one).
 // - ratings: 1 to 5 stars (ratings.ts); CSAT is the share of 4 and 5 stars among rated ones.
 // - to compare: the totals of as many days just before the range, with the same filter.
 // - triggers: the whole shop's, shown and answered both counted on the day the message was shown.
@@ -46,6 +49,9 @@ export interface Figures {
   csat: number | null;
   visitorMessages: number;
   agentMessages: number;
+  /** Answers the shop's bot gave, and conversations in which the visitor then asked for a person. */
+  automaticAnswers: number;
+  personRequests: number;
 }
 
 export interface ReportRow {
@@ -114,7 +120,8 @@ function readConversations(db: Queryable, businessId: number, range: ReportRange
   const byGroup = filter.groupId === undefined ? sql`` : sql` AND c.group_id = ${filter.groupId}`;
   return db.all<ConversationFacts>(sql`SELECT c.id, c.agent_id AS agentId, c.group_id AS groupId, c.created_at AS openedAt,
       c.assigned_at AS assignedAt, c.first_response_at AS firstResponseAt, c.closed_at AS closedAt, c.rating,
-      coalesce(t.visitor_messages, 0) AS visitorMessages, coalesce(t.agent_messages, 0) AS agentMessages, t.first_joined_at AS firstJoinedAt
+      coalesce(t.visitor_messages, 0) AS visitorMessages, coalesce(t.agent_messages, 0) AS agentMessages, t.first_joined_at AS firstJoinedAt,
+      coalesce(t.automatic_answers, 0) AS automaticAnswers, coalesce(t.person_requested, 0) AS personRequested
     FROM conversations c LEFT JOIN conversation_tallies t ON t.conversation_id = c.id
     WHERE c.business_id = ${businessId} AND c.created_at >= ${range.start} AND c.created_at < ${range.end}${byAgent}${byGroup}`);
 }
@@ -128,6 +135,8 @@ function conversationsIn(tx: Queryable, businessId: number, range: ReportRange, 
     facts.visitorMessages += more.visitorMessages;
     facts.agentMessages += more.agentMessages;
     facts.firstJoinedAt ??= more.firstJoinedAt;
+    facts.automaticAnswers += more.automaticAnswers;
+    facts.personRequested = Math.max(facts.personRequested, more.personRequested);
   }
   return conversations;
 }
@@ -220,17 +229,22 @@ function figuresOf(conversations: ConversationFacts[]): Figures {
   let missed = 0;
   let visitorMessages = 0;
   let agentMessages = 0;
+  let automaticAnswers = 0;
+  let personRequests = 0;
   for (const c of conversations) {
     if (c.firstResponseAt !== null) {
       answered++;
       firstResponses.push(c.firstResponseAt - c.openedAt);
-    } else if (c.closedAt !== null) missed++;
+      // One the shop answered by itself (its bot, a picked FAQ) and nobody was asked to take was not missed.
+    } else if (c.closedAt !== null && c.automaticAnswers === 0) missed++;
     const joined = c.firstJoinedAt ?? c.assignedAt;
     if (joined !== null) waits.push(joined - c.openedAt);
     if (c.closedAt !== null) durations.push(c.closedAt - c.openedAt);
     if (c.rating !== null && c.rating >= 1 && c.rating <= maxStars) ratingCounts[c.rating - 1]!++;
     visitorMessages += c.visitorMessages;
     agentMessages += c.agentMessages;
+    automaticAnswers += c.automaticAnswers;
+    personRequests += c.personRequested;
   }
   const rated = ratingCounts.reduce((sum, n) => sum + n, 0);
   const starSum = ratingCounts.reduce((sum, n, i) => sum + n * (i + 1), 0);
@@ -251,6 +265,8 @@ function figuresOf(conversations: ConversationFacts[]): Figures {
     csat: rated ? (good / rated) * 100 : null,
     visitorMessages,
     agentMessages,
+    automaticAnswers,
+    personRequests,
   };
 }
 

@@ -39,6 +39,7 @@ export const frameAllowances: Record<Counted, number> = {
   "call-answer": 3,
   "call-ice": 60,
   "call-hangup": 8,
+  person: 3,
   // Frames that are not ours: each gets an error answer, so only a few.
   invalid: 10,
 };

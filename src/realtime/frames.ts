@@ -30,6 +30,9 @@ const read = t.Object(readFields, closed);
 /** The visitor ends the chat (agents close conversations over HTTP). */
 const end = t.Object({ type: t.Literal("end") }, closed);
 
+/** "Talk to a person" under an automatic answer: the bot stops and the visitor is queued. */
+const person = t.Object({ type: t.Literal("person") }, closed);
+
 /** The visitor picked a question of the FAQ list: asked as their message, answered automatically. */
 const faq = t.Object({ type: t.Literal("faq"), id: t.Integer({ minimum: 1 }), clientId: t.String({ maxLength: 64 }) }, closed);
 
@@ -73,7 +76,7 @@ const follow = t.Object({ type: t.Literal("follow"), after: t.Integer({ minimum:
  */
 const lists = t.Object({ type: t.Literal("lists"), version: t.Integer({ minimum: 0 }) }, closed);
 
-export const visitorFrame = t.Union([send, resume, typing, read, end, faq, callSignal("call-accept"), callSignal("call-refuse"), sessionDescription("call-answer"), iceCandidate, callHangup]);
+export const visitorFrame = t.Union([send, resume, typing, read, end, faq, callSignal("call-accept"), callSignal("call-refuse"), sessionDescription("call-answer"), iceCandidate, callHangup, person]);
 export const agentFrame = t.Union([
   t.Object({ ...sendFields, ...conversation }, closed),
   resume,

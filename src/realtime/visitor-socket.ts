@@ -6,7 +6,13 @@ import type { AppDeps } from "../app";
 import { isIpBlocked } from "../domain/blocked-ips";
 import { limits, messageLimits } from "../domain/limits";
 import { findBusiness } from "../domain/businesses";
-import { arrivalChannel, type Channel, endConversationByVisitor } from "../domain/conversations";
+import { arrivalChannel, type Channel, currentConversation, endConversationByVisitor } from "../domain/conversations";
+import { requestPerson, sendToShopWithAnswers } from "../domain/automatic-answers";
+import { nobodyOnline, offlineReason } from "../domain/hours";
+import { chatLink } from "../routes/chat-links";
+import { nobodyOnlineText } from "../views/chat";
+import { html } from "../views/html";
+import { leaveMessageForm } from "../views/leave-message";
 import { markRead, sendVisitorMessage } from "../domain/messages";
 import { NotFoundError, RuleError } from "../domain/errors";
 import { askFaq } from "../domain/faqs";
@@ -24,7 +30,7 @@ import { type Socket, type SocketRoute, upgradeSocket } from "./socket-route";
 import type { Hub } from "./hub";
 import type { ClientEvent } from "./publisher";
 import { FrameBudgets } from "./frame-budget";
-import { onFrame, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
+import { guarded, onFrame, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
 /** What one visitor socket keeps: who, from where, by which link, in which language. */
@@ -36,6 +42,8 @@ interface VisitorSocketState {
   /** How they came: the widget's iframe, a link, or a WeChat menu; recorded on a new conversation. */
   channel: Channel;
   page: PageContext;
+  /** Where the leave-a-message form posts, for "Talk to a person" while nobody is online. */
+  leaveMessageAction: string;
   /** Open and counted as connected (a socket refused at open never was). */
   admitted: boolean;
 }
@@ -43,7 +51,7 @@ interface VisitorSocketState {
 type VisitorSocket = Socket<VisitorSocketState | null>;
 
 export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
-  const { db, config } = deps;
+  const { db, config, answerBook } = deps;
   const budgets = new FrameBudgets();
   const sending = new RateLimiter(messageLimits.visitorBurst, messageLimits.visitorBurstWindowMs);
   // All the visitors of one address together: a script rotating cookies gains nothing.
@@ -66,6 +74,12 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
             throw error;
           }
         }
+        // A shop with no automatic answers and no banned words: one Map lookup, nothing more.
+        const shop = answerBook.of(visitor.businessId);
+        if (shop) {
+          const sent = sendToShopWithAnswers(db, events, shop, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds(), state.pool, state.channel);
+          return { created: sent.created, messages: sent.reply ? [sent.message, sent.reply] : [sent.message] };
+        }
         const sent = sendVisitorMessage(db, events, visitor, { clientId: frame.clientId, body: frame.body }, hub.agents.onlineIds(), state.pool, state.channel);
         return { created: sent.created, messages: [sent.message] };
       },
@@ -76,6 +90,28 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       // A refused message is named in the error, so the page can offer to retry it.
       (error) => replyFailure(deps, reply, t, error, frame.clientId),
     );
+  }
+
+  /**
+   * "Talk to a person": queued as a first message would be; while nobody who could answer is
+   * online, the leave-a-message form takes the composer's place instead, as on the page.
+   */
+  function talkToPerson(ws: VisitorSocket, state: VisitorSocketState, reply: (event: ClientEvent) => void): void {
+    const { visitor, page } = state;
+    const business = findBusiness(db, visitor.businessId);
+    if (!business) return;
+    const onlineAgentIds = hub.agents.onlineIds();
+    const reason = offlineReason(db, business, { onlineAgentIds, pool: state.pool }) ?? (nobodyOnline(db, business.id, onlineAgentIds, state.pool) ? "noAgent" : null);
+    guarded(deps, reply, page.t, () => {
+      if (reason === null || currentConversation(db, visitor.id)) requestPerson(db, hub, visitor, onlineAgentIds, state.pool, state.channel);
+    });
+    if (reason === null) return;
+    const form = leaveMessageForm(page, {
+      action: state.leaveMessageAction,
+      offlineText: reason === "noAgent" ? nobodyOnlineText(page.t, business) : business.offlineText,
+      required: business.offlineRequired,
+    });
+    ws.send(String(html`<hx-partial hx-target="#composer" hx-swap="outerHTML">${form}</hx-partial>`));
   }
 
   function handle(ws: VisitorSocket, state: VisitorSocketState, data: unknown): void {
@@ -129,6 +165,8 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
           return callFrame(reply, t, () => hub.calls.fromVisitor(ws, visitor.id, frame.callId, { type: "call", signal: "ice", callId: frame.callId, candidate: frame.candidate }));
         case "call-hangup":
           return callFrame(reply, t, () => hub.calls.hangUp(ws, frame.callId));
+        case "person":
+          return talkToPerson(ws, state, reply);
       }
     });
   }
@@ -172,7 +210,8 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
       // Resolved once, at the upgrade: who the link the visitor came by asks for.
       const pool = linkPool(db, business.id, query);
       const channel = arrivalChannel(query, request.headers.get("user-agent"));
-      return upgradeSocket(server, request, route, { visitor, ip, pool, channel, page, admitted: false });
+      const leaveMessageAction = chatLink(params.widgetKey, query, { path: "/leave-message" });
+      return upgradeSocket(server, request, route, { visitor, ip, pool, channel, page, leaveMessageAction, admitted: false });
     },
     { query: linkQuery },
   );

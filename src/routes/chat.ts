@@ -4,6 +4,7 @@
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { agentCard, shownAvailability } from "../domain/agents";
+import { screenVisitorText } from "../domain/answer-book";
 import type { Business } from "../domain/businesses";
 import { anyone, onlineTeam } from "../domain/assignment";
 import { arrivalChannel, currentConversation, queuePosition } from "../domain/conversations";
@@ -191,7 +192,10 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
         if (asksWhoFirst(business, visitor, currentConversation(db, visitor.id) !== undefined || threadPage(db, { visitorId: visitor.id }).messages.length > 0)) {
           try {
             const pool = linkPool(db, business.id, query);
-            submitPreChat(db, hub, business, visitor, body, hub.agents.onlineIds(), pool, arrivalChannel(query, request.headers.get("user-agent")));
+            // The question is the visitor's first message: banned words are screened as in the chat.
+            const shop = deps.answerBook.of(business.id);
+            const question = shop ? screenVisitorText(shop, body.question) : body.question;
+            submitPreChat(db, hub, business, visitor, { ...body, question }, hub.agents.onlineIds(), pool, arrivalChannel(query, request.headers.get("user-agent")));
           } catch (error) {
             // A visitor blocked since the page loaded.
             if (error instanceof RuleError) {

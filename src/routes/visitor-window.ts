@@ -50,6 +50,10 @@ export function visitorWindowRoutes(deps: AppDeps) {
 
   return new Elysia()
     .use(consoleContext(deps))
+    // A shop that answers with its FAQ compiles the questions again after any change here.
+    .onAfterHandle(({ ctx, request }) => {
+      if (request.method === "POST") deps.answerBook.forget(ctx.agent.businessId);
+    })
     .get(visitorWindowPath, ({ ctx, request }) => page(ctx, request))
     .post(
       `${visitorWindowPath}/faqs`,

@@ -7,7 +7,7 @@ import { type IconName, icon } from "./icons";
 import { documentPage, type PageContext } from "./page";
 import { mayManageShop, mayReadReports } from "../domain/permissions";
 
-export type Section = "conversations" | "inbox" | "settings" | "preferences" | "hours" | "team" | "groups" | "triggers" | "deploy" | "visitorWindow" | "profile" | "cannedReplies" | "liveVisitors" | "search" | "history" | "customers" | "reports" | "platform";
+export type Section = "conversations" | "inbox" | "settings" | "preferences" | "hours" | "team" | "groups" | "triggers" | "deploy" | "visitorWindow" | "profile" | "cannedReplies" | "liveVisitors" | "search" | "history" | "customers" | "reports" | "platform" | "automaticAnswers";
 
 export interface ConsoleContext extends PageContext {
   agent: Agent;
@@ -97,6 +97,7 @@ export function consolePage(
   ${manager ? navLink(ctx, section, "groups", "/console/groups", "network") : ""}
   ${manager ? navLink(ctx, section, "triggers", "/console/triggers", "message-circle-plus") : ""}
   ${manager ? navLink(ctx, section, "visitorWindow", "/console/visitor-window", "app-window") : ""}
+  ${manager ? navLink(ctx, section, "automaticAnswers", "/console/automatic-answers", "bot") : ""}
   ${manager ? navLink(ctx, section, "deploy", "/console/deploy", "code") : ""}
   ${navLink(ctx, section, "profile", "/console/profile", "user")}
   ${agent.platformAdmin ? navLink(ctx, section, "platform", "/console/platform", "store") : ""}

@@ -28,6 +28,12 @@ function preview(t: Translate, summary: ConversationSummary): string {
   return (summary.visitorBody ?? "").slice(0, 80);
 }
 
+/** The shop's bot answered last, or the visitor then asked for a person: marked beside the preview. */
+function botNote(t: Translate, summary: ConversationSummary): SafeHtml | "" {
+  if (!summary.lastBot) return "";
+  return html`<span class="faq-tag bot-note" data-bot="${summary.lastBot}">${t(summary.lastBot === "answered" ? "answers.label" : "answers.personRequested")}</span>`;
+}
+
 /** Top right: how long it has waited, or when something last happened. */
 function when(t: Translate, summary: ConversationSummary): SafeHtml | string {
   if (summary.waitingSince !== null) return html`<span class="waited" title="${t("workspace.waitedHint")}">${icon("clock")} ${elapsedTime(t, summary.waitingSince)}</span>`;
@@ -49,7 +55,7 @@ export function conversationItem(
     <span class="dot ${options.online ? "online" : "offline"}" data-visitor-dot="${conversation.visitorId}" role="img" aria-label="${t(options.online ? "chat.online" : "chat.offline")}"></span>
     <span class="item-main">
       <span class="item-head">${visitorAvatar({ avatar: summary.visitorAvatar }, "small")}<strong class="item-name">${name}</strong><span class="item-when">${when(t, summary)}</span></span>
-      <span class="item-foot"><span class="preview">${preview(t, summary)}</span>${owner}${conversation.rating !== null ? ratingStars(t, conversation.rating) : ""}${
+      <span class="item-foot"><span class="preview">${preview(t, summary)}</span>${botNote(t, summary)}${owner}${conversation.rating !== null ? ratingStars(t, conversation.rating) : ""}${
         summary.unread > 0 ? html`<span class="unread" aria-label="${t("workspace.unread", { count: summary.unread })}">${summary.unread}</span>` : ""
       }</span>
     </span>

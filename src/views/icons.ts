@@ -3,6 +3,7 @@ import appWindow from "lucide-static/icons/app-window.svg" with { type: "text" }
 import arrowLeft from "lucide-static/icons/arrow-left.svg" with { type: "text" };
 import arrowRightLeft from "lucide-static/icons/arrow-right-left.svg" with { type: "text" };
 import ban from "lucide-static/icons/ban.svg" with { type: "text" };
+import bot from "lucide-static/icons/bot.svg" with { type: "text" };
 import bookUser from "lucide-static/icons/book-user.svg" with { type: "text" };
 import calendarClock from "lucide-static/icons/calendar-clock.svg" with { type: "text" };
 import chartColumn from "lucide-static/icons/chart-column.svg" with { type: "text" };
@@ -51,6 +52,7 @@ const sources = {
   "arrow-right-left": arrowRightLeft,
   ban,
   "book-user": bookUser,
+  bot,
   "calendar-clock": calendarClock,
   "chart-column": chartColumn,
   check,

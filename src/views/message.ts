@@ -50,15 +50,22 @@ export function systemText(t: Translate, message: Pick<Message, "body" | "meta">
   if (message.body === "requeued") return t(audience === "visitor" ? "event.requeued" : "event.requeuedFrom", { name: agentName });
   if (message.body === "reopened") return t("event.reopened");
   if (message.body === "call") return callText(t, message.meta);
+  if (message.body === "personRequested") return t(audience === "visitor" ? "event.personRequested" : "event.personRequestedBy");
   return message.meta?.idle ? t("event.closedIdle") : t("event.closed");
 }
 
-/** An answer the shop sent by itself (a chosen FAQ's): on the shop's side, labelled so nobody takes it for an agent's words. */
+/**
+ * An answer the shop sent by itself (a chosen FAQ's, or its bot's): on the shop's side, labelled so
+ * nobody takes it for an agent's words. Under the bot's, the visitor may ask for a person (转人工).
+ */
 function automaticReply(t: Translate, message: Message, audience: Audience): SafeHtml {
+  const bot = message.meta?.auto === "answer";
+  const author = bot ? html`${String(message.meta?.shopName ?? "")} <span class="faq-tag auto-label">${t("answers.label")}</span>` : t("faq.autoReply");
   return html`<div class="message ${audience === "visitor" ? "theirs " : ""}auto" id="${messageDomId(message.clientId)}" data-seq="${message.id}"${conversationAttribute(message, audience)}>
-  <div class="author">${t("faq.autoReply")}</div>
+  <div class="author">${author}</div>
   <div class="bubble">${richText(message.body)}</div>
   <div class="meta">${messageTime(message.createdAt)}</div>
+  ${bot && audience === "visitor" ? html`<button type="button" class="secondary small talk-to-person" hx-ws:send hx-vals='{"type": "person"}'>${t("answers.talkToPerson")}</button>` : ""}
 </div>`;
 }
 
@@ -66,7 +73,8 @@ export function messageView(t: Translate, message: Message, audience: Audience):
   if (message.sender === "system" && message.meta?.auto) return automaticReply(t, message, audience);
   if (isRatingEvent(message)) return ratingMessage(t, message, audience);
   if (message.sender === "system") {
-    return html`<div class="message event" id="${messageDomId(message.clientId)}" data-seq="${message.id}"${conversationAttribute(message, audience)}>
+    // The visitor asked for a person: the page hides "Talk to a person" above it (kefu.css).
+    return html`<div class="message event${message.body === "personRequested" ? " person-requested" : ""}" id="${messageDomId(message.clientId)}" data-seq="${message.id}"${conversationAttribute(message, audience)}>
   <span>${systemText(t, message, audience)}</span> ${messageTime(message.createdAt)}
 </div>`;
   }

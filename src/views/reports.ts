@@ -168,6 +168,7 @@ const summaryFigures = (t: Translate): SummaryFigure[] => [
   { id: "rating", how: "reports.howRatings", label: "reports.ratingAverage", value: (f) => oneDecimal(f.ratingAverage), note: (f) => t("reports.ratedCount", { count: f.rated }) },
   { id: "csat", how: "reports.howRatings", label: "reports.csat", value: (f) => percent(f.csat) },
   { id: "messages", how: "reports.howMessages", label: "reports.messages", value: (f) => f.visitorMessages + f.agentMessages, note: (f) => t("reports.messagesSplit", { visitor: f.visitorMessages, agent: f.agentMessages }) },
+  { id: "automatic-answers", how: "reports.howAutomaticAnswers", label: "reports.automaticAnswers", value: (f) => f.automaticAnswers, note: (f) => t("reports.personRequestsNote", { count: f.personRequests }) },
   { id: "offline-messages", how: "reports.howOfflineMessages", label: "reports.offlineMessages", value: (_, offlineMessages) => offlineMessages },
 ];
 
@@ -301,6 +302,7 @@ const howNotes = [
   "reports.howAgent",
   "reports.howRatings",
   "reports.howMessages",
+  "reports.howAutomaticAnswers",
   "reports.howOfflineMessages",
   "reports.howTriggers",
   "reports.howPrevious",

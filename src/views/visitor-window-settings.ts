@@ -42,7 +42,7 @@ function itemActions(t: Translate, action: string, anchor: string, place: { firs
 }
 
 /** Typed values when this form was the one refused, else the stored ones. */
-function valuesFor(typed: TypedForm | undefined, form: string, stored: Record<string, string>): { values: Record<string, string>; errors: FieldErrors } {
+export function valuesFor(typed: TypedForm | undefined, form: string, stored: Record<string, string>): { values: Record<string, string>; errors: FieldErrors } {
   return typed?.form === form ? { values: typed.values, errors: typed.errors } : { values: stored, errors: {} };
 }
 

@@ -286,6 +286,7 @@ describe("reading messages", () => {
       clientId: opened.message.clientId,
       createdAt: opened.message.createdAt,
       readAt: null,
+      automatic: false,
     });
     const page = await (await ctx.api(`/conversations/${opened.conversation.id}/messages?after=${all.messages[0].id}&limit=2`)).json();
     expect(page.messages.map((m: { body: string }) => m.body)).toEqual(["joined", "second"]);

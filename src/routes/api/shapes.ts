@@ -60,20 +60,21 @@ export const messageSchema = t.Object(
   {
     id: rowId(910),
     conversationId: rowId(42),
-    sender: t.UnionEnum(["visitor", "agent", "system"]),
+    sender: t.UnionEnum(["visitor", "agent", "system"], { description: "system: the shop itself, its event lines (kind event) and the answers it gives by itself (kind text, automatic true)" }),
     agentId: nullable(rowId(3)),
     kind: t.UnionEnum(["text", "image", "file", "audio", "product", "event"], { description: "event: a system line, its body joined, closed, transferred, requeued or reopened" }),
     body: t.String({ examples: ["Hello, where is my parcel?"] }),
     clientId: t.String({ examples: ["3b0c6f1e-8f43-4c1b-9d2a-0b5f1c2d3e4f"] }),
     createdAt: ms,
     readAt: nullable(ms),
+    automatic: t.Boolean({ description: "An answer the shop gave by itself: its automatic answers' rules, or a FAQ question the visitor picked" }),
   },
   { title: "Message" },
 );
 
 export function messageJson(message: Message) {
   const { id, conversationId, sender, agentId, kind, body, clientId, createdAt, readAt } = message;
-  return { id, conversationId, sender, agentId, kind, body, clientId, createdAt, readAt };
+  return { id, conversationId, sender, agentId, kind, body, clientId, createdAt, readAt, automatic: sender === "system" && message.meta?.auto !== undefined };
 }
 
 export const visitorSchema = t.Object(
