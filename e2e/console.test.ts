@@ -92,7 +92,7 @@ describe("the console, as people use it", () => {
   it("shows who is signed in and the console navigation", async () => {
     expect(await text(page, "#signed-in-agent > span:not(.avatar)")).toBe(owner.name);
     expect(await text(page, "#signed-in-agent .avatar")).toBe("M");
-    expect(await navTexts(page)).toEqual(["Conversations", "Live visitors", "History", "Customers", "Search", "Inbox", "Canned replies", "Settings", "Reports", "Business hours", "Team", "Groups", "Visitor window", "Deploy", "Profile"]);
+    expect(await navTexts(page)).toEqual(["Conversations", "Live visitors", "History", "Customers", "Search", "Inbox", "Canned replies", "Settings", "Reports", "Business hours", "Team", "Groups", "Triggers", "Visitor window", "Automatic answers", "Deploy", "Profile"]);
     expect(await page.getAttribute("nav a[href='/console']", "aria-current")).toBe("page");
     expect(await text(page, "main h1")).toBe("Conversations");
     expect(await text(page, "#conversations-empty")).toContain("No conversations yet.");
@@ -106,7 +106,7 @@ describe("the console, as people use it", () => {
   it("switches the console to Chinese from the header", async () => {
     await Promise.all([page.waitForEvent("load"), page.selectOption("#locale", "zh-CN")]);
     await page.locator("nav a", { hasText: "个人资料" }).waitFor();
-    expect(await navTexts(page)).toEqual(["会话", "在线访客", "历史会话", "客户", "搜索", "留言", "快捷回复", "设置", "报表", "营业时间", "团队", "分组", "访客窗口", "部署", "个人资料"]);
+    expect(await navTexts(page)).toEqual(["会话", "在线访客", "历史会话", "客户", "搜索", "留言", "快捷回复", "设置", "报表", "营业时间", "团队", "分组", "主动邀请", "访客窗口", "自动回复", "部署", "个人资料"]);
     expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
     expect(await page.inputValue("#locale")).toBe("zh-CN");
     expect(await text(page, "header form[action='/logout'] button")).toBe("退出登录");
@@ -123,7 +123,7 @@ describe("the console, as people use it", () => {
     try {
       const otherPage = await other.newPage();
       await otherPage.goto(`${kefu.url}/console`);
-      expect(await navTexts(otherPage)).toEqual(["会话", "在线访客", "历史会话", "客户", "搜索", "留言", "快捷回复", "设置", "报表", "营业时间", "团队", "分组", "访客窗口", "部署", "个人资料"]);
+      expect(await navTexts(otherPage)).toEqual(["会话", "在线访客", "历史会话", "客户", "搜索", "留言", "快捷回复", "设置", "报表", "营业时间", "团队", "分组", "主动邀请", "访客窗口", "自动回复", "部署", "个人资料"]);
     } finally {
       await other.close();
     }

@@ -150,10 +150,13 @@ describe("several shops on one install", () => {
 
     const host = startHostShop(kefu.url, secondShop.widgetKey);
     try {
+      // The shop's site draws no launcher (its config is refused); its chat link says why.
       const shopPage = await newPage();
-      await shopPage.goto(host.url);
-      await shopPage.locator("[data-kefu] .launcher").click();
-      await shopPage.frameLocator("[data-kefu] iframe").locator("body", { hasText: "Chat is not available." }).waitFor();
+      const [config] = await Promise.all([shopPage.waitForResponse((response) => response.url().includes("/config")), shopPage.goto(host.url)]);
+      expect(config.status()).toBe(403);
+      expect(await shopPage.locator("[data-kefu] .launcher").count()).toBe(0);
+      await shopPage.goto(`${kefu.url}/chat/${secondShop.widgetKey}`);
+      await shopPage.locator("body", { hasText: "Chat is not available." }).waitFor();
       await shot(shopPage, "disabled-widget");
     } finally {
       host.stop();

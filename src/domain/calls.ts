@@ -53,21 +53,27 @@ const serverUrl = /^(stun|turns?):[^\s/?#]+(\?transport=(udp|tcp))?$/;
  * `stun:`, `turn:` or `turns:`; a TURN server needs the username and credential, which a STUN
  * one never uses. Empty is valid: on a LAN the peers' own addresses are enough.
  */
-export function checkCallServers(posted: { urls: string; username: string; credential: string; secret: string }): CallServers {
+/**
+ * The posted servers, checked. The TURN secret is never shown back: an empty one keeps `kept`
+ * while a TURN URL remains, and goes with the last of them. Stored only when there is one, so
+ * the form posted unchanged equals what is stored and saves nothing.
+ */
+export function checkCallServers(posted: { urls: string; username: string; credential: string; secret: string }, kept?: string): CallServers {
   const urls = posted.urls.split(/[\s,]+/).filter(Boolean);
   const username = posted.username.trim();
   const credential = posted.credential.trim();
-  const secret = posted.secret.trim();
+  const hasTurn = urls.some((url) => url.startsWith("turn"));
+  const secret = posted.secret.trim() || (hasTurn ? (kept ?? "") : "");
   const problems: Record<string, FieldProblem> = {};
   const bad = urls.find((url) => url.length > callLimits.serverUrlLength || !serverUrl.test(url));
   if (bad !== undefined) problems.callServerUrls = { key: "call.serverUrlInvalid", params: { url: bad.slice(0, 80) } };
   else if (urls.length > callLimits.servers) problems.callServerUrls = { key: "call.serversTooMany", params: { max: callLimits.servers } };
-  else if (urls.some((url) => url.startsWith("turn")) && !secret && (!username || !credential)) problems.callServerUrls = { key: "call.turnNeedsCredentials" };
+  else if (hasTurn && !secret && (!username || !credential)) problems.callServerUrls = { key: "call.turnNeedsCredentials" };
   if (username.length > callLimits.credentialLength) problems.callServerUsername = { key: "error.name.tooLong", params: { max: callLimits.credentialLength } };
   if (credential.length > callLimits.credentialLength) problems.callServerCredential = { key: "error.name.tooLong", params: { max: callLimits.credentialLength } };
   if (secret.length > callLimits.credentialLength) problems.callServerSecret = { key: "error.name.tooLong", params: { max: callLimits.credentialLength } };
   if (Object.keys(problems).length) throw new ValidationError(problems);
-  return { urls: [...new Set(urls)], username, credential, secret };
+  return { urls: [...new Set(urls)], username, credential, ...(secret ? { secret } : {}) };
 }
 
 /**

@@ -27,7 +27,8 @@ export interface SettingsChange {
   holdMinutes?: number;
   autoAwayMinutes?: number;
   uploads?: { megabytes: number; kinds: readonly string[] };
-  callServers?: { urls: string; username: string; credential: string; secret: string };
+  /** `secret` empty: keep the stored one (`keptSecret`) while a TURN URL remains. */
+  callServers?: { urls: string; username: string; credential: string; secret: string; keptSecret?: string };
 }
 
 export type Setting = keyof SettingsChange;
@@ -94,7 +95,7 @@ const checks: { [S in Setting]-?: (value: NonNullable<SettingsChange[S]>) => Che
   },
   callServers(posted) {
     // The audit names the servers, never the TURN credential or secret.
-    const callServers = checkCallServers(posted);
+    const callServers = checkCallServers(posted, posted.keptSecret);
     return { columns: { callServers }, action: "business.call_servers_changed", detail: { urls: callServers.urls } };
   },
 };

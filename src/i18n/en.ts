@@ -248,6 +248,7 @@ export const en = {
   "call.turnUsername": "TURN username",
   "call.turnCredential": "TURN credential",
   "call.turnSecret": "TURN shared secret",
+  "call.turnSecretKept": "Stored; leave empty to keep it (it goes when no TURN URL is left)",
   "call.turnSecretHint": "Safer than a fixed username and credential, which every visitor you call receives: with coturn's use-auth-secret, Kefu makes each call credentials of its own that expire after a day.",
   "call.serverUrlInvalid": "{url} is not a stun:, turn: or turns: URL.",
   "call.serversTooMany": "List at most {max} servers.",

@@ -248,6 +248,7 @@ export const zhCN: Dictionary = {
   "call.turnUsername": "TURN 用户名",
   "call.turnCredential": "TURN 密码",
   "call.turnSecret": "TURN 共享密钥",
+  "call.turnSecretKept": "已保存；留空则保持不变（删除全部 TURN 地址时一并删除）",
   "call.turnSecretHint": "比固定的用户名和密码更安全（每位被呼叫的访客都会收到它们）：使用 coturn 的 use-auth-secret 时，Kefu 为每次通话生成一天后失效的专用凭据。",
   "call.serverUrlInvalid": "{url} 不是 stun:、turn: 或 turns: 开头的 URL。",
   "call.serversTooMany": "最多填写 {max} 个服务器。",

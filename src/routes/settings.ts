@@ -3,6 +3,7 @@
 import { storageUsed } from "../domain/attachments";
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
+import type { Business } from "../domain/businesses";
 import { ValidationError } from "../domain/errors";
 import { type SettingsChange, updateSettings } from "../domain/settings";
 import type { Hub } from "../realtime/hub";
@@ -43,7 +44,7 @@ function typedSettings(body: typeof settingsBody.static): TypedSettings {
   return { ...body, ratingEnabled: lastOf(body.ratingEnabled), typingPreview: lastOf(body.typingPreview), uploadKinds: body.uploadKinds === undefined ? undefined : [body.uploadKinds].flat() };
 }
 
-function settingsChange(body: TypedSettings): SettingsChange {
+function settingsChange(body: TypedSettings, stored: Business): SettingsChange {
   // The file size carries the kinds: no kind ticked sends none, which accepts no files.
   const uploads = body.uploadMaxMb === undefined && body.uploadKinds === undefined
     ? undefined
@@ -62,7 +63,7 @@ function settingsChange(body: TypedSettings): SettingsChange {
     uploads,
     // The three fields go together: a post without them leaves the servers as they are.
     callServers:
-      body.callServerUrls === undefined ? undefined : { urls: body.callServerUrls, username: body.callServerUsername ?? "", credential: body.callServerCredential ?? "", secret: body.callServerSecret ?? "" },
+      body.callServerUrls === undefined ? undefined : { urls: body.callServerUrls, username: body.callServerUsername ?? "", credential: body.callServerCredential ?? "", secret: body.callServerSecret ?? "", keptSecret: stored.callServers.secret },
   };
 }
 
@@ -76,7 +77,7 @@ export function settingsRoutes(deps: AppDeps, hub: Hub) {
       ({ ctx, body, set }) => {
         const typed = typedSettings(body);
         try {
-          const { business, changed } = updateSettings(db, hub, ctx.agent, settingsChange(typed));
+          const { business, changed } = updateSettings(db, hub, ctx.agent, settingsChange(typed, ctx.business));
           return settingsPage({ ...ctx, business }, { saved: changed, storageUsed: storageUsed(db, business.id) });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;

@@ -314,7 +314,7 @@ ${section(
   ${row(page, {
     name: "callServerSecret",
     hint: "call.turnSecretHint",
-    control: html`<input id="field-callServerSecret" name="callServerSecret" type="password" autocomplete="new-password" value="${state.typed?.callServerSecret ?? business.callServers.secret ?? ""}" ${described(page.errors, "callServerSecret", true)}>`,
+    control: html`<input id="field-callServerSecret" name="callServerSecret" type="password" autocomplete="new-password" value="" placeholder="${business.callServers.secret ? t("call.turnSecretKept") : ""}" ${described(page.errors, "callServerSecret", true)}>`,
   })}`,
 )}
 ${saveBar(page, ctx.locale)}

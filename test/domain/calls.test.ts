@@ -22,10 +22,14 @@ describe("a call's line in the thread", () => {
 
 describe("the shop's call servers", () => {
   it("takes none, or stun:, turn: and turns: URLs, once each", () => {
-    expect(checkCallServers({ urls: "  ", username: "", credential: "", secret: "" })).toEqual({ urls: [], username: "", credential: "", secret: "" });
+    // As the column's default: the empty form posted as shown changes nothing.
+    expect(checkCallServers({ urls: "  ", username: "", credential: "", secret: "" })).toEqual({ urls: [], username: "", credential: "" });
     expect(checkCallServers({ urls: "stun:a.example:3478 stun:a.example:3478", username: "", credential: "", secret: "" }).urls).toEqual(["stun:a.example:3478"]);
     // A TURN server with its shared secret needs no fixed credentials.
     expect(checkCallServers({ urls: "turn:t.example:3478", username: "", credential: "", secret: "s" }).secret).toBe("s");
+    // Never shown back: left empty it stays while a TURN URL does.
+    expect(checkCallServers({ urls: "turn:t.example:3478", username: "", credential: "", secret: "" }, "kept").secret).toBe("kept");
+    expect(checkCallServers({ urls: "stun:s.example", username: "", credential: "", secret: "" }, "kept").secret).toBeUndefined();
   });
 
   it("refuses other schemes, paths, too many servers and TURN without its credentials", () => {

@@ -30,7 +30,6 @@ describe("Settings → Calls", () => {
       urls: ["stun:stun.example.com:3478", "turn:turn.example.com:3478?transport=udp", "turns:turn.example.com:5349"],
       username: "kefu",
       credential: "s3cret-pass",
-      secret: "",
     });
     const audit = ctx.db.select().from(auditLog).all();
     expect(audit.map((row) => row.action)).toEqual(["business.call_servers_changed"]);
@@ -49,12 +48,33 @@ describe("Settings → Calls", () => {
     expect(stored(ctx)).toEqual({ urls: [], username: "", credential: "" });
   });
 
-  it("keeps the TURN shared secret out of the audit too", async () => {
+  it("keeps the TURN shared secret out of the audit and the page, keeps it when left empty, and forgets it with the last TURN URL", async () => {
     const ctx = testApp();
     const { client } = await signedIn(ctx, "owner");
-    const response = await client.post("/console/settings", { callServerUrls: "turn:turn.example.com:3478", callServerUsername: "", callServerCredential: "", callServerSecret: "coturn-secret" });
+    const turn = { callServerUrls: "turn:turn.example.com:3478", callServerUsername: "", callServerCredential: "" };
+    const response = await client.post("/console/settings", { ...turn, callServerSecret: "coturn-secret" });
     expect(response.status).toBe(200);
     expect(stored(ctx).secret).toBe("coturn-secret");
     expect(JSON.stringify(ctx.db.select().from(auditLog).all())).not.toContain("coturn-secret");
+
+    const page = await (await client.get("/console/settings")).text();
+    expect(page).not.toContain("coturn-secret");
+    expect(page).toContain('placeholder="Stored; leave empty to keep it (it goes when no TURN URL is left)"');
+    // The form posted again as shown: nothing changes, and nothing is said to be saved.
+    const again = await client.post("/console/settings", { ...turn, callServerSecret: "" });
+    expect(await again.text()).not.toContain("Saved: Calls.");
+    expect(stored(ctx).secret).toBe("coturn-secret");
+
+    await client.post("/console/settings", { callServerUrls: "stun:stun.example.com", callServerUsername: "", callServerCredential: "", callServerSecret: "" });
+    expect(stored(ctx)).toEqual({ urls: ["stun:stun.example.com"], username: "", credential: "" });
+  });
+
+  it("saves nothing when the empty Calls section is posted as the page shows it", async () => {
+    const ctx = testApp();
+    const { client } = await signedIn(ctx, "owner");
+    const response = await client.post("/console/settings", { callServerUrls: "", callServerUsername: "", callServerCredential: "", callServerSecret: "" });
+    expect(response.status).toBe(200);
+    expect(await response.text()).not.toContain("Saved:");
+    expect(ctx.db.select().from(auditLog).all()).toEqual([]);
   });
 });
