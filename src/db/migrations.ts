@@ -21,6 +21,7 @@ import apiTokenScopes from "../../migrations/0016_api_token_scopes.sql" with { t
 import idsNeverReused from "../../migrations/0017_ids_never_reused.sql" with { type: "text" };
 import idsNeverReusedTriggers from "../../migrations/0018_ids_never_reused_triggers.sql" with { type: "text" };
 import preChatForm from "../../migrations/0019_pre_chat_form.sql" with { type: "text" };
+import webPush from "../../migrations/0020_web_push.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -44,6 +45,7 @@ const sqlByTag: Record<string, string> = {
   "0017_ids_never_reused": idsNeverReused,
   "0018_ids_never_reused_triggers": idsNeverReusedTriggers,
   "0019_pre_chat_form": preChatForm,
+  "0020_web_push": webPush,
 };
 
 export interface Migration {
