@@ -60,11 +60,11 @@ export interface Kefu {
   stop(): Promise<void>;
 }
 
-/** Copies the binary into an empty temp dir, serves on a free port, waits for /healthz. */
-export async function startKefu(): Promise<Kefu> {
+/** Copies the binary into an empty temp dir, serves on a free port (with `flags`), waits for /healthz. */
+export async function startKefu(flags: string[] = []): Promise<Kefu> {
   const { dir, kefu } = binaryInEmptyDir();
   const dataDir = join(dir, "kefu-data");
-  const running = await serveKefu(kefu, dir, dataDir, 0, () => "");
+  const running = await serveKefu(kefu, dir, dataDir, 0, () => "", flags);
   const stop = async () => {
     await stopProcess(running.proc);
     rmSync(dir, { recursive: true, force: true });
@@ -80,10 +80,10 @@ interface RunningProcess {
 }
 
 /** Spawns `kefu serve` on `port` (0: a free one) and waits for its address and /healthz. */
-async function serveKefu(kefu: string, dir: string, dataDir: string, port: number, earlierOutput: () => string): Promise<RunningProcess> {
+async function serveKefu(kefu: string, dir: string, dataDir: string, port: number, earlierOutput: () => string, flags: string[] = []): Promise<RunningProcess> {
   let output = "";
   const startedAt = performance.now();
-  const proc = Bun.spawn([kefu, "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir], {
+  const proc = Bun.spawn([kefu, "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir, ...flags], {
     cwd: dir,
     env: cleanEnv(),
     stdout: "pipe",

@@ -12,6 +12,7 @@ import { localeFromAcceptLanguage, translator } from "./i18n";
 import type { Log } from "./log";
 import { apiErrorResponse, apiRoutes, isApiRequest } from "./routes/api";
 import { assetRoutes } from "./routes/assets";
+import { appShellRoutes } from "./routes/app-shell";
 import { authRoutes } from "./routes/auth";
 import { consoleRoutes } from "./routes/console";
 import { isSameOrigin, needsCsrfCheck } from "./routes/csrf";
@@ -40,6 +41,7 @@ import { widgetRoutes } from "./routes/widget";
 import { widgetReportRoutes } from "./routes/widget-reports";
 import { ratingRoutes } from "./routes/ratings";
 import { preferenceRoutes } from "./routes/preferences";
+import { pushRoutes } from "./routes/push";
 import { platformRoutes } from "./routes/platform";
 import { integrationRoutes } from "./routes/integrations";
 import { emailSettingsRoutes } from "./routes/email-settings";
@@ -57,7 +59,7 @@ export interface AppDeps {
   db: Database;
   sqlite: SQLite;
   secret: string;
-  config: Pick<Config, "publicUrl" | "trustProxy">;
+  config: Pick<Config, "publicUrl" | "trustProxy"> & Partial<Pick<Config, "pushToPrivateAddresses">>;
   uploadsDir: string;
   log: Log;
   loginThrottle: RateLimiter;
@@ -89,7 +91,7 @@ export function createApp(options: AppOptions) {
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
   const hub = new Hub(deps.db, bunBroker(() => app.server), deps.presenceGraceMs);
   const commits = new GroupCommit(deps.sqlite, hub, deps.log);
-  const outbound = createOutbound(deps.db, hub, deps.log);
+  const outbound = createOutbound(deps.db, hub, deps.log, { allowPrivate: deps.config.pushToPrivateAddresses ?? false, publicUrl: deps.config.publicUrl });
   const app = new Elysia({
     // Room for the largest file a business may allow; routes/attachments.ts bounds every other body.
     serve: { maxRequestBodySize: attachmentLimits.maxMegabytes * 1024 * 1024 + attachmentLimits.multipartOverheadBytes },
@@ -141,6 +143,7 @@ export function createApp(options: AppOptions) {
     })
     .use(healthRoutes(deps))
     .use(assetRoutes())
+    .use(appShellRoutes())
     .use(uploadRoutes(deps.uploadsDir))
     .use(authRoutes(deps, hub))
     .use(consoleRoutes(deps, hub))
@@ -161,6 +164,7 @@ export function createApp(options: AppOptions) {
     .use(widgetReportRoutes(deps, hub))
     .use(ratingRoutes(deps, hub))
     .use(preferenceRoutes(deps))
+    .use(pushRoutes(deps, outbound.devices))
     .use(visitorSocket(deps, hub, commits))
     .use(agentSocket(deps, hub, commits))
     .use(apiRoutes(deps, hub, outbound))

@@ -40,6 +40,7 @@ Options (each also read from the environment variable shown):
   --public-url URL   KEFU_PUBLIC_URL   the address people use, e.g. https://chat.example.com
   --log-level L      KEFU_LOG_LEVEL    debug, info, warn or error (default info)
   --trust-proxy      KEFU_TRUST_PROXY  behind nginx: read the client IP from X-Forwarded-For
+  --push-private     KEFU_PUSH_PRIVATE push notifications may go to private addresses (tests)
 `;
 
 const configOptions = {
@@ -49,6 +50,7 @@ const configOptions = {
   "public-url": { type: "string" },
   "log-level": { type: "string" },
   "trust-proxy": { type: "boolean" },
+  "push-private": { type: "boolean" },
 } as const;
 
 const userOptions = {

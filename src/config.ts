@@ -14,6 +14,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Behind a reverse proxy: take the client IP from X-Forwarded-For. */
   trustProxy: boolean;
+  /** Push notifications may go to push services on private addresses: for tests with a local fake one. */
+  pushToPrivateAddresses: boolean;
 }
 
 export class UsageError extends Error {}
@@ -25,6 +27,7 @@ export interface ConfigFlags {
   "public-url"?: string;
   "log-level"?: string;
   "trust-proxy"?: boolean;
+  "push-private"?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -37,6 +40,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
     publicUrl: parsePublicUrl(flags["public-url"] ?? env.KEFU_PUBLIC_URL),
     logLevel: parseLogLevel(flags["log-level"] ?? env.KEFU_LOG_LEVEL ?? "info"),
     trustProxy: flags["trust-proxy"] ?? parseBoolean(env.KEFU_TRUST_PROXY, "KEFU_TRUST_PROXY"),
+    pushToPrivateAddresses: flags["push-private"] ?? parseBoolean(env.KEFU_PUSH_PRIVATE, "KEFU_PUSH_PRIVATE"),
   };
 }
 

@@ -18,7 +18,7 @@ const info = (...parts: Uint8Array[]) => Buffer.concat(parts);
  * `fixed` is for the RFC's test vector only: a real message takes a new server key and salt, or
  * two messages to the same browser would share a content key.
  */
-export function encryptPushPayload(plaintext: string, keys: PushKeys, fixed?: { serverPrivateKey: Uint8Array; salt: Uint8Array }): Uint8Array {
+export function encryptPushPayload(plaintext: string, keys: PushKeys, fixed?: { serverPrivateKey: Uint8Array; salt: Uint8Array }): Uint8Array<ArrayBuffer> {
   const server = createECDH("prime256v1");
   if (fixed) server.setPrivateKey(fixed.serverPrivateKey);
   else server.generateKeys();
