@@ -43,7 +43,9 @@ async function agentPhone(locale: "en" | "zh-CN", width = 390, height = 844): Pr
   profiles.push(profile);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
-    args: chromiumArgs,
+    // Chromium's own notification centre: native ones go to the desktop's notification daemon,
+    // which every Chromium of the run shares, and one closing its own closed another's.
+    args: [...chromiumArgs, "--disable-features=NativeNotifications"],
     locale: locale === "en" ? "en-US" : "zh-CN",
     viewport: { width, height },
   });
@@ -101,27 +103,6 @@ describe("the console on an agent's phone", () => {
     await visitor.context().close();
   });
 
-  it("shows a push as a notification from the worker, leading to the conversation", async () => {
-    await postForm(kefu, "/console/locale", { locale: "en" }, { cookie: ownerCookie });
-    const page = await agentPhone("en");
-    await page.context().grantPermissions(["notifications"], { origin: kefu.url });
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send("ServiceWorker.enable");
-    const registrations: { registrationId: string; scopeURL: string }[] = [];
-    cdp.on("ServiceWorker.workerRegistrationUpdated", (event) => registrations.push(...event.registrations));
-    await page.goto(`${kefu.url}/console`);
-    await workerControls(page);
-    const registration = registrations.find((found) => found.scopeURL === `${kefu.url}/console`)!;
-    expect(registration).toBeDefined();
-    const notification = { title: "Mei's shop", body: "Visitor #1: Do you ship to Hangzhou?", url: "/console/conversations/1", tag: "conversation-1" };
-    await cdp.send("ServiceWorker.deliverPushMessage", { origin: kefu.url, registrationId: registration.registrationId, data: JSON.stringify(notification) });
-    const shown = async () =>
-      page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((one) => ({ title: one.title, body: one.body, tag: one.tag, url: one.data?.url })));
-    for (let tries = 0; tries < 100 && !(await shown()).length; tries++) await Bun.sleep(100);
-    expect(await shown()).toEqual([{ title: notification.title, body: notification.body, tag: notification.tag, url: notification.url }]);
-    await page.context().close();
-  });
-
   for (const locale of ["en", "zh-CN"] as const) {
     it(`is installable, its worker controls the console and keeps no page, and offline it says so (${locale})`, async () => {
       await postForm(kefu, "/console/locale", { locale }, { cookie: ownerCookie });
@@ -150,6 +131,27 @@ describe("the console on an agent's phone", () => {
       await page.context().close();
     });
   }
+
+  it("shows a push as a notification from the worker, leading to the conversation", async () => {
+    await postForm(kefu, "/console/locale", { locale: "en" }, { cookie: ownerCookie });
+    const page = await agentPhone("en");
+    await page.context().grantPermissions(["notifications"], { origin: kefu.url });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("ServiceWorker.enable");
+    const registrations: { registrationId: string; scopeURL: string }[] = [];
+    cdp.on("ServiceWorker.workerRegistrationUpdated", (event) => registrations.push(...event.registrations));
+    await page.goto(`${kefu.url}/console`);
+    await workerControls(page);
+    const registration = registrations.find((found) => found.scopeURL === `${kefu.url}/console`)!;
+    expect(registration).toBeDefined();
+    const notification = { title: "Mei's shop", body: "Visitor #1: Do you ship to Hangzhou?", url: "/console/conversations/1", tag: "conversation-1" };
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: kefu.url, registrationId: registration.registrationId, data: JSON.stringify(notification) });
+    const shown = async () =>
+      page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((one) => ({ title: one.title, body: one.body, tag: one.tag, url: one.data?.url })));
+    for (let tries = 0; tries < 100 && !(await shown()).length; tries++) await Bun.sleep(100);
+    expect(await shown()).toEqual([{ title: notification.title, body: notification.body, tag: notification.tag, url: notification.url }]);
+    await page.context().close();
+  });
 
   for (const locale of ["en", "zh-CN"] as const) {
     it(`leads from a notification to the conversation on a phone: thread, then panel, each a screen with a way back to the list (${locale})`, async () => {
