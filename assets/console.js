@@ -358,14 +358,36 @@
     });
   }
 
+  // The server keeps a device for the session it was turned on in (signing out forgets it): the
+  // subscription this browser still holds is sent once in each tab's sign-in, on any console page.
+  const sentKey = "kefu-push-device";
+  document.addEventListener("submit", (event) => {
+    if (event.target.matches?.("form[action='/logout']")) sessionStorage.removeItem(sentKey);
+  });
+
+  async function resendDevice(registration) {
+    const held = await registration.pushManager.getSubscription();
+    if (!held || Notification.permission !== "granted") return null;
+    const sent = `${root()?.dataset.agent}:${held.endpoint}`;
+    if (sessionStorage.getItem(sentKey) !== sent) {
+      await sendDevice("POST", held);
+      sessionStorage.setItem(sentKey, sent);
+    }
+    return held;
+  }
+
   // "Notify me on this device": the browser subscribes with the server's key and the server keeps
-  // the subscription for whoever is signed in. A subscription the browser still holds is sent again
-  // on each visit, so the server has it even after another agent used this browser.
+  // the subscription for whoever is signed in.
   async function pushDevice(registering) {
+    const registration = registering && "PushManager" in window ? await registering : null;
+    const held = registration ? resendDevice(registration) : Promise.resolve(null);
     const section = byId("push-device");
     const box = byId("field-pushDevice");
-    if (!section || !box) return;
-    const registration = registering && "PushManager" in window ? await registering : null;
+    if (!section || !box) {
+      // Sent again on its own; a failure is said on the Preferences page, where it can be mended.
+      held.catch(() => {});
+      return;
+    }
     if (!registration) {
       byId("push-unsupported").hidden = false;
       return;
@@ -375,11 +397,7 @@
       problem.textContent = text;
       problem.hidden = !text;
     };
-    const held = await registration.pushManager.getSubscription();
-    if (held && Notification.permission === "granted") {
-      box.checked = true;
-      sendDevice("POST", held).catch((error) => say(section.dataset.failed.replace("{reason}", error.message)));
-    }
+    box.checked = Boolean(await held.catch((error) => say(section.dataset.failed.replace("{reason}", error.message))));
     box.disabled = false;
     box.addEventListener("change", async () => {
       box.disabled = true;
@@ -394,11 +412,13 @@
             await subscription.unsubscribe();
             throw error;
           });
+          sessionStorage.setItem(sentKey, `${root()?.dataset.agent}:${subscription.endpoint}`);
         } else {
           const subscription = await registration.pushManager.getSubscription();
           if (subscription) {
             await sendDevice("DELETE", { endpoint: subscription.endpoint });
             await subscription.unsubscribe();
+            sessionStorage.removeItem(sentKey);
           }
         }
       } catch (error) {

@@ -568,6 +568,9 @@ export const pushSubscriptions = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
     agentId: integer("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    // The session it was turned on in: signing out (or any end of that session) stops the pushes to
+    // that browser, which may be a shared computer; the console sends it again at the next sign-in.
+    sessionId: integer("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
     endpoint: text("endpoint").notNull(),
     // The browser's ECDH public key (65 bytes) and auth secret (16 bytes), base64url (RFC 8291).
     p256dh: text("p256dh").notNull(),

@@ -61,16 +61,22 @@ export function checkedSubscription(input: SubscriptionInput, allowPrivate: bool
 }
 
 /**
- * Keeps the device for the agent. The same endpoint again (a browser subscribing anew, or another
- * agent signing in on that browser) moves it to this agent with its new keys.
+ * Keeps the device for the agent, for as long as this session lasts. The same endpoint again (the
+ * next sign-in, or another agent signing in on that browser) moves it to this session and agent.
  */
-export function subscribeDevice(db: Queryable, agent: { id: number; businessId: number }, input: SubscriptionInput, allowPrivate: boolean): PushSubscription {
+export function subscribeDevice(
+  db: Queryable,
+  agent: { id: number; businessId: number },
+  sessionId: number,
+  input: SubscriptionInput,
+  allowPrivate: boolean,
+): PushSubscription {
   const checked = checkedSubscription(input, allowPrivate);
   return db.transaction((tx) => {
     const saved = tx
       .insert(pushSubscriptions)
-      .values({ businessId: agent.businessId, agentId: agent.id, ...checked })
-      .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { businessId: agent.businessId, agentId: agent.id, p256dh: checked.p256dh, auth: checked.auth } })
+      .values({ businessId: agent.businessId, agentId: agent.id, sessionId, ...checked })
+      .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { businessId: agent.businessId, agentId: agent.id, sessionId, p256dh: checked.p256dh, auth: checked.auth } })
       .returning()
       .get();
     const devices = tx.select({ id: pushSubscriptions.id }).from(pushSubscriptions).where(eq(pushSubscriptions.agentId, agent.id)).orderBy(asc(pushSubscriptions.id)).all();

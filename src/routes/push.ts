@@ -15,9 +15,9 @@ export function pushRoutes(deps: AppDeps, devices: PushDevices) {
     .use(consoleContext(deps))
     .post(
       "/console/push/devices",
-      ({ ctx, body, status }) => {
+      ({ ctx, sessionId, body, status }) => {
         try {
-          subscribeDevice(db, ctx.agent, { endpoint: body.endpoint, ...body.keys }, allowPrivate);
+          subscribeDevice(db, ctx.agent, sessionId, { endpoint: body.endpoint, ...body.keys }, allowPrivate);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           const [problem] = Object.values(error.fields);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { deliveries, pushSubscriptions } from "../../src/db/schema";
+import { eq } from "drizzle-orm";
+import { deliveries, pushSubscriptions, sessions } from "../../src/db/schema";
 import { sendVisitorMessage } from "../../src/domain/messages";
 import { vapidKeyPair } from "../../src/domain/push-subscriptions";
 import { browserKeys, startPushService } from "../push-service";
@@ -58,6 +59,22 @@ describe("a device for push notifications", () => {
     expect((await forget("https://push.example.com/someone-else")).status).toBe(404);
     expect((await forget(ctx.service.endpoint())).status).toBe(204);
     expect(ctx.db.select().from(pushSubscriptions).all()).toHaveLength(0);
+  });
+
+  it("is forgotten when the agent signs out in that browser, which may be a shared one, and kept again at their next sign-in", async () => {
+    const ctx = await setup();
+    const device = { endpoint: ctx.service.endpoint(), keys: ctx.browser.json };
+    expect((await ctx.subscribe(device)).status).toBe(201);
+    expect((await ctx.client.post("/logout")).status).toBe(303);
+    expect(ctx.db.select().from(pushSubscriptions).all()).toHaveLength(0);
+    const { visitor } = await openChat(ctx);
+    visitorWrites(ctx, visitor, "hello");
+    await Bun.sleep(100);
+    expect(ctx.service.received).toHaveLength(0);
+    // The console sends the subscription the browser still holds at the next sign-in.
+    expect((await ctx.client.post("/login", { email: "agent@example.com", password: "correct horse" })).status).toBe(303);
+    expect((await ctx.subscribe(device)).status).toBe(201);
+    expect(ctx.db.select().from(pushSubscriptions).all()).toHaveLength(1);
   });
 });
 
@@ -121,7 +138,8 @@ describe("a push notification", () => {
   it("is refused at a private address unless the server allows them", async () => {
     const ctx = await setup({});
     // Stored as it was when the address was public; checked again at the call.
-    ctx.db.insert(pushSubscriptions).values({ businessId: ctx.business.id, agentId: ctx.agent.id, endpoint: ctx.service.endpoint(), ...ctx.browser.json }).run();
+    const session = ctx.db.select().from(sessions).where(eq(sessions.agentId, ctx.agent.id)).get()!;
+    ctx.db.insert(pushSubscriptions).values({ businessId: ctx.business.id, agentId: ctx.agent.id, sessionId: session.id, endpoint: ctx.service.endpoint(), ...ctx.browser.json }).run();
     ctx.app.outbound.devices.reload(ctx.agent);
     const { visitor } = await openChat(ctx);
     visitorWrites(ctx, visitor, "hello");
