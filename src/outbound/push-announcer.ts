@@ -5,6 +5,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { agents } from "../db/schema";
+import { serves } from "../domain/assignment";
 import { findBusiness } from "../domain/businesses";
 import type { Conversation } from "../domain/conversations";
 import { enqueueDeliveries, type NewDelivery } from "../domain/deliveries";
@@ -54,7 +55,7 @@ export class PushAnnouncer implements Partial<DomainEvents> {
     if (message.sender !== "visitor") return;
     const subscribed = this.devices.agentsOf(conversation.businessId);
     if (!subscribed) return;
-    // A waiting conversation is anyone's to take: everyone with a device hears of it.
+    // A waiting conversation is for anyone who may take it (sorted out after this turn, in deliveries()).
     const candidates = conversation.agentId === null ? [...subscribed] : subscribed.has(conversation.agentId) ? [conversation.agentId] : [];
     const now = Date.now();
     const agentIds = candidates.filter((agentId) => !this.agentsOnline.isOnline(agentId) && this.due(agentId, conversation.id, now));
@@ -95,6 +96,8 @@ export class PushAnnouncer implements Partial<DomainEvents> {
         .from(agents)
         .where(and(inArray(agents.id, agentIds), eq(agents.businessId, business.id), eq(agents.disabled, false)))
         .all()
+        // A waiting conversation is told to those who may take it: its group's, or the agent the visitor asked for.
+        .filter((agent) => conversation.agentId !== null || serves(db, agent.id, conversation))
         .map((agent) => [agent.id, agent.locale ?? "en"]),
     );
     return devicesOf(db, [...locales.keys()]).map((device) => {

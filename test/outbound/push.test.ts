@@ -4,7 +4,7 @@ import { deliveries, pushSubscriptions, sessions } from "../../src/db/schema";
 import { sendVisitorMessage } from "../../src/domain/messages";
 import { vapidKeyPair } from "../../src/domain/push-subscriptions";
 import { browserKeys, startPushService } from "../push-service";
-import { Client, openChat, signedIn, testApp } from "../support";
+import { addMember, Client, openChat, signedIn, testApp } from "../support";
 
 const services: ReturnType<typeof startPushService>[] = [];
 afterEach(() => {
@@ -110,6 +110,18 @@ describe("a push notification", () => {
     visitorWrites(ctx, visitor, "hello??");
     await Bun.sleep(100);
     expect(ctx.service.received).toHaveLength(1);
+  });
+
+  it("about a waiting conversation goes only to those who may take it", async () => {
+    const ctx = await setup();
+    await ctx.subscribe({ endpoint: ctx.service.endpoint(), keys: ctx.browser.json });
+    const colleague = await addMember(ctx, "agent", "colleague@example.com");
+    const { visitor } = await openChat(ctx);
+    // The visitor came by the colleague's own link: the conversation waits for them alone.
+    sendVisitorMessage(ctx.db, ctx.app.hub, visitor, { clientId: `client-${crypto.randomUUID()}`, body: "hello" }, [], { groupId: null, requestedAgentId: colleague.id });
+    await Bun.sleep(100);
+    expect(ctx.service.received).toHaveLength(0);
+    expect(ctx.db.select().from(deliveries).all()).toHaveLength(0);
   });
 
   it("is not sent while the agent has a console open", async () => {
