@@ -20,3 +20,5 @@ CREATE TABLE `vapid_keys` (
 	`private_key` text NOT NULL,
 	CONSTRAINT "vapid_keys_one_row" CHECK(id = 1)
 );
+--> statement-breakpoint
+ALTER TABLE `businesses` ADD `push_previews` integer DEFAULT true NOT NULL;

@@ -57,6 +57,8 @@ export const businesses = sqliteTable("businesses", {
   uploadKinds: text("upload_kinds", { mode: "json" }).$type<string[]>().notNull().default(sql`'["image","audio","pdf","document","archive","text"]'`),
   // Agents see what a visitor is typing before it is sent; the chat page then says so.
   typingPreview: integer("typing_preview", { mode: "boolean" }).notNull().default(false),
+  // Push notifications on agents' phones show the visitor's name and message; off: only "New message".
+  pushPreviews: integer("push_previews", { mode: "boolean" }).notNull().default(true),
   allowedOrigins: text("allowed_origins", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   open: integer("open", { mode: "boolean" }).notNull().default(true),
   // The visitor page asks which group to talk to before the first message.

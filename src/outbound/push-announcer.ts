@@ -106,7 +106,7 @@ export class PushAnnouncer implements Partial<DomainEvents> {
       const text = message.body.trim() ? message.body.slice(0, pushExcerptLength) : t("workspace.newMessage", { name });
       const payload: PushPayload = {
         deviceId: device.id,
-        notification: { title: business.name, body: `${name}: ${text}`, url: `/console/conversations/${conversation.id}`, tag: `conversation-${conversation.id}` },
+        notification: { title: business.name, body: business.pushPreviews ? `${name}: ${text}` : t("push.newMessage"), url: `/console/conversations/${conversation.id}`, tag: `conversation-${conversation.id}` },
       };
       return { businessId: business.id, channel: "push", event: "message.created", payload: JSON.stringify(payload) };
     });

@@ -100,6 +100,18 @@ describe("a push notification", () => {
     expect(ctx.db.select().from(deliveries).all()).toMatchObject([{ channel: "push", status: "delivered", lastCode: 201 }]);
   });
 
+  it("says only \u201cNew message\u201d where the shop keeps the visitor's words off phones' lock screens", async () => {
+    const ctx = await setup();
+    await ctx.subscribe({ endpoint: ctx.service.endpoint(), keys: ctx.browser.json });
+    const { client: owner } = await signedIn(ctx, "owner");
+    expect((await owner.post("/console/settings", { pushPreviews: "off" })).status).toBe(200);
+    const { visitor } = await openChat(ctx);
+    visitorWrites(ctx, visitor, "My address is 12 Long Road");
+    const [push] = await ctx.service.waitFor(1);
+    expect(push!.notification.body).toBe("New message");
+    expect(JSON.stringify(push!.notification)).not.toContain("Long Road");
+  });
+
   it("comes once a minute per conversation however many messages the visitor sends", async () => {
     const ctx = await setup();
     await ctx.subscribe({ endpoint: ctx.service.endpoint(), keys: ctx.browser.json });
