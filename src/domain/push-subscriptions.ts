@@ -111,6 +111,7 @@ export function devicesOf(db: Queryable, agentIds: readonly number[]): PushSubsc
  */
 export class PushDevices {
   private readonly byBusiness = new Map<number, Set<number>>();
+  private readonly businessOf = new Map<number, number>();
 
   constructor(private readonly db: Queryable) {
     for (const row of db.selectDistinct({ businessId: pushSubscriptions.businessId, agentId: pushSubscriptions.agentId }).from(pushSubscriptions).all()) {
@@ -122,18 +123,21 @@ export class PushDevices {
     return this.byBusiness.get(businessId);
   }
 
-  /** After the agent's devices changed: whether they still have any. */
-  reload(agent: { id: number; businessId: number }): void {
-    const any = this.db.select({ id: pushSubscriptions.id }).from(pushSubscriptions).where(eq(pushSubscriptions.agentId, agent.id)).limit(1).get();
-    if (any) this.add(agent.businessId, agent.id);
-    else {
-      const agents = this.byBusiness.get(agent.businessId);
-      agents?.delete(agent.id);
-      if (agents?.size === 0) this.byBusiness.delete(agent.businessId);
+  /** After the agent's devices changed (turned on or off, a session ended, a device gone): whether they still have any. */
+  reload(agentId: number): void {
+    const any = this.db.select({ businessId: pushSubscriptions.businessId }).from(pushSubscriptions).where(eq(pushSubscriptions.agentId, agentId)).limit(1).get();
+    const was = this.businessOf.get(agentId);
+    if (was !== undefined && was !== any?.businessId) {
+      const agents = this.byBusiness.get(was)!;
+      agents.delete(agentId);
+      if (!agents.size) this.byBusiness.delete(was);
+      this.businessOf.delete(agentId);
     }
+    if (any) this.add(any.businessId, agentId);
   }
 
   private add(businessId: number, agentId: number): void {
+    this.businessOf.set(agentId, businessId);
     let agents = this.byBusiness.get(businessId);
     if (!agents) this.byBusiness.set(businessId, (agents = new Set()));
     agents.add(agentId);

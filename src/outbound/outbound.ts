@@ -17,7 +17,7 @@ import { webhookSender } from "./webhook-sender";
 export function createOutbound(db: Database, hub: Hub, log: Log, push: { allowPrivate: boolean; publicUrl: string | null }) {
   const subscriptions = new WebhookSubscriptions(db);
   const devices = new PushDevices(db);
-  const runner = new DeliveryRunner(db, { webhook: webhookSender(db), email: emailSender(db), push: pushSender(db, push) }, log);
+  const runner = new DeliveryRunner(db, { webhook: webhookSender(db), email: emailSender(db), push: pushSender(db, devices, push) }, log);
   const queued = () => runner.wake();
   const email = new EmailAnnouncer(db, hub.visitors, transcriptBusinesses(db), queued, log);
   hub.listen(new WebhookAnnouncer(db, subscriptions, queued, log));

@@ -64,6 +64,11 @@ export class PushAnnouncer implements Partial<DomainEvents> {
     this.pending.push({ agentIds, message, conversation });
   }
 
+  /** Signing out forgets the devices turned on in that session (a cascade in the database). */
+  sessionsEnded(agentId: number): void {
+    this.devices.reload(agentId);
+  }
+
   private due(agentId: number, conversationId: number, now: number): boolean {
     const key = `${agentId}:${conversationId}`;
     const last = this.lastPushed.get(key);

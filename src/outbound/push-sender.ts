@@ -4,7 +4,7 @@
 // A device its push service no longer knows (404, 410) is forgotten, and the push is not tried again.
 import type { Database } from "../db/client";
 import type { AttemptOutcome, Delivery } from "../domain/deliveries";
-import { findDevice, forgetDevice, vapidKeyPair } from "../domain/push-subscriptions";
+import { findDevice, forgetDevice, type PushDevices, vapidKeyPair } from "../domain/push-subscriptions";
 import { version } from "../version";
 import { postToPublicAddress } from "./public-call";
 import type { PushPayload } from "./push-announcer";
@@ -15,7 +15,7 @@ export const pushTimeoutMs = 10_000;
 /** How long the push service keeps a push for a device that is off: later, the news is stale. */
 export const pushTtlSeconds = 60 * 60;
 
-export function pushSender(db: Database, options: { allowPrivate: boolean; publicUrl: string | null }) {
+export function pushSender(db: Database, devices: PushDevices, options: { allowPrivate: boolean; publicUrl: string | null }) {
   const keys = vapidKeyPair(db);
   // RFC 8292 asks for a way to reach the sender: the server's address, else a placeholder mail.
   const subject = options.publicUrl?.startsWith("https:") ? options.publicUrl : "mailto:kefu@localhost";
@@ -41,6 +41,7 @@ export function pushSender(db: Database, options: { allowPrivate: boolean; publi
     });
     if (outcome.code === 404 || outcome.code === 410) {
       forgetDevice(db, device.id);
+      devices.reload(device.agentId);
       return { ...outcome, final: true, response: outcome.response || "the device is gone" };
     }
     // A private address stays private: trying again within the day would be refused again.

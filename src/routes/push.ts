@@ -23,7 +23,7 @@ export function pushRoutes(deps: AppDeps, devices: PushDevices) {
           const [problem] = Object.values(error.fields);
           return status(422, ctx.t(problem!.key));
         }
-        devices.reload(ctx.agent);
+        devices.reload(ctx.agent.id);
         return status(201, "");
       },
       {
@@ -38,7 +38,7 @@ export function pushRoutes(deps: AppDeps, devices: PushDevices) {
       "/console/push/devices",
       ({ ctx, body, status }) => {
         if (!unsubscribeDevice(db, ctx.agent.id, body.endpoint)) return status(404, ctx.t("push.unknownDevice"));
-        devices.reload(ctx.agent);
+        devices.reload(ctx.agent.id);
         return status(204, "");
       },
       { body: t.Object({ endpoint }) },
