@@ -3,9 +3,13 @@
 // notifications, when a visitor writes or a new visitor waits while the tab is hidden; the
 // unread count in the tab title. The preferences arrive as data attributes on the .console root
 // (src/views/console.ts). And the workspace: refusals said where the agent clicked, the lists'
-// tabs and counts, waiting times, the phone's screens, the composer's focus.
+// tabs and counts, waiting times, the phone's screens, the composer's focus. And the installed
+// app: the service worker (assets/console-worker.js) and this device's push notifications.
 (() => {
   "use strict";
+
+  // Read while this script runs: currentScript is null in any later callback.
+  const worker = document.currentScript?.dataset ?? {};
 
   const byId = (id) => document.getElementById(id);
   const root = () => document.querySelector(".console");
@@ -349,6 +353,96 @@
     showPermission();
   }
 
+  // ---- the installed app ----
+
+  function registerWorker() {
+    if (!worker.worker || !("serviceWorker" in navigator)) return null;
+    return navigator.serviceWorker.register(worker.worker, { scope: worker.workerScope }).catch(() => null);
+  }
+
+  function pushKey(text) {
+    const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    return Uint8Array.from(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+  }
+
+  function sendDevice(method, body) {
+    return fetch("/console/push/devices", { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (response) => {
+      if (!response.ok && response.status !== 404) throw new Error(await response.text());
+    });
+  }
+
+  // The server keeps a device for the session it was turned on in (signing out forgets it): the
+  // subscription this browser still holds is sent once in each tab's sign-in, on any console page.
+  const sentKey = "kefu-push-device";
+  document.addEventListener("submit", (event) => {
+    if (event.target.matches?.("form[action='/logout']")) sessionStorage.removeItem(sentKey);
+  });
+
+  async function resendDevice(registration) {
+    const held = await registration.pushManager.getSubscription();
+    if (!held || Notification.permission !== "granted") return null;
+    const sent = `${root()?.dataset.agent}:${held.endpoint}`;
+    if (sessionStorage.getItem(sentKey) !== sent) {
+      await sendDevice("POST", held);
+      sessionStorage.setItem(sentKey, sent);
+    }
+    return held;
+  }
+
+  // "Notify me on this device": the browser subscribes with the server's key and the server keeps
+  // the subscription for whoever is signed in.
+  async function pushDevice(registering) {
+    const registration = registering && "PushManager" in window ? await registering : null;
+    const held = registration ? resendDevice(registration) : Promise.resolve(null);
+    const section = byId("push-device");
+    const box = byId("field-pushDevice");
+    if (!section || !box) {
+      // Sent again on its own; a failure is said on the Preferences page, where it can be mended.
+      held.catch(() => {});
+      return;
+    }
+    if (!registration) {
+      byId("push-unsupported").hidden = false;
+      return;
+    }
+    const problem = byId("push-problem");
+    const say = (text) => {
+      problem.textContent = text;
+      problem.hidden = !text;
+    };
+    box.checked = Boolean(await held.catch((error) => say(section.dataset.failed.replace("{reason}", error.message))));
+    box.disabled = false;
+    box.addEventListener("change", async () => {
+      box.disabled = true;
+      say("");
+      try {
+        if (box.checked) {
+          // Asked from the click itself: browsers ignore a request made later.
+          if ((await Notification.requestPermission()) !== "granted") throw new Error(section.dataset.denied);
+          const ready = await navigator.serviceWorker.ready;
+          const subscription = await ready.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: pushKey(section.dataset.pushKey) });
+          await sendDevice("POST", subscription).catch(async (error) => {
+            await subscription.unsubscribe();
+            throw error;
+          });
+          sessionStorage.setItem(sentKey, `${root()?.dataset.agent}:${subscription.endpoint}`);
+        } else {
+          const subscription = await registration.pushManager.getSubscription();
+          if (subscription) {
+            await sendDevice("DELETE", { endpoint: subscription.endpoint });
+            await subscription.unsubscribe();
+            sessionStorage.removeItem(sentKey);
+          }
+        }
+      } catch (error) {
+        box.checked = !box.checked;
+        say(section.dataset.failed.replace("{reason}", error.message));
+      } finally {
+        box.disabled = false;
+      }
+    });
+  }
+
   // The console's send key, said on the composer for screen readers.
   function describeSendKey() {
     const input = document.querySelector("#composer textarea[name=body]");
@@ -360,6 +454,7 @@
     watchWaiting();
     preferencesForm();
     describeSendKey();
+    pushDevice(registerWorker());
     inboxTabs();
     focusComposer();
     setInterval(countElapsed, 20000);

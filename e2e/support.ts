@@ -219,22 +219,22 @@ async function stopProcess(proc: Subprocess): Promise<void> {
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: install Debian's chromium (apt-get install -y chromium)`);
   mkdirSync(shotsDir, { recursive: true });
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-      // A fake microphone that needs no permission prompt, so voice messages can be recorded.
-      "--use-fake-device-for-media-stream",
-      "--use-fake-ui-for-media-stream",
-    ],
-  });
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
 }
+
+/** Debian's Chromium as every e2e test runs it; also for a persistent profile (an installable app needs one, not incognito). */
+export const chromiumArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+  // A fake microphone that needs no permission prompt, so voice messages can be recorded.
+  "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream",
+];
 
 /** The rows of one query of a running Kefu's database, opened read-only: what the pages show against what is stored. */
 export function queryKefu<T>(kefu: Pick<Kefu, "dataDir">, sql: string, ...params: (string | number)[]): T[] {

@@ -13,6 +13,7 @@ import { localeFromAcceptLanguage, translator } from "./i18n";
 import type { Log } from "./log";
 import { apiErrorResponse, apiRoutes, isApiRequest } from "./routes/api";
 import { assetRoutes } from "./routes/assets";
+import { appShellRoutes } from "./routes/app-shell";
 import { authRoutes } from "./routes/auth";
 import { consoleRoutes } from "./routes/console";
 import { isSameOrigin, needsCsrfCheck } from "./routes/csrf";
@@ -44,6 +45,7 @@ import { widgetRoutes } from "./routes/widget";
 import { widgetReportRoutes } from "./routes/widget-reports";
 import { ratingRoutes } from "./routes/ratings";
 import { preferenceRoutes } from "./routes/preferences";
+import { pushRoutes } from "./routes/push";
 import { platformRoutes } from "./routes/platform";
 import { integrationRoutes } from "./routes/integrations";
 import { emailSettingsRoutes } from "./routes/email-settings";
@@ -62,7 +64,7 @@ export interface AppDeps {
   sqlite: SQLite;
   secret: string;
   /** `wechat` defaults to WeChat's own addresses (config.ts wechatUrls). */
-  config: Pick<Config, "publicUrl" | "trustProxy"> & Partial<Pick<Config, "wechat">>;
+  config: Pick<Config, "publicUrl" | "trustProxy"> & Partial<Pick<Config, "wechat" | "pushToPrivateAddresses">>;
   uploadsDir: string;
   log: Log;
   loginThrottle: RateLimiter;
@@ -99,7 +101,7 @@ export function createApp(options: AppOptions) {
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
   const hub = new Hub(deps.db, bunBroker(() => app.server), deps.presenceGraceMs, deps.callRingMs);
   const commits = new GroupCommit(deps.sqlite, hub, deps.log);
-  const outbound = createOutbound(deps.db, hub, deps.log);
+  const outbound = createOutbound(deps.db, hub, deps.log, { allowPrivate: deps.config.pushToPrivateAddresses ?? false, publicUrl: deps.config.publicUrl });
   const app = new Elysia({
     // Room for the largest file a business may allow; routes/attachments.ts bounds every other body.
     serve: { maxRequestBodySize: attachmentLimits.maxMegabytes * 1024 * 1024 + attachmentLimits.multipartOverheadBytes },
@@ -151,6 +153,7 @@ export function createApp(options: AppOptions) {
     })
     .use(healthRoutes(deps))
     .use(assetRoutes())
+    .use(appShellRoutes())
     .use(uploadRoutes(deps.uploadsDir))
     .use(authRoutes(deps, hub))
     .use(consoleRoutes(deps, hub))
@@ -167,6 +170,7 @@ export function createApp(options: AppOptions) {
     .use(workspaceRoutes(deps, hub))
     .use(visitorPageRoutes(deps, hub))
     .use(preferenceRoutes(deps))
+    .use(pushRoutes(deps, outbound.devices))
     .use(visitorSocket(deps, hub, commits))
     .use(agentSocket(deps, hub, commits))
     .use(apiRoutes(deps, hub, outbound))

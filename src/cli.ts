@@ -41,6 +41,7 @@ Options (each also read from the environment variable shown):
   --log-level L      KEFU_LOG_LEVEL    debug, info, warn or error (default info)
   --trust-proxy      KEFU_TRUST_PROXY  behind nginx: read the client IP from X-Forwarded-For
   --wechat-url URL   KEFU_WECHAT_URL   where WeChat sign-in goes instead of open/api.weixin.qq.com (tests, proxies)
+  --push-private     KEFU_PUSH_PRIVATE push notifications may go to private addresses (tests)
 `;
 
 const configOptions = {
@@ -51,6 +52,7 @@ const configOptions = {
   "log-level": { type: "string" },
   "trust-proxy": { type: "boolean" },
   "wechat-url": { type: "string" },
+  "push-private": { type: "boolean" },
 } as const;
 
 const userOptions = {

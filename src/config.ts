@@ -16,6 +16,8 @@ export interface Config {
   trustProxy: boolean;
   /** Where WeChat's sign-in page and its API answer: WeChat itself, or a stand-in for tests. */
   wechat: WeChatUrls;
+  /** Push notifications may go to push services on private addresses: for tests with a local fake one. */
+  pushToPrivateAddresses: boolean;
 }
 
 export interface WeChatUrls {
@@ -37,6 +39,7 @@ export interface ConfigFlags {
   "log-level"?: string;
   "trust-proxy"?: boolean;
   "wechat-url"?: string;
+  "push-private"?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -50,6 +53,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
     logLevel: parseLogLevel(flags["log-level"] ?? env.KEFU_LOG_LEVEL ?? "info"),
     trustProxy: flags["trust-proxy"] ?? parseBoolean(env.KEFU_TRUST_PROXY, "KEFU_TRUST_PROXY"),
     wechat: parseWeChatUrl(flags["wechat-url"] ?? env.KEFU_WECHAT_URL),
+    pushToPrivateAddresses: flags["push-private"] ?? parseBoolean(env.KEFU_PUSH_PRIVATE, "KEFU_PUSH_PRIVATE"),
   };
 }
 

@@ -68,3 +68,11 @@ declare module "*/assets/console.js" {
   const path: string;
   export default path;
 }
+declare module "*/assets/console-worker.js" {
+  const path: string;
+  export default path;
+}
+declare module "*.png" {
+  const path: string;
+  export default path;
+}

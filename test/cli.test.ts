@@ -7,7 +7,7 @@ describe("the command line", () => {
   it("serves with the defaults when given nothing", () => {
     expect(parseCommandLine([], {})).toEqual({
       name: "serve",
-      config: { port: 3000, host: "0.0.0.0", dataDir: resolve("./data"), publicUrl: null, logLevel: "info", trustProxy: false, wechat: wechatUrls },
+      config: { port: 3000, host: "0.0.0.0", dataDir: resolve("./data"), publicUrl: null, logLevel: "info", trustProxy: false, wechat: wechatUrls, pushToPrivateAddresses: false },
     });
   });
 

@@ -25,6 +25,7 @@ import wechatSignIn from "../../migrations/0020_wechat_sign_in.sql" with { type:
 import callServers from "../../migrations/0021_call_servers.sql" with { type: "text" };
 import triggers from "../../migrations/0022_triggers.sql" with { type: "text" };
 import automaticAnswers from "../../migrations/0023_automatic_answers.sql" with { type: "text" };
+import webPush from "../../migrations/0024_web_push.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -52,6 +53,7 @@ const sqlByTag: Record<string, string> = {
   "0021_call_servers": callServers,
   "0022_triggers": triggers,
   "0023_automatic_answers": automaticAnswers,
+  "0024_web_push": webPush,
 };
 
 export interface Migration {

@@ -57,6 +57,8 @@ export const businesses = sqliteTable("businesses", {
   uploadKinds: text("upload_kinds", { mode: "json" }).$type<string[]>().notNull().default(sql`'["image","audio","pdf","document","archive","text"]'`),
   // Agents see what a visitor is typing before it is sent; the chat page then says so.
   typingPreview: integer("typing_preview", { mode: "boolean" }).notNull().default(false),
+  // Push notifications on agents' phones show the visitor's name and message; off: only "New message".
+  pushPreviews: integer("push_previews", { mode: "boolean" }).notNull().default(true),
   allowedOrigins: text("allowed_origins", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   open: integer("open", { mode: "boolean" }).notNull().default(true),
   // The visitor page asks which group to talk to before the first message.
@@ -497,10 +499,10 @@ export const deliveries = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     businessId: integer("business_id").notNull().references(() => businesses.id),
-    channel: text("channel", { enum: ["webhook", "email"] }).notNull(),
+    channel: text("channel", { enum: ["webhook", "email", "push"] }).notNull(),
     endpointId: integer("endpoint_id").references(() => webhookEndpoints.id, { onDelete: "cascade" }),
     event: text("event").notNull(),
-    // The webhook's JSON body, or the email's recipient, subject and parts as JSON.
+    // The webhook's JSON body, the email's recipient, subject and parts, or the push's device and notification, as JSON.
     payload: text("payload").notNull(),
     recipient: text("recipient"),
     status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull().default("pending"),
@@ -645,3 +647,33 @@ export const answerSettings = sqliteTable("answer_settings", {
   bannedWords: text("banned_words").notNull().default(""),
   bannedMode: text("banned_mode", { enum: ["mask", "refuse"] }).notNull().default("mask"),
 });
+// Agents on their phones (issue 15 part 6): the server's VAPID key pair (RFC 8292), made on first
+// run, and each device an agent asked to be notified on (a Web Push subscription, RFC 8030).
+export const vapidKeys = sqliteTable(
+  "vapid_keys",
+  {
+    id: integer("id").primaryKey(),
+    // P-256, base64url: the uncompressed public point (65 bytes) and the private scalar (32 bytes).
+    publicKey: text("public_key").notNull(),
+    privateKey: text("private_key").notNull(),
+  },
+  () => [check("vapid_keys_one_row", sql`id = 1`)],
+);
+
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    businessId: integer("business_id").notNull().references(() => businesses.id),
+    agentId: integer("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    // The session it was turned on in: signing out (or any end of that session) stops the pushes to
+    // that browser, which may be a shared computer; the console sends it again at the next sign-in.
+    sessionId: integer("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    endpoint: text("endpoint").notNull(),
+    // The browser's ECDH public key (65 bytes) and auth secret (16 bytes), base64url (RFC 8291).
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex("push_subscriptions_endpoint_idx").on(table.endpoint), index("push_subscriptions_agent_idx").on(table.agentId)],
+);

@@ -1,4 +1,4 @@
-// What Kefu sends out (webhook calls and emails), kept as rows so a restart loses none: each is
+// What Kefu sends out (webhook calls, emails and pushes), kept as rows so a restart loses none: each is
 // tried at once, then again with growing pauses for a day, then marked failed. The console shows
 // the recent ones with the last answer the other side gave.
 import { and, desc, eq, inArray, lt, lte, ne } from "drizzle-orm";
@@ -67,13 +67,15 @@ export interface AttemptOutcome {
   /** HTTP status or SMTP reply code; null when nothing answered (network error, timeout). */
   code: number | null;
   response: string;
+  /** Trying again cannot help (a push to a device that is gone): failed now. */
+  final?: boolean;
 }
 
 /** Notes one try: delivered, another try later, or failed once a day has gone by. */
 export function recordAttempt(db: Queryable, delivery: Pick<Delivery, "id" | "attempts" | "createdAt">, outcome: AttemptOutcome, now = Date.now()): Delivery {
   const attempts = delivery.attempts + 1;
   const retryAt = now + retryDelayMs(attempts);
-  const status = outcome.ok ? "delivered" : retryAt - delivery.createdAt > giveUpAfterMs ? "failed" : "pending";
+  const status = outcome.ok ? "delivered" : outcome.final || retryAt - delivery.createdAt > giveUpAfterMs ? "failed" : "pending";
   return db
     .update(deliveries)
     .set({

@@ -22,6 +22,7 @@ export interface SettingsChange {
   reopenMinutes?: number;
   ratingEnabled?: string;
   typingPreview?: string;
+  pushPreviews?: string;
   routingMode?: string;
   capacity?: number;
   holdMinutes?: number;
@@ -54,7 +55,7 @@ const minutes = (setting: MinutesSetting, action: string) => (value: number): Ch
 };
 
 /** "on" or "off", as a switch posts it, stored in the column of its name. */
-const onOff = (setting: "ratingEnabled" | "typingPreview", action: string) => (value: string): Checked => {
+const onOff = (setting: "ratingEnabled" | "typingPreview" | "pushPreviews", action: string) => (value: string): Checked => {
   if (value !== "on" && value !== "off") throw invalid(setting, { key: "prefs.invalidSwitch" });
   return { columns: { [setting]: value === "on" }, action, detail: { enabled: value === "on" } };
 };
@@ -70,6 +71,7 @@ const checks: { [S in Setting]-?: (value: NonNullable<SettingsChange[S]>) => Che
   reopenMinutes: minutes("reopenMinutes", "business.reopen_changed"),
   ratingEnabled: onOff("ratingEnabled", "business.rating_changed"),
   typingPreview: onOff("typingPreview", "business.typing_preview_changed"),
+  pushPreviews: onOff("pushPreviews", "business.push_previews_changed"),
   routingMode(mode) {
     // Auto: conversations are assigned by the rules of assignment.ts. Claim: agents take them.
     if (mode !== "auto" && mode !== "claim") throw invalid("routingMode", { key: "error.routingMode.invalid" });

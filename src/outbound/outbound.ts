@@ -7,18 +7,23 @@ import type { Log } from "../log";
 import type { Hub } from "../realtime/hub";
 import { DeliveryRunner } from "./delivery-runner";
 import { EmailAnnouncer } from "./email-announcer";
+import { PushDevices } from "../domain/push-subscriptions";
+import { PushAnnouncer } from "./push-announcer";
+import { pushSender } from "./push-sender";
 import { emailSender } from "./email-sender";
 import { WebhookAnnouncer } from "./webhook-announcer";
 import { webhookSender } from "./webhook-sender";
 
-export function createOutbound(db: Database, hub: Hub, log: Log) {
+export function createOutbound(db: Database, hub: Hub, log: Log, push: { allowPrivate: boolean; publicUrl: string | null }) {
   const subscriptions = new WebhookSubscriptions(db);
-  const runner = new DeliveryRunner(db, { webhook: webhookSender(db), email: emailSender(db) }, log);
+  const devices = new PushDevices(db);
+  const runner = new DeliveryRunner(db, { webhook: webhookSender(db), email: emailSender(db), push: pushSender(db, devices, push) }, log);
   const queued = () => runner.wake();
   const email = new EmailAnnouncer(db, hub.visitors, transcriptBusinesses(db), queued, log);
   hub.listen(new WebhookAnnouncer(db, subscriptions, queued, log));
   hub.listen(email);
-  return { subscriptions, runner, transcripts: email.transcripts };
+  hub.listen(new PushAnnouncer(db, devices, hub.agents, queued, log));
+  return { subscriptions, devices, runner, transcripts: email.transcripts };
 }
 
 export type Outbound = ReturnType<typeof createOutbound>;

@@ -17,6 +17,10 @@ import composer from "../../assets/composer.js" with { type: "file" };
 import emoji from "../../assets/emoji.js" with { type: "file" };
 import cannedReplies from "../../assets/canned-replies.js" with { type: "file" };
 import consoleScript from "../../assets/console.js" with { type: "file" };
+import consoleWorker from "../../assets/console-worker.js" with { type: "file" };
+import icon192 from "../../assets/icon-192.png" with { type: "file" };
+import icon512 from "../../assets/icon-512.png" with { type: "file" };
+import iconMaskable512 from "../../assets/icon-maskable-512.png" with { type: "file" };
 import { version } from "../version";
 import { acceptsGzip } from "./client";
 
@@ -40,6 +44,10 @@ const files: Record<string, { path: string; type: string; ours?: boolean }> = {
   "emoji.js": { path: emoji, type: script, ours: true },
   "canned-replies.js": { path: cannedReplies, type: script, ours: true },
   "console.js": { path: consoleScript, type: script, ours: true },
+  "console-worker.js": { path: consoleWorker, type: script, ours: true },
+  "icon-192.png": { path: icon192, type: "image/png" },
+  "icon-512.png": { path: icon512, type: "image/png" },
+  "icon-maskable-512.png": { path: iconMaskable512, type: "image/png" },
 };
 
 const minifier = new Bun.Transpiler({ loader: "js", target: "browser", minifyWhitespace: true });

@@ -4,6 +4,7 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../app";
 import { ValidationError } from "../domain/errors";
 import { digestEnabled, setDigestEnabled } from "../domain/email-digests";
+import { vapidKeyPair } from "../domain/push-subscriptions";
 import { updatePreferences } from "../domain/preferences";
 import { preferencesPage } from "../views/preferences";
 import { consoleContext, redirectTo } from "./console-context";
@@ -12,7 +13,7 @@ export function preferenceRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia()
     .use(consoleContext(deps))
-    .get("/console/preferences", ({ ctx }) => preferencesPage(ctx, { emailDigest: digestEnabled(db, ctx.agent.id) }))
+    .get("/console/preferences", ({ ctx }) => preferencesPage(ctx, { emailDigest: digestEnabled(db, ctx.agent.id), pushKey: vapidKeyPair(db).publicKey }))
     .post(
       "/console/preferences",
       ({ ctx, body, set }) => {
@@ -25,11 +26,11 @@ export function preferenceRoutes(deps: AppDeps) {
         };
         try {
           const saved = updatePreferences(db, ctx.agent, typed);
-          return preferencesPage({ ...ctx, agent: { ...ctx.agent, ...saved } }, { saved: true, emailDigest: digestEnabled(db, ctx.agent.id) });
+          return preferencesPage({ ...ctx, agent: { ...ctx.agent, ...saved } }, { saved: true, emailDigest: digestEnabled(db, ctx.agent.id), pushKey: vapidKeyPair(db).publicKey });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return preferencesPage(ctx, { errors: error.fields, typed, emailDigest: digestEnabled(db, ctx.agent.id) });
+          return preferencesPage(ctx, { errors: error.fields, typed, emailDigest: digestEnabled(db, ctx.agent.id), pushKey: vapidKeyPair(db).publicKey });
         }
       },
       {

@@ -23,6 +23,7 @@ const settingsBody = t.Object({
   reopenMinutes: text(20),
   ratingEnabled: values(2),
   typingPreview: values(2),
+  pushPreviews: values(2),
   routingMode: text(20),
   capacity: text(20),
   holdMinutes: text(20),
@@ -41,7 +42,7 @@ const lastOf = (value: string | string[] | undefined) => (Array.isArray(value) ?
 
 /** One value per field: the last of a switch's "off" and "on", and the list of kinds ticked. */
 function typedSettings(body: typeof settingsBody.static): TypedSettings {
-  return { ...body, ratingEnabled: lastOf(body.ratingEnabled), typingPreview: lastOf(body.typingPreview), uploadKinds: body.uploadKinds === undefined ? undefined : [body.uploadKinds].flat() };
+  return { ...body, ratingEnabled: lastOf(body.ratingEnabled), typingPreview: lastOf(body.typingPreview), pushPreviews: lastOf(body.pushPreviews), uploadKinds: body.uploadKinds === undefined ? undefined : [body.uploadKinds].flat() };
 }
 
 function settingsChange(body: TypedSettings, stored: Business): SettingsChange {
@@ -56,6 +57,7 @@ function settingsChange(body: TypedSettings, stored: Business): SettingsChange {
     reopenMinutes: typedNumber(body.reopenMinutes),
     ratingEnabled: body.ratingEnabled,
     typingPreview: body.typingPreview,
+    pushPreviews: body.pushPreviews,
     routingMode: body.routingMode,
     capacity: typedNumber(body.capacity),
     holdMinutes: typedNumber(body.holdMinutes),

@@ -1,5 +1,7 @@
 import type { Locale, Translate } from "../i18n";
+import { manifestPath, workerScope, workerUrl } from "../routes/app-shell";
 import { assetUrl } from "../routes/assets";
+import { defaultBrandColor } from "./brand";
 import { connectionNotice } from "./connection";
 import { html, type SafeHtml } from "./html";
 
@@ -19,7 +21,10 @@ export function documentPage(ctx: PageContext, title: string, body: SafeHtml, op
 <title>${title} · ${ctx.t("app.name")}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assetUrl("kefu.css")}">
-${options.console ? html`<link rel="stylesheet" href="${assetUrl("console.css")}">` : ""}
+${options.console ? html`<link rel="stylesheet" href="${assetUrl("console.css")}">
+<link rel="manifest" href="${manifestPath}?locale=${ctx.locale}">
+<meta name="theme-color" content="${defaultBrandColor}">
+<link rel="apple-touch-icon" href="${assetUrl("icon-192.png")}">` : ""}
 <script src="${assetUrl("alpine.js")}" defer></script>
 </head>
 <body>
@@ -36,7 +41,7 @@ ${options.chat ? html`<script src="${assetUrl("attachments.js")}"></script>
 <script src="${assetUrl("composer.js")}"></script>` : ""}
 ${options.visitor ? html`<script src="${assetUrl("embed.js")}"></script>` : ""}
 ${options.console ? html`<script src="${assetUrl("canned-replies.js")}"></script>
-<script src="${assetUrl("console.js")}"></script>` : ""}
+<script src="${assetUrl("console.js")}" data-worker="${workerUrl}" data-worker-scope="${workerScope}"></script>` : ""}
 </body>
 </html>`;
 }

@@ -1,5 +1,6 @@
 // The agent's own preferences page: the alert sound and its volume, desktop notifications, and
-// the key that sends. assets/console.js plays the test sound and asks for notification permission.
+// the key that sends, and push notifications on this device. assets/console.js plays the test
+// sound, asks for notification permission and subscribes the device.
 import { type Preferences, sendKeys, sounds } from "../domain/preferences";
 import type { MessageKey } from "../i18n";
 import { type ConsoleContext, consolePage } from "./console";
@@ -10,6 +11,8 @@ export interface PreferencesState {
   saved?: boolean;
   /** Whether the agent gets the email digest while away (domain/email-digests.ts). */
   emailDigest: boolean;
+  /** The server's VAPID public key, which the browser subscribes with (assets/console.js). */
+  pushKey: string;
   errors?: FieldErrors;
   /** What was typed, shown again beside its errors. */
   typed?: { sound: string; soundVolume: string; desktopNotifications: boolean; sendKey: string };
@@ -77,6 +80,15 @@ export function preferencesPage(ctx: ConsoleContext, state: PreferencesState): S
     </fieldset>
     <div class="actions"><button type="submit">${t("prefs.submit")}</button></div>
   </form>
+</section>
+<section class="card panel preferences" id="push-device" data-push-key="${state.pushKey}" data-denied="${t("prefs.desktopDenied")}" data-failed="${t("prefs.pushFailed", { reason: "{reason}" })}">
+  <fieldset>
+    <legend>${t("prefs.push")}</legend>
+    <label class="check"><input type="checkbox" id="field-pushDevice" disabled> ${t("prefs.pushOn")}</label>
+    <p class="muted">${t("prefs.pushHint")}</p>
+    <p class="muted" id="push-unsupported" hidden>${t("prefs.pushUnsupported")}</p>
+    <p class="field-error" id="push-problem" role="alert" hidden></p>
+  </fieldset>
 </section>
 <section class="card panel preferences" id="email-digest">
   <form method="post" action="/console/preferences/digest">

@@ -21,6 +21,7 @@ export interface TypedSettings {
   reopenMinutes?: string;
   ratingEnabled?: string;
   typingPreview?: string;
+  pushPreviews?: string;
   routingMode?: string;
   capacity?: string;
   holdMinutes?: string;
@@ -60,6 +61,7 @@ const sectionOf: Record<Setting, Section> = {
   reopenMinutes: "conversations",
   ratingEnabled: "conversations",
   typingPreview: "conversations",
+  pushPreviews: "conversations",
   routingMode: "routing",
   capacity: "routing",
   holdMinutes: "routing",
@@ -76,6 +78,7 @@ const fieldLabels: Record<string, MessageKey> = {
   reopenMinutes: "field.reopenMinutes",
   ratingEnabled: "rating.setting",
   typingPreview: "preview.setting",
+  pushPreviews: "push.previewsSetting",
   routingMode: "field.routingMode",
   capacity: "field.capacity",
   holdMinutes: "field.holdMinutes",
@@ -141,7 +144,7 @@ function minutesRow(page: Page, name: "idleCloseMinutes" | "reopenMinutes" | "ho
 }
 
 /** On or off. The hidden "off" goes first, so an unticked switch still says off. */
-function switchRow(page: Page, name: "ratingEnabled" | "typingPreview", hint: MessageKey): SafeHtml {
+function switchRow(page: Page, name: "ratingEnabled" | "typingPreview" | "pushPreviews", hint: MessageKey): SafeHtml {
   const typed = page.state.typed?.[name];
   const on = typed === undefined ? page.business[name] : typed === "on";
   return row(page, {
@@ -265,6 +268,7 @@ ${section(
   })}
   ${switchRow(page, "ratingEnabled", "rating.settingHint")}
   ${switchRow(page, "typingPreview", "preview.settingHint")}
+  ${switchRow(page, "pushPreviews", "push.previewsHint")}
   ${minutesRow(page, "idleCloseMinutes", "settings.idleHint")}
   ${minutesRow(page, "reopenMinutes", "settings.reopenHint")}`,
 )}
