@@ -333,12 +333,16 @@ export function sendSelfServiceMessage(
   channel: Channel,
 ): SendResult {
   checkDraft(draft);
+  let triggerLine: Message | null = null;
   const result = db.transaction((tx) => {
     if (isBlocked(db, visitor.id)) throw new RuleError({ key: "chat.blocked" });
     const again = retried(db, visitor.id, draft.clientId);
     if (again) return again;
     if (currentConversation(db, visitor.id)) return null;
-    const conversation = selfServiceConversation(tx, visitor.id) ?? insertConversation(tx, visitor, pool, channel, { status: "closed", closedAt: Date.now() });
+    const earlier = selfServiceConversation(tx, visitor.id);
+    const conversation = earlier ?? insertConversation(tx, visitor, pool, channel, { status: "closed", closedAt: Date.now() });
+    // A trigger's message they are answering opens this thread too, above their words.
+    triggerLine = earlier ? null : insertTriggerLine(tx, conversation, businessOf(tx, visitor.businessId).name);
     const message = tx
       .insert(messages)
       .values({ conversationId: conversation.id, sender: "visitor", kind: "text", body: draft.body, meta: draft.meta, clientId: draft.clientId })
@@ -347,6 +351,7 @@ export function sendSelfServiceMessage(
     return { message, conversation: touchConversation(tx, conversation, message), created: true, started: false };
   }, { behavior: "immediate" });
   if (!result) return sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, pool, channel);
+  if (triggerLine) events.messageCreated(triggerLine, result.conversation);
   if (result.created) events.messageCreated(result.message, result.conversation);
   return result;
 }

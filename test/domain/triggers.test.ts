@@ -5,7 +5,8 @@ import { addAgent } from "../../src/domain/agents";
 import { RuleError, ValidationError } from "../../src/domain/errors";
 import { ignoreEvents } from "../../src/domain/events";
 import { limits } from "../../src/domain/limits";
-import { sendVisitorMessage } from "../../src/domain/messages";
+import { anyone } from "../../src/domain/assignment";
+import { sendSelfServiceMessage, sendVisitorMessage } from "../../src/domain/messages";
 import { buildReport } from "../../src/domain/reports";
 import { rangeOf } from "../../src/domain/report-range";
 import { dismissTrigger, pendingTrigger, showTrigger } from "../../src/domain/trigger-showings";
@@ -182,6 +183,23 @@ describe("answering a trigger's message", () => {
     // Only the first message of a conversation: the next one is just the visitor's.
     const next = ctx.answer(visitor, "And monthly?");
     expect(ctx.db.select().from(messages).where(eq(messages.conversationId, next.conversation.id)).all()).toHaveLength(3);
+  });
+
+  it("opens a conversation the shop answers by itself too (an automatic answer, a picked FAQ), above the visitor's words", async () => {
+    const ctx = await setup();
+    const trigger = createTrigger(ctx.db, ctx.owner, rule({ agentId: ctx.owner.id }));
+    const visitor = ctx.newVisitor();
+    ctx.show(trigger.id, visitor);
+    const sent = sendSelfServiceMessage(ctx.db, ignoreEvents, findVisitor(ctx.db, ctx.business.id, visitor.id)!, { clientId: crypto.randomUUID(), body: "Do you send invoices?" }, [], anyone, "widget");
+    const thread = ctx.db.select().from(messages).where(eq(messages.conversationId, sent.conversation.id)).orderBy(messages.id).all();
+    expect(thread.map((m) => [m.sender, m.body])).toEqual([
+      ["agent", "Questions about our plans? Ask me."],
+      ["visitor", "Do you send invoices?"],
+    ]);
+    // Answered: it no longer waits to open the visitor's next conversation.
+    expect(ctx.db.select().from(triggerShowings).get()).toMatchObject({ conversationId: sent.conversation.id });
+    const next = ctx.answer(visitor, "A person, please");
+    expect(ctx.db.select().from(messages).where(eq(messages.conversationId, next.conversation.id)).all().map((m) => m.sender)).toEqual(["visitor"]);
   });
 
   it("from the shop, carries the shop's name; dismissed or too old, it is left out", async () => {
