@@ -2,33 +2,18 @@
 // their browser; a visitor in the widget on another site, at phone width, asks with the keyword
 // inside a sentence and gets the answer under the shop's name, presses "Talk to a person", and the
 // agent sees the conversation waiting with the answer marked and the banned word masked.
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { frameWindowMs } from "../src/realtime/frame-budget";
-import { type Kefu, launchBrowser, openConsole, queryKefu, setUpShop, shotsDir, startHostShop, startKefu } from "./support";
+import { openConsole, queryKefu, shotsDir, startShopOnAnotherSite } from "./support";
 
 setDefaultTimeout(60_000);
 
 const phone = { width: 390, height: 844 };
 const desktop = { width: 1280, height: 800 };
-let kefu: Kefu;
-let browser: Browser;
-let ownerCookie: string;
-let widgetKey: string;
-let host: ReturnType<typeof startHostShop>;
-
-beforeAll(async () => {
-  [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
-  ({ ownerCookie, widgetKey } = await setUpShop(kefu));
-  host = startHostShop(kefu.url, widgetKey);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  host?.stop();
-  await kefu?.stop();
-});
+const { kefu, browser, ownerCookie, widgetKey, host, stop } = await startShopOnAnotherSite();
+afterAll(stop);
 
 async function ownerConsole(locale: string, path: string): Promise<Page> {
   const context = await browser.newContext({ locale, viewport: desktop });

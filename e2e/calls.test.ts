@@ -3,32 +3,17 @@
 // site at phone width, and each side's RTCPeerConnection reports media arriving (video frames
 // decoded, audio packets received) before the agent hangs up and both threads show the call's
 // line. A declined call tells the agent so. In English and Chinese, with screenshots.
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { type Browser, chromium, type Frame, type Page } from "playwright-core";
-import { chromiumPath, type Kefu, launchBrowser, openConsole, queryKefu, setUpShop, shotsDir, startHostShop, startKefu } from "./support";
+import { chromiumPath, openConsole, queryKefu, shotsDir, startShopOnAnotherSite } from "./support";
 
 setDefaultTimeout(60_000);
 
 const desktop = { width: 1280, height: 800 };
 const phone = { width: 390, height: 844 };
-let kefu: Kefu;
-let browser: Browser;
-let ownerCookie: string;
-let widgetKey: string;
-let host: ReturnType<typeof startHostShop>;
-
-beforeAll(async () => {
-  [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
-  ({ ownerCookie, widgetKey } = await setUpShop(kefu));
-  host = startHostShop(kefu.url, widgetKey);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  host?.stop();
-  await kefu?.stop();
-});
+const { kefu, browser, ownerCookie, widgetKey, host, stop } = await startShopOnAnotherSite();
+afterAll(stop);
 
 /** What the page's call connection has received so far: video frames decoded, audio packets. */
 async function mediaReceived(page: Page | Frame): Promise<{ framesDecoded: number; audioPackets: number }> {

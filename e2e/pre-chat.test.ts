@@ -3,34 +3,22 @@
 // agent's list and the name and email the visitor panel.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { type Kefu, launchBrowser, openConsole, postForm, queryKefu, setUpShop, shotsDir, startHostShop, startKefu } from "./support";
+import type { Page } from "playwright-core";
+import { openConsole, postForm, queryKefu, shotsDir, startShopOnAnotherSite } from "./support";
 
 setDefaultTimeout(30_000);
 
 const phone = { width: 390, height: 844 };
-let kefu: Kefu;
-let browser: Browser;
-let ownerCookie: string;
-let widgetKey: string;
-let host: ReturnType<typeof startHostShop>;
+const { kefu, browser, ownerCookie, host, stop } = await startShopOnAnotherSite();
+afterAll(stop);
 
 beforeAll(async () => {
-  [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
-  ({ ownerCookie, widgetKey } = await setUpShop(kefu));
   // The owner turns the form on, requiring a name and an email, from the hours page.
   const saved = await postForm(kefu, "/console/hours", {
     timezone: "UTC", closedDates: "", offlineText: "", noAgentText: "", preChatForm: "on", "preChatRequired-name": "on", "preChatRequired-email": "on",
   }, { cookie: ownerCookie });
   expect(saved.status).toBe(200);
   expect(queryKefu(kefu, "SELECT pre_chat_form AS form FROM businesses")).toEqual([{ form: 1 }]);
-  host = startHostShop(kefu.url, widgetKey);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  host?.stop();
-  await kefu?.stop();
 });
 
 async function visitorAtPhoneWidth(locale: string): Promise<Page> {

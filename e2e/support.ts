@@ -296,6 +296,22 @@ export function startHostShop(kefuUrl: string, widgetKey: string): { url: string
   return { url: `http://localhost:${server.port}/`, stop: () => server.stop(true) };
 }
 
+/**
+ * Most e2e files' start: a fresh Kefu with its shop set up, the widget on a host page of another
+ * origin, and a browser. `stop()` ends all three (in afterAll).
+ */
+export async function startShopOnAnotherSite(owner?: Parameters<typeof setUpShop>[1]) {
+  const [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
+  const { ownerCookie, widgetKey } = await setUpShop(kefu, owner);
+  const host = startHostShop(kefu.url, widgetKey);
+  const stop = async () => {
+    await browser.close();
+    host.stop();
+    await kefu.stop();
+  };
+  return { kefu, browser, ownerCookie, widgetKey, host, stop };
+}
+
 /** The console in a page of `context`, signed in with `sessionCookie` (`kefu_session=...`): an online agent. */
 export async function openConsole(context: BrowserContext, kefuUrl: string, sessionCookie: string): Promise<Page> {
   await context.addCookies([{ name: "kefu_session", value: sessionCookie.slice("kefu_session=".length), url: kefuUrl }]);

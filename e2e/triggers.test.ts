@@ -6,19 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import type { Browser, Page } from "playwright-core";
-import { type Kefu, launchBrowser, openConsole, queryKefu, setUpShop, shotsDir, startHostShop, startKefu } from "./support";
+import type { Page } from "playwright-core";
+import { openConsole, queryKefu, shotsDir, startShopOnAnotherSite } from "./support";
 
 setDefaultTimeout(60_000);
 
 const desktop = { width: 1280, height: 800 };
 const phone = { width: 390, height: 844 };
 const message = "Comparing plans? I can help you choose.";
-let kefu: Kefu;
-let browser: Browser;
-let ownerCookie: string;
-let widgetKey: string;
-let host: ReturnType<typeof startHostShop>;
 
 /** A 48×48 PNG in a teal to white gradient: a face the screenshots can show. */
 function avatarPng(): Uint8Array<ArrayBuffer> {
@@ -44,10 +39,10 @@ function avatarPng(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, ...chunk("IHDR", new Uint8Array(header.buffer)), ...chunk("IDAT", deflateSync(new Uint8Array(rows))), ...chunk("IEND", new Uint8Array())]);
 }
 
+const { kefu, browser, ownerCookie, host, stop } = await startShopOnAnotherSite();
+afterAll(stop);
+
 beforeAll(async () => {
-  [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
-  ({ ownerCookie, widgetKey } = await setUpShop(kefu));
-  host = startHostShop(kefu.url, widgetKey);
   // Mei has a face: the visitor sees it beside her triggered message.
   const profile = new FormData();
   profile.set("name", "Mei");
@@ -57,11 +52,6 @@ beforeAll(async () => {
   expect(queryKefu(kefu, "SELECT avatar IS NOT NULL AS has FROM agents")).toEqual([{ has: 1 }]);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  host?.stop();
-  await kefu?.stop();
-});
 
 async function visitor(path: string, viewport = desktop, locale = "en-US"): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ locale, viewport });

@@ -1,34 +1,18 @@
 // The agent's tools as an agent and a visitor use them, against the built binary: a canned reply
 // typed with "/" (to a visitor in the widget on a shop's page of another origin), and a rating
 // asked for, answered on the chat page and shown in the agent's thread. (Attachments: e2e/attachments.test.ts; live visitors: e2e/live-visitors.test.ts.)
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { type Kefu, launchBrowser, postForm, setUpShop, shotsDir, startHostShop, startKefu } from "./support";
+import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import type { BrowserContext, Page } from "playwright-core";
+import { postForm, shotsDir, startShopOnAnotherSite } from "./support";
 
 setDefaultTimeout(30_000);
 
 const owner = { name: "Mei", email: "mei@example.com", password: "a long password" };
 
-let kefu: Kefu;
-let browser: Browser;
-let ownerCookie: string;
-let chatPath: string;
-let widgetKey: string;
-/** A shop's page with the widget, on another site (localhost) than Kefu (127.0.0.1). */
-let host: ReturnType<typeof startHostShop>;
-
-beforeAll(async () => {
-  [kefu, browser] = await Promise.all([startKefu(), launchBrowser()]);
-  ({ ownerCookie, widgetKey } = await setUpShop(kefu, owner));
-  chatPath = `/chat/${widgetKey}`;
-  host = startHostShop(kefu.url, widgetKey);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  host?.stop();
-  await kefu?.stop();
-});
+// The shop's page with the widget (`host`) is on another site (localhost) than Kefu (127.0.0.1).
+const { kefu, browser, ownerCookie, widgetKey, host, stop } = await startShopOnAnotherSite(owner);
+const chatPath = `/chat/${widgetKey}`;
+afterAll(stop);
 
 async function newContext(agent = false): Promise<BrowserContext> {
   const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 800 } });
