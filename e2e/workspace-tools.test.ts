@@ -30,7 +30,8 @@ async function conversationWith(text: string): Promise<{ visitor: Page; agent: P
   await visitor.locator("#thread .message.mine:not(.pending)", { hasText: text }).waitFor();
   const agent = await (await newContext(true)).newPage();
   await agent.goto(`${kefu.url}/console`);
-  await agent.locator("#my-conversations a").first().click();
+  // Earlier tests' conversations are in the list too; this one is assigned as the console connects.
+  await agent.locator("#my-conversations a", { hasText: text }).click();
   await agent.locator("#thread .message", { hasText: text }).waitFor();
   return { visitor, agent };
 }
@@ -78,7 +79,8 @@ describe("canned replies with a placeholder Kefu cannot fill", () => {
     await widget.locator("#thread .message.mine:not(.pending)", { hasText: "Where is my order?" }).waitFor();
     const agent = await (await newContext(true)).newPage();
     await agent.goto(`${kefu.url}/console`);
-    await agent.locator("#my-conversations a").first().click();
+    // The earlier test's conversation is in the list too: this one is assigned as the console connects.
+    await agent.locator("#my-conversations a", { hasText: "Where is my order?" }).click();
     await agent.locator("#thread .message", { hasText: "Where is my order?" }).waitFor();
 
     const composer = agent.locator("#composer textarea[name=body]");
