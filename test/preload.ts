@@ -1,5 +1,6 @@
 // Loaded before every unit test file (bunfig.toml): passwords hash in a millisecond here. The e2e
 // tests drive the built binary, which hashes at the production cost.
+import { afterAll } from "bun:test";
 import { useCheapPasswordHashesForTests } from "../src/domain/passwords";
 import { startRedisServer } from "./redis-server";
 
@@ -9,5 +10,5 @@ useCheapPasswordHashesForTests();
 if (process.env.KEFU_TEST_BROKER === "redis" && !process.env.KEFU_TEST_REDIS_URL) {
   const redis = await startRedisServer();
   process.env.KEFU_TEST_REDIS_URL = redis.url;
-  process.on("exit", () => redis.kill());
+  afterAll(() => redis.stop());
 }

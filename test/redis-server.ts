@@ -44,8 +44,6 @@ export interface RedisServer {
   stop(options?: { crash?: boolean }): Promise<void>;
   /** Starts it again on the same port, empty: what a restarted Redis without persistence is. */
   restart(): Promise<void>;
-  /** Kills it at once: for when the test process exits. */
-  kill(): void;
 }
 
 export async function startRedisServer(): Promise<RedisServer> {
@@ -76,6 +74,5 @@ export async function startRedisServer(): Promise<RedisServer> {
       process = null;
     },
     restart: start,
-    kill: () => process?.kill("SIGKILL"),
   };
 }
