@@ -33,11 +33,12 @@ export function redisBroker(url: string, server: () => Server<unknown> | null | 
     server()?.publish(channel.slice(channelPrefix.length), message.slice(origin.length));
   };
   /** Settles once every SUBSCRIBE sent so far has been answered. */
-  let subscribed: Promise<unknown> = Promise.resolve();
-  const listen = (topic: string) => {
-    const answered = subscriber.subscribe(channelPrefix + topic, relay).catch((error) => log.warn("redis subscribe failed", { topic, error: String(error) }));
-    subscribed = Promise.all([subscribed, answered]);
+  let subscribed: Promise<void> = Promise.resolve();
+  const awaitSubscribe = (answer: Promise<unknown>) => {
+    const answered = answer.catch((error) => log.warn("redis subscribe failed", { error: String(error) }));
+    subscribed = Promise.all([subscribed, answered]).then(() => {});
   };
+  const listen = (topic: string) => awaitSubscribe(subscriber.subscribe(channelPrefix + topic, relay));
   const localCount = (topic: string) => server()?.subscriberCount(topic) ?? 0;
   const stopListening = (topic: string) => {
     listening.delete(topic);
@@ -51,7 +52,7 @@ export function redisBroker(url: string, server: () => Server<unknown> | null | 
     if (connectedBefore && listening.size > 0) {
       log.info("redis is back: subscribing again", { channels: listening.size });
       const channels = [...listening].map((topic) => channelPrefix + topic);
-      subscribed = Promise.all([subscribed, subscriber.send("SUBSCRIBE", channels).catch((error) => log.warn("redis subscribe failed", { error: String(error) }))]);
+      awaitSubscribe(subscriber.send("SUBSCRIBE", channels));
     }
     connectedBefore = true;
   };

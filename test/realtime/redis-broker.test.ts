@@ -26,30 +26,29 @@ afterEach(() => {
 });
 
 function startProcess(): Process {
-  type Data = { topics: string[] };
+  type Data = { id: string; topics: string[] };
   const opened = new Map<string, (ws: Bun.ServerWebSocket<Data>) => void>();
-  // eslint-disable-next-line prefer-const
-  let broker: RedisBroker;
+  let broker: RedisBroker | null = null;
   const server: Server<Data> = Bun.serve<Data>({
     hostname: "127.0.0.1",
     port: 0,
     fetch(request, server) {
-      const id = new URL(request.url).searchParams.get("id")!;
-      const topics = new URL(request.url).searchParams.getAll("topic");
-      return server.upgrade(request, { data: { topics, id } as Data }) ? undefined : new Response("no", { status: 400 });
+      const query = new URL(request.url).searchParams;
+      return server.upgrade(request, { data: { id: query.get("id")!, topics: query.getAll("topic") } }) ? undefined : new Response("no", { status: 400 });
     },
     websocket: {
       open(ws) {
-        for (const topic of ws.data.topics) broker.subscribe(ws, topic);
-        opened.get((ws.data as Data & { id: string }).id)?.(ws);
+        for (const topic of ws.data.topics) broker!.subscribe(ws, topic);
+        opened.get(ws.data.id)?.(ws);
       },
       message() {},
     },
   });
-  broker = redisBroker(redis.url, () => server as Server<unknown>, silentLog);
+  const started = redisBroker(redis.url, () => server as Server<unknown>, silentLog);
+  broker = started;
   let sockets = 0;
   return {
-    broker,
+    broker: started,
     async socket(...topics) {
       const id = String(++sockets);
       const serverSide = new Promise<Bun.ServerWebSocket<Data>>((resolve) => opened.set(id, resolve));
@@ -62,11 +61,11 @@ function startProcess(): Process {
         for (const wake of waiting.splice(0)) wake();
       };
       const socketOnServer = await serverSide;
-      await broker.ready();
+      await started.ready();
       return {
         received,
         close: () => ws.close(),
-        unsubscribe: (topic) => broker.unsubscribe(socketOnServer, topic),
+        unsubscribe: (topic) => started.unsubscribe(socketOnServer, topic),
         async next(count = 1) {
           const deadline = Date.now() + 3000;
           while (received.length < count) {
@@ -81,7 +80,7 @@ function startProcess(): Process {
       };
     },
     stop() {
-      broker.close();
+      started.close();
       server.stop(true);
     },
   };
