@@ -1,18 +1,12 @@
 // A real Redis for tests: Debian's redis-server (installed by .ci/run), started on a free port in
-// a temp dir without persistence, one per test file. A missing binary fails the test, never skips it.
+// a temp dir without persistence, one per test file (or per run: preload.ts). A missing binary fails the test, never skips it.
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { freePort } from "./free-port";
 
 const binary = "/usr/bin/redis-server";
-
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
 
 /** Whether something answers PING with PONG on the port. */
 async function answersPing(port: number): Promise<boolean> {
