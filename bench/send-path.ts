@@ -39,6 +39,7 @@ const hub = new Hub(
     hasSubscribers: (topic) => !topic.startsWith("thread:"),
     subscribe() {},
     unsubscribe() {},
+    close() {},
   },
   5000,
 );

@@ -53,6 +53,7 @@ import { createOutbound, type Outbound } from "./outbound/outbound";
 import { agentSocket } from "./realtime/agent-socket";
 import { GroupCommit } from "./realtime/group-commit";
 import { bunBroker } from "./realtime/broker";
+import { redisBroker } from "./realtime/redis-broker";
 import { Hub } from "./realtime/hub";
 import { visitorSocket } from "./realtime/visitor-socket";
 import { uploadRoutes } from "./routes/uploads";
@@ -64,7 +65,7 @@ export interface AppDeps {
   sqlite: SQLite;
   secret: string;
   /** `wechat` defaults to WeChat's own addresses (config.ts wechatUrls). */
-  config: Pick<Config, "publicUrl" | "trustProxy"> & Partial<Pick<Config, "wechat" | "pushToPrivateAddresses">>;
+  config: Pick<Config, "publicUrl" | "trustProxy"> & Partial<Pick<Config, "wechat" | "pushToPrivateAddresses" | "redisUrl">>;
   uploadsDir: string;
   log: Log;
   loginThrottle: RateLimiter;
@@ -78,6 +79,8 @@ export interface AppDeps {
   callRingMs?: number;
   /** Each shop's automatic answers and banned words, compiled once (domain/answer-book.ts). */
   answerBook: AnswerBook;
+  /** Names this database's Redis channels apart (redis-broker.ts); tests give each database its own. */
+  redisChannelPrefix?: string;
 }
 
 export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "newVisitors" | "presenceGraceMs" | "answerBook"> &
@@ -99,7 +102,9 @@ export function createApp(options: AppOptions) {
   };
 
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
-  const hub = new Hub(deps.db, bunBroker(() => app.server), deps.presenceGraceMs, deps.callRingMs);
+  const server = () => app.server;
+  const broker = deps.config.redisUrl ? redisBroker(deps.config.redisUrl, server, deps.log, deps.redisChannelPrefix) : bunBroker(server);
+  const hub = new Hub(deps.db, broker, deps.presenceGraceMs, deps.callRingMs);
   const commits = new GroupCommit(deps.sqlite, hub, deps.log);
   const outbound = createOutbound(deps.db, hub, deps.log, { allowPrivate: deps.config.pushToPrivateAddresses ?? false, publicUrl: deps.config.publicUrl });
   const app = new Elysia({

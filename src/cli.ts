@@ -42,6 +42,7 @@ Options (each also read from the environment variable shown):
   --trust-proxy      KEFU_TRUST_PROXY  behind nginx: read the client IP from X-Forwarded-For
   --wechat-url URL   KEFU_WECHAT_URL   where WeChat sign-in goes instead of open/api.weixin.qq.com (tests, proxies)
   --push-private     KEFU_PUSH_PRIVATE push notifications may go to private addresses (tests)
+  --redis-url URL    KEFU_REDIS_URL    Valkey/Redis (redis:// or rediss://) that several processes share for realtime
 `;
 
 const configOptions = {
@@ -53,6 +54,7 @@ const configOptions = {
   "trust-proxy": { type: "boolean" },
   "wechat-url": { type: "string" },
   "push-private": { type: "boolean" },
+  "redis-url": { type: "string" },
 } as const;
 
 const userOptions = {

@@ -18,6 +18,8 @@ export interface Config {
   wechat: WeChatUrls;
   /** Push notifications may go to push services on private addresses: for tests with a local fake one. */
   pushToPrivateAddresses: boolean;
+  /** Valkey/Redis that several processes share for realtime; null: one process, all in memory. */
+  redisUrl: string | null;
 }
 
 export interface WeChatUrls {
@@ -40,6 +42,7 @@ export interface ConfigFlags {
   "trust-proxy"?: boolean;
   "wechat-url"?: string;
   "push-private"?: boolean;
+  "redis-url"?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -54,6 +57,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
     trustProxy: flags["trust-proxy"] ?? parseBoolean(env.KEFU_TRUST_PROXY, "KEFU_TRUST_PROXY"),
     wechat: parseWeChatUrl(flags["wechat-url"] ?? env.KEFU_WECHAT_URL),
     pushToPrivateAddresses: flags["push-private"] ?? parseBoolean(env.KEFU_PUSH_PRIVATE, "KEFU_PUSH_PRIVATE"),
+    redisUrl: parseRedisUrl(flags["redis-url"] ?? env.KEFU_REDIS_URL),
   };
 }
 
@@ -93,6 +97,15 @@ function parseWeChatUrl(value: string | undefined): WeChatUrls {
   }
   const base = url.origin + url.pathname.replace(/\/+$/, "");
   return { openUrl: base, apiUrl: base };
+}
+
+/** Kept as given (it may carry a password, so it is never echoed back). */
+function parseRedisUrl(value: string | undefined): string | null {
+  if (value === undefined || value === "") return null;
+  if (!URL.canParse(value) || !["redis:", "rediss:"].includes(new URL(value).protocol)) {
+    throw new UsageError("--redis-url must be a URL like redis://127.0.0.1:6379 or rediss://user:password@host:6380");
+  }
+  return value;
 }
 
 function parseLogLevel(value: string): LogLevel {

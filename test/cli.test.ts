@@ -7,7 +7,7 @@ describe("the command line", () => {
   it("serves with the defaults when given nothing", () => {
     expect(parseCommandLine([], {})).toEqual({
       name: "serve",
-      config: { port: 3000, host: "0.0.0.0", dataDir: resolve("./data"), publicUrl: null, logLevel: "info", trustProxy: false, wechat: wechatUrls, pushToPrivateAddresses: false },
+      config: { port: 3000, host: "0.0.0.0", dataDir: resolve("./data"), publicUrl: null, logLevel: "info", trustProxy: false, wechat: wechatUrls, pushToPrivateAddresses: false, redisUrl: null },
     });
   });
 
@@ -17,6 +17,18 @@ describe("the command line", () => {
     });
     expect(parseCommandLine([], { KEFU_WECHAT_URL: "https://wx.example.com" })).toMatchObject({ config: { wechat: { apiUrl: "https://wx.example.com" } } });
     expect(() => parseCommandLine(["--wechat-url", "ftp://x"], {})).toThrow(/--wechat-url must start with http/);
+  });
+
+  it("takes a redis:// or rediss:// URL for Redis, and refuses anything else without echoing it", () => {
+    expect(parseCommandLine(["--redis-url", "redis://127.0.0.1:6379"], {})).toMatchObject({ config: { redisUrl: "redis://127.0.0.1:6379" } });
+    expect(parseCommandLine([], { KEFU_REDIS_URL: "rediss://kefu:secret@cache.example.com:6380" })).toMatchObject({
+      config: { redisUrl: "rediss://kefu:secret@cache.example.com:6380" },
+    });
+    for (const bad of ["http://127.0.0.1:6379", "127.0.0.1:6379", "redis//:secret@x"]) {
+      expect(() => parseCommandLine(["--redis-url", bad], {})).toThrow(UsageError);
+    }
+    expect(() => parseCommandLine(["--redis-url", "http://:secret@x"], {})).not.toThrow(/secret/);
+    expect(() => parseCommandLine(["--redis-url", "http://:secret@x"], {})).toThrow(/--redis-url must be a URL like redis:/);
   });
 
   it("reads the environment, and flags win over it", () => {

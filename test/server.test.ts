@@ -32,7 +32,7 @@ describe("the running server", () => {
 
     const errors: string[] = [];
     const server = startServer(
-      { port: 0, host: "127.0.0.1", dataDir, publicUrl: null, logLevel: "error", trustProxy: false, wechat: wechatUrls, pushToPrivateAddresses: false },
+      { port: 0, host: "127.0.0.1", dataDir, publicUrl: null, logLevel: "error", trustProxy: false, wechat: wechatUrls, pushToPrivateAddresses: false, redisUrl: null },
       createLog("error", (line) => errors.push(line)),
     );
     const other = new Database(join(dataDir, databaseFile), { strict: true });

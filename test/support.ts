@@ -13,15 +13,28 @@ import { silentLog } from "../src/log";
 export const origin = "http://kefu.test";
 const testSecret = "0".repeat(64);
 
+/**
+ * KEFU_TEST_BROKER=redis runs the apps on the Redis broker (the preload starts a redis-server);
+ * each app's database is its own, so are its channels.
+ */
+export function testBroker(): Pick<AppOptions, "redisChannelPrefix"> & { redisUrl: string | null } {
+  const broker = process.env.KEFU_TEST_BROKER ?? "local";
+  if (broker === "local") return { redisUrl: null };
+  if (broker !== "redis") throw new Error(`KEFU_TEST_BROKER must be local or redis, not "${broker}"`);
+  return { redisUrl: process.env.KEFU_TEST_REDIS_URL!, redisChannelPrefix: `kefu-test-${crypto.randomUUID()}:` };
+}
+
 export function testApp(overrides: Partial<AppOptions> = {}) {
   const opened = openDatabase(":memory:");
   migrate(opened);
   const business = ensureDefaultBusiness(opened.db);
+  const { redisUrl, redisChannelPrefix } = testBroker();
   const app = createApp({
     db: opened.db,
     sqlite: opened.sqlite,
     secret: testSecret,
-    config: { publicUrl: null, trustProxy: false },
+    config: { publicUrl: null, trustProxy: false, redisUrl },
+    redisChannelPrefix,
     uploadsDir: mkdtempSync(join(tmpdir(), "kefu-uploads-")),
     log: silentLog,
     ...overrides,
@@ -166,7 +179,11 @@ export function listeningApp(overrides: Partial<AppOptions> = {}) {
   const ctx = testApp({ presenceGraceMs: 50, ...overrides });
   ctx.app.listen({ port: 0, hostname: "127.0.0.1" });
   const base = `http://127.0.0.1:${ctx.app.server!.port}`;
-  return { ...ctx, base, stop: () => ctx.app.stop(true) };
+  const stop = async () => {
+    await ctx.app.stop(true);
+    ctx.app.hub.broker.close();
+  };
+  return { ...ctx, base, stop };
 }
 
 export type ListeningApp = ReturnType<typeof listeningApp>;

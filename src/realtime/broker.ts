@@ -1,6 +1,6 @@
 // The one way the app sends to topics and subscribes sockets to them. The default delivers
-// through Bun's in-process pub/sub; a Redis/Valkey broker for several processes can replace it
-// without changing any caller: it would relay its channels to the local sockets subscribed here.
+// through Bun's in-process pub/sub; with --redis-url, redis-broker.ts replaces it for several
+// processes without changing any caller: it relays its channels to the local sockets subscribed here.
 import type { Server } from "bun";
 
 /** A socket that can listen on topics (Bun's ServerWebSocket). */
@@ -15,6 +15,8 @@ export interface Broker {
   hasSubscribers(topic: string): boolean;
   subscribe(socket: Subscriber, topic: string): void;
   unsubscribe(socket: Subscriber, topic: string): void;
+  /** Lets go of what the broker holds outside the process (connections); the app is stopping. */
+  close(): void;
 }
 
 /** Bun's server.publish; before the server listens (or in tests without one) it sends nothing. */
@@ -32,5 +34,6 @@ export function bunBroker(server: () => Server<unknown> | null | undefined): Bro
     unsubscribe(socket, topic) {
       socket.unsubscribe(topic);
     },
+    close() {},
   };
 }
