@@ -6,11 +6,10 @@ import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { frameWindowMs } from "../src/realtime/frame-budget";
-import { openConsole, queryKefu, shotsDir, startShopOnAnotherSite } from "./support";
+import { openConsole, queryKefu, shotsDir, startShopOnAnotherSite, visitorAtPhoneWidth } from "./support";
 
 setDefaultTimeout(60_000);
 
-const phone = { width: 390, height: 844 };
 const desktop = { width: 1280, height: 800 };
 const { kefu, browser, ownerCookie, widgetKey, host, stop } = await startShopOnAnotherSite();
 afterAll(stop);
@@ -32,15 +31,6 @@ async function agentOnline(): Promise<Page> {
   });
   const page = await openConsole(context, kefu.url, ownerCookie);
   await page.waitForFunction(() => (window as unknown as { kefuSocketOpen?: boolean }).kefuSocketOpen === true);
-  return page;
-}
-
-async function visitorAtPhoneWidth(locale: string): Promise<Page> {
-  const context = await browser.newContext({ locale, viewport: phone });
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  await page.goto(host.url);
-  await page.locator("[data-kefu] .launcher").click();
   return page;
 }
 
@@ -88,7 +78,7 @@ describe("automatic answers", () => {
   ]) {
     it(`answer a visitor in the widget, who then asks for a person (${locale})`, async () => {
       const agent = await agentOnline();
-      const page = await visitorAtPhoneWidth(locale);
+      const page = await visitorAtPhoneWidth(browser, host.url, locale);
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(error.message));
       const chat = page.frameLocator("[data-kefu] iframe");

@@ -3,12 +3,10 @@
 // agent's list and the name and email the visitor panel.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
-import { openConsole, postForm, queryKefu, shotsDir, startShopOnAnotherSite } from "./support";
+import { openConsole, postForm, queryKefu, shotsDir, startShopOnAnotherSite, visitorAtPhoneWidth } from "./support";
 
 setDefaultTimeout(30_000);
 
-const phone = { width: 390, height: 844 };
 const { kefu, browser, ownerCookie, host, stop } = await startShopOnAnotherSite();
 afterAll(stop);
 
@@ -21,15 +19,6 @@ beforeAll(async () => {
   expect(queryKefu(kefu, "SELECT pre_chat_form AS form FROM businesses")).toEqual([{ form: 1 }]);
 });
 
-async function visitorAtPhoneWidth(locale: string): Promise<Page> {
-  const context = await browser.newContext({ locale, viewport: phone });
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  await page.goto(host.url);
-  await page.locator("[data-kefu] .launcher").click();
-  return page;
-}
-
 describe("the pre-chat form in the widget", () => {
   for (const { locale, badEmail, name, email, question } of [
     { locale: "en-US", badEmail: "Enter an email address like name@example.com.", name: "Lin Wei", email: "lin@example.com", question: "Do you ship to Hangzhou?" },
@@ -37,7 +26,7 @@ describe("the pre-chat form in the widget", () => {
   ]) {
     it(`asks who the visitor is, refuses a bad email, then starts the chat with the question (${locale})`, async () => {
       const agent = await openConsole(await browser.newContext({ locale: "en-US" }), kefu.url, ownerCookie);
-      const page = await visitorAtPhoneWidth(locale);
+      const page = await visitorAtPhoneWidth(browser, host.url, locale);
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(error.message));
       const chat = page.frameLocator("[data-kefu] iframe");

@@ -312,6 +312,19 @@ export async function startShopOnAnotherSite(owner?: Parameters<typeof setUpShop
   return { kefu, browser, ownerCookie, widgetKey, host, stop };
 }
 
+/** A phone's viewport, as the visitor tests use it. */
+export const phone = { width: 390, height: 844 };
+
+/** A visitor at phone width in `locale` on the host shop's page, with the widget opened. */
+export async function visitorAtPhoneWidth(browser: Browser, hostUrl: string, locale: string): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport: phone });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  await page.goto(hostUrl);
+  await page.locator("[data-kefu] .launcher").click();
+  return page;
+}
+
 /** The console in a page of `context`, signed in with `sessionCookie` (`kefu_session=...`): an online agent. */
 export async function openConsole(context: BrowserContext, kefuUrl: string, sessionCookie: string): Promise<Page> {
   await context.addCookies([{ name: "kefu_session", value: sessionCookie.slice("kefu_session=".length), url: kefuUrl }]);
