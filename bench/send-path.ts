@@ -16,6 +16,7 @@ import { currentConversation, summarize, unreadTotal } from "../src/domain/conve
 import type { ConversationEvents } from "../src/domain/events";
 import { sendVisitorMessage } from "../src/domain/messages";
 import { createAnonymousVisitor, type Visitor } from "../src/domain/visitors";
+import { soleProcess } from "../src/realtime/cluster";
 import { Hub } from "../src/realtime/hub";
 import { openDataDir } from "../src/data-dir";
 
@@ -37,10 +38,11 @@ const hub = new Hub(
       publishedBytes += data.length;
     },
     hasSubscribers: (topic) => !topic.startsWith("thread:"),
-    subscribe() {},
+    subscribe: async () => {},
     unsubscribe() {},
     close() {},
   },
+  soleProcess(),
   5000,
 );
 

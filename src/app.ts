@@ -54,6 +54,7 @@ import { agentSocket } from "./realtime/agent-socket";
 import { GroupCommit } from "./realtime/group-commit";
 import { bunBroker } from "./realtime/broker";
 import { redisBroker } from "./realtime/redis-broker";
+import { installationPrefix, sharedRedis, soleProcess } from "./realtime/cluster";
 import { Hub } from "./realtime/hub";
 import { visitorSocket } from "./realtime/visitor-socket";
 import { uploadRoutes } from "./routes/uploads";
@@ -79,8 +80,8 @@ export interface AppDeps {
   callRingMs?: number;
   /** Each shop's automatic answers and banned words, compiled once (domain/answer-book.ts). */
   answerBook: AnswerBook;
-  /** Names this database's Redis channels apart (redis-broker.ts); tests give each database its own. */
-  redisChannelPrefix?: string;
+  /** Names this installation's Redis keys and channels apart (cluster.ts); by default from the secret. */
+  redisKeyPrefix?: string;
 }
 
 export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "newVisitors" | "presenceGraceMs" | "answerBook"> &
@@ -103,8 +104,10 @@ export function createApp(options: AppOptions) {
 
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
   const server = () => app.server;
-  const broker = deps.config.redisUrl ? redisBroker(deps.config.redisUrl, server, deps.log, deps.redisChannelPrefix) : bunBroker(server);
-  const hub = new Hub(deps.db, broker, deps.presenceGraceMs, deps.callRingMs);
+  const redisUrl = deps.config.redisUrl;
+  const cluster = redisUrl ? sharedRedis(redisUrl, deps.redisKeyPrefix ?? installationPrefix(deps.secret), deps.log) : soleProcess();
+  const broker = cluster.link ? redisBroker({ ...cluster, link: cluster.link }, server) : bunBroker(server);
+  const hub = new Hub(deps.db, broker, cluster, deps.presenceGraceMs, deps.callRingMs);
   const commits = new GroupCommit(deps.sqlite, hub, deps.log);
   const outbound = createOutbound(deps.db, hub, deps.log, { allowPrivate: deps.config.pushToPrivateAddresses ?? false, publicUrl: deps.config.publicUrl });
   const app = new Elysia({

@@ -114,7 +114,6 @@ export function startServer(config: Config, log: Log): RunningServer {
       const finished = await Promise.race([drained.then(() => true), Bun.sleep(limits.shutdownDrainMs).then(() => false)]);
       if (!finished) log.warn("stopping with requests still in flight", { waitedMs: limits.shutdownDrainMs });
       await app.stop(true);
-      app.hub.broker.close();
       closeCleanly(opened, config.dataDir);
       lock.close();
     },

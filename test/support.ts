@@ -17,24 +17,24 @@ const testSecret = "0".repeat(64);
  * KEFU_TEST_BROKER=redis runs the apps on the Redis broker (the preload starts a redis-server);
  * each app's database is its own, so are its channels.
  */
-export function testBroker(): Pick<AppOptions, "redisChannelPrefix"> & { redisUrl: string | null } {
+export function testBroker(): Pick<AppOptions, "redisKeyPrefix"> & { redisUrl: string | null } {
   const broker = process.env.KEFU_TEST_BROKER ?? "local";
   if (broker === "local") return { redisUrl: null };
   if (broker !== "redis") throw new Error(`KEFU_TEST_BROKER must be local or redis, not "${broker}"`);
-  return { redisUrl: process.env.KEFU_TEST_REDIS_URL!, redisChannelPrefix: `kefu-test-${crypto.randomUUID()}:` };
+  return { redisUrl: process.env.KEFU_TEST_REDIS_URL!, redisKeyPrefix: `kefu-test-${crypto.randomUUID()}:` };
 }
 
 export function testApp(overrides: Partial<AppOptions> = {}) {
   const opened = openDatabase(":memory:");
   migrate(opened);
   const business = ensureDefaultBusiness(opened.db);
-  const { redisUrl, redisChannelPrefix } = testBroker();
+  const { redisUrl, redisKeyPrefix } = testBroker();
   const app = createApp({
     db: opened.db,
     sqlite: opened.sqlite,
     secret: testSecret,
     config: { publicUrl: null, trustProxy: false, redisUrl },
-    redisChannelPrefix,
+    redisKeyPrefix,
     uploadsDir: mkdtempSync(join(tmpdir(), "kefu-uploads-")),
     log: silentLog,
     ...overrides,
@@ -181,7 +181,6 @@ export function listeningApp(overrides: Partial<AppOptions> = {}) {
   const base = `http://127.0.0.1:${ctx.app.server!.port}`;
   const stop = async () => {
     await ctx.app.stop(true);
-    ctx.app.hub.broker.close();
   };
   return { ...ctx, base, stop };
 }

@@ -13,9 +13,13 @@ export interface Broker {
   publish(topic: string, data: string): void;
   /** Whether anyone listens on a topic, so a rendering nobody would receive can be skipped. */
   hasSubscribers(topic: string): boolean;
-  subscribe(socket: Subscriber, topic: string): void;
+  /**
+   * Subscribes at once locally; resolves once frames published by any process reach the socket
+   * (with Redis, after SUBSCRIBE is answered). Replay what the socket must not miss after that.
+   */
+  subscribe(socket: Subscriber, topic: string): Promise<void>;
   unsubscribe(socket: Subscriber, topic: string): void;
-  /** Lets go of what the broker holds outside the process (connections); the app is stopping. */
+  /** Stops its timers; the app is stopping (the cluster closes the connections). */
   close(): void;
 }
 
@@ -30,6 +34,7 @@ export function bunBroker(server: () => Server<unknown> | null | undefined): Bro
     },
     subscribe(socket, topic) {
       socket.subscribe(topic);
+      return Promise.resolve();
     },
     unsubscribe(socket, topic) {
       socket.unsubscribe(topic);

@@ -16,6 +16,7 @@ import { threadUpsert } from "../views/message";
 import { type AgentSocketHandle, AgentSockets } from "./agent-sockets";
 import { Calls } from "./calls";
 import type { Broker } from "./broker";
+import type { Cluster } from "./cluster";
 import { ListFanout } from "./list-fanout";
 import { Presence } from "./presence";
 import { type ClientEvent, Publisher } from "./publisher";
@@ -49,6 +50,8 @@ export class Hub implements DomainEvents {
   constructor(
     private readonly db: Database,
     readonly broker: Broker,
+    /** The other processes serving this data dir, if any (cluster.ts). */
+    readonly cluster: Cluster,
     presenceGraceMs: number,
     callRingMs?: number,
   ) {
@@ -258,5 +261,7 @@ export class Hub implements DomainEvents {
     this.calls.stop();
     this.agents.stop();
     this.visitors.stop();
+    this.broker.close();
+    this.cluster.close();
   }
 }

@@ -3,7 +3,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
 import { silentLog } from "../../src/log";
-import { type RedisBroker, redisBroker } from "../../src/realtime/redis-broker";
+import type { Broker } from "../../src/realtime/broker";
+import { type Cluster, sharedRedis } from "../../src/realtime/cluster";
+import { redisBroker } from "../../src/realtime/redis-broker";
+import type { RedisLink } from "../../src/realtime/redis-link";
 import { type RedisServer, startRedisServer } from "../redis-server";
 
 let redis: RedisServer;
@@ -14,7 +17,8 @@ afterAll(() => redis.stop());
 
 /** One "process": a Bun server whose sockets subscribe to what the test asks, and its broker. */
 interface Process {
-  broker: RedisBroker;
+  broker: Broker;
+  cluster: Cluster & { link: RedisLink };
   /** Opens a socket listening on the topics; resolves once the broker has subscribed them. */
   socket(...topics: string[]): Promise<{ received: string[]; close(): void; unsubscribe(topic: string): void; next(count?: number): Promise<string[]> }>;
   stop(): void;
@@ -28,7 +32,7 @@ afterEach(() => {
 function startProcess(): Process {
   type Data = { id: string; topics: string[] };
   const opened = new Map<string, (ws: Bun.ServerWebSocket<Data>) => void>();
-  let broker: RedisBroker | null = null;
+  let broker: Broker | null = null;
   const server: Server<Data> = Bun.serve<Data>({
     hostname: "127.0.0.1",
     port: 0,
@@ -44,11 +48,13 @@ function startProcess(): Process {
       message() {},
     },
   });
-  const started = redisBroker(redis.url, () => server as Server<unknown>, silentLog);
+  const cluster = sharedRedis(redis.url, "kefu:", silentLog) as Cluster & { link: RedisLink };
+  const started = redisBroker(cluster, () => server as Server<unknown>);
   broker = started;
   let sockets = 0;
   return {
     broker: started,
+    cluster,
     async socket(...topics) {
       const id = String(++sockets);
       const serverSide = new Promise<Bun.ServerWebSocket<Data>>((resolve) => opened.set(id, resolve));
@@ -61,7 +67,7 @@ function startProcess(): Process {
         for (const wake of waiting.splice(0)) wake();
       };
       const socketOnServer = await serverSide;
-      await started.ready();
+      await cluster.link.ready();
       return {
         received,
         close: () => ws.close(),
@@ -81,6 +87,7 @@ function startProcess(): Process {
     },
     stop() {
       started.close();
+      cluster.close();
       server.stop(true);
     },
   };
@@ -138,7 +145,7 @@ describe("redisBroker", () => {
     b.broker.publish("t1", "still for the second");
     expect(await second.next()).toEqual(["still for the second"]);
     second.unsubscribe("t1");
-    await a.broker.ready();
+    await a.cluster.link.ready();
     expect(await numsub("t1")).toBe(0);
     b.broker.publish("t1", "nobody");
     await settle();
@@ -178,11 +185,28 @@ describe("redisBroker", () => {
   }, 15_000);
 });
 
+describe("sharedRedis", () => {
+  test("what one process tells, the others hear and it does not", async () => {
+    const a = started();
+    const b = started();
+    const heardByA: unknown[] = [];
+    const heardByB: unknown[] = [];
+    await a.cluster.hear("forget", (message) => heardByA.push(message));
+    await b.cluster.hear("forget", (message) => heardByB.push(message));
+    a.cluster.tell("forget", { businessId: 7 });
+    const deadline = Date.now() + 3000;
+    while (heardByB.length === 0 && Date.now() < deadline) await Bun.sleep(20);
+    await settle();
+    expect(heardByB).toEqual([{ businessId: 7 }]);
+    expect(heardByA).toEqual([]);
+  });
+});
+
 /** How many connections subscribe to a topic's channel, asked of Redis itself. */
 async function numsub(topic: string): Promise<number> {
   const client = new Bun.RedisClient(redis.url);
   try {
-    const [, count] = (await client.send("PUBSUB", ["NUMSUB", `kefu:${topic}`])) as [string, number];
+    const [, count] = (await client.send("PUBSUB", ["NUMSUB", `kefu:topic:${topic}`])) as [string, number];
     return count;
   } finally {
     client.close();

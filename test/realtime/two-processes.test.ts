@@ -41,7 +41,6 @@ function process(file: string) {
     ws: (path: string) => `${base.replace("http", "ws")}${path}`,
     async stop() {
       await app.stop(true);
-      app.hub.broker.close();
       opened.sqlite.close();
     },
   };
