@@ -289,7 +289,7 @@ export async function changePassword(
   db.transaction((tx) => {
     tx.update(agents).set({ passwordHash, mustChangePassword: false }).where(eq(agents.id, agentId)).run();
     tx.delete(sessions).where(and(eq(sessions.agentId, agentId), ne(sessions.id, keepSessionId))).run();
-  });
+  }, { behavior: "immediate" });
   events.sessionsEnded(agentId);
 }
 

@@ -68,7 +68,7 @@ function addBlockedIp(db: Queryable, actor: Actor, ip: string, reason: string): 
       .get();
     recordAudit(tx, actor, "ip.blocked", `ip:${address}`, why ? { reason: why } : undefined);
     return row;
-  });
+  }, { behavior: "immediate" });
 }
 
 /**
@@ -85,7 +85,7 @@ export function blockVisitorAndIp(
   return db.transaction((tx) => {
     const visitor = blockVisitor(tx, actor, visitorId, reason);
     return { visitor, blockedIp: visitor.lastIp ? addBlockedIp(tx, actor, visitor.lastIp, reason) : null };
-  });
+  }, { behavior: "immediate" });
 }
 
 export function unblockIp(db: Database, actor: Actor, blockedIpId: number): BlockedIp {
@@ -98,7 +98,7 @@ export function unblockIp(db: Database, actor: Actor, blockedIpId: number): Bloc
     if (!removed) throw new NotFoundError("blocked IP");
     recordAudit(tx, actor, "ip.unblocked", `ip:${removed.ip}`);
     return removed;
-  });
+  }, { behavior: "immediate" });
 }
 
 /** Asked on every chat page, socket and visitor message, hence prepared once. */

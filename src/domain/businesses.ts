@@ -37,7 +37,7 @@ export function changeSettings(
     const business = tx.update(businesses).set(changes).where(eq(businesses.id, actor.businessId)).returning().get()!;
     recordAudit(tx, actor, action, `business:${actor.businessId}`, detail);
     return business;
-  });
+  }, { behavior: "immediate" });
 }
 
 export function findBusinessByWidgetKey(db: Database, widgetKey: string): Business | undefined {

@@ -106,7 +106,7 @@ export function recordCall(db: Database, events: ConversationEvents, businessId:
     if (!conversation) return null;
     const message = insertSystemMessage(tx, conversation, "call", { ...record });
     return { message, conversation: { ...conversation, lastMessageId: message.id } };
-  });
+  }, { behavior: "immediate" });
   if (!result) return null;
   events.messageCreated(result.message, result.conversation);
   return result.message;

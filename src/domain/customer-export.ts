@@ -59,5 +59,5 @@ export function exportCustomer(db: Database, actor: Pick<Actor, "id" | "business
       })),
       offlineMessages: left,
     };
-  });
+  }, { behavior: "deferred" });
 }

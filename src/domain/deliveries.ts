@@ -59,7 +59,7 @@ export function takeDueDeliveries(db: Database, now: number, limit: number): Del
         .run();
     }
     return due;
-  });
+  }, { behavior: "immediate" });
 }
 
 export interface AttemptOutcome {

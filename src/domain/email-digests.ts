@@ -79,5 +79,5 @@ export function takeDueDigests(db: Database, onlineAgentIds: readonly number[], 
       digests.push({ agent, missed, offlineMessages: left });
     }
     return digests;
-  });
+  }, { behavior: "immediate" });
 }

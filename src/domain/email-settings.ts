@@ -71,7 +71,7 @@ export function saveEmailSettings(db: Database, actor: Pick<Actor, "id" | "busin
       .get();
     recordAudit(tx, actor, "email.settings", host, { port, security: values.security, fromAddress, transcripts: values.transcripts });
     return saved;
-  });
+  }, { behavior: "immediate" });
 }
 
 /** Queues one email for the runner; `event` names what it is in the console's log. */

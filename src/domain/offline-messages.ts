@@ -100,7 +100,7 @@ export function leaveMessage(
       .returning()
       .get();
     return { left, filled };
-  });
+  }, { behavior: "immediate" });
   filled?.announce(events);
   events.offlineMessageLeft(left);
   events.inboxChanged(business.id);
@@ -174,7 +174,7 @@ export function markHandled(db: Database, events: DomainEvents, actor: Pick<Acto
     findOfflineMessage(tx, actor.businessId, id);
     const marked = markHandledIn(tx, actor, id);
     return { entry: findOfflineMessage(tx, actor.businessId, id), marked };
-  });
+  }, { behavior: "immediate" });
   if (result.marked) events.inboxChanged(actor.businessId);
   return result.entry;
 }

@@ -48,7 +48,7 @@ export function submitPreChat(
   if (found) throw new ValidationError(found);
   const draft = { clientId: input.clientId, body: question.trimmed };
   checkDraft(draft);
-  const filled = db.transaction((tx) => fillContact(tx, business.id, visitor.id, input));
+  const filled = db.transaction((tx) => fillContact(tx, business.id, visitor.id, input), { behavior: "immediate" });
   filled?.announce(events);
   return sendVisitorMessage(db, events, visitor, draft, onlineAgentIds, pool, channel);
 }

@@ -83,7 +83,7 @@ export function subscribeDevice(
     const extra = devices.slice(0, Math.max(0, devices.length - devicesPerAgent)).map((device) => device.id);
     if (extra.length) tx.delete(pushSubscriptions).where(inArray(pushSubscriptions.id, extra)).run();
     return saved;
-  });
+  }, { behavior: "immediate" });
 }
 
 /** Forgets the agent's device with this endpoint; says whether there was one. */

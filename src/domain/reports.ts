@@ -179,7 +179,7 @@ export function buildReport(db: Queryable, business: { id: number; timezone: str
       ...byLocalTime(conversations, business.timezone, range),
       triggers: triggersIn(tx, business.id, range),
     };
-  });
+  }, { behavior: "deferred" });
 }
 
 /** From the per-day tallies (trigger-showings.ts): a few rows per trigger, whatever the traffic. */

@@ -134,7 +134,7 @@ export function updateSettings(db: Database, events: DomainEvents, actor: Actor,
       .get()!;
     for (const [, { action, detail }] of changes) recordAudit(tx, actor, action, `business:${actor.businessId}`, detail);
     return { business, changed: changes.map(([setting]) => setting) };
-  });
+  }, { behavior: "immediate" });
   // Back to automatic, or more room per agent: what waits may be assigned now.
   if (result.changed.some((setting) => routingSettings.includes(setting))) events.routingChanged(actor.businessId);
   return result;

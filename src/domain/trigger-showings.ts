@@ -74,7 +74,7 @@ export function showTrigger(
     const showing = tx.insert(triggerShowings).values({ triggerId, visitorId: visitor.id, day, shownAt: now }).returning().get();
     bumpTally(tx, triggerId, day, "shown");
     return { showingId: showing.id, trigger, author: authorOf(tx, trigger.agentId), shownAt: now };
-  });
+  }, { behavior: "immediate" });
 }
 
 /** The visitor's latest shown message still to be answered: not dismissed, not yet a conversation, recent. */

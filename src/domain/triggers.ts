@@ -96,7 +96,7 @@ export function createTrigger(db: Database, actor: Actor, input: TriggerInput): 
     const trigger = tx.insert(triggers).values({ ...values, businessId: actor.businessId }).returning().get();
     recordAudit(tx, actor, "trigger.created", `trigger:${trigger.id}`, { name: trigger.name });
     return trigger;
-  });
+  }, { behavior: "immediate" });
 }
 
 export function updateTrigger(db: Database, actor: Actor, triggerId: number, input: TriggerInput): Trigger {
@@ -106,7 +106,7 @@ export function updateTrigger(db: Database, actor: Actor, triggerId: number, inp
     const trigger = tx.update(triggers).set(values).where(eq(triggers.id, triggerId)).returning().get()!;
     recordAudit(tx, actor, "trigger.updated", `trigger:${trigger.id}`, { name: trigger.name, enabled: trigger.enabled });
     return trigger;
-  });
+  }, { behavior: "immediate" });
 }
 
 export function deleteTrigger(db: Database, actor: Actor, triggerId: number): void {
@@ -114,7 +114,7 @@ export function deleteTrigger(db: Database, actor: Actor, triggerId: number): vo
     const trigger = findTrigger(tx, actor.businessId, triggerId);
     tx.delete(triggers).where(eq(triggers.id, triggerId)).run();
     recordAudit(tx, actor, "trigger.deleted", `trigger:${trigger.id}`, { name: trigger.name });
-  });
+  }, { behavior: "immediate" });
 }
 
 /** At most `cap` triggered messages per visitor per shop's day. */

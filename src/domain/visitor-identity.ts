@@ -159,7 +159,7 @@ function identify(db: Database, secret: string, business: Business, visitor: Vis
           .get()!
       : tx.insert(visitors).values({ businessId: business.id, ...change, tokenHash: keyedHash(secret, token) }).returning({ id: visitors.id }).get();
     return { visitor: findVisitor(tx, business.id, row.id)!, token };
-  });
+  }, { behavior: "immediate" });
 }
 
 function anonymousAgain(db: Database, secret: string, visitor: Visitor): Identified {

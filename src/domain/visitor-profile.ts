@@ -111,7 +111,7 @@ export function updateVisitor(db: Database, events: DomainEvents, actor: Actor, 
       .run();
     recordAudit(tx, actor, "visitor.updated", `visitor:${visitorId}`, { fields: changed });
     return { visitor: visitorOf(tx, actor.businessId, visitorId), changed };
-  });
+  }, { behavior: "immediate" });
   if (result.changed.length > 0) events.visitorChanged(result.visitor, { renamed: result.changed.includes("name") });
   return result.visitor;
 }
@@ -129,7 +129,7 @@ export function addVisitorNote(db: Database, actor: Actor, visitorId: number, bo
     visitorOf(tx, actor.businessId, visitorId);
     const note = tx.insert(visitorNotes).values({ businessId: actor.businessId, visitorId, agentId: actor.id, body: trimmed }).returning().get();
     return { id: note.id, body: note.body, createdAt: note.createdAt, authorName: authorName(tx, actor.id) };
-  });
+  }, { behavior: "immediate" });
 }
 
 function authorName(db: Queryable, agentId: number): string | null {
@@ -183,7 +183,7 @@ export function removeVisitorTag(db: Database, actor: Actor, visitorId: number, 
       .where(and(eq(visitorTags.businessId, actor.businessId), eq(visitorTags.visitorId, visitorId), eq(visitorTags.tag, normalized)))
       .run();
     return listVisitorTags(tx, actor.businessId, visitorId);
-  });
+  }, { behavior: "immediate" });
 }
 
 export function listVisitorTags(db: Queryable, businessId: number, visitorId: number): string[] {

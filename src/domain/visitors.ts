@@ -141,7 +141,7 @@ function setBlocked(
     if (!updated) throw new NotFoundError("visitor");
     recordAudit(tx, actor, action, `visitor:${visitorId}`, change.blockedReason ? { reason: change.blockedReason } : undefined);
     return updated;
-  });
+  }, { behavior: "immediate" });
 }
 
 /** The business's blocked visitors, most recently seen first, with who blocked them. */

@@ -109,7 +109,7 @@ export function addEndpoint(db: Database, subscriptions: WebhookSubscriptions, a
       .get();
     recordAudit(tx, actor, "webhook.add", row.url, { events: row.events });
     return row;
-  });
+  }, { behavior: "immediate" });
   subscriptions.reload(actor.businessId);
   return added;
 }
@@ -128,7 +128,7 @@ export function updateEndpoint(
     const row = tx.update(webhookEndpoints).set(checked).where(eq(webhookEndpoints.id, id)).returning().get()!;
     recordAudit(tx, actor, "webhook.update", row.url, { events: row.events, enabled: row.enabled, allowPrivate: row.allowPrivate });
     return row;
-  });
+  }, { behavior: "immediate" });
   subscriptions.reload(actor.businessId);
   return updated;
 }
@@ -138,7 +138,7 @@ export function deleteEndpoint(db: Database, subscriptions: WebhookSubscriptions
     const endpoint = findEndpoint(tx, actor.businessId, id);
     tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).run();
     recordAudit(tx, actor, "webhook.delete", endpoint.url);
-  });
+  }, { behavior: "immediate" });
   subscriptions.reload(actor.businessId);
 }
 

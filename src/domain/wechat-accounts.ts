@@ -53,5 +53,5 @@ export function saveWeChatAccount(db: Database, actor: Actor, input: WeChatAccou
       .get();
     recordAudit(tx, actor, "wechat.account", appId, { enabled: input.enabled, secretChanged: appSecret !== "" });
     return saved;
-  });
+  }, { behavior: "immediate" });
 }

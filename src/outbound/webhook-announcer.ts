@@ -59,7 +59,7 @@ export class WebhookAnnouncer implements Partial<DomainEvents> {
     const batch = this.pending;
     this.pending = [];
     try {
-      this.db.transaction((tx) => enqueueDeliveries(tx, batch));
+      this.db.transaction((tx) => enqueueDeliveries(tx, batch), { behavior: "immediate" });
       this.queued();
     } catch (error) {
       this.log.error("webhook deliveries not queued", { error, count: batch.length });
