@@ -26,6 +26,7 @@ import callServers from "../../migrations/0021_call_servers.sql" with { type: "t
 import triggers from "../../migrations/0022_triggers.sql" with { type: "text" };
 import automaticAnswers from "../../migrations/0023_automatic_answers.sql" with { type: "text" };
 import webPush from "../../migrations/0024_web_push.sql" with { type: "text" };
+import deliveryClaims from "../../migrations/0025_delivery_claims.sql" with { type: "text" };
 import visitorTokens from "../../migrations/0001_visitor_tokens_and_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
@@ -54,6 +55,7 @@ const sqlByTag: Record<string, string> = {
   "0022_triggers": triggers,
   "0023_automatic_answers": automaticAnswers,
   "0024_web_push": webPush,
+  "0025_delivery_claims": deliveryClaims,
 };
 
 export interface Migration {

@@ -508,6 +508,9 @@ export const deliveries = sqliteTable(
     status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: integer("next_attempt_at"),
+    // The claim of the runner sending it now (a fresh token each take): only that claim records the
+    // outcome, so a send that outlived its lease cannot overwrite what a later try recorded.
+    claimedBy: text("claimed_by"),
     // The last answer: an HTTP status or SMTP reply code, and a short excerpt of what came back.
     lastCode: integer("last_code"),
     lastResponse: text("last_response"),

@@ -42,24 +42,23 @@ export function enqueueDeliveries(db: Queryable, items: NewDelivery[], now = Dat
     .all();
 }
 
-/** The deliveries whose time has come, leased so a slow send is not started twice. */
+/**
+ * The deliveries whose time has come, claimed in one statement and leased so a slow send is not
+ * started twice, by this runner or another process's. The claim's token is theirs to record with.
+ */
 export function takeDueDeliveries(db: Database, now: number, limit: number): Delivery[] {
-  return db.transaction((tx) => {
-    const due = tx
-      .select()
-      .from(deliveries)
-      .where(and(eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, now)))
-      .orderBy(deliveries.nextAttemptAt)
-      .limit(limit)
-      .all();
-    if (due.length) {
-      tx.update(deliveries)
-        .set({ nextAttemptAt: now + sendingLeaseMs })
-        .where(inArray(deliveries.id, due.map((d) => d.id)))
-        .run();
-    }
-    return due;
-  }, { behavior: "immediate" });
+  const due = db
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .where(and(eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, now)))
+    .orderBy(deliveries.nextAttemptAt)
+    .limit(limit);
+  return db
+    .update(deliveries)
+    .set({ nextAttemptAt: now + sendingLeaseMs, claimedBy: crypto.randomUUID() })
+    .where(inArray(deliveries.id, due))
+    .returning()
+    .all();
 }
 
 export interface AttemptOutcome {
@@ -71,8 +70,16 @@ export interface AttemptOutcome {
   final?: boolean;
 }
 
-/** Notes one try: delivered, another try later, or failed once a day has gone by. */
-export function recordAttempt(db: Queryable, delivery: Pick<Delivery, "id" | "attempts" | "createdAt">, outcome: AttemptOutcome, now = Date.now()): Delivery {
+/**
+ * Notes one try: delivered, another try later, or failed once a day has gone by. Undefined when the
+ * claim was lost (the lease ran out and the delivery was taken again): the newer try's outcome stands.
+ */
+export function recordAttempt(
+  db: Queryable,
+  delivery: Pick<Delivery, "id" | "attempts" | "createdAt" | "claimedBy">,
+  outcome: AttemptOutcome,
+  now = Date.now(),
+): Delivery | undefined {
   const attempts = delivery.attempts + 1;
   const retryAt = now + retryDelayMs(attempts);
   const status = outcome.ok ? "delivered" : outcome.final || retryAt - delivery.createdAt > giveUpAfterMs ? "failed" : "pending";
@@ -84,10 +91,11 @@ export function recordAttempt(db: Queryable, delivery: Pick<Delivery, "id" | "at
       nextAttemptAt: status === "pending" ? retryAt : null,
       lastCode: outcome.code,
       lastResponse: outcome.response.slice(0, responseExcerptLength),
+      claimedBy: null,
     })
-    .where(eq(deliveries.id, delivery.id))
+    .where(and(eq(deliveries.id, delivery.id), eq(deliveries.claimedBy, delivery.claimedBy ?? "")))
     .returning()
-    .get()!;
+    .get();
 }
 
 /** The newest deliveries of one webhook endpoint, or of the business's emails; with `before`, those older than that id. */
