@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { createApp } from "./app";
 import type { Config } from "./config";
-import { closeCleanly, databaseFile, lockDataDir, openDataDir } from "./data-dir";
+import { databaseFile, lockDataDir, openDataDir, shareDataDir } from "./data-dir";
 import { checkpointEveryMs, type OpenedDatabase } from "./db/client";
 import { ownerExists } from "./domain/agents";
 import { closeIdleConversations } from "./domain/conversations";
@@ -38,17 +38,22 @@ function checkpointInWorker({ sqlite }: OpenedDatabase, path: string, onError: (
   return { stop: () => worker.terminate() };
 }
 
-/** Serves the data dir, which it holds (lockDataDir) until stopped; throws DataDirError when it cannot. */
+/**
+ * Serves the data dir, which it holds until stopped: alone, or with --redis-url shared with the other
+ * processes (data-dir.ts); throws DataDirError when it cannot.
+ */
 export function startServer(config: Config, log: Log): RunningServer {
-  const lock = lockDataDir(config.dataDir);
+  const hold = config.redisUrl ? shareDataDir(config.dataDir) : lockDataDir(config.dataDir);
   let opened: ReturnType<typeof openDataDir>;
+  let secret: string;
   try {
-    opened = openDataDir(config.dataDir);
+    opened = openDataDir(config.dataDir, hold.alone);
+    secret = loadOrCreateServerSecret(config.dataDir);
   } catch (error) {
-    lock.close();
+    hold.close();
     throw error;
   }
-  const secret = loadOrCreateServerSecret(config.dataDir);
+  hold.started();
   deleteExpiredSessions(opened.db);
   const app = createApp({
     db: opened.db,
@@ -114,8 +119,7 @@ export function startServer(config: Config, log: Log): RunningServer {
       const finished = await Promise.race([drained.then(() => true), Bun.sleep(limits.shutdownDrainMs).then(() => false)]);
       if (!finished) log.warn("stopping with requests still in flight", { waitedMs: limits.shutdownDrainMs });
       await app.stop(true);
-      closeCleanly(opened, config.dataDir);
-      lock.close();
+      hold.stop(opened);
     },
   };
 }

@@ -1,9 +1,11 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, it } from "bun:test";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closeCleanly, DataDirError, databaseFile, lockDataDir, openCheckedDatabase, openDataDir } from "../src/data-dir";
+import { closeCleanly, DataDirError, databaseFile, lockDataDir, openCheckedDatabase, openDataDir, shareDataDir } from "../src/data-dir";
+import { migrate, openDatabase, pendingMigrations } from "../src/db/client";
+import { embeddedMigrations } from "../src/db/migrations";
 import { loadOrCreateServerSecret } from "../src/server-secret";
 
 const newDataDir = () => join(mkdtempSync(join(tmpdir(), "kefu-data-dir-")), "data");
@@ -33,7 +35,7 @@ function usedDataDir(): string {
   return dataDir;
 }
 
-describe("one process per data dir", () => {
+describe("one process per data dir (no Redis)", () => {
   it("refuses a second holder with exit code 3 and says what to do, and lets one in once the first let go", () => {
     const dataDir = newDataDir();
     const first = lockDataDir(dataDir);
@@ -42,6 +44,80 @@ describe("one process per data dir", () => {
     expect(second.message).toContain(`another Kefu is already serving ${dataDir}`);
     first.close();
     lockDataDir(dataDir).close();
+  });
+});
+
+describe("several processes on one data dir (--redis-url)", () => {
+  it("share it, and refuse a process without Redis while they run; a process without Redis, once alone, refuses them", () => {
+    const dataDir = newDataDir();
+    const first = shareDataDir(dataDir);
+    first.started();
+    const second = shareDataDir(dataDir);
+    second.started();
+    expect([first.alone, second.alone]).toEqual([true, false]);
+    const alone = refusal(() => lockDataDir(dataDir));
+    expect(alone.exitCode).toBe(3);
+    expect(alone.message).toContain(`Kefu processes started with --redis-url are serving ${dataDir}. Stop them first, or start this one with the same --redis-url`);
+    first.close();
+    second.close();
+
+    const local = lockDataDir(dataDir);
+    const shared = refusal(() => shareDataDir(dataDir));
+    expect(shared.exitCode).toBe(3);
+    expect(shared.message).toContain(`another Kefu serves ${dataDir} alone, without --redis-url`);
+    local.close();
+    shareDataDir(dataDir).close();
+  });
+
+  it("refuse a start that would migrate the database while another process serves it; with nothing to migrate it joins", () => {
+    const dataDir = newDataDir();
+    mkdirSync(dataDir, { recursive: true });
+    // The database as the previous version left it: every migration but the newest.
+    const older = openDatabase(join(dataDir, databaseFile));
+    migrate(older, embeddedMigrations().slice(0, -1));
+    older.close();
+    const running = shareDataDir(dataDir);
+    running.started();
+    const upgrade = shareDataDir(dataDir);
+    const refused = refusal(() => openCheckedDatabase(dataDir, upgrade.alone));
+    expect(refused.exitCode).toBe(3);
+    expect(refused.message).toContain("needs 1 migration(s) from this version of Kefu, but other Kefu processes are serving it");
+    expect(refused.message).toContain("stop them all, start this version, then start the others");
+    upgrade.close();
+    running.close();
+    const check = openDatabase(join(dataDir, databaseFile));
+    expect(pendingMigrations(check.sqlite)).toHaveLength(1);
+    check.close();
+
+    // Every process stopped: the upgrade migrates; then one more of the same version joins it.
+    const upgraded = shareDataDir(dataDir);
+    const first = openCheckedDatabase(dataDir, upgraded.alone);
+    expect(first.applied).toBe(1);
+    upgraded.started();
+    const joining = shareDataDir(dataDir);
+    const second = openCheckedDatabase(dataDir, joining.alone);
+    expect(second).toMatchObject({ applied: 0, fullCheck: false });
+    joining.started();
+    joining.stop(second.opened);
+    upgraded.stop(first.opened);
+  });
+
+  it("leave the clean-stop mark only from the last one to stop", () => {
+    const dataDir = usedDataDir();
+    const mark = join(dataDir, "kefu.db.clean");
+    const first = shareDataDir(dataDir);
+    const firstDatabase = openDataDir(dataDir, first.alone);
+    first.started();
+    const second = shareDataDir(dataDir);
+    const secondDatabase = openDataDir(dataDir, second.alone);
+    second.started();
+    first.stop(firstDatabase);
+    expect(existsSync(mark)).toBe(false);
+    second.stop(secondDatabase);
+    expect(existsSync(mark)).toBe(true);
+    const next = openCheckedDatabase(dataDir);
+    expect(next.fullCheck).toBe(false);
+    next.opened.close();
   });
 });
 

@@ -63,8 +63,7 @@ export function immediately<T>(db: Database, work: () => T): T {
  */
 export function migrate({ sqlite }: OpenedDatabase, migrations: Migration[] = embeddedMigrations()): number {
   sqlite.run(`CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
-  const last = sqlite.query(`SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1`).get() as { created_at: number } | null;
-  const pending = migrations.filter((migration) => !last || Number(last.created_at) < migration.folderMillis);
+  const pending = pendingMigrations(sqlite, migrations);
   if (pending.length === 0) return 0;
   // A table rebuild (drizzle-kit's copy into __new_, drop, rename) needs foreign keys off, and its own
   // PRAGMA does nothing inside a transaction: with them on, dropping the old table first deletes its
@@ -92,6 +91,14 @@ export function migrate({ sqlite }: OpenedDatabase, migrations: Migration[] = em
     sqlite.run("PRAGMA foreign_keys = ON");
   }
   return pending.length;
+}
+
+/** The migrations newer than the last one applied: all of them on a new database. */
+export function pendingMigrations(sqlite: SQLite, migrations: Migration[] = embeddedMigrations()): Migration[] {
+  const last = appliedMigrationCount(sqlite)
+    ? (sqlite.query(`SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1`).get() as { created_at: number } | null)
+    : null;
+  return migrations.filter((migration) => !last || Number(last.created_at) < migration.folderMillis);
 }
 
 function danglingRows(sqlite: SQLite) {

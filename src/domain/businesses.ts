@@ -10,15 +10,17 @@ import { randomToken } from "./tokens";
 
 export type Business = typeof businesses.$inferSelect;
 
-/** The business that a fresh install starts with; created once, on first run. */
+/** The business that a fresh install starts with; created once, on first run, even by two processes starting at once. */
 export function ensureDefaultBusiness(db: Database): Business {
-  const existing = db.select().from(businesses).orderBy(asc(businesses.id)).limit(1).get();
-  if (existing) return existing;
-  return db
-    .insert(businesses)
-    .values({ name: "Kefu", widgetKey: randomToken(12), identitySecret: randomToken(32) })
-    .returning()
-    .get();
+  return db.transaction((tx) => {
+    const existing = tx.select().from(businesses).orderBy(asc(businesses.id)).limit(1).get();
+    if (existing) return existing;
+    return tx
+      .insert(businesses)
+      .values({ name: "Kefu", widgetKey: randomToken(12), identitySecret: randomToken(32) })
+      .returning()
+      .get();
+  }, { behavior: "immediate" });
 }
 
 export function findBusiness(db: Database, id: number): Business | undefined {
