@@ -126,6 +126,13 @@ export function lockDataDir(dataDir: string): DataDirHold {
   };
 }
 
+/** Whether a Kefu serves the data dir now, alone or shared: a command beside it must not migrate the database. */
+export function isServed(dataDir: string): boolean {
+  const probe = tryLock(dataDir, lockFile, 0, holdAlone);
+  probe?.close();
+  return probe === null;
+}
+
 /** How long a start waits for another process's start or stop to end: a migration or a full check of a large database takes a while. */
 const startWaitMs = 120_000;
 /** How long the question "is any other process serving?" waits out a lock another start holds for a moment. */

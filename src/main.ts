@@ -9,7 +9,7 @@ import { RuleError, ValidationError } from "./domain/errors";
 import { addShop, listShops, setPlatformAdmin } from "./domain/shops";
 import { type Command, parseCommandLine, usage } from "./cli";
 import { UsageError } from "./config";
-import { DataDirError, databaseFile, lockDataDir, openCheckedDatabase, openDataDir } from "./data-dir";
+import { DataDirError, databaseFile, isServed, lockDataDir, openCheckedDatabase, openDataDir } from "./data-dir";
 import { appliedMigrationCount, type Database, openDatabase } from "./db/client";
 import { translator } from "./i18n";
 import { createLog } from "./log";
@@ -96,10 +96,11 @@ async function run(command: Command): Promise<number> {
 
 /**
  * Runs a command on the data dir's database (its first shop made if new, so that it stays the
- * default of "user add"), closed after; the domain's refusals become messages.
+ * default of "user add"), closed after; the domain's refusals become messages. Beside a running
+ * Kefu it does not migrate: that is for a start with every process stopped.
  */
 async function onDataDir(dataDir: string, work: (db: Database) => number | Promise<number>): Promise<number> {
-  const opened = openDataDir(dataDir);
+  const opened = openDataDir(dataDir, !isServed(dataDir));
   try {
     return await work(opened.db);
   } catch (error) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "bun:test";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closeCleanly, DataDirError, databaseFile, lockDataDir, openCheckedDatabase, openDataDir, shareDataDir } from "../src/data-dir";
+import { closeCleanly, DataDirError, databaseFile, isServed, lockDataDir, openCheckedDatabase, openDataDir, shareDataDir } from "../src/data-dir";
 import { migrate, openDatabase, pendingMigrations } from "../src/db/client";
 import { embeddedMigrations } from "../src/db/migrations";
 import { loadOrCreateServerSecret } from "../src/server-secret";
@@ -55,6 +55,7 @@ describe("several processes on one data dir (--redis-url)", () => {
     const second = shareDataDir(dataDir);
     second.started();
     expect([first.alone, second.alone]).toEqual([true, false]);
+    expect(isServed(dataDir)).toBe(true);
     const alone = refusal(() => lockDataDir(dataDir));
     expect(alone.exitCode).toBe(3);
     expect(alone.message).toContain(`Kefu processes started with --redis-url are serving ${dataDir}. Stop them first, or start this one with the same --redis-url`);
@@ -65,7 +66,9 @@ describe("several processes on one data dir (--redis-url)", () => {
     const shared = refusal(() => shareDataDir(dataDir));
     expect(shared.exitCode).toBe(3);
     expect(shared.message).toContain(`another Kefu serves ${dataDir} alone, without --redis-url`);
+    expect(isServed(dataDir)).toBe(true);
     local.close();
+    expect(isServed(dataDir)).toBe(false);
     shareDataDir(dataDir).close();
   });
 
