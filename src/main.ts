@@ -80,8 +80,7 @@ async function run(command: Command): Promise<number> {
       const startedAt = performance.now();
       const log = createLog(command.config.logLevel);
       const server = startServer(command.config, log);
-      log.info(`Kefu ${version} is listening on ${server.url}`, { ms: Math.round(performance.now() - startedAt) });
-      console.log(server.needsSetup ? `Open ${server.url}/setup to create the owner account.` : `Open ${server.url} to sign in.`);
+      // Before saying where it listens: whoever reads that may stop it at once, and the stop must be clean.
       const shutdown = async () => {
         log.info("shutting down");
         await server.stop();
@@ -89,6 +88,8 @@ async function run(command: Command): Promise<number> {
       };
       process.on("SIGINT", shutdown);
       process.on("SIGTERM", shutdown);
+      log.info(`Kefu ${version} is listening on ${server.url}`, { ms: Math.round(performance.now() - startedAt) });
+      console.log(server.needsSetup ? `Open ${server.url}/setup to create the owner account.` : `Open ${server.url} to sign in.`);
       return await new Promise<number>(() => {});
     }
   }
