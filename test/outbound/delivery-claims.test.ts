@@ -19,13 +19,20 @@ it("sends each delivery once when two processes' runners take from one database 
     opened.db,
     Array.from({ length: 300 }, (_, i) => ({ businessId: business.id, channel: "webhook" as const, event: "message.created", payload: `{"n":${i}}` })),
   );
-  // Both start within the same millisecond, once each has opened the file.
-  const startAt = String(Date.now() + 1000);
-  const runs = [1, 2].map(() => Bun.spawn([process.execPath, worker, path, startAt], { stdout: "pipe", stderr: "inherit" }));
+  const runs = [1, 2].map(() => Bun.spawn([process.execPath, worker, path], { stdin: "pipe", stdout: "pipe", stderr: "inherit" }));
+  const outputs = runs.map((run) => run.stdout.getReader());
+  // Both go at once, once each has opened the file.
+  for (const output of outputs) expect(new TextDecoder().decode((await output.read()).value)).toBe("ready\n");
+  for (const run of runs) {
+    run.stdin.write("go\n");
+    run.stdin.flush();
+  }
   const outcomes = await Promise.all(
-    runs.map(async (run) => {
+    runs.map(async (run, i) => {
       expect(await run.exited).toBe(0);
-      return JSON.parse(await new Response(run.stdout).text()) as { sent: number[]; errors: string[] };
+      let text = "";
+      for (let chunk = await outputs[i]!.read(); !chunk.done; chunk = await outputs[i]!.read()) text += new TextDecoder().decode(chunk.value);
+      return JSON.parse(text) as { sent: number[]; errors: string[] };
     }),
   );
   expect(outcomes.flatMap((outcome) => outcome.errors)).toEqual([]);
