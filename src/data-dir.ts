@@ -135,7 +135,7 @@ export function isServed(dataDir: string): boolean {
 
 /** How long a start waits for another process's start or stop to end: a migration or a full check of a large database takes a while. */
 const startWaitMs = 120_000;
-/** How long the question "is any other process serving?" waits out a lock another start holds for a moment. */
+/** How long the question "does any other process serve?" waits out a lock that another process's start or stop holds for a moment. */
 const othersWaitMs = 500;
 
 /**
@@ -145,11 +145,15 @@ const othersWaitMs = 500;
  */
 export function shareDataDir(dataDir: string): DataDirHold {
   let turn: SQLite | null = lockConnection(dataDir, startLockFile, startWaitMs);
+  const endTurn = () => {
+    turn?.close();
+    turn = null;
+  };
   try {
     if (!holdAlone(turn)) throw new DataDirError(`another Kefu has been starting or stopping on ${dataDir} for ${startWaitMs / 1000} s; try again once it is done.`, 3);
-    // Alone for a moment: no other process serves; then the share this process keeps while it serves.
-    const alone = tryLock(dataDir, lockFile, othersWaitMs, holdAlone);
-    alone?.close();
+    const nobodyElse = tryLock(dataDir, lockFile, othersWaitMs, holdAlone);
+    nobodyElse?.close();
+    // The share this process keeps while it serves.
     const share = tryLock(dataDir, lockFile, 0, holdShare);
     if (!share) {
       throw new DataDirError(
@@ -157,18 +161,11 @@ export function shareDataDir(dataDir: string): DataDirHold {
         3,
       );
     }
-    const letGo = () => {
-      share.close();
-      turn?.close();
-      turn = null;
-    };
     return {
-      alone: alone !== null,
-      started() {
-        turn?.close();
-        turn = null;
-      },
+      alone: nobodyElse !== null,
+      started: endTurn,
       stop(opened) {
+        // In turn, so that of two stopping at once, one sees itself last. A stop goes on even if its turn never came.
         turn = lockConnection(dataDir, startLockFile, startWaitMs);
         holdAlone(turn);
         share.close();
@@ -176,13 +173,15 @@ export function shareDataDir(dataDir: string): DataDirHold {
         if (last) closeCleanly(opened, dataDir);
         else opened.close();
         last?.close();
-        turn.close();
-        turn = null;
+        endTurn();
       },
-      close: letGo,
+      close() {
+        share.close();
+        endTurn();
+      },
     };
   } catch (error) {
-    turn?.close();
+    endTurn();
     throw error;
   }
 }
