@@ -3,10 +3,13 @@
 // holds nothing.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { shareDataDir } from "../src/data-dir";
+import { migrate, openDatabase, pendingMigrations } from "../src/db/client";
+import { embeddedMigrations } from "../src/db/migrations";
 import { type RedisServer, startRedisServer } from "./redis-server";
 
 const main = join(import.meta.dir, "../src/main.ts");
@@ -94,5 +97,29 @@ describe("several Kefu processes on one data dir", () => {
     expect(await stopped(b)).toBe(0);
     expect(await stopped(again)).toBe(0);
     expect(count(dataDir, "businesses")).toBe(1);
+  }, 30_000);
+
+  it("refuse a command beside them that would migrate the database under them", async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), "kefu-shared-")), "data");
+    mkdirSync(dataDir, { recursive: true });
+    const older = openDatabase(join(dataDir, "kefu.db"));
+    migrate(older, embeddedMigrations().slice(0, -1));
+    older.close();
+    // The processes of the previous version, serving it.
+    const serving = shareDataDir(dataDir);
+    serving.started();
+    try {
+      const add = Bun.spawn([process.execPath, main, "user", "add", "--email", "new@example.com", "--name", "New", "--role", "agent", "--data-dir", dataDir], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      expect(await add.exited).toBe(3);
+      expect(await new Response(add.stderr).text()).toContain("but other Kefu processes are serving it");
+    } finally {
+      serving.close();
+    }
+    const check = openDatabase(join(dataDir, "kefu.db"));
+    expect(pendingMigrations(check.sqlite)).toHaveLength(1);
+    check.close();
   }, 30_000);
 });
