@@ -67,6 +67,7 @@ export class RedisRateLimiter implements RateLimit {
   /** Limits while Redis does not answer. */
   private readonly alone: RateLimiter;
   private redisDown = false;
+  private connecting: Promise<void> | null = null;
   private readonly eventPrefix = crypto.randomUUID();
   private events = 0;
 
@@ -109,8 +110,7 @@ export class RedisRateLimiter implements RateLimit {
 
   private async run<T>(operation: Operation, keys: string[], limit: number, alone: () => T, read = (answer: unknown) => answer as T): Promise<T> {
     if (keys.length === 0) return alone();
-    // Bun's client queues commands while disconnected: a route would hang until Redis is back.
-    if (this.link.commands.connected) {
+    if (await this.connected()) {
       const args = [String(keys.length), ...keys.map((key) => this.keyPrefix + key), operation, String(this.windowMs), String(limit), `${this.eventPrefix}:${this.events++}`];
       try {
         const answer = read(await withinTime(this.evaluate(args)));
@@ -120,8 +120,31 @@ export class RedisRateLimiter implements RateLimit {
       } catch (error) {
         this.wentDown(error);
       }
-    } else this.wentDown("not connected");
+    }
     return alone();
+  }
+
+  /**
+   * Whether to ask Redis. Bun's client queues commands while disconnected, so a route would hang
+   * until Redis is back: once it is known down, limit alone until the link has reconnected.
+   */
+  private async connected(): Promise<boolean> {
+    const commands = this.link.commands;
+    if (commands.connected) return true;
+    // Not connected yet (the first command of this process, or Redis was down when it started);
+    // one attempt at a time, since Bun's connect() may retry for long.
+    if (!this.connecting) {
+      this.connecting = commands.connect().finally(() => (this.connecting = null));
+      this.connecting.catch(() => {}); // one nobody waits for (Redis known down) is no unhandled rejection
+    }
+    if (this.redisDown) return false;
+    try {
+      await withinTime(this.connecting);
+      return true;
+    } catch (error) {
+      this.wentDown(error);
+      return false;
+    }
   }
 
   private async evaluate(args: string[]): Promise<unknown> {
