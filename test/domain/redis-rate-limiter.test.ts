@@ -126,4 +126,30 @@ describe("a rate limit shared in Redis", () => {
       await own.stop();
     }
   });
+
+  it("limits on its own when Redis is down as the process starts, and shares the limit once Redis is up", async () => {
+    const own = await startRedisServer();
+    try {
+      await own.stop();
+      const prefix = `kefu-test-${crypto.randomUUID()}:`;
+      const cluster = sharedRedis(own.url, prefix, silentLog);
+      clusters.push(cluster);
+      const a = sharedRateLimit(cluster, silentLog, "sign-in", 1, 60_000);
+      expect(await a.attempt(["ip:1"])).toBe(0);
+      expect(await a.attempt(["ip:1"])).toBeGreaterThan(0);
+
+      await own.restart();
+      const b = await processLimit(1, 60_000, { url: own.url, prefix });
+      expect(await b.attempt(["ip:1"])).toBe(0);
+      // Each call while Redis is away tries to connect again (one attempt at a time).
+      while (!cluster.link!.commands.connected) {
+        await a.retryAfterMs(["ip:3"]);
+        await Bun.sleep(50);
+      }
+      expect(await a.attempt(["ip:2"])).toBe(0);
+      expect(await b.attempt(["ip:2"])).toBeGreaterThan(0);
+    } finally {
+      await own.stop();
+    }
+  });
 });
