@@ -3,13 +3,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "../src/app";
+import { type AppOptions, createApp } from "../src/app";
 import { migrate, openDatabase } from "../src/db/client";
 import { ensureDefaultBusiness } from "../src/domain/businesses";
 import { silentLog } from "../src/log";
 
-/** `redisKeyPrefix` by default is the one of the shared secret, as in production. */
-export function kefuProcess(file: string, redisUrl: string, redisKeyPrefix?: string) {
+/** Without `redisKeyPrefix` in `overrides`, the keys are named from the shared secret, as in production. */
+export function kefuProcess(file: string, redisUrl: string, overrides: Omit<Partial<AppOptions>, "config"> & { config?: Partial<AppOptions["config"]> } = {}) {
   const opened = openDatabase(file);
   migrate(opened);
   const business = ensureDefaultBusiness(opened.db);
@@ -17,11 +17,11 @@ export function kefuProcess(file: string, redisUrl: string, redisKeyPrefix?: str
     db: opened.db,
     sqlite: opened.sqlite,
     secret: "1".repeat(64),
-    config: { publicUrl: null, trustProxy: false, redisUrl },
-    redisKeyPrefix,
     uploadsDir: mkdtempSync(join(tmpdir(), "kefu-uploads-")),
     log: silentLog,
     presenceGraceMs: 50,
+    ...overrides,
+    config: { publicUrl: null, trustProxy: false, redisUrl, ...overrides.config },
   }).listen({ port: 0, hostname: "127.0.0.1" });
   const base = `http://127.0.0.1:${app.server!.port}`;
   return {

@@ -17,7 +17,7 @@ afterAll(() => redis.stop());
 function twoProcesses() {
   const file = sharedDatabaseFile();
   const prefix = `kefu-test-${crypto.randomUUID()}:`;
-  return [kefuProcess(file, redis.url, prefix), kefuProcess(file, redis.url, prefix)] as const;
+  return [kefuProcess(file, redis.url, { redisKeyPrefix: prefix }), kefuProcess(file, redis.url, { redisKeyPrefix: prefix })] as const;
 }
 
 function signIn(process: ReturnType<typeof kefuProcess>, password: string) {
