@@ -5,7 +5,7 @@ import { createApiToken } from "../../src/domain/api-tokens";
 import { limits } from "../../src/domain/limits";
 import { kefuProcess, sharedDatabaseFile } from "../kefu-process";
 import { type RedisServer, startRedisServer } from "../redis-server";
-import { addMember } from "../support";
+import { addMember, visitChat } from "../support";
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -66,6 +66,25 @@ test("an API token's requests over two processes reach its limit once, and both 
       expect(refused.headers.get("ratelimit-remaining")).toBe("0");
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(50);
     }
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
+test("a visitor's messages left over two processes count against one hourly limit", async () => {
+  const [a, b] = twoProcesses();
+  try {
+    const cookie = await visitChat(a.base, a.business.widgetKey);
+    const leave = (process: ReturnType<typeof kefuProcess>, message: string) =>
+      fetch(`${process.base}/chat/${process.business.widgetKey}/leave-message`, {
+        method: "POST",
+        headers: { cookie, origin: process.base, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ name: "", phone: "", email: "", message }),
+      });
+    for (let n = 1; n <= limits.offlineMessagesPerVisitorHour; n++) expect((await leave(n % 2 ? a : b, `message ${n}`)).status).toBe(200);
+    expect((await leave(a, "one more")).status).toBe(429);
+    expect((await leave(b, "one more")).status).toBe(429);
   } finally {
     await a.stop();
     await b.stop();
