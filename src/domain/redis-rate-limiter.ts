@@ -11,6 +11,8 @@ import { type RateLimit, RateLimiter } from "./rate-limiter";
 
 /** How long a route waits for Redis before limiting on its own instead. */
 const answerWithinMs = 500;
+/** Once Redis did not answer, how long routes limit on their own before one asks it again. */
+const askAgainAfterMs = 1_000;
 
 // KEYS: the limit's keys. ARGV: the operation, the window (ms), the limit, this event's id.
 // An event older than the window is dropped on every read; past the limit the oldest go too.
@@ -67,6 +69,7 @@ export class RedisRateLimiter implements RateLimit {
   /** Limits while Redis does not answer. */
   private readonly alone: RateLimiter;
   private redisDown = false;
+  private askAgainAt = 0;
   private connecting: Promise<void> | null = null;
   private readonly eventPrefix = crypto.randomUUID();
   private events = 0;
@@ -126,11 +129,12 @@ export class RedisRateLimiter implements RateLimit {
 
   /**
    * Whether to ask Redis. Bun's client queues commands while disconnected, so a route would hang
-   * until Redis is back: once it is known down, limit alone until the link has reconnected.
+   * until Redis is back: once it is known down, limit alone until the link has reconnected. A
+   * Redis that hangs keeps its connection: ask it again only now and then.
    */
   private async connected(): Promise<boolean> {
     const commands = this.link.commands;
-    if (commands.connected) return true;
+    if (commands.connected) return !this.redisDown || performance.now() >= this.askAgainAt;
     // Not connected yet (the first command of this process, or Redis was down when it started);
     // one attempt at a time, since Bun's connect() may retry for long.
     if (!this.connecting) {
@@ -160,6 +164,7 @@ export class RedisRateLimiter implements RateLimit {
   private wentDown(error: unknown): void {
     if (!this.redisDown) this.log.warn("redis does not answer: rate limits count in each process until it does", { limit: this.keyPrefix, error: String(error) });
     this.redisDown = true;
+    this.askAgainAt = performance.now() + askAgainAfterMs;
   }
 }
 

@@ -1,6 +1,7 @@
 // The shared rate limits against a real redis-server: two clusters on one Redis stand for two
 // processes, each with its own limiter of the same name.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
+import { RedisClient } from "bun";
 import type { RateLimit } from "../../src/domain/rate-limiter";
 import { sharedRateLimit } from "../../src/domain/redis-rate-limiter";
 import { createLog, silentLog } from "../../src/log";
@@ -25,6 +26,15 @@ async function processLimit(limit: number, windowMs: number, options: { url?: st
   clusters.push(cluster);
   await cluster.link!.ready();
   return sharedRateLimit(cluster, log, "sign-in", limit, windowMs);
+}
+
+/** Waits until the limiter asks Redis again: what it records then is in Redis. */
+async function untilShared(limit: RateLimit, cluster: Cluster, prefix: string) {
+  const probe = `probe:${crypto.randomUUID()}`;
+  while (!(await cluster.link!.commands.exists(`${prefix}rl:sign-in:${probe}`))) {
+    await limit.record([probe]);
+    await Bun.sleep(50);
+  }
 }
 
 async function twoProcesses(limit: number, windowMs: number) {
@@ -116,14 +126,31 @@ describe("a rate limit shared in Redis", () => {
       expect(lines.filter((line) => line.includes("WARN redis does not answer"))).toHaveLength(1);
 
       await own.restart();
-      await clusters.at(-1)!.link!.ready();
-      await clusters.at(-2)!.link!.ready();
+      await untilShared(a, clusters.at(-2)!, prefix);
+      await untilShared(b, clusters.at(-1)!, prefix);
       expect(await a.attempt(["ip:1"])).toBe(0);
       expect(await b.attempt(["ip:1"])).toBe(0);
       expect(await a.attempt(["ip:1"])).toBeGreaterThan(0);
       expect(lines.some((line) => line.includes("INFO redis answers again"))).toBe(true);
     } finally {
       await own.stop();
+    }
+  });
+
+  it("limits on its own at once while Redis hangs, and asks it again only now and then", async () => {
+    const { prefix, a } = await twoProcesses(1, 60_000);
+    const pauser = new RedisClient(redis.url);
+    try {
+      await pauser.send("CLIENT", ["PAUSE", "1500", "ALL"]);
+      let asked = performance.now();
+      expect(await a.attempt(["ip:1"])).toBe(0);
+      expect(performance.now() - asked).toBeGreaterThan(400);
+      asked = performance.now();
+      expect(await a.attempt(["ip:1"])).toBeGreaterThan(0);
+      expect(performance.now() - asked).toBeLessThan(100);
+      await untilShared(a, clusters[0]!, prefix);
+    } finally {
+      pauser.close();
     }
   });
 
@@ -142,10 +169,7 @@ describe("a rate limit shared in Redis", () => {
       const b = await processLimit(1, 60_000, { url: own.url, prefix });
       expect(await b.attempt(["ip:1"])).toBe(0);
       // Each call while Redis is away tries to connect again (one attempt at a time).
-      while (!cluster.link!.commands.connected) {
-        await a.retryAfterMs(["ip:3"]);
-        await Bun.sleep(50);
-      }
+      await untilShared(a, cluster, prefix);
       expect(await a.attempt(["ip:2"])).toBe(0);
       expect(await b.attempt(["ip:2"])).toBeGreaterThan(0);
     } finally {
