@@ -8,7 +8,8 @@ import { isStorageFull, NotFoundError, RuleError } from "./domain/errors";
 import { attachmentLimits, limits } from "./domain/limits";
 import { ConcurrencyLimit } from "./domain/concurrency-limit";
 import { AnswerBook } from "./domain/answer-book";
-import { RateLimiter } from "./domain/rate-limiter";
+import { type RateLimit, RateLimiter } from "./domain/rate-limiter";
+import { sharedRateLimit } from "./domain/redis-rate-limiter";
 import { localeFromAcceptLanguage, translator } from "./i18n";
 import type { Log } from "./log";
 import { apiErrorResponse, apiRoutes, isApiRequest } from "./routes/api";
@@ -69,7 +70,8 @@ export interface AppDeps {
   config: Pick<Config, "publicUrl" | "trustProxy"> & Partial<Pick<Config, "wechat" | "pushToPrivateAddresses" | "redisUrl">>;
   uploadsDir: string;
   log: Log;
-  loginThrottle: RateLimiter;
+  /** Failed sign-ins per address and per account, shared by every process (redis-rate-limiter.ts). */
+  loginThrottle: RateLimit;
   /** Password checks anyone can start (sign-in): a few at once, a short line, then refused. */
   passwordChecks: ConcurrencyLimit;
   /** New visitors stored per address a minute (visitor-cookie.ts). */
@@ -89,9 +91,11 @@ export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "new
 
 
 export function createApp(options: AppOptions) {
+  const redisUrl = options.config.redisUrl;
+  const cluster = redisUrl ? sharedRedis(redisUrl, options.redisKeyPrefix ?? installationPrefix(options.secret), options.log) : soleProcess();
   const deps: AppDeps = {
     ...options,
-    loginThrottle: options.loginThrottle ?? new RateLimiter(limits.loginFailuresPerWindow, limits.loginWindowMs),
+    loginThrottle: options.loginThrottle ?? sharedRateLimit(cluster, options.log, "login", limits.loginFailuresPerWindow, limits.loginWindowMs),
     passwordChecks: options.passwordChecks ?? new ConcurrencyLimit(limits.passwordChecksAtOnce, limits.passwordChecksWaiting),
     newVisitors: options.newVisitors ?? new RateLimiter(limits.newVisitorsPerIpMinute, 60_000),
     presenceGraceMs: options.presenceGraceMs ?? 5000,
@@ -104,8 +108,6 @@ export function createApp(options: AppOptions) {
 
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
   const server = () => app.server;
-  const redisUrl = deps.config.redisUrl;
-  const cluster = redisUrl ? sharedRedis(redisUrl, deps.redisKeyPrefix ?? installationPrefix(deps.secret), deps.log) : soleProcess();
   const broker = cluster.link ? redisBroker({ ...cluster, link: cluster.link }, server) : bunBroker(server);
   const hub = new Hub(deps.db, broker, cluster, deps.presenceGraceMs, deps.callRingMs);
   const commits = new GroupCommit(deps.sqlite, hub, deps.log);

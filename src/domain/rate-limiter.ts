@@ -4,7 +4,23 @@
 // acceptable for a single-process server. Time is the monotonic clock's: a wall clock stepped
 // back (NTP, a VM restored) would otherwise lock every key out for the size of the step.
 
-export class RateLimiter {
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * A limit as the routes use it. This process's `RateLimiter` answers at once; several processes
+ * share one in Redis (redis-rate-limiter.ts), which answers later, so routes `await` every answer.
+ */
+export interface RateLimit {
+  /** Counts an event for every key and answers 0, or answers the wait and counts nothing: one step, so concurrent attempts cannot all pass. */
+  attempt(keys: string[], limit?: number): Awaitable<number>;
+  retryAfterMs(keys: string[], limit?: number): Awaitable<number>;
+  record(keys: string[], limit?: number): Awaitable<void>;
+  release(keys: string[]): Awaitable<void>;
+  usage(key: string): Awaitable<{ used: number; resetMs: number }>;
+  forgive(key: string): Awaitable<void>;
+}
+
+export class RateLimiter implements RateLimit {
   private readonly events = new Map<string, number[]>();
 
   constructor(
@@ -26,6 +42,12 @@ export class RateLimiter {
       const recent = this.recent(key, now);
       if (recent.length >= limit) wait = Math.max(wait, recent[0]! + this.windowMs - now);
     }
+    return wait;
+  }
+
+  attempt(keys: string[], limit = this.limit): number {
+    const wait = this.retryAfterMs(keys, limit);
+    if (wait === 0) this.record(keys, limit);
     return wait;
   }
 

@@ -22,7 +22,7 @@ export function createOutbound(db: Database, hub: Hub, log: Log, push: { allowPr
   const email = new EmailAnnouncer(db, hub.visitors, transcriptBusinesses(db), queued, log);
   hub.listen(new WebhookAnnouncer(db, subscriptions, queued, log));
   hub.listen(email);
-  hub.listen(new PushAnnouncer(db, devices, hub.agents, queued, log));
+  hub.listen(new PushAnnouncer(db, devices, hub.agents, queued, log, hub.cluster));
   return { subscriptions, devices, runner, transcripts: email.transcripts };
 }
 

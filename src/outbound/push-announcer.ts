@@ -15,6 +15,8 @@ import { devicesOf, type PushDevices } from "../domain/push-subscriptions";
 import { findVisitor } from "../domain/visitors";
 import { translator } from "../i18n";
 import type { Log } from "../log";
+import type { Cluster } from "../realtime/cluster";
+import type { RedisLink } from "../realtime/redis-link";
 import type { Presence } from "../realtime/presence";
 import { visitorName } from "../views/visitor-name";
 
@@ -49,6 +51,7 @@ export class PushAnnouncer implements Partial<DomainEvents> {
     private readonly agentsOnline: Pick<Presence, "isOnline">,
     private readonly queued: () => void,
     private readonly log: Log,
+    private readonly cluster: Pick<Cluster, "link" | "key">,
   ) {}
 
   messageCreated(message: Message, conversation: Conversation): void {
@@ -83,6 +86,37 @@ export class PushAnnouncer implements Partial<DomainEvents> {
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
+    if (this.cluster.link) void this.claimedInCluster(this.cluster.link, batch).then((claimed) => this.enqueue(claimed));
+    else this.enqueue(batch);
+  }
+
+  /**
+   * Another process may have written this conversation's previous message and pushed about it:
+   * the first process to claim an agent's conversation in Redis for the minute pushes.
+   */
+  private async claimedInCluster(link: RedisLink, batch: typeof this.pending): Promise<typeof this.pending> {
+    const claimed = await Promise.all(
+      batch.map(async (item) => {
+        const claims = await Promise.all(item.agentIds.map((agentId) => this.claim(link, agentId, item.conversation.id)));
+        return { ...item, agentIds: item.agentIds.filter((_, i) => claims[i]) };
+      }),
+    );
+    return claimed.filter((item) => item.agentIds.length > 0);
+  }
+
+  /** A Redis that does not answer claims nothing: a second push is better than none. */
+  private async claim(link: RedisLink, agentId: number, conversationId: number): Promise<boolean> {
+    if (!link.commands.connected) return true;
+    try {
+      const key = this.cluster.key(`pushed:${agentId}:${conversationId}`);
+      return (await link.commands.send("SET", [key, "1", "NX", "PX", String(pushCoalesceMs)])) !== null;
+    } catch (error) {
+      this.log.warn("push coalescing across processes skipped: redis does not answer", { error: String(error) });
+      return true;
+    }
+  }
+
+  private enqueue(batch: typeof this.pending): void {
     try {
       if (enqueueDeliveries(this.db, batch.flatMap((item) => this.deliveries(item))).length) this.queued();
     } catch (error) {

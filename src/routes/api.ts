@@ -5,7 +5,7 @@
 import { Elysia } from "elysia";
 import type { AppDeps } from "../app";
 import { isStorageFull, NotFoundError, RuleError, ValidationError } from "../domain/errors";
-import { RateLimiter } from "../domain/rate-limiter";
+import { sharedRateLimit } from "../domain/redis-rate-limiter";
 import { isLocale, localeFromAcceptLanguage, type MessageKey, translator } from "../i18n";
 import type { Log } from "../log";
 import type { Outbound } from "../outbound/outbound";
@@ -73,7 +73,7 @@ function schemaProblem(error: unknown): string {
 
 export function apiRoutes(deps: AppDeps, hub: Hub, outbound: Outbound) {
   // One window for every token, each counted against its own limit (api_tokens.requests_per_minute).
-  const requests = new RateLimiter(1, 60_000);
+  const requests = sharedRateLimit(hub.cluster, deps.log, "api", 1, 60_000);
   const api = new Elysia({ prefix: apiPrefix })
     .use(conversationRoutes(deps, hub, requests))
     .use(visitorRoutes(deps, hub, requests))

@@ -10,7 +10,7 @@ import { type Business, findBusiness, findBusinessByWidgetKey } from "../domain/
 import { arrivalChannel } from "../domain/conversations";
 import { NotFoundError, problemOf, RuleError, ValidationError } from "../domain/errors";
 import { attachmentLimits, limits } from "../domain/limits";
-import { RateLimiter } from "../domain/rate-limiter";
+import { sharedRateLimit } from "../domain/redis-rate-limiter";
 import { findSignedIn } from "../domain/sessions";
 import { isLocale, localeFromAcceptLanguage, type Translate, translator } from "../i18n";
 import type { Hub } from "../realtime/hub";
@@ -96,8 +96,8 @@ const uploadBody = t.Object({ file: t.File(), clientId: t.String({ maxLength: 64
 
 export function attachmentRoutes(deps: AppDeps, hub: Hub) {
   const { db, secret, uploadsDir } = deps;
-  const uploadsByVisitor = new RateLimiter(attachmentLimits.visitorUploadsPerMinute, 60_000);
-  const uploadsByIp = new RateLimiter(attachmentLimits.ipUploadsPerMinute, 60_000);
+  const uploadsByVisitor = sharedRateLimit(hub.cluster, deps.log, "upload-visitor", attachmentLimits.visitorUploadsPerMinute, 60_000);
+  const uploadsByIp = sharedRateLimit(hub.cluster, deps.log, "upload-ip", attachmentLimits.ipUploadsPerMinute, 60_000);
 
   /** The business an upload goes to, and the language to refuse it in, before its body is read. */
   function uploadTarget(request: Request, url: URL): { business: Business; t: Translate } | null {
@@ -162,7 +162,8 @@ export function attachmentRoutes(deps: AppDeps, hub: Hub) {
         if (blocked) return text(403, t("chat.blocked"));
         if (!visitor) return text(404, t("error.notFound"));
         const keys = { visitor: [`visitor:${visitor.id}`], ip: ip ? [`ip:${ip}`] : [] };
-        if (uploadsByVisitor.retryAfterMs(keys.visitor) > 0 || uploadsByIp.retryAfterMs(keys.ip) > 0) return text(429, t("attachment.tooMany"));
+        const waits = await Promise.all([uploadsByVisitor.retryAfterMs(keys.visitor), uploadsByIp.retryAfterMs(keys.ip)]);
+        if (Math.max(...waits) > 0) return text(429, t("attachment.tooMany"));
         try {
           if (body.file.size > business.uploadMaxBytes) throw tooLarge(business, body.file.size);
           const upload = { clientId: body.clientId, name: body.file.name, bytes: new Uint8Array(await body.file.arrayBuffer()) };
@@ -170,8 +171,7 @@ export function attachmentRoutes(deps: AppDeps, hub: Hub) {
           const channel = arrivalChannel(query, request.headers.get("user-agent"));
           const sent = await sendVisitorAttachment(db, hub, uploadsDir, business, visitor, upload, hub.agents.onlineIds(), pool, channel);
           if (sent.created) {
-            uploadsByVisitor.record(keys.visitor);
-            uploadsByIp.record(keys.ip);
+            await Promise.all([uploadsByVisitor.record(keys.visitor), uploadsByIp.record(keys.ip)]);
           }
           return messageView(t, sent.message, "visitor");
         } catch (error) {

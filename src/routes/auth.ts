@@ -60,18 +60,18 @@ export function authRoutes(deps: AppDeps, hub: Hub) {
       "/login",
       async ({ body, page, request, server, set, cookie, redirect }) => {
         const keys = [`ip:${clientIp(request, server, config.trustProxy) ?? "unknown"}`, `account:${normalizeEmail(body.email)}`];
-        const waitMs = loginThrottle.retryAfterMs(keys);
+        // Counted before the password is checked, in the same step as the check: forty attempts at
+        // once must not all pass the throttle while the first ones are still hashing. A sign-in
+        // that succeeds is taken back.
+        const waitMs = await loginThrottle.attempt(keys);
         if (waitMs > 0) {
           set.status = 429;
           set.headers["retry-after"] = String(Math.ceil(waitMs / 1000));
           return loginPage(page, { email: body.email, error: page.t("login.throttled", { minutes: Math.ceil(waitMs / 60_000) }) });
         }
-        // Counted before the password is checked: forty attempts at once must not all pass the
-        // throttle while the first ones are still hashing. A sign-in that succeeds is taken back.
-        loginThrottle.record(keys);
         const checked = await passwordChecks.run(() => verifyCredentials(db, body.email, body.password));
         if (!checked) {
-          loginThrottle.release(keys);
+          await loginThrottle.release(keys);
           set.status = 503;
           set.headers["retry-after"] = "2";
           return loginPage(page, { email: body.email, error: page.t("login.busy") });
@@ -81,8 +81,8 @@ export function authRoutes(deps: AppDeps, hub: Hub) {
           set.status = 401;
           return loginPage(page, { email: body.email, error: page.t("login.failed") });
         }
-        loginThrottle.release(keys);
-        loginThrottle.forgive(keys[1]!);
+        await loginThrottle.release(keys);
+        await loginThrottle.forgive(keys[1]!);
         if (findBusiness(db, agent.businessId)?.disabled) {
           set.status = 403;
           return loginPage(page, { email: body.email, error: page.t("login.shopDisabled") });

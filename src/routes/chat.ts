@@ -17,7 +17,7 @@ import { limits } from "../domain/limits";
 import { threadPage } from "../domain/messages";
 import { leaveMessage } from "../domain/offline-messages";
 import { asksWhoFirst, submitPreChat } from "../domain/pre-chat";
-import { RateLimiter } from "../domain/rate-limiter";
+import { sharedRateLimit } from "../domain/redis-rate-limiter";
 import { pendingTrigger, triggerPreview } from "../domain/trigger-showings";
 import { newVisitorToken, recordVisit } from "../domain/visitors";
 import type { Hub } from "../realtime/hub";
@@ -51,8 +51,8 @@ export function chatRoutes(deps: AppDeps, hub: Hub) {
     clientId: crypto.randomUUID(),
   });
   // Each stored message counts; mistyped attempts store nothing and do not.
-  const messagesByVisitor = new RateLimiter(limits.offlineMessagesPerVisitorHour, 60 * 60_000);
-  const messagesByIp = new RateLimiter(limits.offlineMessagesPerIpHour, 60 * 60_000);
+  const messagesByVisitor = sharedRateLimit(hub.cluster, deps.log, "offline-message-visitor", limits.offlineMessagesPerVisitorHour, 60 * 60_000);
+  const messagesByIp = sharedRateLimit(hub.cluster, deps.log, "offline-message-ip", limits.offlineMessagesPerIpHour, 60 * 60_000);
 
   return new Elysia()
     // Fetching a page stores no visitor; posting from it (the leave-a-message form) does.
@@ -142,7 +142,7 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
     )
     .post(
       "/chat/:widgetKey/leave-message",
-      ({ params, query, business, visitor, ip, blocked, page, body, set }) => {
+      async ({ params, query, business, visitor, ip, blocked, page, body, set }) => {
         if (!business) throw new NotFoundError("chat");
         if (blocked) {
           set.status = 403;
@@ -153,7 +153,7 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
         const form = { ...leaveMessageState(business, params.widgetKey, query, reason, page.t), values: body };
         const visitorKey = [`visitor:${visitor.id}`];
         const ipKey = ip ? [`ip:${ip}`] : [];
-        const wait = Math.max(messagesByVisitor.retryAfterMs(visitorKey), messagesByIp.retryAfterMs(ipKey));
+        const wait = Math.max(...(await Promise.all([messagesByVisitor.retryAfterMs(visitorKey), messagesByIp.retryAfterMs(ipKey)])));
         if (wait > 0) {
           set.status = 429;
           return leaveMessageForm(page, { ...form, problem: page.t("leave.tooMany", { minutes: Math.ceil(wait / 60_000) }) });
@@ -165,8 +165,7 @@ ${threadUpsert(page.t, history.messages, "visitor")}`;
           set.status = 422;
           return leaveMessageForm(page, { ...form, errors: error.fields });
         }
-        messagesByVisitor.record(visitorKey);
-        messagesByIp.record(ipKey);
+        await Promise.all([messagesByVisitor.record(visitorKey), messagesByIp.record(ipKey)]);
         return leaveMessageSent(page.t);
       },
       {

@@ -6,7 +6,7 @@ import type { AppDeps } from "../app";
 import { listAgents } from "../domain/agents";
 import { NotFoundError, RuleError, ValidationError } from "../domain/errors";
 import { limits } from "../domain/limits";
-import { RateLimiter } from "../domain/rate-limiter";
+import { sharedRateLimit } from "../domain/redis-rate-limiter";
 import { dismissTrigger, showTrigger, triggerPreview } from "../domain/trigger-showings";
 import { createTrigger, deleteTrigger, findTrigger, listTriggers, setTriggerDailyCap, type TriggerInput, updateTrigger } from "../domain/triggers";
 import type { Hub } from "../realtime/hub";
@@ -118,21 +118,21 @@ function triggerSettingsRoutes(deps: AppDeps) {
 function triggerShowingRoutes(deps: AppDeps, hub: Hub) {
   const { db } = deps;
   // Each request counts, shown or not: a console loop must not turn into a stream of queries.
-  const byVisitor = new RateLimiter(limits.triggerRequestsPerVisitorHour, 60 * 60_000);
-  const byIp = new RateLimiter(limits.triggerRequestsPerIpHour, 60 * 60_000);
+  const byVisitor = sharedRateLimit(hub.cluster, deps.log, "trigger-visitor", limits.triggerRequestsPerVisitorHour, 60 * 60_000);
+  const byIp = sharedRateLimit(hub.cluster, deps.log, "trigger-ip", limits.triggerRequestsPerIpHour, 60 * 60_000);
 
   return new Elysia()
     .derive(({ params, cookie, request, server }) => ({
       ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request, server, undefined, true),
     }))
-    .onBeforeHandle(({ business, visitor, blocked, ip, status }) => {
+    .onBeforeHandle(async ({ business, visitor, blocked, ip, status }) => {
       if (!business) throw new NotFoundError("chat");
       if (blocked) return status(403, "Chat is unavailable.");
       if (!visitor) return status(404, "Open the chat page first: there is no visitor for this browser yet.");
       const keys = [`visitor:${visitor.id}`, ...(ip ? [`ip:${ip}`] : [])];
-      if (Math.max(byVisitor.retryAfterMs(keys.slice(0, 1)), byIp.retryAfterMs(keys.slice(1))) > 0) return status(429, "Too many requests; try again later.");
-      byVisitor.record(keys.slice(0, 1));
-      byIp.record(keys.slice(1));
+      const waits = await Promise.all([byVisitor.retryAfterMs(keys.slice(0, 1)), byIp.retryAfterMs(keys.slice(1))]);
+      if (Math.max(...waits) > 0) return status(429, "Too many requests; try again later.");
+      await Promise.all([byVisitor.record(keys.slice(0, 1)), byIp.record(keys.slice(1))]);
     })
     .post(
       "/chat/:widgetKey/trigger",

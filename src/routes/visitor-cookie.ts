@@ -91,6 +91,9 @@ export function visitorFromCookie(
   const ipBlocked = business !== null && isIpBlocked(db, business.id, ip);
   const unstoredToken = business && token && !visitor && isVisitorToken(secret, business.id, token) ? token : null;
   // One address may bring only so many new visitors a minute: rotating cookies buys no rows.
+  // Counted in each process even with Redis: it bounds rows, and N processes' N times a bound is
+  // still one, while sharing it would put a Redis round trip into this synchronous check that
+  // every visitor route and the socket upgrade run.
   if (store && unstoredToken && !ipBlocked && newVisitors.retryAfterMs([`ip:${ip}`]) === 0) {
     newVisitors.record([`ip:${ip}`]);
     visitor = storeVisitor(db, secret, business!.id, unstoredToken, { ip, userAgent: request.headers.get("user-agent"), page: request.headers.get("referer") });

@@ -6,7 +6,7 @@ import type { AppDeps } from "../app";
 import { NotFoundError, problemOf, ValidationError } from "../domain/errors";
 import { limits } from "../domain/limits";
 import { showProduct, usableProduct } from "../domain/products";
-import { RateLimiter } from "../domain/rate-limiter";
+import { sharedRateLimit } from "../domain/redis-rate-limiter";
 import { updateVisitorContext } from "../domain/visitor-context";
 import { identifyVisitor } from "../domain/visitor-identity";
 import type { Hub } from "../realtime/hub";
@@ -17,19 +17,18 @@ const text = (max: number) => t.Optional(t.String({ maxLength: max }));
 export function widgetReportRoutes(deps: AppDeps, hub: Hub) {
   const { db, secret, config } = deps;
   // A single-page shop reports every route change; a loop in a host page must not become ours.
-  const reports = new RateLimiter(limits.contextUpdatesPerMinute, 60_000);
+  const reports = sharedRateLimit(hub.cluster, deps.log, "widget-report", limits.contextUpdatesPerMinute, 60_000);
 
   return new Elysia()
     .derive(({ params, cookie, request, server }) => ({
       ...visitorFromCookie(deps, (params as { widgetKey?: string }).widgetKey ?? "", cookie, request, server, undefined, true),
     }))
-    .onBeforeHandle(({ business, visitor, blocked, status }) => {
+    .onBeforeHandle(async ({ business, visitor, blocked, status }) => {
       if (!business) throw new NotFoundError("chat");
       if (blocked) return status(403, "Chat is unavailable.");
       if (!visitor) return status(404, "Open the chat page first: there is no visitor for this browser yet.");
       const key = [`visitor:${visitor.id}`];
-      if (reports.retryAfterMs(key) > 0) return status(429, "Too many reports; try again in a minute.");
-      reports.record(key);
+      if ((await reports.attempt(key)) > 0) return status(429, "Too many reports; try again in a minute.");
     })
     .post(
       "/chat/:widgetKey/identify",

@@ -33,6 +33,16 @@ describe("RateLimiter", () => {
     expect(throttle.usage("token:2")).toEqual({ used: 0, resetMs: 0 });
   });
 
+  it("counts an attempt under the limit for every key, and counts nothing when one key is over it", () => {
+    const time = clock();
+    const throttle = new RateLimiter(2, 60_000, time.now);
+    expect(throttle.attempt(["ip:1", "account:a"])).toBe(0);
+    time.advance(1000);
+    expect(throttle.attempt(["ip:1"])).toBe(0);
+    expect(throttle.attempt(["ip:1", "account:a"])).toBe(59_000);
+    expect(throttle.usage("account:a").used).toBe(1);
+  });
+
   it("forgets failures once they leave the window", () => {
     const time = clock();
     const throttle = new RateLimiter(2, 60_000, time.now);

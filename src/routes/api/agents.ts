@@ -2,12 +2,12 @@
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../../app";
 import { listAgents } from "../../domain/agents";
-import type { RateLimiter } from "../../domain/rate-limiter";
+import type { RateLimit } from "../../domain/rate-limiter";
 import type { Hub } from "../../realtime/hub";
 import { apiCaller } from "./caller";
 import { agentJson, agentSchema } from "./shapes";
 
-export function agentRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
+export function agentRoutes(deps: AppDeps, hub: Hub, requests: RateLimit) {
   return new Elysia().use(apiCaller(deps, requests)).get(
     "/agents",
     ({ agent }) => {

@@ -4,16 +4,16 @@
 import { Elysia } from "elysia";
 import type { AppDeps } from "../../app";
 import { findApiTokenAgent, scopeAllows } from "../../domain/api-tokens";
-import type { RateLimiter } from "../../domain/rate-limiter";
+import type { RateLimit } from "../../domain/rate-limiter";
 import { localeFromAcceptLanguage, type Translate, translator } from "../../i18n";
 
 export const apiTranslator = (request: Request): Translate => translator(localeFromAcceptLanguage(request.headers.get("accept-language")));
 
 /** One limiter for every token of the app, each token counted against its own limit. */
-export function apiCaller(deps: AppDeps, requests: RateLimiter) {
+export function apiCaller(deps: AppDeps, requests: RateLimit) {
   // derive runs before validation: a caller without a valid token learns nothing, not even
   // which of its inputs are wrong.
-  return new Elysia().derive({ as: "scoped" }, ({ request, set, status }) => {
+  return new Elysia().derive({ as: "scoped" }, async ({ request, set, status }) => {
     const translate = apiTranslator(request);
     const token = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
     const caller = token ? findApiTokenAgent(deps.db, deps.secret, token) : null;
@@ -23,10 +23,9 @@ export function apiCaller(deps: AppDeps, requests: RateLimiter) {
     }
     const key = String(caller.tokenId);
     const limit = caller.requestsPerMinute;
-    const waitMs = requests.retryAfterMs([key], limit);
-    if (waitMs === 0) requests.record([key], limit);
+    const waitMs = await requests.attempt([key], limit);
     // The IETF draft's names (RateLimit-*): the limit, what is left, seconds until a slot frees.
-    const { used, resetMs } = requests.usage(key);
+    const { used, resetMs } = await requests.usage(key);
     set.headers["ratelimit-limit"] = String(limit);
     set.headers["ratelimit-remaining"] = String(Math.max(0, limit - used));
     set.headers["ratelimit-reset"] = String(Math.ceil(resetMs / 1000));

@@ -15,7 +15,7 @@ import {
 import { ValidationError } from "../../domain/errors";
 import { limits, messageLimits } from "../../domain/limits";
 import { conversationMessagesAfter, sendAgentMessage, threadPage } from "../../domain/messages";
-import type { RateLimiter } from "../../domain/rate-limiter";
+import type { RateLimit } from "../../domain/rate-limiter";
 import type { Hub } from "../../realtime/hub";
 import { apiCaller } from "./caller";
 import { apiLimits, conversationJson, conversationSchema, id, idParams, messageJson, messageSchema, pageOf, pageSize, time } from "./shapes";
@@ -50,7 +50,7 @@ export function conversationList(
 
 export const visitorConversationsQuery = t.Object({ status: statusFilter("all"), ...conversationListQuery });
 
-export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
+export function conversationRoutes(deps: AppDeps, hub: Hub, requests: RateLimit) {
   const { db } = deps;
   return new Elysia()
     .use(apiCaller(deps, requests))

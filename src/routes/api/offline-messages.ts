@@ -2,14 +2,14 @@
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../../app";
 import { listOfflineMessages, markHandled } from "../../domain/offline-messages";
-import type { RateLimiter } from "../../domain/rate-limiter";
+import type { RateLimit } from "../../domain/rate-limiter";
 import type { Hub } from "../../realtime/hub";
 import { apiCaller } from "./caller";
 import { apiLimits, id, idParams, offlineMessageJson, offlineMessageSchema, pageOf, pageSize } from "./shapes";
 
 const tags = ["Offline messages"];
 
-export function offlineMessageRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
+export function offlineMessageRoutes(deps: AppDeps, hub: Hub, requests: RateLimit) {
   const { db } = deps;
   return new Elysia()
     .use(apiCaller(deps, requests))

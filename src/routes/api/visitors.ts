@@ -4,7 +4,7 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../../app";
 import { NotFoundError, ValidationError } from "../../domain/errors";
 import { limits } from "../../domain/limits";
-import type { RateLimiter } from "../../domain/rate-limiter";
+import type { RateLimit } from "../../domain/rate-limiter";
 import { findIdentifiedVisitor } from "../../domain/visitor-identity";
 import { updateVisitor } from "../../domain/visitor-profile";
 import { findVisitor, type Visitor } from "../../domain/visitors";
@@ -22,7 +22,7 @@ function visitorOf(deps: AppDeps, businessId: number, visitorId: number): Visito
   return visitor;
 }
 
-export function visitorRoutes(deps: AppDeps, hub: Hub, requests: RateLimiter) {
+export function visitorRoutes(deps: AppDeps, hub: Hub, requests: RateLimit) {
   const { db } = deps;
   return new Elysia()
     .use(apiCaller(deps, requests))

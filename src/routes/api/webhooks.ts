@@ -6,7 +6,7 @@ import { Elysia, t } from "elysia";
 import type { AppDeps } from "../../app";
 import { recentDeliveries } from "../../domain/deliveries";
 import { mayManageShop } from "../../domain/permissions";
-import type { RateLimiter } from "../../domain/rate-limiter";
+import type { RateLimit } from "../../domain/rate-limiter";
 import { addEndpoint, deleteEndpoint, findEndpoint, listEndpoints, queueTestDelivery, updateEndpoint, webhookUrlLength } from "../../domain/webhooks";
 import type { Outbound } from "../../outbound/outbound";
 import { apiCaller, apiTranslator } from "./caller";
@@ -29,7 +29,7 @@ const endpointFields = {
   allowPrivate: t.Boolean({ description: "allow private and local addresses and plain http, for a receiver on your own network", examples: [false], error: "allowPrivate must be true or false" }),
 };
 
-export function webhookRoutes(deps: AppDeps, outbound: Outbound, requests: RateLimiter) {
+export function webhookRoutes(deps: AppDeps, outbound: Outbound, requests: RateLimit) {
   const { db } = deps;
   const { subscriptions, runner } = outbound;
   return (
