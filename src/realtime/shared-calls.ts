@@ -26,11 +26,13 @@ type Told =
   | { op: "release"; ref: string };
 
 /** A late accept still finds the record and reaches the owner, who decides. */
-const ringSlackMs = 5_000;
+const ringSlackMs = 2_000;
 /** An answered call's record outlives its owner (a process that died) by at most this long. */
 const answeredTtlMs = 60_000;
 /** Past this, the owner of a call did not answer: it is gone, and so is its call. */
 const askMs = 5_000;
+/** Past this, Redis is down (the client keeps commands until it is back): calls are unavailable. */
+const redisWaitMs = 2_000;
 
 // Atomic in Redis: two processes claiming one visitor at once, or a record that expired and was
 // claimed again by another call, which must not be refreshed or deleted by this one.
@@ -100,7 +102,14 @@ export class SharedCalls {
     await this.listening;
     const fields = { id: call.id, owner: this.cluster.processId, agentId: call.agentId, conversationId: call.conversationId, media: call.media };
     const args = [String(this.ringMs + ringSlackMs), ...Object.entries(fields).flat().map(String)];
-    return (await this.redis(() => this.eval(claimScript, this.record(call.visitorId), args))) === 1;
+    const claiming = this.eval(claimScript, this.record(call.visitorId), args);
+    try {
+      return (await this.redis(claiming)) === 1;
+    } catch (error) {
+      // Redis may run the claim once it is back: the visitor must not stay busy with a call that never rang.
+      claiming.then((claimed) => claimed === 1 && this.release(call), this.warn);
+      throw error;
+    }
   }
 
   /** The call was answered: its record lasts while the owner lives (refreshed), not the ring. */
@@ -114,7 +123,7 @@ export class SharedCalls {
   ended(call: Call): void {
     clearInterval(this.keeping.get(call.id));
     this.keeping.delete(call.id);
-    void this.eval(releaseScript, this.record(call.visitorId), [call.id]).catch(this.warn);
+    this.release(call);
     if (call.visitor instanceof RemotePage) {
       this.remotePages.delete(call.visitor.ref);
       call.visitor.release();
@@ -221,7 +230,7 @@ export class SharedCalls {
 
   /** The process that owns the visitor's call `callId`; refused when there is none, or it is this one's (it ended). */
   private async ownerOf(visitorId: number, callId: string): Promise<string> {
-    const [id, owner] = await this.redis(() => this.link.commands.hmget(this.record(visitorId), ["id", "owner"]));
+    const [id, owner] = await this.redis(this.link.commands.hmget(this.record(visitorId), ["id", "owner"]));
     if (id !== callId || !owner || owner === this.cluster.processId) throw new CallRefusal("call.gone");
     return owner;
   }
@@ -272,14 +281,24 @@ export class SharedCalls {
     }
   }
 
-  /** A Redis command the caller waits on: when Redis fails, calls are unavailable for a moment. */
-  private async redis<T>(command: () => Promise<T>): Promise<T> {
+  /** A Redis command the caller waits on: when Redis fails or is away, calls are unavailable for a moment. */
+  private async redis<T>(command: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const away = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from redis in ${redisWaitMs} ms`)), redisWaitMs);
+    });
     try {
-      return await command();
+      return await Promise.race([command, away]);
     } catch (error) {
       this.warn(error);
       throw new CallRefusal("call.unavailable");
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  private release(call: Call): void {
+    this.eval(releaseScript, this.record(call.visitorId), [call.id]).catch(this.warn);
   }
 
   private eval(script: string, key: string, args: string[]): Promise<unknown> {

@@ -36,10 +36,10 @@ async function visitorPage(process: Process, cookie: string) {
  * Process A has the agent's console on the visitor's conversation and a page of the visitor's;
  * process B has another page of theirs, subscribed through Redis (it heard the agent typing).
  */
-async function visitorOnBothProcesses(options: { callRingMs?: number } = {}) {
+async function visitorOnBothProcesses({ callRingMs, redisUrl = redis.url }: { callRingMs?: number; redisUrl?: string } = {}) {
   const file = sharedDatabaseFile();
-  const a = startProcess(file, redis.url, options);
-  const b = startProcess(file, redis.url, options);
+  const a = startProcess(file, redisUrl, { callRingMs });
+  const b = startProcess(file, redisUrl, { callRingMs });
   running.push(a, b);
   const { client } = await signedIn(a, "agent");
   const lobby = new TestSocket(a.ws("/ws/agent"), { cookie: client.cookie!, origin: a.base });
@@ -60,6 +60,13 @@ async function visitorOnBothProcesses(options: { callRingMs?: number } = {}) {
     await Bun.sleep(100);
   }
   return { a, b, client, cookie, agent, pageA, pageB, conversationId, visitorId };
+}
+
+/** The same agent's console in another tab, served by `process`. */
+async function agentConsoleOn(process: Process, cookie: string, conversationId: number) {
+  const socket = new TestSocket(process.ws(`/ws/agent?conversation=${conversationId}`), { cookie, origin: process.base });
+  await socket.opened;
+  return socket;
 }
 
 /** The agent rings; resolves with the call's id once both of the visitor's pages show the invitation. */
@@ -109,9 +116,7 @@ describe("a call across two processes", () => {
   it("refuses a second invitation from the other process while the visitor's phone rings, and takes one after", async () => {
     const { b, client, agent, pageA, pageB, conversationId } = await visitorOnBothProcesses();
     const callId = await ring(agent, [pageA, pageB], conversationId);
-    // The same agent's console in another tab, served by the other process.
-    const agentOnB = new TestSocket(b.ws(`/ws/agent?conversation=${conversationId}`), { cookie: client.cookie!, origin: b.base });
-    await agentOnB.opened;
+    const agentOnB = await agentConsoleOn(b, client.cookie!, conversationId);
     agentOnB.send({ type: "call-invite", media: "voice", conversation: conversationId });
     expect(JSON.parse(await agentOnB.next(isError))).toEqual({ type: "error", message: "You or the visitor are already in a call.", call: true });
     await Bun.sleep(100);
@@ -121,6 +126,31 @@ describe("a call across two processes", () => {
     agent.send({ type: "call-hangup", callId });
     await pageB.next(isCall("ended", "hungUp"));
     await ring(agentOnB, [pageA, pageB], conversationId);
+  });
+
+  it("rings once when the agent invites from both processes at the same moment", async () => {
+    const { b, client, agent, pageB, conversationId } = await visitorOnBothProcesses();
+    const agentOnB = await agentConsoleOn(b, client.cookie!, conversationId);
+    for (const console of [agent, agentOnB]) console.send({ type: "call-invite", media: "video", conversation: conversationId });
+    await pageB.next(isCall("invite"));
+    await Bun.sleep(300);
+    const answers = [...agent.frames, ...agentOnB.frames].filter((f) => isCall("ringing")(f) || isError(f));
+    expect(answers.filter(isCall("ringing"))).toHaveLength(1);
+    expect(answers.filter(isError).map((f) => JSON.parse(f).message)).toEqual(["You or the visitor are already in a call."]);
+    expect(pageB.frames.filter(isCall("invite"))).toHaveLength(1);
+  });
+
+  it("keeps the visitor busy for as long as an answered call lasts, past its ring time", async () => {
+    const { b, client, agent, pageA, pageB, conversationId } = await visitorOnBothProcesses({ callRingMs: 300 });
+    const callId = await ring(agent, [pageA, pageB], conversationId);
+    pageB.send({ type: "call-accept", callId });
+    await agent.next(isCall("accepted"));
+    // Past the ring and the slack the record has while ringing.
+    await Bun.sleep(2_600);
+    const agentOnB = await agentConsoleOn(b, client.cookie!, conversationId);
+    agentOnB.send({ type: "call-invite", media: "voice", conversation: conversationId });
+    expect(JSON.parse(await agentOnB.next(isError)).message).toBe("You or the visitor are already in a call.");
+    expect(agent.frames.filter(isCall("ended"))).toEqual([]);
   });
 
   it("is declined from the other process: the agent is told, and the thread says so once", async () => {
@@ -169,6 +199,28 @@ describe("a call across two processes", () => {
     expect(deleted.status).toBe(303);
     expect(JSON.parse(await agent.next(isCall("ended")))).toMatchObject({ callId, reason: "hungUp" });
   });
+});
+
+describe("a call while Redis is away", () => {
+  it("tells the agent calls are unavailable for a moment, and rings once Redis is back", async () => {
+    const ownRedis = await startRedisServer();
+    try {
+      const { agent, pageA, conversationId } = await visitorOnBothProcesses({ redisUrl: ownRedis.url });
+      await ownRedis.stop({ crash: true });
+      agent.send({ type: "call-invite", media: "video", conversation: conversationId });
+      expect(JSON.parse(await agent.next(isError, 4000))).toEqual({ type: "error", message: "Calls are unavailable for a moment; try again.", call: true });
+      expect(pageA.frames.filter(isCall("invite"))).toEqual([]);
+      await ownRedis.restart();
+      for (let tries = 0; !agent.frames.some(isCall("ringing")); tries++) {
+        if (tries === 4) throw new Error("no ringing once Redis was back");
+        await Bun.sleep(1_500);
+        agent.send({ type: "call-invite", media: "video", conversation: conversationId });
+      }
+      await pageA.next(isCall("invite"));
+    } finally {
+      await ownRedis.stop();
+    }
+  }, 15_000);
 });
 
 describe("who may signal into a call across processes", () => {
