@@ -153,6 +153,7 @@ export class Calls {
     call.visitor = page;
     call.answeredAt = Date.now();
     this.byPeer.set(page, call);
+    this.shared?.forgetGuest(page);
     this.toVisitorPages(call, () => ({ type: "call", signal: "ended", callId: call.id, reason: "answeredElsewhere" }));
     call.agent.send(json({ type: "call", signal: "accepted", callId: call.id }));
     this.shared?.answered(call);

@@ -95,6 +95,7 @@ export class SharedCalls {
   ) {
     this.link = cluster.link;
     this.listening = this.link.listen(this.channel(cluster.processId), (raw) => this.heard(JSON.parse(raw) as Told));
+    this.link.onReconnect(() => this.recheckGuests());
   }
 
   /** Takes the visitor for this call unless they are in one (on any process); false if they are. */
@@ -133,8 +134,11 @@ export class SharedCalls {
   /** The visitor takes, on this page, a call owned by another process (calls.ts owns the rest). */
   async accept(page: CallPeer, visitorId: number, callId: string): Promise<void> {
     const owner = await this.ownerOf(visitorId, callId);
-    // One call per visitor: this page accepting it again is refused, as in one process.
-    if (this.guests.has(page)) throw new CallRefusal("call.gone");
+    // One call per visitor: this page accepting it again is refused, as in one process; another
+    // call of theirs means the one the page had is over (its ending was lost, see recheckGuests).
+    const earlier = this.guests.get(page);
+    if (earlier?.callId === callId) throw new CallRefusal("call.gone");
+    if (earlier) this.forget(earlier.ref);
     const guest = { ref: randomToken(12), owner, callId, visitorId, accepted: false };
     this.guests.set(page, guest);
     this.guestPages.set(guest.ref, page);
@@ -156,6 +160,12 @@ export class SharedCalls {
   /** Whether this socket is a page here in a call owned by another process. */
   isGuest(peer: CallPeer): boolean {
     return this.guests.has(peer);
+  }
+
+  /** The page takes a call of this process's: a call elsewhere it still seems to be in is over. */
+  forgetGuest(page: CallPeer): void {
+    const guest = this.guests.get(page);
+    if (guest) this.forget(guest.ref);
   }
 
   /** The guest page's answer and candidates, to the owner (who relays them to its agent). */
@@ -188,6 +198,20 @@ export class SharedCalls {
   stop(): void {
     for (const keep of this.keeping.values()) clearInterval(keep);
     for (const answer of this.asks.values()) answer("call.gone");
+  }
+
+  /**
+   * Pub/sub loses what is sent while Redis is away, an ending maybe: a page here whose call's
+   * record is gone (ended, or a Redis that came back empty) is told the call ended.
+   */
+  private recheckGuests(): void {
+    for (const [page, guest] of this.guests) {
+      this.link.commands.hget(this.record(guest.visitorId), "id").then((id) => {
+        if (id === guest.callId || this.guests.get(page) !== guest) return;
+        this.forget(guest.ref);
+        page.send(JSON.stringify({ type: "call", signal: "ended", callId: guest.callId, reason: "hungUp" } satisfies ClientEvent));
+      }, this.warn);
+    }
   }
 
   private heard(told: Told): void {

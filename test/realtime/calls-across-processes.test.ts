@@ -221,6 +221,24 @@ describe("a call while Redis is away", () => {
       await ownRedis.stop();
     }
   }, 15_000);
+
+  it("tells the answering page its call ended when the ending was lost while Redis was away", async () => {
+    const ownRedis = await startRedisServer();
+    try {
+      const { a, agent, pageA, pageB, conversationId } = await visitorOnBothProcesses({ redisUrl: ownRedis.url });
+      const callId = await ring(agent, [pageA, pageB], conversationId);
+      pageB.send({ type: "call-accept", callId });
+      await agent.next(isCall("accepted"));
+      await ownRedis.stop({ crash: true });
+      agent.send({ type: "call-hangup", callId });
+      await agent.next((f) => f.includes("Video call, 0:0"));
+      expect(callLines(a)).toHaveLength(1);
+      await ownRedis.restart();
+      expect(JSON.parse(await pageB.next(isCall("ended", "hungUp"), 8000))).toEqual({ type: "call", signal: "ended", callId, reason: "hungUp" });
+    } finally {
+      await ownRedis.stop();
+    }
+  }, 15_000);
 });
 
 describe("who may signal into a call across processes", () => {
