@@ -5,7 +5,8 @@
 // line. A declined call tells the agent so. In English and Chinese, with screenshots.
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import { type Browser, chromium, type Frame, type Page } from "playwright-core";
+import { chromium } from "playwright-core";
+import { mediaFlowing } from "./call-media";
 import { chromiumPath, openConsole, queryKefu, shotsDir, startShopOnAnotherSite } from "./support";
 
 setDefaultTimeout(60_000);
@@ -14,31 +15,6 @@ const desktop = { width: 1280, height: 800 };
 const phone = { width: 390, height: 844 };
 const { kefu, browser, ownerCookie, widgetKey, host, stop } = await startShopOnAnotherSite();
 afterAll(stop);
-
-/** What the page's call connection has received so far: video frames decoded, audio packets. */
-async function mediaReceived(page: Page | Frame): Promise<{ framesDecoded: number; audioPackets: number }> {
-  return page.evaluate(async () => {
-    const connection = (window as unknown as { KefuCall?: { connection(): RTCPeerConnection | null } }).KefuCall?.connection();
-    const received = { framesDecoded: 0, audioPackets: 0 };
-    if (!connection) return received;
-    (await connection.getStats()).forEach((report: { type: string; kind?: string; framesDecoded?: number; packetsReceived?: number }) => {
-      if (report.type !== "inbound-rtp") return;
-      if (report.kind === "video") received.framesDecoded += report.framesDecoded ?? 0;
-      if (report.kind === "audio") received.audioPackets += report.packetsReceived ?? 0;
-    });
-    return received;
-  });
-}
-
-async function mediaFlowing(page: Page | Frame): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const received = await mediaReceived(page);
-    if (received.framesDecoded > 0 && received.audioPackets > 0) return;
-    if (Date.now() > deadline) throw new Error(`no media arrived: ${JSON.stringify(received)}`);
-    await Bun.sleep(250);
-  }
-}
 
 /** A visitor on the host shop at phone width who has written, and the owner's console on their conversation. */
 async function visitorChattingWithAgent(locale: string, question: string) {

@@ -72,6 +72,12 @@ export async function startKefu(flags: string[] = []): Promise<Kefu> {
   return { url: running.url, dir, dataDir, kefu, coldStartMs: running.coldStartMs, output: running.output, stop };
 }
 
+/** Another `kefu serve` of `kefu`'s binary on its data dir: several processes (`flags` has --redis-url). Stop it before `kefu`. */
+export async function startAnotherKefu(kefu: Kefu, flags: string[]): Promise<Kefu> {
+  const running = await serveKefu(kefu.kefu, kefu.dir, kefu.dataDir, 0, () => "", flags);
+  return { ...kefu, url: running.url, coldStartMs: running.coldStartMs, output: running.output, stop: () => stopProcess(running.proc) };
+}
+
 interface RunningProcess {
   proc: Subprocess;
   url: string;

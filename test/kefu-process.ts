@@ -42,3 +42,5 @@ export function kefuProcess(file: string, redisUrl: string, overrides: Omit<Part
 export function sharedDatabaseFile(): string {
   return join(mkdtempSync(join(tmpdir(), "kefu-two-")), "kefu.db");
 }
+
+export type KefuProcess = ReturnType<typeof kefuProcess>;

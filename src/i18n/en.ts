@@ -234,6 +234,7 @@ export const en = {
   "call.notYours": "Only the agent who has the conversation can call the visitor.",
   "call.gone": "This call has ended.",
   "call.slowDown": "Too many calls at once; wait a minute.",
+  "call.unavailable": "Calls are unavailable for a moment; try again.",
   "call.answeredElsewhere": "The call was answered in another window.",
   "call.endedVoice": "Voice call, {duration}",
   "call.endedVideo": "Video call, {duration}",

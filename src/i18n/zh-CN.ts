@@ -234,6 +234,7 @@ export const zhCN: Dictionary = {
   "call.notYours": "只有负责此会话的客服可以呼叫访客。",
   "call.gone": "此通话已结束。",
   "call.slowDown": "呼叫过于频繁，请稍等一分钟。",
+  "call.unavailable": "通话暂时不可用，请稍后重试。",
   "call.answeredElsewhere": "已在另一个窗口接听。",
   "call.endedVoice": "语音通话，时长 {duration}",
   "call.endedVideo": "视频通话，时长 {duration}",

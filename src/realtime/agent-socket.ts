@@ -114,7 +114,7 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
   }
 
   /** Only the conversation's own agent calls, while it is open and its visitor online; one call at a time. */
-  function invite(state: AgentSocketState, frame: Extract<AgentFrame, { type: "call-invite" }>): void {
+  function invite(state: AgentSocketState, frame: Extract<AgentFrame, { type: "call-invite" }>): void | Promise<void> {
     const { agent } = state;
     const conversation = conversationOf(state, frame);
     if (!conversation || conversation.status !== "open" || conversation.agentId !== agent.id) throw new CallRefusal("call.notYours");
@@ -122,7 +122,7 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
     if (inviting.retryAfterMs([String(agent.id)]) > 0) throw new CallRefusal("call.slowDown");
     inviting.record([String(agent.id)]);
     const caller = { id: agent.id, businessId: agent.businessId, name: agentDisplayName(db, agent.id) ?? agent.displayName };
-    hub.calls.invite(state, caller, conversation, frame.media);
+    return hub.calls.invite(state, caller, conversation, frame.media);
   }
 
   function handle(state: AgentSocketState, data: unknown): void {
@@ -163,13 +163,13 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
         case "end":
           return reply({ type: "error", message: t("error.badRequest", { detail: "agents close conversations with the Close button" }) });
         case "call-invite":
-          return callFrame(reply, t, () => invite(state, frame));
+          return callFrame(deps, reply, t, () => invite(state, frame));
         case "call-offer":
-          return callFrame(reply, t, () => hub.calls.fromAgent(state, agent.id, frame.callId, { type: "call", signal: "offer", callId: frame.callId, sdp: frame.sdp }));
+          return callFrame(deps, reply, t, () => hub.calls.fromAgent(state, agent.id, frame.callId, { type: "call", signal: "offer", callId: frame.callId, sdp: frame.sdp }));
         case "call-ice":
-          return callFrame(reply, t, () => hub.calls.fromAgent(state, agent.id, frame.callId, { type: "call", signal: "ice", callId: frame.callId, candidate: frame.candidate }));
+          return callFrame(deps, reply, t, () => hub.calls.fromAgent(state, agent.id, frame.callId, { type: "call", signal: "ice", callId: frame.callId, candidate: frame.candidate }));
         case "call-hangup":
-          return callFrame(reply, t, () => hub.calls.hangUp(state, frame.callId));
+          return callFrame(deps, reply, t, () => hub.calls.hangUp(state, frame.callId));
         case "read": {
           // Only the agent who has the conversation reads for the shop; a colleague looking in
           // must not clear their unread count or show the visitor "seen".

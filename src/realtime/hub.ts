@@ -73,7 +73,7 @@ export class Hub implements DomainEvents {
       presenceGraceMs,
     );
     this.publisher = new Publisher(broker);
-    this.calls = new Calls(db, this, this.publisher, callRingMs);
+    this.calls = new Calls(db, this, this.publisher, cluster, callRingMs);
     this.threads = new ThreadFanout(this.publisher);
     this.lists = new ListFanout(db, this.publisher, this.visitors);
     this.headers = new VisitorHeaderFanout(db, this.publisher, this.agents);

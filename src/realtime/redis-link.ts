@@ -22,7 +22,7 @@ export class RedisLink {
 
   constructor(
     url: string,
-    private readonly log: Log,
+    readonly log: Log,
   ) {
     // Built directly rather than with duplicate(), which is async, so the app is built
     // synchronously as without Redis.

@@ -156,15 +156,15 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
           endConversationByVisitor(db, hub, visitor.id);
           return;
         case "call-accept":
-          return callFrame(reply, t, () => hub.calls.accept(ws, visitor.id, frame.callId));
+          return callFrame(deps, reply, t, () => hub.calls.accept(ws, visitor.id, frame.callId));
         case "call-refuse":
-          return callFrame(reply, t, () => hub.calls.refuse(visitor.id, frame.callId));
+          return callFrame(deps, reply, t, () => hub.calls.refuse(visitor.id, frame.callId));
         case "call-answer":
-          return callFrame(reply, t, () => hub.calls.fromVisitor(ws, visitor.id, frame.callId, { type: "call", signal: "answer", callId: frame.callId, sdp: frame.sdp }));
+          return callFrame(deps, reply, t, () => hub.calls.fromVisitor(ws, visitor.id, frame.callId, { type: "call", signal: "answer", callId: frame.callId, sdp: frame.sdp }));
         case "call-ice":
-          return callFrame(reply, t, () => hub.calls.fromVisitor(ws, visitor.id, frame.callId, { type: "call", signal: "ice", callId: frame.callId, candidate: frame.candidate }));
+          return callFrame(deps, reply, t, () => hub.calls.fromVisitor(ws, visitor.id, frame.callId, { type: "call", signal: "ice", callId: frame.callId, candidate: frame.candidate }));
         case "call-hangup":
-          return callFrame(reply, t, () => hub.calls.hangUp(ws, frame.callId));
+          return callFrame(deps, reply, t, () => hub.calls.hangUp(ws, frame.callId));
         case "person":
           return talkToPerson(ws, state, reply);
       }
