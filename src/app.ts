@@ -55,6 +55,7 @@ import { GroupCommit } from "./realtime/group-commit";
 import { bunBroker } from "./realtime/broker";
 import { redisBroker } from "./realtime/redis-broker";
 import { installationPrefix, sharedRedis, soleProcess } from "./realtime/cluster";
+import { otherProcesses } from "./realtime/cluster-effects";
 import { Hub } from "./realtime/hub";
 import { visitorSocket } from "./realtime/visitor-socket";
 import { uploadRoutes } from "./routes/uploads";
@@ -89,13 +90,15 @@ export type AppOptions = Omit<AppDeps, "loginThrottle" | "passwordChecks" | "new
 
 
 export function createApp(options: AppOptions) {
+  const redisUrl = options.config.redisUrl;
+  const cluster = redisUrl ? sharedRedis(redisUrl, options.redisKeyPrefix ?? installationPrefix(options.secret), options.log) : soleProcess();
   const deps: AppDeps = {
     ...options,
     loginThrottle: options.loginThrottle ?? new RateLimiter(limits.loginFailuresPerWindow, limits.loginWindowMs),
     passwordChecks: options.passwordChecks ?? new ConcurrencyLimit(limits.passwordChecksAtOnce, limits.passwordChecksWaiting),
     newVisitors: options.newVisitors ?? new RateLimiter(limits.newVisitorsPerIpMinute, 60_000),
     presenceGraceMs: options.presenceGraceMs ?? 5000,
-    answerBook: new AnswerBook(options.db),
+    answerBook: new AnswerBook(options.db, otherProcesses(cluster, "answers")),
   };
   const pageFor = (request: Request) => {
     const locale = localeFromAcceptLanguage(request.headers.get("accept-language"));
@@ -104,8 +107,6 @@ export function createApp(options: AppOptions) {
 
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
   const server = () => app.server;
-  const redisUrl = deps.config.redisUrl;
-  const cluster = redisUrl ? sharedRedis(redisUrl, deps.redisKeyPrefix ?? installationPrefix(deps.secret), deps.log) : soleProcess();
   const broker = cluster.link ? redisBroker({ ...cluster, link: cluster.link }, server) : bunBroker(server);
   const hub = new Hub(deps.db, broker, cluster, deps.presenceGraceMs, deps.callRingMs);
   const commits = new GroupCommit(deps.sqlite, hub, deps.log);

@@ -1,15 +1,9 @@
 // Two Kefu apps on one database file and one Redis stand for two processes: what happens on one
 // reaches the sockets of the other through the Redis broker, once.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createApp } from "../../src/app";
-import { migrate, openDatabase } from "../../src/db/client";
-import { ensureDefaultBusiness } from "../../src/domain/businesses";
-import { silentLog } from "../../src/log";
 import { type RedisServer, startRedisServer } from "../redis-server";
 import { signedIn, TestSocket, visitChat } from "../support";
+import { twoProcesses } from "./processes";
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -17,45 +11,17 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 
-/** One process: its own connection to the shared database file, its own broker, listening. */
-function process(file: string) {
-  const opened = openDatabase(file);
-  migrate(opened);
-  const business = ensureDefaultBusiness(opened.db);
-  const app = createApp({
-    db: opened.db,
-    sqlite: opened.sqlite,
-    secret: "1".repeat(64),
-    config: { publicUrl: null, trustProxy: false, redisUrl: redis.url },
-    uploadsDir: mkdtempSync(join(tmpdir(), "kefu-uploads-")),
-    log: silentLog,
-    presenceGraceMs: 50,
-  }).listen({ port: 0, hostname: "127.0.0.1" });
-  const base = `http://127.0.0.1:${app.server!.port}`;
-  return {
-    app,
-    db: opened.db,
-    sqlite: opened.sqlite,
-    business,
-    base,
-    ws: (path: string) => `${base.replace("http", "ws")}${path}`,
-    async stop() {
-      await app.stop(true);
-      opened.sqlite.close();
-    },
-  };
-}
-
 test("a visitor on one process and an agent on the other hear each other", async () => {
-  const file = join(mkdtempSync(join(tmpdir(), "kefu-two-")), "kefu.db");
-  const a = process(file);
-  const b = process(file);
+  const [a, b] = await twoProcesses(redis.url);
   try {
     // The agent's console is on B: the lists and the thread of the visitor on A come through Redis.
     const { client } = await signedIn(b, "owner");
     const lobby = new TestSocket(b.ws("/ws/agent"), { cookie: client.cookie!, origin: b.base });
     await lobby.opened;
     lobby.send({ type: "resume", after: 0 });
+    // As the console does: the lists come once the socket listens (from every process).
+    lobby.send({ type: "lists", version: 0 });
+    await lobby.next((f) => f.includes('hx-target="#waiting-conversations" hx-swap="innerHTML"'));
     const cookie = await visitChat(a.base, a.business.widgetKey);
     const visitor = new TestSocket(a.ws(`/chat/${a.business.widgetKey}/ws`), { cookie, origin: a.base });
     await visitor.opened;

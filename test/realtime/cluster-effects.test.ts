@@ -1,0 +1,172 @@
+// What happens on one process changes the sockets and caches of the others (cluster-effects.ts):
+// two apps on one database file and one Redis stand for two processes of one installation.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { type RedisServer, startRedisServer } from "../redis-server";
+import { Client, signedIn, TestSocket, visitChat } from "../support";
+import { type Process, twoProcesses } from "./processes";
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(() => redis.stop());
+
+let running: Process[] = [];
+afterEach(async () => {
+  for (const process of running) await process.stop();
+  running = [];
+});
+
+async function pair(): Promise<[Process, Process]> {
+  const processes = await twoProcesses(redis.url);
+  running.push(...processes);
+  return processes;
+}
+
+/** Resolves once `to` heard everything `from` told so far: one connection each way keeps the order. */
+async function heardBy(from: Process, to: Process): Promise<void> {
+  const kind = `test-${crypto.randomUUID()}`;
+  const { promise, resolve } = Promise.withResolvers<void>();
+  await to.app.hub.cluster.hear(kind, () => resolve());
+  from.app.hub.cluster.tell(kind, {});
+  await promise;
+}
+
+/**
+ * An agent's console socket, listening as the console does: `resume`, then `lists`, answered with
+ * the lists once its topics reach it from every process. `follow` makes it carry every thread of
+ * the agent's conversations (the installed app's socket).
+ */
+async function consoleOn(process: Process, cookie: string, { follow = false } = {}): Promise<TestSocket> {
+  const socket = new TestSocket(process.ws("/ws/agent"), { cookie, origin: process.base });
+  await socket.opened;
+  socket.send({ type: "resume", after: 0 });
+  if (follow) socket.send({ type: "follow", after: 0 });
+  socket.send({ type: "lists", version: 0 });
+  await socket.next((f) => f.includes('hx-target="#my-conversations" hx-swap="innerHTML"'));
+  return socket;
+}
+
+async function visitorOn(process: Process, cookie: string): Promise<TestSocket> {
+  const socket = new TestSocket(process.ws(`/chat/${process.business.widgetKey}/ws`), { cookie, origin: process.base });
+  await socket.opened;
+  socket.send({ type: "resume", after: 0 });
+  return socket;
+}
+
+const say = (socket: TestSocket, body: string) => socket.send({ type: "send", clientId: crypto.randomUUID(), body });
+const inThread = (body: string) => (frame: string) => frame.includes('hx-target="#thread"') && frame.includes(body);
+const unreadBadge = (frame: string) => /id="unread-total"[^>]*>(\d*)</.exec(frame)?.[1];
+
+describe("an event on one process", () => {
+  test("assigns a conversation whose thread, line and unread badge reach the agent's socket on the other", async () => {
+    const [a, b] = await pair();
+    const { client } = await signedIn(a, "agent");
+    const onA = await consoleOn(a, client.cookie!, { follow: true });
+    // Another tab of theirs, on B: online there, so B's routing gives them the visitor.
+    const onB = await consoleOn(b, client.cookie!);
+    const cookie = await visitChat(b.base, b.business.widgetKey);
+    const visitorOnB = await visitorOn(b, cookie);
+    say(visitorOnB, "first, on B");
+    await onA.next(inThread("first, on B"));
+
+    // The visitor's other tab is on A: each process now writes to the conversation in turn, and
+    // each must count what the other wrote.
+    const visitorOnA = await visitorOn(a, cookie);
+    say(visitorOnA, "second, on A");
+    expect(unreadBadge(await onA.next((f) => f.includes("second, on A") && unreadBadge(f) !== undefined))).toBe("2");
+    await onB.next((f) => f.includes("second, on A"));
+    await heardBy(a, b);
+    say(visitorOnB, "third, on B");
+    expect(unreadBadge(await onA.next((f) => f.includes("third, on B") && unreadBadge(f) !== undefined))).toBe("3");
+  });
+
+  test("hands a conversation over, and the previous agent's socket on the other stops getting its thread", async () => {
+    const [a, b] = await pair();
+    const previous = await signedIn(a, "agent", "previous@example.com");
+    const onA = await consoleOn(a, previous.client.cookie!, { follow: true });
+    await consoleOn(b, previous.client.cookie!);
+    const cookie = await visitChat(b.base, b.business.widgetKey);
+    const visitor = await visitorOn(b, cookie);
+    say(visitor, "before the transfer");
+    await onA.next(inThread("before the transfer"));
+
+    const next = await signedIn(b, "agent", "next@example.com");
+    const nextOnB = await consoleOn(b, next.client.cookie!, { follow: true });
+    const { id } = b.sqlite.query("SELECT id FROM conversations").get() as { id: number };
+    const transfer = await new Client(b.app, { cookie: previous.client.cookie! }).post(`/console/conversations/${id}/transfer`, { to: `agent:${next.agent.id}` });
+    expect(transfer.status).toBeLessThan(400);
+    await heardBy(b, a);
+    say(visitor, "after the transfer");
+    await nextOnB.next(inThread("after the transfer"));
+    await heardBy(b, a);
+    expect(onA.frames.some(inThread("after the transfer"))).toBe(false);
+  });
+
+  test("signs the agent out, and their socket on the other closes", async () => {
+    const [a, b] = await pair();
+    const { client } = await signedIn(a, "agent");
+    const onB = await consoleOn(b, client.cookie!);
+    await client.post("/logout");
+    expect((await onB.closedWith()).code).toBe(4401);
+  });
+
+  test("deletes a visitor, and their page on the other closes", async () => {
+    const [a, b] = await pair();
+    const owner = await signedIn(a, "owner");
+    const cookie = await visitChat(b.base, b.business.widgetKey);
+    const visitor = await visitorOn(b, cookie);
+    say(visitor, "please forget me");
+    await visitor.next(inThread("please forget me"));
+    const { id } = a.sqlite.query("SELECT id FROM visitors").get() as { id: number };
+    const deleted = await owner.client.post(`/console/customers/${id}/delete`, { understood: "yes" });
+    expect(deleted.status).toBe(303);
+    expect((await visitor.closedWith()).code).toBe(4410);
+  });
+
+  test("saves an automatic answer, and the other answers with it", async () => {
+    const [a, b] = await pair();
+    const owner = await signedIn(a, "owner");
+    const cookie = await visitChat(b.base, b.business.widgetKey);
+    const visitor = await visitorOn(b, cookie);
+    // B has read the shop's answers (none) for this first message, and keeps them.
+    say(visitor, "hello");
+    await visitor.next(inThread("hello"));
+    expect((await owner.client.post("/console/automatic-answers/settings", { answerWhen: "untilAgent" })).status).toBe(303);
+    const saved = await owner.client.post("/console/automatic-answers/rules", { keywords: "refund", answer: "Refunds take 30 days.", enabled: "on" });
+    expect(saved.status).toBe(303);
+    await heardBy(a, b);
+    say(visitor, "how do I get a refund?");
+    await visitor.next(inThread("Refunds take 30 days."));
+  });
+
+  test("adds a webhook endpoint, and a message written on the other is delivered to it", async () => {
+    const [a, b] = await pair();
+    const owner = await signedIn(a, "owner");
+    const added = await owner.client.post("/console/integrations", { url: "https://hooks.example.com/kefu", events: "message.created", enabled: "on" });
+    expect(added.status).toBe(303);
+    await heardBy(a, b);
+    const cookie = await visitChat(b.base, b.business.widgetKey);
+    const visitor = await visitorOn(b, cookie);
+    say(visitor, "is anyone listening?");
+    await visitor.next(inThread("is anyone listening?"));
+    // Queued after the sender's turn (webhook-announcer.ts).
+    await Bun.sleep(50);
+    const queued = b.sqlite.query("SELECT payload FROM deliveries WHERE channel = 'webhook' AND event = 'message.created'").all() as { payload: string }[];
+    expect(queued).toHaveLength(1);
+    expect(queued[0]!.payload).toContain("is anyone listening?");
+  });
+});
+
+describe("after Redis comes back", () => {
+  test("the sockets close 'going away', so their pages come back and catch up by id", async () => {
+    const [a] = await pair();
+    const { client } = await signedIn(a, "agent");
+    const agent = await consoleOn(a, client.cookie!);
+    const visitor = await visitorOn(a, await visitChat(a.base, a.business.widgetKey));
+    await redis.stop({ crash: true });
+    await redis.restart();
+    expect(await agent.closedWith(10_000)).toEqual({ code: 1001, reason: "catching up" });
+    expect((await visitor.closedWith()).code).toBe(1001);
+  });
+});
