@@ -1,6 +1,13 @@
 // What happens on one process changes the sockets and caches of the others (cluster-effects.ts):
 // two apps on one database file and one Redis stand for two processes of one installation.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { findBusiness } from "../../src/domain/businesses";
+import { closeConversation, currentConversation } from "../../src/domain/conversations";
+import { type DomainEvents, ignoreEvents } from "../../src/domain/events";
+import { markRead, sendAgentMessage } from "../../src/domain/messages";
+import { leaveMessage, replyInChat } from "../../src/domain/offline-messages";
+import { findVisitor } from "../../src/domain/visitors";
+import { topics } from "../../src/realtime/topics";
 import { type RedisServer, startRedisServer } from "../redis-server";
 import { Client, signedIn, TestSocket, visitChat } from "../support";
 import { type Process, twoProcesses } from "./processes";
@@ -169,4 +176,106 @@ describe("after Redis comes back", () => {
     expect(await agent.closedWith(10_000)).toEqual({ code: 1001, reason: "catching up" });
     expect((await visitor.closedWith()).code).toBe(1001);
   });
+});
+
+/**
+ * An agent whose installed app (a following socket) is on A and whose console tab is on B, and a
+ * visitor with a page on each, in a conversation B gave the agent (its messageCreated and
+ * conversationChanged made A's socket follow the thread).
+ */
+async function scene() {
+  const [a, b] = await pair();
+  const { agent, client } = await signedIn(a, "agent");
+  const onA = await consoleOn(a, client.cookie!, { follow: true });
+  await consoleOn(b, client.cookie!);
+  const cookie = await visitChat(b.base, b.business.widgetKey);
+  const visitorOnB = await visitorOn(b, cookie);
+  say(visitorOnB, "hello from B");
+  await onA.next(inThread("hello from B"));
+  const visitorOnA = await visitorOn(a, cookie);
+  const { id } = b.sqlite.query("SELECT id FROM visitors").get() as { id: number };
+  const visitor = findVisitor(b.db, b.business.id, id)!;
+  const conversation = currentConversation(b.db, visitor.id)!;
+  /** A's own next line of the conversation, after the visitor wrote `body` on A. */
+  const lineOnA = async (body: string) => {
+    say(visitorOnA, body);
+    return onA.next((f) => f.includes(body) && unreadBadge(f) !== undefined);
+  };
+  return { a, b, agent, onA, visitorOnA, visitorOnB, visitor, conversation, lineOnA };
+}
+
+type Scene = Awaited<ReturnType<typeof scene>>;
+
+/**
+ * Every announcement of the domain, run on B: what it must change on A besides the frames (which
+ * cross by the broker). A new announcement goes here, with its check or why frames are enough.
+ */
+const onTheOther: { [K in keyof DomainEvents]: ((scene: Scene) => Promise<void>) | { framesOnly: string } } = {
+  async messageCreated({ onA, visitorOnB }) {
+    say(visitorOnB, "again from B");
+    await onA.next(inThread("again from B"));
+  },
+  async conversationChanged({ a, b, agent, visitor, conversation }) {
+    const thread = topics.agentThread(visitor.id, "en");
+    expect(a.app.server!.subscriberCount(thread)).toBe(1);
+    closeConversation(b.db, b.app.hub, agent, conversation.id);
+    await heardBy(b, a);
+    expect(a.app.server!.subscriberCount(thread)).toBe(0);
+  },
+  async messagesRead({ a, b, visitor, lineOnA }) {
+    expect(unreadBadge(await lineOnA("unread on A"))).toBe("2");
+    const { last } = b.sqlite.query("SELECT max(id) AS last FROM messages").get() as { last: number };
+    markRead(b.db, b.app.hub, visitor.id, "agent", last);
+    await heardBy(b, a);
+    expect(unreadBadge(await lineOnA("after the read"))).toBe("1");
+  },
+  async visitorChanged({ a, b, visitor, lineOnA }) {
+    await lineOnA("before the new name");
+    b.sqlite.run("UPDATE visitors SET name = 'Ada Lovelace' WHERE id = ?", [visitor.id]);
+    b.app.hub.visitorChanged(findVisitor(b.db, b.business.id, visitor.id)!, { renamed: true });
+    await heardBy(b, a);
+    expect(await lineOnA("after the new name")).toContain("Ada Lovelace");
+  },
+  async visitorDeleted({ b, visitor, visitorOnA }) {
+    b.app.hub.visitorDeleted(visitor.id);
+    expect((await visitorOnA.closedWith()).code).toBe(4410);
+  },
+  async sessionsEnded({ b, agent, onA }) {
+    b.sqlite.run("DELETE FROM sessions WHERE agent_id = ?", [agent.id]);
+    b.app.hub.sessionsEnded(agent.id);
+    expect((await onA.closedWith()).code).toBe(4401);
+  },
+  async shopDisabled({ b, visitorOnA }) {
+    b.app.hub.shopDisabled(b.business.id);
+    expect((await visitorOnA.closedWith()).code).toBe(4403);
+  },
+  async offlineMessageAnswered({ a, b, agent, visitor, visitorOnA, visitorOnB, conversation }) {
+    const left = leaveMessage(b.db, b.app.hub, findBusiness(b.db, b.business.id)!, visitor.id, { name: "", phone: "", email: "ada@example.com", message: "call me back" });
+    replyInChat(b.db, b.app.hub, agent, left.id);
+    await heardBy(b, a);
+    // The visitor left: the agent's answer, written on A, goes to them by email.
+    visitorOnA.close();
+    visitorOnB.close();
+    await Bun.sleep(200);
+    sendAgentMessage(a.db, a.app.hub, agent, conversation.id, { clientId: crypto.randomUUID(), body: "we called" });
+    await Bun.sleep(50);
+    expect(a.sqlite.query("SELECT recipient FROM deliveries WHERE event = 'email.reply'").all()).toEqual([{ recipient: "ada@example.com" }]);
+  },
+  visitorBlocked: { framesOnly: "the visitor's pages reload (published)" },
+  ipBlocked: { framesOnly: "the visitors' pages reload (published, for those presence says are online)" },
+  inboxChanged: { framesOnly: "the inbox count is read from the database and published" },
+  offlineMessageLeft: { framesOnly: "told to the listeners of the writing process only: one webhook delivery" },
+  routingChanged: { framesOnly: "the writing process drains the queue; what it assigns is announced like any assignment" },
+  groupsChanged: { framesOnly: "the consoles concerned reload (published)" },
+  availabilityChanged: { framesOnly: "the visitors' headers follow (published)" },
+};
+
+describe("every announcement run on one process", () => {
+  test("is listed here, with what it changes on the other", () => {
+    expect(Object.keys(onTheOther).sort()).toEqual(Object.keys(ignoreEvents).sort());
+  });
+
+  for (const [name, check] of Object.entries(onTheOther)) {
+    if (typeof check === "function") test(`${name} changes the other's sockets and caches`, async () => check(await scene()));
+  }
 });
