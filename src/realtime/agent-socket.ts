@@ -24,7 +24,7 @@ import { FrameBudgets } from "./frame-budget";
 import { type AgentFrame, parseAgentFrame } from "./frames";
 import { CallRefusal, callFrame } from "./calls";
 import type { GroupCommit } from "./group-commit";
-import { allSubscribed, onFrame, replayOnceSubscribed, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
+import { allSubscribed, isSubscribed, onFrame, replayOnceSubscribed, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
 import { type Socket, type SocketRoute, upgradeSocket } from "./socket-route";
 import { topics } from "./topics";
 import { maySeeAllConversations } from "../domain/permissions";
@@ -127,6 +127,23 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
     hub.calls.invite(state, caller, conversation, frame.media);
   }
 
+  /**
+   * The lists again whole when the page's version is not the shop's now. Compared once the lists'
+   * topics reach the socket from every process: a change after that arrives by itself.
+   */
+  function sendListsIfChanged(state: AgentSocketState, pageVersion: number, reply: (event: ClientEvent) => void): void {
+    const { agent, t } = state;
+    const compare = (version: number) => {
+      // 0 is "not known" on either side (after a reconnect; a version Redis could not give).
+      if (pageVersion === version && version !== 0) return;
+      const lists = inboxLists(db, agent, (visitorId) => hub.visitors.isOnline(visitorId));
+      state.send(String(inboxRefresh(t, lists, state.viewing?.id)));
+    };
+    const version = isSubscribed(state.listening) ? hub.listsVersion(agent.businessId) : state.listening.then(() => hub.listsVersion(agent.businessId));
+    if (typeof version === "number") return compare(version);
+    version.then(compare).catch((error) => replyFailure(deps, reply, t, error));
+  }
+
   function handle(state: AgentSocketState, data: unknown): void {
     const { agent, t, locale } = state;
     onFrame(deps, (text) => state.send(text), t, data, parseAgentFrame, (frame, reply) => {
@@ -147,17 +164,7 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
           return;
         }
         case "lists":
-          // Compared once the lists' topics reach the socket: a change after that arrives by itself.
-          void state.listening
-            .then(() => hub.listsVersion(agent.businessId))
-            .then((version) => {
-              // 0 is "not known" on either side (after a reconnect; a version Redis could not give).
-              if (frame.version === version && version !== 0) return;
-              const lists = inboxLists(db, agent, (visitorId) => hub.visitors.isOnline(visitorId));
-              state.send(String(inboxRefresh(t, lists, state.viewing?.id)));
-            })
-            .catch((error) => replyFailure(deps, reply, t, error));
-          return;
+          return sendListsIfChanged(state, frame.version, reply);
         case "follow":
           // Messages only: the lists, counts and alerts are the console's (`resume`), not every client's.
           hub.followConversations(state, frame.after);

@@ -131,7 +131,7 @@ export class Hub implements DomainEvents {
   }
 
   /** How many times the shop's conversation lists have changed (lists-versions.ts). */
-  listsVersion(businessId: number): Promise<number> {
+  listsVersion(businessId: number): number | Promise<number> {
     return this.lists.versions.current(businessId);
   }
 

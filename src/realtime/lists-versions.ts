@@ -10,8 +10,8 @@ import type { RedisLink } from "./redis-link";
 export interface ListsVersions {
   /** A list line changed; on the send path, so it returns at once. */
   changed(businessId: number): void;
-  /** From 1, so that 0 is "not known" (what a page shows when it could not be read). */
-  current(businessId: number): Promise<number>;
+  /** From 1, so that 0 is "not known" (what a page shows when it could not be read). In memory when alone. */
+  current(businessId: number): number | Promise<number>;
 }
 
 export function localListsVersions(): ListsVersions {
@@ -20,7 +20,7 @@ export function localListsVersions(): ListsVersions {
     changed(businessId) {
       versions.set(businessId, (versions.get(businessId) ?? 1) + 1);
     },
-    current: async (businessId) => versions.get(businessId) ?? 1,
+    current: (businessId) => versions.get(businessId) ?? 1,
   };
 }
 

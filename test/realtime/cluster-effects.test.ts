@@ -88,6 +88,34 @@ describe("an event on one process", () => {
     expect(unreadBadge(await onA.next((f) => f.includes("third, on B") && unreadBadge(f) !== undefined))).toBe("3");
   });
 
+  test("changes the lists, which a page rendered by the other gets again from its socket; unchanged, they are not sent again", async () => {
+    const [a, b] = await pair();
+    const { client } = await signedIn(a, "agent");
+    const version = Number(/data-lists-version="(\d+)"/.exec(await (await client.get("/console")).text())?.[1]);
+    const listsAgain = (frame: string) => frame.includes('hx-target="#my-conversations" hx-swap="innerHTML"');
+    const open = async (process: Process) => {
+      const socket = new TestSocket(process.ws("/ws/agent"), { cookie: client.cookie!, origin: process.base });
+      await socket.opened;
+      socket.send({ type: "resume", after: 0 });
+      socket.send({ type: "lists", version });
+      // Always answered, right after the first (its version is read on the same connection, in order).
+      socket.send({ type: "lists", version: 0 });
+      await socket.next(listsAgain);
+      await Bun.sleep(100);
+      return socket.frames.filter(listsAgain);
+    };
+    // Rendered by A, listening on B: nothing changed, the version is the same everywhere.
+    expect(await open(b)).toHaveLength(1);
+
+    const visitor = await visitorOn(b, await visitChat(b.base, b.business.widgetKey));
+    say(visitor, "came while the page loaded");
+    await visitor.next(inThread("came while the page loaded"));
+    // Rendered by A, listening on A, changed by B: sent again for the page's version, then for 0.
+    const again = await open(a);
+    expect(again).toHaveLength(2);
+    expect(again[0]).toContain("came while the page loaded");
+  });
+
   test("hands a conversation over, and the previous agent's socket on the other stops getting its thread", async () => {
     const [a, b] = await pair();
     const previous = await signedIn(a, "agent", "previous@example.com");
