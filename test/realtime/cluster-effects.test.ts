@@ -8,6 +8,7 @@ import { markRead, sendAgentMessage } from "../../src/domain/messages";
 import { leaveMessage, replyInChat } from "../../src/domain/offline-messages";
 import { findVisitor } from "../../src/domain/visitors";
 import { topics } from "../../src/realtime/topics";
+import { browserKeys } from "../push-service";
 import { type RedisServer, startRedisServer } from "../redis-server";
 import { Client, signedIn, TestSocket, visitChat } from "../support";
 import { type Process, twoProcesses } from "./processes";
@@ -190,6 +191,37 @@ describe("an event on one process", () => {
     const queued = b.sqlite.query("SELECT payload FROM deliveries WHERE channel = 'webhook' AND event = 'message.created'").all() as { payload: string }[];
     expect(queued).toHaveLength(1);
     expect(queued[0]!.payload).toContain("is anyone listening?");
+  });
+
+  test("turns push on for an agent's phone, and a visitor writing on the other pushes to it", async () => {
+    const [a, b] = await pair();
+    const { client } = await signedIn(a, "agent");
+    const device = { endpoint: "https://push.example.com/send/1", keys: browserKeys().json };
+    const added = await client.request("/console/push/devices", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(device) });
+    expect(added.status).toBe(201);
+    await heardBy(a, b);
+    const visitor = await visitorOn(b, await visitChat(b.base, b.business.widgetKey));
+    say(visitor, "anyone there?");
+    await visitor.next(inThread("anyone there?"));
+    await Bun.sleep(50);
+    expect(b.sqlite.query("SELECT count(*) AS pushes FROM deliveries WHERE channel = 'push'").get()).toEqual({ pushes: 1 });
+  });
+
+  test("turns transcripts on, and a conversation closed on the other mails its transcript", async () => {
+    const [a, b] = await pair();
+    const owner = await signedIn(a, "owner");
+    const email = { host: "127.0.0.1", port: "2525", security: "none", username: "", password: "", fromName: "Tea Shop", fromAddress: "shop@example.com" };
+    expect((await owner.client.post("/console/email", { ...email, transcripts: "on" })).status).toBe(200);
+    await heardBy(a, b);
+    await consoleOn(b, owner.client.cookie!);
+    const visitor = await visitorOn(b, await visitChat(b.base, b.business.widgetKey));
+    say(visitor, "mail me this chat");
+    await visitor.next(inThread("mail me this chat"));
+    b.sqlite.run("UPDATE visitors SET email = 'ada@example.com'");
+    const { id } = b.sqlite.query("SELECT id FROM conversations").get() as { id: number };
+    closeConversation(b.db, b.app.hub, owner.agent, id);
+    await Bun.sleep(50);
+    expect(b.sqlite.query("SELECT recipient FROM deliveries WHERE event = 'email.transcript'").all()).toEqual([{ recipient: "ada@example.com" }]);
   });
 });
 
