@@ -56,6 +56,7 @@ import { GroupCommit } from "./realtime/group-commit";
 import { bunBroker } from "./realtime/broker";
 import { redisBroker } from "./realtime/redis-broker";
 import { installationPrefix, sharedRedis, soleProcess } from "./realtime/cluster";
+import { otherProcesses } from "./realtime/cluster-effects";
 import { Hub } from "./realtime/hub";
 import { visitorSocket } from "./realtime/visitor-socket";
 import { uploadRoutes } from "./routes/uploads";
@@ -99,7 +100,7 @@ export function createApp(options: AppOptions) {
     passwordChecks: options.passwordChecks ?? new ConcurrencyLimit(limits.passwordChecksAtOnce, limits.passwordChecksWaiting),
     newVisitors: options.newVisitors ?? new RateLimiter(limits.newVisitorsPerIpMinute, 60_000),
     presenceGraceMs: options.presenceGraceMs ?? 5000,
-    answerBook: new AnswerBook(options.db),
+    answerBook: new AnswerBook(options.db, otherProcesses(cluster, "answers")),
   };
   const pageFor = (request: Request) => {
     const locale = localeFromAcceptLanguage(request.headers.get("accept-language"));

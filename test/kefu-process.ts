@@ -44,3 +44,14 @@ export function sharedDatabaseFile(): string {
 }
 
 export type KefuProcess = ReturnType<typeof kefuProcess>;
+
+/** Two processes of one installation on a new database file; their Redis keys are theirs alone. */
+export async function twoProcesses(redisUrl: string): Promise<[KefuProcess, KefuProcess]> {
+  const file = sharedDatabaseFile();
+  const redisKeyPrefix = `kefu-test-${crypto.randomUUID()}:`;
+  const a = kefuProcess(file, redisUrl, { redisKeyPrefix });
+  const b = kefuProcess(file, redisUrl, { redisKeyPrefix });
+  // Both listen on their cluster channels before anything is told.
+  await Promise.all([a.app.hub.cluster.link!.ready(), b.app.hub.cluster.link!.ready()]);
+  return [a, b];
+}

@@ -1,11 +1,13 @@
 // Each shop's automatic answers and banned words, compiled once and kept in memory: the send path
 // asks `of(businessId)` for every visitor message, and a shop with nothing configured costs one Map
-// lookup. The page that changes the rules, the settings or the FAQ calls `forget`.
+// lookup. The page that changes the rules, the settings or the FAQ calls `forget`, which other
+// processes serving the same data dir hear too.
 import type { Database } from "../db/client";
 import { answerSettingsOf, lines, listAnswerRules } from "./answer-rules";
 import { listFaqs } from "./faqs";
 import { foldText, maskWords } from "./folded-text";
 import { RuleError } from "./errors";
+import { noOtherProcesses, type OtherProcesses } from "./other-processes";
 
 /** Where an answer came from: a rule, or a FAQ entry used as one. */
 export type AnswerSource = { rule: number } | { faq: number };
@@ -70,7 +72,15 @@ export function screenVisitorText(shop: ShopAnswers, body: string): string {
 export class AnswerBook {
   private readonly shops = new Map<number, ShopAnswers | null>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly others: OtherProcesses = noOtherProcesses,
+  ) {
+    others.hear(
+      (businessId) => this.shops.delete(businessId),
+      () => this.shops.clear(),
+    );
+  }
 
   of(businessId: number): ShopAnswers | null {
     let shop = this.shops.get(businessId);
@@ -83,5 +93,6 @@ export class AnswerBook {
 
   forget(businessId: number): void {
     this.shops.delete(businessId);
+    this.others.changed(businessId);
   }
 }

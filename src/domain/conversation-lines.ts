@@ -70,6 +70,22 @@ export class ConversationLines {
     return total;
   }
 
+  /**
+   * Another process stored a message or changed the conversation: its line is read again when next
+   * needed, and so are the unread totals of the agents it was or is with.
+   */
+  changedElsewhere(conversationId: number, agentIds: readonly number[]): void {
+    this.forget(conversationId);
+    for (const agentId of agentIds) this.complete.delete(agentId);
+  }
+
+  /** Changes made elsewhere may have been missed: everything is read again when next needed. */
+  forgetAll(): void {
+    this.lines.clear();
+    this.ofAgent.clear();
+    this.complete.clear();
+  }
+
   private keep(summary: ConversationSummary): Line {
     const line: Line = { ...summary, reflects: summary.conversation.lastMessageId ?? 0 };
     this.lines.set(summary.conversation.id, line);

@@ -8,6 +8,7 @@ import { recordAudit } from "./audit";
 import { enqueueDeliveries } from "./deliveries";
 import { type FieldProblem, ValidationError } from "./errors";
 import { checkEmail, normalizeEmail, problems } from "./fields";
+import { noOtherProcesses, type OtherProcesses } from "./other-processes";
 import { isMailAddress, type Mail } from "../outbound/mime-message";
 
 export type EmailSettings = typeof emailSettings.$inferSelect;
@@ -29,9 +30,42 @@ export function findEmailSettings(db: Queryable, businessId: number): EmailSetti
   return db.select().from(emailSettings).where(eq(emailSettings.businessId, businessId)).get();
 }
 
-/** The businesses that mail transcripts when a conversation closes, read once at start and kept up to date. */
-export function transcriptBusinesses(db: Queryable): Set<number> {
-  return new Set(db.select({ id: emailSettings.businessId }).from(emailSettings).where(eq(emailSettings.transcripts, true)).all().map((row) => row.id));
+/**
+ * The businesses that mail transcripts when a conversation closes: read once at start, kept up to
+ * date by the settings page, here and (told) in the other processes serving the data dir.
+ */
+export class TranscriptShops {
+  private readonly ids = new Set<number>();
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly others: OtherProcesses = noOtherProcesses,
+  ) {
+    this.readAll();
+    others.hear(
+      (businessId) => this.set(businessId, findEmailSettings(db, businessId)?.transcripts === true),
+      () => this.readAll(),
+    );
+  }
+
+  has(businessId: number): boolean {
+    return this.ids.has(businessId);
+  }
+
+  saved(settings: Pick<EmailSettings, "businessId" | "transcripts">): void {
+    this.set(settings.businessId, settings.transcripts);
+    this.others.changed(settings.businessId);
+  }
+
+  private set(businessId: number, on: boolean): void {
+    if (on) this.ids.add(businessId);
+    else this.ids.delete(businessId);
+  }
+
+  private readAll(): void {
+    this.ids.clear();
+    for (const row of this.db.select({ id: emailSettings.businessId }).from(emailSettings).where(eq(emailSettings.transcripts, true)).all()) this.ids.add(row.id);
+  }
 }
 
 const hostPattern = /^[A-Za-z0-9.-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$/;

@@ -218,11 +218,18 @@ export function replyInChat(db: Database, events: DomainEvents, agent: Actor, id
  * Offline messages with an email, handled since `since`, whose visitor has a conversation going
  * on: what that conversation answers, for mailing the answer after a restart (outbound/email-announcer.ts).
  */
-export function answersWithEmail(db: Queryable, since: number): { conversationId: number; entry: OfflineMessage }[] {
+export function answersWithEmail(db: Queryable, since: number, conversationId?: number): { conversationId: number; entry: OfflineMessage }[] {
   return db
     .select({ conversationId: conversations.id, entry: offlineMessages })
     .from(offlineMessages)
     .innerJoin(conversations, and(eq(conversations.visitorId, offlineMessages.visitorId), ne(conversations.status, "closed")))
-    .where(and(eq(offlineMessages.handled, true), isNotNull(offlineMessages.email), gt(offlineMessages.handledAt, since)))
+    .where(
+      and(
+        eq(offlineMessages.handled, true),
+        isNotNull(offlineMessages.email),
+        gt(offlineMessages.handledAt, since),
+        conversationId === undefined ? undefined : eq(conversations.id, conversationId),
+      ),
+    )
     .all();
 }

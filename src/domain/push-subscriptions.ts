@@ -8,6 +8,7 @@ import { pushSubscriptions, vapidKeys } from "../db/schema";
 import { checkWebhookUrl } from "../outbound/public-address";
 import { generateVapidKeys, type VapidKeyPair } from "../outbound/vapid";
 import { ValidationError } from "./errors";
+import { noOtherProcesses, type OtherProcesses } from "./other-processes";
 
 export type PushSubscription = typeof pushSubscriptions.$inferSelect;
 
@@ -113,10 +114,15 @@ export class PushDevices {
   private readonly byBusiness = new Map<number, Set<number>>();
   private readonly businessOf = new Map<number, number>();
 
-  constructor(private readonly db: Queryable) {
-    for (const row of db.selectDistinct({ businessId: pushSubscriptions.businessId, agentId: pushSubscriptions.agentId }).from(pushSubscriptions).all()) {
-      this.add(row.businessId, row.agentId);
-    }
+  constructor(
+    private readonly db: Queryable,
+    private readonly others: OtherProcesses = noOtherProcesses,
+  ) {
+    this.readAll();
+    others.hear(
+      (agentId) => this.read(agentId),
+      () => this.readAll(),
+    );
   }
 
   agentsOf(businessId: number): ReadonlySet<number> | undefined {
@@ -125,6 +131,19 @@ export class PushDevices {
 
   /** After the agent's devices changed (turned on or off, a session ended, a device gone): whether they still have any. */
   reload(agentId: number): void {
+    this.read(agentId);
+    this.others.changed(agentId);
+  }
+
+  private readAll(): void {
+    this.byBusiness.clear();
+    this.businessOf.clear();
+    for (const row of this.db.selectDistinct({ businessId: pushSubscriptions.businessId, agentId: pushSubscriptions.agentId }).from(pushSubscriptions).all()) {
+      this.add(row.businessId, row.agentId);
+    }
+  }
+
+  private read(agentId: number): void {
     const any = this.db.select({ businessId: pushSubscriptions.businessId }).from(pushSubscriptions).where(eq(pushSubscriptions.agentId, agentId)).limit(1).get();
     const was = this.businessOf.get(agentId);
     if (was !== undefined && was !== any?.businessId) {

@@ -11,6 +11,7 @@ import { type Delivery, enqueueDeliveries } from "./deliveries";
 import { NotFoundError, ValidationError } from "./errors";
 import type { Message } from "./messages";
 import type { OfflineMessage } from "./offline-messages";
+import { noOtherProcesses, type OtherProcesses } from "./other-processes";
 import { randomToken } from "./tokens";
 import { checkWebhookUrl } from "../outbound/public-address";
 
@@ -38,15 +39,33 @@ export const webhookUrlLength = 2000;
 export class WebhookSubscriptions {
   private readonly byBusiness = new Map<number, Map<string, number[]>>();
 
-  constructor(private readonly db: Queryable) {
-    for (const endpoint of db.select().from(webhookEndpoints).where(eq(webhookEndpoints.enabled, true)).all()) this.add(endpoint);
+  constructor(
+    private readonly db: Queryable,
+    private readonly others: OtherProcesses = noOtherProcesses,
+  ) {
+    this.readAll();
+    others.hear(
+      (businessId) => this.read(businessId),
+      () => this.readAll(),
+    );
   }
 
   endpointsFor(businessId: number, event: WebhookEvent): readonly number[] {
     return this.byBusiness.get(businessId)?.get(event) ?? [];
   }
 
+  /** After the business's endpoints changed here; other processes read them again too. */
   reload(businessId: number): void {
+    this.read(businessId);
+    this.others.changed(businessId);
+  }
+
+  private readAll(): void {
+    this.byBusiness.clear();
+    for (const endpoint of this.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.enabled, true)).all()) this.add(endpoint);
+  }
+
+  private read(businessId: number): void {
     this.byBusiness.delete(businessId);
     const rows = this.db
       .select()

@@ -8,10 +8,11 @@ import { agents, messages } from "../db/schema";
 import { findAgent } from "../domain/agents";
 import { findBusiness } from "../domain/businesses";
 import type { Conversation } from "../domain/conversations";
-import { queueEmail } from "../domain/email-settings";
+import { queueEmail, type TranscriptShops } from "../domain/email-settings";
 import type { DomainEvents } from "../domain/events";
 import type { Message } from "../domain/messages";
 import { answersWithEmail } from "../domain/offline-messages";
+import { noOtherProcesses, type OtherProcesses } from "../domain/other-processes";
 import { findVisitor } from "../domain/visitors";
 import { type Locale, localeFromAcceptLanguage, translator } from "../i18n";
 import type { Log } from "../log";
@@ -31,15 +32,21 @@ export class EmailAnnouncer implements Partial<DomainEvents> {
     private readonly db: Database,
     private readonly visitorsOnline: Pick<Presence, "isOnline">,
     /** The businesses that mail transcripts (email-settings.ts), kept up to date by the settings page. */
-    readonly transcripts: Set<number>,
+    readonly transcripts: TranscriptShops,
     private readonly queued: () => void,
     private readonly log: Log,
+    /** Told which conversations' answers changed here; an agent's reply may be sent through any process. */
+    private readonly others: OtherProcesses = noOtherProcesses,
   ) {
-    for (const answer of answersWithEmail(db, Date.now() - answersRememberedMs)) this.offlineMessageAnswered(answer.entry.visitorId!, answer);
+    this.rememberAnswers();
+    others.hear(
+      (conversationId) => this.rememberAnswers(conversationId),
+      () => this.rememberAnswers(),
+    );
   }
 
-  offlineMessageAnswered(_visitorId: number, { conversationId, entry }: Parameters<DomainEvents["offlineMessageAnswered"]>[1]): void {
-    if (entry.email && isMailAddress(entry.email)) this.answered.set(conversationId, { email: entry.email, left: entry.body });
+  offlineMessageAnswered(_visitorId: number, answered: Parameters<DomainEvents["offlineMessageAnswered"]>[1]): void {
+    if (this.remember(answered)) this.others.changed(answered.conversationId);
   }
 
   messageCreated(message: Message, conversation: Conversation): void {
@@ -56,7 +63,7 @@ export class EmailAnnouncer implements Partial<DomainEvents> {
 
   conversationChanged(conversation: Conversation, previous: Conversation | null): void {
     if (conversation.status !== "closed" || !previous || previous.status === "closed") return;
-    this.answered.delete(conversation.id);
+    if (this.answered.delete(conversation.id)) this.others.changed(conversation.id);
     if (!this.transcripts.has(conversation.businessId)) return;
     this.later(() => {
       const visitor = findVisitor(this.db, conversation.businessId, conversation.visitorId);
@@ -75,6 +82,19 @@ export class EmailAnnouncer implements Partial<DomainEvents> {
       const mail = transcriptMail(t, visitor.email, business.name, rows.map((row) => ({ ...row.message, agentName: row.agentName })));
       queueEmail(this.db, business.id, "email.transcript", mail);
     });
+  }
+
+  /** Reads again the answers with an email of open conversations (of one, or all of them). */
+  private rememberAnswers(conversationId?: number): void {
+    if (conversationId === undefined) this.answered.clear();
+    else this.answered.delete(conversationId);
+    for (const answer of answersWithEmail(this.db, Date.now() - answersRememberedMs, conversationId)) this.remember(answer);
+  }
+
+  private remember({ conversationId, entry }: Parameters<DomainEvents["offlineMessageAnswered"]>[1]): boolean {
+    if (!entry.email || !isMailAddress(entry.email)) return false;
+    this.answered.set(conversationId, { email: entry.email, left: entry.body });
+    return true;
   }
 
   /** The visitor's language when their browser told it, else the agent's, else English. */

@@ -24,7 +24,7 @@ import { FrameBudgets } from "./frame-budget";
 import { type AgentFrame, parseAgentFrame } from "./frames";
 import { CallRefusal, callFrame } from "./calls";
 import type { GroupCommit } from "./group-commit";
-import { onFrame, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
+import { allSubscribed, isSubscribed, onFrame, replayOnceSubscribed, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
 import { type Socket, type SocketRoute, upgradeSocket } from "./socket-route";
 import { topics } from "./topics";
 import { maySeeAllConversations } from "../domain/permissions";
@@ -34,6 +34,8 @@ class AgentSocketState implements AgentSocketHandle {
   readonly t: Translate;
   followed: Set<number> | null = null;
   socket: Socket<AgentSocketState | null> | null = null;
+  /** Settles once what `resume` subscribed to reaches the socket from every process. */
+  listening: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly broker: Broker,
@@ -54,8 +56,8 @@ class AgentSocketState implements AgentSocketHandle {
     return this.viewing?.visitorId ?? null;
   }
 
-  subscribe(topic: string): void {
-    if (this.socket) this.broker.subscribe(this.socket, topic);
+  subscribe(topic: string): Promise<void> {
+    return this.socket ? this.broker.subscribe(this.socket, topic) : Promise.resolve();
   }
 
   unsubscribe(topic: string): void {
@@ -125,27 +127,44 @@ export function agentSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
     return hub.calls.invite(state, caller, conversation, frame.media);
   }
 
+  /**
+   * The lists again whole when the page's version is not the shop's now. Compared once the lists'
+   * topics reach the socket from every process: a change after that arrives by itself.
+   */
+  function sendListsIfChanged(state: AgentSocketState, pageVersion: number, reply: (event: ClientEvent) => void): void {
+    const { agent, t } = state;
+    const compare = (version: number) => {
+      // 0 is "not known" on either side (after a reconnect; a version Redis could not give).
+      if (pageVersion === version && version !== 0) return;
+      const lists = inboxLists(db, agent, (visitorId) => hub.visitors.isOnline(visitorId));
+      state.send(String(inboxRefresh(t, lists, state.viewing?.id)));
+    };
+    const version = isSubscribed(state.listening) ? hub.listsVersion(agent.businessId) : state.listening.then(() => hub.listsVersion(agent.businessId));
+    if (typeof version === "number") return compare(version);
+    version.then(compare).catch((error) => replyFailure(deps, reply, t, error));
+  }
+
   function handle(state: AgentSocketState, data: unknown): void {
     const { agent, t, locale } = state;
     onFrame(deps, (text) => state.send(text), t, data, parseAgentFrame, (frame, reply) => {
       switch (frame.type) {
-        case "resume":
-          state.subscribe(topics.agent(agent.id, locale));
-          state.subscribe(topics.businessAgents(agent.businessId, locale));
-          if (maySeeAllConversations(agent)) state.subscribe(topics.businessManagers(agent.businessId, locale));
-          for (const topic of hub.waitingTopics(agent, locale)) state.subscribe(topic);
+        case "resume": {
+          const topicsHeard = [topics.agent(agent.id, locale), topics.businessAgents(agent.businessId, locale), ...hub.waitingTopics(agent, locale)];
+          if (maySeeAllConversations(agent)) topicsHeard.push(topics.businessManagers(agent.businessId, locale));
+          const subscribed = topicsHeard.map((topic) => state.subscribe(topic));
           // A console that is listening now may be given what waits (and will see it arrive).
           hub.drainQueue(agent.businessId);
-          if (!state.viewing) return;
-          replayThread(deps, (text) => state.send(text), t, state.viewing.visitorId, frame.after, "agent");
-          state.subscribe(topics.agentThread(state.viewing.visitorId, locale));
-          return;
-        case "lists":
-          if (frame.version !== hub.listsVersion(agent.businessId)) {
-            const lists = inboxLists(db, agent, (visitorId) => hub.visitors.isOnline(visitorId));
-            state.send(String(inboxRefresh(t, lists, state.viewing?.id)));
+          if (state.viewing) {
+            const { visitorId } = state.viewing;
+            const thread = state.subscribe(topics.agentThread(visitorId, locale));
+            subscribed.push(thread);
+            replayOnceSubscribed(thread, state, () => replayThread(deps, (text) => state.send(text), t, visitorId, frame.after, "agent"));
           }
+          state.listening = allSubscribed(subscribed);
           return;
+        }
+        case "lists":
+          return sendListsIfChanged(state, frame.version, reply);
         case "follow":
           // Messages only: the lists, counts and alerts are the console's (`resume`), not every client's.
           hub.followConversations(state, frame.after);

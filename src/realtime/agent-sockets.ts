@@ -3,8 +3,8 @@
 import type { Database } from "../db/client";
 import type { Conversation } from "../domain/conversations";
 import { liveSessionIds } from "../domain/sessions";
-import type { Locale } from "../i18n";
-import { socketCloseCodes } from "./socket-support";
+import { type Locale, translator } from "../i18n";
+import { isSubscribed, replayOnceSubscribed, replayThread, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
 export interface AgentSocketHandle {
@@ -15,13 +15,17 @@ export interface AgentSocketHandle {
   readonly viewingVisitorId: number | null;
   /** The visitors whose threads this socket follows because the agent has their conversation. */
   followed: Set<number> | null;
-  subscribe(topic: string): void;
+  /** Resolves once frames from every process reach the socket (Broker.subscribe). */
+  subscribe(topic: string): Promise<void>;
   unsubscribe(topic: string): void;
+  send(text: string): void;
   close(code: number, reason: string): void;
 }
 
 export class AgentSockets {
   private readonly byAgent = new Map<number, Set<AgentSocketHandle>>();
+
+  constructor(private readonly db: Database) {}
 
   add(socket: AgentSocketHandle): void {
     let sockets = this.byAgent.get(socket.agentId);
@@ -35,14 +39,28 @@ export class AgentSockets {
     if (sockets?.size === 0) this.byAgent.delete(socket.agentId);
   }
 
-  /** The agent's sockets that follow all of their conversations get this one's thread. */
-  follow(conversation: Conversation): void {
-    if (conversation.agentId === null || conversation.status !== "open") return;
-    for (const socket of this.byAgent.get(conversation.agentId) ?? []) {
-      if (!socket.followed || socket.followed.has(conversation.visitorId)) continue;
-      socket.followed.add(conversation.visitorId);
-      socket.subscribe(topics.agentThread(conversation.visitorId, socket.locale));
+  /**
+   * The agent's sockets that follow all of their conversations get this one's thread. With Redis
+   * the subscribe takes effect later: what other processes published meanwhile (after message
+   * `after`) is sent once it has.
+   */
+  follow(conversation: Pick<Conversation, "agentId" | "visitorId" | "status">, after: number): void {
+    const { agentId, visitorId } = conversation;
+    if (agentId === null || conversation.status !== "open") return;
+    for (const socket of this.byAgent.get(agentId) ?? []) {
+      if (!socket.followed || socket.followed.has(visitorId)) continue;
+      const subscribed = this.followThread(socket, visitorId);
+      if (isSubscribed(subscribed)) continue;
+      replayOnceSubscribed(subscribed, socket, () => {
+        if (socket.followed?.has(visitorId)) replayThread({ db: this.db }, (text) => socket.send(text), translator(socket.locale), visitorId, after, "agent");
+      });
     }
+  }
+
+  /** The socket follows the visitor's thread; resolves once frames from every process reach it. */
+  followThread(socket: AgentSocketHandle, visitorId: number): Promise<void> {
+    (socket.followed ??= new Set()).add(visitorId);
+    return socket.subscribe(topics.agentThread(visitorId, socket.locale));
   }
 
   /** The conversation left `agentId` (handed over, requeued, closed): their following sockets stop getting its thread. */

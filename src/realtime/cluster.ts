@@ -48,8 +48,13 @@ export function sharedRedis(url: string, keyPrefix: string, log: Log): Cluster {
     },
     hear(kind, hearer) {
       return link.listen(key(`cluster:${kind}`), (raw) => {
-        const told = JSON.parse(raw) as { from: string; message: unknown };
-        if (told.from !== processId) hearer(told.message);
+        // Still input: a hearer that throws, or a message that is not ours, must not stop the others.
+        try {
+          const told = JSON.parse(raw) as { from?: unknown; message?: unknown } | null;
+          if (told?.from !== processId) hearer(told?.message);
+        } catch (error) {
+          log.error("cluster message not applied", { kind, error });
+        }
       });
     },
     close: () => link.close(),

@@ -17,12 +17,14 @@ import { type AgentSocketHandle, AgentSockets } from "./agent-sockets";
 import { Calls } from "./calls";
 import type { Broker } from "./broker";
 import type { Cluster } from "./cluster";
+import { ClusterEffects } from "./cluster-effects";
 import { ListFanout } from "./list-fanout";
+import { localListsVersions, sharedListsVersions } from "./lists-versions";
 import { Presence } from "./presence";
 import { type ClientEvent, Publisher } from "./publisher";
 import { ThreadFanout } from "./thread-fanout";
 import { agentWaitingAudiences, topics } from "./topics";
-import { socketCloseCodes } from "./socket-support";
+import { allSubscribed, replayOnceSubscribed, socketCloseCodes } from "./socket-support";
 import { VisitorHeaderFanout } from "./visitor-header-fanout";
 import { VisitorSockets } from "./visitor-sockets";
 
@@ -34,7 +36,7 @@ export class Hub implements DomainEvents {
   /** Every open socket of both audiences, so a stopping server can close them all. */
   readonly sockets = new Set<{ close(code?: number, reason?: string): void }>();
   /** Each open agent socket, by agent: closed when its session ends, subscribed to what it follows. */
-  readonly agentSockets = new AgentSockets();
+  readonly agentSockets: AgentSockets;
   /** Each open visitor socket, by visitor: closed when the visitor is deleted. */
   readonly visitorSockets = new VisitorSockets();
   /** Voice and video calls ringing or going on, and the relay of their signalling. */
@@ -43,6 +45,8 @@ export class Hub implements DomainEvents {
   private readonly threads: ThreadFanout;
   private readonly lists: ListFanout;
   private readonly headers: VisitorHeaderFanout;
+  /** The other processes, told the local effects of what happens here (null when alone: no cost). */
+  private readonly elsewhere: ClusterEffects | null;
   /** Since when each agent who had a console open since the start has had none. */
   private readonly absentSince = new Map<number, number>();
   private readonly startedAt = Date.now();
@@ -72,11 +76,14 @@ export class Hub implements DomainEvents {
       { online: (id) => this.visitorPresenceChanged(id, true), offline: (id) => this.visitorPresenceChanged(id, false) },
       presenceGraceMs,
     );
+    this.agentSockets = new AgentSockets(db);
     this.publisher = new Publisher(broker);
     this.calls = new Calls(db, this, this.publisher, cluster, callRingMs);
     this.threads = new ThreadFanout(this.publisher);
-    this.lists = new ListFanout(db, this.publisher, this.visitors);
+    this.lists = new ListFanout(db, this.publisher, this.visitors, cluster.link ? sharedListsVersions({ ...cluster, link: cluster.link }) : localListsVersions());
     this.headers = new VisitorHeaderFanout(db, this.publisher, this.agents);
+    const here = { db, agentSockets: this.agentSockets, visitorSockets: this.visitorSockets, lists: this.lists, sockets: this.sockets };
+    this.elsewhere = cluster.link ? new ClusterEffects({ ...cluster, link: cluster.link }, here) : null;
   }
 
   /**
@@ -93,17 +100,18 @@ export class Hub implements DomainEvents {
 
   messageCreated(message: Message, conversation: Conversation): void {
     // Before anything of it is published: the agent's following sockets get its first message too.
-    this.agentSockets.follow(conversation);
+    this.agentSockets.follow(conversation, message.id);
+    this.elsewhere?.messageCreated(message.id, conversation);
     this.threads.messageCreated(message, conversation);
     this.lists.messageCreated(message, conversation);
     this.tell("messageCreated", message, conversation);
   }
 
   conversationChanged(conversation: Conversation, previous: Conversation | null): void {
-    if (previous?.agentId && (previous.agentId !== conversation.agentId || conversation.status !== "open")) {
-      this.agentSockets.unfollow(previous.agentId, conversation.visitorId);
-    }
-    this.agentSockets.follow(conversation);
+    const unfollowed = previous?.agentId && (previous.agentId !== conversation.agentId || conversation.status !== "open");
+    if (unfollowed) this.agentSockets.unfollow(previous.agentId!, conversation.visitorId);
+    this.agentSockets.follow(conversation, conversation.lastMessageId ?? 0);
+    this.elsewhere?.conversationChanged(conversation, previous, Boolean(unfollowed));
     this.lists.conversationChanged(conversation, previous);
     this.threads.conversationChanged(conversation, previous);
     this.headers.conversationChanged(conversation, previous);
@@ -115,13 +123,16 @@ export class Hub implements DomainEvents {
 
   messagesRead(visitorId: number, reader: "visitor" | "agent", upToId: number): void {
     this.threads.messagesRead(visitorId, reader, upToId);
-    if (reader === "agent") this.lists.readByAgent(visitorId);
+    if (reader === "agent") {
+      const line = this.lists.readByAgent(visitorId);
+      if (line) this.elsewhere?.lineChanged(line.conversation);
+    }
     this.tell("messagesRead", visitorId, reader, upToId);
   }
 
-  /** How many times the shop's conversation lists have changed (ListFanout.version). */
-  listsVersion(businessId: number): number {
-    return this.lists.version(businessId);
+  /** How many times the shop's conversation lists have changed (lists-versions.ts). */
+  listsVersion(businessId: number): number | Promise<number> {
+    return this.lists.versions.current(businessId);
   }
 
   /** Assigns waiting conversations to agents who can take them now. */
@@ -166,6 +177,7 @@ export class Hub implements DomainEvents {
     this.calls.visitorGone(visitorId);
     this.publisher.send((locale) => topics.agentThread(visitorId, locale), () => ({ type: "reload" }));
     this.visitorSockets.close(visitorId, socketCloseCodes.gone, "visitor deleted");
+    this.elsewhere?.visitorDeleted(visitorId);
   }
 
   /** An address was blocked: every online visitor of the business who last came from it reloads too. */
@@ -204,7 +216,10 @@ export class Hub implements DomainEvents {
   /** Agents on the visitor's thread see their panel follow; a new name shows on their line in the lists too. */
   visitorChanged(visitor: Visitor, { renamed }: { renamed: boolean }): void {
     this.threads.visitorChanged(visitor);
-    if (renamed) this.lists.visitorChanged(visitor.id, { reread: true });
+    if (renamed) {
+      const line = this.lists.visitorChanged(visitor.id, { reread: true });
+      if (line) this.elsewhere?.lineChanged(line.conversation);
+    }
     this.tell("visitorChanged", visitor, { renamed });
   }
 
@@ -222,6 +237,7 @@ export class Hub implements DomainEvents {
   shopDisabled(businessId: number): void {
     this.sessionsChanged();
     this.visitorSockets.closeShop(businessId, socketCloseCodes.blocked, "chat unavailable");
+    this.elsewhere?.shopDisabled(businessId);
   }
 
   private visitorPresenceChanged(visitorId: number, online: boolean): void {
@@ -231,21 +247,24 @@ export class Hub implements DomainEvents {
 
   /**
    * The socket follows every open conversation its agent has: subscribed to each one's thread
-   * now (and to those assigned later, see AgentSockets.follow), after being sent what it missed
-   * since `after`, in the same synchronous step (invariant 3).
+   * now (and to those assigned later, see AgentSockets.follow), then sent what it missed since
+   * `after` (invariant 3).
    */
-  followConversations(socket: AgentSocketHandle & { send(text: string): void }, after: number): void {
+  followConversations(socket: AgentSocketHandle, after: number): void {
     const open = openConversationsOf(this.db, socket.agentId);
-    const missed = threadsAfter(this.db, open.map((c) => c.id), after);
-    if (missed.tooMany) socket.send(JSON.stringify({ type: "reload" } satisfies ClientEvent));
-    else if (missed.messages.length) socket.send(String(threadUpsert(translator(socket.locale), missed.messages, "agent")));
     socket.followed ??= new Set();
-    for (const conversation of open) this.agentSockets.follow(conversation);
+    const subscribed = open.filter((c) => !socket.followed!.has(c.visitorId)).map((c) => this.agentSockets.followThread(socket, c.visitorId));
+    replayOnceSubscribed(allSubscribed(subscribed), socket, () => {
+      const missed = threadsAfter(this.db, open.map((c) => c.id), after);
+      if (missed.tooMany) socket.send(JSON.stringify({ type: "reload" } satisfies ClientEvent));
+      else if (missed.messages.length) socket.send(String(threadUpsert(translator(socket.locale), missed.messages, "agent")));
+    });
   }
 
   /** The agent's sockets opened with a session that ended close at once. */
   sessionsEnded(agentId: number): void {
     this.sessionsChanged(agentId);
+    this.elsewhere?.sessionsEnded(agentId);
     this.tell("sessionsEnded", agentId);
   }
 

@@ -14,6 +14,7 @@ import { inboxBadge } from "../views/console";
 import { conversationItem, conversationItemId, type ConversationListName, conversationListId } from "../views/conversation-item";
 import { html, type SafeHtml } from "../views/html";
 import { visitorName } from "../views/visitor-name";
+import type { ListsVersions } from "./lists-versions";
 import type { Presence } from "./presence";
 import type { Publisher } from "./publisher";
 import { topics, waitingAudiences } from "./topics";
@@ -30,27 +31,33 @@ function agentAlert(title: string, body: string): SafeHtml {
 
 export class ListFanout {
   private readonly lines: ConversationLines;
-  private readonly versions = new Map<number, number>();
 
   constructor(
     private readonly db: Database,
     private readonly publisher: Publisher,
     private readonly visitors: Presence,
+    /**
+     * How many times a shop's lists have changed. A console page carries the count its lists were
+     * read at; its socket, once listening, gets them again whole when the count moved meanwhile,
+     * or after a reconnect.
+     */
+    readonly versions: ListsVersions,
   ) {
     this.lines = new ConversationLines(db);
   }
 
-  /**
-   * How many times a shop's lists have changed (from 1, so 0 is "not known"). A console page
-   * carries the count its lists were read at; its socket, once listening, gets them again whole
-   * when the count moved meanwhile, or after a reconnect.
-   */
-  version(businessId: number): number {
-    return this.versions.get(businessId) ?? 1;
+  private changed(businessId: number): void {
+    this.versions.changed(businessId);
   }
 
-  private changed(businessId: number): void {
-    this.versions.set(businessId, this.version(businessId) + 1);
+  /** Another process changed the conversation's line (of these agents): read it again when next needed. */
+  lineChangedElsewhere(conversationId: number, agentIds: readonly number[]): void {
+    this.lines.changedElsewhere(conversationId, agentIds);
+  }
+
+  /** Changes of other processes may have been missed (Redis was away): every line is read again. */
+  forgetLines(): void {
+    this.lines.forgetAll();
   }
 
   messageCreated(message: Message, conversation: Conversation): void {
@@ -89,23 +96,25 @@ export class ListFanout {
     this.sendLine(line, { unread: true, alert: handedOver ? (t) => agentAlert(t("transfer.received"), "") : null });
   }
 
-  /** The agent read the visitor's messages: their line and unread total follow. */
-  readByAgent(visitorId: number): void {
+  /** The agent read the visitor's messages: their line and unread total follow. Returns the line read again. */
+  readByAgent(visitorId: number): ConversationSummary | null {
     const conversation = currentConversation(this.db, visitorId);
-    const line = conversation && this.lines.reread(conversation.id);
-    if (!line) return;
-    this.changed(conversation.businessId);
+    const line = conversation ? this.lines.reread(conversation.id) : null;
+    if (!line) return null;
+    this.changed(line.conversation.businessId);
     this.sendLine(line, { unread: true, alert: null });
+    return line;
   }
 
-  /** An agent renamed the visitor, or the visitor came or went: their line shows it. */
-  visitorChanged(visitorId: number, { reread }: { reread: boolean }): void {
+  /** An agent renamed the visitor, or the visitor came or went: their line shows it. Returns the line. */
+  visitorChanged(visitorId: number, { reread }: { reread: boolean }): ConversationSummary | null {
     const conversation = currentConversation(this.db, visitorId);
-    if (!conversation) return;
+    if (!conversation) return null;
     const line = reread ? this.lines.reread(conversation.id) : this.lines.line(conversation.id);
-    if (!line) return;
+    if (!line) return null;
     this.changed(conversation.businessId);
     this.sendLine(line, { unread: false, alert: null });
+    return line;
   }
 
   /** A visitor left a message, or an agent handled one: every console's inbox count follows. */

@@ -95,7 +95,6 @@ export class SharedCalls {
   ) {
     this.link = cluster.link;
     this.listening = this.link.listen(this.channel(cluster.processId), (raw) => this.heard(JSON.parse(raw) as Told));
-    this.link.onReconnect(() => this.recheckGuests());
   }
 
   /** Takes the visitor for this call unless they are in one (on any process); false if they are. */
@@ -135,7 +134,7 @@ export class SharedCalls {
   async accept(page: CallPeer, visitorId: number, callId: string): Promise<void> {
     const owner = await this.ownerOf(visitorId, callId);
     // One call per visitor: this page accepting it again is refused, as in one process; another
-    // call of theirs means the one the page had is over (its ending was lost, see recheckGuests).
+    // call of theirs means the one the page had is over (its ending was lost while Redis was away).
     const earlier = this.guests.get(page);
     if (earlier?.callId === callId) throw new CallRefusal("call.gone");
     if (earlier) this.forget(earlier.ref);
@@ -198,20 +197,6 @@ export class SharedCalls {
   stop(): void {
     for (const keep of this.keeping.values()) clearInterval(keep);
     for (const answer of this.asks.values()) answer("call.gone");
-  }
-
-  /**
-   * Pub/sub loses what is sent while Redis is away, an ending maybe: a page here whose call's
-   * record is gone (ended, or a Redis that came back empty) is told the call ended.
-   */
-  private recheckGuests(): void {
-    for (const [page, guest] of this.guests) {
-      this.link.commands.hget(this.record(guest.visitorId), "id").then((id) => {
-        if (id === guest.callId || this.guests.get(page) !== guest) return;
-        this.forget(guest.ref);
-        page.send(JSON.stringify({ type: "call", signal: "ended", callId: guest.callId, reason: "hungUp" } satisfies ClientEvent));
-      }, this.warn);
-    }
   }
 
   private heard(told: Told): void {

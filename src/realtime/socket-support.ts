@@ -74,10 +74,30 @@ export function onFrame<F>(
   });
 }
 
+/** Whether a subscribe took effect already (always with the in-process broker): nothing published since can be missed. */
+export function isSubscribed(subscribed: Promise<void>): boolean {
+  return Bun.peek.status(subscribed) === "fulfilled";
+}
+
+/** Settles once all of a socket's subscribes took effect; already settled when they all have. */
+export function allSubscribed(subscribed: Promise<void>[]): Promise<void> {
+  return subscribed.every(isSubscribed) ? Promise.resolve() : Promise.all(subscribed).then(() => {});
+}
+
+/**
+ * Sends the socket what it missed (`replay`) once frames from every process reach it (broker.ts):
+ * at once when the subscribe took effect already, so the in-process broker's path gains no await.
+ * A later replay that fails closes the socket "going away": the page comes back and resumes by id.
+ */
+export function replayOnceSubscribed(subscribed: Promise<void>, socket: { close(code: number, reason: string): void }, replay: () => void): void {
+  if (isSubscribed(subscribed)) return replay();
+  subscribed.then(replay).catch(() => socket.close(socketCloseCodes.goingAway, "catching up"));
+}
+
 /**
  * Sends a (re)connecting page the thread's messages after `after`, or tells it to reload when
- * it missed too many. Call it in the same synchronous step as the subscribe, so that nothing
- * published in between is missed or delivered twice (invariant 3).
+ * it missed too many. Call it once the socket is subscribed (replayOnceSubscribed): a message
+ * published in between comes twice, and the page's upsert keeps one (invariant 3).
  */
 export function replayThread(
   deps: Pick<AppDeps, "db">,

@@ -30,7 +30,7 @@ import { type Socket, type SocketRoute, upgradeSocket } from "./socket-route";
 import type { Hub } from "./hub";
 import type { ClientEvent } from "./publisher";
 import { FrameBudgets } from "./frame-budget";
-import { guarded, onFrame, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
+import { guarded, onFrame, replayOnceSubscribed, replayThread, replyFailure, socketCloseCodes } from "./socket-support";
 import { topics } from "./topics";
 
 /** What one visitor socket keeps: who, from where, by which link, in which language. */
@@ -120,8 +120,9 @@ export function visitorSocket(deps: AppDeps, hub: Hub, commits: GroupCommit) {
     onFrame(deps, (text) => ws.send(text), t, data, parseVisitorFrame, (frame, reply) => {
       switch (frame.type) {
         case "resume":
-          replayThread(deps, (text) => ws.send(text), t, visitor.id, frame.after, "visitor");
-          hub.broker.subscribe(ws, topics.visitorThread(visitor.id, locale));
+          replayOnceSubscribed(hub.broker.subscribe(ws, topics.visitorThread(visitor.id, locale)), ws, () =>
+            replayThread(deps, (text) => ws.send(text), t, visitor.id, frame.after, "visitor"),
+          );
           return;
         case "send":
         case "faq": {

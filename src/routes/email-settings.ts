@@ -45,8 +45,7 @@ export function emailSettingsRoutes(deps: AppDeps, outbound: Outbound) {
         };
         try {
           const saved = saveEmailSettings(db, ctx.agent, input);
-          if (saved.transcripts) outbound.transcripts.add(saved.businessId);
-          else outbound.transcripts.delete(saved.businessId);
+          outbound.transcripts.saved(saved);
           return emailSettingsPage(ctx, saved, emails(ctx), { saved: true });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;

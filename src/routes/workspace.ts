@@ -46,9 +46,9 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
   const earlierUrl = (conversationId: number, hasEarlier: boolean, firstId: number | undefined) =>
     hasEarlier && firstId !== undefined ? `/console/conversations/${conversationId}/messages?before=${firstId}` : null;
 
-  function lists(ctx: ConsoleContext, request: Request): Omit<WorkspaceState, "open" | "socketUrl"> {
+  async function lists(ctx: ConsoleContext, request: Request): Promise<Omit<WorkspaceState, "open" | "socketUrl">> {
     // Read before the lists: a change after this is sent again when the page's socket listens.
-    const listsVersion = hub.listsVersion(ctx.agent.businessId);
+    const listsVersion = await hub.listsVersion(ctx.agent.businessId);
     return {
       ...inboxLists(db, ctx.agent, (visitorId) => hub.visitors.isOnline(visitorId)),
       listsVersion,
@@ -90,10 +90,10 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
 
   return new Elysia()
     .use(consoleContext(deps))
-    .get("/console", ({ ctx, request }) => workspacePage(ctx, { ...lists(ctx, request), open: null, socketUrl: "/ws/agent" }))
+    .get("/console", async ({ ctx, request }) => workspacePage(ctx, { ...(await lists(ctx, request)), open: null, socketUrl: "/ws/agent" }))
     .get(
       "/console/conversations/:id",
-      ({ ctx, params, query, request }) => {
+      async ({ ctx, params, query, request }) => {
         const conversation = findConversationForAgent(db, ctx.agent.businessId, params.id);
         const closed = conversation.status === "closed";
         // Opened at a message (a search result): the thread around it, with that message marked.
@@ -101,7 +101,7 @@ export function workspaceRoutes(deps: AppDeps, hub: Hub) {
         const scope = threadScope(conversation);
         const history = found ? threadAround(db, scope, found.id) : { ...threadPage(db, scope), reachesLatest: true };
         return workspacePage(ctx, {
-          ...lists(ctx, request),
+          ...(await lists(ctx, request)),
           // Nothing of a closed conversation goes on live, and a thread that stops short of its
           // newest messages must not resume from its end.
           socketUrl: history.reachesLatest && !closed ? `/ws/agent?conversation=${conversation.id}` : "/ws/agent",

@@ -1,9 +1,9 @@
 // Two Kefu apps on one database file and one Redis stand for two processes: what happens on one
 // reaches the sockets of the other through the Redis broker, once.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { kefuProcess, sharedDatabaseFile } from "../kefu-process";
 import { type RedisServer, startRedisServer } from "../redis-server";
 import { signedIn, TestSocket, visitChat } from "../support";
+import { twoProcesses } from "../kefu-process";
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -11,18 +11,17 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 
-const process = (file: string) => kefuProcess(file, redis.url);
-
 test("a visitor on one process and an agent on the other hear each other", async () => {
-  const file = sharedDatabaseFile();
-  const a = process(file);
-  const b = process(file);
+  const [a, b] = await twoProcesses(redis.url);
   try {
     // The agent's console is on B: the lists and the thread of the visitor on A come through Redis.
     const { client } = await signedIn(b, "owner");
     const lobby = new TestSocket(b.ws("/ws/agent"), { cookie: client.cookie!, origin: b.base });
     await lobby.opened;
     lobby.send({ type: "resume", after: 0 });
+    // As the console does: the lists come once the socket listens (from every process).
+    lobby.send({ type: "lists", version: 0 });
+    await lobby.next((f) => f.includes('hx-target="#waiting-conversations" hx-swap="innerHTML"'));
     const cookie = await visitChat(a.base, a.business.widgetKey);
     const visitor = new TestSocket(a.ws(`/chat/${a.business.widgetKey}/ws`), { cookie, origin: a.base });
     await visitor.opened;
