@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 /** One process: its own connection to the shared database file, its own Redis links, listening. */
-function process(file: string, keyPrefix: string) {
+function process(file: string, keyPrefix: string, beatEveryMs = heartbeatMs) {
   const opened = openDatabase(file);
   migrate(opened);
   const business = ensureDefaultBusiness(opened.db);
@@ -46,10 +46,11 @@ function process(file: string, keyPrefix: string) {
     uploadsDir: mkdtempSync(join(tmpdir(), "kefu-uploads-")),
     log: silentLog,
     presenceGraceMs: graceMs,
-    heartbeatMs,
+    heartbeatMs: beatEveryMs,
   }).listen({ port: 0, hostname: "127.0.0.1" });
   const base = `http://127.0.0.1:${app.server!.port}`;
   let housekeeping: ReturnType<typeof startHousekeeping> | null = null;
+  let stopped = false;
   const running = {
     app,
     db: opened.db,
@@ -71,6 +72,8 @@ function process(file: string, keyPrefix: string) {
       app.hub.cluster.link!.close();
     },
     async stop() {
+      if (stopped) return;
+      stopped = true;
       await housekeeping?.stop();
       await app.stop(true);
       opened.sqlite.close();
@@ -81,17 +84,17 @@ function process(file: string, keyPrefix: string) {
 
 type Process = ReturnType<typeof process>;
 
-function twoProcesses(): [Process, Process] {
+function twoProcesses(beatEveryMs = heartbeatMs): [Process, Process] {
   const file = join(mkdtempSync(join(tmpdir(), "kefu-presence-")), "kefu.db");
   const keyPrefix = `kefu-presence-${crypto.randomUUID()}:`;
-  const pair: [Process, Process] = [process(file, keyPrefix), process(file, keyPrefix)];
+  const pair: [Process, Process] = [process(file, keyPrefix, beatEveryMs), process(file, keyPrefix, beatEveryMs)];
   running.push(...pair);
   return pair;
 }
 
-async function until(condition: () => boolean, ms = 2000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, ms = 2000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`still not so after ${ms} ms`);
     await Bun.sleep(10);
   }
@@ -210,6 +213,30 @@ describe("presence shared by two processes", () => {
     expect(wentOffline(onB.frames)).toBe(1);
     // The watcher has the thread open on B, which is alive: still online.
     expect(b.app.hub.agents.isOnline(watcher.id)).toBe(true);
+  });
+
+  it("takes the ids of a process that stops offline after the grace, without waiting for its heartbeat to expire", async () => {
+    const slowBeats = 10_000;
+    const [a, b] = twoProcesses(slowBeats);
+    b.keepHouse();
+    const { agent } = await agentConsole(a, "agent", "ann@example.com");
+    await until(() => b.app.hub.agents.isOnline(agent.id));
+    await a.stop();
+    await until(() => !b.app.hub.agents.isOnline(agent.id), 3 * slowBeats - 1000);
+  });
+
+  it("gives a Redis that restarted empty the ids connected to each process again", async () => {
+    const [a, b] = twoProcesses();
+    const { agent } = await agentConsole(a, "agent", "ann@example.com");
+    const visitor = await visitorPage(b);
+    await until(() => b.app.hub.agents.isOnline(agent.id));
+    await redis.stop({ crash: true });
+    await redis.restart();
+    // Each process heartbeats, finds itself unknown and counts its sockets again.
+    const absentOnRedis = async () => (await b.app.hub.presence.agentAbsences().catch(() => () => 0))(agent.id) !== null;
+    await until(async () => !(await absentOnRedis()), 5000);
+    visitor.socket.send({ type: "send", clientId: crypto.randomUUID(), body: "still there?" });
+    await visitor.socket.next((f) => f.includes("ann joined the conversation"), 5000);
   });
 
   it("never sets away or requeues an agent whose console is on the other process", async () => {
