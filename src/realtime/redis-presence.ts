@@ -151,9 +151,8 @@ export function redisPresences(
   const agents = new SharedPresence(shared, "agent", listeners.agents, true);
   const visitors = new SharedPresence(shared, "visitor", listeners.visitors, false);
   const kinds = [agents, visitors];
-  for (const presence of kinds) {
-    void link.listen(prefix + presence.kind, (message) => presence.heard(message));
-  }
+  // Read in full once listening: what was published before is in the hash by then.
+  for (const presence of kinds) void link.listen(prefix + presence.kind, (message) => presence.heard(message)).then(() => presence.reread());
 
   let firstBeat = true;
   const beat = async () => {
@@ -172,7 +171,6 @@ export function redisPresences(
     for (const presence of kinds) void presence.reread();
   };
   void beat();
-  reread();
   const heartbeat = setInterval(beat, every);
   const rereading = setInterval(reread, mirrorRereadMs);
   heartbeat.unref();
@@ -229,6 +227,8 @@ class SharedPresence implements Presence {
   /** Online ids of the whole cluster (online or within the grace period) and since when. */
   private mirror = new Map<number, number>();
   private ids: readonly number[] | null = null;
+  /** Changes heard while a full read is on its way: applied again over it, which may be older. */
+  private heardDuringReread: string[] | null = null;
 
   constructor(
     private readonly shared: Shared,
@@ -282,6 +282,7 @@ class SharedPresence implements Presence {
 
   /** A message of the presence channel: another process's transition (or this one's, already applied). */
   heard(message: string): void {
+    this.heardDuringReread?.push(message);
     const [id, since] = message.slice(1).split(" ").map(Number) as [number, number | undefined];
     if (message.startsWith("+")) this.see(id, since!);
     else this.forget(id);
@@ -291,7 +292,7 @@ class SharedPresence implements Presence {
   async settle(id: number | ""): Promise<void> {
     const gone = await this.shared.run<string[]>(settleScript, this.kind, id, this.tracksAbsence ? "1" : "0");
     for (const each of gone ?? []) {
-      this.forget(Number(each));
+      this.heard(`-${each}`);
       this.listener.offline(Number(each));
     }
   }
@@ -302,12 +303,18 @@ class SharedPresence implements Presence {
   }
 
   async reread(): Promise<void> {
+    if (this.heardDuringReread) return;
+    this.heardDuringReread = [];
     try {
       const online = await this.shared.link.commands.hgetall(`${this.shared.prefix}${this.kind}:online`);
+      const heard = this.heardDuringReread;
+      this.heardDuringReread = null;
       this.mirror = new Map(Object.entries(online).map(([id, since]) => [Number(id), Number(since)]));
       this.ids = null;
+      for (const message of heard) this.heard(message);
     } catch {
       // The next reread tries again; the channel keeps the mirror meanwhile.
+      this.heardDuringReread = null;
     }
   }
 
@@ -320,7 +327,7 @@ class SharedPresence implements Presence {
     const answer = await this.shared.run<[number, number]>(connectScript, this.kind, id, this.shared.processId, count, how);
     if (!answer) return;
     const [cameOnline, since] = answer;
-    this.see(id, since);
+    this.heard(`+${id} ${since}`);
     if (cameOnline === 1) this.listener.online(id);
   }
 
