@@ -183,7 +183,7 @@ export function redisPresences(
     visitors,
     async agentAbsences() {
       const answer = await link.commands.send("EVAL", [absencesScript, "0", prefix]);
-      const [online, absent, started] = answer as [string[], string[] | Record<string, string>, string | null];
+      const [online, absent, started] = answer as [string[], string[], string | null];
       const onlineIds = new Set(online.map(Number));
       const since = new Map(absentPairs(absent));
       const from = started === null ? Date.now() : Number(started);
@@ -203,9 +203,8 @@ export function redisPresences(
   };
 }
 
-/** HGETALL through a script comes as a flat list (RESP2) or a map (RESP3). */
-function absentPairs(absent: string[] | Record<string, string>): [number, number][] {
-  if (!Array.isArray(absent)) return Object.entries(absent).map(([id, since]) => [Number(id), Number(since)]);
+/** HGETALL inside a script is a flat list: id, since, id, since... */
+function absentPairs(absent: string[]): [number, number][] {
   const pairs: [number, number][] = [];
   for (let i = 0; i < absent.length; i += 2) pairs.push([Number(absent[i]), Number(absent[i + 1])]);
   return pairs;
@@ -229,6 +228,7 @@ class SharedPresence implements Presence {
   private ids: readonly number[] | null = null;
   /** Changes heard while a full read is on its way: applied again over it, which may be older. */
   private heardDuringReread: string[] | null = null;
+  private stopped = false;
 
   constructor(
     private readonly shared: Shared,
@@ -251,7 +251,8 @@ class SharedPresence implements Presence {
     if (count > 0) this.sockets.set(id, count);
     else if (this.sockets.delete(id) && !this.mirror.has(id)) this.ids = null;
     void this.shared.run<number>(disconnectScript, this.kind, id, this.shared.processId, this.shared.graceMs).then((graceBegan) => {
-      if (graceBegan !== 1) return;
+      // Stopping, its grace is the lease holder's to end (reap), not a timer's here.
+      if (graceBegan !== 1 || this.stopped) return;
       this.stopTimer(id);
       this.leaving.set(
         id,
@@ -319,6 +320,7 @@ class SharedPresence implements Presence {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const timer of this.leaving.values()) clearTimeout(timer);
     this.leaving.clear();
   }

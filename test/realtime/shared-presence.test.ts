@@ -216,6 +216,10 @@ describe("presence shared by two processes", () => {
     expect(wentOffline(onB.frames)).toBe(1);
     // The watcher has the thread open on B, which is alive: still online.
     expect(b.app.hub.agents.isOnline(watcher.id)).toBe(true);
+    // Auto-away counts Ann's absence from when she went offline, on every process.
+    const absentSince = await b.app.hub.presence.agentAbsences();
+    expect(absentSince(agent.id)).toBeGreaterThanOrEqual(crashedAt);
+    expect(absentSince(watcher.id)).toBeNull();
   });
 
   it("takes the ids of a process that stops offline after the grace, without waiting for its heartbeat to expire", async () => {
