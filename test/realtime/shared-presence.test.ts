@@ -13,7 +13,7 @@ import { ensureDefaultBusiness } from "../../src/domain/businesses";
 import { startHousekeeping } from "../../src/housekeeping";
 import { silentLog } from "../../src/log";
 import { type RedisServer, startRedisServer } from "../redis-server";
-import { addMember, Client, TestSocket, visitChat } from "../support";
+import { addMember, Client, signedIn, TestSocket, visitChat } from "../support";
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -21,6 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 
+const secret = "1".repeat(64);
 const graceMs = 300;
 const heartbeatMs = 100;
 /** A process counts as dead three missed heartbeats after its last. */
@@ -43,7 +44,7 @@ function process(file: string, keyPrefix: string, beatEveryMs = heartbeatMs) {
   const app = createApp({
     db: opened.db,
     sqlite: opened.sqlite,
-    secret: "1".repeat(64),
+    secret,
     config: { publicUrl: null, trustProxy: false, redisUrl: redis.url },
     redisKeyPrefix: keyPrefix,
     uploadsDir: mkdtempSync(join(tmpdir(), "kefu-uploads-")),
@@ -56,6 +57,8 @@ function process(file: string, keyPrefix: string, beatEveryMs = heartbeatMs) {
   let stopped = false;
   const running = {
     app,
+    file,
+    keyPrefix,
     db: opened.db,
     sqlite: opened.sqlite,
     business,
@@ -70,7 +73,7 @@ function process(file: string, keyPrefix: string, beatEveryMs = heartbeatMs) {
       });
       return housekeeping;
     },
-    /** As kill -9 leaves it to the others: no more heartbeats, no lease renewals, no sockets closed cleanly. */
+    /** Cut off from Redis, as a crash leaves it to the others: no more heartbeats or lease renewals, no sockets closed cleanly. */
     crash() {
       app.hub.cluster.link!.close();
     },
@@ -87,12 +90,32 @@ function process(file: string, keyPrefix: string, beatEveryMs = heartbeatMs) {
 
 type Process = ReturnType<typeof process>;
 
-function twoProcesses(beatEveryMs = heartbeatMs): [Process, Process] {
+/** Processes of one installation: one database file, one Redis key prefix. */
+function processes(count: number, beatEveryMs = heartbeatMs): Process[] {
   const file = join(mkdtempSync(join(tmpdir(), "kefu-presence-")), "kefu.db");
   const keyPrefix = `kefu-presence-${crypto.randomUUID()}:`;
-  const pair: [Process, Process] = [process(file, keyPrefix, beatEveryMs), process(file, keyPrefix, beatEveryMs)];
-  running.push(...pair);
-  return pair;
+  const started = Array.from({ length: count }, () => process(file, keyPrefix, beatEveryMs));
+  running.push(...started);
+  return started;
+}
+
+function twoProcesses(beatEveryMs = heartbeatMs): [Process, Process] {
+  return processes(2, beatEveryMs) as [Process, Process];
+}
+
+/** A real second process (test/fixtures/kefu-process.ts) beside `beside`, on its file and Redis keys. */
+async function childProcess(beside: Process) {
+  const fixture = join(import.meta.dir, "../fixtures/kefu-process.ts");
+  const child = Bun.spawn([globalThis.process.execPath, fixture, beside.file, redis.url, beside.keyPrefix, secret, String(graceMs), String(heartbeatMs)], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  running.push({ stop: async () => void child.kill(9) });
+  const reader = child.stdout.getReader();
+  const { value } = await reader.read();
+  const { port } = JSON.parse(new TextDecoder().decode(value)) as { port: number };
+  const base = `http://127.0.0.1:${port}`;
+  return { child, base, ws: (path: string) => `${base.replace("http", "ws")}${path}` };
 }
 
 async function until(condition: () => boolean | Promise<boolean>, ms = 2000): Promise<void> {
@@ -196,7 +219,7 @@ describe("presence shared by two processes", () => {
     }
   });
 
-  it("takes a dead process's agents and visitors offline once its heartbeat expired and the grace ran out", async () => {
+  it("takes the agents and visitors of a process cut off from Redis offline once its heartbeat expired and the grace ran out, once", async () => {
     const [a, b] = twoProcesses();
     b.keepHouse();
     const { visitorId, thread, agent: watcher } = await watchedVisitor(a);
@@ -220,6 +243,27 @@ describe("presence shared by two processes", () => {
     const absentSince = await b.app.hub.presence.agentAbsences();
     expect(absentSince(agent.id)).toBeGreaterThanOrEqual(crashedAt);
     expect(absentSince(watcher.id)).toBeNull();
+  });
+
+  it("takes the agents and visitors of a process killed with SIGKILL offline after its heartbeat expired and the grace", async () => {
+    const b = processes(1)[0]!;
+    b.keepHouse();
+    const a = await childProcess(b);
+    const { agent, client } = await signedIn(b, "agent", "ann@example.com");
+    const lobby = new TestSocket(a.ws("/ws/agent"), { cookie: client.cookie!, origin: a.base });
+    await lobby.opened;
+    const cookie = await visitChat(a.base, b.business.widgetKey);
+    const visitor = new TestSocket(a.ws(`/chat/${b.business.widgetKey}/ws`), { cookie, origin: a.base });
+    await visitor.opened;
+    const visitorId = (b.sqlite.query("SELECT id FROM visitors").get() as { id: number }).id;
+    await until(() => b.app.hub.agents.isOnline(agent.id) && b.app.hub.visitors.isOnline(visitorId));
+
+    a.child.kill(9);
+    const killedAt = Date.now();
+    await Bun.sleep(expiryMs / 2);
+    expect(b.app.hub.agents.isOnline(agent.id)).toBe(true);
+    await until(() => !b.app.hub.agents.isOnline(agent.id) && !b.app.hub.visitors.isOnline(visitorId), 3000);
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(graceMs);
   });
 
   it("takes the ids of a process that stops offline after the grace, without waiting for its heartbeat to expire", async () => {
