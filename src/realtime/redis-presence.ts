@@ -281,7 +281,7 @@ class SharedPresence implements Presence {
     return this.sockets.has(id);
   }
 
-  /** A message of the presence channel: another process's transition (or this one's, already applied). */
+  /** A transition: heard on the presence channel, or seen by this process's own script. */
   heard(message: string): void {
     this.heardDuringReread?.push(message);
     const [id, since] = message.slice(1).split(" ").map(Number) as [number, number | undefined];
