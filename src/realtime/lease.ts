@@ -43,7 +43,8 @@ export function lease(cluster: Cluster, name: string, log: Log, timings = leaseT
       heldUntil = holds === 1 && !stopped ? sent + timings.expiresMs : 0;
     } catch (error) {
       heldUntil = 0;
-      log.warn("lease renewal failed", { lease: name, error: String(error) });
+      // Said once, as it is lost; while Redis stays down the link says so itself.
+      if (wasHeld) log.warn("lease renewal failed", { lease: name, error: String(error) });
     } finally {
       asking = false;
     }

@@ -142,8 +142,9 @@ export function redisPresences(
     try {
       return (await link.commands.send("EVAL", [script, "0", prefix, ...args.map(String)])) as T;
     } catch (error) {
+      // Once until the counts are given again: while Redis is down every socket would say it.
+      if (!diverged) options.log.warn("redis presence command failed; counts given again once it answers", { error: String(error) });
       diverged = true;
-      options.log.warn("redis presence command failed", { error: String(error) });
       return null;
     }
   };
