@@ -19,6 +19,7 @@ import { createAnonymousVisitor, type Visitor } from "../src/domain/visitors";
 import { soleProcess } from "../src/realtime/cluster";
 import { Hub } from "../src/realtime/hub";
 import { openDataDir } from "../src/data-dir";
+import { silentLog } from "../src/log";
 
 const visitorCount = Number(process.argv[2] ?? 1000);
 const rounds = Number(process.argv[3] ?? 20);
@@ -43,7 +44,7 @@ const hub = new Hub(
     close() {},
   },
   soleProcess(),
-  5000,
+  { graceMs: 5000, log: silentLog },
 );
 
 const business = sqlite.query("SELECT id FROM businesses ORDER BY id LIMIT 1").get() as { id: number };

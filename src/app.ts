@@ -79,6 +79,8 @@ export interface AppDeps {
   newVisitors: RateLimiter;
   /** How long a closed last socket still counts as online (a reload must not flap). */
   presenceGraceMs: number;
+  /** With Redis, how often this process says it is alive to the others (tests shorten it). */
+  heartbeatMs?: number;
   /** How long a call rings before it is missed (tests shorten it). */
   callRingMs?: number;
   /** Each shop's automatic answers and banned words, compiled once (domain/answer-book.ts). */
@@ -110,7 +112,7 @@ export function createApp(options: AppOptions) {
   // Bun's server exists only once the app listens; the broker asks for it at publish time.
   const server = () => app.server;
   const broker = cluster.link ? redisBroker({ ...cluster, link: cluster.link }, server) : bunBroker(server);
-  const hub = new Hub(deps.db, broker, cluster, deps.presenceGraceMs, deps.callRingMs);
+  const hub = new Hub(deps.db, broker, cluster, { graceMs: deps.presenceGraceMs, heartbeatMs: deps.heartbeatMs, log: deps.log }, deps.callRingMs);
   const commits = new GroupCommit(deps.sqlite, hub, deps.log);
   const outbound = createOutbound(deps.db, hub, deps.log, { allowPrivate: deps.config.pushToPrivateAddresses ?? false, publicUrl: deps.config.publicUrl });
   const app = new Elysia({

@@ -5,18 +5,12 @@ import type { Config } from "./config";
 import { databaseFile, lockDataDir, openDataDir, shareDataDir } from "./data-dir";
 import { checkpointEveryMs, type OpenedDatabase } from "./db/client";
 import { ownerExists } from "./domain/agents";
-import { closeIdleConversations } from "./domain/conversations";
-import { indexNextMessages, searchIndexEveryMs } from "./domain/search-index";
-import { tallyNextMessages } from "./domain/conversation-tallies";
 import { deleteExpiredSessions } from "./domain/sessions";
-import { queueDigests } from "./outbound/digests";
-import { pruneDeliveries } from "./domain/deliveries";
+import { startHousekeeping } from "./housekeeping";
 import type { Log } from "./log";
 import { limits } from "./domain/limits";
 import { socketCloseCodes } from "./realtime/socket-support";
 import { loadOrCreateServerSecret } from "./server-secret";
-
-const sweepMs = 30_000;
 
 export interface RunningServer {
   url: string;
@@ -65,52 +59,18 @@ export function startServer(config: Config, log: Log): RunningServer {
   }).listen({ port: config.port, hostname: config.host });
   const port = app.server!.port!;
   const checkpointer = checkpointInWorker(opened, join(config.dataDir, databaseFile), (error) => log.error("checkpoint failed", { error }));
-  // Search indexing and the reports' tallies, off the send path: a batch every second, and while
-  // more are waiting (at start, after a burst) the next batch as soon as the requests that
-  // queued meanwhile have run.
-  let indexingAgain: ReturnType<typeof setImmediate> | null = null;
-  const indexMessages = () => {
-    indexingAgain = null;
-    try {
-      const moreToIndex = indexNextMessages(opened.db);
-      if (tallyNextMessages(opened.db) || moreToIndex) indexingAgain = setImmediate(indexMessages);
-    } catch (error) {
-      log.error("search indexing failed", { error });
-    }
-  };
-  const indexer = setInterval(() => {
-    if (!indexingAgain) indexMessages();
-  }, searchIndexEveryMs);
-  indexMessages();
   // Webhooks and emails: sent off every request, retried with backoff (outbound/delivery-runner.ts).
   app.outbound.runner.start();
-  // Housekeeping on a timer: conversations quiet past their shop's idle limit close by
-  // themselves; agents gone past their shop's auto-away and hold times become away and lose
-  // their conversations to the queue.
-  const sweeper = setInterval(() => {
-    try {
-      closeIdleConversations(opened.db, app.hub);
-      app.hub.sweepAbsentAgents();
-      // Sessions that expired meanwhile: their sockets close too.
-      app.hub.sessionsChanged();
-      // Agents away from the console hear what they missed by email.
-      if (queueDigests(opened.db, app.hub.agents.onlineIds(), config.publicUrl)) app.outbound.runner.wake();
-      pruneDeliveries(opened.db);
-    } catch (error) {
-      log.error("housekeeping failed", { error });
-    }
-  }, sweepMs);
+  const housekeeping = startHousekeeping(opened.db, app, config.publicUrl, log);
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   return {
     url: config.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     needsSetup: !ownerExists(opened.db),
     async stop() {
-      clearInterval(sweeper);
+      await housekeeping.stop();
       await app.outbound.runner.stop();
       checkpointer.stop();
-      clearInterval(indexer);
-      if (indexingAgain) clearImmediate(indexingAgain);
       // New connections are refused from here on, while the requests in flight finish (each
       // answer the truth: a send answered 201 is stored). Sockets close now, with a code pages
       // reconnect on: waiting for an agent's all-day socket would never end.

@@ -29,6 +29,8 @@ export function setDigestEnabled(db: Queryable, agentId: number, enabled: boolea
 /**
  * The digests due now, each marked sent: for every agent of a shop with email set up who is not
  * online, wants digests, had none within the hour, and has something new since the last one.
+ * Immediate: "had none within the hour" is read under the write lock, so a second process (a
+ * housekeeping leader that lost its lease mid-sweep) finds them sent and mails nobody twice.
  */
 export function takeDueDigests(db: Database, onlineAgentIds: readonly number[], now = Date.now()): Digest[] {
   return db.transaction((tx) => {

@@ -20,7 +20,8 @@ import type { Cluster } from "./cluster";
 import { ClusterEffects } from "./cluster-effects";
 import { ListFanout } from "./list-fanout";
 import { localListsVersions, sharedListsVersions } from "./lists-versions";
-import { Presence } from "./presence";
+import { localPresences, type Presence, type PresenceOptions, type Presences } from "./presence";
+import { redisPresences } from "./redis-presence";
 import { type ClientEvent, Publisher } from "./publisher";
 import { ThreadFanout } from "./thread-fanout";
 import { agentWaitingAudiences, topics } from "./topics";
@@ -31,6 +32,8 @@ import { VisitorSockets } from "./visitor-sockets";
 export class Hub implements DomainEvents {
   /** Who else hears every announcement, after the sockets (webhooks, email): see listen(). */
   private readonly listeners: Partial<DomainEvents>[] = [];
+  /** Who is online, in this process alone or in every process sharing Redis. */
+  readonly presence: Presences;
   readonly agents: Presence;
   readonly visitors: Presence;
   /** Every open socket of both audiences, so a stopping server can close them all. */
@@ -47,35 +50,22 @@ export class Hub implements DomainEvents {
   private readonly headers: VisitorHeaderFanout;
   /** The other processes, told the local effects of what happens here (null when alone: no cost). */
   private readonly elsewhere: ClusterEffects | null;
-  /** Since when each agent who had a console open since the start has had none. */
-  private readonly absentSince = new Map<number, number>();
-  private readonly startedAt = Date.now();
 
   constructor(
     private readonly db: Database,
     readonly broker: Broker,
     /** The other processes serving this data dir, if any (cluster.ts). */
     readonly cluster: Cluster,
-    presenceGraceMs: number,
+    presenceOptions: PresenceOptions,
     callRingMs?: number,
   ) {
-    this.agents = new Presence(
-      {
-        online: (id) => {
-          this.absentSince.delete(id);
-          this.headers.agentStatusChanged(id);
-        },
-        offline: (id) => {
-          this.absentSince.set(id, Date.now());
-          this.headers.agentStatusChanged(id);
-        },
-      },
-      presenceGraceMs,
-    );
-    this.visitors = new Presence(
-      { online: (id) => this.visitorPresenceChanged(id, true), offline: (id) => this.visitorPresenceChanged(id, false) },
-      presenceGraceMs,
-    );
+    const listeners = {
+      agents: { online: (id: number) => this.headers.agentStatusChanged(id), offline: (id: number) => this.headers.agentStatusChanged(id) },
+      visitors: { online: (id: number) => this.visitorPresenceChanged(id, true), offline: (id: number) => this.visitorPresenceChanged(id, false) },
+    };
+    this.presence = cluster.link ? redisPresences({ ...cluster, link: cluster.link }, listeners, presenceOptions) : localPresences(listeners, presenceOptions);
+    this.agents = this.presence.agents;
+    this.visitors = this.presence.visitors;
     this.agentSockets = new AgentSockets(db);
     this.publisher = new Publisher(broker);
     this.calls = new Calls(db, this, this.publisher, cluster, callRingMs);
@@ -143,10 +133,10 @@ export class Hub implements DomainEvents {
   /**
    * Agents gone longer than their shop's auto-away time become "away"; conversations of agents
    * gone longer than its hold time go back to the queue and are routed again. An agent not seen
-   * since the server started counts as gone since then.
+   * since the server started counts as gone since then. With Redis, a console on any process counts.
    */
-  sweepAbsentAgents(now = Date.now()): void {
-    const absentSince = (id: number) => (this.agents.isOnline(id) ? null : (this.absentSince.get(id) ?? this.startedAt));
+  async sweepAbsentAgents(now = Date.now()): Promise<void> {
+    const absentSince = await this.presence.agentAbsences();
     setAwayAfterAbsence(this.db, this, absentSince, now);
     const requeued = requeueFromAbsentAgents(this.db, this, absentSince, now);
     for (const businessId of new Set(requeued.map((c) => c.businessId))) this.drainQueue(businessId);
@@ -278,8 +268,7 @@ export class Hub implements DomainEvents {
 
   stop(): void {
     this.calls.stop();
-    this.agents.stop();
-    this.visitors.stop();
+    this.presence.stop();
     this.broker.close();
     this.cluster.close();
   }
