@@ -88,14 +88,19 @@ function socketsOn(kefuProcess: KefuProcess): number {
     }).length;
 }
 
-async function sockets(expected: [number, number]): Promise<void> {
+/** Waits until the processes hold these numbers of sockets (a page's HTTP requests come and go meanwhile). */
+async function sockets(expected: (counts: [number, number]) => boolean, what: string): Promise<[number, number]> {
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (socketsOn(one) === expected[0] && socketsOn(two) === expected[1]) return;
+  let counts: [number, number] = [socketsOn(one), socketsOn(two)];
+  while (!expected(counts)) {
+    if (Date.now() > deadline) throw new Error(`expected ${what}; found ${counts[0]} socket(s) on ${one.name} and ${counts[1]} on ${two.name}`);
     await Bun.sleep(50);
+    counts = [socketsOn(one), socketsOn(two)];
   }
-  throw new Error(`expected ${expected[0]} socket(s) on ${one.name} and ${expected[1]} on ${two.name}, found ${socketsOn(one)} and ${socketsOn(two)}`);
+  return counts;
 }
+
+const exactly = (expected: [number, number]) => sockets(([a, b]) => a === expected[0] && b === expected[1], `${expected[0]} and ${expected[1]} sockets`);
 
 async function person(locale: string, viewport: { width: number; height: number }): Promise<BrowserContext> {
   const context = await browser.newContext({ locale, viewport });
@@ -196,14 +201,13 @@ describe("two processes behind nginx", () => {
     agent = await agentContext.newPage();
     await agent.goto(`${nginx.url}/console`);
     await agent.locator(".console").waitFor();
-    await Bun.sleep(300);
-    expect(socketsOn(one) + socketsOn(two)).toBe(1);
-    [agentsProcess, visitorsProcess] = socketsOn(one) === 1 ? [one, two] : [two, one];
+    const [onOne] = await sockets(([a, b]) => a + b === 1, "the agent's one socket");
+    [agentsProcess, visitorsProcess] = onOne === 1 ? [one, two] : [two, one];
 
     // least_conn: the visitor's socket goes to the process with none.
     first = await visitor("zh-CN", phone);
     await visitorSends(first, "Hello, do you ship to Chengdu?");
-    await sockets([1, 1]);
+    await exactly([1, 1]);
 
     await agent.locator("#my-conversations a").first().click();
     await agent.locator("#thread .message.theirs", { hasText: "Hello, do you ship to Chengdu?" }).waitFor();
@@ -224,7 +228,7 @@ describe("two processes behind nginx", () => {
     await visitorSends(waitingBehind, "Third in the shop");
     await widget(waitingBehind).locator("#queue-position", { hasText: "1 ahead of you in line." }).waitFor();
     // least_conn spread them: two sockets on each process.
-    await sockets([2, 2]);
+    await exactly([2, 2]);
     await waitingNext.screenshot({ path: `${shotsDir}/several-processes-next-1280-en.png` });
     await agent.screenshot({ path: `${shotsDir}/several-processes-console-before-kill-1280-en.png` });
   });
@@ -236,7 +240,7 @@ describe("two processes behind nginx", () => {
     await agentSends(agent, "Still here.", { confirmed: false });
     await widget(first).locator("#thread .message.mine:not(.pending)", { hasText: "Are you still there?" }).waitFor({ timeout: 20_000 });
     await agent.locator("#thread .message.mine:not(.pending)", { hasText: "Still here." }).waitFor();
-    await sockets(agentsProcess === one ? [4, 0] : [0, 4]);
+    await exactly(agentsProcess === one ? [4, 0] : [0, 4]);
     await visitorSends(first, "Thanks!");
     await agentSends(agent, "You're welcome.");
     await onceEverywhere(first, agent, [
@@ -265,7 +269,7 @@ describe("two processes behind nginx", () => {
     await agentsProcess.kill9();
     await agentSends(agent, "Anything else?", { confirmed: false });
     await agent.locator("#thread .message.mine:not(.pending)", { hasText: "Anything else?" }).waitFor({ timeout: 20_000 });
-    await sockets(visitorsProcess === one ? [4, 0] : [0, 4]);
+    await exactly(visitorsProcess === one ? [4, 0] : [0, 4]);
     await visitorSends(first, "No, that's all.");
     await onceEverywhere(first, agent, ["Anything else?", "No, that's all."]);
     await Bun.sleep(presenceSettledMs);
