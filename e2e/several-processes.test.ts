@@ -27,8 +27,11 @@ import {
 
 setDefaultTimeout(120_000);
 
-/** Longer than the presence part's heartbeat plus grace: a killed process's people are settled by then. */
-const presenceSettledMs = 20_000;
+/**
+ * Longer than a killed process's presence entries outlive it (their expiry, then the housekeeping
+ * sweep every 30 s that reaps them): by then its people count only where they reconnected.
+ */
+const presenceSettledMs = 45_000;
 const desktop = { width: 1280, height: 800 };
 
 let redis: RedisServer;
