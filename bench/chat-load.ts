@@ -16,6 +16,7 @@
 //   npx bun bench/chat-load.ts --kill9 5           # kill -9 Kefu during the run, 5 times; acknowledged-but-missing
 //   npx bun bench/chat-load.ts --restart-before-connect --duration 5   # idle memory of the sockets alone
 //   npx bun bench/chat-load.ts --visitors 500 --active 50 --agents 5 --rate 100 --duration 5 --quiet-wait 0   # a small try
+//   npx bun bench/chat-load.ts --target kefu --processes 2      # two Kefu processes on one data dir and a Redis
 //
 // Options (defaults in brackets):
 //   --target LIST [kefu,sqlite,bare]  which servers, in this order (all = the three; --kill9: kefu only)
@@ -29,6 +30,11 @@
 //   --ladder               raise the rate step by step (--ladder-rates, each --step-seconds [12]) until
 //                          a p99 passes --ladder-limit-ms [100] or anything is lost, per target;
 //                          conversations = rate / 2 (about 1 msg/s each), agents = conversations / 10
+//   --processes N [1]      Kefu only: N processes on one data dir with --redis-url, started one after
+//                          the other; visitor v's page and socket go to process v % N, agent a's to
+//                          a % N, so (N-1)/N of deliveries cross processes (reported apart); CPU and
+//                          RSS are summed over the processes
+//   --redis-url URL        the Redis the processes share [a redis-server the run starts: test/redis-server.ts]
 //   --kill9 N              during steady chat, kill -9 the server at a random moment, restart it on
 //                          its data, count acknowledged messages whose row is missing; N rounds
 //   --console-lists        agents also `resume` like a console page (lists, unread total, alerts)
@@ -76,7 +82,7 @@ function sessionOptions(options: Options, shape: Shape): SessionOptions {
 /** One target, fresh: pages, sockets, idle memory, warm-up, steady chat, database check. */
 async function runOnce(name: TargetName, options: Options, shape: Shape, label = ""): Promise<RunResult> {
   console.log(
-    `\n== ${targetTitles[name]}${label}: ${shape.visitors} visitors (${shape.active} active), ${shape.agents} agents, ${shape.rate} msg/s for ${shape.seconds} s`,
+    `\n== ${targetTitles[name]}${name === "kefu" && options.processes > 1 ? ` (${options.processes} processes)` : ""}${label}: ${shape.visitors} visitors (${shape.active} active), ${shape.agents} agents, ${shape.rate} msg/s for ${shape.seconds} s`,
   );
   const session = await Session.open(name, sessionOptions(options, shape));
   try {

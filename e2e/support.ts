@@ -78,7 +78,7 @@ export async function startAnotherKefu(kefu: Kefu, flags: string[]): Promise<Kef
   return { ...kefu, url: running.url, coldStartMs: running.coldStartMs, output: running.output, stop: () => stopProcess(running.proc) };
 }
 
-interface RunningProcess {
+export interface RunningProcess {
   proc: Subprocess;
   url: string;
   coldStartMs: number;
@@ -86,7 +86,7 @@ interface RunningProcess {
 }
 
 /** Spawns `kefu serve` on `port` (0: a free one) and waits for its address and /healthz. */
-async function serveKefu(kefu: string, dir: string, dataDir: string, port: number, earlierOutput: () => string, flags: string[] = []): Promise<RunningProcess> {
+export async function serveKefu(kefu: string, dir: string, dataDir: string, port: number, earlierOutput: () => string, flags: string[] = []): Promise<RunningProcess> {
   let output = "";
   const startedAt = performance.now();
   const proc = Bun.spawn([kefu, "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir, ...flags], {
@@ -104,8 +104,11 @@ async function serveKefu(kefu: string, dir: string, dataDir: string, port: numbe
   const all = () => earlierOutput() + output;
   try {
     const url = await waitFor("the listening address", () => output.match(/https?:\/\/[^\s/]+:\d+/)?.[0], proc, all);
+    // The process itself: the printed address is --public-url's when flags give one (a proxy's).
+    // Not kept alive: a test may count the connections the process holds.
+    const own = port ? `http://127.0.0.1:${port}` : url;
     await waitFor("GET /healthz to answer 200", async () => {
-      const response = await fetch(`${url}/healthz`).catch(() => null);
+      const response = await fetch(`${own}/healthz`, { headers: { connection: "close" } }).catch(() => null);
       return response?.status === 200 ? true : undefined;
     }, proc, all);
     return { proc, url, coldStartMs: performance.now() - startedAt, output: () => output };
@@ -212,7 +215,7 @@ async function waitFor<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${output()}`);
 }
 
-async function stopProcess(proc: Subprocess): Promise<void> {
+export async function stopProcess(proc: Subprocess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   proc.kill("SIGTERM");
   const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(3000).then(() => false)]);

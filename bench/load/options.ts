@@ -26,6 +26,9 @@ export interface Options {
   stepSeconds: number;
   ladderLimitMs: number;
   kill9: number;
+  /** Kefu processes on one data dir sharing Redis; the clients spread over them. */
+  processes: number;
+  redisUrl: string | null;
   json: string | null;
   keep: boolean;
   maxSeconds: number;
@@ -72,6 +75,8 @@ export function parseOptions(argv: string[]): Options {
     stepSeconds: num("step-seconds", 12, 2),
     ladderLimitMs: num("ladder-limit-ms", 100, 1),
     kill9,
+    processes: Math.floor(num("processes", 1, 1)),
+    redisUrl: get("redis-url") ?? null,
     json: get("json") ?? null,
     keep: argv.includes("--keep"),
     maxSeconds: num("max-seconds", argv.includes("--ladder") ? 3 * 3600 : 3600, 10),
@@ -82,5 +87,9 @@ export function parseOptions(argv: string[]): Options {
   if (options.kill9 && (options.ladder || options.repeat > 1)) throw new Error("--kill9 runs on its own, without --ladder or --repeat");
   // The relays keep conversations in memory only: after a restart they would be new ones.
   if (options.kill9 && targets.some((t) => t !== "kefu")) throw new Error("--kill9 is for Kefu (--target kefu)");
+  if (options.processes > 1 && targets.some((t) => t !== "kefu")) throw new Error("--processes is for Kefu (--target kefu)");
+  if (options.processes > 1 && (options.kill9 || options.restartBeforeConnect || options.cpuProf)) {
+    throw new Error("--processes runs without --kill9, --restart-before-connect and --cpu-prof");
+  }
   return options;
 }

@@ -3,7 +3,7 @@
 // between Kefu and its peers and the issue's budgets.
 import type { DatabaseCheck, PhaseResult, Quantiles, SetupResult } from "./session";
 import { targetTitles, type TargetName } from "./targets";
-import { legs, type Leg } from "./worker";
+import { crossLegs, legs, type Leg } from "./worker";
 
 export interface RunResult {
   target: TargetName;
@@ -69,6 +69,14 @@ function printPhaseLines(p: PhaseResult): void {
   for (const leg of legs) {
     const q = p.steady[leg];
     console.log(`    ${legTitles[leg].padEnd(34)} ${ms(q.p50)} / ${ms(q.p95)} / ${ms(q.p99)} / ${ms(q.max)}  (${q.count})`);
+  }
+  const cross = p.crossProcess;
+  if (cross.toAgent.count + cross.toVisitor.count > 0) {
+    const share = (cross.toAgent.count + cross.toVisitor.count) / (p.steady.toAgent.count + p.steady.toVisitor.count || 1);
+    console.log(
+      `  from one process to another (${(share * 100).toFixed(0)}% of deliveries): visitor -> agent ${ms(cross.toAgent.p50)} / ${ms(cross.toAgent.p95)} / ${ms(cross.toAgent.p99)} / ${ms(cross.toAgent.max)}, ` +
+        `agent -> visitor ${ms(cross.toVisitor.p50)} / ${ms(cross.toVisitor.p95)} / ${ms(cross.toVisitor.p99)} / ${ms(cross.toVisitor.max)}`,
+    );
   }
   console.log(`  worst leg's p99 in each second: ${p.worstP99PerSecond.map(ms).join(" ")}`);
   console.log(
@@ -138,6 +146,11 @@ export function printSummary(results: RunResult[]): void {
     row(`${legTitles[leg]}: p50 / p95 / p99 / max ms`, (t) =>
       (["p50", "p95", "p99", "max"] as const).map((q) => ms(med(t, (r) => r.steady.steady[leg][q]))).join(" / "),
     );
+  }
+  if (results.some((r) => r.steady.crossProcess.toAgent.count > 0)) {
+    for (const leg of crossLegs) {
+      row(`${legTitles[leg]}, from one process to another: p50 / p99 ms`, (t) => `${ms(med(t, (r) => r.steady.crossProcess[leg].p50))} / ${ms(med(t, (r) => r.steady.crossProcess[leg].p99))}`);
+    }
   }
   row("confirmed msg/s (both sides)", (t) => med(t, (r) => r.steady.persisted / r.seconds).toFixed(0));
   row("lost / doubled / misdelivered", (t) => `${med(t, (r) => lostTotal(r.steady) + lostTotal(r.warmup))} / ${med(t, (r) => r.steady.doubled)} / ${med(t, (r) => r.steady.misdelivered)}`);

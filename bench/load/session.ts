@@ -10,11 +10,11 @@ import { Histogram, type HistogramData } from "./histogram";
 import { Channel, cpuMs, machineBusyMs, rssKiB, sleep, track, wallNow } from "./processes";
 import type { Options } from "./options";
 import { locale, storedClientIds, startTarget, type Target, type TargetName } from "./targets";
-import { type Command, legs, type Leg, type PhaseReport, type Progress, type Ready, type WorkerSetup } from "./worker";
+import { type Command, crossLegs, type CrossLeg, legs, type Leg, type PhaseReport, type Progress, type Ready, type WorkerSetup } from "./worker";
 
 export type SessionOptions = Pick<
   Options,
-  "workers" | "concurrency" | "settle" | "drain" | "bodyBytes" | "consoleLists" | "restartBeforeConnect" | "quietWait" | "fromSource" | "cpuProf" | "idleTimeout" | "keep"
+  "workers" | "processes" | "redisUrl" | "concurrency" | "settle" | "drain" | "bodyBytes" | "consoleLists" | "restartBeforeConnect" | "quietWait" | "fromSource" | "cpuProf" | "idleTimeout" | "keep"
 > & {
   visitors: number;
   agents: number;
@@ -37,6 +37,8 @@ export interface PhaseResult extends Pick<PhaseReport, "unanswerable" | "errors"
   counts: Omit<Progress, "type">;
   /** Per leg, messages sent after the phase's first second; and all of them. */
   steady: Record<Leg, Quantiles>;
+  /** With several processes: the deliveries from one process to another, after the first second. */
+  crossProcess: Record<CrossLeg, Quantiles>;
   all: Record<Leg, Quantiles>;
   worstP99PerSecond: number[];
   lost: Record<Leg, number>;
@@ -105,7 +107,7 @@ export class Session {
   ) {}
 
   static async open(name: TargetName, options: SessionOptions): Promise<Session> {
-    const target = await startTarget(name, { agents: options.agents, fromSource: options.fromSource, cpuProf: options.cpuProf, idleTimeout: options.idleTimeout });
+    const target = await startTarget(name, { agents: options.agents, processes: options.processes, redisUrl: options.redisUrl, fromSource: options.fromSource, cpuProf: options.cpuProf, idleTimeout: options.idleTimeout });
     const session = new Session(target, options);
     try {
       await session.connect();
@@ -136,7 +138,7 @@ export class Session {
 
   private async connect(): Promise<void> {
     const { target, options } = this;
-    console.log(`  server pid ${target.pid} at ${target.origin}, RSS at start ${(target.startRssKiB / 1024).toFixed(1)} MB`);
+    console.log(`  server pid ${target.pid} at ${target.origins.join(", ")}, RSS at start ${(target.startRssKiB / 1024).toFixed(1)} MB`);
     const { widgetKey, agentCookies } = await target.prepare(options.agents, options.perAgent);
     const epochWall = wallNow();
     for (let i = 0; i < options.workers; i++) {
@@ -152,7 +154,7 @@ export class Session {
       this.send(i, {
         type: "setup",
         worker: i,
-        origin: target.origin,
+        origins: target.origins,
         widgetKey,
         firstVisitor,
         visitors,
@@ -170,13 +172,13 @@ export class Session {
     const setupStart = performance.now();
     await this.all("cookies");
     await sleep(1000);
-    const afterPages = rssKiB(target.pid);
+    const afterPages = target.rssKiB();
     console.log(`  RSS after ${options.visitors} GET /chat (no socket yet): ${(afterPages / 1024).toFixed(1)} MB`);
     let restarted: number | null = null;
     if (options.restartBeforeConnect) {
       await target.restart();
       await sleep(1000);
-      restarted = rssKiB(target.pid);
+      restarted = target.rssKiB();
       console.log(`  restarted the server (pid ${target.pid}): RSS ${(restarted / 1024).toFixed(1)} MB with no socket`);
     }
     this.tell({ type: "connect" });
@@ -193,16 +195,16 @@ export class Session {
     if (failures.length) console.log(`  setup failures (first ${failures.length}): ${[...new Set(failures)].join("; ")}`);
 
     // Idle: every socket connected, nothing sent yet.
-    const idleCpu0 = cpuMs(target.pid);
+    const idleCpu0 = target.cpuMs();
     const idleWall0 = performance.now();
     const idleCpuPerSecond: number[] = [];
     for (let second = 0; second < options.settle; second++) {
-      const before = cpuMs(target.pid);
+      const before = target.cpuMs();
       await sleep(Math.min(1, options.settle - second) * 1000);
-      idleCpuPerSecond.push(cpuMs(target.pid) - before);
+      idleCpuPerSecond.push(target.cpuMs() - before);
     }
-    const idle = rssKiB(target.pid);
-    const serverIdleCpuPercent = ((cpuMs(target.pid) - idleCpu0) / (performance.now() - idleWall0)) * 100;
+    const idle = target.rssKiB();
+    const serverIdleCpuPercent = ((target.cpuMs() - idleCpu0) / (performance.now() - idleWall0)) * 100;
     console.log(
       `  idle RSS with ${visitorsOpen + agentsOpen} sockets: ${(idle / 1024).toFixed(1)} MB; server CPU while idle ${serverIdleCpuPercent.toFixed(1)}% of a core ` +
         `(ms in each second: ${idleCpuPerSecond.join(" ")})`,
@@ -221,7 +223,7 @@ export class Session {
       serverIdleCpuPercent,
     };
     this.peakKiB = idle;
-    this.sampler = setInterval(() => (this.peakKiB = Math.max(this.peakKiB, rssKiB(this.target.pid) || 0)), 250);
+    this.sampler = setInterval(() => (this.peakKiB = Math.max(this.peakKiB, this.target.rssKiB() || 0)), 250);
   }
 
   /** This machine may be shared: wait (a bounded time) until other processes leave the CPU alone. */
@@ -240,7 +242,7 @@ export class Session {
   }
 
   private ourCpuMs(): number {
-    return cpuMs(this.target.pid) + this.workers.reduce((s, c) => s + cpuMs(c.pid), 0);
+    return this.target.cpuMs() + this.workers.reduce((s, c) => s + cpuMs(c.pid), 0);
   }
 
   /** Each of the first `active` visitors sends its first message (opening its conversation), at `rate` a second. */
@@ -268,7 +270,7 @@ export class Session {
 
   private async phase(rate: number, command: (i: number) => Command, killAfterMs: number | null = null): Promise<PhaseResult> {
     const { target } = this;
-    const serverCpu0 = cpuMs(target.pid);
+    const serverCpu0 = target.cpuMs();
     const clientCpu0 = this.workers.reduce((s, c) => s + cpuMs(c.pid), 0);
     const selfCpu0 = cpuMs(process.pid);
     const machine0 = machineBusyMs();
@@ -278,7 +280,7 @@ export class Session {
     let serverCpu: number;
     if (killAfterMs !== null) {
       await sleep(killAfterMs);
-      serverCpu = cpuMs(target.pid) - serverCpu0;
+      serverCpu = target.cpuMs() - serverCpu0;
       this.lastRestartMs = await target.killAndRestart();
       this.tell({ type: "stop" });
       await sent;
@@ -298,7 +300,7 @@ export class Session {
         if (visitorsDone && agentsDone && delivered) break;
         await sleep(20);
       }
-      serverCpu = cpuMs(target.pid) - serverCpu0;
+      serverCpu = target.cpuMs() - serverCpu0;
     }
     const wallMs = performance.now() - wall0;
     const clientCpu = this.workers.reduce((s, c) => s + cpuMs(c.pid), 0) - clientCpu0;
@@ -350,6 +352,9 @@ export class Session {
         toVisitor: sum((r) => r.toVisitor),
       },
       steady: histograms((r) => r.steady),
+      crossProcess: Object.fromEntries(
+        crossLegs.map((leg) => [leg, quantiles(reports.reduce((h, r) => h.add(r.crossProcess[leg]), new Histogram()))]),
+      ) as Record<CrossLeg, Quantiles>,
       all: histograms((r) => r.all),
       worstP99PerSecond,
       lost: { visitorAck: sum((r) => r.visitorUnconfirmed), toAgent: toAgentLost.length, toVisitor: toVisitorLost.length, agentAck: sum((r) => r.agentUnconfirmed) },
@@ -404,7 +409,7 @@ export class Session {
   /** Closes the clients, reads the server's memory, stops it, and checks its database. */
   async close(): Promise<{ rssEndMB: number; rssPeakMB: number; database: DatabaseCheck | null; serverErrors: string[] }> {
     if (this.sampler) clearInterval(this.sampler);
-    const end = rssKiB(this.target.pid);
+    const end = this.target.rssKiB();
     this.tell({ type: "close" });
     await Promise.all(this.workers.map((c) => Promise.race([c.exited, sleep(10_000)])));
     await this.target.stop();
@@ -416,7 +421,7 @@ export class Session {
 
   private serverErrors(): string[] {
     return readdirSync(this.target.dir)
-      .filter((f) => /^server-\d+\.log$/.test(f))
+      .filter((f) => /^server-(p\d+-)?\d+\.log$/.test(f))
       .flatMap((f) => readFileSync(join(this.target.dir, f), "utf8").split("\n"))
       .filter((line) => / (ERROR|WARN) |error:/i.test(line))
       .slice(0, 10);

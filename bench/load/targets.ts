@@ -1,13 +1,15 @@
 // The servers the harness measures, each started fresh in a temp dir: Kefu (dist/kefu, or
 // src/main.ts for a CPU profile) with an owner and the agents it needs, and the two relays. Each
 // can be stopped, restarted on the same port and data (same origin, same cookies), or killed -9
-// and restarted, and says where its messages are stored.
+// and restarted, and says where its messages are stored. Kefu can also be several processes on
+// one data dir sharing a Redis (--processes): one target with an origin per process.
 import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { cookieValue, pool, readUntil, rssKiB, run, stopProcess, track } from "./processes";
+import { startRedisServer } from "../../test/redis-server";
+import { cookieValue, cpuMs, pool, readUntil, rssKiB, run, stopProcess, track } from "./processes";
 
 export const targetNames = ["kefu", "sqlite", "bare"] as const;
 export type TargetName = (typeof targetNames)[number];
@@ -21,11 +23,16 @@ export const locale = "en";
 export interface Target {
   name: TargetName;
   origin: string;
+  /** Every process's origin, the first one's first (one unless Kefu runs --processes N). */
+  origins: string[];
   pid: number;
   dir: string;
   /** The SQLite file holding the messages, for the targets that store them. */
   database: string | null;
   startRssKiB: number;
+  /** CPU time and RSS of all its processes now. */
+  cpuMs(): number;
+  rssKiB(): number;
   /** Stops the server (SIGTERM) and starts it again on the same port and data. */
   restart(): Promise<void>;
   /** kill -9, then starts it again on the same port and data; the milliseconds until it listened. */
@@ -37,6 +44,9 @@ export interface Target {
 
 export interface TargetOptions {
   agents: number;
+  processes: number;
+  /** The Redis several processes share; null: the run starts its own redis-server. */
+  redisUrl: string | null;
   fromSource: boolean;
   cpuProf: boolean;
   idleTimeout: number;
@@ -80,25 +90,72 @@ async function startKefu(options: TargetOptions): Promise<Target> {
   await pool(options.agents, 4, (i) => userAdd(agentEmail(i), `Agent ${i + 1}`, "agent").then(() => {}));
   console.log(`  kefu user add: owner + ${options.agents} agents in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-  return serverTarget(
-    "kefu",
-    dir,
-    join(dataDir, "kefu.db"),
-    // Behind a proxy, as in production: each visitor's address comes from X-Forwarded-For.
-    (port) => [...base, "serve", "--port", String(port), "--host", "127.0.0.1", "--trust-proxy", "--data-dir", dataDir, "--log-level", "warn"],
-    /Open (http:\/\/127\.0\.0\.1:\d+)/,
-    async (origin, agents, perAgent) => {
-      const owner = await signIn(origin, "owner@bench.test");
-      const widgetKey = await widgetKeyOf(origin, owner);
-      await allowConversations(origin, owner, perAgent);
-      // Kefu checks each password with argon2: a few at a time.
-      const agentCookies: string[] = new Array(agents);
-      await pool(agents, 4, async (i) => {
-        agentCookies[i] = await signIn(origin, agentEmail(i));
-      });
-      return { widgetKey, agentCookies };
+  const redis = options.processes > 1 && !options.redisUrl ? await startRedisServer() : null;
+  const redisUrl = options.redisUrl ?? redis?.url;
+  const serve = (process: number) =>
+    serverTarget(
+      "kefu",
+      dir,
+      join(dataDir, "kefu.db"),
+      // Behind a proxy, as in production: each visitor's address comes from X-Forwarded-For.
+      (port) => [
+        ...base,
+        "serve",
+        "--port",
+        String(port),
+        "--host",
+        "127.0.0.1",
+        "--trust-proxy",
+        "--data-dir",
+        dataDir,
+        "--log-level",
+        "warn",
+        ...(options.processes > 1 ? ["--redis-url", redisUrl!] : []),
+      ],
+      /Open (http:\/\/127\.0\.0\.1:\d+)/,
+      prepareKefu,
+      options.processes > 1 ? `server-p${process + 1}` : "server",
+    );
+  if (options.processes === 1) return serve(0);
+  // One after the other: the first start migrates the database and makes the server secret.
+  const processes: Target[] = [];
+  for (let i = 0; i < options.processes; i++) processes.push(await serve(i));
+  console.log(`  ${options.processes} Kefu processes on one data dir, Redis at ${redisUrl}${redis ? " (started for this run)" : ""}`);
+  return severalProcesses(processes, async () => {
+    await redis?.stop();
+  });
+}
+
+/** Several Kefu processes as one target: pages and sockets spread over their origins, CPU and RSS summed. */
+function severalProcesses(processes: Target[], afterStop: () => Promise<void>): Target {
+  const first = processes[0]!;
+  const alone = () => Promise.reject(new Error("restarting is for one process (no --processes)"));
+  return {
+    ...first,
+    origins: processes.map((p) => p.origin),
+    startRssKiB: processes.reduce((sum, p) => sum + p.startRssKiB, 0),
+    cpuMs: () => processes.reduce((sum, p) => sum + p.cpuMs(), 0),
+    rssKiB: () => processes.reduce((sum, p) => sum + p.rssKiB(), 0),
+    restart: alone,
+    killAndRestart: alone,
+    async stop() {
+      for (const p of processes) await p.stop();
+      await afterStop();
     },
-  );
+    prepare: first.prepare,
+  };
+}
+
+async function prepareKefu(origin: string, agents: number, perAgent: number): Promise<{ widgetKey: string; agentCookies: string[] }> {
+  const owner = await signIn(origin, "owner@bench.test");
+  const widgetKey = await widgetKeyOf(origin, owner);
+  await allowConversations(origin, owner, perAgent);
+  // Kefu checks each password with argon2: a few at a time.
+  const agentCookies: string[] = new Array(agents);
+  await pool(agents, 4, async (i) => {
+    agentCookies[i] = await signIn(origin, agentEmail(i));
+  });
+  return { widgetKey, agentCookies };
 }
 
 /** A server process that can be stopped and started again on the port it got the first time. */
@@ -109,10 +166,11 @@ async function serverTarget(
   command: (port: number) => string[],
   ready: RegExp,
   prepare: (origin: string, agents: number, perAgent: number) => Promise<{ widgetKey: string; agentCookies: string[] }>,
+  log = "server",
 ): Promise<Target> {
   let starts = 0;
   const launch = async (port: number) => {
-    const child = track(Bun.spawn(command(port), { cwd: dir, stdout: "pipe", stderr: Bun.file(join(dir, `server-${++starts}.log`)) }));
+    const child = track(Bun.spawn(command(port), { cwd: dir, stdout: "pipe", stderr: Bun.file(join(dir, `${log}-${++starts}.log`)) }));
     try {
       const match = await readUntil(child.stdout as ReadableStream<Uint8Array>, ready, 60_000);
       return { child, origin: match[1]! };
@@ -131,10 +189,13 @@ async function serverTarget(
   const target: Target = {
     name,
     origin,
+    origins: [origin],
     pid: child.pid,
     dir,
     database,
     startRssKiB: rssKiB(child.pid),
+    cpuMs: () => cpuMs(target.pid),
+    rssKiB: () => rssKiB(target.pid),
     async restart() {
       await stopProcess(child);
       await relaunch();

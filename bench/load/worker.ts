@@ -13,11 +13,15 @@ import { Channel, cookieValue, pool, sleep, wallNow } from "./processes";
 
 export const legs = ["visitorAck", "toAgent", "toVisitor", "agentAck"] as const;
 export type Leg = (typeof legs)[number];
+/** The deliveries that can cross from one process to another (a sender's own confirmation never does). */
+export const crossLegs = ["toAgent", "toVisitor"] as const;
+export type CrossLeg = (typeof crossLegs)[number];
 
 export interface WorkerSetup {
   type: "setup";
   worker: number;
-  origin: string;
+  /** One per Kefu process: visitor v's page and socket go to origins[v % n], agent a's to origins[a % n]. */
+  origins: string[];
   widgetKey: string;
   /** Global number of this worker's first visitor and first agent. */
   firstVisitor: number;
@@ -64,6 +68,8 @@ export interface PhaseReport extends Omit<Progress, "type"> {
   /** Latencies of the messages sent after the phase's first second, and of all of them. */
   steady: Record<Leg, HistogramData>;
   all: Record<Leg, HistogramData>;
+  /** Of the steady deliveries, those whose sender and receiver are on different processes. */
+  crossProcess: Record<CrossLeg, HistogramData>;
   /** The worst leg's p99 in each second of the phase, by when the message was sent. */
   perSecond: Record<Leg, HistogramData>[];
   /** Sent, neither confirmed nor refused (counted here: the sender confirms its own). */
@@ -128,6 +134,7 @@ class Phase {
   toVisitor = 0;
   steady = emptyLegs();
   all = emptyLegs();
+  crossProcess: Record<CrossLeg, Histogram> = { toAgent: new Histogram(), toVisitor: new Histogram() };
   perSecond: Record<Leg, Histogram>[] = [];
   visitorSentIds: string[] = [];
   agentSentIds: string[] = [];
@@ -146,10 +153,11 @@ class Phase {
   maxSendLagMs = 0;
   stalls: [number, number][] = [];
 
-  record(leg: Leg, sentUs: number, latencyMs: number): void {
+  record(leg: Leg, sentUs: number, latencyMs: number, crossProcess = false): void {
     this.all[leg].record(latencyMs);
     const second = Math.floor((sentUs - this.startUs) / 1e6);
     if (second >= 1) this.steady[leg].record(latencyMs);
+    if (second >= 1 && crossProcess) this.crossProcess[leg as CrossLeg].record(latencyMs);
     if (second >= 0) (this.perSecond[second] ??= emptyLegs())[leg].record(latencyMs);
   }
 }
@@ -165,8 +173,10 @@ export async function workerMain(): Promise<void> {
   const setup = await fromParent.take<WorkerSetup>("setup");
   process.off("message", toChannel);
   const reply = (message: unknown) => process.send!(message);
-  const { origin, widgetKey, firstVisitor, firstAgent, locale } = setup;
-  const wsOrigin = origin.replace(/^http/, "ws");
+  const { origins, widgetKey, firstVisitor, firstAgent, locale } = setup;
+  const visitorOrigin = (visitor: number) => origins[visitor % origins.length]!;
+  const agentOrigin = (agent: number) => origins[agent % origins.length]!;
+  const crossProcess = (visitor: number, agent: number) => visitorOrigin(visitor) !== agentOrigin(agent);
   const epochOffset = performance.timeOrigin - setup.epochWall;
   const nowUs = () => (epochOffset + performance.now()) * 1000;
   const filler = setup.bodyBytes > 0 ? " " + "x".repeat(Math.max(0, setup.bodyBytes - 40)) : "";
@@ -181,7 +191,7 @@ export async function workerMain(): Promise<void> {
   await pool(setup.visitors, setup.concurrency, async (i) => {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const response = await fetch(`${origin}/chat/${widgetKey}`, {
+        const response = await fetch(`${visitorOrigin(firstVisitor + i)}/chat/${widgetKey}`, {
           headers: { "accept-language": locale, "user-agent": "kefu-bench", "x-forwarded-for": visitorAddress(firstVisitor + i) },
         });
         await response.arrayBuffer();
@@ -272,7 +282,7 @@ export async function workerMain(): Promise<void> {
     if (parsed.kind === "R") {
       phase.toVisitor++;
       phase.toVisitorIds.push(id);
-      phase.record("toVisitor", parsed.sentUs, latency);
+      phase.record("toVisitor", parsed.sentUs, latency, crossProcess(parsed.visitor, parsed.agent));
     } else {
       phase.visitorAcked++;
       phase.visitorAckedIds.push(id);
@@ -306,7 +316,7 @@ export async function workerMain(): Promise<void> {
     seenByAgents.add(id);
     phase.toAgent++;
     phase.toAgentIds.push(id);
-    phase.record("toAgent", parsed.sentUs, nowMs() - parsed.sentUs / 1000);
+    phase.record("toAgent", parsed.sentUs, nowMs() - parsed.sentUs / 1000, crossProcess(parsed.visitor, agent));
     if (parsed.kind === "V") answer(slot, conversation, id);
   }
 
@@ -319,7 +329,15 @@ export async function workerMain(): Promise<void> {
     phase.agentSentIds.push(clientId);
   }
 
-  function connect(url: string, headers: Record<string, string>, hello: () => unknown[], onFrame: (data: unknown) => void, onGone: () => void): Promise<WebSocket | null> {
+  function connect(
+    origin: string,
+    path: string,
+    headers: Record<string, string>,
+    hello: () => unknown[],
+    onFrame: (data: unknown) => void,
+    onGone: () => void,
+  ): Promise<WebSocket | null> {
+    const url = `${origin.replace(/^http/, "ws")}${path}`;
     return new Promise((done) => {
       const ws = new WebSocket(url, { headers: { ...headers, origin, "accept-language": locale, "user-agent": "kefu-bench" } } as never);
       let opened = false;
@@ -354,7 +372,7 @@ export async function workerMain(): Promise<void> {
       if (agentSockets[slot]) return;
       const hello = () => [...(setup.consoleLists ? [{ type: "resume", after: 0 }] : []), { type: "follow", after: agentSeq[slot] }];
       const saw = (id: string, seq: number, conversation: number | null) => agentSaw(slot, id, seq, conversation);
-      const ws = await connect(`${wsOrigin}/ws/agent?locale=${locale}`, { cookie: `kefu_session=${setup.agentCookies[slot]}` }, hello, (data) => onFrame("agent", data, saw), () => {
+      const ws = await connect(agentOrigin(firstAgent + slot), `/ws/agent?locale=${locale}`, { cookie: `kefu_session=${setup.agentCookies[slot]}` }, hello, (data) => onFrame("agent", data, saw), () => {
         agentSockets[slot] = null;
       });
       agentSockets[slot] = ws;
@@ -365,7 +383,7 @@ export async function workerMain(): Promise<void> {
         const headers = { cookie: `kefu_visitor=${tokens[slot]}`, "x-forwarded-for": visitorAddress(firstVisitor + slot) };
         const hello = () => [{ type: "resume", after: visitorSeq[slot] }];
         const saw = (id: string, seq: number) => visitorSaw(slot, id, seq);
-        const ws = await connect(`${wsOrigin}/chat/${widgetKey}/ws`, headers, hello, (data) => onFrame("visitor", data, saw), () => {
+        const ws = await connect(visitorOrigin(firstVisitor + slot), `/chat/${widgetKey}/ws`, headers, hello, (data) => onFrame("visitor", data, saw), () => {
           visitorSockets[slot] = null;
         });
         visitorSockets[slot] = ws;
@@ -457,6 +475,7 @@ export async function workerMain(): Promise<void> {
       agentRefused,
       toVisitor,
       steady: legsJson(phase.steady),
+      crossProcess: { toAgent: phase.crossProcess.toAgent.toJSON(), toVisitor: phase.crossProcess.toVisitor.toJSON() },
       all: legsJson(phase.all),
       perSecond: phase.perSecond.map((second) => legsJson(second ?? emptyLegs())),
       visitorUnconfirmed: visitorUnconfirmed.length,
