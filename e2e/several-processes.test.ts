@@ -28,10 +28,11 @@ import {
 setDefaultTimeout(120_000);
 
 /**
- * Longer than a killed process's presence entries outlive it (their expiry, then the housekeeping
- * sweep every 30 s that reaps them): by then its people count only where they reconnected.
+ * Longer than a killed process's presence entries outlive it: its heartbeat's expiry (9 s), the
+ * lease's takeover when it was the housekeeping leader (10 s), the reap tick (1 s) and the grace
+ * (5 s). By then its people count only where they reconnected.
  */
-const presenceSettledMs = 45_000;
+const presenceSettledMs = 25_000;
 const desktop = { width: 1280, height: 800 };
 
 let redis: RedisServer;
