@@ -20,8 +20,10 @@ export function openDatabase(path: string): OpenedDatabase {
   const sqlite = new SQLite(path, { create: true, strict: true });
   // The database holds password hashes: owner-only, even in a data dir made by someone else.
   if (path !== ":memory:") chmodSync(path, 0o600);
-  sqlite.exec("PRAGMA journal_mode = WAL");
+  // Waiting first: switching to WAL takes a lock, and another connection (a command beside a running
+  // Kefu, another process starting) may hold one for a moment.
   sqlite.exec("PRAGMA busy_timeout = 5000");
+  sqlite.exec("PRAGMA journal_mode = WAL");
   sqlite.exec("PRAGMA synchronous = NORMAL");
   sqlite.exec("PRAGMA foreign_keys = ON");
   const db = drizzle({ client: sqlite, schema });

@@ -138,12 +138,14 @@ export function redisPresences(
   const every = options.heartbeatMs ?? heartbeatMs;
   /** A presence command failed: Redis's counts may differ from this process's; given again at the next beat. */
   let diverged = false;
+  /** Stopping: the link closes before the last answers come, which is no divergence to report. */
+  let stopping = false;
   const run = async <T>(script: string, ...args: (string | number)[]): Promise<T | null> => {
     try {
       return (await link.commands.send("EVAL", [script, "0", prefix, ...args.map(String)])) as T;
     } catch (error) {
       // Once until the counts are given again: while Redis is down every socket would say it.
-      if (!diverged) options.log.warn("redis presence command failed; counts given again once it answers", { error: String(error) });
+      if (!diverged && !stopping) options.log.warn("redis presence command failed; counts given again once it answers", { error: String(error) });
       diverged = true;
       return null;
     }
@@ -200,6 +202,7 @@ export function redisPresences(
       for (const presence of kinds) presence.stop();
       // Sent before the link closes: the ids connected here start their grace now, not after the heartbeat expires.
       void run(leaveScript, options.graceMs, processId);
+      stopping = true;
     },
   };
 }
