@@ -71,12 +71,12 @@ export class ConversationLines {
   }
 
   /**
-   * Another process stored a message or changed the conversation: its line is read again when next
-   * needed, and so are the unread totals of the agents it was or is with.
+   * Another process stored a message or changed the conversation: its line is read again if this
+   * process keeps it, or keeps an unread total it counts in (one statement, not the agents' every
+   * line); otherwise it is read when first needed.
    */
   changedElsewhere(conversationId: number, agentIds: readonly number[]): void {
-    this.forget(conversationId);
-    for (const agentId of agentIds) this.complete.delete(agentId);
+    if (this.lines.has(conversationId) || agentIds.some((agentId) => this.complete.has(agentId))) this.reread(conversationId);
   }
 
   /** Changes made elsewhere may have been missed: everything is read again when next needed. */

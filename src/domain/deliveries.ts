@@ -47,18 +47,21 @@ export function enqueueDeliveries(db: Queryable, items: NewDelivery[], now = Dat
  * started twice, by this runner or another process's. The claim's token is theirs to record with.
  */
 export function takeDueDeliveries(db: Database, now: number, limit: number): Delivery[] {
-  const due = db
-    .select({ id: deliveries.id })
-    .from(deliveries)
-    .where(and(eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, now)))
-    .orderBy(deliveries.nextAttemptAt)
-    .limit(limit);
-  return db
-    .update(deliveries)
-    .set({ nextAttemptAt: now + sendingLeaseMs, claimedBy: crypto.randomUUID() })
-    .where(inArray(deliveries.id, due))
-    .returning()
-    .all();
+  const isDue = and(eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, now));
+  // Read first: most rounds find nothing, and a write would wait for the write lock of every other
+  // process. The claim takes only what is still due, so of two processes one gets each; when
+  // another took all of these, the next due ones are read (each pass, somebody claimed some).
+  for (;;) {
+    const due = db.select({ id: deliveries.id }).from(deliveries).where(isDue).orderBy(deliveries.nextAttemptAt).limit(limit).all();
+    if (due.length === 0) return [];
+    const claimed = db
+      .update(deliveries)
+      .set({ nextAttemptAt: now + sendingLeaseMs, claimedBy: crypto.randomUUID() })
+      .where(and(isDue, inArray(deliveries.id, due.map((row) => row.id))))
+      .returning()
+      .all();
+    if (claimed.length > 0) return claimed;
+  }
 }
 
 export interface AttemptOutcome {
