@@ -43,8 +43,8 @@ export function enqueueDeliveries(db: Queryable, items: NewDelivery[], now = Dat
 }
 
 /**
- * The deliveries whose time has come, claimed in one statement and leased so a slow send is not
- * started twice, by this runner or another process's. The claim's token is theirs to record with.
+ * The deliveries whose time has come, each claimed by one statement and leased so a slow send is
+ * not started twice, by this runner or another process's. The claim's token is theirs to record with.
  */
 export function takeDueDeliveries(db: Database, now: number, limit: number): Delivery[] {
   const isDue = and(eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, now));
