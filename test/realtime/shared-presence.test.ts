@@ -2,16 +2,12 @@
 // the same for both, each coming and going is announced once, and a process that dies takes its
 // agents and visitors offline after its heartbeat expired and the grace period ran out.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { createApp } from "../../src/app";
 import { businesses } from "../../src/db/schema";
-import { migrate, openDatabase } from "../../src/db/client";
-import { ensureDefaultBusiness } from "../../src/domain/businesses";
 import { startHousekeeping } from "../../src/housekeeping";
 import { silentLog } from "../../src/log";
+import { kefuProcess, sharedDatabaseFile } from "../kefu-process";
 import { type RedisServer, startRedisServer } from "../redis-server";
 import { addMember, Client, signedIn, TestSocket, visitChat } from "../support";
 
@@ -36,37 +32,18 @@ afterEach(async () => {
   running = [];
 });
 
-/** One process: its own connection to the shared database file, its own Redis links, listening. */
+/** One process (test/kefu-process.ts) that can also keep house, or be cut off from Redis as a crash leaves it. */
 function process(file: string, keyPrefix: string, beatEveryMs = heartbeatMs) {
-  const opened = openDatabase(file);
-  migrate(opened);
-  const business = ensureDefaultBusiness(opened.db);
-  const app = createApp({
-    db: opened.db,
-    sqlite: opened.sqlite,
-    secret,
-    config: { publicUrl: null, trustProxy: false, redisUrl: redis.url },
-    redisKeyPrefix: keyPrefix,
-    uploadsDir: mkdtempSync(join(tmpdir(), "kefu-uploads-")),
-    log: silentLog,
-    presenceGraceMs: graceMs,
-    heartbeatMs: beatEveryMs,
-  }).listen({ port: 0, hostname: "127.0.0.1" });
-  const base = `http://127.0.0.1:${app.server!.port}`;
+  const started = kefuProcess(file, redis.url, { secret, redisKeyPrefix: keyPrefix, presenceGraceMs: graceMs, heartbeatMs: beatEveryMs });
   let housekeeping: ReturnType<typeof startHousekeeping> | null = null;
   let stopped = false;
-  const running = {
-    app,
+  return {
+    ...started,
     file,
     keyPrefix,
-    db: opened.db,
-    sqlite: opened.sqlite,
-    business,
-    base,
-    ws: (path: string) => `${base.replace("http", "ws")}${path}`,
     /** Starts the timers a server runs, quickly: this process may become the housekeeping leader. */
     keepHouse() {
-      housekeeping = startHousekeeping(opened.db, app, null, silentLog, {
+      housekeeping = startHousekeeping(started.db, started.app, null, silentLog, {
         sweepEveryMs: 60_000,
         reapEveryMs: 50,
         lease,
@@ -75,24 +52,22 @@ function process(file: string, keyPrefix: string, beatEveryMs = heartbeatMs) {
     },
     /** Cut off from Redis, as a crash leaves it to the others: no more heartbeats or lease renewals, no sockets closed cleanly. */
     crash() {
-      app.hub.cluster.link!.close();
+      started.app.hub.cluster.link!.close();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       await housekeeping?.stop();
-      await app.stop(true);
-      opened.sqlite.close();
+      await started.stop();
     },
   };
-  return running;
 }
 
 type Process = ReturnType<typeof process>;
 
 /** Processes of one installation: one database file, one Redis key prefix. */
 function processes(count: number, beatEveryMs = heartbeatMs): Process[] {
-  const file = join(mkdtempSync(join(tmpdir(), "kefu-presence-")), "kefu.db");
+  const file = sharedDatabaseFile();
   const keyPrefix = `kefu-presence-${crypto.randomUUID()}:`;
   const started = Array.from({ length: count }, () => process(file, keyPrefix, beatEveryMs));
   running.push(...started);
